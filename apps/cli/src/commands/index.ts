@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: Apache-2.0
+// Every subcommand of `iofleet`, in the order `iofleet --help` lists them.
+import type { Command } from 'commander';
+
+export type RegisterCommand = (program: Command) => void;
+
+export const COMMANDS: readonly RegisterCommand[] = [];

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+// Entry point of the `iofleet` command. Each subcommand lives in src/commands/<name>.ts and
+// registers itself on the program; this file only lists them.
+import { Command } from 'commander';
+import { reportAndExit } from './cli-error';
+import { COMMANDS } from './commands/index';
+
+export function buildProgram(): Command {
+  const program = new Command('iofleet')
+    .description(
+      'iofleet simulates IOMMUs (Intel VT-d, AMD-Vi) and the Linux IOMMU/DMA layer on every host of a fleet,\n' +
+        'and reports what a change of IOMMU policy would do.',
+    )
+    .version('0.1.0')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? str : `error: ${str}`) });
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+if (require.main === module) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((e: unknown) => reportAndExit(e));
+}
