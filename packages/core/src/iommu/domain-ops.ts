@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+// What the Linux IOMMU/DMA layer needs from a hardware driver's paging domain: the model of
+// Linux `struct iommu_domain_ops` (map_pages, unmap_pages, iotlb_sync, flush_iotlb_all,
+// iova_to_phys). The VT-d and AMD-Vi units implement it; dma-iommu and VFIO call it.
+
+import type { HwCounters } from '../stats/hw-counters';
+
+export interface IommuDomainOps {
+  /** Hardware domain id (VT-d DID / AMD DomainID). */
+  readonly domainId: number;
+  /** Page sizes (log2 bytes) the domain can map, ascending: Linux `pgsize_bitmap`. */
+  readonly pageSizesLg2: readonly number[];
+  /** One past the largest mappable IOVA (the aperture end, from the address width). */
+  readonly apertureEnd: number;
+  /**
+   * iommu_map(): maps [iova, iova + lengthBytes) to [pa, ...) with PERM_* bits, using the largest
+   * page sizes alignment allows. Throws CoreError 'ALREADY_MAPPED' when any page is mapped.
+   */
+  map(iova: number, pa: number, lengthBytes: number, perm: number): void;
+  /** iommu_unmap_fast(): clears the PTEs (no invalidation); returns bytes unmapped. */
+  unmap(iova: number, lengthBytes: number): number;
+  /** iommu_iotlb_sync(): invalidates [iova, iova + lengthBytes) now and waits (strict path). */
+  iotlbSync(iova: number, lengthBytes: number): void;
+  /** flush_iotlb_all(): domain-wide invalidation and wait (flush-queue path). */
+  flushIotlbAll(): void;
+  /** iommu_iova_to_phys(): -1 when not mapped. */
+  iovaToPhys(iova: number): number;
+  /** Event counters of the unit this domain lives on (read by the cost model). */
+  readonly counters: HwCounters;
+  /** Page-table pages this domain currently holds. */
+  readonly tablePages: number;
+}
