@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+import { describe, expect, it } from 'vitest';
+import { HostError } from '../errors';
+import { hostDescriptionSchema } from './schema';
+import { parseYamlWithSchema } from './yaml-schema';
+
+const GOOD = `name: small
+cpu: { vendor: intel, coresPerSocket: 8 }
+numaNodes:
+  - { id: 0, memoryGiB: 64 }
+pci:
+  - { bdf: "00:01.0", kind: rootPort, acs: true }
+  - { bdf: "01:00.0", kind: endpoint, parent: "00:01.0", plugin: nvme }
+`;
+
+describe('host description', () => {
+  it('parses a minimal host and fills defaults', () => {
+    const { value } = parseYamlWithSchema(GOOD, 'small.yaml', hostDescriptionSchema);
+    expect(value.iommu.addressWidth).toBe(48);
+    expect(value.iommu.iotlb.entries).toBe(512);
+    expect(value.pci[1]!.parent).toBe('00:01.0');
+  });
+
+  it('reports file, line and path of a bad field', () => {
+    const bad = GOOD.replace('bdf: "01:00.0"', 'bdf: "01:00.9"');
+    let err: unknown;
+    try {
+      parseYamlWithSchema(bad, 'small.yaml', hostDescriptionSchema);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(HostError);
+    const he = err as HostError;
+    expect(he.code).toBe('DESCRIPTION_INVALID');
+    expect(he.issues[0]).toMatchObject({ file: 'small.yaml', line: 7, path: 'pci[1].bdf' });
+    expect(he.message).toMatch(/^small\.yaml:7: pci\[1\]\.bdf: /);
+  });
+
+  it('points a missing required key at its parent mapping line', () => {
+    const bad = GOOD.replace('cpu: { vendor: intel, coresPerSocket: 8 }', 'cpu:\n  vendor: intel');
+    try {
+      parseYamlWithSchema(bad, 'h.yaml', hostDescriptionSchema);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as HostError).issues[0]).toMatchObject({ path: 'cpu.coresPerSocket', line: 3 });
+    }
+  });
+
+  it('reports YAML syntax errors with a line', () => {
+    try {
+      parseYamlWithSchema('name: [unclosed\n', 'x.yaml', hostDescriptionSchema);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as HostError).code).toBe('YAML_SYNTAX');
+      expect((e as HostError).issues[0]!.line).toBeGreaterThan(0);
+    }
+  });
+});

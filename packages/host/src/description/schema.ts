@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+// The host description (YAML), version iofleet/v1. A host is either described (CPU, memory, PCI
+// tree, IOMMU parameters: iofleet builds its DMAR or IVRS) or given as firmware (a real DMAR/IVRS
+// or acpidump output plus an lspci-style device list). See docs/host-description.md.
+
+import { z } from 'zod';
+
+const BDF_RE = /^(?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[01][0-9a-fA-F]\.[0-7]$/;
+export const bdfText = z.string().regex(BDF_RE, 'expected a PCI address "bb:dd.f" or "ssss:bb:dd.f"');
+
+/** Integers may be written as numbers or as strings (hex allowed: "0xfed90000"). */
+export const intLike = z.union([
+  z.number().int().nonnegative(),
+  z
+    .string()
+    .regex(/^(0x[0-9a-fA-F]+|[0-9]+)$/, 'expected a non-negative integer (decimal or 0x-hex)')
+    .transform((s) => Number(s)),
+]);
+
+/** ACS control bits that Linux requires for isolation (REQ_ACS_FLAGS): all of them, or a subset. */
+export const acsSpec = z.union([z.boolean(), z.array(z.enum(['SV', 'TB', 'RR', 'CR', 'UF', 'EC', 'DT']))]);
+
+export const pciNodeSchema = z
+  .object({
+    bdf: bdfText,
+    kind: z.enum(['rootPort', 'switchUpstream', 'switchDownstream', 'pcieToPciBridge', 'endpoint', 'pciEndpoint']),
+    /** The bridge or port this function sits below; absent for functions on a root bus. */
+    parent: bdfText.optional(),
+    numaNode: z.number().int().nonnegative().optional(),
+    /** ACS capability: true = SV|RR|CR|UF|TB enabled, false = no ACS capability, or the enabled bits. */
+    acs: acsSpec.optional(),
+    vendor: z
+      .string()
+      .regex(/^[0-9a-fA-F]{4}$/)
+      .optional(),
+    device: z
+      .string()
+      .regex(/^[0-9a-fA-F]{4}$/)
+      .optional(),
+    /** A short device class used by reports: nvme, nic, gpu, audio, usb, bridge... */
+    class: z.string().optional(),
+    /** Device plugin that models this function, with its options. */
+    plugin: z.string().optional(),
+    options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    /** SR-IOV physical function: number of virtual functions enabled. */
+    sriovVfs: z.number().int().min(0).max(256).optional(),
+    /** Behind an external-facing port (Thunderbolt): Linux marks it untrusted. */
+    untrusted: z.boolean().optional(),
+    /** Quirk DMA alias (e.g. a device that issues DMA with another function's requester id). */
+    dmaAlias: bdfText.optional(),
+  })
+  .strict();
+
+export const iommuSchema = z
+  .object({
+    addressWidth: z.union([z.literal(39), z.literal(48), z.literal(57)]).default(48),
+    superpages: z.array(z.enum(['2M', '1G'])).default(['2M', '1G']),
+    iotlb: z
+      .object({
+        entries: z.number().int().positive().max(65536).default(512),
+        ways: z.number().int().positive().max(64).default(8),
+        replacement: z.enum(['lru', 'fifo', 'random']).default('lru'),
+      })
+      .strict()
+      .default({ entries: 512, ways: 8, replacement: 'lru' }),
+    ats: z.boolean().default(false),
+    scalableMode: z.boolean().default(false),
+    cachingMode: z.boolean().default(false),
+    /** IOMMU units; default: one unit with INCLUDE_PCI_ALL (Intel) / one IVHD covering all (AMD). */
+    units: z
+      .array(
+        z
+          .object({
+            base: intLike,
+            includeAll: z.boolean().default(false),
+            /** Root ports or endpoints this unit covers (bridge scopes cover their subtree). */
+            scope: z.array(bdfText).default([]),
+          })
+          .strict(),
+      )
+      .optional(),
+    rmrr: z.array(z.object({ base: intLike, end: intLike, devices: z.array(bdfText).min(1) }).strict()).default([]),
+  })
+  .strict();
+
+export const kernelSchema = z
+  .object({
+    distro: z.string().optional(),
+    cmdline: z.string().default(''),
+    kconfig: z
+      .object({
+        defaultDomain: z.enum(['strict', 'lazy', 'passthrough']).optional(),
+        intelIommuDefaultOn: z.boolean().optional(),
+        scalableModeDefaultOn: z.boolean().optional(),
+      })
+      .strict()
+      .default({}),
+    memoryEncryption: z.boolean().default(false),
+  })
+  .strict();
+
+export const hostDescriptionSchema = z
+  .object({
+    apiVersion: z.literal('iofleet/v1').default('iofleet/v1'),
+    kind: z.literal('Host').default('Host'),
+    name: z.string().min(1),
+    description: z.string().optional(),
+    cpu: z
+      .object({
+        vendor: z.enum(['intel', 'amd']),
+        model: z.string().optional(),
+        sockets: z.number().int().min(1).max(16).default(1),
+        coresPerSocket: z.number().int().min(1).max(512),
+        ghz: z.number().positive().max(10).default(2.5),
+      })
+      .strict(),
+    numaNodes: z
+      .array(z.object({ id: z.number().int().nonnegative(), memoryGiB: z.number().positive() }).strict())
+      .min(1),
+    iommu: iommuSchema.default(iommuSchema.parse({})),
+    kernel: kernelSchema.default(kernelSchema.parse({})),
+    costProfile: z.string().optional(),
+    pci: z.array(pciNodeSchema).default([]),
+    /** A real machine: firmware tables and an lspci listing instead of (or besides) `pci`. */
+    firmware: z
+      .object({
+        table: z.string().optional(),
+        acpidump: z.string().optional(),
+        lspci: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type HostDescription = z.output<typeof hostDescriptionSchema>;
+export type PciNodeDescription = z.output<typeof pciNodeSchema>;
