@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
+export { type DeviceChoice, type DeviceReason, findDevices } from './device-search';
+export { type Assignment, FleetState, type HostEntry } from './fleet-state';
+export {
+  DEFAULT_POLICY,
+  type DeviceRequest,
+  type HostUsage,
+  type IommuMode,
+  type NumaPolicy,
+  type PlacementDevice,
+  type PlacementHost,
+  type PlacementNumaNode,
+  type PolicyOptions,
+  type Strategy,
+  type VmRequest,
+} from './model';
+export { type Decision, evaluateHost, PlacementPolicy, type RejectReason } from './policy';
