@@ -124,7 +124,8 @@ function search(ctx: SearchCtx, reqIndex: number, need: number): boolean {
     if (set !== undefined) ctx.rootOfSet[set] = c.root;
     for (const m of c.members) ctx.taken.add(m.id);
     const used = Math.min(need, c.matching.length);
-    const list = (ctx.byAlias[r.alias] ??= []);
+    ctx.byAlias[r.alias] ??= [];
+    const list = ctx.byAlias[r.alias]!;
     list.push(...c.matching.slice(0, used).map((d) => d.id));
     ctx.extra += c.members.length - used;
     if (search(ctx, reqIndex, need - used)) return true;
