@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+export { benchPurePlacement, type PurePlacementBench, syntheticHost, syntheticVm } from './bench';
 export { type DeviceChoice, type DeviceReason, findDevices } from './device-search';
 export { type Assignment, FleetState, type HostEntry } from './fleet-state';
 export {
