@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Every subcommand of `iofleet`, in the order `iofleet --help` lists them.
 import type { Command } from 'commander';
+import { registerBench } from './bench';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [];
+export const COMMANDS: readonly RegisterCommand[] = [registerBench];
