@@ -16,6 +16,7 @@ const RULES = {
   '@iofleet/host': ['@iofleet/core', '@iofleet/acpi', '@iofleet/sdk'],
   '@iofleet/placement': [],
   '@iofleet/telemetry': [],
+  '@iofleet/proto': [],
 };
 const PLUGIN_RULE = ['@iofleet/sdk'];
 const APP_RULE = '*';
