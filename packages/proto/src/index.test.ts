@@ -31,7 +31,9 @@ describe('@iofleet/proto', () => {
     });
     try {
       const r = await new Promise<api.HealthResponse>((res, rej) =>
-        client.health({}, { deadline: new Date(Date.now() + 5000) }, (e, v) => (e ? rej(e) : res(v))),
+        client.health({}, new grpc.Metadata(), { deadline: new Date(Date.now() + 5000) }, (e, v) =>
+          e ? rej(e) : res(v),
+        ),
       );
       expect(r).toEqual({ serving: true, hostIds: ['h0'] });
       const bytes = api.RunWorkloadRequest.encode({
