@@ -15,7 +15,7 @@ const RULES = {
   '@iofleet/sdk': ['@iofleet/core'], // only its ./testing entry uses core, to run devices in a real model
   '@iofleet/host': ['@iofleet/core', '@iofleet/acpi', '@iofleet/sdk'],
   '@iofleet/placement': [],
-  '@iofleet/telemetry': [],
+  '@iofleet/telemetry': ['@iofleet/proto'],
   '@iofleet/proto': [],
 };
 const PLUGIN_RULE = ['@iofleet/sdk'];
