@@ -17,6 +17,7 @@ const RULES = {
   '@iofleet/placement': [],
   '@iofleet/telemetry': ['@iofleet/proto'],
   '@iofleet/proto': [],
+  '@iofleet/jobs': ['@iofleet/placement'],
 };
 const PLUGIN_RULE = ['@iofleet/sdk'];
 const APP_RULE = '*';

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+// Integration: a real redis-server on a free loopback port.
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FleetStore } from './fleet-store';
+import { type RedisProcess, startRedisServer } from './redis-process';
+
+let redis: RedisProcess;
+const clients: Redis[] = [];
+const client = () => {
+  const c = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+  clients.push(c);
+  return c;
+};
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+}, 20_000);
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.quit().catch(() => undefined)));
+  await redis.stop();
+});
+
+describe('fleet store (real Redis)', () => {
+  it('reserves atomically: concurrent reservations of one device from many connections yield exactly one owner', async () => {
+    const stores = Array.from({ length: 8 }, () => new FleetStore(client()));
+    const results = await Promise.all(
+      Array.from({ length: 64 }, (_, i) => stores[i % stores.length]!.reserve('h1', `vm${i}`, ['gpu0', `nvme${i}`])),
+    );
+    const winners = results.filter((r) => r.ok);
+    expect(winners).toHaveLength(1);
+    const owners = await stores[0]!.owners('h1');
+    expect(Object.keys(owners).sort()).toEqual(['gpu0', `nvme${results.findIndex((r) => r.ok)}`].sort());
+    expect(results.filter((r) => !r.ok).every((r) => !r.ok && r.device === 'gpu0')).toBe(true);
+  });
+
+  it('is idempotent for the owner and releases only what the VM owns', async () => {
+    const s = new FleetStore(client());
+    expect(await s.reserve('h2', 'a', ['d1', 'd2'])).toEqual({ ok: true });
+    expect(await s.reserve('h2', 'a', ['d1', 'd2'])).toEqual({ ok: true });
+    expect(await s.reserve('h2', 'b', ['d2'])).toEqual({ ok: false, device: 'd2', owner: 'a' });
+    expect(await s.release('h2', 'b', ['d1', 'd2'])).toBe(0);
+    expect(await s.release('h2', 'a', ['d1', 'd2'])).toBe(2);
+    expect(await s.reserve('h2', 'b', ['d2'])).toEqual({ ok: true });
+  });
+
+  it('stores VM records', async () => {
+    const s = new FleetStore(client());
+    await s.putVm({ vmId: 'v1', state: 'running', hostId: 'h', deviceIds: ['x'] });
+    expect(await s.getVm('v1')).toMatchObject({ vmId: 'v1', state: 'running', hostId: 'h', deviceIds: ['x'] });
+    expect(await s.getVm('missing')).toBeUndefined();
+  });
+});
