@@ -105,7 +105,7 @@ describe('host agent over gRPC', () => {
       },
       200,
     ).catch((e: grpc.ServiceError) => e);
-    expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    expect((err as grpc.ServiceError).code).toBe(grpc.status.DEADLINE_EXCEEDED);
   });
 
   it('drains: an in-flight call completes, new calls are refused, then the server stops', async () => {
