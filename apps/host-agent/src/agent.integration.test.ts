@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { HostAgentClient, IommuMode } from '@iofleet/proto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ToyBackend } from '../test/toy-backend';
 import { type RunningAgent, startAgentServer } from './server';
+import { ToyBackend } from './testing/toy-backend';
 
 const running: RunningAgent[] = [];
 const clients: grpc.Client[] = [];

@@ -38,6 +38,8 @@ export class FleetState {
   readonly classIndex = new Map<string, number[]>();
   private readonly inClassIndex = new Map<string, Set<number>>();
   readonly assignments = new Map<string, Assignment>();
+  /** The request behind each assignment (its vCPUs and memory are released with it). */
+  private readonly requests = new Map<string, VmRequest>();
 
   constructor(hosts: readonly PlacementHost[] = []) {
     for (const h of hosts) this.addHost(h);
@@ -110,12 +112,42 @@ export class FleetState {
       u.antiAffinity.set(vm.antiAffinityGroup, (u.antiAffinity.get(vm.antiAffinityGroup) ?? 0) + 1);
     u.vmCount++;
     this.assignments.set(vm.id, a);
+    this.requests.set(vm.id, vm);
+  }
+
+  /**
+   * Makes the local view of a host's device owners equal `owners` (device id -> VM id), as read
+   * from the shared store: devices other schedulers reserved become busy here, devices they freed
+   * become free. VMs this state placed keep their records.
+   */
+  syncDeviceOwners(hostId: string, owners: Readonly<Record<string, string>>): void {
+    const entry = this.byHostId.get(hostId);
+    if (!entry) return;
+    const u = entry.usage;
+    for (const d of entry.host.devices) {
+      const want = owners[d.id];
+      const have = u.deviceOwner.get(d.id);
+      if (want === have) continue;
+      if (have === undefined && d.healthy)
+        entry.freeByClass.set(d.deviceClass, (entry.freeByClass.get(d.deviceClass) ?? 1) - 1);
+      if (want === undefined) {
+        u.deviceOwner.delete(d.id);
+        if (d.healthy) {
+          entry.freeByClass.set(d.deviceClass, (entry.freeByClass.get(d.deviceClass) ?? 0) + 1);
+          this.indexClass(d.deviceClass, entry.index);
+        }
+      } else {
+        u.deviceOwner.set(d.id, want);
+      }
+    }
   }
 
   /** Frees what a VM holds; returns false when the VM holds nothing. */
-  release(vm: VmRequest): boolean {
-    const a = this.assignments.get(vm.id);
-    if (!a) return false;
+  release(vmOrId: VmRequest | string): boolean {
+    const id = typeof vmOrId === 'string' ? vmOrId : vmOrId.id;
+    const a = this.assignments.get(id);
+    const vm = this.requests.get(id);
+    if (!a || !vm) return false;
     const entry = this.byHostId.get(a.hostId)!;
     const u = entry.usage;
     u.cpusUsed.set(a.numaNode, (u.cpusUsed.get(a.numaNode) ?? 0) - vm.vcpus);
@@ -132,6 +164,7 @@ export class FleetState {
       u.antiAffinity.set(vm.antiAffinityGroup, (u.antiAffinity.get(vm.antiAffinityGroup) ?? 1) - 1);
     u.vmCount--;
     this.assignments.delete(vm.id);
+    this.requests.delete(vm.id);
     return true;
   }
 }

@@ -146,3 +146,14 @@ describe('placement policy against a brute-force search (random small fleets)', 
     expect(rejected).toBeGreaterThan(20);
   });
 });
+
+describe('fleet state sync', () => {
+  it('takes devices reserved elsewhere out of placement and gives back freed ones', () => {
+    const s = new FleetState([host('h', [dev('g1', 'gpu', 1), dev('g2', 'gpu', 2)])]);
+    s.syncDeviceOwners('h', { g1: 'other-vm', g2: 'other-vm' });
+    const p = new PlacementPolicy(s);
+    expect(p.decide(vm('a', gpu)).placed).toBe(false);
+    s.syncDeviceOwners('h', { g1: 'other-vm' });
+    expect(p.place(vm('a', gpu)).assignment!.deviceIds).toEqual(['g2']);
+  });
+});

@@ -195,7 +195,7 @@ export class PlacementPolicy {
     return d;
   }
 
-  release(vm: VmRequest): boolean {
-    return this.state.release(vm);
+  release(vmOrId: VmRequest | string): boolean {
+    return this.state.release(vmOrId);
   }
 }

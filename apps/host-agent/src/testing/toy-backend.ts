@@ -3,8 +3,8 @@
 // production backend is the @iofleet/host model; this double keeps these tests about the agent.
 import type { HostInventory, WatchEventsResponse, WorkloadResult } from '@iofleet/proto';
 import { IommuMode } from '@iofleet/proto';
-import type { AttachOutcome, HostBackend } from '../src/backend';
-import { AgentError } from '../src/errors';
+import type { AttachOutcome, HostBackend } from '../backend';
+import { AgentError } from '../errors';
 
 export class ToyBackend implements HostBackend {
   readonly owner = new Map<string, string>();
@@ -19,7 +19,7 @@ export class ToyBackend implements HostBackend {
     return {
       hostId: this.hostId,
       iommuMode: IommuMode.IOMMU_MODE_LAZY,
-      numaNodes: [],
+      numaNodes: [{ id: 0, socket: 0, cpus: 64, memoryMib: 262144n }],
       cpuVendor: 'intel',
       devices: Object.entries(this.groups).map(([id, g]) => ({
         id,
@@ -34,6 +34,7 @@ export class ToyBackend implements HostBackend {
         healthy: true,
         hostBound: false,
         plugin: '',
+        ownerVmId: this.owner.get(id) ?? '',
       })),
     };
   }

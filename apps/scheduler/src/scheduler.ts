@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+// One scheduler process: the Scheduler gRPC service, the placement and attach workers, the host
+// registry with heartbeats, and the reconciler. Several processes may share one Redis.
+
+import * as grpc from '@grpc/grpc-js';
+import {
+  type AttachVmPayload,
+  FleetStore,
+  JOB_PLACE_VM,
+  JOBS_VERSION,
+  type PlaceVmPayload,
+  QUEUE_ATTACH,
+  QUEUE_PLACEMENT,
+} from '@iofleet/jobs';
+import { DEFAULT_POLICY, FleetState, PlacementPolicy, type PolicyOptions, type VmRequest } from '@iofleet/placement';
+import { SchedulerService } from '@iofleet/proto';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { placementHostFromInventory } from './convert';
+import { HostRegistry, type RegisteredHost } from './registry';
+import { schedulerImplementation } from './service';
+import { failAttach, processAttachVm, processPlaceVm, type WorkerDeps } from './workers';
+
+export const VM_EVENTS_CHANNEL = 'iofleet:vm-events';
+
+export interface SchedulerOptions {
+  redisUrl: string;
+  agents: readonly string[];
+  listen: string;
+  heartbeatMs?: number;
+  concurrency?: number;
+  policy?: PolicyOptions;
+  /** BullMQ lock duration / stalled-check interval (ms): how fast a crashed worker's job moves on. */
+  lockMs?: number;
+}
+
+export interface RunningScheduler {
+  port: number;
+  address: string;
+  deps: WorkerDeps;
+  registry: HostRegistry;
+  submit(requestId: string, vm: VmRequest): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startScheduler(opts: SchedulerOptions): Promise<RunningScheduler> {
+  const connection = { url: opts.redisUrl, maxRetriesPerRequest: null };
+  const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  const pub = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  const store = new FleetStore(redis);
+  const state = new FleetState();
+  const policy = new PlacementPolicy(state, opts.policy ?? DEFAULT_POLICY);
+  const registry = new HostRegistry(opts.agents, opts.heartbeatMs ?? 1000);
+  const placeQueue = new Queue(QUEUE_PLACEMENT, { connection });
+  const attachQueue = new Queue(QUEUE_ATTACH, { connection });
+  const deps: WorkerDeps = {
+    state,
+    policy,
+    store,
+    registry,
+    attachQueue,
+    publish: async (vmId) => {
+      await pub.publish(VM_EVENTS_CHANNEL, vmId);
+    },
+  };
+
+  registry.onRefresh = async (hosts: RegisteredHost[]) => {
+    for (const h of hosts) {
+      if (!state.host(h.hostId)) state.addHost(placementHostFromInventory(h.inventory));
+      state.syncDeviceOwners(h.hostId, await store.owners(h.hostId));
+    }
+  };
+  await registry.refresh();
+  registry.start();
+
+  const lock = opts.lockMs ?? 30_000;
+  const workerOpts = { connection, concurrency: opts.concurrency ?? 8, lockDuration: lock, stalledInterval: lock };
+  const placeWorker = new Worker<PlaceVmPayload>(QUEUE_PLACEMENT, (job) => processPlaceVm(deps, job), {
+    ...workerOpts,
+    concurrency: 1, // decisions on the local fleet view are serial; reservations are atomic in Redis
+  });
+  const attachWorker = new Worker<AttachVmPayload>(QUEUE_ATTACH, (job) => processAttachVm(deps, job), workerOpts);
+  attachWorker.on('failed', (job, err) => {
+    if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError')) {
+      void failAttach(deps, job.data, err.message).catch(() => undefined);
+    }
+  });
+
+  const submit = async (requestId: string, vm: VmRequest) => {
+    const existing = await store.getVm(vm.id);
+    if (existing && existing.requestId !== requestId)
+      throw new Error(`VM ${vm.id} was already submitted by request ${existing.requestId}`);
+    if (!existing) await store.putVm({ vmId: vm.id, state: 'pending', requestId });
+    const payload: PlaceVmPayload = { v: JOBS_VERSION, requestId, vm };
+    await placeQueue.add(JOB_PLACE_VM, payload, {
+      jobId: `place-${requestId}`,
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 200 },
+    });
+  };
+
+  const server = new grpc.Server();
+  server.addService(SchedulerService, schedulerImplementation({ store, registry, submit, redisUrl: opts.redisUrl }));
+  const port = await new Promise<number>((res, rej) =>
+    server.bindAsync(opts.listen, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
+  );
+  const host = opts.listen.slice(0, opts.listen.lastIndexOf(':'));
+  return {
+    port,
+    address: `${host}:${port}`,
+    deps,
+    registry,
+    submit,
+    async stop() {
+      await new Promise<void>((r) => server.tryShutdown(() => r()));
+      registry.stop();
+      await Promise.all([placeWorker.close(), attachWorker.close()]);
+      await Promise.all([placeQueue.close(), attachQueue.close()]);
+      await Promise.all([redis.quit(), pub.quit()]);
+    },
+  };
+}

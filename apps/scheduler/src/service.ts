@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Scheduler gRPC service: validates requests and translates records to VmStatus. Errors
+// leave through one mapping (RequestError -> INVALID_ARGUMENT, unknown VM -> NOT_FOUND).
+
+import * as grpc from '@grpc/grpc-js';
+import type { FleetStore, VmRecord } from '@iofleet/jobs';
+import type { VmRequest } from '@iofleet/placement';
+import { type SchedulerServer, VmState, type VmStatus } from '@iofleet/proto';
+import { Redis } from 'ioredis';
+import { MODE_FROM_PLACEMENT, placementHostFromInventory, RequestError, vmRequestFromSpec } from './convert';
+import type { HostRegistry } from './registry';
+
+const STATE: Record<string, VmState> = {
+  pending: VmState.VM_STATE_PENDING,
+  placed: VmState.VM_STATE_PLACED,
+  attaching: VmState.VM_STATE_ATTACHING,
+  running: VmState.VM_STATE_RUNNING,
+  failed: VmState.VM_STATE_FAILED,
+  cancelled: VmState.VM_STATE_CANCELLED,
+};
+
+export function vmStatus(r: VmRecord): VmStatus {
+  return {
+    vmId: r.vmId,
+    state: STATE[r.state] ?? VmState.VM_STATE_UNSPECIFIED,
+    hostId: r.hostId ?? '',
+    deviceIds: r.deviceIds ?? [],
+    reason: r.reason ?? '',
+    rejections: {},
+  };
+}
+
+class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+}
+
+function statusError(e: unknown): Partial<grpc.ServiceError> {
+  if (e instanceof RequestError) return { code: grpc.status.INVALID_ARGUMENT, details: e.message };
+  if (e instanceof NotFoundError) return { code: grpc.status.NOT_FOUND, details: e.message };
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/already submitted/.test(msg)) return { code: grpc.status.ALREADY_EXISTS, details: msg };
+  return { code: grpc.status.INTERNAL, details: `internal error: ${msg}` };
+}
+
+export interface ServiceDeps {
+  store: FleetStore;
+  registry: HostRegistry;
+  submit(requestId: string, vm: VmRequest): Promise<void>;
+  redisUrl: string;
+}
+
+export function schedulerImplementation(deps: ServiceDeps): SchedulerServer {
+  const unary =
+    <Req, Res>(fn: (req: Req) => Promise<Res>) =>
+    (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => {
+      fn(call.request).then(
+        (r) => cb(null, r),
+        (e: unknown) => cb(statusError(e)),
+      );
+    };
+  const get = async (vmId: string) => {
+    if (!vmId) throw new RequestError('vm_id is required');
+    const r = await deps.store.getVm(vmId);
+    if (!r) throw new NotFoundError(`VM ${vmId} not found`);
+    return r;
+  };
+  return {
+    submitVm: unary(async (req) => {
+      if (!req.requestId) throw new RequestError('request_id is required');
+      const vm = vmRequestFromSpec(req.vmId, req.spec);
+      await deps.submit(req.requestId, vm);
+      const r = await deps.store.getVm(vm.id);
+      return { vmId: vm.id, state: STATE[r?.state ?? 'pending']! };
+    }),
+    getVm: unary(async (req) => ({ status: vmStatus(await get(req.vmId)) })),
+    cancelVm: unary(async (req) => {
+      const r = await get(req.vmId);
+      if (r.hostId && r.deviceIds) await deps.store.release(r.hostId, r.vmId, r.deviceIds);
+      await deps.store.putVm({ vmId: r.vmId, state: 'cancelled', reason: 'cancelled by request' });
+      return { status: vmStatus((await deps.store.getVm(r.vmId))!) };
+    }),
+    listHosts: unary(async () => ({
+      hosts: [...deps.registry.hosts.values()].map((h) => ({
+        hostId: h.hostId,
+        agentAddress: h.agent,
+        iommuMode: MODE_FROM_PLACEMENT[placementHostFromInventory(h.inventory).iommuMode],
+        freeDevices: h.inventory.devices.filter((d) => !d.ownerVmId && d.healthy).length,
+        alive: h.alive,
+      })),
+    })),
+    watchPlacements: (call) => {
+      const sub = new Redis(deps.redisUrl, { maxRetriesPerRequest: null });
+      void sub.subscribe('iofleet:vm-events');
+      sub.on('message', (_ch, vmId: string) => {
+        void deps.store.getVm(vmId).then((r) => r && call.write({ status: vmStatus(r) }));
+      });
+      const stop = () => void sub.quit().catch(() => undefined);
+      call.on('cancelled', stop);
+      call.on('close', stop);
+    },
+  };
+}

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: Apache-2.0
+// The BullMQ work of a VM request: place (decide + atomic reservation in Redis), then attach on
+// the host agent over gRPC and mark the VM running. Retries with exponential backoff; every
+// request ends in a terminal state with a reason. A worker killed mid-job leaves the job stalled;
+// BullMQ hands it to another worker, and both steps are idempotent (reservation by VM id,
+// attach by request id), so it completes exactly once.
+
+import * as grpc from '@grpc/grpc-js';
+import {
+  type AttachVmPayload,
+  type AttachVmResult,
+  checkVersion,
+  type FleetStore,
+  JOB_ATTACH_VM,
+  JOBS_VERSION,
+  type PlaceVmPayload,
+  type PlaceVmResult,
+  QUEUE_ATTACH,
+} from '@iofleet/jobs';
+import type { FleetState, PlacementPolicy } from '@iofleet/placement';
+import { type Job, type Queue, UnrecoverableError } from 'bullmq';
+import type { HostRegistry } from './registry';
+
+/** Placement attempts when another scheduler reserved a chosen device first. */
+export const MAX_RESERVATION_CONFLICTS = 8;
+
+export interface WorkerDeps {
+  state: FleetState;
+  policy: PlacementPolicy;
+  store: FleetStore;
+  registry: HostRegistry;
+  attachQueue: Queue;
+  publish(vmId: string): Promise<void>;
+}
+
+export async function processPlaceVm(deps: WorkerDeps, job: Job<PlaceVmPayload>): Promise<PlaceVmResult> {
+  checkVersion(job.name, job.data);
+  const { vm, requestId } = job.data;
+  const prior = await deps.store.getVm(vm.id);
+  if (prior && prior.state !== 'pending') {
+    // A re-run after a crash between reservation and the job's completion: the record decides.
+    return {
+      v: JOBS_VERSION,
+      placed: !!prior.hostId,
+      hostId: prior.hostId,
+      deviceIds: prior.deviceIds,
+      reason: prior.reason,
+    };
+  }
+  for (let attempt = 0; attempt < MAX_RESERVATION_CONFLICTS; attempt++) {
+    const d = deps.policy.decide(vm);
+    if (!d.placed) {
+      const reason = `no host fits: ${d.reason}`;
+      await deps.store.putVm({ vmId: vm.id, state: 'failed', reason, requestId });
+      await deps.publish(vm.id);
+      return { v: JOBS_VERSION, placed: false, reason, rejections: d.rejections as Record<string, number> };
+    }
+    const a = d.assignment!;
+    const r = await deps.store.reserve(a.hostId, vm.id, a.deviceIds);
+    if (!r.ok) {
+      deps.state.syncDeviceOwners(a.hostId, await deps.store.owners(a.hostId));
+      continue;
+    }
+    if (!deps.state.assignments.has(vm.id)) deps.state.commit(vm, a);
+    await deps.store.putVm({ vmId: vm.id, state: 'placed', hostId: a.hostId, deviceIds: a.deviceIds, requestId });
+    await deps.publish(vm.id);
+    const payload: AttachVmPayload = {
+      v: JOBS_VERSION,
+      requestId,
+      vmId: vm.id,
+      hostId: a.hostId,
+      deviceIds: a.deviceIds,
+      guestMemoryMiB: vm.memoryMiB,
+      trace: job.data.trace,
+    };
+    await deps.attachQueue.add(JOB_ATTACH_VM, payload, {
+      jobId: `attach-${requestId}`,
+      attempts: 6,
+      backoff: { type: 'exponential', delay: 200 },
+    });
+    return { v: JOBS_VERSION, placed: true, hostId: a.hostId, deviceIds: a.deviceIds };
+  }
+  throw new Error(`gave up after ${MAX_RESERVATION_CONFLICTS} reservation conflicts`);
+}
+
+const PERMANENT = new Set([grpc.status.INVALID_ARGUMENT, grpc.status.NOT_FOUND, grpc.status.FAILED_PRECONDITION]);
+
+export async function processAttachVm(deps: WorkerDeps, job: Job<AttachVmPayload>): Promise<AttachVmResult> {
+  checkVersion(job.name, job.data);
+  const p = job.data;
+  const client = deps.registry.clientForHost(p.hostId);
+  if (!client) throw new Error(`host ${p.hostId} is not registered (yet)`);
+  await deps.store.putVm({
+    vmId: p.vmId,
+    state: 'attaching',
+    hostId: p.hostId,
+    deviceIds: p.deviceIds,
+    requestId: p.requestId,
+  });
+  const res = await new Promise<{ attachedDeviceIds: string[] }>((resolve, reject) =>
+    client.attachDevices(
+      {
+        requestId: `attach-${p.requestId}`,
+        hostId: p.hostId,
+        vmId: p.vmId,
+        deviceIds: p.deviceIds,
+        guestMemoryMib: BigInt(p.guestMemoryMiB),
+      },
+      new grpc.Metadata(),
+      { deadline: new Date(Date.now() + 5000) },
+      (e, r) => (e ? reject(PERMANENT.has(e.code) ? new UnrecoverableError(`${e.details}`) : e) : resolve(r)),
+    ),
+  );
+  await deps.store.putVm({
+    vmId: p.vmId,
+    state: 'running',
+    hostId: p.hostId,
+    deviceIds: p.deviceIds,
+    requestId: p.requestId,
+  });
+  await deps.publish(p.vmId);
+  return { v: JOBS_VERSION, attachedDeviceIds: res.attachedDeviceIds };
+}
+
+/** Called when an attach job failed for good: free what the VM held, record why. */
+export async function failAttach(deps: WorkerDeps, data: AttachVmPayload, reason: string): Promise<void> {
+  await deps.store.release(data.hostId, data.vmId, data.deviceIds);
+  deps.state.release(data.vmId);
+  deps.state.syncDeviceOwners(data.hostId, await deps.store.owners(data.hostId));
+  await deps.store.putVm({
+    vmId: data.vmId,
+    state: 'failed',
+    hostId: data.hostId,
+    reason: `attach failed: ${reason}`,
+    requestId: data.requestId,
+  });
+  await deps.publish(data.vmId);
+}
+
+export { QUEUE_ATTACH };
