@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+// The scheduler process. Configuration from flags, falling back to environment variables:
+//   --listen / IOFLEET_SCHEDULER_LISTEN   (default 127.0.0.1:7070)
+//   --redis  / IOFLEET_REDIS_URL          (redis://[:password@]host:port[/db]; required)
+//   --agents / IOFLEET_AGENTS             (comma-separated host-agent addresses)
+//   --heartbeat-ms / IOFLEET_HEARTBEAT_MS (default 1000)
+// Drains on SIGTERM: stops serving, lets running jobs finish, closes Redis connections.
+import { parseArgs } from 'node:util';
+import { startScheduler } from './scheduler';
+
+const HELP = `iofleet scheduler: places VMs by IOMMU group and drives host agents
+
+Options:
+  --listen <host:port>     gRPC listen address [IOFLEET_SCHEDULER_LISTEN, default 127.0.0.1:7070]
+  --redis <url>            Redis URL, with password if any [IOFLEET_REDIS_URL]
+  --agents <a,b,...>       host-agent addresses [IOFLEET_AGENTS]
+  --heartbeat-ms <n>       agent heartbeat period [IOFLEET_HEARTBEAT_MS, default 1000]
+  -h, --help               show this help
+`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      listen: { type: 'string' },
+      redis: { type: 'string' },
+      agents: { type: 'string' },
+      'heartbeat-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const env = process.env;
+  const redisUrl = values.redis ?? env.IOFLEET_REDIS_URL;
+  if (!redisUrl) throw new Error('--redis (or IOFLEET_REDIS_URL) is required');
+  const agents = (values.agents ?? env.IOFLEET_AGENTS ?? '').split(',').filter(Boolean);
+  const heartbeatMs = Number(values['heartbeat-ms'] ?? env.IOFLEET_HEARTBEAT_MS ?? 1000);
+  if (!Number.isFinite(heartbeatMs) || heartbeatMs <= 0) throw new Error('--heartbeat-ms must be a positive number');
+  const s = await startScheduler({
+    redisUrl,
+    agents,
+    heartbeatMs,
+    listen: values.listen ?? env.IOFLEET_SCHEDULER_LISTEN ?? '127.0.0.1:7070',
+  });
+  process.stdout.write(`scheduler listening on ${s.address}, ${agents.length} agent(s)\n`);
+  const shutdown = () => {
+    s.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
