@@ -18,6 +18,7 @@ const RULES = {
   '@iofleet/telemetry': ['@iofleet/proto'],
   '@iofleet/proto': [],
   '@iofleet/jobs': ['@iofleet/placement'],
+  '@iofleet/whatif': ['@iofleet/host', '@iofleet/placement', '@iofleet/core'],
 };
 const PLUGIN_RULE = ['@iofleet/sdk'];
 const APP_RULE = '*';
