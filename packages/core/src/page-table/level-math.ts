@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+// Arithmetic shared by every format and by the walker: every format we model uses 4 KiB tables
+// of 512 eight-byte entries, so level n indexes address bits [20 + 9(n-1) : 12 + 9(n-1)]
+// (facts sheet §1.6 for VT-d, §2.3 for AMD-Vi; Linux generic_pt pt_table_item_lg2sz()).
+// Addresses are numbers < 2^53 (addresses.ts); 64-bit entries are two 32-bit halves.
+
+import { type FieldSpec, hi32, lo32, maskOf } from '../bits/bitfield';
+import type { PageTableFormat } from './format';
+
+/** POW2[n] = 2^n for n in 0..64, exact as doubles (no allocation, no Math.pow in hot paths). */
+export const POW2: Float64Array = (() => {
+  const t = new Float64Array(65);
+  for (let i = 0; i <= 64; i++) t[i] = 2 ** i;
+  return t;
+})();
+
+/** Address-space bytes the model can express: 2^53 (addresses.ts). */
+export const MODEL_ADDRESS_LG2 = 53;
+
+/** Entries per 4 KiB table and the bits one level indexes. */
+export const TABLE_ENTRIES = 512;
+export const LEVEL_STRIDE = 9;
+
+/** log2 of the bytes one entry at `level` covers: 12 at level 1, 21 at level 2, 30 at level 3... */
+export function levelShift(level: number): number {
+  return 3 + 9 * level;
+}
+
+/** The level whose entries cover 2^sizeLg2 bytes or, for AMD-Vi contiguous pages, the level below. */
+export function levelOfSize(sizeLg2: number): number {
+  return Math.floor((sizeLg2 - 12) / 9) + 1;
+}
+
+/**
+ * Index into the table of `level` for an address given as halves (lo = bits 31:0, hi = bits 52:32).
+ * Bits above 52 are zero in the model, so level 6 of AMD-Vi (bits 63:57) always indexes 0.
+ */
+export function tableIndex(ivLo: number, ivHi: number, level: number): number {
+  const shift = 3 + 9 * level;
+  if (shift < 32) return ((ivLo >>> shift) | (shift > 23 ? ivHi << (32 - shift) : 0)) & 511;
+  return (ivHi >>> (shift - 32)) & 511;
+}
+
+/** Low half (bits 31:0) of an address < 2^53. */
+export function addrLo(addr: number): number {
+  return addr >>> 0;
+}
+/** High half (bits 52:32) of an address < 2^53. */
+export function addrHi(addr: number): number {
+  return (addr - (addr >>> 0)) / 4294967296;
+}
+
+/** The two 32-bit masks of a set of fields: derived from the field table, never written twice. */
+export interface MaskHalves {
+  readonly lo: number;
+  readonly hi: number;
+}
+export function maskHalves(specs: readonly FieldSpec[]): MaskHalves {
+  const m = maskOf(specs);
+  return { lo: lo32(m), hi: hi32(m) };
+}
+
+/** Address held under `mask` in an entry, as a number. */
+export function maskedAddress(lo: number, hi: number, mask: MaskHalves): number {
+  return (hi & mask.hi) * 4294967296 + ((lo & mask.lo) >>> 0);
+}
+
+/** Every page size (log2 bytes) a format can map, ascending: Linux's pgsize_bitmap. */
+export function pageSizesLg2(fmt: PageTableFormat): number[] {
+  const sizes = new Set<number>();
+  for (let level = 1; level <= fmt.levels; level++) for (const s of fmt.leafSizesLg2(level)) sizes.add(s);
+  return [...sizes].sort((a, b) => a - b);
+}
+
+/** One past the largest input address the format (and the model) can translate. */
+export function formatInputLimit(fmt: PageTableFormat): number {
+  return POW2[Math.min(fmt.inputWidth, MODEL_ADDRESS_LG2)]!;
+}

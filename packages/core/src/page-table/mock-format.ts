@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+// A trivial page-table format for tests (STYLE.md item 3), after Linux
+// drivers/iommu/generic_pt/kunit_generic_pt.h, which runs its suite over every format: this one
+// follows no specification, so a bug in the shared walker or map/unmap shows up here without the
+// quirks of a real format (no PS/NL rules, an explicit valid bit, permissions in their own bits).
+//
+// | name        | our level | covers  | leaf when |
+// |-------------|-----------|---------|-----------|
+// | top         | 3         | 512 GiB | never     |
+// | middle      | 2         | 2 MiB   | LEAF = 1  |
+// | bottom      | 1         | 4 KiB   | always    |
+
+import { ENTRY_EMPTY, ENTRY_LEAF, ENTRY_TABLE, type PageTableFormat } from './format';
+import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, maskHalves } from './level-math';
+
+/** Mock entry layout. */
+export const MOCK_PTE = {
+  V: [0, 0],
+  R: [1, 1],
+  W: [2, 2],
+  LEAF: [3, 3],
+  RSVD_11_4: [11, 4],
+  ADDR: [51, 12],
+  RSVD_63_52: [63, 52],
+} as const;
+
+const V = 1;
+const PERM_SHIFT = MOCK_PTE.R[1];
+const LEAF = 1 << MOCK_PTE.LEAF[1];
+const ADDR: MaskHalves = maskHalves([MOCK_PTE.ADDR]);
+const RSVD: MaskHalves = maskHalves([MOCK_PTE.RSVD_11_4, MOCK_PTE.RSVD_63_52]);
+
+class MockFormat implements PageTableFormat {
+  readonly name = 'mock-3';
+  readonly spec = 'iofleet mock format (no specification; tests only)';
+  readonly levels = 3;
+  readonly inputWidth = 39;
+
+  entryKind(lo: number, _hi: number, level: number): number {
+    if ((lo & V) === 0) return ENTRY_EMPTY;
+    return level === 1 || (lo & LEAF) !== 0 ? ENTRY_LEAF : ENTRY_TABLE;
+  }
+  nextLevel(_lo: number, _hi: number, level: number): number {
+    return level - 1;
+  }
+  entryOutputAddress(lo: number, hi: number, _level: number): number {
+    return maskedAddress(lo, hi, ADDR);
+  }
+  leafSizeLg2(_lo: number, _hi: number, level: number): number {
+    return levelShift(level);
+  }
+  entryPerm(lo: number, _hi: number, _level: number): number {
+    return (lo >>> PERM_SHIFT) & 3;
+  }
+  hasReservedBits(lo: number, hi: number, level: number): boolean {
+    return (lo & RSVD.lo) !== 0 || (hi & RSVD.hi) !== 0 || (level === 3 && (lo & LEAF) !== 0);
+  }
+  leafSizesLg2(level: number): readonly number[] {
+    return level === 1 ? [12] : level === 2 ? [21] : [];
+  }
+  writeLeaf(words: Uint32Array, index: number, pa: number, _sizeLg2: number, perm: number, level: number): void {
+    words[2 * index] = (addrLo(pa) | V | ((perm & 3) << PERM_SHIFT) | (level > 1 ? LEAF : 0)) >>> 0;
+    words[2 * index + 1] = addrHi(pa);
+  }
+  contiguousEntries(_sizeLg2: number, _level: number): number {
+    return 1;
+  }
+  writeTable(words: Uint32Array, index: number, tablePa: number, _level: number): void {
+    words[2 * index] = (addrLo(tablePa) | V | (3 << PERM_SHIFT)) >>> 0;
+    words[2 * index + 1] = addrHi(tablePa);
+  }
+  clearEntry(words: Uint32Array, index: number): void {
+    words[2 * index] = 0;
+    words[2 * index + 1] = 0;
+  }
+}
+
+/** The mock format: 3 levels, 39-bit input, 4 KiB and 2 MiB leaves. */
+export function mockFormat(): PageTableFormat {
+  return new MockFormat();
+}

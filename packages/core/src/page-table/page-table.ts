@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: Apache-2.0
+// One I/O page table in simulated physical memory: map, unmap, iova-to-phys and iteration, written
+// once over PageTableFormat (Linux drivers/iommu/generic_pt/iommu_pt.h: map_pages, unmap_pages,
+// iova_to_phys; drivers/iommu/iommu.c: __iommu_map/__iommu_unmap, which split a range by page size).
+//
+// Contracts, after Linux:
+//  - map() picks, for each step, the largest supported page size that the alignment of both iova
+//    and pa and the remaining length allow (iommu_pgsize()). Overlap with any existing mapping is
+//    CoreError 'ALREADY_MAPPED', and whatever this call already mapped is unmapped again, as
+//    __iommu_map() does on failure, so a failed map leaves the table unchanged.
+//  - unmap() removes whole leaves starting at iova: a range that ends inside a leaf removes the whole
+//    leaf and counts its full size (generic_pt __unmap_range(): "the entire entry is unmapped and the
+//    length returned will be larger than requested"). It stops, returning the bytes removed so far,
+//    at a hole or when iova falls inside a leaf that starts before it (__unmap_range returns -EINVAL
+//    there and __iommu_unmap() stops on a short unmap).
+//  - Tables built here never skip levels (Linux builds AMD-Vi PDEs with NL = level-1).
+//
+// Model departure: a table page that becomes empty is freed at once (lastFreedTablePages). Linux
+// frees only tables whose whole range the unmap covered and keeps emptied ones until reused or
+// the domain is freed; freeing eagerly keeps the memory figure a function of what is mapped.
+
+import { CoreError } from '../errors';
+import type { PhysMemory } from '../memory/phys-memory';
+import { HW_PTE_WRITES, HW_TABLE_PAGES_ALLOCATED, HW_TABLE_PAGES_FREED, type HwCounters } from '../stats/hw-counters';
+import { ENTRY_EMPTY, ENTRY_LEAF, newWalkOut, type PageTableFormat, PERM_RW, WALK_OK } from './format';
+import {
+  addrHi,
+  addrLo,
+  formatInputLimit,
+  levelOfSize,
+  levelShift,
+  POW2,
+  pageSizesLg2,
+  tableIndex,
+} from './level-math';
+import { walk } from './walk';
+
+/** Output addresses are 52 bits in every format modelled (address field 51:12). */
+const OUTPUT_LIMIT = 2 ** 52;
+
+export interface MappedLeaf {
+  iova: number;
+  pa: number;
+  sizeLg2: number;
+  perm: number;
+  /** Level of the table holding the leaf's entries. */
+  level: number;
+}
+
+export class PageTable {
+  readonly rootPa: number;
+  /** Table pages the last unmap() freed (for the IOTLB gather's freelist and the cost model). */
+  lastFreedTablePages = 0;
+  private pages = 1;
+  private destroyed = false;
+  /** Non-empty entries per table page, keyed by the page's physical address. */
+  private readonly used = new Map<number, number>();
+  private readonly sizesDesc: number[];
+  private readonly inputLimit: number;
+  private readonly out = newWalkOut();
+
+  constructor(
+    readonly mem: PhysMemory,
+    readonly fmt: PageTableFormat,
+    private readonly counters?: HwCounters,
+  ) {
+    this.sizesDesc = pageSizesLg2(fmt).reverse();
+    this.inputLimit = formatInputLimit(fmt);
+    this.rootPa = mem.allocTablePage();
+    this.used.set(this.rootPa, 0);
+    this.count(HW_TABLE_PAGES_ALLOCATED, 1);
+  }
+
+  /** Table pages this table holds, root included. */
+  get tablePages(): number {
+    return this.pages;
+  }
+
+  /** Page sizes (log2 bytes) map() can use, ascending: Linux pgsize_bitmap. */
+  get pageSizesLg2(): readonly number[] {
+    return [...this.sizesDesc].reverse();
+  }
+
+  map(iova: number, pa: number, lengthBytes: number, perm: number): void {
+    this.checkLive();
+    this.checkRange(iova, lengthBytes);
+    if (!isPageMultiple(pa) || pa + lengthBytes > OUTPUT_LIMIT) {
+      throw new CoreError('INVALID_ARGUMENT', `pa 0x${pa.toString(16)} is not a 4 KiB-aligned 52-bit address`, { pa });
+    }
+    if ((perm & PERM_RW) === 0 || (perm & ~PERM_RW) !== 0) {
+      throw new CoreError('INVALID_ARGUMENT', `permission ${perm} is not PERM_READ, PERM_WRITE or PERM_RW`, { perm });
+    }
+    let done = 0;
+    while (done < lengthBytes) {
+      const sizeLg2 = this.pickSize(iova + done, pa + done, lengthBytes - done);
+      try {
+        this.installLeaf(iova + done, pa + done, sizeLg2, perm);
+      } catch (e) {
+        if (done > 0) this.unmap(iova, done);
+        throw e;
+      }
+      done += POW2[sizeLg2]!;
+    }
+  }
+
+  unmap(iova: number, lengthBytes: number): number {
+    this.checkLive();
+    this.checkRange(iova, lengthBytes);
+    this.lastFreedTablePages = 0;
+    let unmapped = 0;
+    while (unmapped < lengthBytes) {
+      const removed = this.removeLeafAt(iova + unmapped);
+      if (removed === 0) break;
+      unmapped += removed;
+    }
+    return unmapped;
+  }
+
+  /** Linux iommu_iova_to_phys(): the physical address, or -1 when nothing is mapped. */
+  iovaToPhys(iova: number): number {
+    this.checkLive();
+    walk(this.mem, this.fmt, this.rootPa, iova, 0, this.out);
+    return this.out.status === WALK_OK ? this.out.pa : -1;
+  }
+
+  /** Every mapped leaf in ascending iova order (a contiguous AMD-Vi page is reported once). */
+  *leaves(): IterableIterator<MappedLeaf> {
+    this.checkLive();
+    yield* this.leavesIn(this.rootPa, this.fmt.levels, 0);
+  }
+
+  /** Frees every table page, root included; the table cannot be used afterwards. */
+  destroy(): void {
+    if (this.destroyed) return;
+    for (const tablePa of this.used.keys()) this.mem.freeTablePage(tablePa);
+    this.count(HW_TABLE_PAGES_FREED, this.pages);
+    this.used.clear();
+    this.pages = 0;
+    this.destroyed = true;
+  }
+
+  private pickSize(iova: number, pa: number, remaining: number): number {
+    for (const s of this.sizesDesc) {
+      const size = POW2[s]!;
+      if (size <= remaining && iova % size === 0 && pa % size === 0) return s;
+    }
+    return 12; // unreachable: every format maps 4 KiB and the range is 4 KiB-aligned
+  }
+
+  /** Installs one leaf (all its contiguous entries), allocating tables on the way down. */
+  private installLeaf(iova: number, pa: number, sizeLg2: number, perm: number): void {
+    const fmt = this.fmt;
+    const ivLo = addrLo(iova);
+    const ivHi = addrHi(iova);
+    const target = levelOfSize(sizeLg2);
+    let tablePa = this.rootPa;
+    for (let level = fmt.levels; level > target; level--) {
+      const words = this.mem.words(tablePa / 4096)!;
+      const idx = tableIndex(ivLo, ivHi, level);
+      const lo = words[2 * idx]!;
+      const hi = words[2 * idx + 1]!;
+      const kind = fmt.entryKind(lo, hi, level);
+      if (kind === ENTRY_LEAF) throw alreadyMapped(iova, sizeLg2);
+      if (kind === ENTRY_EMPTY) {
+        const child = this.mem.allocTablePage();
+        fmt.writeTable(words, idx, child, level);
+        this.used.set(child, 0);
+        this.used.set(tablePa, this.used.get(tablePa)! + 1);
+        this.pages++;
+        this.count(HW_TABLE_PAGES_ALLOCATED, 1);
+        this.count(HW_PTE_WRITES, 1);
+        tablePa = child;
+      } else {
+        tablePa = fmt.entryOutputAddress(lo, hi, level);
+      }
+    }
+    const words = this.mem.words(tablePa / 4096)!;
+    const n = fmt.contiguousEntries(sizeLg2, target);
+    const first = tableIndex(ivLo, ivHi, target);
+    for (let i = first; i < first + n; i++) {
+      if (fmt.entryKind(words[2 * i]!, words[2 * i + 1]!, target) !== ENTRY_EMPTY) throw alreadyMapped(iova, sizeLg2);
+    }
+    for (let i = first; i < first + n; i++) fmt.writeLeaf(words, i, pa, sizeLg2, perm, target);
+    this.used.set(tablePa, this.used.get(tablePa)! + n);
+    this.count(HW_PTE_WRITES, n);
+  }
+
+  /** Removes the leaf that starts at iova; 0 when none does (a hole, or iova inside a leaf). */
+  private removeLeafAt(iova: number): number {
+    const fmt = this.fmt;
+    const ivLo = addrLo(iova);
+    const ivHi = addrHi(iova);
+    const tables: number[] = [];
+    const indexes: number[] = [];
+    let tablePa = this.rootPa;
+    for (let level = fmt.levels; level >= 1; level--) {
+      const words = this.mem.words(tablePa / 4096)!;
+      const idx = tableIndex(ivLo, ivHi, level);
+      const lo = words[2 * idx]!;
+      const hi = words[2 * idx + 1]!;
+      const kind = fmt.entryKind(lo, hi, level);
+      if (kind === ENTRY_EMPTY) return 0;
+      tables.push(tablePa);
+      indexes.push(idx);
+      if (kind === ENTRY_LEAF) {
+        const sizeLg2 = fmt.leafSizeLg2(lo, hi, level);
+        if (iova % POW2[sizeLg2]! !== 0) return 0;
+        const n = fmt.contiguousEntries(sizeLg2, level);
+        for (let i = idx; i < idx + n; i++) fmt.clearEntry(words, i);
+        this.count(HW_PTE_WRITES, n);
+        this.release(tables, indexes, n);
+        return POW2[sizeLg2]!;
+      }
+      tablePa = fmt.entryOutputAddress(lo, hi, level);
+    }
+    return 0;
+  }
+
+  /** Drops `n` entries from the last table on the path and frees tables that become empty. */
+  private release(tables: number[], indexes: number[], n: number): void {
+    for (let k = tables.length - 1; k >= 0; k--) {
+      const tablePa = tables[k]!;
+      const left = this.used.get(tablePa)! - n;
+      this.used.set(tablePa, left);
+      if (left > 0 || k === 0) return;
+      this.used.delete(tablePa);
+      this.mem.freeTablePage(tablePa);
+      this.pages--;
+      this.lastFreedTablePages++;
+      this.count(HW_TABLE_PAGES_FREED, 1);
+      this.fmt.clearEntry(this.mem.words(tables[k - 1]! / 4096)!, indexes[k - 1]!);
+      this.count(HW_PTE_WRITES, 1);
+      n = 1;
+    }
+  }
+
+  private *leavesIn(tablePa: number, level: number, base: number): Generator<MappedLeaf> {
+    const fmt = this.fmt;
+    const words = this.mem.words(tablePa / 4096)!;
+    const span = POW2[levelShift(level)]!;
+    for (let i = 0; i < 512; i++) {
+      const lo = words[2 * i]!;
+      const hi = words[2 * i + 1]!;
+      const kind = fmt.entryKind(lo, hi, level);
+      if (kind === ENTRY_EMPTY) continue;
+      if (kind === ENTRY_LEAF) {
+        const sizeLg2 = fmt.leafSizeLg2(lo, hi, level);
+        const perm = fmt.entryPerm(lo, hi, level);
+        yield { iova: base + i * span, pa: fmt.entryOutputAddress(lo, hi, level), sizeLg2, perm, level };
+        i += fmt.contiguousEntries(sizeLg2, level) - 1;
+      } else {
+        yield* this.leavesIn(fmt.entryOutputAddress(lo, hi, level), level - 1, base + i * span);
+      }
+    }
+  }
+
+  private checkRange(iova: number, lengthBytes: number): void {
+    if (!isPageMultiple(iova) || !isPageMultiple(lengthBytes) || lengthBytes === 0) {
+      throw new CoreError(
+        'INVALID_ARGUMENT',
+        `range 0x${iova.toString(16)}+0x${lengthBytes.toString(16)} is not 4 KiB-aligned`,
+        {
+          iova,
+          lengthBytes,
+        },
+      );
+    }
+    if (iova + lengthBytes > this.inputLimit) {
+      throw new CoreError(
+        'OUT_OF_RANGE',
+        `range 0x${iova.toString(16)}+0x${lengthBytes.toString(16)} is beyond ${this.fmt.name}'s input width`,
+        {
+          iova,
+          lengthBytes,
+          inputWidth: this.fmt.inputWidth,
+        },
+      );
+    }
+  }
+
+  private checkLive(): void {
+    if (this.destroyed) throw new CoreError('INVALID_STATE', 'page table used after destroy()');
+  }
+
+  private count(counter: number, n: number): void {
+    if (this.counters !== undefined) this.counters.c[counter] = this.counters.c[counter]! + n;
+  }
+}
+
+function isPageMultiple(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0 && n % 4096 === 0;
+}
+
+function alreadyMapped(iova: number, sizeLg2: number): CoreError {
+  return new CoreError('ALREADY_MAPPED', `0x${iova.toString(16)} (2^${sizeLg2} bytes) overlaps an existing mapping`, {
+    iova,
+    sizeLg2,
+  });
+}

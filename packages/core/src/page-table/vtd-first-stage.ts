@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: Apache-2.0
+// Intel VT-d Architecture Specification rev. 3.0+, §9.7 "First-Stage Paging Entries", which use
+// the IA-32e (x86-64) 4-/5-level paging format of the Intel SDM Vol. 3 §4.5. Facts sheet §1.6;
+// Linux drivers/iommu/generic_pt/fmt/x86_64.h.
+//
+// | spec name      | our level | covers  | leaf when                  |
+// |----------------|-----------|---------|----------------------------|
+// | PML5E (5-level)| 5         | 256 TiB | never (PS reserved)        |
+// | PML4E          | 4         | 512 GiB | never (PS reserved)        |
+// | PDPTE          | 3         | 1 GiB   | PS = 1 and `pages1G`       |
+// | PDE            | 2         | 2 MiB   | PS = 1                     |
+// | PTE            | 1         | 4 KiB   | always (bit 7 is PAT here) |
+//
+// Departures from hardware, and why:
+//  - inputWidth is 47 (4-level) or 56 (5-level): the lower canonical half. The upper half needs
+//    bits 63:48 set, which the model's addresses (< 2^53) cannot hold; an address with bit 47 set
+//    and bits 63:48 clear is non-canonical and faults, reported as WALK_BEYOND_WIDTH.
+//  - A/D are not updated by walks; Linux pre-sets A (and D on writable leaves) so hardware need not.
+//  - Reads are granted by P alone and writes need R/W at every level (supervisor-mode DMA). A
+//    write-only mapping cannot be expressed: writeLeaf grants read as well.
+//  - XD, U/S and MAXPHYADDR reserved bits are not checked (DMA does not execute; U/S is set everywhere).
+
+import { CoreError } from '../errors';
+import { ENTRY_EMPTY, ENTRY_LEAF, ENTRY_TABLE, type PageTableFormat, PERM_READ, PERM_WRITE } from './format';
+import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, maskHalves } from './level-math';
+
+/** IA-32e paging-structure entry, bits as the SDM prints them. */
+export const IA32E_PTE = {
+  P: [0, 0],
+  RW: [1, 1],
+  US: [2, 2],
+  PWT: [3, 3],
+  PCD: [4, 4],
+  A: [5, 5],
+  D: [6, 6],
+  /** PS in PDPTE/PDE; PAT in a PTE. */
+  PS: [7, 7],
+  G: [8, 8],
+  ADDR: [51, 12],
+  XD: [63, 63],
+} as const;
+
+const P = 1 << IA32E_PTE.P[1];
+const RW = 1 << IA32E_PTE.RW[1];
+const US = 1 << IA32E_PTE.US[1];
+const A = 1 << IA32E_PTE.A[1];
+const D = 1 << IA32E_PTE.D[1];
+const PS = 1 << IA32E_PTE.PS[1];
+const ADDR: MaskHalves = maskHalves([IA32E_PTE.ADDR]);
+
+export interface VtdFirstStageOptions {
+  levels: 4 | 5;
+  /** 1 GiB pages (CPUID PDPE1GB / VT-d ECAP FS1GP). 2 MiB pages are always supported. */
+  pages1G?: boolean;
+}
+
+class VtdFirstStageFormat implements PageTableFormat {
+  readonly name: string;
+  readonly spec = 'Intel VT-d Architecture Specification rev. 3.0+, §9.7 first-stage paging entries (IA-32e)';
+  readonly levels: number;
+  readonly inputWidth: number;
+  /** Per level: the low-half mask of a leaf's address (drops PAT and the superpage's low bits). */
+  private readonly leafAddrLo: Int32Array;
+  /** Per level: reserved low-half bits of a PS=1 entry. */
+  private readonly rsvdPsLo: Int32Array;
+  private readonly sizes: (readonly number[])[];
+
+  constructor(opts: VtdFirstStageOptions) {
+    if (opts.levels !== 4 && opts.levels !== 5) {
+      throw new CoreError('INVALID_ARGUMENT', `VT-d first stage: ${opts.levels} levels is not 4 or 5`, {
+        levels: opts.levels,
+      });
+    }
+    this.levels = opts.levels;
+    this.inputWidth = opts.levels === 4 ? 47 : 56;
+    this.name = `vtd-fs-${opts.levels}`;
+    this.leafAddrLo = new Int32Array(this.levels + 1);
+    this.rsvdPsLo = new Int32Array(this.levels + 1);
+    this.sizes = [[]];
+    for (let level = 1; level <= this.levels; level++) {
+      const psAllowed = level === 2 || (level === 3 && opts.pages1G === true);
+      this.leafAddrLo[level] = level === 1 ? ADDR.lo : (ADDR.lo & ~(2 ** levelShift(level) - 1)) | 0;
+      // A large page's address bits between PAT (bit 12) and its size are reserved (SDM table 4-18).
+      this.rsvdPsLo[level] = level === 1 ? 0 : psAllowed ? maskHalves([[levelShift(level) - 1, 13]]).lo : PS;
+      this.sizes.push(level === 1 ? [12] : psAllowed ? [levelShift(level)] : []);
+    }
+  }
+
+  entryKind(lo: number, _hi: number, level: number): number {
+    if ((lo & P) === 0) return ENTRY_EMPTY;
+    return level === 1 || (lo & PS) !== 0 ? ENTRY_LEAF : ENTRY_TABLE;
+  }
+  nextLevel(_lo: number, _hi: number, level: number): number {
+    return level - 1;
+  }
+  entryOutputAddress(lo: number, hi: number, level: number): number {
+    if (level > 1 && (lo & PS) !== 0) return (hi & ADDR.hi) * 4294967296 + ((lo & this.leafAddrLo[level]!) >>> 0);
+    return maskedAddress(lo, hi, ADDR);
+  }
+  leafSizeLg2(_lo: number, _hi: number, level: number): number {
+    return levelShift(level);
+  }
+  entryPerm(lo: number, _hi: number, _level: number): number {
+    return (lo & P) === 0 ? 0 : PERM_READ | ((lo & RW) !== 0 ? PERM_WRITE : 0);
+  }
+  hasReservedBits(lo: number, _hi: number, level: number): boolean {
+    return level > 1 && (lo & PS) !== 0 && (lo & this.rsvdPsLo[level]!) !== 0;
+  }
+  leafSizesLg2(level: number): readonly number[] {
+    return this.sizes[level] ?? [];
+  }
+  writeLeaf(words: Uint32Array, index: number, pa: number, _sizeLg2: number, perm: number, level: number): void {
+    // Linux x86_64_pt_iommu_set_prot(): U | A, and RW | D when writable; PS above level 1.
+    const writable = (perm & PERM_WRITE) !== 0 ? RW | D : 0;
+    words[2 * index] = (addrLo(pa) | P | US | A | writable | (level > 1 ? PS : 0)) >>> 0;
+    words[2 * index + 1] = addrHi(pa);
+  }
+  contiguousEntries(_sizeLg2: number, _level: number): number {
+    return 1;
+  }
+  writeTable(words: Uint32Array, index: number, tablePa: number, _level: number): void {
+    // Linux x86_64_pt_install_table(): P | RW | U | A.
+    words[2 * index] = (addrLo(tablePa) | P | RW | US | A) >>> 0;
+    words[2 * index + 1] = addrHi(tablePa);
+  }
+  clearEntry(words: Uint32Array, index: number): void {
+    words[2 * index] = 0;
+    words[2 * index + 1] = 0;
+  }
+}
+
+export function vtdFirstStageFormat(opts: VtdFirstStageOptions): PageTableFormat {
+  return new VtdFirstStageFormat(opts);
+}

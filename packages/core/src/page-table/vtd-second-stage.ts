@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: Apache-2.0
+// Intel Virtualization Technology for Directed I/O Architecture Specification (rev. 3.0 and
+// later), §9.8 "Second-Stage Paging Entries" (legacy-mode second-level tables share the layout).
+// Facts sheet §1.6; Linux drivers/iommu/generic_pt/fmt/vtdss.h and intel/iommu.h (DMA_PTE_*).
+//
+// | spec name                         | our level | covers | leaf when           |
+// |-----------------------------------|-----------|--------|---------------------|
+// | SL-PML5E (5-level, 57-bit)        | 5         | 256 TiB| never (PS reserved) |
+// | SL-PML4E (4-level, 48-bit)        | 4         | 512 GiB| never (PS reserved) |
+// | SL-PDPE                           | 3         | 1 GiB  | PS = 1 and SLLPS 1G |
+// | SL-PDE                            | 2         | 2 MiB  | PS = 1 and SLLPS 2M |
+// | SL-PTE                            | 1         | 4 KiB  | always              |
+//
+// Departures from hardware, and why:
+//  - Address bits above the host address width (HAW) are not checked: the model takes bits 51:12.
+//  - A/D (bits 9/8 with second-stage A/D enabled) are not modelled: walks never write memory.
+//  - TM (bit 62) is always reserved: the model has no ECAP.DT.
+//  - SNP (bit 11) is reserved at every level unless `snoop` (ECAP.SC), as QEMU does.
+
+import { CoreError } from '../errors';
+import { ENTRY_EMPTY, ENTRY_LEAF, ENTRY_TABLE, type PageTableFormat } from './format';
+import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, maskHalves } from './level-math';
+
+/** Second-stage paging entry, bits as §9.8 prints them. */
+export const VTD_SL_PTE = {
+  R: [0, 0],
+  W: [1, 1],
+  /** Reserved in legacy mode (EMT/IPAT only with extended/nested support, not modelled). */
+  RSVD_6_2: [6, 2],
+  PS: [7, 7],
+  IGN_10_8: [10, 8],
+  SNP: [11, 11],
+  ADDR: [51, 12],
+  IGN_61_52: [61, 52],
+  TM: [62, 62],
+  IGN_63: [63, 63],
+} as const;
+
+const R = 1 << VTD_SL_PTE.R[1];
+const W = 1 << VTD_SL_PTE.W[1];
+const PS = 1 << VTD_SL_PTE.PS[1];
+const SNP = 1 << VTD_SL_PTE.SNP[1];
+const ADDR: MaskHalves = maskHalves([VTD_SL_PTE.ADDR]);
+
+export type VtdWidthBits = 39 | 48 | 57;
+
+export interface VtdSecondStageOptions {
+  /** Adjusted guest address width: 39, 48 or 57 bits = 3, 4 or 5 levels (CAP.SAGAW). */
+  widthBits: VtdWidthBits;
+  /** Superpage support (CAP.SLLPS bits 34/35). */
+  superpages: { '2M': boolean; '1G': boolean };
+  /** ECAP.SC: SNP is honoured (and set on leaves, as Linux does for force-snooping domains). */
+  snoop?: boolean;
+}
+
+class VtdSecondStageFormat implements PageTableFormat {
+  readonly name: string;
+  readonly spec = 'Intel VT-d Architecture Specification rev. 3.0+, §9.8 second-stage paging entries';
+  readonly levels: number;
+  readonly inputWidth: number;
+  private readonly snoop: boolean;
+  /** Per level: reserved low-half bits of a non-leaf entry / of a PS=1 entry; reserved high half. */
+  private readonly rsvdTableLo: Int32Array;
+  private readonly rsvdLeafLo: Int32Array;
+  private readonly rsvdHi: number;
+  private readonly sizes: (readonly number[])[];
+
+  constructor(opts: VtdSecondStageOptions) {
+    if (opts.widthBits !== 39 && opts.widthBits !== 48 && opts.widthBits !== 57) {
+      throw new CoreError('INVALID_ARGUMENT', `VT-d second stage: width ${opts.widthBits} is not 39, 48 or 57`, {
+        widthBits: opts.widthBits,
+      });
+    }
+    this.levels = (opts.widthBits - 12) / 9;
+    this.inputWidth = opts.widthBits;
+    this.name = `vtd-ss-${opts.widthBits}`;
+    this.snoop = opts.snoop === true;
+    const always = maskHalves(
+      this.snoop ? [VTD_SL_PTE.RSVD_6_2, VTD_SL_PTE.TM] : [VTD_SL_PTE.RSVD_6_2, VTD_SL_PTE.TM, VTD_SL_PTE.SNP],
+    );
+    this.rsvdHi = always.hi;
+    this.rsvdTableLo = new Int32Array(this.levels + 1);
+    this.rsvdLeafLo = new Int32Array(this.levels + 1);
+    this.sizes = [[]];
+    for (let level = 1; level <= this.levels; level++) {
+      const psAllowed = (level === 2 && opts.superpages['2M']) || (level === 3 && opts.superpages['1G']);
+      this.rsvdTableLo[level] = always.lo;
+      // A superpage's address bits below its size must be zero (QEMU masks 0x1ff000 / 0x3ffff000).
+      const lowAddr = psAllowed ? maskHalves([[levelShift(level) - 1, 12]]).lo : PS;
+      this.rsvdLeafLo[level] = always.lo | lowAddr;
+      this.sizes.push(level === 1 ? [12] : psAllowed ? [levelShift(level)] : []);
+    }
+  }
+
+  entryKind(lo: number, _hi: number, level: number): number {
+    if ((lo & (R | W)) === 0) return ENTRY_EMPTY; // no present bit: present = R | W
+    return level === 1 || (lo & PS) !== 0 ? ENTRY_LEAF : ENTRY_TABLE;
+  }
+  nextLevel(_lo: number, _hi: number, level: number): number {
+    return level - 1;
+  }
+  entryOutputAddress(lo: number, hi: number, _level: number): number {
+    return maskedAddress(lo, hi, ADDR);
+  }
+  leafSizeLg2(_lo: number, _hi: number, level: number): number {
+    return levelShift(level);
+  }
+  entryPerm(lo: number, _hi: number, _level: number): number {
+    return lo & (R | W); // R and W sit where PERM_READ and PERM_WRITE do
+  }
+  hasReservedBits(lo: number, hi: number, level: number): boolean {
+    // At level 1 bit 7 is PS too, and reserved: treat an L1 entry with PS set as a PS=1 entry.
+    const rsvdLo = (lo & PS) !== 0 || level === 1 ? this.rsvdLeafLo[level]! : this.rsvdTableLo[level]!;
+    return (lo & rsvdLo) !== 0 || (hi & this.rsvdHi) !== 0;
+  }
+  leafSizesLg2(level: number): readonly number[] {
+    return this.sizes[level] ?? [];
+  }
+  writeLeaf(words: Uint32Array, index: number, pa: number, _sizeLg2: number, perm: number, level: number): void {
+    // Linux __domain_mapping(): pteval = phys | prot (R/W/SNP) | DMA_PTE_LARGE_PAGE for superpages.
+    words[2 * index] = (addrLo(pa) | (perm & (R | W)) | (level > 1 ? PS : 0) | (this.snoop ? SNP : 0)) >>> 0;
+    words[2 * index + 1] = addrHi(pa);
+  }
+  contiguousEntries(_sizeLg2: number, _level: number): number {
+    return 1;
+  }
+  writeTable(words: Uint32Array, index: number, tablePa: number, _level: number): void {
+    // Linux pfn_to_dma_pte(): non-leaf entries are DMA_PTE_READ | DMA_PTE_WRITE.
+    words[2 * index] = (addrLo(tablePa) | R | W) >>> 0;
+    words[2 * index + 1] = addrHi(tablePa);
+  }
+  clearEntry(words: Uint32Array, index: number): void {
+    words[2 * index] = 0;
+    words[2 * index + 1] = 0;
+  }
+}
+
+export function vtdSecondStageFormat(opts: VtdSecondStageOptions): PageTableFormat {
+  return new VtdSecondStageFormat(opts);
+}

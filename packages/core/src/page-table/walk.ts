@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: Apache-2.0
+// The page walk, written once for every format (Linux generic_pt pt_walk_range()/pt_descend();
+// the hardware walks of VT-d §3.6/§3.7 and AMD-Vi §2.2.3). Hot path: no allocation, no bigint;
+// entries are read as two 32-bit halves straight from the table page's Uint32Array.
+//
+// Order of checks at each level, as the hardware does: present, then reserved bits, then the
+// kind of entry. Permission is the AND of every entry's permission on the way (AMD-Vi IR/IW,
+// VT-d R/W, x86 R/W) and is checked once, at the leaf.
+//
+// Model departure: a pointer to memory that was never written (neither a table page nor a touched
+// data page) ends the walk with WALK_BAD_POINTER. Hardware would read zeros and report "not
+// present"; the model keeps the two apart because such a pointer is always a driver bug.
+
+import type { PhysMemory } from '../memory/phys-memory';
+import {
+  ENTRY_EMPTY,
+  ENTRY_LEAF,
+  type PageTableFormat,
+  PERM_RW,
+  WALK_BAD_POINTER,
+  WALK_BEYOND_WIDTH,
+  WALK_NOT_PRESENT,
+  WALK_OK,
+  WALK_PERMISSION,
+  WALK_RESERVED,
+  WALK_SKIP_NONZERO,
+  type WalkOut,
+} from './format';
+import { POW2 } from './level-math';
+
+/** Deepest level any format has (AMD-Vi mode 6); sizes of WalkPath arrays. */
+export const MAX_LEVELS = 6;
+
+/**
+ * Optional record of the tables a walk went through, for paging-structure caches: for each level
+ * k the walk read, tablePa[k] is the table of level k and perm[k] the permission accumulated by
+ * the entries above it. Entries for levels the walk did not reach are left as they were.
+ */
+export interface WalkPath {
+  readonly tablePa: Float64Array;
+  readonly perm: Uint8Array;
+}
+
+export function newWalkPath(): WalkPath {
+  return { tablePa: new Float64Array(MAX_LEVELS + 1), perm: new Uint8Array(MAX_LEVELS + 1) };
+}
+
+/**
+ * Walks the table rooted at `rootPa` for `iova` and fills `out`. `access` is the PERM_* bits the
+ * request needs (0 for a lookup that needs none, such as iova_to_phys).
+ */
+export function walk(
+  mem: PhysMemory,
+  fmt: PageTableFormat,
+  rootPa: number,
+  iova: number,
+  access: number,
+  out: WalkOut,
+  path?: WalkPath,
+): void {
+  if (!(iova < POW2[fmt.inputWidth]!)) {
+    setFault(out, WALK_BEYOND_WIDTH, fmt.levels, 0, 0);
+    return;
+  }
+  walkFromLevel(mem, fmt, rootPa, fmt.levels, iova, access, PERM_RW, out, path);
+}
+
+/**
+ * Walks from the table of `level` at `tablePa`, as after a paging-structure-cache hit: `perm` is
+ * the permission accumulated by the entries above (PERM_RW at the root). out.levelsRead counts only
+ * the entries this call reads. The caller has checked the input width.
+ */
+export function walkFromLevel(
+  mem: PhysMemory,
+  fmt: PageTableFormat,
+  tablePa: number,
+  level: number,
+  iova: number,
+  access: number,
+  perm: number,
+  out: WalkOut,
+  path?: WalkPath,
+): void {
+  const ivLo = iova >>> 0;
+  const ivHi = (iova - ivLo) / 4294967296;
+  let reads = 0;
+  for (;;) {
+    if (path !== undefined) {
+      path.tablePa[level] = tablePa;
+      path.perm[level] = perm;
+    }
+    const words = mem.words(tablePa / 4096);
+    if (words === undefined) {
+      setFault(out, WALK_BAD_POINTER, level, reads, perm);
+      return;
+    }
+    const shift = 3 + 9 * level;
+    const idx =
+      shift < 32 ? ((ivLo >>> shift) | (shift > 23 ? ivHi << (32 - shift) : 0)) & 511 : (ivHi >>> (shift - 32)) & 511;
+    const lo = words[2 * idx]!;
+    const hi = words[2 * idx + 1]!;
+    reads++;
+    const kind = fmt.entryKind(lo, hi, level);
+    if (kind === ENTRY_EMPTY) {
+      setFault(out, WALK_NOT_PRESENT, level, reads, perm);
+      return;
+    }
+    if (fmt.hasReservedBits(lo, hi, level)) {
+      setFault(out, WALK_RESERVED, level, reads, perm);
+      return;
+    }
+    perm &= fmt.entryPerm(lo, hi, level);
+    if (kind === ENTRY_LEAF) {
+      const sizeLg2 = fmt.leafSizeLg2(lo, hi, level);
+      const offset =
+        sizeLg2 < 32 ? (ivLo & (POW2[sizeLg2]! - 1)) >>> 0 : ivLo + (ivHi % POW2[sizeLg2 - 32]!) * 4294967296;
+      out.status = (access & ~perm) === 0 ? WALK_OK : WALK_PERMISSION;
+      out.pa = fmt.entryOutputAddress(lo, hi, level) + offset;
+      out.sizeLg2 = sizeLg2;
+      out.perm = perm;
+      out.levelsRead = reads;
+      out.level = level;
+      return;
+    }
+    const next = fmt.nextLevel(lo, hi, level);
+    if (next < 1 || next >= level) {
+      setFault(out, WALK_RESERVED, level, reads, perm);
+      return;
+    }
+    // AMD-Vi level skip: the index bits of the skipped levels [12+9*next, 12+9*(level-1)) must be 0.
+    if (next < level - 1 && Math.floor(iova / POW2[12 + 9 * next]!) % POW2[9 * (level - 1 - next)]! !== 0) {
+      setFault(out, WALK_SKIP_NONZERO, level, reads, perm);
+      return;
+    }
+    tablePa = fmt.entryOutputAddress(lo, hi, level);
+    level = next;
+  }
+}
+
+function setFault(out: WalkOut, status: number, level: number, reads: number, perm: number): void {
+  out.status = status;
+  out.pa = 0;
+  out.sizeLg2 = 0;
+  out.perm = perm;
+  out.levelsRead = reads;
+  out.level = level;
+}
