@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+// Scenario files (YAML, iofleet/v1 kind Scenario): the fleet, the VM workload (Poisson arrivals of
+// VM shapes, or a trace replay), each VM's device I/O, the simulated duration, a seed, and the
+// variants to compare. See docs/scenarios.md.
+
+import { z } from 'zod';
+
+const duration = z
+  .union([
+    z.number().positive(),
+    z.string().regex(/^\d+(\.\d+)?(ns|us|ms|s|m|h)$/, 'expected a duration like 500ms, 10s, 2h'),
+  ])
+  .transform((v) => {
+    if (typeof v === 'number') return v * 1e9;
+    const m = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$/.exec(v)!;
+    const unit = { ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[m[2] as 'ns']!;
+    return Number(m[1]) * unit;
+  });
+
+export const deviceIoSchema = z
+  .object({
+    /** Device class the I/O runs on (one of the VM's devices), e.g. nvme. */
+    device: z.string(),
+    /** Plugin and options of the workload; default: the device's plugin with its defaults. */
+    plugin: z.string().optional(),
+    options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  })
+  .strict();
+
+export const vmShapeSchema = z
+  .object({
+    name: z.string(),
+    weight: z.number().positive().default(1),
+    vcpus: z.number().int().positive(),
+    memoryGiB: z.number().positive(),
+    devices: z
+      .array(
+        z
+          .object({
+            class: z.string(),
+            count: z.number().int().positive().default(1),
+            allowVf: z.boolean().default(false),
+          })
+          .strict(),
+      )
+      .default([]),
+    numaPolicy: z.enum(['required', 'preferred', 'socket', 'none']).default('preferred'),
+    colocate: z.array(z.array(z.string())).optional(),
+    io: z.array(deviceIoSchema).default([]),
+  })
+  .strict();
+
+export const variantSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'variant names are letters, digits, _ . -'),
+    description: z.string().optional(),
+    baseline: z.boolean().default(false),
+    /** Kernel command line appended to each host's, and/or a distribution preset. */
+    cmdline: z.string().optional(),
+    distro: z.string().optional(),
+    iotlbEntries: z.number().int().positive().optional(),
+    /** IOMMU superpages: false = 4 KiB IOMMU mappings only. */
+    superpages: z.boolean().optional(),
+    /** 'acs': groups as hardware ACS allows (default); 'override': pretend every port has ACS (pcie_acs_override). */
+    groupIsolation: z.enum(['acs', 'override']).optional(),
+    /** 'passthrough' (VFIO) or 'emulated' (the hypervisor translates in software). */
+    deviceModel: z.enum(['passthrough', 'emulated']).optional(),
+  })
+  .strict();
+
+export const scenarioSchema = z
+  .object({
+    apiVersion: z.literal('iofleet/v1').default('iofleet/v1'),
+    kind: z.literal('Scenario').default('Scenario'),
+    name: z.string(),
+    description: z.string().optional(),
+    seed: z.number().int().nonnegative().default(1),
+    /** Simulated time each device workload runs for. */
+    duration: duration.default(0.01 * 1e9),
+    fleet: z
+      .array(z.object({ template: z.string(), count: z.number().int().positive().max(1_000_000) }).strict())
+      .min(1),
+    workload: z.union([
+      z
+        .object({
+          kind: z.literal('poisson'),
+          vms: z.number().int().positive().max(10_000_000),
+          ratePerHour: z.number().positive(),
+          shapes: z.array(vmShapeSchema).min(1),
+        })
+        .strict(),
+      z
+        .object({
+          kind: z.literal('alibaba-gpu-v2023'),
+          pods: z.string(),
+          nodes: z.string().optional(),
+          limit: z.number().int().positive().optional(),
+          io: z.array(deviceIoSchema).default([]),
+        })
+        .strict(),
+    ]),
+    /** Hosts whose DMA is simulated per (template, variant); others reuse their figures (see docs). */
+    representativeHosts: z.number().int().positive().default(1),
+    variants: z.array(variantSchema).min(1),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const names = new Set<string>();
+    s.variants.forEach((v, i) => {
+      if (names.has(v.name))
+        ctx.addIssue({ code: 'custom', path: ['variants', i, 'name'], message: `duplicate variant name '${v.name}'` });
+      names.add(v.name);
+    });
+    if (s.variants.filter((v) => v.baseline).length > 1) {
+      ctx.addIssue({ code: 'custom', path: ['variants'], message: 'at most one variant may be the baseline' });
+    }
+  });
+
+export type Scenario = z.output<typeof scenarioSchema>;
+export type Variant = z.output<typeof variantSchema>;
+export type VmShape = z.output<typeof vmShapeSchema>;
