@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: Apache-2.0
+// Named hardware cost profiles: what one operation of the IOMMU, the memory system and the Linux
+// DMA layer costs on a given platform, in nanoseconds or CPU cycles. Every parameter says where it
+// comes from: a row id of shared/reference/published-measurements.md (U01, U06, U07, R34...) or
+// 'assumption: ...' with the reasoning. The cost model (cost-model.ts) converts between ns and
+// cycles with the profile's clock; nothing here is measured from the simulator's wall clock.
+
+import { CoreError } from '../errors';
+
+export interface CostParam {
+  readonly value: number;
+  readonly unit: 'ns' | 'cycles' | 'ns/byte' | 'ratio' | 'GHz';
+  /** Row id of published-measurements.md, or 'assumption: why'. */
+  readonly source: string;
+}
+
+/** Every per-operation cost the model charges. Names carry the operation; units are in the param. */
+export interface CostParams {
+  // --- device side: a DMA access through the IOMMU -------------------------------------------
+  /** Latency an IOTLB hit adds to a device access. */
+  iotlbHit: CostParam;
+  /** Memory latency of one page-walk read (root/context/PTE level). */
+  walkMemRead: CostParam;
+  /** Paging-structure-cache hit (saves upper-level reads; small lookup cost). */
+  pscHit: CostParam;
+  /** Context-cache (VT-d) / DTE cache (AMD) miss: the extra root + context reads. */
+  contextCacheMiss: CostParam;
+  /** DMA base latency per 4 KiB without protection (F&S l0). */
+  dmaBase: CostParam;
+  // --- CPU side: the IOMMU driver ----------------------------------------------------------
+  /** Writing one invalidation descriptor / command into the queue (CPU side, under the queue lock). */
+  invDescriptor: CostParam;
+  /** Hardware time to process one invalidation descriptor (serialised per IOMMU unit). */
+  invProcess: CostParam;
+  /** Waiting for invalidation completion (VT-d wait descriptor / AMD COMPLETION_WAIT) beyond processing. */
+  invWait: CostParam;
+  /** iommu_map() of one leaf, fixed part of the call (page-table code only). */
+  iommuMapCall: CostParam;
+  /** iommu_unmap() of one leaf, fixed part of the call. */
+  iommuUnmapCall: CostParam;
+  /** Each PTE written beyond the call's fixed part. */
+  pteWrite: CostParam;
+  /** Allocating and zeroing one page-table page. */
+  tablePageAlloc: CostParam;
+  tablePageFree: CostParam;
+  // --- CPU side: Linux dma-iommu / IOVA / swiotlb / dma-direct ----------------------------
+  /** alloc_iova_fast/free_iova_fast served by a per-CPU magazine. */
+  iovaFast: CostParam;
+  /** rbtree path: fixed part (kmem_cache alloc, insert, rebalance) under the rbtree lock. */
+  iovaSlowBase: CostParam;
+  /** rbtree path: per node stepped over by the top-down search. */
+  iovaSlowPerNode: CostParam;
+  /** dma-iommu software around the pieces on map (iommu_dma_map_page, prot, checks). */
+  dmaIommuMapOverhead: CostParam;
+  dmaIommuUnmapOverhead: CostParam;
+  /** queue_iova(): per-CPU flush-queue lock + ring add. */
+  fqQueue: CostParam;
+  /** dma_direct_map_page() (pass-through / no IOMMU). */
+  dmaDirectMap: CostParam;
+  dmaDirectUnmap: CostParam;
+  /** swiotlb slot search + bookkeeping per mapping. */
+  swiotlbSlotAlloc: CostParam;
+  swiotlbSlotFree: CostParam;
+  /** Bounce copy, per byte. */
+  swiotlbCopy: CostParam;
+  /** One ktime_get() as dma_map_benchmark brackets every call with two. */
+  ktimeGet: CostParam;
+  /** Coefficient of variation of run-to-run timing noise (cache, interrupts) applied by benchmarks. */
+  timingJitterCv: CostParam;
+}
+
+export interface CostProfile {
+  readonly name: string;
+  readonly description: string;
+  readonly unit: 'vtd' | 'amd';
+  /** Core clock used to convert cycles <-> ns, GHz. */
+  readonly cpuGhz: CostParam;
+  readonly params: CostParams;
+}
+
+const A = (value: number, unit: CostParam['unit'], why: string): CostParam => ({
+  value,
+  unit,
+  source: `assumption: ${why}`,
+});
+const M = (value: number, unit: CostParam['unit'], source: string): CostParam => ({ value, unit, source });
+
+/** Linux software costs, shared by x86 profiles (same kernel code; scaled by nothing but the clock). */
+const LINUX_SOFTWARE = {
+  iommuMapCall: M(64, 'ns', 'U01: iommu_map() 4 KiB ≈ 62–65 ns (AMD v1, kunit)'),
+  iommuUnmapCall: M(74, 'ns', 'U01: iommu_unmap() 4 KiB ≈ 71–76 ns'),
+  pteWrite: M(1.2, 'ns', 'U01: (381 − 65) / 255 ns per extra contiguous PTE'),
+  tablePageAlloc: A(300, 'ns', 'one zeroed page from the page allocator (~4 KiB clear at ~20 GB/s + alloc)'),
+  tablePageFree: A(80, 'ns', 'page free to the per-CPU list'),
+  iovaFast: A(35, 'ns', 'per-CPU spinlock + magazine pop/push, cache-hot'),
+  iovaSlowBase: A(180, 'ns', 'kmem_cache_alloc + rb insert/rebalance + rbtree spinlock'),
+  iovaSlowPerNode: A(6, 'ns', 'one rb_prev step, node usually cached'),
+  dmaIommuMapOverhead: A(
+    140,
+    'ns',
+    'iommu_dma_map_page bookkeeping; fitted so translated-lazy map lands in facts §7 band 0.3–1 µs',
+  ),
+  dmaIommuUnmapOverhead: A(90, 'ns', 'iova_to_phys, gather setup; fitted with the above'),
+  fqQueue: A(40, 'ns', 'queue_iova(): per-CPU fq spinlock, ring add, counter read'),
+  dmaDirectMap: A(90, 'ns', 'dma_direct_map_page; facts §7 suggests pt map/unmap ≈ 0.1–0.2 µs'),
+  dmaDirectUnmap: A(70, 'ns', 'dma_direct_unmap_page; facts §7 band'),
+  swiotlbSlotAlloc: A(250, 'cycles', 'slot search; U11 gives only the bitmap variant delta (+20 cycles)'),
+  swiotlbSlotFree: A(200, 'cycles', 'U11: free ≈ 120 cycles cheaper than the old list code; base assumed'),
+  swiotlbCopy: A(0.1, 'ns/byte', 'memcpy ≈ 10 GB/s per core, cache-cold bounce slot'),
+  ktimeGet: A(20, 'ns', 'ktime_get() with TSC clocksource'),
+  timingJitterCv: A(0.15, 'ratio', 'run-to-run noise; U03 reports σ ≈ 0.3–0.4 of the mean on SMMUv3'),
+} as const;
+
+export const INTEL_ICELAKE_SP: CostProfile = {
+  name: 'intel-icelake-sp',
+  description: 'Intel Xeon 3rd gen (Ice Lake-SP, e.g. Platinum 8380) with VT-d queued invalidation',
+  unit: 'vtd',
+  cpuGhz: A(2.3, 'GHz', 'Platinum 8380 base clock'),
+  params: {
+    iotlbHit: A(5, 'ns', 'IOTLB lookup in the root-complex pipeline'),
+    walkMemRead: M(197, 'ns', 'U06: lm = 197 ns per IOMMU memory read (Cascade Lake fit)'),
+    pscHit: A(5, 'ns', 'paging-structure cache lookup'),
+    contextCacheMiss: M(394, 'ns', 'U06: two memory reads (root + context entry) at lm = 197 ns'),
+    dmaBase: M(65, 'ns', 'U06: l0 = 65 ns per 4 KiB without protection'),
+    invDescriptor: A(120, 'cycles', '16-byte descriptor write + IQT tail MMIO, amortised'),
+    invProcess: A(150, 'ns', 'hardware processing of one descriptor; serialises one IOMMU unit'),
+    invWait: M(1963, 'cycles', 'U07: 2548 cycles per QI invalidation minus two descriptors and processing'),
+    ...LINUX_SOFTWARE,
+  },
+};
+
+export const AMD_EPYC_MILAN: CostProfile = {
+  name: 'amd-epyc-milan',
+  description: 'AMD EPYC 3rd gen (Milan, e.g. 7763) with AMD-Vi command buffer and COMPLETION_WAIT',
+  unit: 'amd',
+  cpuGhz: A(2.45, 'GHz', 'EPYC 7763 base clock'),
+  params: {
+    iotlbHit: A(5, 'ns', 'IOTLB lookup'),
+    walkMemRead: M(
+      230,
+      'ns',
+      'R34: IOTLB miss + walk adds 230–300 ns on Intel; AMD assumed at the low end per read (no AMD row)',
+    ),
+    pscHit: A(5, 'ns', 'PDE cache lookup'),
+    contextCacheMiss: A(230, 'ns', 'one DTE read from memory at walkMemRead'),
+    dmaBase: M(65, 'ns', 'U06: l0 (Intel fit, no AMD figure published)'),
+    invDescriptor: A(120, 'cycles', '16-byte command write + tail pointer MMIO'),
+    invProcess: A(180, 'ns', 'INVALIDATE_IOMMU_PAGES processing; no published AMD figure'),
+    invWait: A(
+      2400,
+      'cycles',
+      'COMPLETION_WAIT round trip; no AMD measurement published, taken near U07 (VT-d 2548 cycles)',
+    ),
+    ...LINUX_SOFTWARE,
+  },
+};
+
+export const COST_PROFILES: readonly CostProfile[] = [INTEL_ICELAKE_SP, AMD_EPYC_MILAN];
+export const COST_PROFILE_NAMES: readonly string[] = COST_PROFILES.map((p) => p.name);
+
+export function getCostProfile(name: string): CostProfile {
+  const p = COST_PROFILES.find((q) => q.name === name);
+  if (!p) {
+    throw new CoreError('INVALID_ARGUMENT', `unknown cost profile '${name}' (known: ${COST_PROFILE_NAMES.join(', ')})`, {
+      name,
+    });
+  }
+  return p;
+}
