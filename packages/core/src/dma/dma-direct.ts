@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: Apache-2.0
+// The DMA API without translation (kernel/dma/direct.c): IOMMU off, or an identity (pass-through)
+// domain. The DMA address is the physical address; swiotlb bounces only when the buffer is beyond
+// the device's DMA mask (dma_capable() fails) or when swiotlb=force.
+
+import { COST_SOFTWARE } from '../cost/cost-model';
+import type { SimCpu } from '../sim/sim-cpu';
+import type { DmaSim } from './dma-sim';
+import {
+  DMA_BIDIRECTIONAL,
+  DMA_FROM_DEVICE,
+  DMA_MAPPING_ERROR,
+  DMA_TO_DEVICE,
+  type DmaDeviceInfo,
+  type DmaDirection,
+  type DmaOps,
+  dmaBitMask,
+  type ScatterEntry,
+} from './dma-types';
+import type { SwiotlbPool } from './swiotlb';
+
+export class DirectDmaOps implements DmaOps {
+  readonly mode = 'direct' as const;
+
+  constructor(
+    readonly sim: DmaSim,
+    readonly dev: DmaDeviceInfo,
+    readonly swiotlb: SwiotlbPool | null = null,
+    /** swiotlb=force: bounce every mapping. */
+    readonly forceBounce = false,
+  ) {}
+
+  /** dma_capable(): the whole buffer is addressable by the device. */
+  dmaCapable(addr: number, size: number): boolean {
+    return addr + size - 1 <= dmaBitMask(this.dev.dmaBits);
+  }
+
+  /** swiotlb_map(): bounce, then check the bounce buffer itself is reachable. */
+  private swiotlbMap(cpu: SimCpu, pa: number, size: number): number {
+    const pool = this.swiotlb!;
+    const tlb = pool.mapSingle(cpu.id, pa, size, this.dev.minAlignMask);
+    this.sim.chargeSwiotlb(cpu, pool, this.sim.cost.ns.swiotlbSlotAlloc, tlb < 0 ? 0 : size);
+    if (tlb < 0) return DMA_MAPPING_ERROR;
+    if (!this.dmaCapable(tlb, size)) {
+      pool.unmapSingle(tlb, size, DMA_TO_DEVICE);
+      this.sim.printk(`${this.dev.name}: swiotlb addr 0x${tlb.toString(16)}+${size} overflow (mask ${dmaBitMask(this.dev.dmaBits).toString(16)})`);
+      return DMA_MAPPING_ERROR;
+    }
+    return tlb;
+  }
+
+  /** dma_direct_map_page() */
+  mapPage(pa: number, size: number, _dir: DmaDirection): number {
+    const cpu = this.sim.cpus.beginCall();
+    this.sim.cost.charge(cpu, COST_SOFTWARE, this.sim.cost.ns.dmaDirectMap);
+    if (this.forceBounce && this.swiotlb) return this.swiotlbMap(cpu, pa, size);
+    if (!this.dmaCapable(pa, size)) {
+      if (this.swiotlb) return this.swiotlbMap(cpu, pa, size);
+      this.sim.printk(`${this.dev.name}: DMA addr 0x${pa.toString(16)}+${size} overflow (mask ${dmaBitMask(this.dev.dmaBits).toString(16)})`);
+      return DMA_MAPPING_ERROR;
+    }
+    return pa;
+  }
+
+  /** dma_direct_unmap_page() */
+  unmapPage(dmaAddr: number, size: number, dir: DmaDirection): void {
+    const cpu = this.sim.cpus.beginCall();
+    this.sim.cost.charge(cpu, COST_SOFTWARE, this.sim.cost.ns.dmaDirectUnmap);
+    if (this.swiotlb?.isSwiotlbBuffer(dmaAddr)) {
+      this.swiotlb.unmapSingle(dmaAddr, size, dir);
+      const copied = dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL ? size : 0;
+      this.sim.chargeSwiotlb(cpu, this.swiotlb, this.sim.cost.ns.swiotlbSlotFree, copied);
+    }
+  }
+
+  /** dma_direct_map_sg(): entry by entry, no merging. */
+  mapSg(sg: ScatterEntry[], dir: DmaDirection): number {
+    for (let i = 0; i < sg.length; i++) {
+      const s = sg[i]!;
+      s.dmaAddress = this.mapPage(s.pa, s.length, dir);
+      s.dmaLength = s.length;
+      if (s.dmaAddress < 0) {
+        for (let j = 0; j < i; j++) this.unmapPage(sg[j]!.dmaAddress, sg[j]!.length, dir);
+        return 0;
+      }
+    }
+    return sg.length;
+  }
+
+  unmapSg(sg: ScatterEntry[], dir: DmaDirection): void {
+    for (const s of sg) if (s.dmaLength > 0) this.unmapPage(s.dmaAddress, s.dmaLength, dir);
+  }
+
+  /**
+   * dma_direct_alloc(): pages the device can reach. Departure: the model has one buffer zone, so
+   * a device whose mask cannot reach it gets null instead of a GFP_DMA32 retry.
+   */
+  allocCoherent(size: number): { cpuPa: number; dmaAddr: number } | null {
+    const cpu = this.sim.cpus.beginCall();
+    const pages = Math.ceil(size / 4096);
+    const pa = this.sim.pages.allocPages(pages);
+    if (pa < 0) return null;
+    this.sim.cost.charge(cpu, COST_SOFTWARE, this.sim.cost.ns.dmaDirectMap + pages * this.sim.cost.ns.tablePageAlloc);
+    if (!this.dmaCapable(pa, pages * 4096)) {
+      this.sim.pages.freePages(pa, pages);
+      return null;
+    }
+    return { cpuPa: pa, dmaAddr: pa };
+  }
+
+  freeCoherent(size: number, cpuPa: number, _dmaAddr: number): void {
+    const cpu = this.sim.cpus.beginCall();
+    this.sim.cost.charge(cpu, COST_SOFTWARE, this.sim.cost.ns.dmaDirectUnmap);
+    this.sim.pages.freePages(cpuPa, Math.ceil(size / 4096));
+  }
+
+  syncSingleForCpu(dmaAddr: number, size: number, dir: DmaDirection): void {
+    const cpu = this.sim.cpus.beginCall();
+    if (this.swiotlb?.isSwiotlbBuffer(dmaAddr)) {
+      this.swiotlb.syncForCpu(dmaAddr, size, dir);
+      this.sim.chargeSwiotlb(cpu, this.swiotlb, 0, dir === DMA_TO_DEVICE ? 0 : size);
+    }
+  }
+
+  syncSingleForDevice(dmaAddr: number, size: number, dir: DmaDirection): void {
+    const cpu = this.sim.cpus.beginCall();
+    if (this.swiotlb?.isSwiotlbBuffer(dmaAddr)) {
+      this.swiotlb.syncForDevice(dmaAddr, size, dir);
+      this.sim.chargeSwiotlb(cpu, this.swiotlb, 0, dir === DMA_FROM_DEVICE ? 0 : size);
+    }
+  }
+}

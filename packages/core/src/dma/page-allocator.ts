@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+// A minimal physical page allocator for DMA buffers in simulated memory (the model's
+// alloc_pages / free_pages): first-fit over a sorted free list of page runs, within
+// [basePa, limitPa). Pages are data pages of PhysMemory (materialised on first write).
+
+import { CoreError } from '../errors';
+
+export class SimPageAllocator {
+  /** Free runs as [startPfn, pages], sorted by startPfn. */
+  private readonly runs: Array<[number, number]>;
+  pagesInUse = 0;
+
+  constructor(
+    readonly basePa: number,
+    readonly limitPa: number,
+  ) {
+    if (basePa % 4096 !== 0 || limitPa <= basePa) {
+      throw new CoreError('INVALID_ARGUMENT', 'page allocator range must be page aligned and non-empty', {
+        basePa,
+        limitPa,
+      });
+    }
+    this.runs = [[basePa / 4096, Math.floor((limitPa - basePa) / 4096)]];
+  }
+
+  /** Allocates `pages` contiguous pages; returns the physical address or -1 when out of memory. */
+  allocPages(pages: number): number {
+    for (let i = 0; i < this.runs.length; i++) {
+      const r = this.runs[i]!;
+      if (r[1] >= pages) {
+        const pfn = r[0];
+        r[0] += pages;
+        r[1] -= pages;
+        if (r[1] === 0) this.runs.splice(i, 1);
+        this.pagesInUse += pages;
+        return pfn * 4096;
+      }
+    }
+    return -1;
+  }
+
+  freePages(pa: number, pages: number): void {
+    const pfn = pa / 4096;
+    let i = 0;
+    while (i < this.runs.length && this.runs[i]![0] < pfn) i++;
+    const prev = this.runs[i - 1];
+    const next = this.runs[i];
+    if ((prev && prev[0] + prev[1] > pfn) || (next && pfn + pages > next[0])) {
+      throw new CoreError('INVALID_STATE', `double free of pages at 0x${pa.toString(16)}`, { pa, pages });
+    }
+    this.runs.splice(i, 0, [pfn, pages]);
+    if (next && pfn + pages === next[0]) {
+      this.runs[i]![1] += next[1];
+      this.runs.splice(i + 1, 1);
+    }
+    if (prev && prev[0] + prev[1] === pfn) {
+      prev[1] += this.runs[i]![1];
+      this.runs.splice(i, 1);
+    }
+    this.pagesInUse -= pages;
+  }
+}
