@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Test helpers for @iofleet/core users and for core's own tests: every export named.
+
+export { type ConformanceOptions, runPageTableConformance } from './page-table-conformance';
+export { type RandomOpsOptions, type RandomOpsStats, runRandomPageTableOps } from './page-table-property';
+export { mulberry32, ReferencePageTable, type RefLeaf } from './page-table-reference';
