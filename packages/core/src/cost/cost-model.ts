@@ -4,6 +4,7 @@
 // Callers charge a SimCpu (sim/sim-cpu.ts), which advances that CPU's simulated time; the model
 // also keeps a per-category breakdown of everything charged. Nothing reads a wall clock.
 
+import type { SimCpu } from '../sim/sim-cpu';
 import {
   HW_CONTEXT_CACHE_MISS,
   HW_COUNTER_COUNT,
@@ -18,7 +19,6 @@ import {
   HW_WALK_MEM_READS,
   type HwCounters,
 } from '../stats/hw-counters';
-import type { SimCpu } from '../sim/sim-cpu';
 import type { CostParam, CostParams, CostProfile } from './cost-profile';
 
 /** Every parameter of a profile resolved to nanoseconds (ns/byte and ratios kept as they are). */

@@ -161,9 +161,13 @@ export const COST_PROFILE_NAMES: readonly string[] = COST_PROFILES.map((p) => p.
 export function getCostProfile(name: string): CostProfile {
   const p = COST_PROFILES.find((q) => q.name === name);
   if (!p) {
-    throw new CoreError('INVALID_ARGUMENT', `unknown cost profile '${name}' (known: ${COST_PROFILE_NAMES.join(', ')})`, {
-      name,
-    });
+    throw new CoreError(
+      'INVALID_ARGUMENT',
+      `unknown cost profile '${name}' (known: ${COST_PROFILE_NAMES.join(', ')})`,
+      {
+        name,
+      },
+    );
   }
   return p;
 }

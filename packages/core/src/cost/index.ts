@@ -2,16 +2,6 @@
 // Cost profiles and the cost model (named exports; the lead wires them into src/index.ts).
 
 export {
-  AMD_EPYC_MILAN,
-  COST_PROFILE_NAMES,
-  COST_PROFILES,
-  type CostParam,
-  type CostParams,
-  type CostProfile,
-  getCostProfile,
-  INTEL_ICELAKE_SP,
-} from './cost-profile';
-export {
   COST_CATEGORY_COUNT,
   COST_CATEGORY_NAMES,
   COST_INVALIDATION,
@@ -26,3 +16,13 @@ export {
   type InvalidationCost,
   newInvalidationCost,
 } from './cost-model';
+export {
+  AMD_EPYC_MILAN,
+  COST_PROFILE_NAMES,
+  COST_PROFILES,
+  type CostParam,
+  type CostParams,
+  type CostProfile,
+  getCostProfile,
+  INTEL_ICELAKE_SP,
+} from './cost-profile';

@@ -43,7 +43,9 @@ export class DirectDmaOps implements DmaOps {
     if (tlb < 0) return DMA_MAPPING_ERROR;
     if (!this.dmaCapable(tlb, size)) {
       pool.unmapSingle(tlb, size, DMA_TO_DEVICE);
-      this.sim.printk(`${this.dev.name}: swiotlb addr 0x${tlb.toString(16)}+${size} overflow (mask ${dmaBitMask(this.dev.dmaBits).toString(16)})`);
+      this.sim.printk(
+        `${this.dev.name}: swiotlb addr 0x${tlb.toString(16)}+${size} overflow (mask ${dmaBitMask(this.dev.dmaBits).toString(16)})`,
+      );
       return DMA_MAPPING_ERROR;
     }
     return tlb;
@@ -56,7 +58,9 @@ export class DirectDmaOps implements DmaOps {
     if (this.forceBounce && this.swiotlb) return this.swiotlbMap(cpu, pa, size);
     if (!this.dmaCapable(pa, size)) {
       if (this.swiotlb) return this.swiotlbMap(cpu, pa, size);
-      this.sim.printk(`${this.dev.name}: DMA addr 0x${pa.toString(16)}+${size} overflow (mask ${dmaBitMask(this.dev.dmaBits).toString(16)})`);
+      this.sim.printk(
+        `${this.dev.name}: DMA addr 0x${pa.toString(16)}+${size} overflow (mask ${dmaBitMask(this.dev.dmaBits).toString(16)})`,
+      );
       return DMA_MAPPING_ERROR;
     }
     return pa;

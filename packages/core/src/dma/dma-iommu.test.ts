@@ -5,11 +5,14 @@ import { IommuDmaOps } from './dma-iommu';
 import { DmaSim } from './dma-sim';
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, dmaDevice, scatterEntry } from './dma-types';
 import { IOVA_DEFAULT_FQ_TIMEOUT_NS } from './flush-queue';
-import { type IommuDmaMode, IommuDmaCookie } from './iommu-dma-cookie';
+import { IommuDmaCookie, type IommuDmaMode } from './iommu-dma-cookie';
 import { ModelDomain } from './model-domain';
 import { SwiotlbPool } from './swiotlb';
 
-function setup(mode: IommuDmaMode, opts: { cpus?: number; dmaBits?: number; forcedac?: boolean; untrusted?: boolean } = {}) {
+function setup(
+  mode: IommuDmaMode,
+  opts: { cpus?: number; dmaBits?: number; forcedac?: boolean; untrusted?: boolean } = {},
+) {
   const sim = new DmaSim({ cpuCount: opts.cpus ?? 2 });
   const domain = new ModelDomain(1);
   const cookie = new IommuDmaCookie(sim, domain, { mode });

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { SimClock } from '../sim/sim-clock';
 import {
-  FlushQueues,
   type FlushQueueHost,
+  FlushQueues,
   IOVA_DEFAULT_FQ_SIZE,
   IOVA_DEFAULT_FQ_TIMEOUT_NS,
   IOVA_SINGLE_FQ_SIZE,

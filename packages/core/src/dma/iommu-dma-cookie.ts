@@ -17,7 +17,7 @@ import type { IommuDomainOps } from '../iommu/domain-ops';
 import { SimCpu } from '../sim/sim-cpu';
 import { SimLock } from '../sim/sim-lock';
 import type { DmaSim } from './dma-sim';
-import { FlushQueues, type FlushQueueHost, type FlushQueueOptions } from './flush-queue';
+import { type FlushQueueHost, type FlushQueueOptions, FlushQueues } from './flush-queue';
 import { IovaDomain, type IovaStats } from './iova-allocator';
 import { IovaCaches } from './rcache';
 
@@ -182,7 +182,8 @@ export class IommuDmaCookie implements FlushQueueHost {
 
   releaseEntry(pfn: number, pages: number, freedTablePages: number): void {
     this.freeIovaFast(pfn, pages);
-    if (freedTablePages > 0) this.sim.cost.charge(this.ctx, COST_PAGE_TABLE, freedTablePages * this.sim.cost.ns.tablePageFree);
+    if (freedTablePages > 0)
+      this.sim.cost.charge(this.ctx, COST_PAGE_TABLE, freedTablePages * this.sim.cost.ns.tablePageFree);
   }
 
   runTimer(nowNs: number, handler: () => void): void {

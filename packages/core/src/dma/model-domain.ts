@@ -8,6 +8,7 @@
 // Departure: walks are charged a fixed `walkLevels` memory reads per IOTLB miss (no
 // paging-structure caches); the real units model those.
 
+import { CoreError } from '../errors';
 import type { IommuDomainOps } from '../iommu/domain-ops';
 import { PERM_WRITE } from '../page-table/format';
 import {
@@ -22,7 +23,6 @@ import {
   HW_WALK_MEM_READS,
   HwCounters,
 } from '../stats/hw-counters';
-import { CoreError } from '../errors';
 
 /** What the double needs from a page table: the shape of page-table.ts's PageTable. */
 export interface PageTableLike {
@@ -111,7 +111,13 @@ export class ModelDomain implements IommuDomainOps {
 
   constructor(
     readonly domainId: number,
-    opts: { counters?: HwCounters; pageTable?: PageTableLike; apertureBits?: number; iotlbEntries?: number; walkLevels?: number } = {},
+    opts: {
+      counters?: HwCounters;
+      pageTable?: PageTableLike;
+      apertureBits?: number;
+      iotlbEntries?: number;
+      walkLevels?: number;
+    } = {},
   ) {
     this.counters = opts.counters ?? new HwCounters();
     this.pageTable = opts.pageTable ?? new MapPageTable(this.counters);

@@ -81,7 +81,10 @@ export class IovaRcache {
     readonly cpuCount: number,
     private readonly clock: SimClock | null,
   ) {
-    this.cpuRcaches = Array.from({ length: cpuCount }, () => ({ loaded: new IovaMagazine(), prev: new IovaMagazine() }));
+    this.cpuRcaches = Array.from({ length: cpuCount }, () => ({
+      loaded: new IovaMagazine(),
+      prev: new IovaMagazine(),
+    }));
   }
 
   /** iova_depot_pop(): a depot magazine is always full. */

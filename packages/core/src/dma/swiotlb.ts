@@ -95,9 +95,13 @@ export class SwiotlbPool {
   ) {
     const nslabs = opts.nslabs ?? IO_TLB_DEFAULT_SIZE / IO_TLB_SIZE;
     if (nslabs < IO_TLB_SEGSIZE || nslabs > SWIOTLB_MAX_SLOTS || nslabs % IO_TLB_SEGSIZE !== 0) {
-      throw new CoreError('OUT_OF_RANGE', `swiotlb slots ${nslabs}: need a multiple of ${IO_TLB_SEGSIZE} up to ${SWIOTLB_MAX_SLOTS}`, {
-        nslabs,
-      });
+      throw new CoreError(
+        'OUT_OF_RANGE',
+        `swiotlb slots ${nslabs}: need a multiple of ${IO_TLB_SEGSIZE} up to ${SWIOTLB_MAX_SLOTS}`,
+        {
+          nslabs,
+        },
+      );
     }
     this.nslabs = nslabs;
     let nareas = roundupPow2(opts.nareas ?? opts.cpuCount ?? 1);
@@ -181,9 +185,7 @@ export class SwiotlbPool {
     }
     if (index < 0) {
       this.mapsFailed++;
-      this.log(
-        `swiotlb buffer is full (sz: ${size} bytes), total ${this.nslabs} (slots), used ${this.used} (slots)`,
-      );
+      this.log(`swiotlb buffer is full (sz: ${size} bytes), total ${this.nslabs} (slots), used ${this.used} (slots)`);
       return DMA_MAPPING_ERROR;
     }
     this.takeSlots(area, index, nslots, allocSize, origPa - offset);

@@ -25,7 +25,7 @@ export class SimLock {
    * wait + hold and charges both as CPU time when `spin` (default). Returns the wait in ns.
    */
   acquire(cpu: SimCpu, holdNs: number, spin = true): number {
-    const start = this.freeAtNs > cpu.nowNs ? this.freeAtNs : cpu.nowNs;
+    const start = Math.max(this.freeAtNs, cpu.nowNs);
     const waitNs = start - cpu.nowNs;
     this.acquisitions++;
     if (waitNs > 0) {
