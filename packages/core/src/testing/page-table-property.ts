@@ -99,7 +99,8 @@ export function runRandomPageTableOps(fmt: PageTableFormat, opts: RandomOpsOptio
   unmapEverything(c);
   if (c.pt.tablePages !== 1 || mem.tablePagesInUse !== 1) c.fail(`empty table holds ${c.pt.tablePages} pages`);
   c.pt.destroy();
-  if (mem.tablePagesInUse !== 0) c.fail(`destroy left ${mem.tablePagesInUse} pages`);
+  const leftAfterDestroy: number = mem.tablePagesInUse;
+  if (leftAfterDestroy !== 0) c.fail(`destroy left ${leftAfterDestroy} pages`);
   return stats;
 }
 
