@@ -52,194 +52,214 @@ function countEntries(mem: PhysMemory, tablePa: number): number {
   return n;
 }
 
+function setupTable(makeFormat: () => PageTableFormat) {
+  const fmt = makeFormat();
+  const mem = new PhysMemory();
+  const counters = new HwCounters();
+  return { fmt, mem, counters, pt: new PageTable(mem, fmt, counters), sizes: pageSizesLg2(fmt) };
+}
+
+/** One past the largest iova the format and the model can express. */
+function limitOf(fmt: PageTableFormat): number {
+  return 2 ** Math.min(fmt.inputWidth, 53);
+}
+
+function checkDescription(makeFormat: () => PageTableFormat): void {
+  const { fmt, sizes } = setupTable(makeFormat);
+  expect(fmt.spec.length).toBeGreaterThan(0);
+  expect(fmt.inputWidth).toBeGreaterThan(12 + 9 * (fmt.levels - 1));
+  expect(fmt.inputWidth).toBeLessThanOrEqual(Math.min(64, 12 + 9 * fmt.levels));
+  expect(sizes[0]).toBe(12);
+  for (const s of sizes) expect(s).toBeLessThan(Math.min(fmt.inputWidth, 53));
+}
+
+function checkSinglePage(makeFormat: () => PageTableFormat): void {
+  const { fmt, mem, pt } = setupTable(makeFormat);
+  const iova = limitOf(fmt) - 3 * KIB4; // near the top: every index is non-zero
+  pt.map(iova, 0x1234_5000, KIB4, PERM_RW);
+  expect(pt.iovaToPhys(iova + 0x123)).toBe(0x1234_5123);
+  const out = newWalkOut();
+  walk(mem, fmt, pt.rootPa, iova + 0x123, PERM_RW, out);
+  expect(out).toEqual({
+    status: WALK_OK,
+    pa: 0x1234_5123,
+    sizeLg2: 12,
+    perm: PERM_RW,
+    levelsRead: fmt.levels,
+    level: 1,
+  });
+  expect(pt.tablePages).toBe(fmt.levels);
+  expect(pt.unmap(iova, KIB4)).toBe(KIB4);
+  expect(pt.lastFreedTablePages).toBe(fmt.levels - 1);
+  expect(pt.iovaToPhys(iova)).toBe(-1);
+  expect(pt.tablePages).toBe(1);
+  expect(mem.tablePagesInUse).toBe(1);
+}
+
+function checkEveryPageSize(makeFormat: () => PageTableFormat): void {
+  const { fmt, mem, pt, sizes } = setupTable(makeFormat);
+  for (const s of sizes) {
+    const size = 2 ** s;
+    const iova = 2 * size <= limitOf(fmt) ? size : 0;
+    pt.map(iova, size, size, PERM_READ);
+    expect([...pt.leaves()]).toEqual([
+      { iova, pa: size, sizeLg2: s, perm: PERM_READ, level: ReferencePageTable.levelOf(s) },
+    ]);
+    const out = newWalkOut();
+    const path = newWalkPath();
+    walk(mem, fmt, pt.rootPa, iova + size - 8, PERM_READ, out, path);
+    expect(out.status).toBe(WALK_OK);
+    expect(out.pa).toBe(2 * size - 8);
+    expect(out.sizeLg2).toBe(s);
+    expect(out.levelsRead).toBe(fmt.levels - ReferencePageTable.levelOf(s) + 1);
+    expect(countEntries(mem, path.tablePa[out.level]!)).toBe(2 ** ((s - 12) % 9));
+    expect(pt.unmap(iova, KIB4)).toBe(size); // part of a leaf unmaps all of it
+    expect(pt.tablePages).toBe(1);
+  }
+}
+
+function checkSplit(makeFormat: () => PageTableFormat): void {
+  const { fmt, pt, sizes } = setupTable(makeFormat);
+  const ref = new ReferencePageTable(sizes, fmt.levels);
+  const big = sizes.find((s) => s > 12 && 2 ** (s + 2) <= limitOf(fmt)) ?? 12;
+  const iova = 2 ** (big + 1) - 2 * KIB4;
+  const length = 2 ** big + 4 * KIB4;
+  pt.map(iova, iova, length, PERM_RW);
+  expect(ref.map(iova, iova, length, PERM_RW)).toBe(true);
+  const got = [...pt.leaves()].map(({ iova, pa, sizeLg2, perm }) => ({ iova, pa, sizeLg2, perm }));
+  expect(got).toEqual(ref.sorted());
+  expect(got.some((l) => l.sizeLg2 === big)).toBe(true);
+  expect(pt.tablePages).toBe(ref.expectedTablePages());
+}
+
+function checkOverlap(makeFormat: () => PageTableFormat): void {
+  const { pt, sizes } = setupTable(makeFormat);
+  pt.map(0x10_0000, 0x20_0000, KIB4, PERM_RW);
+  const before = [...pt.leaves()];
+  const pages = pt.tablePages;
+  expectCoreError(() => pt.map(0x10_0000 - 2 * KIB4, 0x40_0000, 4 * KIB4, PERM_RW), 'ALREADY_MAPPED');
+  expect([...pt.leaves()]).toEqual(before);
+  expect(pt.tablePages).toBe(pages);
+  const big = sizes.find((s) => s > 12 && s <= 30);
+  if (big !== undefined) {
+    const base = Math.floor(0x10_0000 / 2 ** big) * 2 ** big;
+    expectCoreError(() => pt.map(base, 0, 2 ** big, PERM_RW), 'ALREADY_MAPPED'); // a 4 KiB page inside
+    const other = base + 2 ** big;
+    pt.map(other, 0, 2 ** big, PERM_RW);
+    expectCoreError(() => pt.map(other + KIB4, 0, KIB4, PERM_RW), 'ALREADY_MAPPED'); // inside a leaf
+  }
+}
+
+function checkUnmapStops(makeFormat: () => PageTableFormat): void {
+  const { pt, sizes } = setupTable(makeFormat);
+  const p = 0x1_0000;
+  pt.map(p, 0x1000_0000, 2 * KIB4, PERM_RW);
+  pt.map(p + 3 * KIB4, 0x1000_3000, KIB4, PERM_RW);
+  expect(pt.unmap(p, 4 * KIB4)).toBe(2 * KIB4);
+  expect(pt.iovaToPhys(p + 3 * KIB4)).toBe(0x1000_3000);
+  expect(pt.unmap(p, KIB4)).toBe(0);
+  const big = sizes.find((s) => s > 12 && s <= 30);
+  if (big !== undefined) {
+    const at = 2 ** (big + 1);
+    pt.map(at, 0, 2 ** big, PERM_RW);
+    expect(pt.unmap(at + KIB4, KIB4)).toBe(0);
+    expect(pt.iovaToPhys(at + KIB4)).toBe(KIB4);
+  }
+}
+
+function checkWalkFaults(makeFormat: () => PageTableFormat): void {
+  const { fmt, mem, pt } = setupTable(makeFormat);
+  const out = newWalkOut();
+  if (limitOf(fmt) < 2 ** 53) {
+    walk(mem, fmt, pt.rootPa, limitOf(fmt), 0, out);
+    expect([out.status, out.levelsRead]).toEqual([WALK_BEYOND_WIDTH, 0]);
+  }
+  walk(mem, fmt, pt.rootPa, 0x5000, PERM_READ, out);
+  expect([out.status, out.level, out.levelsRead]).toEqual([WALK_NOT_PRESENT, fmt.levels, 1]);
+  pt.map(0x5000, 0x9000, KIB4, PERM_READ);
+  walk(mem, fmt, pt.rootPa, 0x5000, PERM_WRITE, out);
+  expect([out.status, out.perm]).toEqual([WALK_PERMISSION, PERM_READ]);
+  walk(mem, fmt, pt.rootPa, 0x5008, PERM_READ, out);
+  expect([out.status, out.pa]).toEqual([WALK_OK, 0x9008]);
+  if (fmt.levels > 1) {
+    const high = limitOf(fmt) - KIB4; // a root slot of its own: point it at memory never written
+    const rootWords = mem.words(pt.rootPa / KIB4)!;
+    const idx = Math.floor(high / 2 ** (12 + 9 * (fmt.levels - 1))) % 512;
+    fmt.writeTable(rootWords, idx, 0x7_0000_0000, fmt.levels);
+    walk(mem, fmt, pt.rootPa, high, PERM_READ, out);
+    expect([out.status, out.level]).toEqual([WALK_BAD_POINTER, fmt.levels - 1]);
+  }
+}
+
+function checkWalkFromLevel(makeFormat: () => PageTableFormat): void {
+  const { fmt, mem, pt } = setupTable(makeFormat);
+  const iova = limitOf(fmt) / 2 + 0x7000;
+  pt.map(iova, 0xabc_d000, KIB4, PERM_READ);
+  const full = newWalkOut();
+  const path = newWalkPath();
+  walk(mem, fmt, pt.rootPa, iova + 4, PERM_READ, full, path);
+  for (let level = fmt.levels; level >= 1; level--) {
+    const out = newWalkOut();
+    walkFromLevel(mem, fmt, path.tablePa[level]!, level, iova + 4, PERM_READ, path.perm[level]!, out);
+    expect(out).toEqual({ ...full, levelsRead: level });
+  }
+}
+
+function checkCounters(makeFormat: () => PageTableFormat): void {
+  const { fmt, mem, pt, counters } = setupTable(makeFormat);
+  const c = counters.c;
+  expect(c[HW_TABLE_PAGES_ALLOCATED]).toBe(1); // the root
+  pt.map(0x10_0000, 0x30_0000, KIB4, PERM_RW);
+  expect([c[HW_TABLE_PAGES_ALLOCATED], c[HW_PTE_WRITES]]).toEqual([fmt.levels, fmt.levels]);
+  pt.unmap(0x10_0000, KIB4);
+  expect([c[HW_TABLE_PAGES_FREED], c[HW_PTE_WRITES]]).toEqual([fmt.levels - 1, 2 * fmt.levels]);
+  pt.map(0x10_0000, 0x30_0000, 3 * KIB4, PERM_RW);
+  pt.destroy();
+  expect(mem.tablePagesInUse).toBe(0);
+  expect(c[HW_TABLE_PAGES_FREED]).toBe(c[HW_TABLE_PAGES_ALLOCATED]);
+  expectCoreError(() => pt.iovaToPhys(0), 'INVALID_STATE');
+}
+
+function checkArguments(makeFormat: () => PageTableFormat): void {
+  const { fmt, pt } = setupTable(makeFormat);
+  expectCoreError(() => pt.map(0x800, 0, KIB4, PERM_RW), 'INVALID_ARGUMENT');
+  expectCoreError(() => pt.map(0, 0x800, KIB4, PERM_RW), 'INVALID_ARGUMENT');
+  expectCoreError(() => pt.map(0, 0, 0, PERM_RW), 'INVALID_ARGUMENT');
+  expectCoreError(() => pt.map(0, 0, KIB4, 0), 'INVALID_ARGUMENT');
+  expectCoreError(() => pt.unmap(0, 100), 'INVALID_ARGUMENT');
+  if (limitOf(fmt) < 2 ** 53) expectCoreError(() => pt.map(limitOf(fmt), 0, KIB4, PERM_RW), 'OUT_OF_RANGE');
+}
+
+function checkRandomOps(makeFormat: () => PageTableFormat, opts: ConformanceOptions): void {
+  const stats = runRandomPageTableOps(makeFormat(), { ops: opts.ops ?? 10_000, seed: opts.seed ?? 0x10f1ee7 });
+  // The run must have exercised every path, or it proves nothing.
+  expect(stats.maps).toBeGreaterThan(1000);
+  expect(stats.refusedMaps).toBeGreaterThan(0);
+  expect(stats.bytesUnmapped).toBeGreaterThan(0);
+  expect(stats.hits).toBeGreaterThan(500);
+  expect(stats.permissionFaults).toBeGreaterThan(0);
+}
+
 export function runPageTableConformance(
   name: string,
   makeFormat: () => PageTableFormat,
   opts: ConformanceOptions = {},
 ): void {
-  const setup = () => {
-    const fmt = makeFormat();
-    const mem = new PhysMemory();
-    const counters = new HwCounters();
-    return { fmt, mem, counters, pt: new PageTable(mem, fmt, counters), sizes: pageSizesLg2(fmt) };
-  };
-  const limitOf = (fmt: PageTableFormat) => 2 ** Math.min(fmt.inputWidth, 53);
-
   describe(`page-table conformance: ${name}`, () => {
-    it('describes itself consistently', () => {
-      const { fmt, sizes } = setup();
-      expect(fmt.spec.length).toBeGreaterThan(0);
-      expect(fmt.inputWidth).toBeGreaterThan(12 + 9 * (fmt.levels - 1));
-      expect(fmt.inputWidth).toBeLessThanOrEqual(Math.min(64, 12 + 9 * fmt.levels));
-      expect(sizes[0]).toBe(12);
-      for (const s of sizes) expect(s).toBeLessThan(Math.min(fmt.inputWidth, 53));
-    });
-
-    it('maps, translates and unmaps one 4 KiB page, freeing its tables', () => {
-      const { fmt, mem, pt } = setup();
-      const iova = limitOf(fmt) - 3 * KIB4; // near the top: every index is non-zero
-      pt.map(iova, 0x1234_5000, KIB4, PERM_RW);
-      expect(pt.iovaToPhys(iova + 0x123)).toBe(0x1234_5123);
-      const out = newWalkOut();
-      walk(mem, fmt, pt.rootPa, iova + 0x123, PERM_RW, out);
-      expect(out).toEqual({
-        status: WALK_OK,
-        pa: 0x1234_5123,
-        sizeLg2: 12,
-        perm: PERM_RW,
-        levelsRead: fmt.levels,
-        level: 1,
-      });
-      expect(pt.tablePages).toBe(fmt.levels);
-      expect(pt.unmap(iova, KIB4)).toBe(KIB4);
-      expect(pt.lastFreedTablePages).toBe(fmt.levels - 1);
-      expect(pt.iovaToPhys(iova)).toBe(-1);
-      expect(pt.tablePages).toBe(1);
-      expect(mem.tablePagesInUse).toBe(1);
-    });
-
-    it('maps every supported page size as one leaf of 2^((size-12) mod 9) entries', () => {
-      const { fmt, mem, pt, sizes } = setup();
-      for (const s of sizes) {
-        const size = 2 ** s;
-        const iova = 2 * size <= limitOf(fmt) ? size : 0;
-        pt.map(iova, size, size, PERM_READ);
-        expect([...pt.leaves()]).toEqual([
-          { iova, pa: size, sizeLg2: s, perm: PERM_READ, level: ReferencePageTable.levelOf(s) },
-        ]);
-        const out = newWalkOut();
-        const path = newWalkPath();
-        walk(mem, fmt, pt.rootPa, iova + size - 8, PERM_READ, out, path);
-        expect(out.status).toBe(WALK_OK);
-        expect(out.pa).toBe(2 * size - 8);
-        expect(out.sizeLg2).toBe(s);
-        expect(out.levelsRead).toBe(fmt.levels - ReferencePageTable.levelOf(s) + 1);
-        expect(countEntries(mem, path.tablePa[out.level]!)).toBe(2 ** ((s - 12) % 9));
-        expect(pt.unmap(iova, KIB4)).toBe(size); // part of a leaf unmaps all of it
-        expect(pt.tablePages).toBe(1);
-      }
-    });
-
-    it('splits a range by alignment, largest page first, as iommu_pgsize() does', () => {
-      const { fmt, pt, sizes } = setup();
-      const ref = new ReferencePageTable(sizes, fmt.levels);
-      const big = sizes.find((s) => s > 12 && 2 ** (s + 2) <= limitOf(fmt)) ?? 12;
-      const iova = 2 ** (big + 1) - 2 * KIB4;
-      const length = 2 ** big + 4 * KIB4;
-      pt.map(iova, iova, length, PERM_RW);
-      expect(ref.map(iova, iova, length, PERM_RW)).toBe(true);
-      const got = [...pt.leaves()].map(({ iova, pa, sizeLg2, perm }) => ({ iova, pa, sizeLg2, perm }));
-      expect(got).toEqual(ref.sorted());
-      expect(got.some((l) => l.sizeLg2 === big)).toBe(true);
-      expect(pt.tablePages).toBe(ref.expectedTablePages());
-    });
-
-    it('refuses overlapping maps with ALREADY_MAPPED and leaves the table as it was', () => {
-      const { pt, sizes } = setup();
-      pt.map(0x10_0000, 0x20_0000, KIB4, PERM_RW);
-      const before = [...pt.leaves()];
-      const pages = pt.tablePages;
-      expectCoreError(() => pt.map(0x10_0000 - 2 * KIB4, 0x40_0000, 4 * KIB4, PERM_RW), 'ALREADY_MAPPED');
-      expect([...pt.leaves()]).toEqual(before);
-      expect(pt.tablePages).toBe(pages);
-      const big = sizes.find((s) => s > 12 && s <= 30);
-      if (big !== undefined) {
-        const base = Math.floor(0x10_0000 / 2 ** big) * 2 ** big;
-        expectCoreError(() => pt.map(base, 0, 2 ** big, PERM_RW), 'ALREADY_MAPPED'); // a 4 KiB page inside
-        const other = base + 2 ** big;
-        pt.map(other, 0, 2 ** big, PERM_RW);
-        expectCoreError(() => pt.map(other + KIB4, 0, KIB4, PERM_RW), 'ALREADY_MAPPED'); // inside a leaf
-      }
-    });
-
-    it('unmap stops at a hole and at an address inside a leaf', () => {
-      const { pt, sizes } = setup();
-      const p = 0x1_0000;
-      pt.map(p, 0x1000_0000, 2 * KIB4, PERM_RW);
-      pt.map(p + 3 * KIB4, 0x1000_3000, KIB4, PERM_RW);
-      expect(pt.unmap(p, 4 * KIB4)).toBe(2 * KIB4);
-      expect(pt.iovaToPhys(p + 3 * KIB4)).toBe(0x1000_3000);
-      expect(pt.unmap(p, KIB4)).toBe(0);
-      const big = sizes.find((s) => s > 12 && s <= 30);
-      if (big !== undefined) {
-        const at = 2 ** (big + 1);
-        pt.map(at, 0, 2 ** big, PERM_RW);
-        expect(pt.unmap(at + KIB4, KIB4)).toBe(0);
-        expect(pt.iovaToPhys(at + KIB4)).toBe(KIB4);
-      }
-    });
-
-    it('reports walk faults as values: beyond width, not present, permission, bad pointer', () => {
-      const { fmt, mem, pt } = setup();
-      const out = newWalkOut();
-      if (limitOf(fmt) < 2 ** 53) {
-        walk(mem, fmt, pt.rootPa, limitOf(fmt), 0, out);
-        expect([out.status, out.levelsRead]).toEqual([WALK_BEYOND_WIDTH, 0]);
-      }
-      walk(mem, fmt, pt.rootPa, 0x5000, PERM_READ, out);
-      expect([out.status, out.level, out.levelsRead]).toEqual([WALK_NOT_PRESENT, fmt.levels, 1]);
-      pt.map(0x5000, 0x9000, KIB4, PERM_READ);
-      walk(mem, fmt, pt.rootPa, 0x5000, PERM_WRITE, out);
-      expect([out.status, out.perm]).toEqual([WALK_PERMISSION, PERM_READ]);
-      walk(mem, fmt, pt.rootPa, 0x5008, PERM_READ, out);
-      expect([out.status, out.pa]).toEqual([WALK_OK, 0x9008]);
-      if (fmt.levels > 1) {
-        const high = limitOf(fmt) - KIB4; // a root slot of its own: point it at memory never written
-        const rootWords = mem.words(pt.rootPa / KIB4)!;
-        const idx = Math.floor(high / 2 ** (12 + 9 * (fmt.levels - 1))) % 512;
-        fmt.writeTable(rootWords, idx, 0x7_0000_0000, fmt.levels);
-        walk(mem, fmt, pt.rootPa, high, PERM_READ, out);
-        expect([out.status, out.level]).toEqual([WALK_BAD_POINTER, fmt.levels - 1]);
-      }
-    });
-
-    it('walkFromLevel resumes at any table the full walk recorded', () => {
-      const { fmt, mem, pt } = setup();
-      const iova = limitOf(fmt) / 2 + 0x7000;
-      pt.map(iova, 0xabc_d000, KIB4, PERM_READ);
-      const full = newWalkOut();
-      const path = newWalkPath();
-      walk(mem, fmt, pt.rootPa, iova + 4, PERM_READ, full, path);
-      for (let level = fmt.levels; level >= 1; level--) {
-        const out = newWalkOut();
-        walkFromLevel(mem, fmt, path.tablePa[level]!, level, iova + 4, PERM_READ, path.perm[level]!, out);
-        expect(out).toEqual({ ...full, levelsRead: level });
-      }
-    });
-
-    it('counts PTE writes and table pages in HwCounters, and destroy() returns all memory', () => {
-      const { fmt, mem, pt, counters } = setup();
-      const c = counters.c;
-      expect(c[HW_TABLE_PAGES_ALLOCATED]).toBe(1); // the root
-      pt.map(0x10_0000, 0x30_0000, KIB4, PERM_RW);
-      expect([c[HW_TABLE_PAGES_ALLOCATED], c[HW_PTE_WRITES]]).toEqual([fmt.levels, fmt.levels]);
-      pt.unmap(0x10_0000, KIB4);
-      expect([c[HW_TABLE_PAGES_FREED], c[HW_PTE_WRITES]]).toEqual([fmt.levels - 1, 2 * fmt.levels]);
-      pt.map(0x10_0000, 0x30_0000, 3 * KIB4, PERM_RW);
-      pt.destroy();
-      expect(mem.tablePagesInUse).toBe(0);
-      expect(c[HW_TABLE_PAGES_FREED]).toBe(c[HW_TABLE_PAGES_ALLOCATED]);
-      expectCoreError(() => pt.iovaToPhys(0), 'INVALID_STATE');
-    });
-
-    it('rejects misaligned, empty, out-of-range and permission-less requests', () => {
-      const { fmt, pt } = setup();
-      expectCoreError(() => pt.map(0x800, 0, KIB4, PERM_RW), 'INVALID_ARGUMENT');
-      expectCoreError(() => pt.map(0, 0x800, KIB4, PERM_RW), 'INVALID_ARGUMENT');
-      expectCoreError(() => pt.map(0, 0, 0, PERM_RW), 'INVALID_ARGUMENT');
-      expectCoreError(() => pt.map(0, 0, KIB4, 0), 'INVALID_ARGUMENT');
-      expectCoreError(() => pt.unmap(0, 100), 'INVALID_ARGUMENT');
-      if (limitOf(fmt) < 2 ** 53) expectCoreError(() => pt.map(limitOf(fmt), 0, KIB4, PERM_RW), 'OUT_OF_RANGE');
-    });
-
-    it(`agrees with a brute-force reference over ${opts.ops ?? 10_000} random operations`, () => {
-      const stats = runRandomPageTableOps(makeFormat(), { ops: opts.ops ?? 10_000, seed: opts.seed ?? 0x10f1ee7 });
-      // The run must have exercised every path, or it proves nothing.
-      expect(stats.maps).toBeGreaterThan(1000);
-      expect(stats.refusedMaps).toBeGreaterThan(0);
-      expect(stats.bytesUnmapped).toBeGreaterThan(0);
-      expect(stats.hits).toBeGreaterThan(500);
-      expect(stats.permissionFaults).toBeGreaterThan(0);
-    });
+    it('describes itself consistently', () => checkDescription(makeFormat));
+    it('maps, translates and unmaps one 4 KiB page, freeing its tables', () => checkSinglePage(makeFormat));
+    it('maps every supported page size as one leaf of 2^((size-12) mod 9) entries', () =>
+      checkEveryPageSize(makeFormat));
+    it('splits a range by alignment, largest page first, as iommu_pgsize() does', () => checkSplit(makeFormat));
+    it('refuses overlapping maps with ALREADY_MAPPED and leaves the table as it was', () => checkOverlap(makeFormat));
+    it('unmap stops at a hole and at an address inside a leaf', () => checkUnmapStops(makeFormat));
+    it('reports walk faults as values: beyond width, not present, permission, bad pointer', () =>
+      checkWalkFaults(makeFormat));
+    it('walkFromLevel resumes at any table the full walk recorded', () => checkWalkFromLevel(makeFormat));
+    it('counts PTE writes and table pages in HwCounters, and destroy() returns all memory', () =>
+      checkCounters(makeFormat));
+    it('rejects misaligned, empty, out-of-range and permission-less requests', () => checkArguments(makeFormat));
+    it(`agrees with a brute-force reference over ${opts.ops ?? 10_000} random operations`, () =>
+      checkRandomOps(makeFormat, opts));
   });
 }
