@@ -162,7 +162,12 @@ export class IommuDmaCookie implements FlushQueueHost {
   /** __iommu_dma_unmap()'s tail: strict → sync then free the IOVA; lazy → queue_iova(). */
   unmapAndRelease(iova: number, lengthBytes: number, strict: boolean): void {
     const unmapped = this.unmapFast(iova, lengthBytes);
-    void unmapped;
+    if (unmapped !== lengthBytes) {
+      // WARN_ON(unmapped != size) in __iommu_dma_unmap: the caller unmapped what it never mapped.
+      this.sim.printk(
+        `WARNING: __iommu_dma_unmap: unmapped ${unmapped} of ${lengthBytes} bytes at 0x${iova.toString(16)}`,
+      );
+    }
     const pfn = Math.floor(iova / this.granule);
     const pages = lengthBytes / this.granule;
     if (strict || !this.fq) {

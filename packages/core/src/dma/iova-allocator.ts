@@ -145,11 +145,9 @@ export class IovaDomain {
     let retried = false;
     for (;;) {
       let newPfn: number;
-      let prev: number;
       do {
         highPfn = Math.min(highPfn, t.pfnLo[curr]!);
         newPfn = Math.floor((highPfn - size) / align) * align;
-        prev = curr;
         curr = t.prev(curr);
         this.stats.rbNodesVisited++;
       } while (curr !== RB_NIL && newPfn <= t.pfnHi[curr]! && newPfn >= lowPfn);
@@ -164,7 +162,7 @@ export class IovaDomain {
         this.max32AllocSize = size;
         return RB_NIL;
       }
-      void prev; // Linux starts the insertion walk at prev; the leaf position is the same.
+      // Linux starts the insertion walk at the last node visited; the leaf position is the same.
       const node = t.insert(newPfn, newPfn + size - 1);
       this.cachedRbnodeInsertUpdate(node);
       return node;
