@@ -32,6 +32,10 @@ for (const dir of projectDirs()) {
     continue;
   }
   const r = JSON.parse(readFileSync(report, 'utf8'));
+  if (r.numTotalTests === 0) {
+    console.error(`test-summary: ${dir} has a test target but ran no test`);
+    failed++;
+  }
   passed += r.numPassedTests;
   failed += r.numFailedTests;
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
@@ -40,5 +44,8 @@ for (const dir of projectDirs()) {
 }
 for (const m of missing) console.error(`test-summary: no report in ${m}/test-results (did its test target run?)`);
 failed += missing.length;
+const failedTasks = Number(process.env.FAILED_TASKS ?? 0);
+if (failedTasks > 0) console.error(`test-summary: ${failedTasks} build/typecheck/lint task(s) failed`);
+failed += failedTasks;
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
