@@ -65,6 +65,14 @@ export {
   type PhysMemoryOptions,
 } from './memory/phys-memory';
 export {
+  AMD_NL_DEFAULT,
+  AMD_NL_SIZE,
+  AMD_V1_PTE,
+  type AmdPageSizes,
+  type AmdV1Options,
+  amdV1Format,
+} from './page-table/amd-v1';
+export {
   ENTRY_EMPTY,
   ENTRY_LEAF,
   ENTRY_TABLE,
@@ -82,6 +90,27 @@ export {
   WALK_SKIP_NONZERO,
   type WalkOut,
 } from './page-table/format';
+export {
+  formatInputLimit,
+  LEVEL_STRIDE,
+  levelOfSize,
+  levelShift,
+  MODEL_ADDRESS_LG2,
+  POW2,
+  pageSizesLg2,
+  TABLE_ENTRIES,
+  tableIndex,
+} from './page-table/level-math';
+export { MOCK_PTE, mockFormat } from './page-table/mock-format';
+export { type MappedLeaf, PageTable } from './page-table/page-table';
+export { IA32E_PTE, type VtdFirstStageOptions, vtdFirstStageFormat } from './page-table/vtd-first-stage';
+export {
+  VTD_SL_PTE,
+  type VtdSecondStageOptions,
+  type VtdWidthBits,
+  vtdSecondStageFormat,
+} from './page-table/vtd-second-stage';
+export { MAX_LEVELS, newWalkPath, type WalkPath, walk, walkFromLevel } from './page-table/walk';
 export {
   HW_CONTEXT_CACHE_HIT,
   HW_CONTEXT_CACHE_MISS,
