@@ -49,6 +49,107 @@ export {
   type IotlbLike,
   type ReplacementPolicy,
 } from './caches/cache-types';
+export {
+  COST_CATEGORY_COUNT,
+  COST_CATEGORY_NAMES,
+  COST_INVALIDATION,
+  COST_IOVA,
+  COST_LOCK_WAIT,
+  COST_PAGE_TABLE,
+  COST_SOFTWARE,
+  COST_SWIOTLB,
+  CostModel,
+  type CostNs,
+  HwSnapshot,
+  type InvalidationCost,
+  newInvalidationCost,
+} from './cost/cost-model';
+export {
+  AMD_EPYC_MILAN,
+  COST_PROFILE_NAMES,
+  COST_PROFILES,
+  type CostParam,
+  type CostParams,
+  type CostProfile,
+  getCostProfile,
+  INTEL_ICELAKE_SP,
+} from './cost/cost-profile';
+export { DirectDmaOps } from './dma/dma-direct';
+export { IommuDmaOps } from './dma/dma-iommu';
+export { DMA_LOG_MAX_LINES, DmaSim, type DmaSimOptions } from './dma/dma-sim';
+export {
+  DMA_BIDIRECTIONAL,
+  DMA_FROM_DEVICE,
+  DMA_MAPPING_ERROR,
+  DMA_TO_DEVICE,
+  type DmaDeviceInfo,
+  type DmaDirection,
+  type DmaOps,
+  dmaBitMask,
+  dmaDevice,
+  dmaMappingError,
+  type ScatterEntry,
+  scatterEntry,
+} from './dma/dma-types';
+export {
+  type FlushQueueHost,
+  type FlushQueueOptions,
+  FlushQueues,
+  IOVA_DEFAULT_FQ_SIZE,
+  IOVA_DEFAULT_FQ_TIMEOUT_NS,
+  IOVA_SINGLE_FQ_SIZE,
+  IOVA_SINGLE_FQ_TIMEOUT_NS,
+  IovaFq,
+} from './dma/flush-queue';
+export {
+  IommuDmaCookie,
+  type IommuDmaCookieOptions,
+  type IommuDmaMode,
+  X86_MSI_RESERVED,
+} from './dma/iommu-dma-cookie';
+export { flsLong, IOVA_ANCHOR_PFN, IovaDomain, IovaStats } from './dma/iova-allocator';
+export { IovaRbTree, MAX_IOVA_NODES, RB_NIL } from './dma/iova-rbtree';
+export {
+  DEFAULT_MAP_BENCH_PARAMS,
+  DMA_MAP_MAX_GRANULE,
+  DMA_MAP_MAX_SECONDS,
+  DMA_MAP_MAX_THREADS,
+  DMA_MAP_MAX_TRANS_DELAY_NS,
+  formatMapBench,
+  MAP_BENCH_MODES,
+  type MapBenchMode,
+  type MapBenchParams,
+  type MapBenchResult,
+  parseDmaDirection,
+  runMapBenchMode,
+  runMapBenchmark,
+} from './dma/map-benchmark';
+export { MapPageTable, ModelDomain, type ModelTranslation, type PageTableLike } from './dma/model-domain';
+export { SimPageAllocator } from './dma/page-allocator';
+export { mulberry32 } from './dma/prng';
+export {
+  IOVA_DEPOT_DELAY_NS,
+  IOVA_MAG_SIZE,
+  IOVA_RANGE_CACHE_MAX_SIZE,
+  IovaCaches,
+  type IovaCpuRcache,
+  IovaMagazine,
+  IovaRcache,
+  orderBase2,
+  roundupPowOfTwo,
+} from './dma/rcache';
+export {
+  IO_TLB_DEFAULT_SIZE,
+  IO_TLB_SEGSIZE,
+  IO_TLB_SHIFT,
+  IO_TLB_SIZE,
+  parseSwiotlbParam,
+  SWIOTLB_DEFAULT_BASE,
+  SWIOTLB_MAX_SLOTS,
+  type SwiotlbOptions,
+  type SwiotlbParam,
+  SwiotlbPool,
+} from './dma/swiotlb';
 export { CoreError, type CoreErrorCode, isCoreError } from './errors';
 export type { IommuDomainOps } from './iommu/domain-ops';
 export {
@@ -111,6 +212,9 @@ export {
   vtdSecondStageFormat,
 } from './page-table/vtd-second-stage';
 export { MAX_LEVELS, newWalkPath, type WalkPath, walk, walkFromLevel } from './page-table/walk';
+export { MAX_PENDING_TIMERS, SimClock, type TimerCallback } from './sim/sim-clock';
+export { MAX_SIM_CPUS, SimCpu, SimCpuSet } from './sim/sim-cpu';
+export { SimLock } from './sim/sim-lock';
 export {
   HW_CONTEXT_CACHE_HIT,
   HW_CONTEXT_CACHE_MISS,

@@ -2,7 +2,8 @@
 // Every subcommand of `iofleet`, in the order `iofleet --help` lists them.
 import type { Command } from 'commander';
 import { registerBench } from './bench';
+import { registerDma } from './dma';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerBench];
+export const COMMANDS: readonly RegisterCommand[] = [registerDma, registerBench];
