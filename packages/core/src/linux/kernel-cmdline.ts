@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: Apache-2.0
+// The IOMMU-related kernel command-line parameters, parsed as Linux parses them: the string is
+// split like init/main.c next_arg() (spaces, double quotes), each early_param handler runs in
+// order (a later occurrence overrides an earlier one), and comma lists are walked option by option
+// with strncmp() prefix matches, as intel_iommu_setup(), parse_amd_iommu_options() and x86
+// iommu_setup() do. Unknown or malformed values produce the message Linux prints and leave the
+// default in place. Lines carry the prefix the kernel's pr_fmt gives them.
+
+/** kstrtobool(): first character y/Y/t/T/1 or n/N/f/F/0, "on"/"off"; anything else is -EINVAL. */
+export function kstrtobool(s: string): boolean | undefined {
+  const c = s[0];
+  if (c === undefined) return undefined;
+  if ('yYtT1'.includes(c)) return true;
+  if ('nNfF0'.includes(c)) return false;
+  if (c === 'o' || c === 'O') {
+    const d = s[1];
+    if (d === 'n' || d === 'N') return true;
+    if (d === 'f' || d === 'F') return false;
+  }
+  return undefined;
+}
+
+/** next_arg(): splits on spaces outside double quotes; quotes are removed. */
+export function splitKernelArgs(cmdline: string): { key: string; value: string | undefined }[] {
+  const out: { key: string; value: string | undefined }[] = [];
+  let i = 0;
+  const s = cmdline;
+  while (i < s.length) {
+    while (i < s.length && /\s/.test(s[i]!)) i++;
+    if (i >= s.length) break;
+    let inQuote = false;
+    let tok = '';
+    for (; i < s.length; i++) {
+      const ch = s[i]!;
+      if (ch === '"') {
+        inQuote = !inQuote;
+        continue;
+      }
+      if (!inQuote && /\s/.test(ch)) break;
+      tok += ch;
+    }
+    const eq = tok.indexOf('=');
+    out.push(eq < 0 ? { key: tok, value: undefined } : { key: tok.slice(0, eq), value: tok.slice(eq + 1) });
+  }
+  return out;
+}
+
+export interface IommuCmdline {
+  /** intel_iommu=on|off; undefined when not given (Kconfig decides). */
+  intelIommuOn?: boolean;
+  /** intel_iommu=off also sets no_platform_optin. */
+  noPlatformOptin: boolean;
+  igfxOff: boolean;
+  superpagesOff: boolean;
+  scalableMode?: boolean;
+  tbootNoforce: boolean;
+  amdIommuOff: boolean;
+  amdForceEnable: boolean;
+  amdForceIsolation: boolean;
+  amdPgtable: 'v1' | 'v2';
+  amdIrtCacheDisable: boolean;
+  /** amd_iommu=nohugepages / v2_pgsizes_only */
+  amdPageSizes: 'all' | '4k' | '4k-2m-1g';
+  /** x86 no_iommu (iommu=off). */
+  noIommu: boolean;
+  /** iommu=pt / nopt / iommu.passthrough=: true = identity, false = translated; undefined = Kconfig. */
+  passthrough?: boolean;
+  /** iommu.strict= / intel_iommu=strict / amd_iommu=fullflush; undefined = Kconfig. */
+  strict?: boolean;
+  /** True when iommu.strict= was given (IOMMU_CMD_LINE_STRICT). */
+  strictFromCmdline: boolean;
+  forcedac: boolean;
+  swiotlb?: { slabs: number; areas?: number; force?: boolean };
+  intremap: 'on' | 'off' | 'nosid' | 'no_x2apic_optout' | 'nopost' | undefined;
+  /** Messages Linux prints while parsing (with their pr_fmt prefix). */
+  messages: string[];
+}
+
+export function emptyCmdline(): IommuCmdline {
+  return {
+    noPlatformOptin: false,
+    igfxOff: false,
+    superpagesOff: false,
+    tbootNoforce: false,
+    amdIommuOff: false,
+    amdForceEnable: false,
+    amdForceIsolation: false,
+    amdPgtable: 'v1',
+    amdIrtCacheDisable: false,
+    amdPageSizes: 'all',
+    noIommu: false,
+    strictFromCmdline: false,
+    forcedac: false,
+    intremap: undefined,
+    messages: [],
+  };
+}
+
+/** Walks a comma list as the kernel does: each option, then skip to past the next commas. */
+function forEachOption(value: string, fn: (opt: string) => void): void {
+  let s = value;
+  while (s.length > 0) {
+    fn(s);
+    const c = s.indexOf(',');
+    if (c < 0) break;
+    s = s.slice(c).replace(/^,+/, '');
+  }
+}
+
+/** iommu_set_dma_strict() */
+function setDmaStrict(c: IommuCmdline): void {
+  c.strict = true;
+}
+
+const INTEL_OPTIONS: readonly [string, (c: IommuCmdline) => void][] = [
+  [
+    'on',
+    (c) => {
+      c.intelIommuOn = true;
+      c.messages.push('DMAR: IOMMU enabled');
+    },
+  ],
+  [
+    'off',
+    (c) => {
+      c.intelIommuOn = false;
+      c.noPlatformOptin = true;
+      c.messages.push('DMAR: IOMMU disabled');
+    },
+  ],
+  [
+    'igfx_off',
+    (c) => {
+      c.igfxOff = true;
+      c.messages.push('DMAR: Disable GFX device mapping');
+    },
+  ],
+  [
+    'forcedac',
+    (c) => {
+      c.forcedac = true;
+      c.messages.push('DMAR: intel_iommu=forcedac deprecated; use iommu.forcedac instead');
+    },
+  ],
+  [
+    'strict',
+    (c) => {
+      setDmaStrict(c);
+      c.messages.push('DMAR: intel_iommu=strict deprecated; use iommu.strict=1 instead');
+    },
+  ],
+  [
+    'sp_off',
+    (c) => {
+      c.superpagesOff = true;
+      c.messages.push('DMAR: Disable supported super page');
+    },
+  ],
+  [
+    'sm_on',
+    (c) => {
+      c.scalableMode = true;
+    },
+  ],
+  [
+    'sm_off',
+    (c) => {
+      c.scalableMode = false;
+    },
+  ],
+  [
+    'tboot_noforce',
+    (c) => {
+      c.tbootNoforce = true;
+      c.messages.push('DMAR: Intel-IOMMU: not forcing on after tboot. This could expose security risk for tboot');
+    },
+  ],
+];
+
+const AMD_OPTIONS: readonly [string, (c: IommuCmdline) => void][] = [
+  [
+    'fullflush',
+    (c) => {
+      setDmaStrict(c);
+      c.messages.push('AMD-Vi: amd_iommu=fullflush deprecated; use iommu.strict=1 instead');
+    },
+  ],
+  [
+    'force_enable',
+    (c) => {
+      c.amdForceEnable = true;
+    },
+  ],
+  [
+    'off',
+    (c) => {
+      c.amdIommuOff = true;
+    },
+  ],
+  [
+    'force_isolation',
+    (c) => {
+      c.amdForceIsolation = true;
+    },
+  ],
+  [
+    'pgtbl_v1',
+    (c) => {
+      c.amdPgtable = 'v1';
+    },
+  ],
+  [
+    'pgtbl_v2',
+    (c) => {
+      c.amdPgtable = 'v2';
+    },
+  ],
+  [
+    'irtcachedis',
+    (c) => {
+      c.amdIrtCacheDisable = true;
+    },
+  ],
+  [
+    'nohugepages',
+    (c) => {
+      c.amdPageSizes = '4k';
+      c.messages.push('AMD-Vi: Restricting V1 page-sizes to 4KiB');
+    },
+  ],
+  [
+    'v2_pgsizes_only',
+    (c) => {
+      c.amdPageSizes = '4k-2m-1g';
+      c.messages.push('AMD-Vi: Restricting V1 page-sizes to 4KiB/2MiB/1GiB');
+    },
+  ],
+];
+
+/** intel_iommu_setup() / parse_amd_iommu_options(): first prefix that matches wins. */
+function driverOptions(c: IommuCmdline, value: string, table: typeof INTEL_OPTIONS, prefix: string): void {
+  forEachOption(value, (opt) => {
+    const hit = table.find(([name]) => opt.startsWith(name));
+    if (hit) hit[1](c);
+    else c.messages.push(`${prefix}: Unknown option - '${opt}'`);
+  });
+}
+
+/** x86 iommu_setup(): every prefix test runs (no else), as in arch/x86/kernel/pci-dma.c. */
+function x86IommuOptions(c: IommuCmdline, value: string): void {
+  forEachOption(value, (p) => {
+    if (p.startsWith('off')) c.noIommu = true;
+    if (p.startsWith('forcesac')) c.messages.push('PCI-DMA: forcesac option ignored.');
+    if (p.startsWith('allowdac')) c.messages.push('PCI-DMA: allowdac option ignored.');
+    if (p.startsWith('nodac')) c.messages.push('PCI-DMA: nodac option ignored.');
+    if (p.startsWith('pt')) c.passthrough = true;
+    if (p.startsWith('nopt')) c.passthrough = false;
+  });
+}
+
+/** do_early_param(): a handler that fails prints this. */
+function malformed(c: IommuCmdline, key: string): void {
+  c.messages.push(`Malformed early option '${key}'`);
+}
+
+const HANDLERS: Record<string, (c: IommuCmdline, value: string | undefined, key: string) => void> = {
+  intel_iommu: (c, v) => v !== undefined && driverOptions(c, v, INTEL_OPTIONS, 'DMAR'),
+  amd_iommu: (c, v, k) => (v === undefined || v === '' ? malformed(c, k) : driverOptions(c, v, AMD_OPTIONS, 'AMD-Vi')),
+  iommu: (c, v, k) => (v === undefined ? malformed(c, k) : x86IommuOptions(c, v)),
+  'iommu.passthrough': (c, v, k) => {
+    const b = kstrtobool(v ?? '');
+    if (b === undefined) malformed(c, k);
+    else c.passthrough = b;
+  },
+  'iommu.strict': (c, v, k) => {
+    const b = kstrtobool(v ?? '');
+    if (b === undefined) return malformed(c, k);
+    c.strict = b;
+    c.strictFromCmdline = true;
+  },
+  'iommu.forcedac': (c, v, k) => {
+    const b = kstrtobool(v ?? '');
+    if (b === undefined) return malformed(c, k);
+    c.forcedac = b;
+    if (b) c.messages.push('iommu: Forcing DAC for PCI devices');
+  },
+  swiotlb: (c, v, k) => {
+    const m = /^(\d+)(?:,(\d+))?(?:,(force|noforce))?$/.exec(v ?? '');
+    if (!m) return malformed(c, k);
+    c.swiotlb = {
+      slabs: Number(m[1]),
+      areas: m[2] ? Number(m[2]) : undefined,
+      force: m[3] === 'force' ? true : undefined,
+    };
+  },
+  intremap: (c, v) => {
+    for (const o of ['nopost', 'no_x2apic_optout', 'nosid', 'off', 'on'] as const) if (v?.startsWith(o)) c.intremap = o;
+  },
+};
+
+/** Parses a full kernel command line for the IOMMU parameters it carries. */
+export function parseIommuCmdline(cmdline: string): IommuCmdline {
+  const c = emptyCmdline();
+  for (const { key, value } of splitKernelArgs(cmdline)) HANDLERS[key]?.(c, value, key);
+  return c;
+}
