@@ -209,6 +209,19 @@ export {
   splitKernelArgs,
 } from './linux/kernel-cmdline';
 export {
+  checkViable,
+  DMA_ENTRY_LIMIT,
+  groupViabilityBlocker,
+  isVfioError,
+  VFIO_DMA_MAP_FLAG_READ,
+  VFIO_DMA_MAP_FLAG_WRITE,
+  VfioContainer,
+  type VfioDevice,
+  VfioError,
+  type VfioErrorCode,
+  type VfioGroupInfo,
+} from './linux/vfio';
+export {
   DEFAULT_MAX_DATA_PAGES,
   DEFAULT_MAX_TABLE_PAGES,
   PAGE_WORDS,

@@ -43,3 +43,16 @@ export {
   REQ_ACS_FLAGS,
 } from './iommu-groups';
 export { emptyCmdline, type IommuCmdline, kstrtobool, parseIommuCmdline, splitKernelArgs } from './kernel-cmdline';
+export {
+  checkViable,
+  DMA_ENTRY_LIMIT,
+  groupViabilityBlocker,
+  isVfioError,
+  VFIO_DMA_MAP_FLAG_READ,
+  VFIO_DMA_MAP_FLAG_WRITE,
+  VfioContainer,
+  type VfioDevice,
+  VfioError,
+  type VfioErrorCode,
+  type VfioGroupInfo,
+} from './vfio';
