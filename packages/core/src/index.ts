@@ -49,6 +49,7 @@ export {
   type IotlbLike,
   type ReplacementPolicy,
 } from './caches/cache-types';
+export { Iotlb } from './caches/iotlb';
 export {
   COST_CATEGORY_COUNT,
   COST_CATEGORY_NAMES,

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../testing/index';
+import { Iotlb } from './iotlb';
+
+describe('IOTLB', () => {
+  it('hits on what was inserted, with offset and permission, tagged by domain, PASID and size', () => {
+    const t = new Iotlb({ entries: 64, ways: 4, replacement: 'lru' });
+    t.insert(5, 0, 0x1000, 0x8000_0000, 12, 3);
+    t.insert(5, 0, 0x4020_0000, 0x1_0000_0000, 21, 1);
+    expect(t.lookup(5, 0, 0x1abc)).toBe(0x8000_0abc);
+    expect(t.lastPerm).toBe(3);
+    expect(t.lookup(5, 0, 0x4021_2345)).toBe(0x1_0001_2345);
+    expect(t.lastSizeLg2).toBe(21);
+    expect(t.lookup(6, 0, 0x1abc)).toBe(-1);
+    expect(t.lookup(5, 1, 0x1abc)).toBe(-1);
+    expect([t.hits, t.misses]).toEqual([2, 2]);
+  });
+
+  it('evicts the least recently used way of a full set (conflict misses)', () => {
+    const t = new Iotlb({ entries: 8, ways: 2, replacement: 'lru' }); // 4 sets
+    const page = (i: number) => i * 4 * 4096; // all in set 0
+    t.insert(1, 0, page(0), 0x10000, 12, 3);
+    t.insert(1, 0, page(1), 0x20000, 12, 3);
+    expect(t.lookup(1, 0, page(0))).toBe(0x10000); // page 0 becomes most recent
+    t.insert(1, 0, page(2), 0x30000, 12, 3); // evicts page 1
+    expect(t.lookup(1, 0, page(1))).toBe(-1);
+    expect(t.lookup(1, 0, page(0))).toBe(0x10000);
+    const f = new Iotlb({ entries: 8, ways: 2, replacement: 'fifo' });
+    f.insert(1, 0, page(0), 0x10000, 12, 3);
+    f.insert(1, 0, page(1), 0x20000, 12, 3);
+    f.lookup(1, 0, page(0));
+    f.insert(1, 0, page(2), 0x30000, 12, 3); // FIFO evicts page 0 despite the hit
+    expect(f.lookup(1, 0, page(0))).toBe(-1);
+  });
+
+  it('page-selective invalidation drops overlapping large pages too', () => {
+    const t = new Iotlb();
+    t.insert(1, 0, 0x20_0000, 0x4000_0000, 21, 3);
+    t.insert(1, 0, 0x50_0000, 0x5000_0000, 12, 3);
+    expect(t.invalidateRange(1, -1, 0x20_1000, 12)).toBe(1);
+    expect(t.lookup(1, 0, 0x20_0000)).toBe(-1);
+    expect(t.lookup(1, 0, 0x50_0000)).toBe(0x5000_0000);
+    expect(t.invalidateDomain(1)).toBe(1);
+    expect(t.validEntries).toBe(0);
+  });
+
+  it('never returns a translation that was invalidated or replaced (random ops vs a reference)', () => {
+    for (const replacement of ['lru', 'fifo', 'random'] as const) {
+      const rand = mulberry32(7);
+      const t = new Iotlb({ entries: 32, ways: 4, replacement });
+      const truth = new Map<string, number>(); // key -> pa of the latest insert still valid
+      const key = (d: number, p: number) => `${d}:${p}`;
+      for (let i = 0; i < 20_000; i++) {
+        const d = 1 + Math.floor(rand() * 3);
+        const page = Math.floor(rand() * 64);
+        const r = rand();
+        if (r < 0.4) {
+          const pa = Math.floor(rand() * 1e6) * 4096;
+          t.insert(d, 0, page * 4096, pa, 12, 3);
+          truth.set(key(d, page), pa);
+        } else if (r < 0.9) {
+          const got = t.lookup(d, 0, page * 4096 + 8);
+          if (got >= 0) expect(got).toBe(truth.get(key(d, page))! + 8);
+        } else if (r < 0.97) {
+          t.invalidateRange(d, -1, page * 4096, 12);
+          truth.delete(key(d, page));
+        } else {
+          t.invalidateDomain(d);
+          for (const k of [...truth.keys()]) if (k.startsWith(`${d}:`)) truth.delete(k);
+        }
+      }
+      expect(t.hits).toBeGreaterThan(1000);
+    }
+  });
+});

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: Apache-2.0
+// The IOTLB: a set-associative cache of translations, tagged by domain id, PASID and page size.
+// Real IOTLB geometries are not published (facts sheet §7, measurements "Gaps" 2): entries, ways
+// and replacement are parameters. Storage is typed arrays; lookup and insert do not allocate.
+//
+// Page sizes: an entry caches one leaf of 2^sizeLg2 bytes. The set index comes from the page
+// number at the entry's own size, so a lookup probes one set per page size present in the cache
+// (the hot path probes 4 KiB first; larger sizes only when the cache holds any).
+
+import { DEFAULT_IOTLB_GEOMETRY, type IotlbGeometry, type IotlbLike } from './cache-types';
+
+const INVALID = -1;
+
+export class Iotlb implements IotlbLike {
+  readonly sets: number;
+  readonly ways: number;
+  /** Tag: domain id (or -1 invalid), PASID, page size, page number (iova >> sizeLg2). */
+  private readonly tagDomain: Int32Array;
+  private readonly tagPasid: Int32Array;
+  private readonly tagSize: Uint8Array;
+  private readonly tagPage: Float64Array;
+  private readonly outPage: Float64Array;
+  private readonly perm: Uint8Array;
+  /** LRU/FIFO stamp per entry. */
+  private readonly stamp: Float64Array;
+  private clock = 1;
+  private rng = 0x2545f491;
+  /** How many valid entries of each page size (lg2 index) are cached: sizes to probe. */
+  private readonly sizeCount = new Int32Array(64);
+  private readonly sizesPresent: number[] = [];
+  lastPerm = 0;
+  lastSizeLg2 = 12;
+  hits = 0;
+  misses = 0;
+
+  constructor(readonly geometry: IotlbGeometry = DEFAULT_IOTLB_GEOMETRY) {
+    if (geometry.entries <= 0 || geometry.ways <= 0 || geometry.entries % geometry.ways !== 0) {
+      throw new RangeError(
+        `IOTLB geometry ${geometry.entries} entries / ${geometry.ways} ways is not a whole number of sets`,
+      );
+    }
+    this.ways = geometry.ways;
+    this.sets = geometry.entries / geometry.ways;
+    const n = geometry.entries;
+    this.tagDomain = new Int32Array(n).fill(INVALID);
+    this.tagPasid = new Int32Array(n);
+    this.tagSize = new Uint8Array(n);
+    this.tagPage = new Float64Array(n);
+    this.outPage = new Float64Array(n);
+    this.perm = new Uint8Array(n);
+    this.stamp = new Float64Array(n);
+  }
+
+  private setOf(page: number): number {
+    // Low bits of the page number pick the set (page % sets, exact for page < 2^53).
+    return (page % this.sets) * this.ways;
+  }
+
+  lookup(domainId: number, pasid: number, iova: number): number {
+    const sizes = this.sizesPresent;
+    for (let s = 0; s < sizes.length; s++) {
+      const lg2 = sizes[s]!;
+      const size = 2 ** lg2;
+      const page = Math.floor(iova / size);
+      const base = this.setOf(page);
+      for (let w = 0; w < this.ways; w++) {
+        const e = base + w;
+        if (
+          this.tagPage[e] === page &&
+          this.tagDomain[e] === domainId &&
+          this.tagSize[e] === lg2 &&
+          this.tagPasid[e] === pasid
+        ) {
+          if (this.geometry.replacement === 'lru') this.stamp[e] = this.clock++;
+          this.lastPerm = this.perm[e]!;
+          this.lastSizeLg2 = lg2;
+          this.hits++;
+          return this.outPage[e]! + (iova - page * size);
+        }
+      }
+    }
+    this.misses++;
+    return -1;
+  }
+
+  private victim(base: number): number {
+    let v = base;
+    for (let w = 0; w < this.ways; w++) {
+      const e = base + w;
+      if (this.tagDomain[e] === INVALID) return e;
+      if (this.stamp[e]! < this.stamp[v]!) v = e;
+    }
+    if (this.geometry.replacement === 'random') {
+      this.rng ^= this.rng << 13;
+      this.rng ^= this.rng >>> 17;
+      this.rng ^= this.rng << 5;
+      return base + ((this.rng >>> 0) % this.ways);
+    }
+    return v;
+  }
+
+  insert(domainId: number, pasid: number, iova: number, pa: number, sizeLg2: number, perm: number): void {
+    const size = 2 ** sizeLg2;
+    const page = Math.floor(iova / size);
+    const base = this.setOf(page);
+    let e = -1;
+    for (let w = 0; w < this.ways; w++) {
+      const x = base + w;
+      if (
+        this.tagDomain[x] === domainId &&
+        this.tagPage[x] === page &&
+        this.tagSize[x] === sizeLg2 &&
+        this.tagPasid[x] === pasid
+      )
+        e = x;
+    }
+    if (e < 0) {
+      e = this.victim(base);
+      if (this.tagDomain[e] !== INVALID) this.dropSize(this.tagSize[e]!);
+      this.addSize(sizeLg2);
+    }
+    this.tagDomain[e] = domainId;
+    this.tagPasid[e] = pasid;
+    this.tagSize[e] = sizeLg2;
+    this.tagPage[e] = page;
+    this.outPage[e] = Math.floor(pa / size) * size;
+    this.perm[e] = perm;
+    this.stamp[e] = this.clock++;
+  }
+
+  private addSize(lg2: number): void {
+    if (this.sizeCount[lg2]!++ === 0) {
+      this.sizesPresent.push(lg2);
+      this.sizesPresent.sort((a, b) => a - b);
+    }
+  }
+
+  private dropSize(lg2: number): void {
+    if (--this.sizeCount[lg2]! === 0) this.sizesPresent.splice(this.sizesPresent.indexOf(lg2), 1);
+  }
+
+  private invalidateWhere(pred: (e: number) => boolean): number {
+    let n = 0;
+    for (let e = 0; e < this.tagDomain.length; e++) {
+      if (this.tagDomain[e] !== INVALID && pred(e)) {
+        this.dropSize(this.tagSize[e]!);
+        this.tagDomain[e] = INVALID;
+        this.tagPage[e] = -1;
+        n++;
+      }
+    }
+    return n;
+  }
+
+  invalidateAll(): number {
+    return this.invalidateWhere(() => true);
+  }
+
+  invalidateDomain(domainId: number): number {
+    return this.invalidateWhere((e) => this.tagDomain[e] === domainId);
+  }
+
+  /** Page-selective: drops entries of the domain (and PASID; < 0 = any) overlapping [iova, iova + 2^sizeLg2). */
+  invalidateRange(domainId: number, pasid: number, iova: number, sizeLg2: number): number {
+    const lo = iova;
+    const hi = iova + 2 ** sizeLg2;
+    return this.invalidateWhere((e) => {
+      if (this.tagDomain[e] !== domainId || (pasid >= 0 && this.tagPasid[e] !== pasid)) return false;
+      const size = 2 ** this.tagSize[e]!;
+      const start = this.tagPage[e]! * size;
+      return start < hi && lo < start + size;
+    });
+  }
+
+  get validEntries(): number {
+    let n = 0;
+    for (let e = 0; e < this.tagDomain.length; e++) if (this.tagDomain[e] !== INVALID) n++;
+    return n;
+  }
+}
