@@ -309,3 +309,52 @@ export {
   type SimSpan,
   type SimTracer,
 } from './trace/sim-tracer';
+export { VtdDomain } from './vtd/domain';
+export { dmarFaultLine, type FaultRecord, FaultRecorder, faultReasonText, VtdFault } from './vtd/faults';
+export {
+  contextCacheDesc,
+  DESC_CONTEXT_CACHE,
+  DESC_DEV_IOTLB,
+  DESC_IEC,
+  DESC_IOTLB,
+  DESC_WAIT,
+  descType,
+  devIotlbDesc,
+  InvalidationQueue,
+  iecDesc,
+  iotlbDesc,
+  QI_CC_TYPE,
+  QI_DIOTLB_TYPE,
+  QI_GRAN_DOMAIN,
+  QI_GRAN_GLOBAL,
+  QI_GRAN_PAGE,
+  QI_IEC_TYPE,
+  QI_IOTLB_TYPE,
+  QI_IWD_TYPE,
+  QI_LENGTH,
+  waitDesc,
+} from './vtd/invalidation';
+export {
+  agaw,
+  CAP_REG,
+  capReg,
+  DEFAULT_VTD_PARAMS,
+  domainIdCount,
+  ECAP_REG,
+  ecapReg,
+  sagawBit,
+  type VtdParams,
+} from './vtd/registers';
+export {
+  CONTEXT_ENTRY,
+  CONTEXT_TT_DEV_IOTLB,
+  CONTEXT_TT_MULTI_LEVEL,
+  CONTEXT_TT_PASS_THROUGH,
+  type ContextEntry,
+  decodeContext,
+  encodeContext,
+  encodeRoot,
+  ROOT_ENTRY,
+  RootTable,
+} from './vtd/root-context';
+export { VtdUnit, type VtdUnitOptions } from './vtd/unit';

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: Apache-2.0
+// VT-d capability registers (Intel VT-d spec rev 4.1 §11.4.2 CAP_REG, §11.4.3 ECAP_REG; facts
+// sheet §1.2-1.3), derived from a parameter object. Fields [hi, lo] as the spec prints them.
+
+import { type FieldTable, pack } from '../bits/bitfield';
+import { DEFAULT_IOTLB_GEOMETRY, type IotlbGeometry } from '../caches/cache-types';
+
+/** CAP_REG, offset 0x008 (§11.4.2). */
+export const CAP_REG: FieldTable = {
+  ND: [2, 0],
+  AFL: [3, 3],
+  RWBF: [4, 4],
+  PLMR: [5, 5],
+  PHMR: [6, 6],
+  CM: [7, 7],
+  SAGAW: [12, 8],
+  MGAW: [21, 16],
+  ZLR: [22, 22],
+  FRO: [33, 24],
+  SLLPS: [37, 34],
+  PSI: [39, 39],
+  NFR: [47, 40],
+  MAMV: [53, 48],
+  DWD: [54, 54],
+  DRD: [55, 55],
+  FL1GP: [56, 56],
+  PI: [59, 59],
+  FL5LP: [60, 60],
+};
+
+/** ECAP_REG, offset 0x010 (§11.4.3). */
+export const ECAP_REG: FieldTable = {
+  C: [0, 0],
+  QI: [1, 1],
+  DT: [2, 2],
+  IR: [3, 3],
+  EIM: [4, 4],
+  PT: [6, 6],
+  SC: [7, 7],
+  IRO: [17, 8],
+  MHMV: [23, 20],
+  NEST: [26, 26],
+  PRS: [29, 29],
+  PSS: [39, 35],
+  PASID: [40, 40],
+  SMTS: [43, 43],
+  SLTS: [46, 46],
+  FLTS: [47, 47],
+};
+
+export interface VtdParams {
+  /** Guest (input) address width: 39, 48 or 57 bits (3, 4, 5 levels). */
+  addressWidth: 39 | 48 | 57;
+  superpages: { '2M': boolean; '1G': boolean };
+  /** CAP.CM: caching mode (virtual IOMMUs). */
+  cachingMode: boolean;
+  /** ECAP.DT: device-TLB (ATS). */
+  deviceTlb: boolean;
+  /** ECAP.PT: hardware pass-through (context TT=2). */
+  passThrough: boolean;
+  /** ECAP.IR / EIM: interrupt remapping and x2APIC mode. */
+  interruptRemapping: boolean;
+  /** CAP.ND encoding: 2^(4+2*ND) domain ids. Default 6 (64 Ki). */
+  nd: number;
+  /** Number of fault-recording registers (NFR+1). */
+  faultRecords: number;
+  /** CAP.MAMV: largest address mask for page-selective invalidation. */
+  mamv: number;
+  iotlb: IotlbGeometry;
+  /** ECAP.C: page-walk coherency (Linux clflushes table writes when 0). */
+  coherent: boolean;
+}
+
+export const DEFAULT_VTD_PARAMS: VtdParams = {
+  addressWidth: 48,
+  superpages: { '2M': true, '1G': true },
+  cachingMode: false,
+  deviceTlb: true,
+  passThrough: true,
+  interruptRemapping: true,
+  nd: 6,
+  faultRecords: 8,
+  mamv: 18,
+  iotlb: DEFAULT_IOTLB_GEOMETRY,
+  coherent: true,
+};
+
+/** Fault-recording registers start here (FRO x 16); IOTLB registers at IRO x 16 (as QEMU places them). */
+export const FRO_OFFSET = 0x220;
+export const IRO_OFFSET = 0xf0;
+
+/** SAGAW bit for a width: bit 1 = 39-bit, bit 2 = 48-bit, bit 3 = 57-bit (§11.4.2). */
+export function sagawBit(width: 39 | 48 | 57): number {
+  return width === 39 ? 1 : width === 48 ? 2 : 3;
+}
+
+/** AW field of a context entry for a width: 1 = 39, 2 = 48, 3 = 57 (§9.3). */
+export function agaw(width: 39 | 48 | 57): number {
+  return sagawBit(width);
+}
+
+export function capReg(p: VtdParams): bigint {
+  let sagaw = 1 << sagawBit(39);
+  if (p.addressWidth >= 48) sagaw |= 1 << sagawBit(48);
+  if (p.addressWidth === 57) sagaw |= 1 << sagawBit(57);
+  return pack(CAP_REG, {
+    ND: p.nd,
+    CM: p.cachingMode ? 1 : 0,
+    SAGAW: sagaw,
+    MGAW: p.addressWidth - 1,
+    FRO: FRO_OFFSET / 16,
+    SLLPS: (p.superpages['2M'] ? 1 : 0) | (p.superpages['1G'] ? 2 : 0),
+    PSI: 1,
+    NFR: p.faultRecords - 1,
+    MAMV: p.mamv,
+    DWD: 1,
+    DRD: 1,
+  });
+}
+
+export function ecapReg(p: VtdParams): bigint {
+  return pack(ECAP_REG, {
+    C: p.coherent ? 1 : 0,
+    QI: 1,
+    DT: p.deviceTlb ? 1 : 0,
+    IR: p.interruptRemapping ? 1 : 0,
+    EIM: p.interruptRemapping ? 1 : 0,
+    PT: p.passThrough ? 1 : 0,
+    SC: 1,
+    IRO: IRO_OFFSET / 16,
+    MHMV: 0xf,
+  });
+}
+
+/** Number of domain ids the unit supports: 2^(4 + 2*ND). */
+export function domainIdCount(p: VtdParams): number {
+  return 2 ** (4 + 2 * p.nd);
+}

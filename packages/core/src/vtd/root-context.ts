@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+// Legacy-mode root and context tables (VT-d spec rev 4.1 §9.1 root entry, §9.3 context entry;
+// facts sheet §1.4). Root table: 256 x 16-byte entries indexed by bus; context table: 256 x 16-byte
+// entries indexed by devfn. Both live in simulated physical memory, where the unit reads them.
+//
+// Reserved-bit masks follow QEMU (root lo 0xffe plus bits above the host address width; context
+// lo 0xff0, hi 0xffffffffff000080); the model's host address width is 52 bits.
+
+import { type FieldTable, getField, maskOf, pack } from '../bits/bitfield';
+import type { PhysMemory } from '../memory/phys-memory';
+
+/** Root entry, 128 bits (§9.1). */
+export const ROOT_ENTRY: FieldTable = {
+  P: [0, 0],
+  CTP: [63, 12],
+};
+export const ROOT_ENTRY_RESERVED = maskOf([
+  [11, 1],
+  [127, 64],
+]);
+
+/** Context entry, 128 bits (§9.3). */
+export const CONTEXT_ENTRY: FieldTable = {
+  P: [0, 0],
+  FPD: [1, 1],
+  TT: [3, 2],
+  SLPTPTR: [63, 12],
+  AW: [66, 64],
+  AVAIL: [70, 67],
+  DID: [87, 72],
+};
+export const CONTEXT_ENTRY_RESERVED = maskOf([
+  [11, 4],
+  [71, 71],
+  [127, 88],
+]);
+
+/** Translation types (context TT, Linux CONTEXT_TT_*). */
+export const CONTEXT_TT_MULTI_LEVEL = 0;
+export const CONTEXT_TT_DEV_IOTLB = 1;
+export const CONTEXT_TT_PASS_THROUGH = 2;
+
+export function read128(mem: PhysMemory, pa: number): bigint {
+  return (mem.readU64(pa + 8) << 64n) | mem.readU64(pa);
+}
+
+export function write128(mem: PhysMemory, pa: number, v: bigint): void {
+  mem.writeU64(pa, v & 0xffff_ffff_ffff_ffffn);
+  mem.writeU64(pa + 8, v >> 64n);
+}
+
+export interface ContextEntry {
+  present: boolean;
+  fpd: boolean;
+  tt: number;
+  slptptr: number;
+  aw: number;
+  did: number;
+  /** Reserved bits set (fault 0x0B). */
+  reservedSet: boolean;
+}
+
+export function decodeContext(v: bigint): ContextEntry {
+  return {
+    present: getField(v, CONTEXT_ENTRY.P!) === 1n,
+    fpd: getField(v, CONTEXT_ENTRY.FPD!) === 1n,
+    tt: Number(getField(v, CONTEXT_ENTRY.TT!)),
+    slptptr: Number(getField(v, CONTEXT_ENTRY.SLPTPTR!) << 12n),
+    aw: Number(getField(v, CONTEXT_ENTRY.AW!)),
+    did: Number(getField(v, CONTEXT_ENTRY.DID!)),
+    reservedSet: (v & CONTEXT_ENTRY_RESERVED) !== 0n,
+  };
+}
+
+export function encodeContext(e: { tt: number; slptptr: number; aw: number; did: number; fpd?: boolean }): bigint {
+  return pack(CONTEXT_ENTRY, {
+    P: 1,
+    FPD: e.fpd ? 1 : 0,
+    TT: e.tt,
+    SLPTPTR: BigInt(e.slptptr) >> 12n,
+    AW: e.aw,
+    DID: e.did,
+  });
+}
+
+export function encodeRoot(contextTablePa: number): bigint {
+  return pack(ROOT_ENTRY, { P: 1, CTP: BigInt(contextTablePa) >> 12n });
+}
+
+/** The root table of one unit and the context tables it points to, kept in simulated memory. */
+export class RootTable {
+  readonly rootPa: number;
+  constructor(private readonly mem: PhysMemory) {
+    this.rootPa = mem.allocTablePage();
+  }
+
+  /** The context table for `bus`, allocated (and the root entry written) on first use. */
+  contextTable(bus: number): number {
+    const rePa = this.rootPa + bus * 16;
+    const re = read128(this.mem, rePa);
+    if (getField(re, ROOT_ENTRY.P!) === 1n) return Number(getField(re, ROOT_ENTRY.CTP!) << 12n);
+    const ctPa = this.mem.allocTablePage();
+    write128(this.mem, rePa, encodeRoot(ctPa));
+    return ctPa;
+  }
+
+  setContext(sourceId: number, entry: bigint): void {
+    write128(this.mem, this.contextTable(sourceId >>> 8) + (sourceId & 0xff) * 16, entry);
+  }
+
+  clearContext(sourceId: number): void {
+    write128(this.mem, this.contextTable(sourceId >>> 8) + (sourceId & 0xff) * 16, 0n);
+  }
+}

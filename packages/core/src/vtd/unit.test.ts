@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: Apache-2.0
+import { describe, expect, it } from 'vitest';
+import { getField } from '../bits/bitfield';
+import { newTranslationOut } from '../iommu/translation';
+import { PhysMemory } from '../memory/phys-memory';
+import { PERM_READ, PERM_RW } from '../page-table/format';
+import { HW_IOTLB_HIT } from '../stats/hw-counters';
+import { mulberry32 } from '../testing/index';
+import { dmarFaultLine } from './faults';
+import { contextCacheDesc, DESC_IOTLB, devIotlbDesc, iotlbDesc, QI_GRAN_PAGE, waitDesc } from './invalidation';
+import { capReg, DEFAULT_VTD_PARAMS, ecapReg } from './registers';
+import { decodeContext, encodeContext, encodeRoot } from './root-context';
+import { VtdUnit } from './unit';
+
+const req = (sourceId: number, address: number, write = false) => ({ sourceId, segment: 0, address, write, pasid: -1 });
+
+describe('VT-d bit patterns (golden, from the spec tables)', () => {
+  it('root and context entries', () => {
+    // Root: P=1, CTP=0x12345 -> 0x12345001 (§9.1).
+    expect(encodeRoot(0x1234_5000)).toBe(0x1234_5001n);
+    // Context: P=1, TT=0, SLPTPTR=0xabcde000, AW=2 (48-bit), DID=0x42 -> lo 0xabcde001, hi (0x42<<8)|2.
+    const ce = encodeContext({ tt: 0, slptptr: 0xabcd_e000, aw: 2, did: 0x42 });
+    expect(ce).toBe((0x4202n << 64n) | 0xabcd_e001n);
+    expect(decodeContext(ce)).toMatchObject({ present: true, tt: 0, aw: 2, did: 0x42, slptptr: 0xabcd_e000 });
+    // Pass-through: TT=2 at bits 3:2 -> 0x9.
+    expect(encodeContext({ tt: 2, slptptr: 0, aw: 2, did: 0 }) & 0xfn).toBe(0x9n);
+  });
+
+  it('invalidation descriptors', () => {
+    // IOTLB PSI, DID 5, DR|DW, addr 0x12345000, AM 3: qw0 = 0x0005_00f2, qw1 = 0x12345003.
+    expect(iotlbDesc(QI_GRAN_PAGE, 5, 0x1234_5000, 3)).toBe((0x1234_5003n << 64n) | 0x0005_00f2n);
+    // Context-cache device-selective: G=3, DID 7, SID 0x0100: qw0 = 0x0100_0007_0031.
+    expect(contextCacheDesc(3, 7, 0x100)).toBe(0x0100_0007_0031n);
+    // Wait: SW|FN, data 1, status at 0x1000: qw0 = 0x1_0000_0065, qw1 = 0x1000.
+    expect(waitDesc(0x1000, 1)).toBe((0x1000n << 64n) | 0x1_0000_0065n);
+    // Device-TLB, 2 pages at 0x4000: S=1 and ADDR bit 12 clear (8 KiB); SID 0x300 at 47:32; qdep 32 -> 0.
+    expect(devIotlbDesc(0x300, 32, 0x4000, 1)).toBe((0x4001n << 64n) | 0x300_0000_0003n);
+    // 4 pages at 0x8000: ADDR bit 12 set -> 16 KiB.
+    expect(devIotlbDesc(0x300, 8, 0x8000, 2) >> 64n).toBe(0x9001n);
+  });
+
+  it('capability registers from parameters', () => {
+    const cap = capReg(DEFAULT_VTD_PARAMS);
+    expect(Number((cap >> 8n) & 0x1fn)).toBe(0b110); // SAGAW: 39- and 48-bit
+    expect(Number((cap >> 16n) & 0x3fn)).toBe(47); // MGAW = 48 - 1
+    expect(Number((cap >> 34n) & 0xfn)).toBe(0b11); // SLLPS 2M|1G
+    expect(Number((ecapReg(DEFAULT_VTD_PARAMS) >> 6n) & 1n)).toBe(1); // PT
+  });
+});
+
+function setup(params = {}) {
+  const unit = new VtdUnit({ mem: new PhysMemory(), params });
+  return { unit, out: newTranslationOut() };
+}
+
+describe('VT-d translation', () => {
+  it('translates through memory, then from the IOTLB', () => {
+    const { unit, out } = setup();
+    const d = unit.createDomain();
+    unit.attachDevice(0x0100, d);
+    d.map(0xffff_f000, 0x8_0000_0000, 4096, PERM_RW);
+    unit.translate(req(0x0100, 0xffff_f123), out);
+    expect(out).toMatchObject({ ok: true, pa: 0x8_0000_0123, iotlbHit: false });
+    expect(out.memReads).toBe(2 + 4); // root + context, then 4 levels
+    unit.translate(req(0x0100, 0xffff_f456, true), out);
+    expect(out).toMatchObject({ ok: true, pa: 0x8_0000_0456, iotlbHit: true, memReads: 0 });
+  });
+
+  it('faults with the spec codes and the exact Linux lines', () => {
+    const { unit, out } = setup();
+    unit.translate(req(0x00fe, 0x1000), out); // 00:1f.6, nothing programmed
+    expect(out.fault).toMatchObject({ reason: 0x01, reasonText: 'Present bit in root entry is clear' });
+    const d = unit.createDomain();
+    unit.attachDevice(0x00fe, d);
+    d.map(0x2000, 0x9000, 4096, PERM_READ);
+    unit.translate(req(0x00fe, 0xffff_f000), out);
+    expect(out.fault!.logLine).toBe(
+      'DMAR: [DMA Read NO_PASID] Request device [00:1f.6] fault addr 0xfffff000 [fault reason 0x06] PTE Read access is not set',
+    );
+    unit.translate(req(0x00fe, 0x2010, true), out);
+    expect(out.fault!.reason).toBe(0x05);
+    unit.translate(req(0x00ff, 0x2010), out);
+    expect(out.fault!.reason).toBe(0x02);
+    expect(unit.faults.service()).toEqual([
+      'DMAR: DRHD: handling fault status reg 2',
+      dmarFaultLine({ sourceId: 0xfe, address: 0, reason: 1, write: false, pasid: -1 }).replace(
+        'fault addr 0x0',
+        'fault addr 0x1000',
+      ),
+      'DMAR: [DMA Read NO_PASID] Request device [00:1f.6] fault addr 0xfffff000 [fault reason 0x06] PTE Read access is not set',
+      'DMAR: [DMA Write NO_PASID] Request device [00:1f.6] fault addr 0x2000 [fault reason 0x05] PTE Write access is not set',
+      'DMAR: [DMA Read NO_PASID] Request device [00:1f.7] fault addr 0x2000 [fault reason 0x02] Present bit in context entry is clear',
+    ]);
+  });
+
+  it('keeps a stale IOTLB entry after the PTE is cleared until page-selective invalidation', () => {
+    const { unit, out } = setup();
+    const d = unit.createDomain();
+    unit.attachDevice(0x0200, d);
+    d.map(0x10_0000, 0x4000_0000, 4096, PERM_RW);
+    unit.translate(req(0x0200, 0x10_0000), out);
+    d.unmap(0x10_0000, 4096);
+    unit.translate(req(0x0200, 0x10_0000), out);
+    expect(out).toMatchObject({ ok: true, iotlbHit: true }); // stale: lazy-mode window
+    d.iotlbSync(0x10_0000, 4096);
+    unit.translate(req(0x0200, 0x10_0000), out);
+    expect(out.ok).toBe(false);
+    expect(out.fault!.reason).toBe(0x06);
+  });
+
+  it('passes through with TT=2 and blocks when the context entry is cleared', () => {
+    const { unit, out } = setup();
+    unit.attachDevice(0x0300, 'passthrough');
+    unit.translate(req(0x0300, 0x1234_5678), out);
+    expect(out).toMatchObject({ ok: true, pa: 0x1234_5678 });
+    unit.attachDevice(0x0300, 'blocked');
+    unit.translate(req(0x0300, 0x1234_5678), out);
+    expect(out.fault!.reason).toBe(0x02);
+    expect(() => setup({ passThrough: false }).unit.attachDevice(1, 'passthrough')).toThrow(/ECAP.PT=0/);
+  });
+
+  it('falls back to domain-selective invalidation past MAMV (iommu_flush_iotlb_psi)', () => {
+    const { unit } = setup({ mamv: 2 });
+    const d = unit.createDomain();
+    const seen: bigint[] = [];
+    const orig = unit.submitSync.bind(unit);
+    unit.submitSync = (descs) => {
+      seen.push(...descs);
+      orig(descs);
+    };
+    d.iotlbSync(0, 4096 * 4);
+    d.iotlbSync(0, 4096 * 5);
+    expect(seen.map((x) => Number(getField(x, DESC_IOTLB.G!)))).toEqual([3, 2]);
+  });
+});
+
+describe('VT-d isolation (property)', () => {
+  it('100,000 random DMA requests from a device of one domain never reach a page mapped only in the other', () => {
+    const { unit, out } = setup({ iotlb: { entries: 64, ways: 4, replacement: 'lru' } });
+    const a = unit.createDomain();
+    const b = unit.createDomain();
+    unit.attachDevice(0x0100, a);
+    unit.attachDevice(0x0200, b);
+    const rand = mulberry32(42);
+    const onlyB = new Set<number>();
+    const aPages = new Set<number>();
+    for (let i = 0; i < 400; i++) {
+      const iova = Math.floor(rand() * 2048) * 4096;
+      const pa = 0x1_0000_0000 + i * 4096;
+      if (rand() < 0.5) {
+        if (!aPages.has(iova)) {
+          a.map(iova, pa, 4096, PERM_RW);
+          aPages.add(iova);
+        }
+      } else if (b.iovaToPhys(iova) < 0) {
+        b.map(iova, pa + 0x1000_0000, 4096, PERM_RW);
+        onlyB.add(pa + 0x1000_0000);
+      }
+    }
+    const aPa = new Set([...aPages].map((iova) => a.iovaToPhys(iova)));
+    let ok = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const sid = rand() < 0.5 ? 0x0100 : 0x0200;
+      unit.translate(req(sid, Math.floor(rand() * 2048) * 4096 + 8, rand() < 0.3), out);
+      if (!out.ok) continue;
+      ok++;
+      const page = out.pa - 8;
+      if (sid === 0x0100) expect(onlyB.has(page) && !aPa.has(page)).toBe(false);
+    }
+    expect(ok).toBeGreaterThan(5_000);
+    expect(unit.counters.c[HW_IOTLB_HIT]).toBeGreaterThan(1000);
+  });
+});

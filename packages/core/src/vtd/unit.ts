@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: Apache-2.0
+// One VT-d DMA-remapping unit (a DRHD) in legacy translation mode (VT-d spec rev 4.1 §3.4-3.6):
+// a request's source id selects a root entry (by bus) and a context entry (by devfn), read from
+// simulated memory; the context gives the domain id and the second-stage table, which is walked
+// unless the IOTLB holds the translation. Faults are recorded (§7.2) and returned as values.
+//
+// Not modelled here: scalable-mode (PASID-table) translation, nested translation, the
+// paging-structure caches (every IOTLB miss walks from the root), register-based invalidation.
+
+import { getField } from '../bits/bitfield';
+import { Iotlb } from '../caches/iotlb';
+import { CoreError } from '../errors';
+import type { DmaRequest, TranslationFault, TranslationOut } from '../iommu/translation';
+import type { PhysMemory } from '../memory/phys-memory';
+import {
+  newWalkOut,
+  type PageTableFormat,
+  PERM_READ,
+  PERM_WRITE,
+  WALK_BAD_POINTER,
+  WALK_BEYOND_WIDTH,
+  WALK_OK,
+  WALK_RESERVED,
+} from '../page-table/format';
+import { pageSizesLg2 } from '../page-table/level-math';
+import { vtdSecondStageFormat } from '../page-table/vtd-second-stage';
+import { walk } from '../page-table/walk';
+import {
+  HW_CONTEXT_CACHE_HIT,
+  HW_CONTEXT_CACHE_MISS,
+  HW_FAULTS,
+  HW_INV_DESCRIPTORS,
+  HW_INV_WAITS,
+  HW_IOTLB_ENTRIES_INVALIDATED,
+  HW_IOTLB_HIT,
+  HW_IOTLB_MISS,
+  HW_TRANSLATIONS,
+  HW_WALK_MEM_READS,
+  HwCounters,
+} from '../stats/hw-counters';
+import { VtdDomain } from './domain';
+import { dmarFaultLine, FaultRecorder, faultReasonText, VtdFault } from './faults';
+import {
+  contextCacheDesc,
+  DESC_CONTEXT_CACHE,
+  DESC_IOTLB,
+  descType,
+  InvalidationQueue,
+  iotlbDesc,
+  QI_CC_TYPE,
+  QI_DIOTLB_TYPE,
+  QI_GRAN_DOMAIN,
+  QI_GRAN_GLOBAL,
+  QI_GRAN_PAGE,
+  QI_IEC_TYPE,
+  QI_IOTLB_TYPE,
+} from './invalidation';
+import { agaw, capReg, DEFAULT_VTD_PARAMS, domainIdCount, ecapReg, type VtdParams } from './registers';
+import {
+  CONTEXT_TT_DEV_IOTLB,
+  CONTEXT_TT_MULTI_LEVEL,
+  CONTEXT_TT_PASS_THROUGH,
+  decodeContext,
+  encodeContext,
+  RootTable,
+  read128,
+} from './root-context';
+
+/** Walk outcomes with their own fault reason; not-present and permission map to 0x05/0x06 by access. */
+const WALK_FAULT: Readonly<Record<number, number>> = {
+  [WALK_RESERVED]: VtdFault.PAGING_ENTRY_RESERVED,
+  [WALK_BAD_POINTER]: VtdFault.PAGING_ENTRY_INVALID,
+  [WALK_BEYOND_WIDTH]: VtdFault.BEYOND_MGAW,
+};
+
+/** Context-cache states per source id. */
+const CC_EMPTY = 0;
+const CC_VALID = 1;
+
+export interface VtdUnitOptions {
+  mem: PhysMemory;
+  params?: Partial<VtdParams>;
+  segment?: number;
+  /** Register base address (the DRHD's), for log lines. */
+  registerBase?: number;
+  /** Index of the unit on the host: its name is dmar<index>. */
+  index?: number;
+  counters?: HwCounters;
+}
+
+export class VtdUnit {
+  readonly params: VtdParams;
+  readonly mem: PhysMemory;
+  readonly segment: number;
+  readonly name: string;
+  readonly registerBase: number;
+  readonly counters: HwCounters;
+  readonly format: PageTableFormat;
+  readonly pageSizesLg2: readonly number[];
+  readonly iotlb: Iotlb;
+  readonly root: RootTable;
+  readonly iq: InvalidationQueue;
+  readonly faults: FaultRecorder;
+  readonly domains = new Map<number, VtdDomain>();
+  /** Domain id each source id is attached to (0 = pass-through, blocked or never attached). */
+  private readonly attached = new Map<number, number>();
+  private nextDid = 1;
+  private readonly statusPa: number;
+  // Context cache, indexed by source id (typed arrays: no allocation on the hot path).
+  private readonly ccState = new Uint8Array(65536);
+  private readonly ccDid = new Int32Array(65536);
+  private readonly ccTt = new Uint8Array(65536);
+  private readonly ccFpd = new Uint8Array(65536);
+  private readonly ccRoot = new Float64Array(65536);
+  private readonly walkOut = newWalkOut();
+
+  constructor(opts: VtdUnitOptions) {
+    this.params = { ...DEFAULT_VTD_PARAMS, ...opts.params };
+    this.mem = opts.mem;
+    this.segment = opts.segment ?? 0;
+    this.name = `dmar${opts.index ?? 0}`;
+    this.registerBase = opts.registerBase ?? 0xfed90000;
+    this.counters = opts.counters ?? new HwCounters();
+    this.format = vtdSecondStageFormat({ widthBits: this.params.addressWidth, superpages: this.params.superpages });
+    this.pageSizesLg2 = pageSizesLg2(this.format);
+    this.iotlb = new Iotlb(this.params.iotlb);
+    this.root = new RootTable(this.mem);
+    this.iq = new InvalidationQueue(this.mem, (d) => this.execute(d));
+    this.faults = new FaultRecorder(this.params.faultRecords);
+    this.statusPa = this.mem.allocTablePage();
+  }
+
+  get cap(): bigint {
+    return capReg(this.params);
+  }
+  get ecap(): bigint {
+    return ecapReg(this.params);
+  }
+
+  /** Linux's "DMAR: dmar0: reg_base_addr fed90000 ver 1:0 cap ... ecap ..." boot line. */
+  bootLine(): string {
+    return `DMAR: ${this.name}: reg_base_addr ${this.registerBase.toString(16)} ver 1:0 cap ${this.cap.toString(16)} ecap ${this.ecap.toString(16)}`;
+  }
+
+  /** A new paging domain with the next free domain id (DID 0 is never used, as in Linux). */
+  createDomain(kind: 'dma' | 'unmanaged' = 'dma'): VtdDomain {
+    if (this.nextDid >= domainIdCount(this.params)) {
+      throw new CoreError('LIMIT_EXCEEDED', `${this.name}: all ${domainIdCount(this.params)} domain ids in use`);
+    }
+    const d = new VtdDomain(this, this.nextDid++, kind);
+    this.domains.set(d.domainId, d);
+    return d;
+  }
+
+  /**
+   * Programs the context entry of `sourceId`: a paging domain (TT 0, or 1 with ATS), hardware
+   * pass-through (TT 2, needs ECAP.PT), or blocked (entry cleared). Then invalidates the context
+   * cache for the device and the IOTLB for the domain, as domain_context_mapping_one() does.
+   */
+  attachDevice(sourceId: number, target: VtdDomain | 'passthrough' | 'blocked', opts: { ats?: boolean } = {}): void {
+    const old = this.attached.get(sourceId) ?? 0;
+    if (target === 'blocked') {
+      this.root.clearContext(sourceId);
+    } else if (target === 'passthrough') {
+      if (!this.params.passThrough)
+        throw new CoreError('UNSUPPORTED', `${this.name}: no hardware pass-through (ECAP.PT=0)`);
+      this.root.setContext(
+        sourceId,
+        encodeContext({ tt: CONTEXT_TT_PASS_THROUGH, slptptr: 0, aw: agaw(this.params.addressWidth), did: 0 }),
+      );
+    } else {
+      const ats = !!opts.ats && this.params.deviceTlb;
+      if (ats) target.atsDevices.add(sourceId);
+      const tt = ats ? CONTEXT_TT_DEV_IOTLB : CONTEXT_TT_MULTI_LEVEL;
+      this.root.setContext(
+        sourceId,
+        encodeContext({ tt, slptptr: target.pt.rootPa, aw: agaw(this.params.addressWidth), did: target.domainId }),
+      );
+    }
+    this.attached.set(sourceId, typeof target === 'object' ? target.domainId : 0);
+    const descs = [contextCacheDesc(3, old, sourceId)];
+    if (old > 0) descs.push(iotlbDesc(QI_GRAN_DOMAIN, old));
+    this.submitSync(descs);
+  }
+
+  /** Software side of queued invalidation: Linux qi_submit_sync(). */
+  submitSync(descs: readonly bigint[]): void {
+    const n = this.iq.submitSync(descs, this.statusPa);
+    this.counters.c[HW_INV_DESCRIPTORS]! += n;
+    this.counters.c[HW_INV_WAITS]!++;
+  }
+
+  /** Hardware side: one descriptor applied to the caches; false = invalid descriptor (IQE). */
+  private execute(d: bigint): boolean {
+    switch (descType(d)) {
+      case QI_CC_TYPE: {
+        const g = Number(getField(d, DESC_CONTEXT_CACHE.G!));
+        if (g === QI_GRAN_GLOBAL) this.ccState.fill(CC_EMPTY);
+        else if (g === QI_GRAN_DOMAIN) {
+          const did = Number(getField(d, DESC_CONTEXT_CACHE.DID!));
+          for (let s = 0; s < 65536; s++) if (this.ccDid[s] === did) this.ccState[s] = CC_EMPTY;
+        } else if (g === QI_GRAN_PAGE) this.ccState[Number(getField(d, DESC_CONTEXT_CACHE.SID!))] = CC_EMPTY;
+        else return false;
+        return true;
+      }
+      case QI_IOTLB_TYPE: {
+        const g = Number(getField(d, DESC_IOTLB.G!));
+        const did = Number(getField(d, DESC_IOTLB.DID!));
+        let n = 0;
+        if (g === QI_GRAN_GLOBAL) n = this.iotlb.invalidateAll();
+        else if (g === QI_GRAN_DOMAIN) n = this.iotlb.invalidateDomain(did);
+        else if (g === QI_GRAN_PAGE) {
+          const am = Number(getField(d, DESC_IOTLB.AM!));
+          if (am > this.params.mamv) return false;
+          const addr = Number(getField(d, DESC_IOTLB.ADDR!) << 12n);
+          n = this.iotlb.invalidateRange(did, -1, Math.floor(addr / 2 ** (12 + am)) * 2 ** (12 + am), 12 + am);
+        } else return false;
+        this.counters.c[HW_IOTLB_ENTRIES_INVALIDATED]! += n;
+        return true;
+      }
+      case QI_DIOTLB_TYPE:
+        return this.params.deviceTlb;
+      case QI_IEC_TYPE:
+        return this.params.interruptRemapping;
+      default:
+        return false;
+    }
+  }
+
+  /** Reads root + context entries from memory into the context cache; returns a fault code or 0. */
+  private loadContext(sid: number): number {
+    const root = read128(this.mem, this.root.rootPa + (sid >>> 8) * 16);
+    this.counters.c[HW_WALK_MEM_READS]! += 2;
+    if ((root & 1n) === 0n) return VtdFault.ROOT_NOT_PRESENT;
+    if ((root & 0xffen) !== 0n || root >> 64n !== 0n) return VtdFault.ROOT_RESERVED;
+    const ctx = decodeContext(
+      read128(this.mem, Number((root >> 12n) & 0xf_ffff_ffff_ffffn) * 4096 + (sid & 0xff) * 16),
+    );
+    if (!ctx.present) return VtdFault.CONTEXT_NOT_PRESENT;
+    if (ctx.reservedSet) return VtdFault.CONTEXT_RESERVED;
+    const ptOk = ctx.tt === CONTEXT_TT_PASS_THROUGH && this.params.passThrough;
+    if (ctx.tt === 3 || (ctx.tt === CONTEXT_TT_PASS_THROUGH && !ptOk) || ctx.aw !== agaw(this.params.addressWidth)) {
+      return VtdFault.CONTEXT_INVALID;
+    }
+    this.ccState[sid] = CC_VALID;
+    this.ccDid[sid] = ctx.did;
+    this.ccTt[sid] = ctx.tt;
+    this.ccFpd[sid] = ctx.fpd ? 1 : 0;
+    this.ccRoot[sid] = ctx.slptptr;
+    return 0;
+  }
+
+  /** Translates one DMA request (hot path: no allocation unless it faults). */
+  translate(req: DmaRequest, out: TranslationOut): void {
+    const c = this.counters.c;
+    const sid = req.sourceId;
+    c[HW_TRANSLATIONS]!++;
+    out.memReads = 0;
+    out.iotlbHit = false;
+    out.fault = null;
+    if (this.ccState[sid] === CC_VALID) c[HW_CONTEXT_CACHE_HIT]!++;
+    else {
+      c[HW_CONTEXT_CACHE_MISS]!++;
+      out.memReads += 2;
+      const code = this.loadContext(sid);
+      if (code) {
+        this.fault(req, out, code, 0, false);
+        return;
+      }
+    }
+    if (this.ccTt[sid] === CONTEXT_TT_PASS_THROUGH) {
+      out.ok = true;
+      out.pa = req.address;
+      out.sizeLg2 = 12;
+      return;
+    }
+    const did = this.ccDid[sid]!;
+    const need = req.write ? PERM_WRITE : PERM_READ;
+    if (req.address >= 2 ** this.params.addressWidth) {
+      this.fault(req, out, VtdFault.BEYOND_MGAW, did, this.ccFpd[sid] === 1);
+      return;
+    }
+    const hit = this.iotlb.lookup(did, 0, req.address);
+    if (hit >= 0) {
+      c[HW_IOTLB_HIT]!++;
+      if ((this.iotlb.lastPerm & need) === 0) {
+        this.fault(req, out, req.write ? VtdFault.WRITE : VtdFault.READ, did, this.ccFpd[sid] === 1);
+        return;
+      }
+      out.ok = true;
+      out.iotlbHit = true;
+      out.pa = hit;
+      out.sizeLg2 = this.iotlb.lastSizeLg2;
+      return;
+    }
+    c[HW_IOTLB_MISS]!++;
+    const w = this.walkOut;
+    walk(this.mem, this.format, this.ccRoot[sid]!, req.address, need, w);
+    c[HW_WALK_MEM_READS]! += w.levelsRead;
+    out.memReads += w.levelsRead;
+    if (w.status !== WALK_OK) {
+      const code = WALK_FAULT[w.status] ?? (req.write ? VtdFault.WRITE : VtdFault.READ);
+      this.fault(req, out, code, did, this.ccFpd[sid] === 1);
+      return;
+    }
+    const size = 2 ** w.sizeLg2;
+    this.iotlb.insert(did, 0, req.address, w.pa - (req.address % size), w.sizeLg2, w.perm);
+    out.ok = true;
+    out.pa = w.pa;
+    out.sizeLg2 = w.sizeLg2;
+  }
+
+  private fault(req: DmaRequest, out: TranslationOut, reason: number, did: number, fpd: boolean): void {
+    this.counters.c[HW_FAULTS]!++;
+    const page = Math.floor(req.address / 4096) * 4096;
+    const f: TranslationFault = {
+      unit: 'vtd',
+      reason,
+      reasonText: faultReasonText(reason),
+      sourceId: req.sourceId,
+      segment: req.segment,
+      address: page,
+      write: req.write,
+      pasid: req.pasid,
+      domainId: did,
+      flags: 0,
+      logLine: dmarFaultLine({ sourceId: req.sourceId, address: page, reason, write: req.write, pasid: req.pasid }),
+    };
+    if (!fpd) this.faults.record({ fi: page, sid: req.sourceId, fr: reason, t: req.write ? 0 : 1, pasid: req.pasid });
+    out.ok = false;
+    out.fault = f;
+  }
+}
