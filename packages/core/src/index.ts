@@ -25,6 +25,7 @@ export {
   PAGE_SIZE,
   parseBdf,
 } from './addresses';
+export { type CoreBenchResult, runCoreBench } from './bench/core-bench';
 export {
   type CompiledField,
   compile,

@@ -2,6 +2,7 @@
 // `iofleet bench ...`: benchmarks of the simulator itself (wall-clock speed of the model), as
 // opposed to the simulated latencies the model predicts. Figures are printed as one JSON object
 // with --json; run them side by side in one process when comparing (the machine is shared).
+import { runCoreBench } from '@iofleet/core';
 import { benchPurePlacement } from '@iofleet/placement';
 import type { Command } from 'commander';
 import { action, CliError } from '../cli-error';
@@ -18,6 +19,38 @@ export function registerBench(program: Command): void {
   const bench = program
     .command('bench')
     .description('benchmarks of the simulator: translations per second, placements per second');
+
+  bench
+    .command('core')
+    .description(
+      'translations per second of the hardware model (VT-d, 4-level second-stage tables):\n' +
+        'iotlbHitTranslationsPerSec and pageWalkTranslationsPerSec (IOTLB always missing), each over >= --seconds',
+    )
+    .option(
+      '--seconds <s>',
+      'minimum wall time per figure',
+      (v) => {
+        const n = Number(v);
+        if (!(n > 0)) throw new CliError(`--seconds must be a positive number, got '${v}'`);
+        return n;
+      },
+      1,
+    )
+    .option('--json', 'print one JSON object')
+    .action(
+      action((opts: { seconds: number; json?: boolean }) => {
+        const r = runCoreBench(opts.seconds);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(r)}\n`);
+          return;
+        }
+        process.stdout.write(
+          `VT-d unit, ${r.levels}-level walks\n` +
+            `  iotlbHitTranslationsPerSec  ${(r.iotlbHitTranslationsPerSec / 1e6).toFixed(2)} M\n` +
+            `  pageWalkTranslationsPerSec  ${(r.pageWalkTranslationsPerSec / 1e6).toFixed(2)} M\n`,
+        );
+      }),
+    );
 
   bench
     .command('placement')

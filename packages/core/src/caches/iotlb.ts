@@ -7,7 +7,12 @@
 // number at the entry's own size, so a lookup probes one set per page size present in the cache
 // (the hot path probes 4 KiB first; larger sizes only when the cache holds any).
 
+import { POW2 } from '../page-table/level-math';
 import { DEFAULT_IOTLB_GEOMETRY, type IotlbGeometry, type IotlbLike } from './cache-types';
+
+// Module-local copies of imported constants: a hot loop then reads a local, not the
+// CommonJS export getter a transpiler may generate for an imported binding.
+const POW2_ = POW2;
 
 const INVALID = -1;
 
@@ -41,6 +46,7 @@ export class Iotlb implements IotlbLike {
     }
     this.ways = geometry.ways;
     this.sets = geometry.entries / geometry.ways;
+    this.setMask = (this.sets & (this.sets - 1)) === 0 ? this.sets - 1 : -1;
     const n = geometry.entries;
     this.tagDomain = new Int32Array(n).fill(INVALID);
     this.tagPasid = new Int32Array(n);
@@ -51,16 +57,19 @@ export class Iotlb implements IotlbLike {
     this.stamp = new Float64Array(n);
   }
 
+  /** sets - 1 when sets is a power of two (then the set is the page number's low bits). */
+  private readonly setMask: number;
+
   private setOf(page: number): number {
-    // Low bits of the page number pick the set (page % sets, exact for page < 2^53).
-    return (page % this.sets) * this.ways;
+    // Low bits of the page number pick the set. `page >>> 0` is page mod 2^32 for any page < 2^53.
+    return (this.setMask >= 0 ? (page >>> 0) & this.setMask : page % this.sets) * this.ways;
   }
 
   lookup(domainId: number, pasid: number, iova: number): number {
     const sizes = this.sizesPresent;
     for (let s = 0; s < sizes.length; s++) {
       const lg2 = sizes[s]!;
-      const size = 2 ** lg2;
+      const size = POW2_[lg2]!;
       const page = Math.floor(iova / size);
       const base = this.setOf(page);
       for (let w = 0; w < this.ways; w++) {
@@ -116,8 +125,9 @@ export class Iotlb implements IotlbLike {
     }
     if (e < 0) {
       e = this.victim(base);
-      if (this.tagDomain[e] !== INVALID) this.dropSize(this.tagSize[e]!);
+      // Count the new size first, so replacing an entry of the same size never empties the list.
       this.addSize(sizeLg2);
+      if (this.tagDomain[e] !== INVALID) this.dropSize(this.tagSize[e]!);
     }
     this.tagDomain[e] = domainId;
     this.tagPasid[e] = pasid;

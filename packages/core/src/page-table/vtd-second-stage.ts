@@ -21,6 +21,15 @@ import { CoreError } from '../errors';
 import { ENTRY_EMPTY, ENTRY_LEAF, ENTRY_TABLE, type PageTableFormat } from './format';
 import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, maskHalves } from './level-math';
 
+// Module-local copies of imported bindings used on the hot path (see vtd/unit.ts).
+const ENTRY_EMPTY_ = ENTRY_EMPTY;
+const ENTRY_LEAF_ = ENTRY_LEAF;
+const ENTRY_TABLE_ = ENTRY_TABLE;
+const addrHi_ = addrHi;
+const addrLo_ = addrLo;
+const levelShift_ = levelShift;
+const maskedAddress_ = maskedAddress;
+
 /** Second-stage paging entry, bits as §9.8 prints them. */
 export const VTD_SL_PTE = {
   R: [0, 0],
@@ -86,24 +95,24 @@ class VtdSecondStageFormat implements PageTableFormat {
       const psAllowed = (level === 2 && opts.superpages['2M']) || (level === 3 && opts.superpages['1G']);
       this.rsvdTableLo[level] = always.lo;
       // A superpage's address bits below its size must be zero (QEMU masks 0x1ff000 / 0x3ffff000).
-      const lowAddr = psAllowed ? maskHalves([[levelShift(level) - 1, 12]]).lo : PS;
+      const lowAddr = psAllowed ? maskHalves([[levelShift_(level) - 1, 12]]).lo : PS;
       this.rsvdLeafLo[level] = always.lo | lowAddr;
-      this.sizes.push(level === 1 ? [12] : psAllowed ? [levelShift(level)] : []);
+      this.sizes.push(level === 1 ? [12] : psAllowed ? [levelShift_(level)] : []);
     }
   }
 
   entryKind(lo: number, _hi: number, level: number): number {
-    if ((lo & (R | W)) === 0) return ENTRY_EMPTY; // no present bit: present = R | W
-    return level === 1 || (lo & PS) !== 0 ? ENTRY_LEAF : ENTRY_TABLE;
+    if ((lo & (R | W)) === 0) return ENTRY_EMPTY_; // no present bit: present = R | W
+    return level === 1 || (lo & PS) !== 0 ? ENTRY_LEAF_ : ENTRY_TABLE_;
   }
   nextLevel(_lo: number, _hi: number, level: number): number {
     return level - 1;
   }
   entryOutputAddress(lo: number, hi: number, _level: number): number {
-    return maskedAddress(lo, hi, ADDR);
+    return maskedAddress_(lo, hi, ADDR);
   }
   leafSizeLg2(_lo: number, _hi: number, level: number): number {
-    return levelShift(level);
+    return levelShift_(level);
   }
   entryPerm(lo: number, _hi: number, _level: number): number {
     return lo & (R | W); // R and W sit where PERM_READ and PERM_WRITE do
@@ -118,16 +127,16 @@ class VtdSecondStageFormat implements PageTableFormat {
   }
   writeLeaf(words: Uint32Array, index: number, pa: number, _sizeLg2: number, perm: number, level: number): void {
     // Linux __domain_mapping(): pteval = phys | prot (R/W/SNP) | DMA_PTE_LARGE_PAGE for superpages.
-    words[2 * index] = (addrLo(pa) | (perm & (R | W)) | (level > 1 ? PS : 0) | (this.snoop ? SNP : 0)) >>> 0;
-    words[2 * index + 1] = addrHi(pa);
+    words[2 * index] = (addrLo_(pa) | (perm & (R | W)) | (level > 1 ? PS : 0) | (this.snoop ? SNP : 0)) >>> 0;
+    words[2 * index + 1] = addrHi_(pa);
   }
   contiguousEntries(_sizeLg2: number, _level: number): number {
     return 1;
   }
   writeTable(words: Uint32Array, index: number, tablePa: number, _level: number): void {
     // Linux pfn_to_dma_pte(): non-leaf entries are DMA_PTE_READ | DMA_PTE_WRITE.
-    words[2 * index] = (addrLo(tablePa) | R | W) >>> 0;
-    words[2 * index + 1] = addrHi(tablePa);
+    words[2 * index] = (addrLo_(tablePa) | R | W) >>> 0;
+    words[2 * index + 1] = addrHi_(tablePa);
   }
   clearEntry(words: Uint32Array, index: number): void {
     words[2 * index] = 0;

@@ -28,6 +28,19 @@ import {
 } from './format';
 import { POW2 } from './level-math';
 
+// Module-local copies of imported constants: a hot loop then reads a local, not the
+// CommonJS export getter a transpiler may generate for an imported binding.
+const ENTRY_EMPTY_ = ENTRY_EMPTY;
+const ENTRY_LEAF_ = ENTRY_LEAF;
+const POW2_ = POW2;
+const WALK_BAD_POINTER_ = WALK_BAD_POINTER;
+const WALK_BEYOND_WIDTH_ = WALK_BEYOND_WIDTH;
+const WALK_NOT_PRESENT_ = WALK_NOT_PRESENT;
+const WALK_OK_ = WALK_OK;
+const WALK_PERMISSION_ = WALK_PERMISSION;
+const WALK_RESERVED_ = WALK_RESERVED;
+const WALK_SKIP_NONZERO_ = WALK_SKIP_NONZERO;
+
 /** Deepest level any format has (AMD-Vi mode 6); sizes of WalkPath arrays. */
 export const MAX_LEVELS = 6;
 
@@ -58,8 +71,8 @@ export function walk(
   out: WalkOut,
   path?: WalkPath,
 ): void {
-  if (!(iova < POW2[fmt.inputWidth]!)) {
-    setFault(out, WALK_BEYOND_WIDTH, fmt.levels, 0, 0);
+  if (!(iova < POW2_[fmt.inputWidth]!)) {
+    setFault(out, WALK_BEYOND_WIDTH_, fmt.levels, 0, 0);
     return;
   }
   walkFromLevel(mem, fmt, rootPa, fmt.levels, iova, access, PERM_RW, out, path);
@@ -91,7 +104,7 @@ export function walkFromLevel(
     }
     const words = mem.words(tablePa / 4096);
     if (words === undefined) {
-      setFault(out, WALK_BAD_POINTER, level, reads, perm);
+      setFault(out, WALK_BAD_POINTER_, level, reads, perm);
       return;
     }
     const shift = 3 + 9 * level;
@@ -101,20 +114,20 @@ export function walkFromLevel(
     const hi = words[2 * idx + 1]!;
     reads++;
     const kind = fmt.entryKind(lo, hi, level);
-    if (kind === ENTRY_EMPTY) {
-      setFault(out, WALK_NOT_PRESENT, level, reads, perm);
+    if (kind === ENTRY_EMPTY_) {
+      setFault(out, WALK_NOT_PRESENT_, level, reads, perm);
       return;
     }
     if (fmt.hasReservedBits(lo, hi, level)) {
-      setFault(out, WALK_RESERVED, level, reads, perm);
+      setFault(out, WALK_RESERVED_, level, reads, perm);
       return;
     }
     perm &= fmt.entryPerm(lo, hi, level);
-    if (kind === ENTRY_LEAF) {
+    if (kind === ENTRY_LEAF_) {
       const sizeLg2 = fmt.leafSizeLg2(lo, hi, level);
       const offset =
-        sizeLg2 < 32 ? (ivLo & (POW2[sizeLg2]! - 1)) >>> 0 : ivLo + (ivHi % POW2[sizeLg2 - 32]!) * 4294967296;
-      out.status = (access & ~perm) === 0 ? WALK_OK : WALK_PERMISSION;
+        sizeLg2 < 32 ? (ivLo & (POW2_[sizeLg2]! - 1)) >>> 0 : ivLo + (ivHi % POW2_[sizeLg2 - 32]!) * 4294967296;
+      out.status = (access & ~perm) === 0 ? WALK_OK_ : WALK_PERMISSION_;
       out.pa = fmt.entryOutputAddress(lo, hi, level) + offset;
       out.sizeLg2 = sizeLg2;
       out.perm = perm;
@@ -124,12 +137,12 @@ export function walkFromLevel(
     }
     const next = fmt.nextLevel(lo, hi, level);
     if (next < 1 || next >= level) {
-      setFault(out, WALK_RESERVED, level, reads, perm);
+      setFault(out, WALK_RESERVED_, level, reads, perm);
       return;
     }
     // AMD-Vi level skip: the index bits of the skipped levels [12+9*next, 12+9*(level-1)) must be 0.
-    if (next < level - 1 && Math.floor(iova / POW2[12 + 9 * next]!) % POW2[9 * (level - 1 - next)]! !== 0) {
-      setFault(out, WALK_SKIP_NONZERO, level, reads, perm);
+    if (next < level - 1 && Math.floor(iova / POW2_[12 + 9 * next]!) % POW2_[9 * (level - 1 - next)]! !== 0) {
+      setFault(out, WALK_SKIP_NONZERO_, level, reads, perm);
       return;
     }
     tablePa = fmt.entryOutputAddress(lo, hi, level);

@@ -66,6 +66,21 @@ import {
   read128,
 } from './root-context';
 
+// Module-local copies of imported bindings used on the hot path (see vtd/unit.ts).
+const CONTEXT_TT_PASS_THROUGH_ = CONTEXT_TT_PASS_THROUGH;
+
+// Module-local copies of imported constants: a hot loop then reads a local, not the
+// CommonJS export getter a transpiler may generate for an imported binding.
+const HW_CONTEXT_CACHE_HIT_ = HW_CONTEXT_CACHE_HIT;
+const HW_CONTEXT_CACHE_MISS_ = HW_CONTEXT_CACHE_MISS;
+const HW_IOTLB_HIT_ = HW_IOTLB_HIT;
+const HW_IOTLB_MISS_ = HW_IOTLB_MISS;
+const HW_TRANSLATIONS_ = HW_TRANSLATIONS;
+const HW_WALK_MEM_READS_ = HW_WALK_MEM_READS;
+const PERM_READ_ = PERM_READ;
+const PERM_WRITE_ = PERM_WRITE;
+const WALK_OK_ = WALK_OK;
+
 /** Walk outcomes with their own fault reason; not-present and permission map to 0x05/0x06 by access. */
 const WALK_FAULT: Readonly<Record<number, number>> = {
   [WALK_RESERVED]: VtdFault.PAGING_ENTRY_RESERVED,
@@ -113,6 +128,9 @@ export class VtdUnit {
   private readonly ccFpd = new Uint8Array(65536);
   private readonly ccRoot = new Float64Array(65536);
   private readonly walkOut = newWalkOut();
+  /** 2^addressWidth: requests at or above it fault with "Access beyond MGAW". */
+  private readonly inputLimit: number;
+  private readonly cnt: Float64Array;
 
   constructor(opts: VtdUnitOptions) {
     this.params = { ...DEFAULT_VTD_PARAMS, ...opts.params };
@@ -128,6 +146,8 @@ export class VtdUnit {
     this.iq = new InvalidationQueue(this.mem, (d) => this.execute(d));
     this.faults = new FaultRecorder(this.params.faultRecords);
     this.statusPa = this.mem.allocTablePage();
+    this.inputLimit = 2 ** this.params.addressWidth;
+    this.cnt = this.counters.c;
   }
 
   get cap(): bigint {
@@ -166,7 +186,7 @@ export class VtdUnit {
         throw new CoreError('UNSUPPORTED', `${this.name}: no hardware pass-through (ECAP.PT=0)`);
       this.root.setContext(
         sourceId,
-        encodeContext({ tt: CONTEXT_TT_PASS_THROUGH, slptptr: 0, aw: agaw(this.params.addressWidth), did: 0 }),
+        encodeContext({ tt: CONTEXT_TT_PASS_THROUGH_, slptptr: 0, aw: agaw(this.params.addressWidth), did: 0 }),
       );
     } else {
       const ats = !!opts.ats && this.params.deviceTlb;
@@ -230,7 +250,7 @@ export class VtdUnit {
   /** Reads root + context entries from memory into the context cache; returns a fault code or 0. */
   private loadContext(sid: number): number {
     const root = read128(this.mem, this.root.rootPa + (sid >>> 8) * 16);
-    this.counters.c[HW_WALK_MEM_READS]! += 2;
+    this.counters.c[HW_WALK_MEM_READS_]! += 2;
     if ((root & 1n) === 0n) return VtdFault.ROOT_NOT_PRESENT;
     if ((root & 0xffen) !== 0n || root >> 64n !== 0n) return VtdFault.ROOT_RESERVED;
     const ctx = decodeContext(
@@ -238,8 +258,8 @@ export class VtdUnit {
     );
     if (!ctx.present) return VtdFault.CONTEXT_NOT_PRESENT;
     if (ctx.reservedSet) return VtdFault.CONTEXT_RESERVED;
-    const ptOk = ctx.tt === CONTEXT_TT_PASS_THROUGH && this.params.passThrough;
-    if (ctx.tt === 3 || (ctx.tt === CONTEXT_TT_PASS_THROUGH && !ptOk) || ctx.aw !== agaw(this.params.addressWidth)) {
+    const ptOk = ctx.tt === CONTEXT_TT_PASS_THROUGH_ && this.params.passThrough;
+    if (ctx.tt === 3 || (ctx.tt === CONTEXT_TT_PASS_THROUGH_ && !ptOk) || ctx.aw !== agaw(this.params.addressWidth)) {
       return VtdFault.CONTEXT_INVALID;
     }
     this.ccState[sid] = CC_VALID;
@@ -252,15 +272,15 @@ export class VtdUnit {
 
   /** Translates one DMA request (hot path: no allocation unless it faults). */
   translate(req: DmaRequest, out: TranslationOut): void {
-    const c = this.counters.c;
+    const c = this.cnt;
     const sid = req.sourceId;
-    c[HW_TRANSLATIONS]!++;
+    c[HW_TRANSLATIONS_]!++;
     out.memReads = 0;
     out.iotlbHit = false;
     out.fault = null;
-    if (this.ccState[sid] === CC_VALID) c[HW_CONTEXT_CACHE_HIT]!++;
+    if (this.ccState[sid] === CC_VALID) c[HW_CONTEXT_CACHE_HIT_]!++;
     else {
-      c[HW_CONTEXT_CACHE_MISS]!++;
+      c[HW_CONTEXT_CACHE_MISS_]!++;
       out.memReads += 2;
       const code = this.loadContext(sid);
       if (code) {
@@ -268,21 +288,21 @@ export class VtdUnit {
         return;
       }
     }
-    if (this.ccTt[sid] === CONTEXT_TT_PASS_THROUGH) {
+    if (this.ccTt[sid] === CONTEXT_TT_PASS_THROUGH_) {
       out.ok = true;
       out.pa = req.address;
       out.sizeLg2 = 12;
       return;
     }
     const did = this.ccDid[sid]!;
-    const need = req.write ? PERM_WRITE : PERM_READ;
-    if (req.address >= 2 ** this.params.addressWidth) {
+    const need = req.write ? PERM_WRITE_ : PERM_READ_;
+    if (req.address >= this.inputLimit) {
       this.fault(req, out, VtdFault.BEYOND_MGAW, did, this.ccFpd[sid] === 1);
       return;
     }
     const hit = this.iotlb.lookup(did, 0, req.address);
     if (hit >= 0) {
-      c[HW_IOTLB_HIT]!++;
+      c[HW_IOTLB_HIT_]!++;
       if ((this.iotlb.lastPerm & need) === 0) {
         this.fault(req, out, req.write ? VtdFault.WRITE : VtdFault.READ, did, this.ccFpd[sid] === 1);
         return;
@@ -293,12 +313,12 @@ export class VtdUnit {
       out.sizeLg2 = this.iotlb.lastSizeLg2;
       return;
     }
-    c[HW_IOTLB_MISS]!++;
+    c[HW_IOTLB_MISS_]!++;
     const w = this.walkOut;
     walk(this.mem, this.format, this.ccRoot[sid]!, req.address, need, w);
-    c[HW_WALK_MEM_READS]! += w.levelsRead;
+    c[HW_WALK_MEM_READS_]! += w.levelsRead;
     out.memReads += w.levelsRead;
-    if (w.status !== WALK_OK) {
+    if (w.status !== WALK_OK_) {
       const code = WALK_FAULT[w.status] ?? (req.write ? VtdFault.WRITE : VtdFault.READ);
       this.fault(req, out, code, did, this.ccFpd[sid] === 1);
       return;
