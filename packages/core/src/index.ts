@@ -25,6 +25,42 @@ export {
   PAGE_SIZE,
   parseBdf,
 } from './addresses';
+export {
+  CMD_COMPL_WAIT,
+  CMD_INV_DEV_ENTRY,
+  CMD_INV_IOMMU_ALL,
+  CMD_INV_IOMMU_ALL_PAGES_ADDRESS,
+  CMD_INV_IOMMU_PAGES,
+  CMD_INV_IOTLB_PAGES,
+  CMD_INV_IRT,
+  completionWait,
+  decodeInvRange,
+  invAddress,
+  invDevEntry,
+  invIommuAll,
+  invIommuAllPages,
+  invIommuPages,
+  invIotlbPages,
+} from './amd/commands';
+export {
+  blockedDte,
+  type DecodedDte,
+  DeviceTable,
+  DTE,
+  decodeDte,
+  passthroughDte,
+  translatingDte,
+} from './amd/device-table';
+export { AmdViDomain } from './amd/domain';
+export {
+  type AmdEvent,
+  amdEventLine,
+  EVENT_FLAG_PR,
+  EVENT_FLAG_RW,
+  EVENT_TYPE_IO_FAULT,
+  EventLog,
+} from './amd/event-log';
+export { type AmdViParams, AmdViUnit, CMD_BUFFER_ENTRIES, DEFAULT_AMDVI_PARAMS } from './amd/unit';
 export { type CoreBenchResult, runCoreBench } from './bench/core-bench';
 export {
   type CompiledField,

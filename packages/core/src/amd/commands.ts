@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+// The AMD-Vi command buffer (spec §2.4; facts sheet §2.4): 16-byte commands, opcode in bits 63:60
+// of the first quadword, in a ring in memory (Linux: 8 KiB = 512 entries). Encoders follow Linux's
+// build_completion_wait(), build_inv_dte(), build_inv_iommu_pages() (with build_inv_address()),
+// build_inv_iotlb_pages() and build_inv_all().
+
+import { type FieldTable, getField, pack } from '../bits/bitfield';
+
+export const CMD_COMPL_WAIT = 0x01;
+export const CMD_INV_DEV_ENTRY = 0x02;
+export const CMD_INV_IOMMU_PAGES = 0x03;
+export const CMD_INV_IOTLB_PAGES = 0x04;
+export const CMD_INV_IRT = 0x05;
+export const CMD_INV_IOMMU_ALL = 0x08;
+
+/** "Flush everything for this domain": S=1 with this address (CMD_INV_IOMMU_ALL_PAGES_ADDRESS). */
+export const CMD_INV_IOMMU_ALL_PAGES_ADDRESS = 0x7fff_ffff_ffff_f000n;
+
+/** 128-bit command layouts (data[0] = bits 31:0 ... data[3] = bits 127:96). */
+export const CMD: FieldTable = { OPCODE: [63, 60] };
+export const CMD_COMPLETION_WAIT: FieldTable = {
+  S: [0, 0],
+  I: [1, 1],
+  ADDR_LO: [31, 3],
+  ADDR_HI: [51, 32],
+  OPCODE: [63, 60],
+  DATA: [127, 64],
+};
+export const CMD_INV_DTE: FieldTable = { DEVID: [15, 0], OPCODE: [63, 60] };
+export const CMD_INV_PAGES: FieldTable = {
+  PASID: [19, 0],
+  DOMID: [47, 32],
+  OPCODE: [63, 60],
+  S: [64, 64],
+  PDE: [65, 65],
+  GN: [66, 66],
+  ADDR: [127, 76],
+};
+export const CMD_INV_IOTLB: FieldTable = {
+  DEVID: [15, 0],
+  QDEP: [31, 24],
+  QUEUEID: [47, 32],
+  OPCODE: [63, 60],
+  S: [64, 64],
+  ADDR: [127, 76],
+};
+
+export function opcode(cmd: bigint): number {
+  return Number(getField(cmd, CMD.OPCODE!));
+}
+
+/** build_inv_address(): page-aligned address with S=1 and low bits set to encode a range. */
+export function invAddress(address: number, size: number): { addr: bigint; s: boolean } {
+  const pages = Math.ceil(((address % 4096) + size) / 4096); // iommu_num_pages()
+  if (pages === 1) return { addr: BigInt(address) & ~0xfffn, s: false };
+  const start = BigInt(address);
+  const diff = start ^ BigInt(address + size - 1);
+  let msb = 0n; // fls64(end ^ address) - 1
+  while (diff >> (msb + 1n) !== 0n) msb++;
+  if (msb > 51n) return { addr: CMD_INV_IOMMU_ALL_PAGES_ADDRESS, s: true };
+  return { addr: (start | ((1n << msb) - 1n)) & ~0xfffn, s: true };
+}
+
+export function invIommuPages(domainId: number, address: number, size: number, pde = true): bigint {
+  const { addr, s } = invAddress(address, size);
+  return pack(CMD_INV_PAGES, {
+    DOMID: domainId,
+    OPCODE: CMD_INV_IOMMU_PAGES,
+    S: s ? 1 : 0,
+    PDE: pde ? 1 : 0,
+    ADDR: addr >> 12n,
+  });
+}
+export function invIommuAllPages(domainId: number): bigint {
+  return pack(CMD_INV_PAGES, {
+    DOMID: domainId,
+    OPCODE: CMD_INV_IOMMU_PAGES,
+    S: 1,
+    PDE: 1,
+    ADDR: CMD_INV_IOMMU_ALL_PAGES_ADDRESS >> 12n,
+  });
+}
+export function invIotlbPages(deviceId: number, qdep: number, address: number, size: number): bigint {
+  const { addr, s } = invAddress(address, size);
+  return pack(CMD_INV_IOTLB, {
+    DEVID: deviceId,
+    QDEP: qdep,
+    QUEUEID: deviceId,
+    OPCODE: CMD_INV_IOTLB_PAGES,
+    S: s ? 1 : 0,
+    ADDR: addr >> 12n,
+  });
+}
+export function invDevEntry(deviceId: number): bigint {
+  return pack(CMD_INV_DTE, { DEVID: deviceId, OPCODE: CMD_INV_DEV_ENTRY });
+}
+export function completionWait(semaphorePa: number, data: bigint): bigint {
+  return pack(CMD_COMPLETION_WAIT, {
+    S: 1,
+    ADDR_LO: BigInt(semaphorePa & 0xffff_fff8) >> 3n,
+    ADDR_HI: BigInt(Math.floor(semaphorePa / 2 ** 32)),
+    OPCODE: CMD_COMPL_WAIT,
+    DATA: data,
+  });
+}
+export function invIommuAll(): bigint {
+  return pack(CMD, { OPCODE: CMD_INV_IOMMU_ALL });
+}
+
+/** Decodes an INVALIDATE_IOMMU_PAGES range: [start, start + 2^sizeLg2). */
+export function decodeInvRange(cmd: bigint): { domainId: number; start: number; sizeLg2: number; pde: boolean } {
+  const domainId = Number(getField(cmd, CMD_INV_PAGES.DOMID!));
+  const addr = getField(cmd, CMD_INV_PAGES.ADDR!) << 12n;
+  const pde = getField(cmd, CMD_INV_PAGES.PDE!) === 1n;
+  if (getField(cmd, CMD_INV_PAGES.S!) === 0n) return { domainId, start: Number(addr), sizeLg2: 12, pde };
+  // The lowest zero bit at or above bit 12 marks the size (spec §2.4.3).
+  let bit = 12n;
+  while (bit < 64n && ((addr >> bit) & 1n) === 1n) bit++;
+  const sizeLg2 = Number(bit) + 1;
+  if (sizeLg2 >= 52) return { domainId, start: 0, sizeLg2: 53, pde };
+  const start = Number((addr >> BigInt(sizeLg2)) << BigInt(sizeLg2));
+  return { domainId, start, sizeLg2, pde };
+}

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: Apache-2.0
+// AMD-Vi device table entries (AMD IOMMU spec #48882 rev 3.x §2.2.2.1; facts sheet §2.2): 256 bits,
+// indexed by the 16-bit DeviceID (bus << 8 | devfn). The table lives in simulated memory; only the
+// 4 KiB pages of it that hold programmed entries are allocated.
+
+import { type FieldTable, getField, maskOf, pack } from '../bits/bitfield';
+import type { PhysMemory } from '../memory/phys-memory';
+
+/** DTE fields, bit positions within the 256-bit entry. */
+export const DTE: FieldTable = {
+  V: [0, 0],
+  TV: [1, 1],
+  HAD: [8, 7],
+  Mode: [11, 9],
+  PageTableRootPtr: [51, 12],
+  PPR: [52, 52],
+  GPRP: [53, 53],
+  GIoV: [54, 54],
+  GV: [55, 55],
+  GLX: [57, 56],
+  IR: [61, 61],
+  IW: [62, 62],
+  DomainID: [79, 64],
+  I: [96, 96],
+  SE: [97, 97],
+  SA: [98, 98],
+  IoCtl: [100, 99],
+  Cache: [101, 101],
+  SD: [102, 102],
+  EX: [103, 103],
+  SysMgt: [105, 104],
+  IV: [128, 128],
+  IntTabLen: [132, 129],
+  IntTableRootPtr: [179, 134],
+  InitPass: [184, 184],
+  EIntPass: [185, 185],
+  NMIPass: [186, 186],
+  IntCtl: [189, 188],
+  Lint0Pass: [190, 190],
+  Lint1Pass: [191, 191],
+};
+
+/** Reserved bits QEMU checks (qword0 0x80300000000000fc, qword1 0x100, qword3 0x08f0000000000000). */
+export const DTE_RESERVED = maskOf([
+  [6, 2],
+  [53, 52],
+  [63, 63],
+  [72, 72],
+  [251, 248],
+  [251, 251],
+]);
+
+export const DTE_SIZE = 32;
+
+export function readDte(mem: PhysMemory, tableBase: number, deviceId: number): bigint {
+  const pa = tableBase + deviceId * DTE_SIZE;
+  let v = 0n;
+  for (let q = 3; q >= 0; q--) v = (v << 64n) | mem.readU64(pa + q * 8);
+  return v;
+}
+
+export function writeDte(mem: PhysMemory, tableBase: number, deviceId: number, v: bigint): void {
+  const pa = tableBase + deviceId * DTE_SIZE;
+  for (let q = 0; q < 4; q++) mem.writeU64(pa + q * 8, (v >> BigInt(64 * q)) & 0xffff_ffff_ffff_ffffn);
+}
+
+/** A translating DTE as Linux's set_dte_entry() writes it: V, TV, Mode, root, IR, IW, DomainID (+ I for ATS). */
+export function translatingDte(rootPa: number, mode: number, domainId: number, ats = false): bigint {
+  return pack(DTE, {
+    V: 1,
+    TV: 1,
+    Mode: mode,
+    PageTableRootPtr: BigInt(rootPa) >> 12n,
+    IR: 1,
+    IW: 1,
+    DomainID: domainId,
+    I: ats ? 1 : 0,
+  });
+}
+
+/** Identity (pass-through): Mode 0 with IR and IW; blocked: V and TV only (Linux's "clear DTE"). */
+export function passthroughDte(domainId: number): bigint {
+  return pack(DTE, { V: 1, TV: 1, Mode: 0, IR: 1, IW: 1, DomainID: domainId });
+}
+export function blockedDte(): bigint {
+  return pack(DTE, { V: 1, TV: 1 });
+}
+
+export interface DecodedDte {
+  v: boolean;
+  tv: boolean;
+  mode: number;
+  root: number;
+  ir: boolean;
+  iw: boolean;
+  domainId: number;
+  sa: boolean;
+}
+
+export function decodeDte(v: bigint): DecodedDte {
+  return {
+    v: getField(v, DTE.V!) === 1n,
+    tv: getField(v, DTE.TV!) === 1n,
+    mode: Number(getField(v, DTE.Mode!)),
+    root: Number(getField(v, DTE.PageTableRootPtr!) << 12n),
+    ir: getField(v, DTE.IR!) === 1n,
+    iw: getField(v, DTE.IW!) === 1n,
+    domainId: Number(getField(v, DTE.DomainID!)),
+    sa: getField(v, DTE.SA!) === 1n,
+  };
+}
+
+/** The device table: up to 64 Ki entries, 2 MiB; pages allocated as entries are programmed. */
+export class DeviceTable {
+  /** Base address the Device Table Base register holds (a 2 MiB region of simulated memory). */
+  readonly base: number;
+  constructor(
+    private readonly mem: PhysMemory,
+    base = 0x7000_0000,
+  ) {
+    this.base = base;
+  }
+  /**
+   * Hot path: the DomainID of a translating entry (V=1, TV=1, Mode 1-6), read as 32-bit words
+   * without building the 256-bit value; 0 for any other entry.
+   */
+  readDomainFast(deviceId: number): number {
+    const pa = this.base + deviceId * DTE_SIZE;
+    const w0 = this.mem.readU32(pa);
+    if ((w0 & 3) !== 3 || ((w0 >>> 9) & 7) === 0) return 0;
+    return this.mem.readU32(pa + 8) & 0xffff;
+  }
+
+  read(deviceId: number): bigint {
+    return readDte(this.mem, this.base, deviceId);
+  }
+  write(deviceId: number, v: bigint): void {
+    writeDte(this.mem, this.base, deviceId, v);
+  }
+}

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+// An AMD-Vi protection domain: a v1 I/O page table and a 16-bit DomainID, with Linux's
+// invalidation: INVALIDATE_IOMMU_PAGES (PDE=1, range per build_inv_address()) plus
+// INVALIDATE_IOTLB_PAGES for ATS devices, then COMPLETION_WAIT (amd_iommu_domain_flush_pages()).
+
+import type { IommuDomainOps } from '../iommu/domain-ops';
+import { PageTable } from '../page-table/page-table';
+import type { HwCounters } from '../stats/hw-counters';
+import { invIommuAllPages, invIommuPages, invIotlbPages } from './commands';
+import type { AmdViUnit } from './unit';
+
+export class AmdViDomain implements IommuDomainOps {
+  readonly pt: PageTable;
+  readonly pageSizesLg2: readonly number[];
+  readonly apertureEnd: number;
+  readonly atsDevices = new Set<number>();
+
+  constructor(
+    readonly unit: AmdViUnit,
+    readonly domainId: number,
+    readonly kind: 'dma' | 'unmanaged',
+  ) {
+    this.pt = new PageTable(unit.mem, unit.format, unit.counters);
+    this.pageSizesLg2 = unit.pageSizesLg2;
+    this.apertureEnd = 2 ** Math.min(unit.format.inputWidth, 52);
+  }
+
+  get counters(): HwCounters {
+    return this.unit.counters;
+  }
+  get tablePages(): number {
+    return this.pt.tablePages;
+  }
+  map(iova: number, pa: number, lengthBytes: number, perm: number): void {
+    this.pt.map(iova, pa, lengthBytes, perm);
+  }
+  unmap(iova: number, lengthBytes: number): number {
+    return this.pt.unmap(iova, lengthBytes);
+  }
+  iovaToPhys(iova: number): number {
+    return this.pt.iovaToPhys(iova);
+  }
+  iotlbSync(iova: number, lengthBytes: number): void {
+    const cmds = [invIommuPages(this.domainId, iova, lengthBytes)];
+    for (const dev of this.atsDevices) cmds.push(invIotlbPages(dev, 32, iova, lengthBytes));
+    this.unit.submit(cmds);
+  }
+  flushIotlbAll(): void {
+    const cmds = [invIommuAllPages(this.domainId)];
+    for (const dev of this.atsDevices) cmds.push(invIotlbPages(dev, 32, 0, 2 ** 52));
+    this.unit.submit(cmds);
+  }
+}

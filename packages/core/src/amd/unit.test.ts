@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+import { describe, expect, it } from 'vitest';
+import { newTranslationOut } from '../iommu/translation';
+import { PhysMemory } from '../memory/phys-memory';
+import { PERM_READ, PERM_RW } from '../page-table/format';
+import { mulberry32 } from '../testing/index';
+import { completionWait, decodeInvRange, invIommuPages } from './commands';
+import { translatingDte } from './device-table';
+import { amdEventLine, EVENT_TYPE_IO_FAULT } from './event-log';
+import { AmdViUnit } from './unit';
+
+const req = (sourceId: number, address: number, write = false) => ({ sourceId, segment: 0, address, write, pasid: -1 });
+
+describe('AMD-Vi bit patterns (golden, from the spec tables)', () => {
+  it('device table entry', () => {
+    // V|TV, Mode 4 at 11:9, root 0x12345000, IR (61), IW (62); DomainID 0x42 at 79:64.
+    expect(translatingDte(0x1234_5000, 4, 0x42)).toBe((0x42n << 64n) | 0x6000_0000_1234_5803n);
+  });
+
+  it('commands', () => {
+    // One page: S=0, PDE=1, DomainID 5 at 47:32, opcode 3 at 63:60.
+    expect(invIommuPages(5, 0x1000, 4096)).toBe((0x1002n << 64n) | 0x3000_0005_0000_0000n);
+    // Four pages from 0: build_inv_address() sets bit 12 (below the msb that differs, 13) and S.
+    expect(invIommuPages(5, 0, 0x4000)).toBe((0x1003n << 64n) | 0x3000_0005_0000_0000n);
+    expect(decodeInvRange(invIommuPages(5, 0, 0x4000))).toEqual({ domainId: 5, start: 0, sizeLg2: 14, pde: true });
+    // COMPLETION_WAIT: S, store address 0x1000 at 31:3, opcode 1, data 7.
+    expect(completionWait(0x1000, 7n)).toBe((7n << 64n) | 0x1000_0000_0000_1001n);
+  });
+
+  it('prints IO_PAGE_FAULT as Linux does', () => {
+    const e = { code: EVENT_TYPE_IO_FAULT, deviceId: 0x1500, domainId: 0, address: 0xfff5_0000, flags: 0x20 };
+    expect(amdEventLine(e, 0, 'xhci_hcd')).toBe(
+      'xhci_hcd 0000:15:00.0: AMD-Vi: Event logged [IO_PAGE_FAULT domain=0x0000 address=0x00000000fff50000 flags=0x0020]',
+    );
+    expect(amdEventLine(e, 0)).toBe(
+      'AMD-Vi: Event logged [IO_PAGE_FAULT device=0000:15:00.0 domain=0x0000 address=0x00000000fff50000 flags=0x0020]',
+    );
+  });
+});
+
+describe('AMD-Vi translation', () => {
+  it('walks the v1 table from the DTE, caches in the IOTLB, and needs INVALIDATE_IOMMU_PAGES after unmap', () => {
+    const unit = new AmdViUnit({ mem: new PhysMemory() });
+    const out = newTranslationOut();
+    const d = unit.createDomain();
+    unit.attachDevice(0x0100, d);
+    d.map(0x20_0000, 0x4000_0000, 0x20_0000, PERM_RW); // one 2 MiB page (NL=0 at level 2)
+    unit.translate(req(0x0100, 0x20_1234, true), out);
+    expect(out).toMatchObject({ ok: true, pa: 0x4000_1234, sizeLg2: 21, iotlbHit: false });
+    unit.translate(req(0x0100, 0x3f_0000), out);
+    expect(out).toMatchObject({ ok: true, pa: 0x401f_0000, iotlbHit: true });
+    d.unmap(0x20_0000, 0x20_0000);
+    unit.translate(req(0x0100, 0x20_0000), out);
+    expect(out.iotlbHit).toBe(true); // stale until invalidated
+    d.iotlbSync(0x20_0000, 0x20_0000);
+    unit.translate(req(0x0100, 0x20_0000, true), out);
+    expect(out.ok).toBe(false);
+    expect(out.fault!.logLine).toBe(
+      'AMD-Vi: Event logged [IO_PAGE_FAULT device=0000:01:00.0 domain=0x0001 address=0x0000000000200000 flags=0x0020]',
+    );
+  });
+
+  it('denies writes through a read-only PTE with PR set, passes through Mode 0, blocks IR=IW=0', () => {
+    const unit = new AmdViUnit({ mem: new PhysMemory() });
+    const out = newTranslationOut();
+    const d = unit.createDomain();
+    unit.attachDevice(0x0200, d);
+    d.map(0x1000, 0x9000, 4096, PERM_READ);
+    unit.translate(req(0x0200, 0x1000, true), out);
+    expect(out.fault!.flags).toBe(0x30); // PR | RW
+    unit.attachDevice(0x0300, 'passthrough');
+    unit.translate(req(0x0300, 0x1234_5678, true), out);
+    expect(out).toMatchObject({ ok: true, pa: 0x1234_5678 });
+    unit.attachDevice(0x0300, 'blocked');
+    unit.translate(req(0x0300, 0x1234_5678), out);
+    expect(out.ok).toBe(false);
+    expect(unit.events.drain(0)).toHaveLength(2);
+  });
+
+  it('isolation: 100,000 random requests from one domain never reach a page mapped only in the other', () => {
+    const unit = new AmdViUnit({
+      mem: new PhysMemory(),
+      params: { iotlb: { entries: 64, ways: 4, replacement: 'lru' } },
+    });
+    const out = newTranslationOut();
+    const a = unit.createDomain();
+    const b = unit.createDomain();
+    unit.attachDevice(0x0100, a);
+    unit.attachDevice(0x0200, b);
+    const rand = mulberry32(4242);
+    const aPa = new Set<number>();
+    const bPa = new Set<number>();
+    for (let i = 0; i < 400; i++) {
+      const iova = Math.floor(rand() * 2048) * 4096;
+      const [dom, set, base] = rand() < 0.5 ? [a, aPa, 0x1_0000_0000] : [b, bPa, 0x2_0000_0000];
+      if (dom.iovaToPhys(iova) >= 0) continue;
+      dom.map(iova, base + i * 4096, 4096, PERM_RW);
+      set.add(base + i * 4096);
+    }
+    let ok = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const sid = rand() < 0.5 ? 0x0100 : 0x0200;
+      unit.translate(req(sid, Math.floor(rand() * 2048) * 4096, rand() < 0.3), out);
+      if (!out.ok) continue;
+      ok++;
+      expect((sid === 0x0100 ? bPa : aPa).has(out.pa)).toBe(false);
+    }
+    expect(ok).toBeGreaterThan(5_000);
+  });
+});

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: Apache-2.0
+// One AMD-Vi IOMMU (AMD IOMMU spec #48882 rev 3.x §2): a request's DeviceID selects a device
+// table entry, read from simulated memory; V=0 passes untranslated, Mode 0 passes subject to
+// IR/IW, Mode 1-6 walks the v1 I/O page table (with level skipping) unless the IOTLB answers.
+// Invalidation goes through the command buffer, a ring of 16-byte commands in memory; faults go to
+// the event log and are returned as values.
+//
+// Not modelled: the guest (v2/GCR3) tables, PPR, the DTE cache as a separate structure (the DTE is
+// re-read on every IOTLB miss), the event log's in-memory ring (events are kept as values).
+
+import { getField } from '../bits/bitfield';
+import { DEFAULT_IOTLB_GEOMETRY, type IotlbGeometry } from '../caches/cache-types';
+import { Iotlb } from '../caches/iotlb';
+import { CoreError } from '../errors';
+import type { DmaRequest, TranslationOut } from '../iommu/translation';
+import type { PhysMemory } from '../memory/phys-memory';
+import { type AmdPageSizes, amdV1Format } from '../page-table/amd-v1';
+import {
+  newWalkOut,
+  type PageTableFormat,
+  PERM_READ,
+  PERM_WRITE,
+  WALK_OK,
+  WALK_PERMISSION,
+} from '../page-table/format';
+import { pageSizesLg2 } from '../page-table/level-math';
+import { walk } from '../page-table/walk';
+import {
+  HW_FAULTS,
+  HW_INV_DESCRIPTORS,
+  HW_INV_WAITS,
+  HW_IOTLB_ENTRIES_INVALIDATED,
+  HW_IOTLB_HIT,
+  HW_IOTLB_MISS,
+  HW_TRANSLATIONS,
+  HW_WALK_MEM_READS,
+  HwCounters,
+} from '../stats/hw-counters';
+import {
+  CMD_COMPL_WAIT,
+  CMD_COMPLETION_WAIT,
+  CMD_INV_DEV_ENTRY,
+  CMD_INV_IOMMU_ALL,
+  CMD_INV_IOMMU_PAGES,
+  CMD_INV_IOTLB_PAGES,
+  CMD_INV_IRT,
+  completionWait,
+  decodeInvRange,
+  invDevEntry,
+  opcode,
+} from './commands';
+import { blockedDte, DeviceTable, decodeDte, passthroughDte, translatingDte } from './device-table';
+import { AmdViDomain } from './domain';
+import { amdEventLine, EVENT_FLAG_PR, EVENT_FLAG_RW, EVENT_TYPE_IO_FAULT, EventLog } from './event-log';
+
+// Module-local copies of imported constants used on the hot path (see vtd/unit.ts).
+const HW_IOTLB_HIT_ = HW_IOTLB_HIT;
+const HW_IOTLB_MISS_ = HW_IOTLB_MISS;
+const HW_TRANSLATIONS_ = HW_TRANSLATIONS;
+const HW_WALK_MEM_READS_ = HW_WALK_MEM_READS;
+const WALK_OK_ = WALK_OK;
+
+export interface AmdViParams {
+  /** Host page-table levels (DTE Mode) Linux uses for DMA domains; EFR.HATS bounds it. */
+  mode: number;
+  pageSizes: AmdPageSizes;
+  /** EFR.IASup: INVALIDATE_IOMMU_ALL supported. */
+  invalidateAll: boolean;
+  iotlb: IotlbGeometry;
+}
+
+export const DEFAULT_AMDVI_PARAMS: AmdViParams = {
+  mode: 4,
+  pageSizes: 'all',
+  invalidateAll: true,
+  iotlb: DEFAULT_IOTLB_GEOMETRY,
+};
+
+/** Command-buffer entries (Linux: 8 KiB). */
+export const CMD_BUFFER_ENTRIES = 512;
+
+export class AmdViUnit {
+  readonly params: AmdViParams;
+  readonly mem: PhysMemory;
+  readonly segment: number;
+  /** The IOMMU's own PCI address, e.g. "0000:00:00.2", for log lines. */
+  readonly name: string;
+  readonly counters: HwCounters;
+  readonly format: PageTableFormat;
+  readonly pageSizesLg2: readonly number[];
+  readonly iotlb: Iotlb;
+  readonly devTable: DeviceTable;
+  readonly events = new EventLog();
+  readonly domains = new Map<number, AmdViDomain>();
+  readonly cmdBase: number;
+  private cmdHead = 0;
+  private cmdTail = 0;
+  private readonly semaphorePa: number;
+  private semaphoreSeq = 0n;
+  private nextDomainId = 1;
+  private readonly cnt: Float64Array;
+  private readonly walkOut = newWalkOut();
+
+  constructor(opts: {
+    mem: PhysMemory;
+    params?: Partial<AmdViParams>;
+    segment?: number;
+    name?: string;
+    counters?: HwCounters;
+  }) {
+    this.params = { ...DEFAULT_AMDVI_PARAMS, ...opts.params };
+    this.mem = opts.mem;
+    this.segment = opts.segment ?? 0;
+    this.name = opts.name ?? '0000:00:00.2';
+    this.counters = opts.counters ?? new HwCounters();
+    this.cnt = this.counters.c;
+    this.format = amdV1Format({ mode: this.params.mode, pageSizes: this.params.pageSizes });
+    this.pageSizesLg2 = pageSizesLg2(this.format);
+    this.iotlb = new Iotlb(this.params.iotlb);
+    this.devTable = new DeviceTable(this.mem);
+    this.cmdBase = this.mem.allocTablePages(1); // 8 KiB
+    this.semaphorePa = this.mem.allocTablePage();
+  }
+
+  createDomain(kind: 'dma' | 'unmanaged' = 'dma'): AmdViDomain {
+    if (this.nextDomainId > 0xffff) throw new CoreError('LIMIT_EXCEEDED', `${this.name}: all 65535 domain ids in use`);
+    const d = new AmdViDomain(this, this.nextDomainId++, kind);
+    this.domains.set(d.domainId, d);
+    return d;
+  }
+
+  /** Writes the DTE (set_dte_entry / clear_dte_entry) and invalidates it (INVALIDATE_DEVTAB_ENTRY + wait). */
+  attachDevice(deviceId: number, target: AmdViDomain | 'passthrough' | 'blocked', opts: { ats?: boolean } = {}): void {
+    if (target === 'passthrough') this.devTable.write(deviceId, passthroughDte(0));
+    else if (target === 'blocked') this.devTable.write(deviceId, blockedDte());
+    else {
+      if (opts.ats) target.atsDevices.add(deviceId);
+      this.devTable.write(deviceId, translatingDte(target.pt.rootPa, this.params.mode, target.domainId, !!opts.ats));
+    }
+    this.submit([invDevEntry(deviceId)]);
+  }
+
+  /** Linux iommu_queue_command() + iommu_completion_wait(): commands, COMPLETION_WAIT, poll. */
+  submit(cmds: readonly bigint[]): void {
+    const seq = ++this.semaphoreSeq;
+    for (const c of [...cmds, completionWait(this.semaphorePa, seq)]) {
+      const pa = this.cmdBase + this.cmdTail * 16;
+      this.mem.writeU64(pa, c & 0xffff_ffff_ffff_ffffn);
+      this.mem.writeU64(pa + 8, c >> 64n);
+      this.cmdTail = (this.cmdTail + 1) % CMD_BUFFER_ENTRIES;
+    }
+    this.processCommands();
+    if (this.mem.readU64(this.semaphorePa) !== seq)
+      throw new CoreError('INVALID_STATE', 'AMD-Vi: Completion-Wait loop timed out');
+    this.cnt[HW_INV_DESCRIPTORS]! += cmds.length + 1;
+    this.cnt[HW_INV_WAITS]!++;
+  }
+
+  private processCommands(): void {
+    while (this.cmdHead !== this.cmdTail) {
+      const pa = this.cmdBase + this.cmdHead * 16;
+      const cmd = (this.mem.readU64(pa + 8) << 64n) | this.mem.readU64(pa);
+      this.execute(cmd);
+      this.cmdHead = (this.cmdHead + 1) % CMD_BUFFER_ENTRIES;
+    }
+  }
+
+  private execute(cmd: bigint): void {
+    switch (opcode(cmd)) {
+      case CMD_COMPL_WAIT: {
+        const lo = Number(getField(cmd, CMD_COMPLETION_WAIT.ADDR_LO!)) * 8;
+        const hi = Number(getField(cmd, CMD_COMPLETION_WAIT.ADDR_HI!)) * 2 ** 32;
+        if (getField(cmd, CMD_COMPLETION_WAIT.S!) === 1n)
+          this.mem.writeU64(hi + lo, getField(cmd, CMD_COMPLETION_WAIT.DATA!));
+        return;
+      }
+      case CMD_INV_IOMMU_PAGES: {
+        const r = decodeInvRange(cmd);
+        const n =
+          r.sizeLg2 >= 53
+            ? this.iotlb.invalidateDomain(r.domainId)
+            : this.iotlb.invalidateRange(r.domainId, -1, r.start, r.sizeLg2);
+        this.cnt[HW_IOTLB_ENTRIES_INVALIDATED]! += n;
+        return;
+      }
+      case CMD_INV_IOMMU_ALL:
+        if (this.params.invalidateAll) this.cnt[HW_IOTLB_ENTRIES_INVALIDATED]! += this.iotlb.invalidateAll();
+        else this.events.append({ code: 0x5, deviceId: 0, domainId: 0, address: 0, flags: 0 });
+        return;
+      case CMD_INV_DEV_ENTRY:
+      case CMD_INV_IOTLB_PAGES:
+      case CMD_INV_IRT:
+        return; // DTE and device-TLB caches are not kept apart from memory in this model
+      default:
+        this.events.append({ code: 0x5, deviceId: 0, domainId: 0, address: 0, flags: 0 }); // ILLEGAL_COMMAND_ERROR
+    }
+  }
+
+  /** Translates one DMA request (hot path: no allocation unless it faults). */
+  translate(req: DmaRequest, out: TranslationOut): void {
+    const c = this.cnt;
+    c[HW_TRANSLATIONS_]!++;
+    out.memReads = 0;
+    out.iotlbHit = false;
+    out.fault = null;
+    const sid = req.sourceId;
+    const need = req.write ? PERM_WRITE : PERM_READ;
+    const domainHint = this.devTable.readDomainFast(sid);
+    if (domainHint > 0) {
+      const hit = this.iotlb.lookup(domainHint, 0, req.address);
+      if (hit >= 0 && (this.iotlb.lastPerm & need) !== 0) {
+        c[HW_IOTLB_HIT_]!++;
+        out.ok = true;
+        out.iotlbHit = true;
+        out.pa = hit;
+        out.sizeLg2 = this.iotlb.lastSizeLg2;
+        return;
+      }
+    }
+    c[HW_IOTLB_MISS_]!++;
+    const dte = decodeDte(this.devTable.read(sid));
+    out.memReads += 1;
+    c[HW_WALK_MEM_READS_]! += 1;
+    if (!dte.v || !dte.tv) {
+      out.ok = true; // V=0 (or TV=0): untranslated access (spec §2.2.2.1)
+      out.pa = req.address;
+      out.sizeLg2 = 12;
+      return;
+    }
+    const perm = (dte.ir ? PERM_READ : 0) | (dte.iw ? PERM_WRITE : 0);
+    if (dte.mode === 0) {
+      if ((perm & need) === 0) {
+        this.ioPageFault(req, out, dte.domainId, EVENT_FLAG_PR);
+        return;
+      }
+      out.ok = true;
+      out.pa = req.address;
+      out.sizeLg2 = 12;
+      return;
+    }
+    const w = this.walkOut;
+    walk(this.mem, this.format, dte.root, req.address, need, w);
+    c[HW_WALK_MEM_READS_]! += w.levelsRead;
+    out.memReads += w.levelsRead;
+    const effective = w.perm & perm;
+    if (w.status !== WALK_OK_ && w.status !== WALK_PERMISSION) {
+      this.ioPageFault(req, out, dte.domainId, 0);
+      return;
+    }
+    if ((effective & need) === 0) {
+      this.ioPageFault(req, out, dte.domainId, EVENT_FLAG_PR);
+      return;
+    }
+    const size = 2 ** w.sizeLg2;
+    this.iotlb.insert(dte.domainId, 0, req.address, w.pa - (req.address % size), w.sizeLg2, effective);
+    out.ok = true;
+    out.pa = w.pa;
+    out.sizeLg2 = w.sizeLg2;
+  }
+
+  private ioPageFault(req: DmaRequest, out: TranslationOut, domainId: number, flags: number): void {
+    this.cnt[HW_FAULTS]!++;
+    const f = flags | (req.write ? EVENT_FLAG_RW : 0);
+    const event = { code: EVENT_TYPE_IO_FAULT, deviceId: req.sourceId, domainId, address: req.address, flags: f };
+    this.events.append(event);
+    out.ok = false;
+    out.fault = {
+      unit: 'amd',
+      reason: EVENT_TYPE_IO_FAULT,
+      reasonText: 'IO_PAGE_FAULT',
+      sourceId: req.sourceId,
+      segment: req.segment,
+      address: req.address,
+      write: req.write,
+      pasid: req.pasid,
+      domainId,
+      flags: f,
+      logLine: amdEventLine(event, this.segment),
+    };
+  }
+}
