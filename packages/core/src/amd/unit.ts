@@ -49,9 +49,14 @@ import {
   invDevEntry,
   opcode,
 } from './commands';
-import { blockedDte, DeviceTable, decodeDte, passthroughDte, translatingDte } from './device-table';
+import { blockedDte, type DecodedDte, DeviceTable, passthroughDte, translatingDte } from './device-table';
 import { AmdViDomain } from './domain';
 import { amdEventLine, EVENT_FLAG_PR, EVENT_FLAG_RW, EVENT_TYPE_IO_FAULT, EventLog } from './event-log';
+
+// Module-local copies of imported bindings used on the hot path (see vtd/unit.ts).
+const PERM_READ_ = PERM_READ;
+const PERM_WRITE_ = PERM_WRITE;
+const WALK_PERMISSION_ = WALK_PERMISSION;
 
 // Module-local copies of imported constants used on the hot path (see vtd/unit.ts).
 const HW_IOTLB_HIT_ = HW_IOTLB_HIT;
@@ -100,6 +105,16 @@ export class AmdViUnit {
   private nextDomainId = 1;
   private readonly cnt: Float64Array;
   private readonly walkOut = newWalkOut();
+  private readonly dte: DecodedDte = {
+    v: false,
+    tv: false,
+    mode: 0,
+    root: 0,
+    ir: false,
+    iw: false,
+    domainId: 0,
+    sa: false,
+  };
 
   constructor(opts: {
     mem: PhysMemory;
@@ -204,7 +219,7 @@ export class AmdViUnit {
     out.iotlbHit = false;
     out.fault = null;
     const sid = req.sourceId;
-    const need = req.write ? PERM_WRITE : PERM_READ;
+    const need = req.write ? PERM_WRITE_ : PERM_READ_;
     const domainHint = this.devTable.readDomainFast(sid);
     if (domainHint > 0) {
       const hit = this.iotlb.lookup(domainHint, 0, req.address);
@@ -218,7 +233,8 @@ export class AmdViUnit {
       }
     }
     c[HW_IOTLB_MISS_]!++;
-    const dte = decodeDte(this.devTable.read(sid));
+    const dte = this.dte;
+    this.devTable.readFast(sid, dte);
     out.memReads += 1;
     c[HW_WALK_MEM_READS_]! += 1;
     if (!dte.v || !dte.tv) {
@@ -227,7 +243,7 @@ export class AmdViUnit {
       out.sizeLg2 = 12;
       return;
     }
-    const perm = (dte.ir ? PERM_READ : 0) | (dte.iw ? PERM_WRITE : 0);
+    const perm = (dte.ir ? PERM_READ_ : 0) | (dte.iw ? PERM_WRITE_ : 0);
     if (dte.mode === 0) {
       if ((perm & need) === 0) {
         this.ioPageFault(req, out, dte.domainId, EVENT_FLAG_PR);
@@ -243,7 +259,7 @@ export class AmdViUnit {
     c[HW_WALK_MEM_READS_]! += w.levelsRead;
     out.memReads += w.levelsRead;
     const effective = w.perm & perm;
-    if (w.status !== WALK_OK_ && w.status !== WALK_PERMISSION) {
+    if (w.status !== WALK_OK_ && w.status !== WALK_PERMISSION_) {
       this.ioPageFault(req, out, dte.domainId, 0);
       return;
     }

@@ -9,6 +9,7 @@ describe('core bench', () => {
     expect(r.iotlbHitTranslationsPerSec).toBeGreaterThan(0);
     expect(r.pageWalkTranslationsPerSec).toBeGreaterThan(0);
     expect(r.iotlbHitTranslationsPerSec).toBeGreaterThan(r.pageWalkTranslationsPerSec);
+    expect(r.amdIotlbHitTranslationsPerSec).toBeGreaterThan(r.amdPageWalkTranslationsPerSec);
     expect(r.iotlbHitHeapBytesPerTranslation).toBeLessThan(8);
   });
 });
