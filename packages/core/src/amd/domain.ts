@@ -20,7 +20,7 @@ export class AmdViDomain implements IommuDomainOps {
     readonly domainId: number,
     readonly kind: 'dma' | 'unmanaged',
   ) {
-    this.pt = new PageTable(unit.mem, unit.format, unit.counters);
+    this.pt = new PageTable(unit.mem, unit.format, unit.counters, 'covered');
     this.pageSizesLg2 = unit.pageSizesLg2;
     this.apertureEnd = 2 ** Math.min(unit.format.inputWidth, 52);
   }

@@ -13,10 +13,12 @@
 // samples get seeded multiplicative noise of the profile's timingJitterCv (measurement noise the
 // model does not otherwise produce: interrupts, cache misses).
 
+import { AmdViUnit } from '../amd/unit';
 import { type CostProfile, getCostProfile } from '../cost/cost-profile';
 import { CoreError } from '../errors';
 import type { IommuDomainOps } from '../iommu/domain-ops';
 import { HW_INV_WAITS } from '../stats/hw-counters';
+import { VtdUnit } from '../vtd/unit';
 import { DirectDmaOps } from './dma-direct';
 import { IommuDmaOps } from './dma-iommu';
 import { DmaSim } from './dma-sim';
@@ -29,7 +31,6 @@ import {
   dmaDevice,
 } from './dma-types';
 import { IommuDmaCookie } from './iommu-dma-cookie';
-import { ModelDomain } from './model-domain';
 import { mulberry32 } from './prng';
 import { SwiotlbPool } from './swiotlb';
 
@@ -59,7 +60,7 @@ export interface MapBenchParams {
   /** Cap on iterations per thread (see the departure note above). */
   maxIterations: number;
   seed: number;
-  /** Builds the hardware domain for translated modes (default: ModelDomain). The lead plugs VT-d/AMD units here. */
+  /** Builds the hardware domain for translated modes (default: a VT-d or AMD-Vi unit per the profile's vendor). */
   domainFactory?: (sim: DmaSim) => IommuDomainOps;
 }
 
@@ -124,9 +125,28 @@ function buildMode(mode: MapBenchMode, p: MapBenchParams, profile: CostProfile):
   if (mode === 'pt' || mode === 'bounce') {
     return { sim, ops: new DirectDmaOps(sim, dev, swiotlb, mode === 'bounce'), cookie: null, domain: null };
   }
-  const domain = p.domainFactory ? p.domainFactory(sim) : new ModelDomain(1);
+  const domain = p.domainFactory ? p.domainFactory(sim) : unitDomain(sim, profile);
   const cookie = new IommuDmaCookie(sim, domain, { mode });
   return { sim, ops: new IommuDmaOps(cookie, dev, { swiotlb }), cookie, domain };
+}
+
+/**
+ * The default hardware behind translated modes: a real VT-d unit (Intel profiles) or AMD-Vi unit
+ * (AMD profiles) on the simulated machine's memory, with one device attached to a DMA domain.
+ */
+function unitDomain(sim: DmaSim, profile: CostProfile): IommuDomainOps {
+  if (profile.name.startsWith('amd')) {
+    const unit = new AmdViUnit({ mem: sim.mem });
+    const d = unit.createDomain('dma');
+    unit.attachDevice(0x0100, d);
+    unit.counters.reset(); // count the benchmark's work only, not the attach
+    return d;
+  }
+  const unit = new VtdUnit({ mem: sim.mem });
+  const d = unit.createDomain('dma');
+  unit.attachDevice(0x0100, d);
+  unit.counters.reset();
+  return d;
 }
 
 /** Running mean/variance of latency samples (sum and sum of squares, as the kernel keeps them). */

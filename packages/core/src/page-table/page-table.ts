@@ -51,6 +51,9 @@ export class PageTable {
   readonly rootPa: number;
   /** Table pages the last unmap() freed (for the IOTLB gather's freelist and the cost model). */
   lastFreedTablePages = 0;
+  /** The range of the unmap in progress (decides which emptied tables are freed). */
+  private unmapLo = 0;
+  private unmapHi = 0;
   private pages = 1;
   private destroyed = false;
   /** Non-empty entries per table page, keyed by the page's physical address. */
@@ -63,6 +66,8 @@ export class PageTable {
     readonly mem: PhysMemory,
     readonly fmt: PageTableFormat,
     private readonly counters?: HwCounters,
+    /** When emptied table pages are freed (see release()); the IOMMU units use Linux's 'covered'. */
+    readonly tableFreeing: 'when-empty' | 'covered' = 'when-empty',
   ) {
     this.sizesDesc = pageSizesLg2(fmt).reverse();
     this.inputLimit = formatInputLimit(fmt);
@@ -107,6 +112,8 @@ export class PageTable {
     this.checkLive();
     this.checkRange(iova, lengthBytes);
     this.lastFreedTablePages = 0;
+    this.unmapLo = iova;
+    this.unmapHi = iova + lengthBytes;
     let unmapped = 0;
     while (unmapped < lengthBytes) {
       const removed = this.removeLeafAt(iova + unmapped);
@@ -192,6 +199,7 @@ export class PageTable {
     const ivHi = addrHi(iova);
     const tables: number[] = [];
     const indexes: number[] = [];
+    const levels: number[] = [];
     let tablePa = this.rootPa;
     for (let level = fmt.levels; level >= 1; level--) {
       const words = this.mem.words(tablePa / 4096)!;
@@ -202,13 +210,14 @@ export class PageTable {
       if (kind === ENTRY_EMPTY) return 0;
       tables.push(tablePa);
       indexes.push(idx);
+      levels.push(level);
       if (kind === ENTRY_LEAF) {
         const sizeLg2 = fmt.leafSizeLg2(lo, hi, level);
         if (iova % POW2[sizeLg2]! !== 0) return 0;
         const n = fmt.contiguousEntries(sizeLg2, level);
         for (let i = idx; i < idx + n; i++) fmt.clearEntry(words, i);
         this.count(HW_PTE_WRITES, n);
-        this.release(tables, indexes, n);
+        this.release(tables, indexes, levels, iova, n);
         return POW2[sizeLg2]!;
       }
       tablePa = fmt.entryOutputAddress(lo, hi, level);
@@ -216,13 +225,23 @@ export class PageTable {
     return 0;
   }
 
-  /** Drops `n` entries from the last table on the path and frees tables that become empty. */
-  private release(tables: number[], indexes: number[], n: number): void {
+  /**
+   * Drops `n` entries from the last table on the path and frees tables that become empty: at once
+   * ('when-empty'), or only when the unmap range covers the table's whole span ('covered'), as
+   * Linux does (dma_pte_clear_level() and generic_pt free only fully covered tables), so a table
+   * emptied by a small unmap stays for the next map.
+   */
+  private release(tables: number[], indexes: number[], levels: number[], iova: number, n: number): void {
     for (let k = tables.length - 1; k >= 0; k--) {
       const tablePa = tables[k]!;
       const left = this.used.get(tablePa)! - n;
       this.used.set(tablePa, left);
       if (left > 0 || k === 0) return;
+      if (this.tableFreeing === 'covered') {
+        const span = POW2[levelShift(levels[k]! + 1)]!;
+        const base = Math.floor(iova / span) * span;
+        if (base < this.unmapLo || base + span > this.unmapHi) return;
+      }
       this.used.delete(tablePa);
       this.mem.freeTablePage(tablePa);
       this.pages--;

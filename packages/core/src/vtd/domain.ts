@@ -27,7 +27,7 @@ export class VtdDomain implements IommuDomainOps {
     readonly domainId: number,
     readonly kind: 'dma' | 'unmanaged',
   ) {
-    this.pt = new PageTable(unit.mem, unit.format, unit.counters);
+    this.pt = new PageTable(unit.mem, unit.format, unit.counters, 'covered');
     this.pageSizesLg2 = unit.pageSizesLg2;
     this.apertureEnd = 2 ** unit.params.addressWidth;
   }
