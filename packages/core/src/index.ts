@@ -60,6 +60,15 @@ export {
   EVENT_TYPE_IO_FAULT,
   EventLog,
 } from './amd/event-log';
+export {
+  AmdIrqTable,
+  type AmdRemapResult,
+  encodeIrte32,
+  INTCTL_ABORT,
+  INTCTL_PASS,
+  INTCTL_REMAP,
+  IRTE32,
+} from './amd/interrupt-remap';
 export { type AmdViParams, AmdViUnit, CMD_BUFFER_ENTRIES, DEFAULT_AMDVI_PARAMS } from './amd/unit';
 export { type CoreBenchResult, runCoreBench } from './bench/core-bench';
 export {
@@ -348,6 +357,16 @@ export {
 } from './trace/sim-tracer';
 export { VtdDomain } from './vtd/domain';
 export { dmarFaultLine, type FaultRecord, FaultRecorder, faultReasonText, VtdFault } from './vtd/faults';
+export {
+  encodeIrte,
+  InterruptRemapTable,
+  IR_FAULT,
+  IRTE,
+  type Msi,
+  type RemappedInterrupt,
+  type RemapResult,
+  remappableMsiAddress,
+} from './vtd/interrupt-remap';
 export {
   contextCacheDesc,
   DESC_CONTEXT_CACHE,

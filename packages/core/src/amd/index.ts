@@ -27,4 +27,13 @@ export {
 } from './device-table';
 export { AmdViDomain } from './domain';
 export { type AmdEvent, amdEventLine, EVENT_FLAG_PR, EVENT_FLAG_RW, EVENT_TYPE_IO_FAULT, EventLog } from './event-log';
+export {
+  AmdIrqTable,
+  type AmdRemapResult,
+  encodeIrte32,
+  INTCTL_ABORT,
+  INTCTL_PASS,
+  INTCTL_REMAP,
+  IRTE32,
+} from './interrupt-remap';
 export { type AmdViParams, AmdViUnit, CMD_BUFFER_ENTRIES, DEFAULT_AMDVI_PARAMS } from './unit';

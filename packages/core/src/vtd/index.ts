@@ -2,6 +2,16 @@
 export { VtdDomain } from './domain';
 export { dmarFaultLine, type FaultRecord, FaultRecorder, faultReasonText, VtdFault } from './faults';
 export {
+  encodeIrte,
+  InterruptRemapTable,
+  IR_FAULT,
+  IRTE,
+  type Msi,
+  type RemappedInterrupt,
+  type RemapResult,
+  remappableMsiAddress,
+} from './interrupt-remap';
+export {
   contextCacheDesc,
   DESC_CONTEXT_CACHE,
   DESC_DEV_IOTLB,

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: Apache-2.0
+// VT-d interrupt remapping (spec rev 4.1 §5.1, §9.9-9.10; facts sheet §1.8): an MSI in remappable
+// format names an interrupt-remapping table entry (IRTE) by handle (+ subhandle); the unit checks
+// the entry and the requester's source id and delivers the interrupt the IRTE describes, or
+// records a fault with codes 0x20-0x26 (Linux irq_remap_fault_reasons[]).
+
+import { type FieldTable, getField, maskOf, pack } from '../bits/bitfield';
+import type { PhysMemory } from '../memory/phys-memory';
+import { dmarFaultLine, faultReasonText } from './faults';
+import { read128, write128 } from './root-context';
+
+/** IRTE, remapped format (IM=0), 128 bits (§9.10). */
+export const IRTE: FieldTable = {
+  P: [0, 0],
+  FPD: [1, 1],
+  DM: [2, 2],
+  RH: [3, 3],
+  TM: [4, 4],
+  DLM: [7, 5],
+  AVAIL: [11, 8],
+  IM: [15, 15],
+  V: [23, 16],
+  DST: [63, 32],
+  SID: [79, 64],
+  SQ: [81, 80],
+  SVT: [83, 82],
+};
+export const IRTE_RESERVED = maskOf([
+  [14, 12],
+  [31, 24],
+  [127, 84],
+]);
+
+export const IR_FAULT = {
+  REQUEST_RESERVED: 0x20,
+  INDEX_BEYOND: 0x21,
+  NOT_PRESENT: 0x22,
+  TABLE_ACCESS: 0x23,
+  IRTE_RESERVED: 0x24,
+  COMPAT_BLOCKED: 0x25,
+  SID_MISMATCH: 0x26,
+} as const;
+
+export interface Msi {
+  address: number;
+  data: number;
+  sourceId: number;
+}
+
+export interface RemappedInterrupt {
+  vector: number;
+  destination: number;
+  destinationMode: 'physical' | 'logical';
+  deliveryMode: number;
+  triggerMode: 'edge' | 'level';
+}
+
+export type RemapResult =
+  | { ok: true; irq: RemappedInterrupt }
+  | { ok: false; reason: number; reasonText: string; index: number; logLine: string };
+
+export function encodeIrte(e: {
+  vector: number;
+  destination: number;
+  sid: number;
+  svt?: number;
+  sq?: number;
+  logical?: boolean;
+  level?: boolean;
+  dlm?: number;
+}): bigint {
+  return pack(IRTE, {
+    P: 1,
+    DM: e.logical ? 1 : 0,
+    TM: e.level ? 1 : 0,
+    DLM: e.dlm ?? 0,
+    V: e.vector,
+    DST: e.destination,
+    SID: e.sid,
+    SQ: e.sq ?? 0,
+    SVT: e.svt ?? 1,
+  });
+}
+
+/** Remappable-format MSI address (§5.1.5.2): 0xFEE, handle[14:0] at 19:5, format bit 4, SHV bit 3, handle[15] bit 2. */
+export function remappableMsiAddress(handle: number, shv = false): number {
+  return (0xfee0_0000 | ((handle & 0x7fff) << 5) | 0x10 | (shv ? 0x8 : 0) | (((handle >> 15) & 1) * 4)) >>> 0;
+}
+
+/** SQ masks of the function bits ignored when verifying a source id (SVT=1). */
+const SQ_MASK = [0xffff, 0xfffb, 0xfff9, 0xfff8];
+
+export class InterruptRemapTable {
+  readonly basePa: number;
+  readonly entries: number;
+  /** GSTS.CFIS: compatibility-format interrupts allowed (Linux clears it: they are blocked). */
+  compatAllowed = false;
+  faults = 0;
+
+  /** @param sizeField IRTA.S: the table holds 2^(S+1) entries (Linux uses S=15: 65536). */
+  constructor(
+    private readonly mem: PhysMemory,
+    sizeField = 7,
+  ) {
+    this.entries = 2 ** (sizeField + 1);
+    this.basePa = mem.allocTablePages(Math.max(0, Math.ceil(Math.log2((this.entries * 16) / 4096))));
+  }
+
+  set(index: number, irte: bigint): void {
+    write128(this.mem, this.basePa + index * 16, irte);
+  }
+
+  private fail(msi: Msi, reason: number, index: number): RemapResult {
+    this.faults++;
+    return {
+      ok: false,
+      reason,
+      reasonText: faultReasonText(reason),
+      index,
+      logLine: dmarFaultLine({ sourceId: msi.sourceId, address: index, reason, write: false, pasid: -1 }),
+    };
+  }
+
+  /** Remaps one MSI write (§5.1.4): decode the handle, check the IRTE and the source id. */
+  remap(msi: Msi): RemapResult {
+    if ((msi.address & 0x10) === 0) {
+      return this.compatAllowed
+        ? {
+            ok: true,
+            irq: {
+              vector: msi.data & 0xff,
+              destination: (msi.address >>> 12) & 0xff,
+              destinationMode: 'physical',
+              deliveryMode: 0,
+              triggerMode: 'edge',
+            },
+          }
+        : this.fail(msi, IR_FAULT.COMPAT_BLOCKED, 0);
+    }
+    const handle = ((msi.address >>> 5) & 0x7fff) | (((msi.address >>> 2) & 1) << 15);
+    const index = handle + ((msi.address & 0x8) !== 0 ? msi.data & 0xffff : 0);
+    if (index >= this.entries) return this.fail(msi, IR_FAULT.INDEX_BEYOND, index);
+    const e = read128(this.mem, this.basePa + index * 16);
+    if (getField(e, IRTE.P!) === 0n) return this.fail(msi, IR_FAULT.NOT_PRESENT, index);
+    if ((e & IRTE_RESERVED) !== 0n) return this.fail(msi, IR_FAULT.IRTE_RESERVED, index);
+    const svt = Number(getField(e, IRTE.SVT!));
+    const sid = Number(getField(e, IRTE.SID!));
+    if (svt === 1) {
+      const mask = SQ_MASK[Number(getField(e, IRTE.SQ!))]!;
+      if ((msi.sourceId & mask) !== (sid & mask)) return this.fail(msi, IR_FAULT.SID_MISMATCH, index);
+    } else if (svt === 2) {
+      const bus = msi.sourceId >>> 8;
+      if (bus < sid >>> 8 || bus > (sid & 0xff)) return this.fail(msi, IR_FAULT.SID_MISMATCH, index);
+    } else if (svt === 3) return this.fail(msi, IR_FAULT.IRTE_RESERVED, index);
+    return {
+      ok: true,
+      irq: {
+        vector: Number(getField(e, IRTE.V!)),
+        destination: Number(getField(e, IRTE.DST!)),
+        destinationMode: getField(e, IRTE.DM!) === 1n ? 'logical' : 'physical',
+        deliveryMode: Number(getField(e, IRTE.DLM!)),
+        triggerMode: getField(e, IRTE.TM!) === 1n ? 'level' : 'edge',
+      },
+    };
+  }
+}
