@@ -413,4 +413,21 @@ export {
   ROOT_ENTRY,
   RootTable,
 } from './vtd/root-context';
+export {
+  encodePasidEntry,
+  PASID_DIR_ENTRY,
+  PASID_ENTRY,
+  PASID_MAX,
+  type PasidEntryFields,
+  PGTT_FIRST_STAGE,
+  PGTT_NESTED,
+  PGTT_PASS_THROUGH,
+  PGTT_SECOND_STAGE,
+  ScalableModeTables,
+  SM_CONTEXT_ENTRY,
+  SM_FAULT,
+  SM_FAULT_TEXT,
+  SM_ROOT_ENTRY,
+} from './vtd/scalable-mode';
+export { ScalableTranslator } from './vtd/scalable-translate';
 export { VtdUnit, type VtdUnitOptions } from './vtd/unit';

@@ -57,4 +57,21 @@ export {
   ROOT_ENTRY,
   RootTable,
 } from './root-context';
+export {
+  encodePasidEntry,
+  PASID_DIR_ENTRY,
+  PASID_ENTRY,
+  PASID_MAX,
+  type PasidEntryFields,
+  PGTT_FIRST_STAGE,
+  PGTT_NESTED,
+  PGTT_PASS_THROUGH,
+  PGTT_SECOND_STAGE,
+  ScalableModeTables,
+  SM_CONTEXT_ENTRY,
+  SM_FAULT,
+  SM_FAULT_TEXT,
+  SM_ROOT_ENTRY,
+} from './scalable-mode';
+export { ScalableTranslator } from './scalable-translate';
 export { VtdUnit, type VtdUnitOptions } from './unit';

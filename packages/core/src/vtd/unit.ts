@@ -65,6 +65,7 @@ import {
   RootTable,
   read128,
 } from './root-context';
+import { ScalableTranslator } from './scalable-translate';
 
 // Module-local copies of imported bindings used on the hot path (see vtd/unit.ts).
 const CONTEXT_TT_PASS_THROUGH_ = CONTEXT_TT_PASS_THROUGH;
@@ -270,8 +271,21 @@ export class VtdUnit {
     return 0;
   }
 
+  /** Scalable mode (RTADDR.TTM=01b), when enabled: PASID-granular translation. */
+  private sm: ScalableTranslator | null = null;
+
+  /** Switches the unit to scalable mode (needs ECAP.SMTS; Linux: intel_iommu=sm_on). */
+  enableScalableMode(): ScalableTranslator {
+    this.sm ??= new ScalableTranslator(this);
+    return this.sm;
+  }
+
   /** Translates one DMA request (hot path: no allocation unless it faults). */
   translate(req: DmaRequest, out: TranslationOut): void {
+    if (this.sm !== null) {
+      this.sm.translate(req, out);
+      return;
+    }
     const c = this.cnt;
     const sid = req.sourceId;
     c[HW_TRANSLATIONS_]!++;

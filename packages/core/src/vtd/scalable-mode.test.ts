@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+import { describe, expect, it } from 'vitest';
+import { newTranslationOut } from '../iommu/translation';
+import { PhysMemory } from '../memory/phys-memory';
+import { PERM_READ, PERM_RW } from '../page-table/format';
+import { PageTable } from '../page-table/page-table';
+import { vtdFirstStageFormat } from '../page-table/vtd-first-stage';
+import { encodePasidEntry, PGTT_FIRST_STAGE, PGTT_NESTED, PGTT_PASS_THROUGH, PGTT_SECOND_STAGE } from './scalable-mode';
+import { VtdUnit } from './unit';
+
+const req = (sourceId: number, address: number, pasid = -1, write = false) => ({
+  sourceId,
+  segment: 0,
+  address,
+  write,
+  pasid,
+});
+
+describe('VT-d scalable mode', () => {
+  it('PASID entry golden bits (§9.6): P, AW 4:2, PGTT 8:6, SLPTPTR 63:12, DID 79:64, FLPTPTR 191:140', () => {
+    expect(encodePasidEntry({ pgtt: PGTT_SECOND_STAGE, did: 7, aw: 2, slptptr: 0x5000 })).toBe((7n << 64n) | 0x5089n);
+    expect(encodePasidEntry({ pgtt: PGTT_FIRST_STAGE, did: 3, aw: 2, flptptr: 0x9000 })).toBe(
+      (0x9000n << 128n) | (3n << 64n) | 0x49n,
+    );
+  });
+
+  it('translates second-stage (RID_PASID), first-stage (PASID 5), nested and pass-through entries', () => {
+    const mem = new PhysMemory();
+    const unit = new VtdUnit({ mem });
+    const sm = unit.enableScalableMode();
+    const out = newTranslationOut();
+    // Second stage for requests without PASID (RID_PASID 0).
+    const sl = new PageTable(mem, unit.format);
+    sl.map(0x1000, 0x7000_0000, 4096, PERM_RW);
+    sm.tables.setPasidEntry(
+      0x0100,
+      0,
+      encodePasidEntry({ pgtt: PGTT_SECOND_STAGE, did: 1, aw: 2, slptptr: sl.rootPa }),
+    );
+    unit.translate(req(0x0100, 0x1abc), out);
+    expect(out).toMatchObject({ ok: true, pa: 0x7000_0abc });
+    // First stage for PASID 5 of the same device.
+    const fl = new PageTable(mem, vtdFirstStageFormat({ levels: 4 }));
+    fl.map(0x40_0000, 0x8000_0000, 4096, PERM_READ);
+    sm.tables.setPasidEntry(0x0100, 5, encodePasidEntry({ pgtt: PGTT_FIRST_STAGE, did: 2, aw: 2, flptptr: fl.rootPa }));
+    unit.translate(req(0x0100, 0x40_0010, 5), out);
+    expect(out).toMatchObject({ ok: true, pa: 0x8000_0010 });
+    unit.translate(req(0x0100, 0x40_0010, 5, true), out);
+    expect(out.fault!.reason).toBe(0x85); // no write permission
+    // Nested: the guest's first-stage table lives in guest-physical memory mapped by the second stage.
+    const guestSl = new PageTable(mem, unit.format);
+    const guestFl = new PageTable(mem, vtdFirstStageFormat({ levels: 4 }));
+    // Identity-map the guest's table pages and the target page through the second stage: GPA == HPA here.
+    guestFl.map(0x10_0000, 0x2000_0000, 4096, PERM_RW); // guest VA -> GPA
+    for (const page of [...guestFlPages(guestFl)])
+      if (guestSl.iovaToPhys(page) < 0) guestSl.map(page, page, 4096, PERM_RW);
+    guestSl.map(0x2000_0000, 0x9900_0000, 4096, PERM_RW); // GPA -> HPA
+    sm.tables.setPasidEntry(
+      0x0200,
+      0,
+      encodePasidEntry({ pgtt: PGTT_NESTED, did: 3, aw: 2, slptptr: guestSl.rootPa, flptptr: guestFl.rootPa }),
+    );
+    unit.translate(req(0x0200, 0x10_0123), out);
+    expect(out).toMatchObject({ ok: true, pa: 0x9900_0123 });
+    sm.tables.setPasidEntry(0x0300, 0, encodePasidEntry({ pgtt: PGTT_PASS_THROUGH, did: 4, aw: 2 }));
+    unit.translate(req(0x0300, 0xdead_b000), out);
+    expect(out).toMatchObject({ ok: true, pa: 0xdead_b000 });
+  });
+
+  it('faults with scalable-mode reasons for absent structures', () => {
+    const mem = new PhysMemory();
+    const unit = new VtdUnit({ mem });
+    const sm = unit.enableScalableMode();
+    const out = newTranslationOut();
+    unit.translate(req(0x0400, 0x1000), out);
+    expect(out.fault!.reason).toBe(0x39);
+    sm.tables.setPasidEntry(0x0400, 0, encodePasidEntry({ pgtt: PGTT_PASS_THROUGH, did: 1, aw: 2 }));
+    unit.translate(req(0x0400, 0x1000, 64), out);
+    expect(out.fault!.reason).toBe(0x51); // PASID 64 lives in another directory entry
+    unit.translate(req(0x0400, 0x1000, 1), out);
+    expect(out.fault!.reason).toBe(0x59);
+    expect(out.fault!.logLine).toBe(
+      'DMAR: [DMA Read PASID 0x1] Request device [04:00.0] fault addr 0x1000 [fault reason 0x59] SM: Present bit in PASID Table Entry is clear',
+    );
+  });
+});
+
+/** The table pages of a page table (their physical addresses), for identity second-stage maps. */
+function guestFlPages(pt: PageTable): number[] {
+  return [...(pt as unknown as { used: Map<number, number> }).used.keys()];
+}

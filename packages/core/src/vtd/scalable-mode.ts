@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: Apache-2.0
+// VT-d scalable-mode structures (spec rev 4.1 §9.4 scalable-mode root entry, §9.6 scalable-mode
+// context entry, §9.5 PASID directory entry, §9.6 PASID-table entry; facts sheet §1.5), kept in
+// simulated memory: root entries point to a lower (devfn 0-127) and an upper (128-255) context
+// table of 32-byte entries; a context entry points to a PASID directory (entry = PASID[19:6]),
+// whose entries point to 64-entry PASID tables (entry = PASID[5:0]) of 64-byte entries; the PASID
+// entry selects first-stage, second-stage, nested or pass-through translation (PGTT).
+
+import { type FieldTable, getField, maskOf, pack } from '../bits/bitfield';
+import type { PhysMemory } from '../memory/phys-memory';
+
+export const SM_ROOT_ENTRY: FieldTable = { LP: [0, 0], LCTP: [63, 12], UP: [64, 64], UCTP: [127, 76] };
+export const SM_CONTEXT_ENTRY: FieldTable = {
+  P: [0, 0],
+  FPD: [1, 1],
+  DTE: [2, 2],
+  PASIDE: [3, 3],
+  PRE: [4, 4],
+  PDTS: [11, 9],
+  PASIDDIRPTR: [63, 12],
+  RID_PASID: [83, 64],
+};
+/** QEMU's reserved masks: lo 0x1e0 (bits 8:5), and bits above RID_PASID in the second quadword. */
+export const SM_CONTEXT_RESERVED = maskOf([
+  [8, 5],
+  [127, 84],
+]);
+export const PASID_DIR_ENTRY: FieldTable = { P: [0, 0], FPD: [1, 1], PTP: [63, 12] };
+export const PASID_ENTRY: FieldTable = {
+  P: [0, 0],
+  FPD: [1, 1],
+  AW: [4, 2],
+  PGTT: [8, 6],
+  SLADE: [9, 9],
+  SLPTPTR: [63, 12],
+  DID: [79, 64],
+  PWSNP: [87, 87],
+  PGSNP: [88, 88],
+  SRE: [128, 128],
+  FLPM: [131, 130],
+  WPE: [132, 132],
+  EAFE: [135, 135],
+  FLPTPTR: [191, 140],
+};
+
+/** PASID-granular translation types (PGTT). */
+export const PGTT_FIRST_STAGE = 1;
+export const PGTT_SECOND_STAGE = 2;
+export const PGTT_NESTED = 3;
+export const PGTT_PASS_THROUGH = 4;
+
+/** PASID_MAX (20-bit PASIDs); Linux uses PASID 0 (IOMMU_NO_PASID) as RID_PASID. */
+export const PASID_MAX = 0x100000;
+
+function readN(mem: PhysMemory, pa: number, qwords: number): bigint {
+  let v = 0n;
+  for (let q = qwords - 1; q >= 0; q--) v = (v << 64n) | mem.readU64(pa + q * 8);
+  return v;
+}
+function writeN(mem: PhysMemory, pa: number, qwords: number, v: bigint): void {
+  for (let q = 0; q < qwords; q++) mem.writeU64(pa + q * 8, (v >> BigInt(64 * q)) & 0xffff_ffff_ffff_ffffn);
+}
+
+export interface PasidEntryFields {
+  pgtt: number;
+  did: number;
+  aw: number;
+  slptptr?: number;
+  flptptr?: number;
+  /** First-stage paging mode: 0 = 4-level, 1 = 5-level. */
+  flpm?: number;
+}
+
+export function encodePasidEntry(e: PasidEntryFields): bigint {
+  return pack(PASID_ENTRY, {
+    P: 1,
+    AW: e.aw,
+    PGTT: e.pgtt,
+    SLPTPTR: BigInt(e.slptptr ?? 0) >> 12n,
+    DID: e.did,
+    FLPM: e.flpm ?? 0,
+    FLPTPTR: BigInt(e.flptptr ?? 0) >> 12n,
+  });
+}
+
+export interface SmLookup {
+  /** 0 on success, else the scalable-mode fault reason. */
+  fault: number;
+  entry: bigint;
+}
+
+export const SM_FAULT = {
+  ROOT_P: 0x39,
+  CONTEXT_P: 0x41,
+  CONTEXT_RESERVED: 0x42,
+  PASID_TOO_LARGE: 0x46,
+  DIR_P: 0x51,
+  PASID_ENTRY_P: 0x59,
+  PASID_ENTRY_INVALID: 0x5b,
+  FL_NOT_PRESENT: 0x71,
+  FL_RESERVED: 0x72,
+  SL_PERMISSION: 0x79,
+  SL_RESERVED: 0x7a,
+  SL_BAD_POINTER: 0x7b,
+  SL_BEYOND: 0x84,
+  NO_WRITE: 0x85,
+  NO_READ: 0x86,
+} as const;
+
+/** Descriptions of the scalable-mode reasons (spec Appendix A; facts sheet §1.8). */
+export const SM_FAULT_TEXT: Readonly<Record<number, string>> = {
+  57: 'SM: Present bit in Root Entry is clear',
+  65: 'SM: Present bit in Context Entry is clear',
+  66: 'SM: Non-zero reserved field set in Context Entry',
+  70: 'SM: PASID is larger than the max in Context Entry',
+  81: 'SM: Present bit in PASID Directory Entry is clear',
+  89: 'SM: Present bit in PASID Table Entry is clear',
+  91: 'SM: Invalid PASID Table Entry',
+  113: 'SM: Present bit in first-level paging entry is clear',
+  114: 'SM: Non-zero reserved field set in first-level paging entry',
+  121: 'SM: Read/Write permission error in second-level paging entry',
+  122: 'SM: Non-zero reserved field set in second-level paging entry',
+  123: 'SM: Invalid second-level page table pointer',
+  132: 'SM: Address beyond the max input address of second level',
+  133: 'SM: No write permission for write/atomic request',
+  134: 'SM: No read permission for read/atomic request',
+};
+
+/** The scalable-mode tables of one unit, allocated as entries are programmed. */
+export class ScalableModeTables {
+  readonly rootPa: number;
+  constructor(private readonly mem: PhysMemory) {
+    this.rootPa = mem.allocTablePage();
+  }
+
+  private contextPa(sid: number, create: boolean): number {
+    const rePa = this.rootPa + (sid >>> 8) * 16;
+    const re = readN(this.mem, rePa, 2);
+    const upper = (sid & 0x80) !== 0;
+    const [pField, ptrField] = upper
+      ? [SM_ROOT_ENTRY.UP!, SM_ROOT_ENTRY.UCTP!]
+      : [SM_ROOT_ENTRY.LP!, SM_ROOT_ENTRY.LCTP!];
+    let table = getField(re, pField) === 1n ? Number(getField(re, ptrField) << 12n) : -1;
+    if (table < 0) {
+      if (!create) return -1;
+      table = this.mem.allocTablePage();
+      writeN(
+        this.mem,
+        rePa,
+        2,
+        re | pack(SM_ROOT_ENTRY, upper ? { UP: 1, UCTP: BigInt(table) >> 12n } : { LP: 1, LCTP: BigInt(table) >> 12n }),
+      );
+    }
+    return table + (sid & 0x7f) * 32;
+  }
+
+  /** Programs the PASID entry of (sid, pasid), creating the context entry, directory and table. */
+  setPasidEntry(sid: number, pasid: number, entry: bigint): void {
+    const cePa = this.contextPa(sid, true);
+    let ce = readN(this.mem, cePa, 4);
+    if (getField(ce, SM_CONTEXT_ENTRY.P!) === 0n) {
+      const dir = this.mem.allocTablePages(4); // PDTS=7: 2^(7+7) = 16 Ki entries = 128 KiB = 2^20 PASIDs
+      ce = pack(SM_CONTEXT_ENTRY, { P: 1, PDTS: 7, PASIDDIRPTR: BigInt(dir) >> 12n, RID_PASID: 0 });
+      writeN(this.mem, cePa, 4, ce);
+    }
+    const dir = Number(getField(ce, SM_CONTEXT_ENTRY.PASIDDIRPTR!) << 12n);
+    const dePa = dir + (pasid >>> 6) * 8;
+    let de = this.mem.readU64(dePa);
+    if ((de & 1n) === 0n) {
+      de = pack(PASID_DIR_ENTRY, { P: 1, PTP: BigInt(this.mem.allocTablePage()) >> 12n });
+      this.mem.writeU64(dePa, de);
+    }
+    writeN(this.mem, Number(getField(de, PASID_DIR_ENTRY.PTP!) << 12n) + (pasid & 63) * 64, 8, entry);
+  }
+
+  clearPasidEntry(sid: number, pasid: number): void {
+    const r = this.lookup(sid, pasid);
+    if (r.fault === 0) this.setPasidEntry(sid, pasid, 0n);
+  }
+
+  /** Reads the PASID entry for a request (pasid < 0: the context's RID_PASID), as hardware does. */
+  lookup(sid: number, pasid: number): SmLookup & { reads: number; rid: number } {
+    const cePa = this.contextPa(sid, false);
+    if (cePa < 0) return { fault: SM_FAULT.ROOT_P, entry: 0n, reads: 1, rid: 0 };
+    const ce = readN(this.mem, cePa, 4);
+    if (getField(ce, SM_CONTEXT_ENTRY.P!) === 0n) return { fault: SM_FAULT.CONTEXT_P, entry: 0n, reads: 2, rid: 0 };
+    if ((ce & SM_CONTEXT_RESERVED) !== 0n) return { fault: SM_FAULT.CONTEXT_RESERVED, entry: 0n, reads: 2, rid: 0 };
+    const rid = Number(getField(ce, SM_CONTEXT_ENTRY.RID_PASID!));
+    const p = pasid >= 0 ? pasid : rid;
+    const dirEntries = 2 ** (Number(getField(ce, SM_CONTEXT_ENTRY.PDTS!)) + 7);
+    if (p >>> 6 >= dirEntries || p >= PASID_MAX) return { fault: SM_FAULT.PASID_TOO_LARGE, entry: 0n, reads: 2, rid };
+    const de = this.mem.readU64(Number(getField(ce, SM_CONTEXT_ENTRY.PASIDDIRPTR!) << 12n) + (p >>> 6) * 8);
+    if ((de & 1n) === 0n) return { fault: SM_FAULT.DIR_P, entry: 0n, reads: 3, rid };
+    const pe = readN(this.mem, Number(getField(de, PASID_DIR_ENTRY.PTP!) << 12n) + (p & 63) * 64, 8);
+    if (getField(pe, PASID_ENTRY.P!) === 0n) return { fault: SM_FAULT.PASID_ENTRY_P, entry: 0n, reads: 4, rid };
+    const pgtt = Number(getField(pe, PASID_ENTRY.PGTT!));
+    if (pgtt < PGTT_FIRST_STAGE || pgtt > PGTT_PASS_THROUGH)
+      return { fault: SM_FAULT.PASID_ENTRY_INVALID, entry: pe, reads: 4, rid };
+    return { fault: 0, entry: pe, reads: 4, rid };
+  }
+}

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: Apache-2.0
+// Translation in VT-d scalable mode (spec rev 4.1 §3.6 first-stage, §3.7 second-stage, §3.8
+// nested): the PASID entry selects the stage(s). In nested translation every first-stage table
+// pointer and the final first-stage output are guest-physical addresses, each translated through
+// the second stage before use. Results are cached in the IOTLB tagged by DID and PASID.
+//
+// Model departures: no PASID-cache or paging-structure caches (every IOTLB miss re-reads the
+// PASID structures and walks); accessed/dirty bits are not written back.
+
+import { getField } from '../bits/bitfield';
+import type { DmaRequest, TranslationOut } from '../iommu/translation';
+import type { PhysMemory } from '../memory/phys-memory';
+import {
+  ENTRY_EMPTY,
+  ENTRY_LEAF,
+  newWalkOut,
+  type PageTableFormat,
+  PERM_READ,
+  PERM_WRITE,
+  WALK_BAD_POINTER,
+  WALK_NOT_PRESENT,
+  WALK_OK,
+  WALK_PERMISSION,
+  WALK_RESERVED,
+  type WalkOut,
+} from '../page-table/format';
+import { addrHi, addrLo, levelShift, POW2, tableIndex } from '../page-table/level-math';
+import { vtdFirstStageFormat } from '../page-table/vtd-first-stage';
+import { walk } from '../page-table/walk';
+import { HW_FAULTS, HW_IOTLB_HIT, HW_IOTLB_MISS, HW_WALK_MEM_READS } from '../stats/hw-counters';
+import { dmarFaultLine } from './faults';
+import {
+  PASID_ENTRY,
+  PGTT_FIRST_STAGE,
+  PGTT_NESTED,
+  PGTT_PASS_THROUGH,
+  ScalableModeTables,
+  SM_FAULT,
+  SM_FAULT_TEXT,
+} from './scalable-mode';
+import type { VtdUnit } from './unit';
+
+export class ScalableTranslator {
+  readonly tables: ScalableModeTables;
+  private readonly fs4: PageTableFormat;
+  private readonly fs5: PageTableFormat;
+  private readonly w: WalkOut = newWalkOut();
+
+  constructor(private readonly unit: VtdUnit) {
+    this.tables = new ScalableModeTables(unit.mem);
+    this.fs4 = vtdFirstStageFormat({ levels: 4, pages1G: true });
+    this.fs5 = vtdFirstStageFormat({ levels: 5, pages1G: true });
+  }
+
+  private get mem(): PhysMemory {
+    return this.unit.mem;
+  }
+
+  translate(req: DmaRequest, out: TranslationOut): void {
+    const c = this.unit.counters.c;
+    out.memReads = 0;
+    out.iotlbHit = false;
+    out.fault = null;
+    const r = this.tables.lookup(req.sourceId, req.pasid);
+    out.memReads += r.reads;
+    c[HW_WALK_MEM_READS]! += r.reads;
+    if (r.fault) {
+      this.fault(req, out, r.fault, 0);
+      return;
+    }
+    const pe = r.entry;
+    const pgtt = Number(getField(pe, PASID_ENTRY.PGTT!));
+    const did = Number(getField(pe, PASID_ENTRY.DID!));
+    const pasid = req.pasid >= 0 ? req.pasid : r.rid;
+    if (pgtt === PGTT_PASS_THROUGH) {
+      out.ok = true;
+      out.pa = req.address;
+      out.sizeLg2 = 12;
+      return;
+    }
+    const need = req.write ? PERM_WRITE : PERM_READ;
+    const hit = this.unit.iotlb.lookup(did, pasid, req.address);
+    if (hit >= 0 && (this.unit.iotlb.lastPerm & need) !== 0) {
+      c[HW_IOTLB_HIT]!++;
+      out.ok = true;
+      out.iotlbHit = true;
+      out.pa = hit;
+      out.sizeLg2 = this.unit.iotlb.lastSizeLg2;
+      return;
+    }
+    c[HW_IOTLB_MISS]!++;
+    const sl = Number(getField(pe, PASID_ENTRY.SLPTPTR!) << 12n);
+    const fl = Number(getField(pe, PASID_ENTRY.FLPTPTR!) << 12n);
+    const fsFmt = getField(pe, PASID_ENTRY.FLPM!) === 1n ? this.fs5 : this.fs4;
+    const w = this.w;
+    if (pgtt === PGTT_FIRST_STAGE) walk(this.mem, fsFmt, fl, req.address, need, w);
+    else if (pgtt === PGTT_NESTED) this.nestedWalk(fsFmt, fl, sl, req.address, need, w);
+    else walk(this.mem, this.unit.format, sl, req.address, need, w);
+    out.memReads += w.levelsRead;
+    c[HW_WALK_MEM_READS]! += w.levelsRead;
+    if (w.status !== WALK_OK) {
+      this.fault(req, out, this.walkFault(w.status, pgtt, req.write), did);
+      return;
+    }
+    const size = POW2[w.sizeLg2]!;
+    this.unit.iotlb.insert(did, pasid, req.address, w.pa - (req.address % size), w.sizeLg2, w.perm);
+    out.ok = true;
+    out.pa = w.pa;
+    out.sizeLg2 = w.sizeLg2;
+  }
+
+  /** Second-stage translation of a guest-physical address (used by the nested walk). */
+  private slTranslate(sl: number, gpa: number, need: number, w: WalkOut): number {
+    walk(this.mem, this.unit.format, sl, gpa, need, w);
+    return w.status === WALK_OK ? w.pa : -1;
+  }
+
+  /** Nested: first-stage table pointers and output are GPAs, each resolved through the second stage. */
+  private nestedWalk(fs: PageTableFormat, flGpa: number, sl: number, iova: number, need: number, out: WalkOut): void {
+    const inner = newWalkOut();
+    let reads = 0;
+    let tableGpa = flGpa;
+    let perm = PERM_READ | PERM_WRITE;
+    const lo = addrLo(iova);
+    const hi = addrHi(iova);
+    for (let level = fs.levels; level >= 1; level--) {
+      const tableHpa = this.slTranslate(sl, tableGpa, PERM_READ, inner);
+      reads += inner.levelsRead;
+      if (tableHpa < 0) {
+        done(out, inner.status === WALK_RESERVED ? WALK_RESERVED : WALK_BAD_POINTER, reads, perm, level);
+        return;
+      }
+      const words = this.mem.words(Math.floor(tableHpa / 4096));
+      if (!words) {
+        done(out, WALK_BAD_POINTER, reads, perm, level);
+        return;
+      }
+      const idx = tableIndex(lo, hi, level);
+      const elo = words[2 * idx]!;
+      const ehi = words[2 * idx + 1]!;
+      reads++;
+      const kind = fs.entryKind(elo, ehi, level);
+      if (kind === ENTRY_EMPTY) {
+        done(out, WALK_NOT_PRESENT, reads, perm, level);
+        return;
+      }
+      if (fs.hasReservedBits(elo, ehi, level)) {
+        done(out, WALK_RESERVED, reads, perm, level);
+        return;
+      }
+      perm &= fs.entryPerm(elo, ehi, level);
+      if (kind === ENTRY_LEAF) {
+        const sizeLg2 = levelShift(level);
+        const gpa = fs.entryOutputAddress(elo, ehi, level) + (iova % POW2[sizeLg2]!);
+        const hpa = this.slTranslate(sl, gpa, need, inner);
+        reads += inner.levelsRead;
+        if (hpa < 0) {
+          done(out, inner.status, reads, perm, level);
+          return;
+        }
+        out.status = (need & ~(perm & inner.perm)) === 0 ? WALK_OK : WALK_PERMISSION;
+        out.pa = hpa;
+        out.sizeLg2 = Math.min(sizeLg2, inner.sizeLg2);
+        out.perm = perm & inner.perm;
+        out.levelsRead = reads;
+        out.level = level;
+        return;
+      }
+      tableGpa = fs.entryOutputAddress(elo, ehi, level);
+    }
+  }
+
+  private walkFault(status: number, pgtt: number, write: boolean): number {
+    if (status === WALK_PERMISSION) return write ? SM_FAULT.NO_WRITE : SM_FAULT.NO_READ;
+    if (pgtt === PGTT_FIRST_STAGE) return status === WALK_RESERVED ? SM_FAULT.FL_RESERVED : SM_FAULT.FL_NOT_PRESENT;
+    if (status === WALK_RESERVED) return SM_FAULT.SL_RESERVED;
+    if (status === WALK_BAD_POINTER) return SM_FAULT.SL_BAD_POINTER;
+    return SM_FAULT.SL_PERMISSION;
+  }
+
+  private fault(req: DmaRequest, out: TranslationOut, reason: number, did: number): void {
+    this.unit.counters.c[HW_FAULTS]!++;
+    const page = Math.floor(req.address / 4096) * 4096;
+    const text = SM_FAULT_TEXT[reason] ?? 'Unknown';
+    out.ok = false;
+    out.fault = {
+      unit: 'vtd',
+      reason,
+      reasonText: text,
+      sourceId: req.sourceId,
+      segment: req.segment,
+      address: page,
+      write: req.write,
+      pasid: req.pasid,
+      domainId: did,
+      flags: 0,
+      logLine: dmarFaultLine({
+        sourceId: req.sourceId,
+        address: page,
+        reason,
+        write: req.write,
+        pasid: req.pasid,
+      }).replace(/\] Unknown$/, `] ${text}`),
+    };
+    this.unit.faults.record({ fi: page, sid: req.sourceId, fr: reason, t: req.write ? 0 : 1, pasid: req.pasid });
+  }
+}
+
+function done(out: WalkOut, status: number, reads: number, perm: number, level: number): void {
+  out.status = status;
+  out.pa = 0;
+  out.sizeLg2 = 0;
+  out.perm = perm;
+  out.levelsRead = reads;
+  out.level = level;
+}
