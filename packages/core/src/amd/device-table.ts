@@ -121,33 +121,28 @@ export class DeviceTable {
     this.base = base;
   }
   /**
-   * Hot path: the DomainID of a translating entry (V=1, TV=1, Mode 1-6), read as 32-bit words
-   * without building the 256-bit value; 0 for any other entry.
-   */
-  readDomainFast(deviceId: number): number {
-    const pa = this.base + deviceId * DTE_SIZE;
-    const w0 = this.mem.readU32(pa);
-    if ((w0 & 3) !== 3 || ((w0 >>> 9) & 7) === 0) return 0;
-    return this.mem.readU32(pa + 8) & 0xffff;
-  }
-
-  /**
    * Hot path: decodes the fields translation uses straight from the entry's 32-bit words
    * (w0 = bits 31:0, w1 = 63:32, w2 = 95:64) into `out`, without building the 256-bit value.
    */
   readFast(deviceId: number, out: DecodedDte): void {
     const pa = this.base + deviceId * DTE_SIZE;
-    const w0 = this.mem.readU32(pa);
-    const w1 = this.mem.readU32(pa + 4);
-    const w2 = this.mem.readU32(pa + 8);
+    const page = this.mem.words(Math.floor(pa / 4096));
+    if (page === undefined) {
+      out.v = false;
+      out.tv = false;
+      return;
+    }
+    const i = (pa & 0xfff) >>> 2; // a 32-byte entry never crosses a page
+    const w0 = page[i]!;
+    const w1 = page[i + 1]!;
     out.v = (w0 & 1) !== 0;
     out.tv = (w0 & 2) !== 0;
     out.mode = (w0 >>> 9) & 7;
     out.root = (w1 & 0xfffff) * 4294967296 + ((w0 & 0xfffff000) >>> 0);
     out.ir = ((w1 >>> 29) & 1) !== 0;
     out.iw = ((w1 >>> 30) & 1) !== 0;
-    out.domainId = w2 & 0xffff;
-    out.sa = ((this.mem.readU32(pa + 12) >>> 2) & 1) !== 0;
+    out.domainId = page[i + 2]! & 0xffff;
+    out.sa = ((page[i + 3]! >>> 2) & 1) !== 0;
   }
 
   read(deviceId: number): bigint {

@@ -220,9 +220,11 @@ export class AmdViUnit {
     out.fault = null;
     const sid = req.sourceId;
     const need = req.write ? PERM_WRITE_ : PERM_READ_;
-    const domainHint = this.devTable.readDomainFast(sid);
-    if (domainHint > 0) {
-      const hit = this.iotlb.lookup(domainHint, 0, req.address);
+    // The DTE is read (and, in hardware, cached) first: its DomainID tags the IOTLB lookup.
+    const dte = this.dte;
+    this.devTable.readFast(sid, dte);
+    if (dte.v && dte.tv && dte.mode !== 0) {
+      const hit = this.iotlb.lookup(dte.domainId, 0, req.address);
       if (hit >= 0 && (this.iotlb.lastPerm & need) !== 0) {
         c[HW_IOTLB_HIT_]!++;
         out.ok = true;
@@ -233,8 +235,6 @@ export class AmdViUnit {
       }
     }
     c[HW_IOTLB_MISS_]!++;
-    const dte = this.dte;
-    this.devTable.readFast(sid, dte);
     out.memReads += 1;
     c[HW_WALK_MEM_READS_]! += 1;
     if (!dte.v || !dte.tv) {
