@@ -96,6 +96,7 @@ export {
   type ReplacementPolicy,
 } from './caches/cache-types';
 export { Iotlb } from './caches/iotlb';
+export { PagingStructureCache } from './caches/paging-structure-cache';
 export {
   COST_CATEGORY_COUNT,
   COST_CATEGORY_NAMES,

@@ -44,10 +44,12 @@ export class AmdViDomain implements IommuDomainOps {
     const cmds = [invIommuPages(this.domainId, iova, lengthBytes)];
     for (const dev of this.atsDevices) cmds.push(invIotlbPages(dev, 32, iova, lengthBytes));
     this.unit.submit(cmds);
+    this.pt.releaseFreed();
   }
   flushIotlbAll(): void {
     const cmds = [invIommuAllPages(this.domainId)];
     for (const dev of this.atsDevices) cmds.push(invIotlbPages(dev, 32, 0, 2 ** 52));
     this.unit.submit(cmds);
+    this.pt.releaseFreed();
   }
 }

@@ -49,7 +49,11 @@ function prepare(kind: 'vtd' | 'amd', iotlbEntries: number, ways: number): Bench
   let unit: VtdUnit | AmdViUnit;
   let d: IommuDomainOps;
   if (kind === 'vtd') {
-    const u = new VtdUnit({ mem, params: { addressWidth: 48, superpages: { '2M': false, '1G': false }, iotlb } });
+    // Paging-structure caches off: every miss is a full four-level walk.
+    const u = new VtdUnit({
+      mem,
+      params: { addressWidth: 48, superpages: { '2M': false, '1G': false }, iotlb, pscEntriesPerLevel: 0 },
+    });
     const dom = u.createDomain();
     u.attachDevice(0x0100, dom);
     unit = u;

@@ -6,3 +6,4 @@ export {
   type ReplacementPolicy,
 } from './cache-types';
 export { Iotlb } from './iotlb';
+export { PagingStructureCache } from './paging-structure-cache';

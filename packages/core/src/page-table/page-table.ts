@@ -51,6 +51,8 @@ export class PageTable {
   readonly rootPa: number;
   /** Table pages the last unmap() freed (for the IOTLB gather's freelist and the cost model). */
   lastFreedTablePages = 0;
+  /** Unlinked table pages waiting for the IOTLB flush ('covered' mode; see releaseFreed()). */
+  private readonly freelist: number[] = [];
   /** The range of the unmap in progress (decides which emptied tables are freed). */
   private unmapLo = 0;
   private unmapHi = 0;
@@ -137,8 +139,22 @@ export class PageTable {
   }
 
   /** Frees every table page, root included; the table cannot be used afterwards. */
+  /**
+   * Returns the table pages unlinked by unmaps since the last call to simulated memory. In
+   * 'covered' mode tables are not freed at unmap: like Linux's iommu_pages_list freelist, they
+   * are released only after the IOTLB flush that follows, so no cached walk can reach a page
+   * that was already reused. Returns how many pages were released.
+   */
+  releaseFreed(): number {
+    const n = this.freelist.length;
+    for (const pa of this.freelist) this.mem.freeTablePage(pa);
+    this.freelist.length = 0;
+    return n;
+  }
+
   destroy(): void {
     if (this.destroyed) return;
+    this.releaseFreed();
     for (const tablePa of this.used.keys()) this.mem.freeTablePage(tablePa);
     this.count(HW_TABLE_PAGES_FREED, this.pages);
     this.used.clear();
@@ -243,7 +259,8 @@ export class PageTable {
         if (base < this.unmapLo || base + span > this.unmapHi) return;
       }
       this.used.delete(tablePa);
-      this.mem.freeTablePage(tablePa);
+      if (this.tableFreeing === 'covered') this.freelist.push(tablePa);
+      else this.mem.freeTablePage(tablePa);
       this.pages--;
       this.lastFreedTablePages++;
       this.count(HW_TABLE_PAGES_FREED, 1);

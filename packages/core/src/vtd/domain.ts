@@ -68,11 +68,13 @@ export class VtdDomain implements IommuDomainOps {
       for (const sid of this.atsDevices) descs.push(devIotlbDesc(sid, 32, aligned, mask));
     }
     this.unit.submitSync(descs);
+    this.pt.releaseFreed();
   }
 
   flushIotlbAll(): void {
     const descs = [iotlbDesc(QI_GRAN_DOMAIN, this.domainId)];
     for (const sid of this.atsDevices) descs.push(devIotlbDesc(sid, 32, 0x7fff_ffff_f000, 52 - 12));
     this.unit.submitSync(descs);
+    this.pt.releaseFreed();
   }
 }

@@ -67,6 +67,8 @@ export interface VtdParams {
   /** CAP.MAMV: largest address mask for page-selective invalidation. */
   mamv: number;
   iotlb: IotlbGeometry;
+  /** Paging-structure-cache entries per level (not published; 0 disables the caches). */
+  pscEntriesPerLevel: number;
   /** ECAP.C: page-walk coherency (Linux clflushes table writes when 0). */
   coherent: boolean;
 }
@@ -82,6 +84,7 @@ export const DEFAULT_VTD_PARAMS: VtdParams = {
   faultRecords: 8,
   mamv: 18,
   iotlb: DEFAULT_IOTLB_GEOMETRY,
+  pscEntriesPerLevel: 32,
   coherent: true,
 };
 

@@ -134,6 +134,25 @@ describe('VT-d translation', () => {
   });
 });
 
+describe('VT-d paging-structure caches', () => {
+  it('start a walk below the root after a first walk, and are dropped by an IH=0 invalidation', () => {
+    const { unit, out } = setup();
+    const d = unit.createDomain();
+    unit.attachDevice(0x0100, d);
+    d.map(0x1000, 0x9000, 4096, PERM_RW);
+    d.map(0x5000, 0xa000, 4096, PERM_RW);
+    d.map(0x7000, 0xb000, 4096, PERM_RW);
+    unit.translate(req(0x0100, 0x1000), out);
+    expect(out.memReads).toBe(2 + 4);
+    unit.translate(req(0x0100, 0x5000), out); // same level-1 table: the PDE cache answers
+    expect(out).toMatchObject({ ok: true, pa: 0xa000, memReads: 1 });
+    d.iotlbSync(0x1000, 4096);
+    unit.translate(req(0x0100, 0x7008), out); // caches dropped: a full walk again
+    expect(out).toMatchObject({ ok: true, pa: 0xb008, memReads: 4 });
+    expect(unit.psc.hits).toBe(1);
+  });
+});
+
 describe('VT-d isolation (property)', () => {
   it('100,000 random DMA requests from a device of one domain never reach a page mapped only in the other', () => {
     const { unit, out } = setup({ iotlb: { entries: 64, ways: 4, replacement: 'lru' } });

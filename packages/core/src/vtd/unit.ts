@@ -9,6 +9,7 @@
 
 import { getField } from '../bits/bitfield';
 import { Iotlb } from '../caches/iotlb';
+import { PagingStructureCache } from '../caches/paging-structure-cache';
 import { CoreError } from '../errors';
 import type { DmaRequest, TranslationFault, TranslationOut } from '../iommu/translation';
 import type { PhysMemory } from '../memory/phys-memory';
@@ -21,10 +22,11 @@ import {
   WALK_BEYOND_WIDTH,
   WALK_OK,
   WALK_RESERVED,
+  type WalkOut,
 } from '../page-table/format';
 import { pageSizesLg2 } from '../page-table/level-math';
 import { vtdSecondStageFormat } from '../page-table/vtd-second-stage';
-import { walk } from '../page-table/walk';
+import { newWalkPath, type WalkPath, walk, walkFromLevel } from '../page-table/walk';
 import {
   HW_CONTEXT_CACHE_HIT,
   HW_CONTEXT_CACHE_MISS,
@@ -34,6 +36,7 @@ import {
   HW_IOTLB_ENTRIES_INVALIDATED,
   HW_IOTLB_HIT,
   HW_IOTLB_MISS,
+  HW_PSC_HIT,
   HW_TRANSLATIONS,
   HW_WALK_MEM_READS,
   HwCounters,
@@ -76,6 +79,7 @@ const HW_CONTEXT_CACHE_HIT_ = HW_CONTEXT_CACHE_HIT;
 const HW_CONTEXT_CACHE_MISS_ = HW_CONTEXT_CACHE_MISS;
 const HW_IOTLB_HIT_ = HW_IOTLB_HIT;
 const HW_IOTLB_MISS_ = HW_IOTLB_MISS;
+const HW_PSC_HIT_ = HW_PSC_HIT;
 const HW_TRANSLATIONS_ = HW_TRANSLATIONS;
 const HW_WALK_MEM_READS_ = HW_WALK_MEM_READS;
 const PERM_READ_ = PERM_READ;
@@ -114,6 +118,10 @@ export class VtdUnit {
   readonly format: PageTableFormat;
   readonly pageSizesLg2: readonly number[];
   readonly iotlb: Iotlb;
+  /** Second-stage paging-structure caches (non-leaf entries), level 2 up to the root's. */
+  readonly psc: PagingStructureCache;
+  private readonly path: WalkPath = newWalkPath();
+  private readonly pscEnabled: boolean;
   readonly root: RootTable;
   readonly iq: InvalidationQueue;
   readonly faults: FaultRecorder;
@@ -143,6 +151,8 @@ export class VtdUnit {
     this.format = vtdSecondStageFormat({ widthBits: this.params.addressWidth, superpages: this.params.superpages });
     this.pageSizesLg2 = pageSizesLg2(this.format);
     this.iotlb = new Iotlb(this.params.iotlb);
+    this.psc = new PagingStructureCache(this.format.levels, Math.max(1, this.params.pscEntriesPerLevel));
+    this.pscEnabled = this.params.pscEntriesPerLevel > 0;
     this.root = new RootTable(this.mem);
     this.iq = new InvalidationQueue(this.mem, (d) => this.execute(d));
     this.faults = new FaultRecorder(this.params.faultRecords);
@@ -228,6 +238,11 @@ export class VtdUnit {
         const g = Number(getField(d, DESC_IOTLB.G!));
         const did = Number(getField(d, DESC_IOTLB.DID!));
         let n = 0;
+        // IH=0 (all Linux sends for unmaps): paging-structure caches of the domain go too.
+        if (getField(d, DESC_IOTLB.IH!) === 0n) {
+          if (g === QI_GRAN_GLOBAL) this.psc.invalidateAll();
+          else this.psc.invalidateDomain(did);
+        }
         if (g === QI_GRAN_GLOBAL) n = this.iotlb.invalidateAll();
         else if (g === QI_GRAN_DOMAIN) n = this.iotlb.invalidateDomain(did);
         else if (g === QI_GRAN_PAGE) {
@@ -329,7 +344,7 @@ export class VtdUnit {
     }
     c[HW_IOTLB_MISS_]!++;
     const w = this.walkOut;
-    walk(this.mem, this.format, this.ccRoot[sid]!, req.address, need, w);
+    this.cachedWalk(did, this.ccRoot[sid]!, req.address, need, w);
     c[HW_WALK_MEM_READS_]! += w.levelsRead;
     out.memReads += w.levelsRead;
     if (w.status !== WALK_OK_) {
@@ -342,6 +357,38 @@ export class VtdUnit {
     out.ok = true;
     out.pa = w.pa;
     out.sizeLg2 = w.sizeLg2;
+  }
+
+  /**
+   * A second-stage walk that starts from the lowest paging-structure-cache hit (PDE cache first),
+   * and fills the caches with the non-leaf entries it read.
+   */
+  private cachedWalk(did: number, rootPa: number, iova: number, need: number, w: WalkOut): void {
+    const levels = this.format.levels;
+    const path = this.path;
+    if (!this.pscEnabled) {
+      walk(this.mem, this.format, rootPa, iova, need, w);
+      return;
+    }
+    for (let level = 2; level <= levels; level++) {
+      const table = this.psc.lookup(did, iova, level);
+      if (table >= 0) {
+        this.cnt[HW_PSC_HIT_]!++;
+        walkFromLevel(this.mem, this.format, table, level - 1, iova, need, this.psc.lastPerm, w, path);
+        this.fillPsc(did, iova, level - 1, w);
+        return;
+      }
+    }
+    walk(this.mem, this.format, rootPa, iova, need, w, path);
+    this.fillPsc(did, iova, levels, w);
+  }
+
+  /** Caches the tables of levels below `top` that the walk reached (entry at level L -> table L-1). */
+  private fillPsc(did: number, iova: number, top: number, w: WalkOut): void {
+    for (let level = Math.min(top, this.format.levels); level >= 2; level--) {
+      if (w.level > level - 1) break; // the walk stopped above the table this entry points to
+      this.psc.insert(did, iova, level, this.path.tablePa[level - 1]!, this.path.perm[level - 1]!);
+    }
   }
 
   private fault(req: DmaRequest, out: TranslationOut, reason: number, did: number, fpd: boolean): void {

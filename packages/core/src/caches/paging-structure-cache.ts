@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+// Paging-structure caches (VT-d spec rev 4.1 §6.2.4: second-level PML5E/PML4E/PDPE/PDE caches):
+// for each level L >= 2, a cache of non-leaf entries keyed by domain id and the IOVA bits the
+// entry translates, giving the physical address of the level L-1 table and the permission
+// accumulated on the way, so a walk can start below the root. Direct-mapped per level; typed
+// arrays; no allocation. Sizes are not published: a parameter (default 32 entries per level).
+
+import { POW2 } from '../page-table/level-math';
+
+const INVALID = -1;
+
+export class PagingStructureCache {
+  private readonly tagDid: Int32Array;
+  private readonly tagPage: Float64Array;
+  private readonly table: Float64Array;
+  private readonly perm: Uint8Array;
+  lastPerm = 0;
+  hits = 0;
+  misses = 0;
+
+  /** @param maxLevel highest level whose entries are cached (the root table's level). */
+  constructor(
+    readonly maxLevel: number,
+    readonly entriesPerLevel = 32,
+  ) {
+    const n = (maxLevel + 1) * entriesPerLevel;
+    this.tagDid = new Int32Array(n).fill(INVALID);
+    this.tagPage = new Float64Array(n);
+    this.table = new Float64Array(n);
+    this.perm = new Uint8Array(n);
+  }
+
+  private slot(level: number, page: number): number {
+    return level * this.entriesPerLevel + ((page >>> 0) % this.entriesPerLevel);
+  }
+
+  /** The table of level `level - 1` that the level-`level` entry for iova points to, or -1. */
+  lookup(did: number, iova: number, level: number): number {
+    const page = Math.floor(iova / POW2[3 + 9 * level]!);
+    const e = this.slot(level, page);
+    if (this.tagDid[e] === did && this.tagPage[e] === page) {
+      this.hits++;
+      this.lastPerm = this.perm[e]!;
+      return this.table[e]!;
+    }
+    this.misses++;
+    return -1;
+  }
+
+  insert(did: number, iova: number, level: number, tablePa: number, perm: number): void {
+    const page = Math.floor(iova / POW2[3 + 9 * level]!);
+    const e = this.slot(level, page);
+    this.tagDid[e] = did;
+    this.tagPage[e] = page;
+    this.table[e] = tablePa;
+    this.perm[e] = perm;
+  }
+
+  invalidateDomain(did: number): void {
+    for (let e = 0; e < this.tagDid.length; e++) if (this.tagDid[e] === did) this.tagDid[e] = INVALID;
+  }
+
+  invalidateAll(): void {
+    this.tagDid.fill(INVALID);
+  }
+}
