@@ -4,7 +4,7 @@ import { getField } from '../bits/bitfield';
 import { newTranslationOut } from '../iommu/translation';
 import { PhysMemory } from '../memory/phys-memory';
 import { PERM_READ, PERM_RW } from '../page-table/format';
-import { HW_IOTLB_HIT } from '../stats/hw-counters';
+import { HW_DEVICE_IOTLB_INV, HW_IOTLB_HIT } from '../stats/hw-counters';
 import { mulberry32 } from '../testing/index';
 import { dmarFaultLine } from './faults';
 import { contextCacheDesc, DESC_IOTLB, devIotlbDesc, iotlbDesc, QI_GRAN_PAGE, waitDesc } from './invalidation';
@@ -131,6 +131,24 @@ describe('VT-d translation', () => {
     d.iotlbSync(0, 4096 * 4);
     d.iotlbSync(0, 4096 * 5);
     expect(seen.map((x) => Number(getField(x, DESC_IOTLB.G!)))).toEqual([3, 2]);
+  });
+});
+
+describe('VT-d device-TLB (ATS)', () => {
+  it('serves an ATS device from its own cache until a device-TLB invalidation drops the entry', () => {
+    const { unit, out } = setup();
+    const d = unit.createDomain();
+    unit.attachDevice(0x0500, d, { ats: true });
+    d.map(0x2000, 0x6000, 4096, PERM_RW);
+    unit.translate(req(0x0500, 0x2000), out);
+    unit.iotlb.invalidateAll(); // only the device's cache holds it now
+    d.unmap(0x2000, 4096);
+    unit.translate(req(0x0500, 0x2010), out);
+    expect(out).toMatchObject({ ok: true, pa: 0x6010 }); // stale in the device-TLB
+    d.iotlbSync(0x2000, 4096); // PSI + device-TLB invalidation (qi_flush_dev_iotlb)
+    unit.translate(req(0x0500, 0x2010), out);
+    expect(out.ok).toBe(false);
+    expect(unit.counters.c[HW_DEVICE_IOTLB_INV]).toBe(1);
   });
 });
 

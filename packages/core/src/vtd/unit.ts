@@ -30,6 +30,7 @@ import { newWalkPath, type WalkPath, walk, walkFromLevel } from '../page-table/w
 import {
   HW_CONTEXT_CACHE_HIT,
   HW_CONTEXT_CACHE_MISS,
+  HW_DEVICE_IOTLB_INV,
   HW_FAULTS,
   HW_INV_DESCRIPTORS,
   HW_INV_WAITS,
@@ -46,6 +47,7 @@ import { dmarFaultLine, FaultRecorder, faultReasonText, VtdFault } from './fault
 import {
   contextCacheDesc,
   DESC_CONTEXT_CACHE,
+  DESC_DEV_IOTLB,
   DESC_IOTLB,
   descType,
   InvalidationQueue,
@@ -126,6 +128,11 @@ export class VtdUnit {
   readonly iq: InvalidationQueue;
   readonly faults: FaultRecorder;
   readonly domains = new Map<number, VtdDomain>();
+  /**
+   * Device-TLBs (ATS address translation caches) of devices attached with ATS, by source id:
+   * translations the device keeps itself, dropped only by device-TLB invalidations (type 3).
+   */
+  readonly atc = new Map<number, Iotlb>();
   /** Domain id each source id is attached to (0 = pass-through, blocked or never attached). */
   private readonly attached = new Map<number, number>();
   private nextDid = 1;
@@ -201,7 +208,10 @@ export class VtdUnit {
       );
     } else {
       const ats = !!opts.ats && this.params.deviceTlb;
-      if (ats) target.atsDevices.add(sourceId);
+      if (ats) {
+        target.atsDevices.add(sourceId);
+        this.atc.set(sourceId, new Iotlb({ entries: 64, ways: 4, replacement: 'lru' }));
+      } else this.atc.delete(sourceId);
       const tt = ats ? CONTEXT_TT_DEV_IOTLB : CONTEXT_TT_MULTI_LEVEL;
       this.root.setContext(
         sourceId,
@@ -254,8 +264,24 @@ export class VtdUnit {
         this.counters.c[HW_IOTLB_ENTRIES_INVALIDATED]! += n;
         return true;
       }
-      case QI_DIOTLB_TYPE:
-        return this.params.deviceTlb;
+      case QI_DIOTLB_TYPE: {
+        if (!this.params.deviceTlb) return false;
+        const sid = Number(getField(d, DESC_DEV_IOTLB.SID!));
+        const addr = getField(d, DESC_DEV_IOTLB.ADDR!) << 12n;
+        // S=1: the run of ones from bit 12 up encodes the size (spec §6.5.2.5).
+        let sizeLg2 = 12;
+        if (getField(d, DESC_DEV_IOTLB.S!) === 1n) {
+          sizeLg2 = 13;
+          while (sizeLg2 < 64 && ((addr >> BigInt(sizeLg2 - 1)) & 1n) === 1n) sizeLg2++;
+        }
+        const atc = this.atc.get(sid);
+        if (atc) {
+          if (sizeLg2 >= 52) atc.invalidateAll();
+          else atc.invalidateRange(0, -1, Number((addr >> BigInt(sizeLg2)) << BigInt(sizeLg2)), sizeLg2);
+        }
+        this.cnt[HW_DEVICE_IOTLB_INV]!++;
+        return true;
+      }
       case QI_IEC_TYPE:
         return this.params.interruptRemapping;
       default:
@@ -325,6 +351,18 @@ export class VtdUnit {
     }
     const did = this.ccDid[sid]!;
     const need = req.write ? PERM_WRITE_ : PERM_READ_;
+    const atc = this.atc.size > 0 ? this.atc.get(sid) : undefined;
+    if (atc !== undefined) {
+      // ATS: the device answers from its own translation cache without asking the IOMMU.
+      const pa = atc.lookup(0, 0, req.address);
+      if (pa >= 0 && (atc.lastPerm & need) !== 0) {
+        out.ok = true;
+        out.iotlbHit = true;
+        out.pa = pa;
+        out.sizeLg2 = atc.lastSizeLg2;
+        return;
+      }
+    }
     if (req.address >= this.inputLimit) {
       this.fault(req, out, VtdFault.BEYOND_MGAW, did, this.ccFpd[sid] === 1);
       return;
@@ -354,6 +392,7 @@ export class VtdUnit {
     }
     const size = 2 ** w.sizeLg2;
     this.iotlb.insert(did, 0, req.address, w.pa - (req.address % size), w.sizeLg2, w.perm);
+    atc?.insert(0, 0, req.address, w.pa - (req.address % size), w.sizeLg2, w.perm);
     out.ok = true;
     out.pa = w.pa;
     out.sizeLg2 = w.sizeLg2;
