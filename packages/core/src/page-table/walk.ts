@@ -150,7 +150,8 @@ export function walkFromLevel(
   }
 }
 
-function setFault(out: WalkOut, status: number, level: number, reads: number, perm: number): void {
+/** Fills `out` for a walk that stopped with `status` at `level` (also used by nested walks). */
+export function setFault(out: WalkOut, status: number, level: number, reads: number, perm: number): void {
   out.status = status;
   out.pa = 0;
   out.sizeLg2 = 0;

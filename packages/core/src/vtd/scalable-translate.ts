@@ -26,7 +26,7 @@ import {
 } from '../page-table/format';
 import { addrHi, addrLo, levelShift, POW2, tableIndex } from '../page-table/level-math';
 import { vtdFirstStageFormat } from '../page-table/vtd-first-stage';
-import { walk } from '../page-table/walk';
+import { setFault, walk } from '../page-table/walk';
 import { HW_FAULTS, HW_IOTLB_HIT, HW_IOTLB_MISS, HW_WALK_MEM_READS } from '../stats/hw-counters';
 import { dmarFaultLine } from './faults';
 import {
@@ -127,12 +127,12 @@ export class ScalableTranslator {
       const tableHpa = this.slTranslate(sl, tableGpa, PERM_READ, inner);
       reads += inner.levelsRead;
       if (tableHpa < 0) {
-        done(out, inner.status === WALK_RESERVED ? WALK_RESERVED : WALK_BAD_POINTER, reads, perm, level);
+        setFault(out, inner.status === WALK_RESERVED ? WALK_RESERVED : WALK_BAD_POINTER, level, reads, perm);
         return;
       }
       const words = this.mem.words(Math.floor(tableHpa / 4096));
       if (!words) {
-        done(out, WALK_BAD_POINTER, reads, perm, level);
+        setFault(out, WALK_BAD_POINTER, level, reads, perm);
         return;
       }
       const idx = tableIndex(lo, hi, level);
@@ -141,11 +141,11 @@ export class ScalableTranslator {
       reads++;
       const kind = fs.entryKind(elo, ehi, level);
       if (kind === ENTRY_EMPTY) {
-        done(out, WALK_NOT_PRESENT, reads, perm, level);
+        setFault(out, WALK_NOT_PRESENT, level, reads, perm);
         return;
       }
       if (fs.hasReservedBits(elo, ehi, level)) {
-        done(out, WALK_RESERVED, reads, perm, level);
+        setFault(out, WALK_RESERVED, level, reads, perm);
         return;
       }
       perm &= fs.entryPerm(elo, ehi, level);
@@ -155,7 +155,7 @@ export class ScalableTranslator {
         const hpa = this.slTranslate(sl, gpa, need, inner);
         reads += inner.levelsRead;
         if (hpa < 0) {
-          done(out, inner.status, reads, perm, level);
+          setFault(out, inner.status, level, reads, perm);
           return;
         }
         out.status = (need & ~(perm & inner.perm)) === 0 ? WALK_OK : WALK_PERMISSION;
@@ -204,13 +204,4 @@ export class ScalableTranslator {
     };
     this.unit.faults.record({ fi: page, sid: req.sourceId, fr: reason, t: req.write ? 0 : 1, pasid: req.pasid });
   }
-}
-
-function done(out: WalkOut, status: number, reads: number, perm: number, level: number): void {
-  out.status = status;
-  out.pa = 0;
-  out.sizeLg2 = 0;
-  out.perm = perm;
-  out.levelsRead = reads;
-  out.level = level;
 }
