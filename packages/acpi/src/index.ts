@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
+// The public surface of @iofleet/acpi.
+export { ByteReader, ByteWriter } from './bytes';
+export { type DeviceScope, decodeScopes, encodeScopes, SCOPE_TYPE_NAMES, scopeLength } from './dmar/device-scope';
+export {
+  DMAR_TYPES,
+  type DmarStructure,
+  type DmarTable,
+  decodeDmar,
+  type EncodeOptions,
+  encodeDmar,
+} from './dmar/dmar';
+export { AcpiDecodeError, type AcpiErrorCode, isAcpiDecodeError } from './errors';
+export { ACPI_HEADER_LENGTH, type AcpiHeader, byteSum, computeChecksum, decodeHeader, encodeHeader } from './header';
