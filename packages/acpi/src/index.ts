@@ -12,3 +12,14 @@ export {
 } from './dmar/dmar';
 export { AcpiDecodeError, type AcpiErrorCode, isAcpiDecodeError } from './errors';
 export { ACPI_HEADER_LENGTH, type AcpiHeader, byteSum, computeChecksum, decodeHeader, encodeHeader } from './header';
+export { decodeEntries, encodeEntries, entrySize, IVHD_ENTRY_NAMES, type IvhdEntry } from './ivrs/device-entries';
+export {
+  decodeIvrs,
+  encodeIvrs,
+  type IvhdBlock,
+  type IvmdBlock,
+  type IvrsBlock,
+  type IvrsTable,
+  ivhdHeaderLength,
+  type RawBlock,
+} from './ivrs/ivrs';
