@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The public surface of @iofleet/acpi.
+
+export { formatAcpidump, MAX_DUMP_TABLES, parseAcpidump, pickTable } from './acpidump';
 export { ByteReader, ByteWriter } from './bytes';
 export { type DeviceScope, decodeScopes, encodeScopes, SCOPE_TYPE_NAMES, scopeLength } from './dmar/device-scope';
 export {
