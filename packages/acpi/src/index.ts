@@ -25,3 +25,5 @@ export {
   ivhdHeaderLength,
   type RawBlock,
 } from './ivrs/ivrs';
+export { type DecodedTable, fromJson, toJson } from './json';
+export { type Finding, type Severity, validateChecksum, validateDmar, validateIvrs } from './validate';

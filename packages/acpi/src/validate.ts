@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: Apache-2.0
+// What firmware writers get wrong, as Linux's DMAR and IVRS parsers notice it
+// (drivers/iommu/intel/dmar.c: dmar_parse_one_drhd, dmar_validate_one_drhd, dmar_parse_one_rmrr /
+// arch_rmrr_sanity_check; drivers/iommu/amd/init.c: check_ivrs_checksum, init_iommu_from_acpi).
+
+import type { DmarTable } from './dmar/dmar';
+import { byteSum } from './header';
+import type { IvrsTable } from './ivrs/ivrs';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Finding {
+  severity: Severity;
+  code: string;
+  message: string;
+  /** Index of the structure/block, when the finding is about one. */
+  structure?: number;
+}
+
+const hex = (v: bigint | number) => `0x${v.toString(16)}`;
+
+export function validateChecksum(bytes: Uint8Array, sig: string): Finding[] {
+  const s = byteSum(bytes);
+  return s === 0
+    ? []
+    : [
+        {
+          severity: 'error',
+          code: 'CHECKSUM',
+          message: `${sig} checksum is wrong: the bytes sum to 0x${s.toString(16)}, not 0 (Linux: "${sig} invalid checksum")`,
+        },
+      ];
+}
+
+export function validateDmar(t: DmarTable): Finding[] {
+  const out: Finding[] = [];
+  if (t.hostAddressWidth + 1 < 39)
+    out.push({
+      severity: 'warning',
+      code: 'HAW',
+      message: `host address width ${t.hostAddressWidth + 1} is below 39 bits`,
+    });
+  const includeAllSeen = new Map<number, number>();
+  const rmrrs: { i: number; base: bigint; end: bigint }[] = [];
+  for (const [i, s] of t.structures.entries()) {
+    const f = s.fields;
+    if (s.type === 0) {
+      const seg = Number(f.Segment);
+      if (BigInt(f.RegisterBaseAddress ?? 0) === 0n)
+        out.push({
+          severity: 'error',
+          code: 'DRHD_BASE_ZERO',
+          structure: i,
+          message: 'DRHD register base address is 0 (Linux: "Your BIOS is broken; DMAR reported at address zero!")',
+        });
+      if (includeAllSeen.has(seg))
+        out.push({
+          severity: 'error',
+          code: 'INCLUDE_ALL_NOT_LAST',
+          structure: i,
+          message: `DRHD in segment ${seg} follows the segment's INCLUDE_PCI_ALL unit (structure ${includeAllSeen.get(seg)}); it must be last`,
+        });
+      if (Number(f.Flags) & 1) {
+        includeAllSeen.set(seg, i);
+        if (s.scopes.some((x) => x.type === 1 || x.type === 2))
+          out.push({
+            severity: 'warning',
+            code: 'INCLUDE_ALL_PCI_SCOPE',
+            structure: i,
+            message: 'INCLUDE_PCI_ALL DRHD lists PCI device scopes',
+          });
+      }
+    }
+    if (s.type === 1) {
+      const base = BigInt(f.BaseAddress ?? 0);
+      const end = BigInt(f.EndAddress ?? 0);
+      if (end < base || base % 4096n !== 0n || (end + 1n) % 4096n !== 0n) {
+        out.push({
+          severity: 'error',
+          code: 'RMRR_BAD_RANGE',
+          structure: i,
+          message: `Your BIOS is broken; bad RMRR [${hex(base)}-${hex(end)}]`,
+        });
+      }
+      for (const r of rmrrs)
+        if (base <= r.end && r.base <= end)
+          out.push({
+            severity: 'warning',
+            code: 'RMRR_OVERLAP',
+            structure: i,
+            message: `RMRR [${hex(base)}-${hex(end)}] overlaps RMRR ${r.i} [${hex(r.base)}-${hex(r.end)}]`,
+          });
+      rmrrs.push({ i, base, end });
+      if (s.scopes.length === 0)
+        out.push({ severity: 'warning', code: 'RMRR_NO_SCOPE', structure: i, message: 'RMRR with no device scope' });
+    }
+    for (const sc of s.scopes) {
+      if (sc.type === 0 || sc.type > 5)
+        out.push({
+          severity: 'warning',
+          code: 'SCOPE_TYPE',
+          structure: i,
+          message: `device scope of reserved type ${sc.type}`,
+        });
+      if ((sc.type === 1 || sc.type === 2) && sc.path.length === 0)
+        out.push({
+          severity: 'error',
+          code: 'SCOPE_EMPTY_PATH',
+          structure: i,
+          message: 'PCI device scope without a path',
+        });
+    }
+    if (s.name === 'UNKNOWN')
+      out.push({
+        severity: 'info',
+        code: 'UNKNOWN_TYPE',
+        structure: i,
+        message: `remapping structure of unknown type ${s.type} kept as raw bytes`,
+      });
+  }
+  if (!t.structures.some((s) => s.type === 0))
+    out.push({ severity: 'error', code: 'NO_DRHD', message: 'no DRHD: the table describes no IOMMU' });
+  return out;
+}
+
+export function validateIvrs(t: IvrsTable): Finding[] {
+  const out: Finding[] = [];
+  for (const [i, b] of t.blocks.entries()) {
+    if (b.kind === 'RAW') {
+      out.push({
+        severity: 'info',
+        code: 'UNKNOWN_BLOCK',
+        structure: i,
+        message: `block of unknown type ${b.type.toString(16)}h kept as raw bytes (Linux skips it by its length)`,
+      });
+      continue;
+    }
+    if (b.kind === 'IVMD') {
+      if (b.memoryLength === 0n)
+        out.push({ severity: 'warning', code: 'IVMD_EMPTY', structure: i, message: 'IVMD with zero length' });
+      if (b.startAddress % 4096n !== 0n)
+        out.push({
+          severity: 'warning',
+          code: 'IVMD_ALIGN',
+          structure: i,
+          message: `IVMD start ${hex(b.startAddress)} is not page aligned`,
+        });
+      continue;
+    }
+    if (b.baseAddress === 0n)
+      out.push({ severity: 'error', code: 'IVHD_BASE_ZERO', structure: i, message: 'IVHD with MMIO base address 0' });
+    let open = -1;
+    for (const e of b.entries) {
+      if (e.type === 0x03 || e.type === 0x43 || e.type === 0x47) {
+        if (open >= 0)
+          out.push({
+            severity: 'warning',
+            code: 'RANGE_NOT_CLOSED',
+            structure: i,
+            message: `range starting at DeviceID ${hex(open)} is not closed before another starts`,
+          });
+        open = e.deviceId;
+      } else if (e.type === 0x04) {
+        if (open < 0)
+          out.push({
+            severity: 'warning',
+            code: 'RANGE_END_WITHOUT_START',
+            structure: i,
+            message: `range end at DeviceID ${hex(e.deviceId)} without a start`,
+          });
+        else if (e.deviceId < open)
+          out.push({
+            severity: 'error',
+            code: 'RANGE_BACKWARDS',
+            structure: i,
+            message: `range ${hex(open)}..${hex(e.deviceId)} ends before it starts`,
+          });
+        open = -1;
+      }
+      if (e.type === 0xf0 && b.type !== 0x40)
+        out.push({
+          severity: 'error',
+          code: 'ACPI_HID_IN_OLD_IVHD',
+          structure: i,
+          message: 'ACPI HID entry in an IVHD other than type 40h',
+        });
+    }
+    if (open >= 0)
+      out.push({
+        severity: 'error',
+        code: 'RANGE_NOT_CLOSED',
+        structure: i,
+        message: `IVHD range starting at DeviceID ${hex(open)} is never closed`,
+      });
+  }
+  if (!t.blocks.some((b) => b.kind === 'IVHD'))
+    out.push({ severity: 'error', code: 'NO_IVHD', message: 'no IVHD: the table describes no IOMMU' });
+  return out;
+}
