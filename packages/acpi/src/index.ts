@@ -26,4 +26,5 @@ export {
   type RawBlock,
 } from './ivrs/ivrs';
 export { type DecodedTable, fromJson, toJson } from './json';
+export { listDmar, listIvrs } from './listing';
 export { type Finding, type Severity, validateChecksum, validateDmar, validateIvrs } from './validate';

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Every subcommand of `iofleet`, in the order `iofleet --help` lists them.
 import type { Command } from 'commander';
+import { registerAcpi } from './acpi';
 import { registerBench } from './bench';
 import { registerDma } from './dma';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerDma, registerBench];
+export const COMMANDS: readonly RegisterCommand[] = [registerDma, registerAcpi, registerBench];
