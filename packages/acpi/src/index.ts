@@ -13,6 +13,7 @@ export {
   encodeDmar,
 } from './dmar/dmar';
 export { AcpiDecodeError, type AcpiErrorCode, isAcpiDecodeError } from './errors';
+export { type FuzzReport, fuzzAcpi } from './fuzz';
 export { ACPI_HEADER_LENGTH, type AcpiHeader, byteSum, computeChecksum, decodeHeader, encodeHeader } from './header';
 export { decodeEntries, encodeEntries, entrySize, IVHD_ENTRY_NAMES, type IvhdEntry } from './ivrs/device-entries';
 export {
