@@ -59,9 +59,10 @@ for (const { dir, pkg, kind } of all) {
   for (const d of deps) {
     // An app may start another app in its integration tests (devDependencies); a package never imports an app.
     if (apps.has(d) && (kind !== 'apps' || pkg.dependencies?.[d])) {
-      violations.push(`${pkg.name}: depends on the app ${d}; ${kind === 'apps' ? 'only as a devDependency, for tests' : 'a package never imports an app'}`);
-    }
-    else if (allowed !== '*' && !allowed.includes(d)) violations.push(`${pkg.name}: may not depend on ${d}`);
+      violations.push(
+        `${pkg.name}: depends on the app ${d}; ${kind === 'apps' ? 'only as a devDependency, for tests' : 'a package never imports an app'}`,
+      );
+    } else if (allowed !== '*' && !allowed.includes(d)) violations.push(`${pkg.name}: may not depend on ${d}`);
   }
   for (const file of sourceFiles(join(dir, 'src'))) {
     const text = readFileSync(file, 'utf8');

@@ -2,6 +2,7 @@
 // The public surface of @iofleet/acpi.
 
 export { formatAcpidump, MAX_DUMP_TABLES, parseAcpidump, pickTable } from './acpidump';
+export { buildDmar, buildIvrs, type DmarSpec, type IvrsSpec, type ScopeSpec } from './build';
 export { ByteReader, ByteWriter } from './bytes';
 export { type DeviceScope, decodeScopes, encodeScopes, SCOPE_TYPE_NAMES, scopeLength } from './dmar/device-scope';
 export {
