@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 
+export { type BootOptions, bootHost } from './boot/boot';
+export { fullName, type HostDevice, type HostGroup, HostImpl as Host, type SysfsGroup } from './boot/host';
+export type { FirmwareUnits, HostUnit } from './boot/iommu-units';
+export { type KernelOverrides, type KernelPolicy, kernelPolicy } from './boot/kernel-policy';
 export {
   type HostDescription,
   hostDescriptionSchema,
@@ -7,3 +11,13 @@ export {
 } from './description/schema';
 export { type LoadedYaml, loadYamlWithSchema, parseYamlWithSchema, pathToString } from './description/yaml-schema';
 export { type DescriptionIssue, formatIssue, HostError, type HostErrorCode, isHostError } from './errors';
+export {
+  type BuiltFirmware,
+  buildFirmware,
+  DEFAULT_DRHD_BASE,
+  DEFAULT_IVHD_BASE,
+  dmarSpecFor,
+  ivrsSpecFor,
+} from './firmware/build-firmware';
+export { MAX_LSPCI_FUNCTIONS, parseDmesgPci, parseLspci } from './pci/lspci';
+export { buildPciTree, type PciFunction, PciTree, VF_OFFSET, VF_STRIDE, withVirtualFunctions } from './pci/tree';

@@ -18,7 +18,13 @@ export const intLike = z.union([
 ]);
 
 /** ACS control bits that Linux requires for isolation (REQ_ACS_FLAGS): all of them, or a subset. */
-export const acsSpec = z.union([z.boolean(), z.array(z.enum(['SV', 'TB', 'RR', 'CR', 'UF', 'EC', 'DT']))]);
+const acsBit = z.enum(['SV', 'TB', 'RR', 'CR', 'UF', 'EC', 'DT']);
+export const acsSpec = z.union([
+  z.boolean(),
+  z.array(acsBit),
+  /** The capability register's bits and the control register's enabled bits, as lspci shows them. */
+  z.object({ cap: z.array(acsBit), ctrl: z.array(acsBit) }).strict(),
+]);
 
 export const pciNodeSchema = z
   .object({
@@ -27,7 +33,10 @@ export const pciNodeSchema = z
     /** The bridge or port this function sits below; absent for functions on a root bus. */
     parent: bdfText.optional(),
     numaNode: z.number().int().nonnegative().optional(),
-    /** ACS capability: true = SV|RR|CR|UF|TB enabled, false = no ACS capability, or the enabled bits. */
+    /**
+     * ACS capability: true = SV|TB|RR|CR|UF capable and enabled, false = no ACS capability, a list =
+     * those bits capable and enabled, or {cap, ctrl} for both registers.
+     */
     acs: acsSpec.optional(),
     vendor: z
       .string()
@@ -42,8 +51,12 @@ export const pciNodeSchema = z
     /** Device plugin that models this function, with its options. */
     plugin: z.string().optional(),
     options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    /** Header type bit 7; implied when another function of the same device is listed. */
+    multifunction: z.boolean().optional(),
     /** SR-IOV physical function: number of virtual functions enabled. */
     sriovVfs: z.number().int().min(0).max(256).optional(),
+    /** Set on generated SR-IOV virtual functions: their physical function. */
+    virtfnOf: bdfText.optional(),
     /** Behind an external-facing port (Thunderbolt): Linux marks it untrusted. */
     untrusted: z.boolean().optional(),
     /** Quirk DMA alias (e.g. a device that issues DMA with another function's requester id). */

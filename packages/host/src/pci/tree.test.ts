@@ -20,7 +20,8 @@ describe('PCI tree', () => {
 `);
     const rp = t.functions[0]!;
     expect([rp.secondaryBus, rp.subordinateBus]).toEqual([1, 3]);
-    expect(t.inProbeOrder().map((f) => f.text)).toEqual(['00:01.0', '01:00.0', '02:01.0', '03:00.0', '00:02.0']);
+    // pci_bus_add_devices(): all of bus 0 first, then each bridge's bus in turn.
+    expect(t.inProbeOrder().map((f) => f.text)).toEqual(['00:01.0', '00:02.0', '01:00.0', '02:01.0', '03:00.0']);
     expect(t.isBelow(t.functions[3]!, rp)).toBe(true);
     expect(t.isBelow(t.functions[4]!, rp)).toBe(false);
   });

@@ -50,15 +50,31 @@ export class PciTree {
     return this.byKey.get(PciTree.key(segment, b));
   }
 
-  /** Functions in enumeration order: depth-first by bus, then devfn (as Linux's PCI scan). */
+  /**
+   * Functions in the order Linux adds them to the driver core, which is the order IOMMU probing
+   * sees them and so the order group numbers are handed out: pci_bus_add_devices() adds every
+   * function of a bus (by devfn), then recurses into each bridge's secondary bus in turn; root
+   * buses in segment and bus order.
+   */
   inProbeOrder(): PciFunction[] {
-    const roots = this.functions.filter((f) => !f.parent);
     const out: PciFunction[] = [];
-    const visit = (f: PciFunction) => {
-      out.push(f);
-      for (const c of [...f.children].sort((a, b) => a.bdf - b.bdf)) visit(c);
+    const addBus = (fns: PciFunction[]) => {
+      const sorted = [...fns].sort((a, b) => a.bdf - b.bdf);
+      out.push(...sorted);
+      for (const f of sorted) if (f.children.length) addBus(f.children);
     };
-    for (const r of roots.sort((a, b) => a.segment - b.segment || a.bdf - b.bdf)) visit(r);
+    const roots = this.functions.filter((f) => !f.parent);
+    const byRootBus = new Map<string, PciFunction[]>();
+    for (const r of roots) {
+      const k = `${r.segment}:${bdfBus(r.bdf)}`;
+      byRootBus.set(k, [...(byRootBus.get(k) ?? []), r]);
+    }
+    const keys = [...byRootBus.keys()].sort((a, b) => {
+      const [sa, ba] = a.split(':').map(Number);
+      const [sb, bb] = b.split(':').map(Number);
+      return sa! - sb! || ba! - bb!;
+    });
+    for (const k of keys) addBus(byRootBus.get(k)!);
     return out;
   }
 
@@ -71,6 +87,42 @@ export class PciTree {
 
 function fail(file: string, msg: string): never {
   throw new HostError('TOPOLOGY_INVALID', `${file}: ${msg}`);
+}
+
+/** First VF routing-id offset and stride used for described PFs (the SR-IOV capability's values). */
+export const VF_OFFSET = 0x10;
+export const VF_STRIDE = 1;
+
+/**
+ * The nodes with each SR-IOV physical function's virtual functions added after it: VF n has
+ * routing id PF + VF_OFFSET + n * VF_STRIDE (PCIe SR-IOV §9.3.3.10), on the PF's bus, the PF's
+ * parent, no ACS capability and, as Linux sets in pci_iov_add_virtfn(), not multifunction.
+ */
+export function withVirtualFunctions(nodes: readonly PciNodeDescription[]): PciNodeDescription[] {
+  const out: PciNodeDescription[] = [];
+  for (const d of nodes) {
+    out.push(d);
+    if (!d.sriovVfs) continue;
+    const p = parseBdf(d.bdf)!;
+    for (let n = 0; n < d.sriovVfs; n++) {
+      const rid = (p.bdf + VF_OFFSET + n * VF_STRIDE) as Bdf;
+      if (bdfBus(rid) !== bdfBus(p.bdf)) break; // VFs past the PF's bus would need another bus number
+      const seg = p.segment ? `${p.segment.toString(16).padStart(4, '0')}:` : '';
+      out.push({
+        bdf: `${seg}${formatBdf(rid)}`,
+        kind: d.kind,
+        ...(d.parent && { parent: d.parent }),
+        ...(d.numaNode !== undefined && { numaNode: d.numaNode }),
+        ...(d.vendor && { vendor: d.vendor }),
+        ...(d.class && { class: d.class }),
+        ...(d.plugin && { plugin: d.plugin }),
+        ...(d.options && { options: d.options }),
+        virtfnOf: d.bdf,
+        multifunction: false,
+      });
+    }
+  }
+  return out;
 }
 
 export function buildPciTree(nodes: readonly PciNodeDescription[], file = 'host'): PciTree {

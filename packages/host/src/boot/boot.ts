@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: Apache-2.0
+// Booting a host as Linux does: firmware bytes (built from the description, or the real machine's
+// table) are parsed into IOMMU units; the kernel's command line and Kconfig decide whether the
+// vendor driver turns on and which default domain type groups get (iommu_subsys_init());
+// devices are probed in pci_bus_add_devices() order and each joins its IOMMU group
+// (pci_device_group()); every group gets its default domain (iommu_setup_default_domain()):
+// IDENTITY (pass-through context/DTE), DMA (strict) or DMA-FQ (lazy, flush queue).
+
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { isAcpiDecodeError, pickTable } from '@iofleet/acpi';
+import {
+  DirectDmaOps,
+  type DmaOps,
+  DmaSim,
+  dmaDevice,
+  driverEnabled,
+  formIommuGroups,
+  getCostProfile,
+  groupDefaultDomain,
+  groupDomainRequest,
+  HwCounters,
+  IOMMU_DOMAIN_DMA,
+  IOMMU_DOMAIN_IDENTITY,
+  IommuDmaCookie,
+  IommuDmaOps,
+  MAX_SIM_CPUS,
+  SwiotlbPool,
+  X86_MSI_RESERVED,
+} from '@iofleet/core';
+import type { HostDescription } from '../description/schema';
+import { HostError } from '../errors';
+import { buildFirmware } from '../firmware/build-firmware';
+import { parseDmesgPci, parseLspci } from '../pci/lspci';
+import { buildPciTree, type PciTree, withVirtualFunctions } from '../pci/tree';
+import { fullName, type HostDevice, type HostGroup, HostImpl } from './host';
+import { amdUnitsFromIvrs, type FirmwareUnits, vtdUnitsFromDmar } from './iommu-units';
+import { type KernelOverrides, type KernelPolicy, kernelPolicy } from './kernel-policy';
+import { toPciDevs } from './pci-devs';
+
+export interface BootOptions extends KernelOverrides {
+  /** File the description came from (for messages) and the base for relative firmware paths. */
+  file?: string;
+}
+
+function readInput(desc: HostDescription, path: string, file: string): Buffer {
+  const base = resolve(file, '..');
+  const p = isAbsolute(path) ? path : resolve(base, path);
+  try {
+    return readFileSync(p);
+  } catch {
+    throw new HostError(
+      'FILE_NOT_FOUND',
+      `${file}: firmware file ${path} not found (looked at ${p}) for host ${desc.name}`,
+    );
+  }
+}
+
+/** The DMAR/IVRS bytes: the real machine's (firmware.table / firmware.acpidump, raw or acpidump text) or built ones. */
+function firmwareBytes(desc: HostDescription, tree: PciTree, file: string): Uint8Array {
+  const path = desc.firmware?.acpidump ?? desc.firmware?.table;
+  if (!path) return buildFirmware(desc, tree).bytes;
+  const want = desc.cpu.vendor === 'intel' ? 'DMAR' : 'IVRS';
+  try {
+    return pickTable(new Uint8Array(readInput(desc, path, file)), want).bytes;
+  } catch (e) {
+    if (isAcpiDecodeError(e)) throw new HostError('BOOT_FAILED', `${file}: ${path}: ${e.message}`);
+    throw e;
+  }
+}
+
+function pciNodes(desc: HostDescription, file: string) {
+  if (desc.firmware?.lspci) {
+    const text = readInput(desc, desc.firmware.lspci, file).toString('utf8');
+    // An `lspci -vvnn` listing, or a boot log's PCI enumeration lines.
+    const listed = /\] type 0[01] class 0x/.test(text)
+      ? parseDmesgPci(text, desc.firmware.lspci)
+      : parseLspci(text, desc.firmware.lspci);
+    // Described functions add plugins and options to listed ones (or add functions lspci lacks).
+    const byBdf = new Map(listed.map((n) => [n.bdf, n]));
+    for (const d of desc.pci) byBdf.set(d.bdf, { ...byBdf.get(d.bdf), ...d });
+    return [...byBdf.values()];
+  }
+  return desc.pci;
+}
+
+export function bootHost(desc: HostDescription, opts: BootOptions = {}): HostImpl {
+  const file = opts.file ?? `${desc.name}.yaml`;
+  const tree = buildPciTree(withVirtualFunctions(pciNodes(desc, file)), file);
+  const policy: KernelPolicy = kernelPolicy(desc, opts);
+  const cpuCount = Math.min(MAX_SIM_CPUS, desc.cpu.sockets * desc.cpu.coresPerSocket);
+  const sim = new DmaSim({
+    cpuCount,
+    numaNodes: desc.numaNodes.length,
+    profile: getCostProfile(desc.costProfile ?? (desc.cpu.vendor === 'amd' ? 'amd-epyc-milan' : 'intel-icelake-sp')),
+  });
+  const log: string[] = [...policy.cmdline.messages];
+  const bytes = firmwareBytes(desc, tree, file);
+  const counters = () => new HwCounters();
+  const fw: FirmwareUnits =
+    desc.cpu.vendor === 'intel'
+      ? vtdUnitsFromDmar(bytes, tree, desc, sim.mem, counters)
+      : amdUnitsFromIvrs(bytes, tree, desc, sim.mem, counters);
+  log.push(...fw.firmwareWarnings, ...fw.log);
+  const untrustedPresent = tree.functions.some((f) => f.desc.untrusted);
+  const drv = driverEnabled(desc.cpu.vendor, policy.cmdline, policy.kconfig, {
+    tablePresent: fw.units.length > 0,
+    platformOptIn: fw.platformOptIn,
+    untrustedDevicePresent: untrustedPresent,
+  });
+  log.push(...drv.log, ...policy.global.log);
+  const swiotlb = new SwiotlbPool(sim.mem, { cpuCount, log: (l) => sim.printk(l) });
+  const devices: HostDevice[] = [];
+  const groups: HostGroup[] = [];
+  const order = tree.inProbeOrder();
+  if (!drv.enabled) {
+    for (const f of order) devices.push({ fn: f, group: null, unit: -1, ops: directOps(sim, f, swiotlb) });
+    return new HostImpl(desc, file, tree, sim, policy, fw, false, devices, groups, log);
+  }
+  if (fw.signature === 'DMAR')
+    for (const [i] of fw.units.entries()) log.push(`DMAR: dmar${i}: Using Queued invalidation`);
+  const devs = toPciDevs(tree);
+  const index = new Map(tree.functions.map((f, i) => [f, i]));
+  const covered = order.filter((f) => fw.unitOf(f) >= 0);
+  const res = formIommuGroups(
+    devs,
+    covered.map((f) => index.get(f)!),
+  );
+  for (const f of covered) log.push(`pci ${fullName(f)}: Adding to iommu group ${res.groupOf[index.get(f)!]}`);
+  for (const [id, members] of res.groups.entries()) {
+    const fns = members.map((i) => tree.functions[i]!);
+    const unitIx = fw.unitOf(fns[0]!);
+    const request = groupDomainRequest(
+      desc.cpu.vendor,
+      fns.map((f) => ({ untrusted: !!f.desc.untrusted })),
+      desc.kernel.memoryEncryption,
+    );
+    if (request < 0) {
+      log.push(`iommu: group ${id}: conflicting default domain requests; group left blocked`);
+      groups.push({ id, functions: fns, type: 0, unit: unitIx, domain: null, cookie: null });
+      continue;
+    }
+    const type = groupDefaultDomain(request, policy.global);
+    groups.push(setupDefaultDomain(id, fns, type, unitIx, fw, sim));
+  }
+  const groupOfFn = new Map<unknown, HostGroup>();
+  for (const g of groups) for (const f of g.functions) groupOfFn.set(f, g);
+  for (const f of order) {
+    const g = groupOfFn.get(f) ?? null;
+    const ops: DmaOps = g?.cookie
+      ? new IommuDmaOps(g.cookie, dmaInfo(f), { forcedac: policy.cmdline.forcedac, swiotlb })
+      : directOps(sim, f, swiotlb);
+    devices.push({ fn: f, group: g, unit: g ? g.unit : -1, ops });
+  }
+  if (fw.signature === 'DMAR') log.push('DMAR: Intel(R) Virtualization Technology for Directed I/O');
+  return new HostImpl(desc, file, tree, sim, policy, fw, true, devices, groups, log);
+}
+
+function dmaInfo(f: PciTree['functions'][number]) {
+  return dmaDevice({
+    name: fullName(f),
+    untrusted: !!f.desc.untrusted,
+    minAlignMask: f.desc.class === 'nvme' ? 4095 : 0,
+  });
+}
+
+function directOps(sim: DmaSim, f: PciTree['functions'][number], swiotlb: SwiotlbPool): DmaOps {
+  return new DirectDmaOps(sim, dmaInfo(f), swiotlb);
+}
+
+/** iommu_setup_default_domain() for one group: the domain, the attach of each member, the cookie. */
+function setupDefaultDomain(
+  id: number,
+  fns: PciTree['functions'],
+  type: number,
+  unitIx: number,
+  fw: FirmwareUnits,
+  sim: DmaSim,
+): HostGroup {
+  const hu = fw.units[unitIx]!;
+  if (type === IOMMU_DOMAIN_IDENTITY) {
+    for (const f of fns) hu.unit.attachDevice(f.bdf, 'passthrough');
+    return { id, functions: fns, type, unit: unitIx, domain: null, cookie: null };
+  }
+  const domain = hu.kind === 'vtd' ? hu.unit.createDomain('dma') : hu.unit.createDomain('dma');
+  for (const f of fns) {
+    if (hu.kind === 'vtd') hu.unit.attachDevice(f.bdf, domain as Parameters<typeof hu.unit.attachDevice>[1]);
+    else hu.unit.attachDevice(f.bdf, domain as Parameters<typeof hu.unit.attachDevice>[1]);
+    // RMRR / IVMD unity ranges are identity-mapped into the default domain (iommu_create_device_direct_mappings()).
+    for (const [lo, hi] of fw.reserved.get(f.text) ?? []) {
+      const start = Math.floor(Number(lo) / 4096) * 4096;
+      const len = Math.ceil((Number(hi) + 1 - start) / 4096) * 4096;
+      if (domain.iovaToPhys(start) < 0) domain.map(start, start, len, 3);
+    }
+  }
+  // The IOVA allocator keeps away from the MSI window and from the reserved ranges (iommu_dma_init_domain()).
+  const reservedRegions: (readonly [number, number])[] = [X86_MSI_RESERVED];
+  for (const f of fns)
+    for (const [lo, hi] of fw.reserved.get(f.text) ?? []) reservedRegions.push([Number(lo), Number(hi)]);
+  const cookie = new IommuDmaCookie(sim, domain, {
+    mode: type === IOMMU_DOMAIN_DMA ? 'strict' : 'lazy',
+    reservedRegions,
+  });
+  return { id, functions: fns, type, unit: unitIx, domain, cookie };
+}

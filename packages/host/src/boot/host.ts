@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: Apache-2.0
+// A booted host: its PCI functions with their groups and DMA ops, its IOMMU units, the boot log,
+// and the views a user reads (/sys/kernel/iommu_groups, a description for `iofleet host describe`).
+// Devices' memory accesses go through their unit (IOTLB, walk, faults) by requester id.
+
+import {
+  type DmaOps,
+  type DmaSim,
+  domainTypeSysfs,
+  type IommuDmaCookie,
+  type IommuDomainOps,
+  newTranslationOut,
+  type TranslationOut,
+} from '@iofleet/core';
+import type { HostDescription } from '../description/schema';
+import { HostError } from '../errors';
+import type { PciFunction, PciTree } from '../pci/tree';
+import type { FirmwareUnits, HostUnit } from './iommu-units';
+import type { KernelPolicy } from './kernel-policy';
+
+export interface HostGroup {
+  id: number;
+  functions: PciFunction[];
+  /** Default domain type (IOMMU_DOMAIN_*), 0 = blocked. */
+  type: number;
+  /** Index of the unit translating the group. */
+  unit: number;
+  /** The paging domain (DMA / DMA-FQ), null for identity and blocked. */
+  domain: IommuDomainOps | null;
+  cookie: IommuDmaCookie | null;
+}
+
+export interface HostDevice {
+  fn: PciFunction;
+  group: HostGroup | null;
+  unit: number;
+  /** The Linux DMA API of this device, as its driver would call it. */
+  ops: DmaOps;
+}
+
+export interface SysfsGroup {
+  path: string;
+  group: number;
+  /** /sys/kernel/iommu_groups/N/type */
+  type: string;
+  devices: string[];
+}
+
+export const fullName = (f: { segment: number; text: string }) =>
+  f.text.length > 7 ? f.text : `${f.segment.toString(16).padStart(4, '0')}:${f.text}`;
+
+export class HostImpl {
+  private readonly byName = new Map<string, HostDevice>();
+  private readonly out: TranslationOut = newTranslationOut();
+
+  constructor(
+    readonly desc: HostDescription,
+    readonly file: string,
+    readonly tree: PciTree,
+    readonly sim: DmaSim,
+    readonly policy: KernelPolicy,
+    readonly firmware: FirmwareUnits,
+    /** The vendor driver turned DMA remapping on. */
+    readonly iommuEnabled: boolean,
+    readonly devices: readonly HostDevice[],
+    readonly groups: readonly HostGroup[],
+    readonly bootLog: readonly string[],
+  ) {
+    for (const d of devices) {
+      this.byName.set(fullName(d.fn), d);
+      this.byName.set(d.fn.text, d);
+    }
+  }
+
+  get units(): readonly HostUnit[] {
+    return this.firmware.units;
+  }
+
+  /** The device at a PCI address ("01:00.0" or "0000:01:00.0"). */
+  device(bdf: string): HostDevice {
+    const d = this.byName.get(bdf.toLowerCase());
+    if (!d) throw new HostError('UNKNOWN_DEVICE', `${this.file}: no PCI function ${bdf} on host ${this.desc.name}`);
+    return d;
+  }
+
+  /** Functions that name a device plugin, in probe order. */
+  pluginDevices(): HostDevice[] {
+    return this.devices.filter((d) => d.fn.desc.plugin);
+  }
+
+  /**
+   * A device's memory access at `address` (IOVA, or bus address without an IOMMU) through its
+   * unit: the returned object is reused by the next call (the hot path does not allocate).
+   */
+  dmaAccess(dev: HostDevice, address: number, write: boolean): TranslationOut {
+    const o = this.out;
+    if (!this.iommuEnabled || dev.unit < 0) {
+      o.ok = true;
+      o.pa = address;
+      o.iotlbHit = false;
+      o.memReads = 0;
+      o.fault = null;
+      return o;
+    }
+    const u = this.firmware.units[dev.unit]!;
+    u.unit.translate({ sourceId: dev.fn.bdf, segment: dev.fn.segment, address, write, pasid: -1 }, o);
+    return o;
+  }
+
+  /** The /sys/kernel/iommu_groups view. */
+  sysfsGroups(): SysfsGroup[] {
+    return this.groups.map((g) => ({
+      path: `/sys/kernel/iommu_groups/${g.id}`,
+      group: g.id,
+      type: domainTypeSysfs(g.type),
+      devices: g.functions.map(fullName).sort(),
+    }));
+  }
+
+  /** What `iofleet host describe` prints. */
+  describe() {
+    return {
+      name: this.desc.name,
+      vendor: this.desc.cpu.vendor,
+      distro: this.policy.distro,
+      cmdline: this.policy.cmdlineText,
+      iommuEnabled: this.iommuEnabled,
+      firmware: this.firmware.signature,
+      units: this.firmware.units.map((u, i) => ({
+        index: i,
+        name: u.kind === 'vtd' ? u.unit.name : `AMD-Vi ${u.unit.name}`,
+        registerBase: `0x${u.base.toString(16)}`,
+        devices: this.devices.filter((d) => d.unit === i).map((d) => fullName(d.fn)),
+      })),
+      groups: this.sysfsGroups(),
+      ungrouped: this.devices.filter((d) => !d.group).map((d) => fullName(d.fn)),
+      bootLog: [...this.bootLog],
+    };
+  }
+}
