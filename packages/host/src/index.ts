@@ -4,6 +4,7 @@ export { type BootOptions, bootHost } from './boot/boot';
 export { fullName, type HostDevice, type HostGroup, HostImpl as Host, type SysfsGroup } from './boot/host';
 export type { FirmwareUnits, HostUnit } from './boot/iommu-units';
 export { type KernelOverrides, type KernelPolicy, kernelPolicy } from './boot/kernel-policy';
+export { buildHostFirmware, loadHost, loadHostDescription } from './boot/load';
 export {
   type HostDescription,
   hostDescriptionSchema,

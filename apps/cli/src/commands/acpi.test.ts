@@ -39,4 +39,32 @@ describe('iofleet acpi', () => {
     expect(err.stderr.trim().split('\n')).toHaveLength(1);
     expect(err.stderr).toMatch(/^error: DMAR: /);
   });
+
+  it('builds the DMAR of a described host: its units, scopes and ATS, INCLUDE_PCI_ALL last, valid', async () => {
+    const host = join(__dirname, '..', '..', '..', '..', 'examples', 'hosts', 'intel-xeon-2s.yaml');
+    const out = join(dir, 'built.dat');
+    await cli('build', host, '-o', out);
+    await cli('validate', out);
+    const { stdout } = await cli('decode', '--json', out);
+    const t = JSON.parse(stdout).dmar;
+    expect(t.hostAddressWidth + 1).toBe(48);
+    const drhds = t.structures.filter((s: { name: string }) => s.name === 'DRHD');
+    expect(drhds.map((d: { fields: { Flags: number } }) => d.fields.Flags)).toEqual([0, 1]);
+    expect(drhds[0].scopes.map((s: { startBus: number; path: unknown }) => [s.startBus, s.path])).toEqual([
+      [0x80, [{ device: 1, function: 0 }]],
+      [0x80, [{ device: 2, function: 0 }]],
+    ]);
+    expect(t.structures.some((s: { name: string }) => s.name === 'ATSR')).toBe(true);
+  });
+
+  it('builds an IVRS for an AMD host and refuses a host that brings its own table', async () => {
+    const hosts = join(__dirname, '..', '..', '..', '..', 'examples', 'hosts');
+    const out = join(dir, 'built-ivrs.dat');
+    await cli('build', join(hosts, 'amd-epyc-1s.yaml'), '-o', out);
+    expect(readFileSync(out).subarray(0, 4).toString()).toBe('IVRS');
+    await cli('validate', out);
+    const err = await cli('build', join(hosts, 'amd-threadripper-real.yaml'), '-o', out).catch((e) => e);
+    expect(err.code).toBe(1);
+    expect(err.stderr).toMatch(/^error: .*boots from its own firmware/);
+  });
 });

@@ -16,6 +16,7 @@ import {
   validateDmar,
   validateIvrs,
 } from '@iofleet/acpi';
+import { buildHostFirmware } from '@iofleet/host';
 import type { Command } from 'commander';
 import { action, CliError } from '../cli-error';
 
@@ -91,6 +92,20 @@ export function registerAcpi(program: Command): void {
               `${f.severity}: ${f.code}${f.structure !== undefined ? ` (structure ${f.structure})` : ''}: ${f.message}\n`,
             );
         if (findings.some((f) => f.severity === 'error')) process.exitCode = 1;
+      }),
+    );
+
+  acpi
+    .command('build <host.yaml>')
+    .description(
+      "build the DMAR (Intel) or IVRS (AMD) table a described host's firmware would carry: its IOMMU units and scopes, RMRRs, ATS, address width",
+    )
+    .requiredOption('-o, --output <file>', 'where to write the table')
+    .action(
+      action((file: string, opts: { output: string }) => {
+        const fw = buildHostFirmware(file);
+        writeFileSync(opts.output, fw.bytes);
+        process.stdout.write(`${opts.output}: ${fw.signature}, ${fw.bytes.length} bytes\n`);
       }),
     );
 }
