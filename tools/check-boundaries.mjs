@@ -12,7 +12,7 @@ import { join } from 'node:path';
 const RULES = {
   '@iofleet/core': [],
   '@iofleet/acpi': [],
-  '@iofleet/sdk': ['@iofleet/core'], // only its ./testing entry uses core, to run devices in a real model
+  '@iofleet/sdk': ['@iofleet/core'], // its ./runtime and ./testing entries run devices on the real model
   '@iofleet/host': ['@iofleet/core', '@iofleet/acpi', '@iofleet/sdk'],
   '@iofleet/placement': [],
   '@iofleet/telemetry': ['@iofleet/proto'],

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+// The built-in plugin passes the SDK's conformance suite through its package name, as a third
+// party's plugin would.
+import { nvmePlugin } from '@iofleet/plugin-nvme';
+import { isSdkError } from '@iofleet/sdk';
+import { runDevicePluginConformance, TestEnvironment } from '@iofleet/sdk/testing';
+import { describe, expect, it } from 'vitest';
+
+runDevicePluginConformance(nvmePlugin);
+runDevicePluginConformance(nvmePlugin, { options: { bs: '64k', rw: 'read', qd: 8 } });
+
+describe('nvme', () => {
+  it('maps one buffer per I/O and reads a PRP list above two pages', () => {
+    const env = new TestEnvironment(nvmePlugin, { mode: 'strict', options: { bs: '16k', qd: 4 } });
+    env.probe();
+    const r = env.run({ maxIos: 50 });
+    const streaming = env.maps.filter((m) => m.kind === 'single');
+    expect(streaming).toHaveLength(50);
+    expect(streaming.every((m) => m.length === 16384)).toBe(true);
+    expect(env.accesses.length).toBe(4 * r.ios); // command, PRP list, data, completion
+    env.remove();
+  });
+
+  it('rejects a bad block size with a typed error', () => {
+    let err: unknown;
+    try {
+      nvmePlugin.parseOptions({ bs: '3z' });
+    } catch (e) {
+      err = e;
+    }
+    expect(isSdkError(err) && err.code).toBe('OPTION_INVALID');
+  });
+
+  it('strict mode costs more CPU per I/O than lazy, and lazy at least pass-through', () => {
+    const cpu = (mode: 'pt' | 'lazy' | 'strict') => {
+      const env = new TestEnvironment(nvmePlugin, { mode });
+      env.probe();
+      return env.run({ maxIos: 1000 }).cpuNsPerIo;
+    };
+    const [pt, lazy, strict] = [cpu('pt'), cpu('lazy'), cpu('strict')];
+    expect(strict).toBeGreaterThan(lazy);
+    expect(lazy).toBeGreaterThanOrEqual(pt);
+  });
+});

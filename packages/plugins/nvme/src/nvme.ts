@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: Apache-2.0
+// An NVMe controller and its Linux driver's data path (drivers/nvme/host/pci.c), written against
+// @iofleet/sdk only. Per queue: a submission queue of 64-byte commands and a completion queue of
+// 16-byte entries in coherent memory (nvme_alloc_queue()); a PRP-list page pool. Per I/O the driver
+// maps the data buffer (nvme_map_data(): one streaming mapping of the request's pages; a PRP list
+// in a pool page above two pages, NVMe base spec §4.1.1), writes the command and rings the
+// doorbell; the device fetches the command, reads the PRP list, moves the data, posts a completion
+// and raises the queue's MSI-X vector; the driver unmaps on completion (nvme_unmap_data()).
+//
+// Device time is modelled as media latency (random or sequential, read or write) plus the link
+// transfer; a drive serves `parallelism` commands at once (flash channels and dies). Defaults are
+// a PCIe Gen4 data-centre drive: ~1.8 M random-read IOPS at 4 KiB (published: one drive of R01
+// does 1.7–2 M IOPS), ~7 GB/s. Driver CPU costs outside the DMA API are assumptions (below).
+
+import {
+  type DeviceContext,
+  defineDevicePlugin,
+  type IoHandle,
+  optionBytes,
+  optionEnum,
+  optionNumber,
+  type RawOptions,
+  rejectUnknownOptions,
+  SDK_VERSION,
+  SdkError,
+} from '@iofleet/sdk';
+
+const PAGE = 4096;
+const SQE = 64;
+const CQE = 16;
+/** nvme_queue_rq() + blk-mq submission without the DMA mapping, ns (assumption: ~1 µs per I/O). */
+const DRIVER_SUBMIT_NS = 900;
+/** nvme_irq() completion and blk_mq_end_request() without the unmap, ns (assumption). */
+const DRIVER_COMPLETE_NS = 700;
+/** Bound on the queue depth an option may ask for (Linux's io_queue_depth default is 1024). */
+export const NVME_MAX_QUEUE_DEPTH = 4096;
+
+export interface NvmeOptions {
+  bs: number;
+  qd: number;
+  jobs: number;
+  rw: 'randread' | 'randwrite' | 'read' | 'write';
+  readLatencyNs: number;
+  writeLatencyNs: number;
+  parallelism: number;
+  linkGBps: number;
+}
+
+const KNOWN = ['bs', 'qd', 'jobs', 'rw', 'readLatencyNs', 'writeLatencyNs', 'parallelism', 'linkGBps'];
+
+export function parseNvmeOptions(raw: RawOptions): NvmeOptions {
+  rejectUnknownOptions('nvme', raw, KNOWN);
+  const bs = optionBytes(raw, 'bs', 4096, 512, 2 * 1024 * 1024);
+  if (bs % 512) throw new SdkError('OPTION_INVALID', `option bs=${bs}: not a multiple of 512`, { key: 'bs' });
+  return {
+    bs,
+    qd: optionNumber(raw, 'qd', 32, 1, NVME_MAX_QUEUE_DEPTH),
+    jobs: optionNumber(raw, 'jobs', 1, 1, 256),
+    rw: optionEnum(raw, 'rw', ['randread', 'randwrite', 'read', 'write'] as const, 'randread'),
+    readLatencyNs: optionNumber(raw, 'readLatencyNs', 70_000, 0, 1e9),
+    writeLatencyNs: optionNumber(raw, 'writeLatencyNs', 20_000, 0, 1e9),
+    parallelism: optionNumber(raw, 'parallelism', 128, 1, 65536),
+    linkGBps: optionNumber(raw, 'linkGBps', 7, 0.1, 1000),
+  };
+}
+
+interface NvmeIo extends IoHandle {
+  slot: number;
+  dmaAddr: number;
+  /** DMA address of the PRP list page, or -1. */
+  prpList: number;
+}
+
+interface Coherent {
+  pa: number;
+  dmaAddr: number;
+}
+
+function createNvme(ctx: DeviceContext, o: NvmeOptions) {
+  const slots = o.qd * o.jobs;
+  const pagesPerIo = Math.ceil(o.bs / PAGE);
+  const read = o.rw === 'randread' || o.rw === 'read';
+  const dir = read ? 'from-device' : 'to-device';
+  const mediaNs = (read ? o.readLatencyNs : o.writeLatencyNs) * (o.rw.startsWith('rand') ? 1 : 0.5);
+  const linkNs = o.bs / o.linkGBps;
+  let queue: { sq: Coherent; cq: Coherent; prpPool: Coherent } | null = null;
+  let buffers: number[] = [];
+  let free: number[] = [];
+
+  const start = () => {
+    if (queue) return;
+    ctx.dma.setMask(64);
+    const sq = ctx.dma.allocCoherent(slots * SQE);
+    const cq = ctx.dma.allocCoherent(slots * CQE);
+    const prpPool = ctx.dma.allocCoherent(slots * PAGE);
+    if (!sq || !cq || !prpPool) throw new Error('nvme: cannot allocate queues');
+    queue = { sq, cq, prpPool };
+    buffers = Array.from({ length: slots }, () => ctx.memory.allocPages(pagesPerIo));
+    free = buffers.map((_, i) => slots - 1 - i);
+  };
+  const stop = () => {
+    if (!queue) return;
+    for (const b of buffers) ctx.memory.freePages(b, pagesPerIo);
+    ctx.dma.freeCoherent(slots * PAGE, queue.prpPool.pa, queue.prpPool.dmaAddr);
+    ctx.dma.freeCoherent(slots * CQE, queue.cq.pa, queue.cq.dmaAddr);
+    ctx.dma.freeCoherent(slots * SQE, queue.sq.pa, queue.sq.dmaAddr);
+    queue = null;
+    buffers = [];
+    free = [];
+  };
+
+  return {
+    probe: () => {
+      // nvme_probe() reads the ids first; a function that is not there reads all ones.
+      if (ctx.config.read(0, 2) === 0) throw new Error('nvme: no vendor id');
+    },
+    reset: stop,
+    remove: stop,
+    workload: {
+      queueDepth: o.qd,
+      jobs: o.jobs,
+      parallelism: o.parallelism,
+      completionLatencyNs: 1_000,
+      start,
+      stop,
+      submit(): NvmeIo {
+        if (!queue) start();
+        const slot = free.pop();
+        if (slot === undefined) throw new Error('nvme: no free command slot (queue depth exceeded)');
+        ctx.cpu.work(DRIVER_SUBMIT_NS);
+        const dmaAddr = ctx.dma.mapSingle(buffers[slot]!, o.bs, dir);
+        if (dmaAddr < 0) {
+          free.push(slot);
+          throw new Error('nvme: dma mapping failed');
+        }
+        const prpList = pagesPerIo > 2 ? queue!.prpPool.dmaAddr + slot * PAGE : -1;
+        return { bytes: o.bs, slot, dmaAddr, prpList };
+      },
+      device(io: NvmeIo) {
+        const q = queue!;
+        ctx.bus.dma(q.sq.dmaAddr + io.slot * SQE, SQE, false); // command fetch
+        if (io.prpList >= 0) ctx.bus.dma(io.prpList, 8 * (pagesPerIo - 1), false);
+        ctx.bus.busy(mediaNs + linkNs);
+        ctx.bus.dma(io.dmaAddr, o.bs, read); // data: on a read the device writes memory
+        ctx.bus.dma(q.cq.dmaAddr + io.slot * CQE, CQE, true); // completion entry
+        ctx.raiseIrq(1);
+      },
+      complete(io: NvmeIo) {
+        ctx.dma.unmapSingle(io.dmaAddr, o.bs, dir);
+        ctx.cpu.work(DRIVER_COMPLETE_NS);
+        free.push(io.slot);
+      },
+    },
+  };
+}
+
+export const nvmePlugin = defineDevicePlugin<NvmeOptions>({
+  name: 'nvme',
+  version: '0.1.0',
+  sdk: `^${SDK_VERSION}`,
+  description: 'NVMe SSD: SQ/CQ in coherent memory, PRP lists, one streaming DMA mapping per I/O',
+  capabilities: { ats: false, pasid: false },
+  parseOptions: parseNvmeOptions,
+  create: createNvme,
+});

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: Apache-2.0
+// The device context: the only door a plugin has into its host (STYLE.md item 10). A driver half
+// (runs on a simulated CPU: the Linux DMA API, memory for buffers) and a device half (what the
+// hardware does: memory accesses that go through the IOMMU, time spent on the medium or the link),
+// plus config space and BARs, interrupts, the simulated clock, a tracer and a logger.
+// Addresses are numbers: physical and DMA addresses below 2^53.
+
+/** enum dma_data_direction */
+export type DmaDirection = 'bidirectional' | 'to-device' | 'from-device';
+
+/** Returned by map calls when the mapping failed (dma_mapping_error()). */
+export const DMA_MAPPING_ERROR = -1;
+
+export interface SgEntry {
+  /** Physical address of the buffer piece. */
+  pa: number;
+  length: number;
+  /** Filled by mapSg: the DMA address and length of this entry's segment. */
+  dmaAddress?: number;
+  dmaLength?: number;
+}
+
+/** The Linux DMA API as a driver calls it (include/linux/dma-mapping.h). */
+export interface DmaApi {
+  /** dma_set_mask_and_coherent(): the address bits the device can emit. */
+  setMask(bits: number): void;
+  /** dma_map_single()/dma_map_page(): the DMA address, or DMA_MAPPING_ERROR. */
+  mapSingle(pa: number, length: number, dir: DmaDirection): number;
+  /** dma_unmap_single(). */
+  unmapSingle(dmaAddr: number, length: number, dir: DmaDirection): void;
+  /** dma_map_sg(): number of DMA segments (0 on failure); fills dmaAddress/dmaLength. */
+  mapSg(sg: SgEntry[], dir: DmaDirection): number;
+  unmapSg(sg: SgEntry[], dir: DmaDirection): void;
+  /** dma_alloc_coherent(): CPU-side physical address and DMA address, or null. */
+  allocCoherent(length: number): { pa: number; dmaAddr: number } | null;
+  freeCoherent(length: number, pa: number, dmaAddr: number): void;
+  /** dma_sync_single_for_cpu() / _for_device(). */
+  syncForCpu(dmaAddr: number, length: number, dir: DmaDirection): void;
+  syncForDevice(dmaAddr: number, length: number, dir: DmaDirection): void;
+}
+
+/** Kernel memory for buffers (alloc_pages()): physical addresses of 4 KiB pages. */
+export interface MemoryApi {
+  allocPages(count: number): number;
+  freePages(pa: number, count: number): void;
+}
+
+/** What the device does on the bus. */
+export interface BusApi {
+  /**
+   * A DMA read or write by the device of [dmaAddr, dmaAddr + length): each 4 KiB page is
+   * translated by the IOMMU (IOTLB, page walk) and charged to the device's time. Returns false
+   * when a page faulted (the fault is recorded and logged as the hardware would).
+   */
+  dma(dmaAddr: number, length: number, write: boolean): boolean;
+  /** Device-side time (media access, link transfer) for the current I/O, in ns. */
+  busy(ns: number): void;
+}
+
+/** Driver CPU work outside the DMA API (block layer, descriptor setup, doorbell writes). */
+export interface CpuApi {
+  /** Charges `ns` of work to the CPU the current hook runs on. */
+  work(ns: number): void;
+  /** The CPU the current hook runs on. */
+  readonly id: number;
+}
+
+export interface ConfigSpace {
+  /** 4 KiB PCIe extended config space; reads of unimplemented registers return 0. */
+  read(offset: number, size: 1 | 2 | 4): number;
+  write(offset: number, size: 1 | 2 | 4, value: number): void;
+}
+
+export interface Bar {
+  index: number;
+  /** Size in bytes (a power of two). */
+  size: number;
+  prefetchable: boolean;
+  is64: boolean;
+}
+
+export interface DeviceInfo {
+  /** "0000:01:00.0" */
+  bdf: string;
+  vendor?: string;
+  device?: string;
+  class?: string;
+  numaNode: number;
+  /** An SR-IOV virtual function. */
+  isVirtualFunction: boolean;
+  /** Is there an IOMMU translating this device's DMA (false in pass-through or without IOMMU). */
+  translated: boolean;
+}
+
+export interface DeviceTracer {
+  /** A span event on the device's current span (rate-limited by the host). */
+  event(name: string, attributes?: Record<string, string | number | boolean>): void;
+}
+
+export interface DeviceLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface DeviceContext {
+  readonly device: DeviceInfo;
+  readonly dma: DmaApi;
+  readonly memory: MemoryApi;
+  readonly bus: BusApi;
+  readonly cpu: CpuApi;
+  readonly config: ConfigSpace;
+  readonly bars: readonly Bar[];
+  /** Raise an interrupt (MSI-X vector): delivered as an event to the host's observers. */
+  raiseIrq(vector: number): void;
+  /** The simulated clock, in ns (the CPU the current hook runs on). */
+  nowNs(): number;
+  readonly tracer: DeviceTracer;
+  readonly log: DeviceLogger;
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: Apache-2.0
+// defineDevicePlugin(): the typed definition a device plugin exports (STYLE.md item 10).
+// A plugin has a name and version, the SDK range it was written for (checked here and again by
+// the host that loads it), the capabilities its device has, an option parser, and create(), which
+// gets the device context and returns the device's hooks.
+
+import type { DeviceContext } from './context';
+import { SdkError } from './errors';
+import { checkSdkRange } from './version';
+
+export type OptionValue = string | number | boolean;
+export type RawOptions = Readonly<Record<string, OptionValue>>;
+
+export interface DeviceCapabilities {
+  sriov?: { maxVfs: number };
+  ats?: boolean;
+  pasid?: boolean;
+}
+
+/** One I/O in flight: what submit() returns, handed back to device() and complete(). */
+export interface IoHandle {
+  /** Payload bytes this I/O moves (for throughput). */
+  bytes: number;
+}
+
+/**
+ * The device's I/O pattern, run by the host for a span of simulated time: the host calls
+ * submit() on a CPU (driver work: map buffers, build descriptors), device() for the hardware's
+ * part (its DMA accesses and busy time), then complete() on a CPU (driver work: unmap, recycle).
+ */
+export interface WorkloadHooks<H extends IoHandle = IoHandle> {
+  /** I/Os each submitting CPU keeps in flight (queue depth, fio iodepth). */
+  readonly queueDepth: number;
+  /** CPUs submitting I/O (fio numjobs); default 1. */
+  readonly jobs?: number;
+  /** I/Os the device serves at once (flash channels, engines); default: all in flight. */
+  readonly parallelism?: number;
+  /** Interrupt delivery and completion-path latency per I/O, ns; default 0. */
+  readonly completionLatencyNs?: number;
+  start?(): void;
+  submit(seq: number): H;
+  device(io: H): void;
+  complete(io: H): void;
+  stop?(): void;
+}
+
+export interface DeviceInstance {
+  probe?(): void;
+  reset?(): void;
+  remove?(): void;
+  workload?: WorkloadHooks;
+}
+
+export interface DevicePluginDefinition<O> {
+  /** npm-style name, e.g. "nvme" or "@acme/iofleet-plugin-foo". */
+  name: string;
+  version: string;
+  /** The @iofleet/sdk range this plugin was written for, e.g. "^0.1.0". */
+  sdk: string;
+  description?: string;
+  capabilities?: DeviceCapabilities;
+  /** Parses the device's options (from the host file or `--workload name:key=value`); throw to reject. */
+  parseOptions(raw: RawOptions): O;
+  create(ctx: DeviceContext, options: O): DeviceInstance;
+}
+
+export interface DevicePlugin<O = unknown> extends DevicePluginDefinition<O> {
+  readonly kind: 'iofleet.device-plugin';
+}
+
+const NAME_RE = /^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
+
+export function defineDevicePlugin<O>(def: DevicePluginDefinition<O>): DevicePlugin<O> {
+  const where = `plugin ${def?.name ?? '(unnamed)'}`;
+  if (!def || typeof def.name !== 'string' || !NAME_RE.test(def.name))
+    throw new SdkError('PLUGIN_INVALID', `${where}: name must be an npm-style package name`);
+  if (typeof def.version !== 'string' || !/^\d+\.\d+\.\d+/.test(def.version))
+    throw new SdkError('PLUGIN_INVALID', `${where}: version "${def.version}" is not x.y.z`);
+  if (typeof def.create !== 'function') throw new SdkError('PLUGIN_INVALID', `${where}: create() is missing`);
+  if (typeof def.parseOptions !== 'function')
+    throw new SdkError('PLUGIN_INVALID', `${where}: parseOptions() is missing`);
+  checkSdkRange(def.name, def.sdk);
+  return Object.freeze({ ...def, kind: 'iofleet.device-plugin' as const });
+}
+
+export function isDevicePlugin(x: unknown): x is DevicePlugin {
+  return typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'iofleet.device-plugin';
+}
+
+/** Option helpers for parseOptions: typed reads with a clear error naming the option. */
+export function optionNumber(raw: RawOptions, key: string, def: number, min = -Infinity, max = Infinity): number {
+  const v = raw[key];
+  if (v === undefined) return def;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new SdkError('OPTION_INVALID', `option ${key}=${String(v)}: expected a number in [${min}, ${max}]`, { key });
+  return n;
+}
+
+export function optionEnum<T extends string>(raw: RawOptions, key: string, values: readonly T[], def: T): T {
+  const v = raw[key];
+  if (v === undefined) return def;
+  if (!values.includes(String(v) as T))
+    throw new SdkError('OPTION_INVALID', `option ${key}=${String(v)}: expected one of ${values.join(', ')}`, { key });
+  return String(v) as T;
+}
+
+/** Sizes like 4k, 64KiB, 2m, 1500. */
+export function optionBytes(raw: RawOptions, key: string, def: number, min = 1, max = 2 ** 40): number {
+  const v = raw[key];
+  if (v === undefined) return def;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(i?b)?$/i.exec(String(v).trim());
+  const n = m
+    ? Number(m[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g']
+    : NaN;
+  if (!Number.isFinite(n) || n < min || n > max || !Number.isInteger(n))
+    throw new SdkError(
+      'OPTION_INVALID',
+      `option ${key}=${String(v)}: expected a size in bytes (e.g. 4k) in [${min}, ${max}]`,
+      { key },
+    );
+  return n;
+}
+
+/** Rejects options the plugin does not know (typos should not pass silently). */
+export function rejectUnknownOptions(plugin: string, raw: RawOptions, known: readonly string[]): void {
+  for (const k of Object.keys(raw))
+    if (!known.includes(k))
+      throw new SdkError('OPTION_INVALID', `plugin ${plugin}: unknown option ${k} (known: ${known.join(', ')})`, {
+        key: k,
+      });
+}

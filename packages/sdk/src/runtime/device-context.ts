@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: Apache-2.0
+// The DeviceContext a host hands a plugin, built on @iofleet/core's DMA layer and an IOMMU
+// translation function: the driver half charges the simulated CPU through the DMA ops; the device
+// half translates each 4 KiB page it touches and accumulates device time from the cost model
+// (IOTLB hit, page-walk memory reads, per-page transfer). Plugins may only map memory they were
+// given (pages from ctx.memory, coherent buffers): anything else is DMA_OUT_OF_BOUNDS, which the
+// guard turns into a device fault.
+
+import {
+  COST_SOFTWARE,
+  DMA_BIDIRECTIONAL,
+  DMA_FROM_DEVICE,
+  DMA_TO_DEVICE,
+  type DmaOps,
+  type DmaSim,
+  scatterEntry,
+  type TranslationFault,
+  type TranslationOut,
+} from '@iofleet/core';
+import type { Bar, ConfigSpace, DeviceContext, DeviceInfo, DmaDirection, SgEntry } from '../context';
+import { SdkError } from '../errors';
+
+const DIR = { bidirectional: DMA_BIDIRECTIONAL, 'to-device': DMA_TO_DEVICE, 'from-device': DMA_FROM_DEVICE } as const;
+const PAGE = 4096;
+/** Bound on the pages one device may hold (16 GiB): a leak becomes a typed error, not an OOM. */
+export const MAX_DEVICE_PAGES = 4 << 20;
+/** Bound on log lines per device per second of simulated time (STYLE.md item 15). */
+export const DEVICE_LOG_LINES_PER_SECOND = 20;
+
+/** What a host (or the test environment) watches a device do. */
+export interface DeviceObserver {
+  onMap?(kind: 'single' | 'sg' | 'coherent', dmaAddr: number, length: number, dir: DmaDirection | 'coherent'): void;
+  onUnmap?(kind: 'single' | 'sg' | 'coherent', dmaAddr: number, length: number): void;
+  onAccess?(dmaAddr: number, length: number, write: boolean, ok: boolean): void;
+  onFault?(fault: TranslationFault): void;
+  onIrq?(vector: number): void;
+  onEvent?(name: string, attributes: Record<string, string | number | boolean>): void;
+  onLog?(level: 'info' | 'warn', line: string): void;
+}
+
+export interface RuntimeOptions {
+  sim: DmaSim;
+  ops: DmaOps;
+  info: DeviceInfo;
+  /** The device's memory access at `address` through its IOMMU (or untranslated). */
+  access(address: number, write: boolean): TranslationOut;
+  bars?: readonly Bar[];
+  /** Vendor and device ids for config space (hex strings). */
+  observer?: DeviceObserver;
+}
+
+/** Device-side accounting of the I/O in progress and of the whole run. */
+export class DeviceSideStats {
+  ioNs = 0;
+  pages = 0;
+  iotlbHits = 0;
+  faults = 0;
+}
+
+function configSpace(info: DeviceInfo): ConfigSpace {
+  const regs = new DataView(new ArrayBuffer(4096));
+  regs.setUint16(0, Number.parseInt(info.vendor ?? 'ffff', 16), true);
+  regs.setUint16(2, Number.parseInt(info.device ?? 'ffff', 16), true);
+  const check = (o: number, size: number) => {
+    if (!Number.isInteger(o) || o < 0 || o + size > 4096 || o % size !== 0)
+      throw new SdkError('PLUGIN_FAULT', `${info.bdf}: config access at ${o} size ${size} is outside or unaligned`);
+  };
+  return {
+    read(o, size) {
+      check(o, size);
+      return size === 1 ? regs.getUint8(o) : size === 2 ? regs.getUint16(o, true) : regs.getUint32(o, true);
+    },
+    write(o, size, v) {
+      check(o, size);
+      if (o < 4) return; // vendor and device ids are read-only
+      if (size === 1) regs.setUint8(o, v);
+      else if (size === 2) regs.setUint16(o, v, true);
+      else regs.setUint32(o, v >>> 0, true);
+    },
+  };
+}
+
+export class DeviceRuntime {
+  readonly ctx: DeviceContext;
+  readonly stats = new DeviceSideStats();
+  /** Pages this device owns: first page address -> count. */
+  private readonly owned = new Map<number, number>();
+  private ownedPages = 0;
+  private logBudget = DEVICE_LOG_LINES_PER_SECOND;
+  private logWindow = 0;
+
+  constructor(private readonly o: RuntimeOptions) {
+    const { sim, ops, info } = o;
+    const obs = o.observer ?? {};
+    const cost = sim.cost.ns;
+    const stats = this.stats;
+    const owns = (pa: number, len: number) => this.owns(pa, len);
+    const check = (pa: number, len: number, what: string) => {
+      if (!owns(pa, len))
+        throw new SdkError(
+          'DMA_OUT_OF_BOUNDS',
+          `${info.bdf}: ${what} of [0x${pa.toString(16)}, +${len}) maps memory the device was not given`,
+          { pa, length: len },
+        );
+    };
+    const log = (level: 'info' | 'warn', m: string) => {
+      const sec = Math.floor(sim.cpus.current.nowNs / 1e9);
+      if (sec !== this.logWindow) {
+        this.logWindow = sec;
+        this.logBudget = DEVICE_LOG_LINES_PER_SECOND;
+      }
+      if (this.logBudget-- > 0) obs.onLog?.(level, `${info.bdf}: ${m}`);
+    };
+    this.ctx = {
+      device: info,
+      dma: {
+        setMask: (bits) => {
+          if (!Number.isInteger(bits) || bits < 24 || bits > 64)
+            throw new SdkError('PLUGIN_FAULT', `${info.bdf}: dma mask of ${bits} bits is not supported`);
+          (ops as { dev?: { dmaBits: number } }).dev!.dmaBits = bits;
+        },
+        mapSingle: (pa, len, dir) => {
+          check(pa, len, 'dma_map_single');
+          const a = ops.mapPage(pa, len, DIR[dir]);
+          if (a >= 0) obs.onMap?.('single', a, len, dir);
+          return a;
+        },
+        unmapSingle: (a, len, dir) => {
+          obs.onUnmap?.('single', a, len);
+          ops.unmapPage(a, len, DIR[dir]);
+        },
+        mapSg: (sg: SgEntry[], dir) => {
+          for (const e of sg) check(e.pa, e.length, 'dma_map_sg');
+          const core = sg.map((e) => scatterEntry(e.pa, e.length));
+          const n = ops.mapSg(core, DIR[dir]);
+          for (const [i, e] of core.entries()) {
+            sg[i]!.dmaAddress = e.dmaAddress;
+            sg[i]!.dmaLength = e.dmaLength;
+            if (n && e.dmaLength) obs.onMap?.('sg', e.dmaAddress, e.dmaLength, dir);
+          }
+          (sg as unknown as { __core?: unknown }).__core = core;
+          return n;
+        },
+        unmapSg: (sg, dir) => {
+          const core = (sg as unknown as { __core?: ReturnType<typeof scatterEntry>[] }).__core;
+          if (!core) throw new SdkError('PLUGIN_FAULT', `${info.bdf}: dma_unmap_sg of a list that was never mapped`);
+          for (const e of core) if (e.dmaLength) obs.onUnmap?.('sg', e.dmaAddress, e.dmaLength);
+          ops.unmapSg(core, DIR[dir]);
+        },
+        allocCoherent: (len) => {
+          const r = ops.allocCoherent(len);
+          if (!r) return null;
+          this.own(r.cpuPa, Math.ceil(len / PAGE));
+          obs.onMap?.('coherent', r.dmaAddr, len, 'coherent');
+          return { pa: r.cpuPa, dmaAddr: r.dmaAddr };
+        },
+        freeCoherent: (len, pa, a) => {
+          obs.onUnmap?.('coherent', a, len);
+          this.disown(pa);
+          ops.freeCoherent(len, pa, a);
+        },
+        syncForCpu: (a, len, dir) => ops.syncSingleForCpu(a, len, DIR[dir]),
+        syncForDevice: (a, len, dir) => ops.syncSingleForDevice(a, len, DIR[dir]),
+      },
+      memory: {
+        allocPages: (n) => {
+          if (!Number.isInteger(n) || n < 1 || this.ownedPages + n > MAX_DEVICE_PAGES)
+            throw new SdkError(
+              'PLUGIN_FAULT',
+              `${info.bdf}: cannot allocate ${n} pages (holds ${this.ownedPages}, limit ${MAX_DEVICE_PAGES})`,
+            );
+          const pa = sim.pages.allocPages(n);
+          this.own(pa, n);
+          return pa;
+        },
+        freePages: (pa, n) => {
+          if (this.owned.get(pa) !== n)
+            throw new SdkError('PLUGIN_FAULT', `${info.bdf}: free of pages it does not hold at 0x${pa.toString(16)}`);
+          this.disown(pa);
+          sim.pages.freePages(pa, n);
+        },
+      },
+      bus: {
+        dma: (a, len, write) => {
+          let ok = true;
+          const end = a + len;
+          for (let p = Math.floor(a / PAGE) * PAGE; p < end; p += PAGE) {
+            const t = o.access(p, write);
+            stats.pages++;
+            stats.ioNs += cost.dmaBase;
+            if (!t.ok) {
+              ok = false;
+              stats.faults++;
+              if (t.fault) obs.onFault?.(t.fault);
+              break;
+            }
+            if (t.iotlbHit) {
+              stats.iotlbHits++;
+              stats.ioNs += cost.iotlbHit;
+            } else stats.ioNs += t.memReads * cost.walkMemRead;
+          }
+          obs.onAccess?.(a, len, write, ok);
+          return ok;
+        },
+        busy: (ns) => {
+          if (!(ns >= 0) || !Number.isFinite(ns))
+            throw new SdkError('PLUGIN_FAULT', `${info.bdf}: busy(${ns}) is not a time`);
+          stats.ioNs += ns;
+        },
+      },
+      cpu: {
+        work: (ns) => {
+          if (!(ns >= 0) || !Number.isFinite(ns))
+            throw new SdkError('PLUGIN_FAULT', `${info.bdf}: cpu.work(${ns}) is not a time`);
+          sim.cost.charge(sim.cpus.current, COST_SOFTWARE, ns);
+        },
+        get id() {
+          return sim.cpus.current.id;
+        },
+      },
+      config: configSpace(info),
+      bars: o.bars ?? [],
+      raiseIrq: (v) => obs.onIrq?.(v),
+      nowNs: () => sim.cpus.current.nowNs,
+      tracer: { event: (name, attrs = {}) => obs.onEvent?.(name, attrs) },
+      log: { info: (m) => log('info', m), warn: (m) => log('warn', m) },
+    };
+  }
+
+  /** Sorted region bases, for a binary search per map call. */
+  private readonly bases: number[] = [];
+
+  private floorIndex(pa: number): number {
+    let lo = 0;
+    let hi = this.bases.length - 1;
+    let ans = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.bases[mid]! <= pa) {
+        ans = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return ans;
+  }
+
+  private own(pa: number, n: number): void {
+    this.owned.set(pa, n);
+    this.bases.splice(this.floorIndex(pa) + 1, 0, pa);
+    this.ownedPages += n;
+  }
+
+  private disown(pa: number): void {
+    this.ownedPages -= this.owned.get(pa) ?? 0;
+    this.owned.delete(pa);
+    const i = this.floorIndex(pa);
+    if (this.bases[i] === pa) this.bases.splice(i, 1);
+  }
+
+  /** True when [pa, pa + len) lies inside one region the device was given. */
+  owns(pa: number, len: number): boolean {
+    const i = this.floorIndex(pa);
+    if (i < 0 || len < 0) return false;
+    const base = this.bases[i]!;
+    return pa + len <= base + this.owned.get(base)! * PAGE;
+  }
+
+  get pagesHeld(): number {
+    return this.ownedPages;
+  }
+}
