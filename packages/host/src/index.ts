@@ -11,6 +11,14 @@ export {
   type PciNodeDescription,
 } from './description/schema';
 export { type LoadedYaml, loadYamlWithSchema, parseYamlWithSchema, pathToString } from './description/yaml-schema';
+export {
+  attachPlugin,
+  detachPlugin,
+  lookupPlugin,
+  MAX_KEPT_FAULTS,
+  type PluginDevice,
+  type PluginRegistry,
+} from './devices/plugin-devices';
 export { type DescriptionIssue, formatIssue, HostError, type HostErrorCode, isHostError } from './errors';
 export {
   type BuiltFirmware,
@@ -22,3 +30,15 @@ export {
 } from './firmware/build-firmware';
 export { MAX_LSPCI_FUNCTIONS, parseDmesgPci, parseLspci } from './pci/lspci';
 export { buildPciTree, type PciFunction, PciTree, VF_OFFSET, VF_STRIDE, withVirtualFunctions } from './pci/tree';
+export {
+  DEFAULT_RUN_MS,
+  type HostRunOptions,
+  type HostRunRow,
+  MAX_RUN_MS,
+  MODE_CMDLINE,
+  parseWorkloadSpec,
+  RUN_MODES,
+  type RunMode,
+  runHostWorkload,
+  type WorkloadSpec,
+} from './workload/host-run';

@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { registerAcpi } from './acpi';
 import { registerBench } from './bench';
 import { registerDma } from './dma';
+import { registerHost } from './host';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerDma, registerAcpi, registerBench];
+export const COMMANDS: readonly RegisterCommand[] = [registerHost, registerDma, registerAcpi, registerBench];

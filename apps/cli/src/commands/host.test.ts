@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
+const HOSTS = join(__dirname, '..', '..', '..', '..', 'examples', 'hosts');
+const dir = mkdtempSync(join(tmpdir(), 'iofleet-host-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const cli = (...args: string[]) => run(process.execPath, [BIN, 'host', ...args], { timeout: 120_000 });
+
+interface Row {
+  mode: string;
+  iops: number;
+  cpuNsPerIo: number;
+  latencyP50Ns: number;
+  domainType: string;
+  pluginFault?: string;
+}
+
+describe('iofleet host run', () => {
+  it.each(['intel-xeon-2s.yaml', 'amd-epyc-1s.yaml', 'intel-laptop-rmrr.yaml', 'intel-dell-t7500-real.yaml'])(
+    '%s --workload nvme: strict IOPS below lazy, lazy at or below pass-through',
+    async (host) => {
+      const { stdout } = await cli(
+        'run',
+        join(HOSTS, host),
+        '--workload',
+        'nvme',
+        '--modes',
+        'pt,lazy,strict',
+        '--json',
+      );
+      const rows: Row[] = JSON.parse(stdout).results;
+      const [pt, lazy, strict] = rows;
+      expect(rows.map((r) => [r.mode, r.domainType])).toEqual([
+        ['pt', 'identity'],
+        ['lazy', 'DMA-FQ'],
+        ['strict', 'DMA'],
+      ]);
+      expect(strict!.iops).toBeLessThan(lazy!.iops);
+      expect(lazy!.iops).toBeLessThanOrEqual(pt!.iops);
+      expect(strict!.cpuNsPerIo).toBeGreaterThan(lazy!.cpuNsPerIo);
+      for (const r of rows) {
+        expect(r.pluginFault).toBeUndefined();
+        expect(r.latencyP50Ns).toBeGreaterThan(0);
+      }
+    },
+  );
+
+  it('an untrusted (external) device is strict whatever the mode asks', async () => {
+    const { stdout } = await cli(
+      'run',
+      join(HOSTS, 'intel-laptop-rmrr.yaml'),
+      '--workload',
+      'nvme',
+      '--device',
+      '20:00.0',
+      '--modes',
+      'pt,lazy',
+      '--json',
+    );
+    expect(JSON.parse(stdout).results.map((r: Row) => r.domainType)).toEqual(['DMA', 'DMA']);
+  });
+
+  it('contains a plugin that throws and one that hangs: faulted rows, exit 0, no crash', async () => {
+    const mod = join(dir, 'broken-plugins.cjs');
+    writeFileSync(
+      mod,
+      `const base = { kind: 'iofleet.device-plugin', version: '1.0.0', sdk: '^0.1.0', parseOptions: () => ({}) };
+module.exports = {
+  throws: { ...base, name: 'throws', create: () => ({ workload: { queueDepth: 1, submit() { throw new Error('boom'); }, device() {}, complete() {} } }) },
+  hangs: { ...base, name: 'hangs', create: () => ({ probe() { for (;;) {} } }) },
+};`,
+    );
+    const host = join(HOSTS, 'intel-xeon-2s.yaml');
+    const a = await cli(
+      'run',
+      host,
+      '--plugin',
+      mod,
+      '--workload',
+      'throws',
+      '--device',
+      '01:00.0',
+      '--modes',
+      'strict',
+      '--json',
+    );
+    expect(JSON.parse(a.stdout).results[0].pluginFault).toMatch(/submit\(\) threw boom; device faulted/);
+    const b = await cli(
+      'run',
+      host,
+      '--plugin',
+      mod,
+      '--workload',
+      'hangs',
+      '--device',
+      '01:00.0',
+      '--modes',
+      'lazy',
+      '--json',
+    );
+    expect(JSON.parse(b.stdout).results[0].pluginFault).toMatch(/probe\(\): did not return within/);
+  });
+
+  it('gives one error: line for an unknown plugin option and for a host without the plugin', async () => {
+    const e1 = await cli('run', join(HOSTS, 'intel-xeon-2s.yaml'), '--workload', 'nvme:qq=1').catch((e) => e);
+    expect(e1.code).toBe(1);
+    expect(e1.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: .*unknown option qq/)]);
+    const e2 = await cli('run', join(HOSTS, 'amd-threadripper-real.yaml'), '--workload', 'nvme').catch((e) => e);
+    expect(e2.stderr).toMatch(/^error: .*no PCI function uses plugin nvme/);
+  });
+});
+
+describe('iofleet host describe', () => {
+  it('prints units, groups with default domain types and the boot log as JSON; --cmdline changes the domains', async () => {
+    const file = join(HOSTS, 'amd-epyc-1s.yaml');
+    const d = JSON.parse((await cli('describe', file, '--json')).stdout);
+    expect(d.units).toHaveLength(1);
+    expect(d.groups.length).toBeGreaterThan(5);
+    expect(new Set(d.groups.map((g: { type: string }) => g.type))).toEqual(new Set(['DMA-FQ']));
+    expect(d.bootLog).toContain('iommu: Default domain type: Translated');
+    const pt = JSON.parse((await cli('describe', file, '--cmdline', 'iommu=pt', '--json')).stdout);
+    expect(new Set(pt.groups.map((g: { type: string }) => g.type))).toEqual(new Set(['identity']));
+  });
+
+  it('reports a schema error with file, line and path', async () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'name: x\ncpu: { vendor: via, coresPerSocket: 4 }\nnumaNodes: [{ id: 0, memoryGiB: 8 }]\n');
+    const e = await cli('describe', bad).catch((x) => x);
+    expect(e.code).toBe(1);
+    expect(e.stderr).toMatch(/^error: .*bad\.yaml:2.*cpu\.vendor/);
+  });
+});

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: Apache-2.0
+// `iofleet host describe | run`: one machine — its IOMMU units, groups and boot log; and a
+// device's workload under each IOMMU mode (simulated time, charged by the cost model).
+import {
+  DEFAULT_RUN_MS,
+  type HostRunRow,
+  loadHost,
+  loadHostDescription,
+  MAX_RUN_MS,
+  parseWorkloadSpec,
+  RUN_MODES,
+  type RunMode,
+  runHostWorkload,
+} from '@iofleet/host';
+import type { Command } from 'commander';
+import { action, CliError } from '../cli-error';
+import { pluginRegistry } from '../plugins';
+import { traceHostRun } from '../trace-host-run';
+
+function parseModes(text: string): RunMode[] {
+  const modes = text.split(',').map((m) => m.trim());
+  for (const m of modes)
+    if (!(RUN_MODES as readonly string[]).includes(m))
+      throw new CliError(`--modes: unknown mode '${m}' (known: ${RUN_MODES.join(', ')})`);
+  return modes as RunMode[];
+}
+
+function pad(cells: string[][]): string {
+  const w = cells[0]!.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
+  return cells.map((r) => r.map((c, i) => (i ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ')).join('\n');
+}
+
+export function formatRunTable(rows: readonly HostRunRow[]): string {
+  const head = ['mode', 'domain', 'IOPS', 'Gbit/s', 'p50 µs', 'p99 µs', 'CPU ns/IO', 'IOTLB hit', 'faults', 'PT KiB'];
+  const body = rows.map((r) => [
+    r.mode,
+    r.domainType,
+    Math.round(r.iops).toLocaleString('en-US'),
+    r.gbps.toFixed(2),
+    (r.latencyP50Ns / 1000).toFixed(1),
+    (r.latencyP99Ns / 1000).toFixed(1),
+    Math.round(r.cpuNsPerIo).toString(),
+    r.domainType === 'DMA' || r.domainType === 'DMA-FQ' ? `${(r.iotlbHitRate * 100).toFixed(1)}%` : '-',
+    String(r.faults),
+    String(r.pageTableBytes / 1024),
+  ]);
+  const faults = rows.filter((r) => r.pluginFault).map((r) => `${r.mode}: ${r.pluginFault}`);
+  return `${pad([head, ...body])}\n${faults.length ? `device faults:\n  ${faults.join('\n  ')}\n` : ''}`;
+}
+
+export function registerHost(program: Command): void {
+  const host = program
+    .command('host')
+    .description('one machine: boot it from its firmware as Linux does, show its IOMMU groups, run device workloads');
+
+  host
+    .command('describe <host.yaml>')
+    .description('IOMMU units, groups with their devices and default domain types, and the boot log')
+    .option('--cmdline <text>', 'kernel parameters appended to the host file\'s (e.g. "iommu=pt")')
+    .option('--distro <name>', 'distribution preset for the kernel defaults (e.g. rhel9, ubuntu2204)')
+    .option('--json', 'print the description as JSON')
+    .action(
+      action((file: string, o: { cmdline?: string; distro?: string; json?: boolean }) => {
+        const h = loadHost(file, { ...(o.cmdline && { cmdline: o.cmdline }), ...(o.distro && { distro: o.distro }) });
+        const d = h.describe();
+        if (o.json) {
+          process.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
+          return;
+        }
+        const out: string[] = [
+          `host ${d.name}: ${d.vendor}, kernel ${d.distro}, cmdline "${d.cmdline}"`,
+          `IOMMU: ${d.iommuEnabled ? `on (${d.firmware})` : 'off'}`,
+          '',
+          'units:',
+          ...d.units.map((u) => `  ${u.name} at ${u.registerBase}: ${u.devices.length} devices`),
+          '',
+          `groups (${d.groups.length}):`,
+          ...d.groups.map((g) => `  ${String(g.group).padStart(3)} ${g.type.padEnd(8)} ${g.devices.join(' ')}`),
+          ...(d.ungrouped.length ? ['', `no group: ${d.ungrouped.join(' ')}`] : []),
+          '',
+          'boot log:',
+          ...d.bootLog.map((l) => `  ${l}`),
+        ];
+        process.stdout.write(`${out.join('\n')}\n`);
+      }),
+    );
+
+  host
+    .command('run <host.yaml>')
+    .description(
+      "run a device's I/O pattern under each IOMMU mode; one row per mode, in simulated time\n" +
+        '(e.g. --workload nvme picks 4 KiB random reads at queue depth 32)',
+    )
+    .requiredOption('--workload <plugin[:k=v,...]>', 'device plugin and options, e.g. nvme:bs=4k,qd=32,rw=randread')
+    .option('--modes <list>', `comma-separated IOMMU modes (${RUN_MODES.join(', ')})`, 'pt,lazy,strict')
+    .option('--device <bdf>', 'PCI function to run (default: the first one using the plugin)')
+    .option('--duration <ms>', `simulated milliseconds per mode (max ${MAX_RUN_MS})`, String(DEFAULT_RUN_MS))
+    .option('--cmdline <text>', "kernel parameters appended before the mode's own")
+    .option('--distro <name>', 'distribution preset for the kernel defaults')
+    .option('--plugin <module...>', 'load device plugins from these modules (paths or package names)')
+    .option('--json', 'print { "results": [...] } as JSON')
+    .option('--trace', 'export a span per mode to OTLP (OTEL_EXPORTER_OTLP_ENDPOINT; Jaeger on localhost by default)')
+    .action(
+      action(
+        async (
+          file: string,
+          o: {
+            workload: string;
+            modes: string;
+            device?: string;
+            duration: string;
+            cmdline?: string;
+            distro?: string;
+            plugin?: string[];
+            json?: boolean;
+            trace?: boolean;
+          },
+        ) => {
+          const durationMs = Number(o.duration);
+          if (!(durationMs > 0 && durationMs <= MAX_RUN_MS))
+            throw new CliError(`--duration must be in (0, ${MAX_RUN_MS}] ms, got '${o.duration}'`);
+          const modes = parseModes(o.modes);
+          const desc = loadHostDescription(file);
+          const run = () =>
+            runHostWorkload(desc, {
+              file,
+              workload: parseWorkloadSpec(o.workload),
+              modes,
+              plugins: pluginRegistry(o.plugin),
+              durationMs,
+              ...(o.device && { device: o.device }),
+              ...(o.cmdline && { cmdline: o.cmdline }),
+              ...(o.distro && { distro: o.distro }),
+              onMode: (m, i) => {
+                if (!o.json && process.stderr.isTTY) process.stderr.write(`[${i + 1}/${modes.length}] ${m}...\r`);
+              },
+            });
+          const rows = o.trace ? await traceHostRun(desc.name, run) : run();
+          if (o.json)
+            process.stdout.write(
+              `${JSON.stringify({ host: desc.name, workload: o.workload, results: rows }, null, 2)}\n`,
+            );
+          else
+            process.stdout.write(
+              `host ${desc.name}, device ${rows[0]?.device} (${rows[0]?.plugin}), ${durationMs} ms simulated per mode\n${formatRunTable(rows)}`,
+            );
+        },
+      ),
+    );
+}

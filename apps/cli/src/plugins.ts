@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// The device plugins the CLI knows: the built-in ones, plus any module given with --plugin (a
+// third party's package or file exporting a plugin made by defineDevicePlugin).
+import { resolve } from 'node:path';
+import type { PluginRegistry } from '@iofleet/host';
+import { nvmePlugin } from '@iofleet/plugin-nvme';
+import { type DevicePlugin, isDevicePlugin } from '@iofleet/sdk';
+import { CliError } from './cli-error';
+
+export const BUILTIN_PLUGINS: readonly DevicePlugin[] = [nvmePlugin as DevicePlugin];
+
+/** Loads plugin modules (paths or package names) and returns the registry with the built-ins. */
+export function pluginRegistry(modules: readonly string[] = []): PluginRegistry {
+  const reg = new Map<string, DevicePlugin>(BUILTIN_PLUGINS.map((p) => [p.name, p]));
+  for (const m of modules) {
+    let mod: Record<string, unknown>;
+    try {
+      mod = require(m.startsWith('.') || m.startsWith('/') ? resolve(m) : m);
+    } catch (e) {
+      throw new CliError(`--plugin ${m}: cannot load (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+    }
+    const found = Object.values(mod).filter(isDevicePlugin);
+    if (!found.length) throw new CliError(`--plugin ${m}: exports no plugin made by defineDevicePlugin()`);
+    for (const p of found) reg.set(p.name, p);
+  }
+  return reg;
+}

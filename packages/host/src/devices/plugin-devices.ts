@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+// Devices from plugins on a booted host: each PCI function that names a plugin gets a
+// DeviceContext over its own DMA ops (the default domain Linux gave its group) and its unit's
+// translation, and every hook runs in the SDK's guard. A plugin that throws, hangs or maps memory
+// it was not given faults its device (a log line and a device fault) — the host carries on.
+
+import type { TranslationFault } from '@iofleet/core';
+import { checkSdkRange, type DeviceInstance, type DevicePlugin, isSdkError, type RawOptions } from '@iofleet/sdk';
+import { type DeviceObserver, DeviceRuntime, guard } from '@iofleet/sdk/runtime';
+import { fullName, type HostDevice, type HostImpl } from '../boot/host';
+import { HostError } from '../errors';
+
+/** Plugins a host can instantiate, by name. */
+export type PluginRegistry = ReadonlyMap<string, DevicePlugin>;
+
+export interface PluginDevice {
+  dev: HostDevice;
+  plugin: DevicePlugin;
+  runtime: DeviceRuntime;
+  instance: DeviceInstance | null;
+  /** Set when a hook faulted: the device is out of service. */
+  fault: string | null;
+  faults: TranslationFault[];
+}
+
+/** Bound on translation faults kept per device (the fault log of real hardware is a ring). */
+export const MAX_KEPT_FAULTS = 256;
+
+export function lookupPlugin(registry: PluginRegistry, name: string, where: string): DevicePlugin {
+  const p = registry.get(name);
+  if (!p)
+    throw new HostError(
+      'PLUGIN',
+      `${where}: no device plugin named ${name} (known: ${[...registry.keys()].sort().join(', ') || 'none'})`,
+    );
+  try {
+    checkSdkRange(p.name, p.sdk);
+  } catch (e) {
+    if (isSdkError(e)) throw new HostError('PLUGIN', `${where}: ${e.message}`);
+    throw e;
+  }
+  return p;
+}
+
+/**
+ * Creates and probes the plugin device of `dev`. Option errors are the user's (HostError); a
+ * plugin fault leaves the device faulted and logged.
+ */
+export function attachPlugin(
+  host: HostImpl,
+  dev: HostDevice,
+  plugin: DevicePlugin,
+  options: RawOptions,
+  observer: DeviceObserver = {},
+): PluginDevice {
+  const name = fullName(dev.fn);
+  const translated = !!dev.group?.domain;
+  const pd: PluginDevice = {
+    dev,
+    plugin,
+    runtime: null as unknown as DeviceRuntime,
+    instance: null,
+    fault: null,
+    faults: [],
+  };
+  pd.runtime = new DeviceRuntime({
+    sim: host.sim,
+    ops: dev.ops,
+    info: {
+      bdf: name,
+      vendor: dev.fn.desc.vendor,
+      device: dev.fn.desc.device,
+      class: dev.fn.desc.class,
+      numaNode: dev.fn.desc.numaNode ?? 0,
+      isVirtualFunction: !!dev.fn.desc.virtfnOf,
+      translated,
+    },
+    access: (address, write) => host.dmaAccess(dev, address, write),
+    bars: [{ index: 0, size: 1 << 14, prefetchable: false, is64: true }],
+    observer: {
+      ...observer,
+      onFault: (f) => {
+        if (pd.faults.length < MAX_KEPT_FAULTS) pd.faults.push(f);
+        observer.onFault?.(f);
+      },
+    },
+  });
+  let parsed: unknown;
+  try {
+    parsed = plugin.parseOptions(options);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new HostError('PLUGIN', `${name}: ${msg.startsWith('plugin ') ? msg : `plugin ${plugin.name}: ${msg}`}`);
+  }
+  try {
+    pd.instance = guard(`${name}: plugin ${plugin.name} create()`, () => plugin.create(pd.runtime.ctx, parsed));
+    guard(`${name}: plugin ${plugin.name} probe()`, () => pd.instance!.probe?.());
+  } catch (e) {
+    if (!isSdkError(e)) throw e;
+    pd.fault = e.message;
+  }
+  return pd;
+}
+
+/** Removes a plugin device (guarded); returns the fault message if remove() failed. */
+export function detachPlugin(pd: PluginDevice): string | null {
+  if (!pd.instance) return pd.fault;
+  try {
+    guard(`${fullName(pd.dev.fn)}: plugin ${pd.plugin.name} remove()`, () => pd.instance!.remove?.());
+  } catch (e) {
+    if (!isSdkError(e)) throw e;
+    pd.fault = e.message;
+  }
+  return pd.fault;
+}
