@@ -31,7 +31,16 @@ export {
 export { MAX_LSPCI_FUNCTIONS, parseDmesgPci, parseLspci } from './pci/lspci';
 export { buildPciTree, type PciFunction, PciTree, VF_OFFSET, VF_STRIDE, withVirtualFunctions } from './pci/tree';
 export {
+  EMULATION_COST,
+  GUEST_MEMORY_MIB,
+  type GuestDevice,
+  type GuestDeviceModel,
+  guestDevice,
+} from './vm/guest-device';
+export { hostDriverOf, MAX_VM_MEMORY_MIB, Vm, type VmOptions } from './vm/vm';
+export {
   DEFAULT_RUN_MS,
+  GUEST_VCPUS,
   type HostRunOptions,
   type HostRunRow,
   MAX_RUN_MS,

@@ -52,6 +52,24 @@ describe('iofleet host run', () => {
     },
   );
 
+  it('compares a device assigned to a VM through VFIO with an emulated one', async () => {
+    const { stdout } = await cli(
+      'run',
+      join(HOSTS, 'amd-epyc-1s.yaml'),
+      '--workload',
+      'nvme',
+      '--modes',
+      'pt,vfio,emulated',
+      '--json',
+    );
+    const [pt, vfio, emulated] = JSON.parse(stdout).results as Row[];
+    expect([vfio!.domainType, emulated!.domainType]).toEqual(['unmanaged', 'emulated']);
+    // Assigned: no per-I/O hypervisor work, so CPU per I/O is the bare-metal driver's.
+    expect(vfio!.cpuNsPerIo).toBeCloseTo(pt!.cpuNsPerIo, -1);
+    expect(emulated!.cpuNsPerIo).toBeGreaterThan(3 * vfio!.cpuNsPerIo);
+    expect(emulated!.iops).toBeLessThan(vfio!.iops);
+  });
+
   it('an untrusted (external) device is strict whatever the mode asks', async () => {
     const { stdout } = await cli(
       'run',

@@ -40,7 +40,7 @@ export function formatRunTable(rows: readonly HostRunRow[]): string {
     (r.latencyP50Ns / 1000).toFixed(1),
     (r.latencyP99Ns / 1000).toFixed(1),
     Math.round(r.cpuNsPerIo).toString(),
-    r.domainType === 'DMA' || r.domainType === 'DMA-FQ' ? `${(r.iotlbHitRate * 100).toFixed(1)}%` : '-',
+    ['DMA', 'DMA-FQ', 'unmanaged'].includes(r.domainType) ? `${(r.iotlbHitRate * 100).toFixed(1)}%` : '-',
     String(r.faults),
     String(r.pageTableBytes / 1024),
   ]);

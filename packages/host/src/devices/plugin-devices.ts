@@ -52,6 +52,8 @@ export function attachPlugin(
   plugin: DevicePlugin,
   options: RawOptions,
   observer: DeviceObserver = {},
+  /** A runtime built elsewhere (a guest's view of the device); default: the host's. */
+  runtime?: DeviceRuntime,
 ): PluginDevice {
   const name = fullName(dev.fn);
   const translated = !!dev.group?.domain;
@@ -63,28 +65,30 @@ export function attachPlugin(
     fault: null,
     faults: [],
   };
-  pd.runtime = new DeviceRuntime({
-    sim: host.sim,
-    ops: dev.ops,
-    info: {
-      bdf: name,
-      vendor: dev.fn.desc.vendor,
-      device: dev.fn.desc.device,
-      class: dev.fn.desc.class,
-      numaNode: dev.fn.desc.numaNode ?? 0,
-      isVirtualFunction: !!dev.fn.desc.virtfnOf,
-      translated,
-    },
-    access: (address, write) => host.dmaAccess(dev, address, write),
-    bars: [{ index: 0, size: 1 << 14, prefetchable: false, is64: true }],
-    observer: {
-      ...observer,
-      onFault: (f) => {
-        if (pd.faults.length < MAX_KEPT_FAULTS) pd.faults.push(f);
-        observer.onFault?.(f);
+  pd.runtime =
+    runtime ??
+    new DeviceRuntime({
+      sim: host.sim,
+      ops: dev.ops,
+      info: {
+        bdf: name,
+        vendor: dev.fn.desc.vendor,
+        device: dev.fn.desc.device,
+        class: dev.fn.desc.class,
+        numaNode: dev.fn.desc.numaNode ?? 0,
+        isVirtualFunction: !!dev.fn.desc.virtfnOf,
+        translated,
       },
-    },
-  });
+      access: (address, write) => host.dmaAccess(dev, address, write),
+      bars: [{ index: 0, size: 1 << 14, prefetchable: false, is64: true }],
+      observer: {
+        ...observer,
+        onFault: (f) => {
+          if (pd.faults.length < MAX_KEPT_FAULTS) pd.faults.push(f);
+          observer.onFault?.(f);
+        },
+      },
+    });
   let parsed: unknown;
   try {
     parsed = plugin.parseOptions(options);

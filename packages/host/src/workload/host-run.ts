@@ -12,9 +12,16 @@ import { fullName } from '../boot/host';
 import type { HostDescription } from '../description/schema';
 import { attachPlugin, detachPlugin, lookupPlugin, type PluginRegistry } from '../devices/plugin-devices';
 import { HostError } from '../errors';
+import { guestDevice } from '../vm/guest-device';
 
-export type RunMode = 'pt' | 'lazy' | 'strict' | 'off';
-export const RUN_MODES: readonly RunMode[] = ['pt', 'lazy', 'strict', 'off'];
+/**
+ * Host modes (the device driven by the host kernel) and guest modes (the device used by a VM:
+ * assigned through VFIO, or emulated by the hypervisor; see ../vm/guest-device.ts).
+ */
+export type RunMode = 'pt' | 'lazy' | 'strict' | 'off' | 'vfio' | 'emulated';
+export const RUN_MODES: readonly RunMode[] = ['pt', 'lazy', 'strict', 'off', 'vfio', 'emulated'];
+/** vCPUs of the guest in guest modes. */
+export const GUEST_VCPUS = 8;
 
 /** The command line each mode appends (intel_iommu=on so a distro that leaves VT-d off still translates). */
 export const MODE_CMDLINE: Readonly<Record<RunMode, string>> = {
@@ -22,6 +29,8 @@ export const MODE_CMDLINE: Readonly<Record<RunMode, string>> = {
   lazy: 'intel_iommu=on iommu=nopt iommu.strict=0',
   strict: 'intel_iommu=on iommu=nopt iommu.strict=1',
   off: 'iommu=off',
+  vfio: 'intel_iommu=on',
+  emulated: 'intel_iommu=on',
 };
 
 /** Simulated time per mode when none is given, ms. */
@@ -107,25 +116,40 @@ export function runHostWorkload(desc: HostDescription, o: HostRunOptions): HostR
             : '; add `plugin:` to a function'),
       );
     }
-    const pd = attachPlugin(host, dev, plugin, { ...dev.fn.desc.options, ...o.workload.options });
+    const guest = mode === 'vfio' || mode === 'emulated' ? guestDevice(host, dev, mode, GUEST_VCPUS) : null;
+    const options = { ...dev.fn.desc.options, ...o.workload.options };
+    const pd = attachPlugin(host, dev, plugin, options, {}, guest?.runtime);
     let r: RunResult | null = null;
     let fault = pd.fault ?? undefined;
     const w = pd.instance?.workload;
     if (!fault && !w) fault = `plugin ${plugin.name} has no workload`;
     if (!fault && w) {
-      r = runWorkload(host.sim, pd.runtime, w, `${fullName(dev.fn)}: plugin ${plugin.name}`, {
-        durationNs: durationMs * 1e6,
-        ...(o.maxIos !== undefined && { maxIos: o.maxIos }),
-      });
+      r = runWorkload(
+        guest?.sim ?? host.sim,
+        pd.runtime,
+        guest ? guest.wrap(w) : w,
+        `${fullName(dev.fn)}: plugin ${plugin.name}`,
+        {
+          durationNs: durationMs * 1e6,
+          ...(o.maxIos !== undefined && { maxIos: o.maxIos }),
+        },
+      );
       fault = r.pluginFault;
     }
-    const pageTableBytes = (dev.group?.domain?.tablePages ?? 0) * 4096;
+    const domain = guest ? guest.vm.domainOf(fullName(dev.fn)) : dev.group?.domain;
+    const pageTableBytes = (domain?.tablePages ?? 0) * 4096;
     detachPlugin(pd);
     rows.push({
       mode,
       device: fullName(dev.fn),
       plugin: plugin.name,
-      domainType: host.iommuEnabled && dev.group ? domainTypeSysfs(dev.group.type) : 'none',
+      domainType: guest
+        ? guest.vm.domainOf(fullName(dev.fn))
+          ? 'unmanaged'
+          : 'emulated'
+        : host.iommuEnabled && dev.group
+          ? domainTypeSysfs(dev.group.type)
+          : 'none',
       iops: r?.iops ?? 0,
       gbps: r?.gbps ?? 0,
       latencyP50Ns: r?.latencyP50Ns ?? 0,

@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
+export {
+  NIC_DESC_BYTES,
+  NIC_FRAME_OVERHEAD,
+  NIC_MAX_MTU,
+  NIC_MAX_RING,
+  NIC_MAX_VFS,
+  type NicOptions,
+  nicPlugin,
+  parseNicOptions,
+} from './nic';

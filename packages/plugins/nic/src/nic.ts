@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: Apache-2.0
+// A NIC and its Linux driver's data path, written against @iofleet/sdk only. Per queue (one per
+// CPU, `jobs`): an RX and a TX ring of 16-byte descriptors in coherent memory, page aligned
+// (ice_setup_rx_ring()/ice_setup_tx_ring() in drivers/net/ethernet/intel/ice/ice_txrx.c), and one
+// packet buffer per ring slot. Two ways the driver gets DMA addresses for packet buffers:
+//  - `map`: a streaming mapping per packet, as older drivers do (e1000e_alloc_rx_buffers() and
+//    e1000_clean_rx_irq() in drivers/net/ethernet/intel/e1000e/netdev.c map and unmap every RX
+//    skb; on TX every driver maps the skb per packet, ice_tx_map()/ice_unmap_and_free_tx_buf()).
+//  - `pagepool`: buffers mapped once when the queue starts and recycled, as the kernel's page pool
+//    does with PP_FLAG_DMA_MAP (net/core/page_pool.c: page_pool_dma_map() at allocation,
+//    page_pool_dma_sync_for_device() on recycle; mlx5 and bnxt use it, iavf and idpf through
+//    libeth). Per packet only dma_sync_* calls remain. On TX the pool models
+//    pre-mapped buffers (XDP_TX of page-pool pages, an AF_XDP umem mapped by xsk_pool_dma_map()).
+// Per packet the driver writes a descriptor (refill on RX, xmit on TX); the device reads it, moves
+// the packet, writes the descriptor back and raises the queue's MSI-X vector (vector 0 is the
+// miscellaneous vector, as in ice); the driver cleans it in NAPI (unmap or recycle).
+//
+// The link is one serial resource shared by all queues: a packet occupies the wire for
+// pkt * 8 / gbps ns after the packet before it, so throughput cannot pass line rate. Interrupt
+// moderation (ITR) and the network stack above the driver are not modelled.
+
+import {
+  type DeviceContext,
+  type DmaDirection,
+  defineDevicePlugin,
+  type IoHandle,
+  optionBytes,
+  optionEnum,
+  optionNumber,
+  type RawOptions,
+  rejectUnknownOptions,
+  SDK_VERSION,
+  SdkError,
+} from '@iofleet/sdk';
+
+const PAGE = 4096;
+/** RX and TX descriptor size (ice legacy 16-byte RX descriptors, ice_tx_desc). */
+export const NIC_DESC_BYTES = 16;
+/** ICE_ETH_PKT_HDR_PAD: Ethernet header, FCS and two VLAN tags on top of the MTU. */
+export const NIC_FRAME_OVERHEAD = 14 + 4 + 2 * 4;
+/** ICE_MAX_MTU (9728-byte max frame less ICE_ETH_PKT_HDR_PAD). */
+export const NIC_MAX_MTU = 9728 - NIC_FRAME_OVERHEAD;
+/** ICE_MAX_NUM_DESC: the largest ring. */
+export const NIC_MAX_RING = 8160;
+/** The runner's bound on I/Os in flight (MAX_IN_FLIGHT of the SDK runtime). */
+const MAX_IN_FLIGHT = 65_536;
+/** SR-IOV VFs the physical function advertises (TotalVFs). */
+export const NIC_MAX_VFS = 64;
+/**
+ * Driver CPU work per packet outside the DMA API, ns. Assumption: ~300 ns per packet for the
+ * driver alone (descriptor write and tail bump, NAPI clean, build_skb/xdp_buff, buffer recycle),
+ * split between refill/xmit and clean; the network stack above the driver is not counted.
+ */
+const DRIVER_SUBMIT_NS = 100;
+const DRIVER_COMPLETE_NS = 200;
+/** Interrupt delivery and NAPI scheduling per packet, ns (assumption; no ITR coalescing). */
+const COMPLETION_LATENCY_NS = 1_000;
+
+export interface NicOptions {
+  mode: 'map' | 'pagepool';
+  mtu: number;
+  pkt: number;
+  dir: 'rx' | 'tx';
+  qd: number;
+  jobs: number;
+  gbps: number;
+  vfs: number;
+}
+
+const KNOWN = ['mode', 'mtu', 'pkt', 'dir', 'qd', 'jobs', 'gbps', 'vfs'];
+
+function integer(raw: RawOptions, key: string, def: number, min: number, max: number): number {
+  const n = optionNumber(raw, key, def, min, max);
+  if (!Number.isInteger(n)) throw new SdkError('OPTION_INVALID', `option ${key}=${n}: not an integer`, { key });
+  return n;
+}
+
+export function parseNicOptions(raw: RawOptions): NicOptions {
+  rejectUnknownOptions('nic', raw, KNOWN);
+  const mtu = integer(raw, 'mtu', 1500, 68, NIC_MAX_MTU);
+  const maxPkt = mtu + NIC_FRAME_OVERHEAD;
+  const pkt = optionBytes(raw, 'pkt', Math.min(1500, maxPkt), 60, NIC_MAX_MTU + NIC_FRAME_OVERHEAD);
+  if (pkt > maxPkt)
+    throw new SdkError('OPTION_INVALID', `option pkt=${pkt}: larger than mtu ${mtu} + ${NIC_FRAME_OVERHEAD}`, {
+      key: 'pkt',
+    });
+  const qd = integer(raw, 'qd', 256, 1, NIC_MAX_RING);
+  const jobs = integer(raw, 'jobs', 1, 1, 256);
+  if (qd * jobs > MAX_IN_FLIGHT)
+    throw new SdkError('OPTION_INVALID', `option qd=${qd} x jobs=${jobs}: above ${MAX_IN_FLIGHT} in flight`, {
+      key: 'qd',
+    });
+  return {
+    mode: optionEnum(raw, 'mode', ['map', 'pagepool'] as const, 'pagepool'),
+    mtu,
+    pkt,
+    dir: optionEnum(raw, 'dir', ['rx', 'tx'] as const, 'rx'),
+    qd,
+    jobs,
+    gbps: optionNumber(raw, 'gbps', 100, 0.01, 1600),
+    vfs: integer(raw, 'vfs', 0, 0, NIC_MAX_VFS),
+  };
+}
+
+interface Coherent {
+  pa: number;
+  dmaAddr: number;
+}
+
+interface NicQueue {
+  rx: Coherent;
+  tx: Coherent;
+  /** Next descriptor to use (next_to_use). */
+  ntu: number;
+  /** Free buffer slots of this queue. */
+  free: number[];
+}
+
+interface NicIo extends IoHandle {
+  queue: number;
+  desc: number;
+  slot: number;
+  dmaAddr: number;
+}
+
+function createNic(ctx: DeviceContext, o: NicOptions) {
+  const rx = o.dir === 'rx';
+  const slots = o.qd * o.jobs;
+  /** Receive buffer length (rx_buffer_len): the largest frame the MTU allows. */
+  const bufLen = o.mtu + NIC_FRAME_OVERHEAD;
+  const pagesPerBuf = Math.ceil(bufLen / PAGE);
+  const ringBytes = Math.ceil((o.qd * NIC_DESC_BYTES) / PAGE) * PAGE;
+  /** What a packet mapping covers: the whole receive buffer on RX, the packet on TX. */
+  const mapLen = rx ? bufLen : o.pkt;
+  const mapDir: DmaDirection = rx ? 'from-device' : 'to-device';
+  /** page_pool maps for the pool's dma_dir: from-device for RX, bidirectional for XDP_TX. */
+  const poolDir: DmaDirection = rx ? 'from-device' : 'bidirectional';
+  const wireNs = (o.pkt * 8) / o.gbps;
+  let queues: NicQueue[] = [];
+  /** Physical address of each slot's buffer. */
+  let buffers: number[] = [];
+  /** DMA address of each slot: pool mappings (pagepool) or the live per-packet mapping (map), else -1. */
+  let dma: number[] = [];
+  let wireFreeAt = 0;
+
+  const stop = () => {
+    if (!queues.length) return;
+    for (const [slot, a] of dma.entries())
+      if (a >= 0) {
+        if (o.mode === 'pagepool') ctx.dma.unmapSingle(a, pagesPerBuf * PAGE, poolDir);
+        else ctx.dma.unmapSingle(a, mapLen, mapDir); // a packet still in flight (a faulted run)
+        dma[slot] = -1;
+      }
+    for (const b of buffers) ctx.memory.freePages(b, pagesPerBuf);
+    for (const q of queues) {
+      ctx.dma.freeCoherent(ringBytes, q.tx.pa, q.tx.dmaAddr);
+      ctx.dma.freeCoherent(ringBytes, q.rx.pa, q.rx.dmaAddr);
+    }
+    queues = [];
+    buffers = [];
+    dma = [];
+  };
+
+  const start = () => {
+    if (queues.length) return;
+    ctx.dma.setMask(64);
+    wireFreeAt = 0;
+    try {
+      for (let q = 0; q < o.jobs; q++) {
+        const rxRing = ctx.dma.allocCoherent(ringBytes);
+        const txRing = rxRing && ctx.dma.allocCoherent(ringBytes);
+        if (!rxRing || !txRing) {
+          if (rxRing) ctx.dma.freeCoherent(ringBytes, rxRing.pa, rxRing.dmaAddr);
+          throw new Error('nic: cannot allocate descriptor rings');
+        }
+        const free = Array.from({ length: o.qd }, (_, i) => q * o.qd + o.qd - 1 - i);
+        queues.push({ rx: rxRing, tx: txRing, ntu: 0, free });
+      }
+      for (let slot = 0; slot < slots; slot++) {
+        buffers.push(ctx.memory.allocPages(pagesPerBuf));
+        dma.push(-1);
+      }
+      if (o.mode === 'pagepool')
+        for (const [slot, pa] of buffers.entries()) {
+          const a = ctx.dma.mapSingle(pa, pagesPerBuf * PAGE, poolDir); // page_pool_dma_map()
+          if (a < 0) throw new Error('nic: page pool dma mapping failed');
+          dma[slot] = a;
+        }
+    } catch (e) {
+      if (!queues.length) throw e;
+      stop();
+      throw e;
+    }
+  };
+
+  /** A free buffer slot: the CPU's own queue first, another queue's when a host runs more CPUs. */
+  const takeSlot = (): { queue: number; slot: number } => {
+    const own = ctx.cpu.id % o.jobs;
+    for (let k = 0; k < o.jobs; k++) {
+      const queue = (own + k) % o.jobs;
+      const slot = queues[queue]!.free.pop();
+      if (slot !== undefined) return { queue, slot };
+    }
+    throw new Error('nic: ring full (more packets in flight than qd x jobs)');
+  };
+
+  return {
+    probe: () => {
+      // ice_sriov_configure() enables VFs on request; the PF only records how many it will offer.
+      if (o.vfs > 0) ctx.log.info(`nic: SR-IOV ${o.vfs} of ${NIC_MAX_VFS} VFs`);
+    },
+    reset: stop,
+    remove: stop,
+    workload: {
+      queueDepth: o.qd,
+      jobs: o.jobs,
+      completionLatencyNs: COMPLETION_LATENCY_NS,
+      start,
+      stop,
+      submit(): NicIo {
+        if (!queues.length) start();
+        const { queue, slot } = takeSlot();
+        const q = queues[queue]!;
+        const desc = q.ntu;
+        q.ntu = (q.ntu + 1) % o.qd;
+        ctx.cpu.work(DRIVER_SUBMIT_NS);
+        let dmaAddr: number;
+        if (o.mode === 'map') {
+          dmaAddr = ctx.dma.mapSingle(buffers[slot]!, mapLen, mapDir);
+          if (dmaAddr < 0) {
+            q.free.push(slot);
+            throw new Error('nic: dma mapping failed');
+          }
+          dma[slot] = dmaAddr;
+        } else {
+          dmaAddr = dma[slot]!;
+          // RX refill hands the buffer back to the device; TX hands it the packet just written.
+          ctx.dma.syncForDevice(dmaAddr, rx ? bufLen : o.pkt, poolDir);
+        }
+        return { bytes: o.pkt, queue, desc, slot, dmaAddr };
+      },
+      device(io: NicIo) {
+        const q = queues[io.queue]!;
+        const ring = rx ? q.rx : q.tx;
+        const descAddr = ring.dmaAddr + io.desc * NIC_DESC_BYTES;
+        ctx.bus.dma(descAddr, NIC_DESC_BYTES, false); // descriptor fetch
+        ctx.bus.dma(io.dmaAddr, o.pkt, rx); // packet: on RX the device writes memory
+        // The wire: this packet follows the one before it on the shared link.
+        const now = ctx.nowNs();
+        const begin = Math.max(now, wireFreeAt);
+        wireFreeAt = begin + wireNs;
+        ctx.bus.busy(wireFreeAt - now);
+        ctx.bus.dma(descAddr, NIC_DESC_BYTES, true); // descriptor write-back (DD bit)
+        ctx.raiseIrq(1 + io.queue);
+      },
+      complete(io: NicIo) {
+        if (!queues.length) return;
+        if (o.mode === 'map') {
+          ctx.dma.unmapSingle(io.dmaAddr, mapLen, mapDir);
+          dma[io.slot] = -1;
+        } else if (rx) ctx.dma.syncForCpu(io.dmaAddr, o.pkt, poolDir); // before the stack reads it
+        ctx.cpu.work(DRIVER_COMPLETE_NS);
+        queues[io.queue]!.free.push(io.slot);
+      },
+    },
+  };
+}
+
+export const nicPlugin = defineDevicePlugin<NicOptions>({
+  name: 'nic',
+  version: '0.1.0',
+  sdk: `^${SDK_VERSION}`,
+  description: 'NIC: RX/TX descriptor rings in coherent memory, per-packet dma_map_single or a pre-mapped page pool',
+  capabilities: { sriov: { maxVfs: NIC_MAX_VFS }, ats: false, pasid: false },
+  parseOptions: parseNicOptions,
+  create: createNic,
+});
