@@ -5,7 +5,14 @@ import { registerAcpi } from './acpi';
 import { registerBench } from './bench';
 import { registerDma } from './dma';
 import { registerHost } from './host';
+import { registerPlugin } from './plugin';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerHost, registerDma, registerAcpi, registerBench];
+export const COMMANDS: readonly RegisterCommand[] = [
+  registerHost,
+  registerDma,
+  registerAcpi,
+  registerPlugin,
+  registerBench,
+];
