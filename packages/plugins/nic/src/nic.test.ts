@@ -58,7 +58,8 @@ describe('nic', () => {
     const slow = run('pt', { gbps: 10, jobs: 2 }, 2000);
     expect(slow.r.gbps).toBeLessThanOrEqual(10 * 1.0001);
     expect(slow.r.gbps).toBeGreaterThan(9);
-    for (const bad of [{ pkt: 1600 }, { mode: 'zerocopy' }, { qd: 2.5 }, { vfs: 65 }, { mtu: 10_000 }]) {
+    const bads: RawOptions[] = [{ pkt: 1600 }, { mode: 'zerocopy' }, { qd: 2.5 }, { vfs: 65 }, { mtu: 10_000 }];
+    for (const bad of bads) {
       let err: unknown;
       try {
         nicPlugin.parseOptions(bad);

@@ -153,7 +153,9 @@ export function runWorkload(
       if (submitted >= maxIos) j = -1;
       const next = heap.peek();
       if (j < 0 && !next) return;
-      if (next && (j < 0 || next.done <= cpus[j]!.nowNs)) {
+      // Events run in simulated-time order (the DMA layer syncs every CPU to the global clock): a
+      // completion happens when its CPU is free, at max(done, that CPU's time).
+      if (next && (j < 0 || Math.max(next.done, cpus[next.cpu]!.nowNs) <= cpus[j]!.nowNs)) {
         heap.pop();
         const cpu = sim.cpus.runOn(next.cpu);
         if (cpu.nowNs < next.done) cpu.idle(next.done - cpu.nowNs);
