@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+// Integration: `iofleet host run --trace` exports its spans through a real OTLP exporter over
+// loopback gRPC into the in-repo receiver.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { type OtlpReceiver, startOtlpReceiver } from '@iofleet/telemetry/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
+const HOST = join(__dirname, '..', '..', '..', '..', 'examples', 'hosts', 'intel-xeon-2s.yaml');
+
+let rx: OtlpReceiver;
+beforeAll(async () => {
+  rx = await startOtlpReceiver();
+});
+afterAll(async () => {
+  await rx.close();
+});
+
+describe('iofleet host run --trace', () => {
+  it('sends one host.workload span per mode, with the mode and figures as attributes', async () => {
+    await run(
+      process.execPath,
+      [BIN, 'host', 'run', HOST, '--workload', 'nvme', '--modes', 'pt,strict', '--duration', '2', '--trace'],
+      {
+        timeout: 60_000,
+        env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: rx.grpcEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+      },
+    );
+    const spans = await rx.waitFor((s) => s.filter((x) => x.name === 'host.workload').length >= 2, 20_000);
+    const work = spans.filter((x) => x.name === 'host.workload');
+    expect(work.map((s) => s.attributes['iofleet.iommu.mode']).sort()).toEqual(['pt', 'strict']);
+    expect(work.every((s) => s.service === 'iofleet-cli')).toBe(true);
+    const root = spans.find((x) => x.name === 'host.run intel-xeon-2s')!;
+    expect(work.every((s) => s.parentSpanId === root.spanId)).toBe(true);
+    expect(Number(work[0]!.attributes['iofleet.workload.iops'])).toBeGreaterThan(0);
+  });
+});
