@@ -58,6 +58,8 @@ export interface CostParams {
   /** dma_direct_map_page() (pass-through / no IOMMU). */
   dmaDirectMap: CostParam;
   dmaDirectUnmap: CostParam;
+  /** Each further entry of dma_direct_map_sg()/unmap_sg() (the per-entry work is inline). */
+  dmaDirectSgEntry: CostParam;
   /** swiotlb slot search + bookkeeping per mapping. */
   swiotlbSlotAlloc: CostParam;
   swiotlbSlotFree: CostParam;
@@ -104,6 +106,7 @@ const LINUX_SOFTWARE = {
   fqQueue: A(40, 'ns', 'queue_iova(): per-CPU fq spinlock, ring add, counter read'),
   dmaDirectMap: A(90, 'ns', 'dma_direct_map_page; facts §7 suggests pt map/unmap ≈ 0.1–0.2 µs'),
   dmaDirectUnmap: A(70, 'ns', 'dma_direct_unmap_page; facts §7 band'),
+  dmaDirectSgEntry: A(10, 'ns', 'dma_direct_map_sg loop body: phys_to_dma + dma_capable, no call overhead'),
   swiotlbSlotAlloc: A(250, 'cycles', 'slot search; U11 gives only the bitmap variant delta (+20 cycles)'),
   swiotlbSlotFree: A(200, 'cycles', 'U11: free ≈ 120 cycles cheaper than the old list code; base assumed'),
   swiotlbCopy: A(0.1, 'ns/byte', 'memcpy ≈ 10 GB/s per core, cache-cold bounce slot'),

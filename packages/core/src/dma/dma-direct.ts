@@ -53,8 +53,12 @@ export class DirectDmaOps implements DmaOps {
 
   /** dma_direct_map_page() */
   mapPage(pa: number, size: number, _dir: DmaDirection): number {
+    return this.mapOne(pa, size, this.sim.cost.ns.dmaDirectMap);
+  }
+
+  private mapOne(pa: number, size: number, callNs: number): number {
     const cpu = this.sim.cpus.beginCall();
-    this.sim.cost.charge(cpu, COST_SOFTWARE, this.sim.cost.ns.dmaDirectMap);
+    this.sim.cost.charge(cpu, COST_SOFTWARE, callNs);
     if (this.forceBounce && this.swiotlb) return this.swiotlbMap(cpu, pa, size);
     if (!this.dmaCapable(pa, size)) {
       if (this.swiotlb) return this.swiotlbMap(cpu, pa, size);
@@ -68,8 +72,12 @@ export class DirectDmaOps implements DmaOps {
 
   /** dma_direct_unmap_page() */
   unmapPage(dmaAddr: number, size: number, dir: DmaDirection): void {
+    this.unmapOne(dmaAddr, size, dir, this.sim.cost.ns.dmaDirectUnmap);
+  }
+
+  private unmapOne(dmaAddr: number, size: number, dir: DmaDirection, callNs: number): void {
     const cpu = this.sim.cpus.beginCall();
-    this.sim.cost.charge(cpu, COST_SOFTWARE, this.sim.cost.ns.dmaDirectUnmap);
+    this.sim.cost.charge(cpu, COST_SOFTWARE, callNs);
     if (this.swiotlb?.isSwiotlbBuffer(dmaAddr)) {
       this.swiotlb.unmapSingle(dmaAddr, size, dir);
       const copied = dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL ? size : 0;
@@ -77,11 +85,15 @@ export class DirectDmaOps implements DmaOps {
     }
   }
 
-  /** dma_direct_map_sg(): entry by entry, no merging. */
+  /**
+   * dma_direct_map_sg(): entry by entry, no merging. One dma_map_sg() call pays the call overhead
+   * once; each further entry only the inline loop body (dmaDirectSgEntry).
+   */
   mapSg(sg: ScatterEntry[], dir: DmaDirection): number {
     for (let i = 0; i < sg.length; i++) {
       const s = sg[i]!;
-      s.dmaAddress = this.mapPage(s.pa, s.length, dir);
+      const ns = this.sim.cost.ns;
+      s.dmaAddress = this.mapOne(s.pa, s.length, i === 0 ? ns.dmaDirectMap : ns.dmaDirectSgEntry);
       s.dmaLength = s.length;
       if (s.dmaAddress < 0) {
         for (let j = 0; j < i; j++) this.unmapPage(sg[j]!.dmaAddress, sg[j]!.length, dir);
@@ -92,7 +104,13 @@ export class DirectDmaOps implements DmaOps {
   }
 
   unmapSg(sg: ScatterEntry[], dir: DmaDirection): void {
-    for (const s of sg) if (s.dmaLength > 0) this.unmapPage(s.dmaAddress, s.dmaLength, dir);
+    let first = true;
+    for (const s of sg) {
+      if (s.dmaLength <= 0) continue;
+      const ns = this.sim.cost.ns;
+      this.unmapOne(s.dmaAddress, s.dmaLength, dir, first ? ns.dmaDirectUnmap : ns.dmaDirectSgEntry);
+      first = false;
+    }
   }
 
   /**

@@ -56,6 +56,13 @@ export function attachPlugin(
   runtime?: DeviceRuntime,
 ): PluginDevice {
   const name = fullName(dev.fn);
+  const vfs = dev.fn.desc.sriovVfs ?? 0;
+  const maxVfs = plugin.capabilities?.sriov?.maxVfs ?? 0;
+  if (vfs > maxVfs)
+    throw new HostError(
+      'PLUGIN',
+      `${name}: sriovVfs ${vfs} but plugin ${plugin.name} supports ${maxVfs ? `at most ${maxVfs} virtual functions` : 'no SR-IOV'}`,
+    );
   const translated = !!dev.group?.domain;
   const pd: PluginDevice = {
     dev,

@@ -6,7 +6,8 @@
 
 import { domainTypeSysfs } from '@iofleet/core';
 import type { RawOptions } from '@iofleet/sdk';
-import { type RunResult, runWorkload } from '@iofleet/sdk/runtime';
+import { isSdkError } from '@iofleet/sdk';
+import { guard, type RunResult, runWorkload } from '@iofleet/sdk/runtime';
 import { bootHost } from '../boot/boot';
 import { fullName } from '../boot/host';
 import type { HostDescription } from '../description/schema';
@@ -123,6 +124,17 @@ export function runHostWorkload(desc: HostDescription, o: HostRunOptions): HostR
     let fault = pd.fault ?? undefined;
     const w = pd.instance?.workload;
     if (!fault && !w) fault = `plugin ${plugin.name} has no workload`;
+    const label = `${fullName(dev.fn)}: plugin ${plugin.name}`;
+    const lifecycle = (hook: 'start' | 'stop') => {
+      if (fault || !w?.[hook]) return;
+      try {
+        guard(`${label} workload ${hook}()`, () => w[hook]!());
+      } catch (e) {
+        if (!isSdkError(e)) throw e;
+        fault = e.message;
+      }
+    };
+    lifecycle('start'); // queues, rings and pools are set up before the measured span
     if (!fault && w) {
       r = runWorkload(
         guest?.sim ?? host.sim,
@@ -136,6 +148,7 @@ export function runHostWorkload(desc: HostDescription, o: HostRunOptions): HostR
       );
       fault = r.pluginFault;
     }
+    lifecycle('stop');
     const domain = guest ? guest.vm.domainOf(fullName(dev.fn)) : dev.group?.domain;
     const pageTableBytes = (domain?.tablePages ?? 0) * 4096;
     detachPlugin(pd);
