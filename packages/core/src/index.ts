@@ -200,6 +200,7 @@ export {
 } from './dma/swiotlb';
 export { CoreError, type CoreErrorCode, isCoreError } from './errors';
 export type { IommuDomainOps } from './iommu/domain-ops';
+export { type AttachTarget, type IommuUnit, unitAttachDevice, unitCreateDomain } from './iommu/iommu-unit';
 export {
   type DmaRequest,
   newTranslationOut,

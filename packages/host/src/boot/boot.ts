@@ -26,6 +26,8 @@ import {
   IommuDmaOps,
   MAX_SIM_CPUS,
   SwiotlbPool,
+  unitAttachDevice,
+  unitCreateDomain,
   X86_MSI_RESERVED,
 } from '@iofleet/core';
 import type { HostDescription } from '../description/schema';
@@ -179,13 +181,12 @@ function setupDefaultDomain(
 ): HostGroup {
   const hu = fw.units[unitIx]!;
   if (type === IOMMU_DOMAIN_IDENTITY) {
-    for (const f of fns) hu.unit.attachDevice(f.bdf, 'passthrough');
+    for (const f of fns) unitAttachDevice(hu.unit, f.bdf, 'passthrough');
     return { id, functions: fns, type, unit: unitIx, domain: null, cookie: null };
   }
-  const domain = hu.kind === 'vtd' ? hu.unit.createDomain('dma') : hu.unit.createDomain('dma');
+  const domain = unitCreateDomain(hu.unit, 'dma');
   for (const f of fns) {
-    if (hu.kind === 'vtd') hu.unit.attachDevice(f.bdf, domain as Parameters<typeof hu.unit.attachDevice>[1]);
-    else hu.unit.attachDevice(f.bdf, domain as Parameters<typeof hu.unit.attachDevice>[1]);
+    unitAttachDevice(hu.unit, f.bdf, domain);
     // RMRR / IVMD unity ranges are identity-mapped into the default domain (iommu_create_device_direct_mappings()).
     for (const [lo, hi] of fw.reserved.get(f.text) ?? []) {
       const start = Math.floor(Number(lo) / 4096) * 4096;

@@ -12,6 +12,8 @@
 import {
   type IommuDomainOps,
   isVfioError,
+  unitAttachDevice,
+  unitCreateDomain,
   VFIO_DMA_MAP_FLAG_READ,
   VFIO_DMA_MAP_FLAG_WRITE,
   VfioContainer,
@@ -103,7 +105,7 @@ export class Vm {
     const attached: { group: HostGroup; container: VfioContainer; domain: IommuDomainOps }[] = [];
     for (const [i, g] of groups.entries()) {
       const hu = host.units[g.unit]!;
-      const domain = hu.unit.createDomain('unmanaged') as IommuDomainOps;
+      const domain = unitCreateDomain(hu.unit, 'unmanaged');
       const container = new VfioContainer(domain, (gpa) => this.gpaToHpa(gpa));
       try {
         container.addGroup(infos[i]!, fullName(devs.find((d) => d.group === g)!.fn));
@@ -116,8 +118,7 @@ export class Vm {
     // All groups are viable: switch them to their UNMANAGED domains and map guest RAM.
     for (const a of attached) {
       const hu = host.units[a.group.unit]!;
-      for (const f of a.group.functions)
-        (hu.unit.attachDevice as (rid: number, t: unknown) => void).call(hu.unit, f.bdf, a.domain);
+      for (const f of a.group.functions) unitAttachDevice(hu.unit, f.bdf, a.domain);
       a.container.mapDma(0, 0, this.memBytes, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
       this.containers.push(a);
     }

@@ -71,26 +71,31 @@ export interface HostRunOptions {
   onMode?(mode: RunMode, index: number): void;
 }
 
-export interface HostRunRow {
+/** One row of `host run`: the mode, where it ran, and the workload's figures (RunResult). */
+export type HostRunRow = {
   mode: RunMode;
   device: string;
   plugin: string;
   /** /sys/kernel/iommu_groups/N/type of the device's group ('none' without an IOMMU). */
   domainType: string;
-  iops: number;
-  gbps: number;
-  latencyP50Ns: number;
-  latencyP99Ns: number;
-  latencyMeanNs: number;
-  cpuNsPerIo: number;
-  deviceNsPerIo: number;
-  iotlbHitRate: number;
-  faults: number;
+  /** Page-table memory of the device's domain after the run. */
   pageTableBytes: number;
-  ios: number;
-  simulatedNs: number;
-  pluginFault?: string;
-}
+} & Omit<RunResult, 'bytes'>;
+
+/** The figures of a mode whose device faulted before it ran. */
+const NO_RESULT: Omit<RunResult, 'bytes'> = {
+  ios: 0,
+  simulatedNs: 0,
+  iops: 0,
+  gbps: 0,
+  latencyP50Ns: 0,
+  latencyP99Ns: 0,
+  latencyMeanNs: 0,
+  cpuNsPerIo: 0,
+  deviceNsPerIo: 0,
+  iotlbHitRate: 0,
+  faults: 0,
+};
 
 export function runHostWorkload(desc: HostDescription, o: HostRunOptions): HostRunRow[] {
   const durationMs = o.durationMs ?? DEFAULT_RUN_MS;
@@ -152,6 +157,7 @@ export function runHostWorkload(desc: HostDescription, o: HostRunOptions): HostR
     const domain = guest ? guest.vm.domainOf(fullName(dev.fn)) : dev.group?.domain;
     const pageTableBytes = (domain?.tablePages ?? 0) * 4096;
     detachPlugin(pd);
+    const { bytes: _bytes, pluginFault: _fault, ...figures } = r ?? { ...NO_RESULT, bytes: 0 };
     rows.push({
       mode,
       device: fullName(dev.fn),
@@ -163,18 +169,8 @@ export function runHostWorkload(desc: HostDescription, o: HostRunOptions): HostR
         : host.iommuEnabled && dev.group
           ? domainTypeSysfs(dev.group.type)
           : 'none',
-      iops: r?.iops ?? 0,
-      gbps: r?.gbps ?? 0,
-      latencyP50Ns: r?.latencyP50Ns ?? 0,
-      latencyP99Ns: r?.latencyP99Ns ?? 0,
-      latencyMeanNs: r?.latencyMeanNs ?? 0,
-      cpuNsPerIo: r?.cpuNsPerIo ?? 0,
-      deviceNsPerIo: r?.deviceNsPerIo ?? 0,
-      iotlbHitRate: r?.iotlbHitRate ?? 0,
-      faults: (r?.faults ?? 0) + 0,
       pageTableBytes,
-      ios: r?.ios ?? 0,
-      simulatedNs: r?.simulatedNs ?? 0,
+      ...figures,
       ...(fault && { pluginFault: fault }),
     });
   }

@@ -13,10 +13,11 @@ import {
   getCostProfile,
   IommuDmaCookie,
   IommuDmaOps,
-  type IommuDomainOps,
   newTranslationOut,
   SwiotlbPool,
   type TranslationFault,
+  unitAttachDevice,
+  unitCreateDomain,
   VtdUnit,
 } from '@iofleet/core';
 import type { DeviceInfo, DmaDirection } from '../context';
@@ -86,11 +87,11 @@ export class TestEnvironment {
     const swiotlb = new SwiotlbPool(sim.mem, { cpuCount: sim.cpus.count });
     let ops: DmaOps;
     if (mode === 'pt') {
-      (unit as VtdUnit).attachDevice(rid, 'passthrough');
+      unitAttachDevice(unit, rid, 'passthrough');
       ops = new DirectDmaOps(sim, dev, swiotlb);
     } else {
-      const domain = (unit as VtdUnit).createDomain('dma') as IommuDomainOps;
-      (unit as VtdUnit).attachDevice(rid, domain as ReturnType<VtdUnit['createDomain']>);
+      const domain = unitCreateDomain(unit, 'dma');
+      unitAttachDevice(unit, rid, domain);
       ops = new IommuDmaOps(new IommuDmaCookie(sim, domain, { mode }), dev, { swiotlb });
     }
     const out = newTranslationOut();

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+import { describe, expect, it } from 'vitest';
+import { AmdViUnit } from '../amd/unit';
+import { isCoreError } from '../errors';
+import { PhysMemory } from '../memory/phys-memory';
+import { VtdUnit } from '../vtd/unit';
+import { unitAttachDevice, unitCreateDomain } from './iommu-unit';
+import { newTranslationOut } from './translation';
+
+describe('vendor-neutral unit calls', () => {
+  it.each([
+    ['vtd', (mem: PhysMemory) => new VtdUnit({ mem })],
+    ['amd', (mem: PhysMemory) => new AmdViUnit({ mem })],
+  ])('%s: a domain created and attached translates; pass-through is identity', (_n, make) => {
+    const unit = make(new PhysMemory());
+    const d = unitCreateDomain(unit, 'dma');
+    d.map(0x10_0000, 0x4000_0000, 4096, 3);
+    unitAttachDevice(unit, 0x0100, d);
+    unitAttachDevice(unit, 0x0200, 'passthrough');
+    const out = newTranslationOut();
+    unit.translate({ sourceId: 0x0100, segment: 0, address: 0x10_0010, write: true, pasid: -1 }, out);
+    expect([out.ok, out.pa]).toEqual([true, 0x4000_0010]);
+    unit.translate({ sourceId: 0x0200, segment: 0, address: 0x1234_5000, write: false, pasid: -1 }, out);
+    expect([out.ok, out.pa]).toEqual([true, 0x1234_5000]);
+  });
+
+  it('refuses a domain of the other vendor with a typed error', () => {
+    const mem = new PhysMemory();
+    const vtd = new VtdUnit({ mem });
+    const amd = new AmdViUnit({ mem });
+    let err: unknown;
+    try {
+      unitAttachDevice(vtd, 0x0100, unitCreateDomain(amd, 'dma'));
+    } catch (e) {
+      err = e;
+    }
+    expect(isCoreError(err) && err.code).toBe('INVALID_ARGUMENT');
+  });
+});

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// Vendor-neutral calls on an IOMMU unit, for code above the drivers (the host model, the SDK's
+// test environment) that holds either a VT-d or an AMD-Vi unit: the model of the core's
+// iommu_ops (domain_alloc_paging, attach_dev, identity/blocked domains) without the vendor types.
+
+import { AmdViDomain } from '../amd/domain';
+import { AmdViUnit } from '../amd/unit';
+import { CoreError } from '../errors';
+import { VtdDomain } from '../vtd/domain';
+import type { VtdUnit } from '../vtd/unit';
+import type { IommuDomainOps } from './domain-ops';
+
+export type IommuUnit = VtdUnit | AmdViUnit;
+export type AttachTarget = IommuDomainOps | 'passthrough' | 'blocked';
+
+/** A paging domain on `unit`: 'dma' for the DMA API, 'unmanaged' for VFIO and other users. */
+export function unitCreateDomain(unit: IommuUnit, kind: 'dma' | 'unmanaged'): IommuDomainOps {
+  return unit.createDomain(kind);
+}
+
+/** Points `requesterId`'s context / device-table entry at `target` (a domain of the same unit). */
+export function unitAttachDevice(
+  unit: IommuUnit,
+  requesterId: number,
+  target: AttachTarget,
+  opts: { ats?: boolean } = {},
+): void {
+  if (unit instanceof AmdViUnit) {
+    if (typeof target !== 'string' && !(target instanceof AmdViDomain))
+      throw new CoreError('INVALID_ARGUMENT', `${unit.name}: cannot attach a domain of another IOMMU type`);
+    unit.attachDevice(requesterId, target, opts);
+    return;
+  }
+  if (typeof target !== 'string' && !(target instanceof VtdDomain))
+    throw new CoreError('INVALID_ARGUMENT', `${unit.name}: cannot attach a domain of another IOMMU type`);
+  unit.attachDevice(requesterId, target, opts);
+}
