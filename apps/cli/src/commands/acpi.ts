@@ -38,7 +38,7 @@ function decodeFile(file: string) {
 export function registerAcpi(program: Command): void {
   const acpi = program
     .command('acpi')
-    .description('firmware tables: decode, encode and validate DMAR (Intel VT-d) and IVRS (AMD-Vi)');
+    .description('firmware tables: decode, encode, validate and build DMAR (Intel VT-d) and IVRS (AMD-Vi)');
 
   acpi
     .command('decode <file>')
