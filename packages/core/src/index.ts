@@ -199,8 +199,15 @@ export {
   SwiotlbPool,
 } from './dma/swiotlb';
 export { CoreError, type CoreErrorCode, isCoreError } from './errors';
+export { DomainIds } from './iommu/domain-ids';
 export type { IommuDomainOps } from './iommu/domain-ops';
-export { type AttachTarget, type IommuUnit, unitAttachDevice, unitCreateDomain } from './iommu/iommu-unit';
+export {
+  type AttachTarget,
+  type IommuUnit,
+  unitAttachDevice,
+  unitCreateDomain,
+  unitFreeDomain,
+} from './iommu/iommu-unit';
 export {
   type DmaRequest,
   newTranslationOut,

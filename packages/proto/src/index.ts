@@ -3,6 +3,15 @@
 // (the `generate` target; src/gen is not committed). Named exports only (STYLE.md item 2):
 // src/index.test.ts fails when a generated name is missing here (protobufFileName differs per
 // file and is not re-exported).
+
+export {
+  AgentCallError,
+  AgentClient,
+  type AgentClientOptions,
+  type ClientTlsFiles,
+  clientCredentials,
+  DEFAULT_CALL_DEADLINE_MS,
+} from './agent-client';
 export {
   type DeepPartial,
   Device,

@@ -12,6 +12,7 @@ import { getField } from '../bits/bitfield';
 import { DEFAULT_IOTLB_GEOMETRY, type IotlbGeometry } from '../caches/cache-types';
 import { Iotlb } from '../caches/iotlb';
 import { CoreError } from '../errors';
+import { DomainIds } from '../iommu/domain-ids';
 import type { DmaRequest, TranslationOut } from '../iommu/translation';
 import type { PhysMemory } from '../memory/phys-memory';
 import { type AmdPageSizes, amdV1Format } from '../page-table/amd-v1';
@@ -102,7 +103,9 @@ export class AmdViUnit {
   private cmdTail = 0;
   private readonly semaphorePa: number;
   private semaphoreSeq = 0n;
-  private nextDomainId = 1;
+  private readonly domainIds: DomainIds;
+  /** Domain id each DeviceID's DTE points at (0: pass-through, blocked or never attached). */
+  private readonly attached = new Map<number, number>();
   private readonly cnt: Float64Array;
   private readonly walkOut = newWalkOut();
   private readonly dte: DecodedDte = {
@@ -128,6 +131,7 @@ export class AmdViUnit {
     this.segment = opts.segment ?? 0;
     this.name = opts.name ?? '0000:00:00.2';
     this.counters = opts.counters ?? new HwCounters();
+    this.domainIds = new DomainIds(0x10000, this.name);
     this.cnt = this.counters.c;
     this.format = amdV1Format({ mode: this.params.mode, pageSizes: this.params.pageSizes });
     this.pageSizesLg2 = pageSizesLg2(this.format);
@@ -138,10 +142,22 @@ export class AmdViUnit {
   }
 
   createDomain(kind: 'dma' | 'unmanaged' = 'dma'): AmdViDomain {
-    if (this.nextDomainId > 0xffff) throw new CoreError('LIMIT_EXCEEDED', `${this.name}: all 65535 domain ids in use`);
-    const d = new AmdViDomain(this, this.nextDomainId++, kind);
+    const d = new AmdViDomain(this, this.domainIds.alloc(), kind);
     this.domains.set(d.domainId, d);
     return d;
+  }
+
+  /** Frees a domain no device is attached to (amd_iommu_domain_free()): flush, free tables, free id. */
+  freeDomain(d: AmdViDomain): void {
+    for (const id of this.attached.values())
+      if (id === d.domainId)
+        throw new CoreError('INVALID_STATE', `${this.name}: domain ${id} still has devices attached`);
+    if (this.domains.get(d.domainId) !== d)
+      throw new CoreError('INVALID_STATE', `${this.name}: domain ${d.domainId} is not live`);
+    d.flushIotlbAll();
+    d.pt.destroy();
+    this.domains.delete(d.domainId);
+    this.domainIds.free(d.domainId);
   }
 
   /** Writes the DTE (set_dte_entry / clear_dte_entry) and invalidates it (INVALIDATE_DEVTAB_ENTRY + wait). */
@@ -152,6 +168,7 @@ export class AmdViUnit {
       if (opts.ats) target.atsDevices.add(deviceId);
       this.devTable.write(deviceId, translatingDte(target.pt.rootPa, this.params.mode, target.domainId, !!opts.ats));
     }
+    this.attached.set(deviceId, typeof target === 'object' ? target.domainId : 0);
     this.submit([invDevEntry(deviceId)]);
   }
 

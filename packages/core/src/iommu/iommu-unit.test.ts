@@ -4,7 +4,7 @@ import { AmdViUnit } from '../amd/unit';
 import { isCoreError } from '../errors';
 import { PhysMemory } from '../memory/phys-memory';
 import { VtdUnit } from '../vtd/unit';
-import { unitAttachDevice, unitCreateDomain } from './iommu-unit';
+import { unitAttachDevice, unitCreateDomain, unitFreeDomain } from './iommu-unit';
 import { newTranslationOut } from './translation';
 
 describe('vendor-neutral unit calls', () => {
@@ -35,5 +35,31 @@ describe('vendor-neutral unit calls', () => {
       err = e;
     }
     expect(isCoreError(err) && err.code).toBe('INVALID_ARGUMENT');
+  });
+
+  it.each([
+    ['vtd', (mem: PhysMemory) => new VtdUnit({ mem })],
+    ['amd', (mem: PhysMemory) => new AmdViUnit({ mem })],
+  ])('%s: a freed domain returns its tables and its id; one with devices attached cannot be freed', (_n, make) => {
+    const mem = new PhysMemory();
+    const unit = make(mem);
+    const a = unitCreateDomain(unit, 'unmanaged');
+    const b = unitCreateDomain(unit, 'unmanaged');
+    a.map(0, 0x4000_0000, 2 * 1024 * 1024, 3);
+    unitAttachDevice(unit, 0x0300, a);
+    let err: unknown;
+    try {
+      unitFreeDomain(unit, a);
+    } catch (e) {
+      err = e;
+    }
+    expect(isCoreError(err) && err.code).toBe('INVALID_STATE');
+    unitAttachDevice(unit, 0x0300, 'blocked');
+    const before = mem.tablePagesInUse;
+    unitFreeDomain(unit, a);
+    expect(mem.tablePagesInUse).toBeLessThan(before);
+    const c = unitCreateDomain(unit, 'unmanaged');
+    expect(c.domainId).toBe(a.domainId);
+    expect(b.domainId).not.toBe(c.domainId);
   });
 });

@@ -35,3 +35,14 @@ export function unitAttachDevice(
     throw new CoreError('INVALID_ARGUMENT', `${unit.name}: cannot attach a domain of another IOMMU type`);
   unit.attachDevice(requesterId, target, opts);
 }
+
+/** Frees a paging domain no device is attached to; its id is reused by the next domain. */
+export function unitFreeDomain(unit: IommuUnit, domain: IommuDomainOps): void {
+  if (unit instanceof AmdViUnit) {
+    if (!(domain instanceof AmdViDomain)) throw new CoreError('INVALID_ARGUMENT', `${unit.name}: not an AMD-Vi domain`);
+    unit.freeDomain(domain);
+    return;
+  }
+  if (!(domain instanceof VtdDomain)) throw new CoreError('INVALID_ARGUMENT', `${unit.name}: not a VT-d domain`);
+  unit.freeDomain(domain);
+}

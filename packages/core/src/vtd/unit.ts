@@ -11,6 +11,7 @@ import { getField } from '../bits/bitfield';
 import { Iotlb } from '../caches/iotlb';
 import { PagingStructureCache } from '../caches/paging-structure-cache';
 import { CoreError } from '../errors';
+import { DomainIds } from '../iommu/domain-ids';
 import type { DmaRequest, TranslationFault, TranslationOut } from '../iommu/translation';
 import type { PhysMemory } from '../memory/phys-memory';
 import {
@@ -135,7 +136,7 @@ export class VtdUnit {
   readonly atc = new Map<number, Iotlb>();
   /** Domain id each source id is attached to (0 = pass-through, blocked or never attached). */
   private readonly attached = new Map<number, number>();
-  private nextDid = 1;
+  private readonly dids: DomainIds;
   private readonly statusPa: number;
   // Context cache, indexed by source id (typed arrays: no allocation on the hot path).
   private readonly ccState = new Uint8Array(65536);
@@ -153,6 +154,7 @@ export class VtdUnit {
     this.mem = opts.mem;
     this.segment = opts.segment ?? 0;
     this.name = `dmar${opts.index ?? 0}`;
+    this.dids = new DomainIds(domainIdCount(this.params), this.name);
     this.registerBase = opts.registerBase ?? 0xfed90000;
     this.counters = opts.counters ?? new HwCounters();
     this.format = vtdSecondStageFormat({ widthBits: this.params.addressWidth, superpages: this.params.superpages });
@@ -180,14 +182,27 @@ export class VtdUnit {
     return `DMAR: ${this.name}: reg_base_addr ${this.registerBase.toString(16)} ver 1:0 cap ${this.cap.toString(16)} ecap ${this.ecap.toString(16)}`;
   }
 
-  /** A new paging domain with the next free domain id (DID 0 is never used, as in Linux). */
+  /** A new paging domain with the lowest free domain id (DID 0 is never used, as in Linux). */
   createDomain(kind: 'dma' | 'unmanaged' = 'dma'): VtdDomain {
-    if (this.nextDid >= domainIdCount(this.params)) {
-      throw new CoreError('LIMIT_EXCEEDED', `${this.name}: all ${domainIdCount(this.params)} domain ids in use`);
-    }
-    const d = new VtdDomain(this, this.nextDid++, kind);
+    const d = new VtdDomain(this, this.dids.alloc(), kind);
     this.domains.set(d.domainId, d);
     return d;
+  }
+
+  /**
+   * Frees a domain no device is attached to: its IOTLB entries are invalidated (domain-selective),
+   * its page-table pages freed and its DID returned (intel_iommu_domain_free()).
+   */
+  freeDomain(d: VtdDomain): void {
+    for (const did of this.attached.values())
+      if (did === d.domainId)
+        throw new CoreError('INVALID_STATE', `${this.name}: domain ${did} still has devices attached`);
+    if (this.domains.get(d.domainId) !== d)
+      throw new CoreError('INVALID_STATE', `${this.name}: domain ${d.domainId} is not live`);
+    this.submitSync([iotlbDesc(QI_GRAN_DOMAIN, d.domainId)]);
+    d.pt.destroy();
+    this.domains.delete(d.domainId);
+    this.dids.free(d.domainId);
   }
 
   /**

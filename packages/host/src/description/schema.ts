@@ -55,6 +55,8 @@ export const pciNodeSchema = z
     multifunction: z.boolean().optional(),
     /** SR-IOV physical function: number of virtual functions enabled. */
     sriovVfs: z.number().int().min(0).max(256).optional(),
+    /** The host keeps this function (boot disk, management NIC): it is never given to a VM, so its group is not viable. */
+    hostBound: z.boolean().optional(),
     /** Set on generated SR-IOV virtual functions: their physical function. */
     virtfnOf: bdfText.optional(),
     /** Behind an external-facing port (Thunderbolt): Linux marks it untrusted. */

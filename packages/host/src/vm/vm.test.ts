@@ -46,6 +46,21 @@ describe('VFIO group viability', () => {
     expect(vm.domainOf('03:00.1')).toBe(vm.domainOf('03:00.0'));
   });
 
+  it('release() returns the group to its default domain and frees guest memory and the domain', () => {
+    const host = loadHost(XEON);
+    const dev = host.device('03:00.0');
+    const pagesBefore = host.sim.pages.pagesInUse;
+    for (let i = 0; i < 3; i++) {
+      const vm = new Vm(host, { name: `r${i}`, memoryMiB: 32 });
+      vm.assign(['03:00.0', '03:00.1']);
+      expect(host.dmaAccess(dev, 0x1000, false).pa).toBe(vm.hostBase + 0x1000);
+      expect(vm.release().map((d) => d.fn.text)).toEqual(['03:00.0', '03:00.1']);
+      expect(host.sim.pages.pagesInUse).toBe(pagesBefore);
+      // Back in its DMA-FQ default domain: an IOVA the DMA API never mapped faults again.
+      expect(host.dmaAccess(dev, 0x1000, false).ok).toBe(false);
+    }
+  });
+
   it('a device whose IOMMU is off cannot be assigned', () => {
     const host = loadHost(XEON, { cmdline: 'intel_iommu=off' });
     const vm = new Vm(host, { name: 'g3', memoryMiB: 16 });

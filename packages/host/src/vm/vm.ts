@@ -10,10 +10,12 @@
 // dma-direct: DMA address = GPA), and the size is bounded by the simulated host memory.
 
 import {
+  IOMMU_DOMAIN_IDENTITY,
   type IommuDomainOps,
   isVfioError,
   unitAttachDevice,
   unitCreateDomain,
+  unitFreeDomain,
   VFIO_DMA_MAP_FLAG_READ,
   VFIO_DMA_MAP_FLAG_WRITE,
   VfioContainer,
@@ -39,6 +41,7 @@ export interface VmOptions {
 
 /** The host driver a function is bound to before assignment (what viability looks at). */
 export function hostDriverOf(dev: HostDevice): string | null {
+  if (dev.fn.desc.hostBound) return dev.fn.desc.class ?? 'host';
   const k = dev.fn.kind;
   if (k === 'rootPort' || k === 'switchUpstream' || k === 'switchDownstream') return 'pcieport';
   if (k === 'pcieToPciBridge') return null;
@@ -56,6 +59,7 @@ export class Vm {
   /** Host physical address backing GPA 0. */
   readonly hostBase: number;
   readonly assigned: HostDevice[] = [];
+  private released = false;
   private readonly containers: { group: HostGroup; container: VfioContainer; domain: IommuDomainOps }[] = [];
 
   constructor(
@@ -123,6 +127,27 @@ export class Vm {
       this.containers.push(a);
     }
     this.assigned.push(...devs);
+  }
+
+  /**
+   * Tears the VM down as QEMU and VFIO do on exit: unmaps and unpins guest RAM, returns every
+   * group to its default domain (vfio_group_detach_container(): the kernel reattaches the default
+   * domain), frees the UNMANAGED domains and the guest memory. Returns the functions freed.
+   */
+  release(): HostDevice[] {
+    const host = this.host;
+    for (const c of this.containers.splice(0)) {
+      c.container.unmapDma(0, 0, true);
+      const hu = host.units[c.group.unit]!;
+      for (const f of c.group.functions) {
+        const back = c.group.domain ?? (c.group.type === IOMMU_DOMAIN_IDENTITY ? 'passthrough' : 'blocked');
+        unitAttachDevice(hu.unit, f.bdf, back);
+      }
+      unitFreeDomain(hu.unit, c.domain);
+    }
+    if (!this.released) host.sim.pages.freePages(this.hostBase, this.memBytes / 4096);
+    this.released = true;
+    return this.assigned.splice(0);
   }
 
   /** The UNMANAGED domain an assigned device's DMA goes through. */
