@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Integration: the agent over real gRPC sockets on loopback.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { HostAgentClient, IommuMode } from '@iofleet/proto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningAgent, startAgentServer } from './server';
+import { makeTestCerts } from './testing/test-certs';
 import { ToyBackend } from './testing/toy-backend';
 
 const running: RunningAgent[] = [];
@@ -131,59 +131,8 @@ describe('host agent over gRPC', () => {
   it('serves mutual TLS with certificates the test makes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iofleet-tls-'));
     try {
-      const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-      ossl(
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=iofleet-test-ca',
-        '-keyout',
-        'ca.key',
-        '-out',
-        'ca.crt',
-      );
-      for (const who of ['server', 'client']) {
-        ossl(
-          'req',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-subj',
-          `/CN=localhost`,
-          '-keyout',
-          `${who}.key`,
-          '-out',
-          `${who}.csr`,
-        );
-        writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-        ossl(
-          'x509',
-          '-req',
-          '-in',
-          `${who}.csr`,
-          '-CA',
-          'ca.crt',
-          '-CAkey',
-          'ca.key',
-          '-CAcreateserial',
-          '-days',
-          '1',
-          '-extfile',
-          'ext.cnf',
-          '-out',
-          `${who}.crt`,
-        );
-      }
-      const a = await agent(undefined, {
-        cert: join(dir, 'server.crt'),
-        key: join(dir, 'server.key'),
-        clientCa: join(dir, 'ca.crt'),
-      });
+      const certs = makeTestCerts(dir);
+      const a = await agent(undefined, { cert: certs.serverCert, key: certs.serverKey, clientCa: certs.ca });
       const read = (f: string) => readFileSync(join(dir, f));
       const ok = client(a, grpc.credentials.createSsl(read('ca.crt'), read('client.key'), read('client.crt')));
       expect(await call(ok, 'health', {})).toMatchObject({ serving: true });

@@ -130,7 +130,14 @@ export class AgentService {
       call.destroy(Object.assign(new Error('watch'), toServiceError(e)));
       return;
     }
-    const unsubs = hosts.map((h) => h.onEvent((e) => call.write(e)));
+    const unsubs: (() => void)[] = [];
+    try {
+      for (const h of hosts) unsubs.push(h.onEvent((e) => call.write(e)));
+    } catch (e) {
+      for (const u of unsubs) u();
+      call.destroy(Object.assign(new Error('watch'), toServiceError(e)));
+      return;
+    }
     this.streams.add(call);
     const stop = () => {
       for (const u of unsubs) u();

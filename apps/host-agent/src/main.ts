@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+// The host-agent process: serves a shard of host models over gRPC. Configuration from flags,
+// falling back to environment variables:
+//   --template / IOFLEET_AGENT_TEMPLATE   host file every host of the shard is booted from (required)
+//   --hosts / IOFLEET_AGENT_HOSTS         how many hosts (default 1)
+//   --first / IOFLEET_AGENT_FIRST         index of the first host (default 0): ids <prefix>-<index>
+//   --prefix / IOFLEET_AGENT_PREFIX       host id prefix (default: the template's name)
+//   --listen / IOFLEET_AGENT_LISTEN       gRPC address (default 127.0.0.1:7071; port 0 = any free)
+//   --tls-cert, --tls-key / IOFLEET_AGENT_TLS_CERT, _KEY      serve TLS
+//   --tls-client-ca / IOFLEET_AGENT_TLS_CLIENT_CA             require client certificates (mTLS)
+//   --drain-ms / IOFLEET_AGENT_DRAIN_MS   longest a SIGTERM drain may take (default 10000)
+// The scheduler lists agents statically (--agents) and heartbeats them with GetInventory.
+// On SIGTERM or SIGINT the agent drains: new calls get UNAVAILABLE, in-flight calls finish.
+import { parseArgs } from 'node:util';
+import { isHostError } from '@iofleet/host';
+import { startAgentServer } from './server';
+import { loadShard } from './shard';
+
+const HELP = `iofleet host agent: serves simulated hosts over gRPC (HostAgent service)
+
+Options:
+  --template <host.yaml>   host file to boot every host from [IOFLEET_AGENT_TEMPLATE]
+  --hosts <n>              hosts in this shard [IOFLEET_AGENT_HOSTS, default 1]
+  --first <i>              index of the first host [IOFLEET_AGENT_FIRST, default 0]
+  --prefix <id>            host id prefix [IOFLEET_AGENT_PREFIX, default: the host's name]
+  --listen <host:port>     gRPC address [IOFLEET_AGENT_LISTEN, default 127.0.0.1:7071]
+  --tls-cert <file>        server certificate (PEM) [IOFLEET_AGENT_TLS_CERT]
+  --tls-key <file>         server key (PEM) [IOFLEET_AGENT_TLS_KEY]
+  --tls-client-ca <file>   CA for client certificates: mutual TLS [IOFLEET_AGENT_TLS_CLIENT_CA]
+  --drain-ms <n>           SIGTERM drain limit [IOFLEET_AGENT_DRAIN_MS, default 10000]
+  -h, --help               show this help
+`;
+
+function int(name: string, v: string | undefined, def: number, min: number, max: number): number {
+  if (v === undefined || v === '') return def;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new Error(`--${name} must be an integer in ${min}..${max}, got '${v}'`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      template: { type: 'string' },
+      hosts: { type: 'string' },
+      first: { type: 'string' },
+      prefix: { type: 'string' },
+      listen: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-client-ca': { type: 'string' },
+      'drain-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const env = process.env;
+  const template = values.template ?? env.IOFLEET_AGENT_TEMPLATE;
+  if (!template) throw new Error('--template (or IOFLEET_AGENT_TEMPLATE) is required: the host file to serve');
+  const cert = values['tls-cert'] ?? env.IOFLEET_AGENT_TLS_CERT;
+  const key = values['tls-key'] ?? env.IOFLEET_AGENT_TLS_KEY;
+  const clientCa = values['tls-client-ca'] ?? env.IOFLEET_AGENT_TLS_CLIENT_CA;
+  if (!!cert !== !!key) throw new Error('--tls-cert and --tls-key go together');
+  if (clientCa && !cert) throw new Error('--tls-client-ca needs --tls-cert and --tls-key');
+  const prefix = values.prefix ?? env.IOFLEET_AGENT_PREFIX;
+  const backends = loadShard({
+    template,
+    hosts: int('hosts', values.hosts ?? env.IOFLEET_AGENT_HOSTS, 1, 1, 4096),
+    first: int('first', values.first ?? env.IOFLEET_AGENT_FIRST, 0, 0, 1e9),
+    ...(prefix && { prefix }),
+  });
+  const agent = await startAgentServer(backends, {
+    listen: values.listen ?? env.IOFLEET_AGENT_LISTEN ?? '127.0.0.1:7071',
+    drainTimeoutMs: int('drain-ms', values['drain-ms'] ?? env.IOFLEET_AGENT_DRAIN_MS, 10_000, 0, 600_000),
+    ...(cert && key && { tls: { cert, key, ...(clientCa && { clientCa }) } }),
+  });
+  // The first line says where to connect (tests and scripts read it).
+  process.stdout.write(
+    `host agent listening on ${agent.address}, ${backends.length} host(s): ${backends[0]!.hostId}${backends.length > 1 ? ` .. ${backends.at(-1)!.hostId}` : ''}\n`,
+  );
+  let stopping = false;
+  const shutdown = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${sig}: draining\n`);
+    agent.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((e: unknown) => {
+  const msg = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`error: ${isHostError(e) ? msg.split('\n')[0] : msg}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: Apache-2.0
+// The production backend: one @iofleet/host model booted from a host file. Attach assigns the
+// requested functions and the other endpoints of their IOMMU groups to the VM through VFIO (a
+// group is all or nothing); a group holding a host-bound function is not viable and the attach
+// fails with Linux's message. Workloads boot a fresh copy of the host in the requested mode, so
+// they never disturb the VMs of the serving model.
+//
+// Simplification: a VM's guest RAM is modelled up to MODEL_GUEST_MIB (mapped GPA -> HPA through
+// VFIO); larger guests are accounted by size but not mapped page by page.
+
+import { domainTypeSysfs } from '@iofleet/core';
+import {
+  fullName,
+  type Host,
+  type HostDescription,
+  type HostDevice,
+  isHostError,
+  type PluginRegistry,
+  type RunMode,
+  runHostWorkload,
+  Vm,
+} from '@iofleet/host';
+import {
+  type Device,
+  type HostInventory,
+  IommuMode,
+  type RunWorkloadRequest,
+  type WatchEventsResponse,
+  type WorkloadResult,
+} from '@iofleet/proto';
+import type { AttachOutcome, HostBackend } from './backend';
+import { AgentError } from './errors';
+
+/** Guest RAM mapped per VM in the model, MiB (see the header). */
+export const MODEL_GUEST_MIB = 16;
+/** Bound on listeners of one host's events. */
+export const MAX_EVENT_LISTENERS = 1024;
+/** Bound on simulated time of one RunWorkload call, ns (1 s). */
+export const MAX_WORKLOAD_NS = 1_000_000_000n;
+
+const MODE_OF: Readonly<Record<number, RunMode>> = {
+  [IommuMode.IOMMU_MODE_OFF]: 'off',
+  [IommuMode.IOMMU_MODE_PASSTHROUGH]: 'pt',
+  [IommuMode.IOMMU_MODE_LAZY]: 'lazy',
+  [IommuMode.IOMMU_MODE_STRICT]: 'strict',
+};
+
+function iommuModeOf(host: Host): IommuMode {
+  if (!host.iommuEnabled) return IommuMode.IOMMU_MODE_OFF;
+  const t = domainTypeSysfs(host.policy.global.type);
+  return t === 'identity'
+    ? IommuMode.IOMMU_MODE_PASSTHROUGH
+    : t === 'DMA'
+      ? IommuMode.IOMMU_MODE_STRICT
+      : IommuMode.IOMMU_MODE_LAZY;
+}
+
+/** The one translation of host-model errors to agent errors. */
+function agentError(e: unknown): unknown {
+  if (!isHostError(e)) return e;
+  const code = { UNKNOWN_DEVICE: 'NOT_FOUND', VFIO: 'FAILED_PRECONDITION', PLUGIN: 'INVALID_ARGUMENT' } as const;
+  return new AgentError(code[e.code as keyof typeof code] ?? 'FAILED_PRECONDITION', e.message.split('\n')[0]!);
+}
+
+const isEndpoint = (d: HostDevice) => d.fn.kind === 'endpoint' || d.fn.kind === 'pciEndpoint';
+
+export class ModelBackend implements HostBackend {
+  private readonly owner = new Map<string, string>();
+  private readonly vms = new Map<string, Vm>();
+  private readonly listeners = new Set<(e: WatchEventsResponse) => void>();
+  private readonly counters = { attaches: 0, detaches: 0, attachFailures: 0, workloads: 0, deviceFaults: 0 };
+
+  constructor(
+    readonly hostId: string,
+    readonly host: Host,
+    private readonly desc: HostDescription,
+    private readonly plugins: PluginRegistry,
+    private readonly file: string,
+  ) {}
+
+  private emit(event: WatchEventsResponse['event']): void {
+    const e: WatchEventsResponse = { hostId: this.hostId, time: new Date(), event };
+    for (const l of this.listeners) l(e);
+  }
+
+  private device(id: string): HostDevice {
+    try {
+      return this.host.device(id);
+    } catch (e) {
+      throw agentError(e);
+    }
+  }
+
+  inventory(): HostInventory {
+    const h = this.host;
+    const perNode = Math.ceil((this.desc.cpu.sockets * this.desc.cpu.coresPerSocket) / this.desc.numaNodes.length);
+    return {
+      hostId: this.hostId,
+      iommuMode: iommuModeOf(h),
+      cpuVendor: this.desc.cpu.vendor,
+      numaNodes: this.desc.numaNodes.map((n, i) => ({
+        id: n.id,
+        socket: Math.min(i, this.desc.cpu.sockets - 1),
+        cpus: perNode,
+        memoryMib: BigInt(Math.round(n.memoryGiB * 1024)),
+      })),
+      devices: h.devices.filter(isEndpoint).map((d): Device => {
+        let root = d.fn;
+        while (root.parent) root = root.parent;
+        return {
+          id: fullName(d.fn),
+          vendor: d.fn.desc.vendor ?? '',
+          product: d.fn.desc.device ?? '',
+          deviceClass: d.fn.desc.class ?? '',
+          numaNode: d.fn.desc.numaNode ?? root.desc.numaNode ?? 0,
+          pcieRoot: fullName(root),
+          iommuGroup: d.group?.id ?? 0,
+          physfn: d.fn.desc.virtfnOf ? fullName(this.host.device(d.fn.desc.virtfnOf).fn) : '',
+          hasVfs: (d.fn.desc.sriovVfs ?? 0) > 0,
+          healthy: true,
+          hostBound: !!d.fn.desc.hostBound,
+          plugin: d.fn.desc.plugin ?? '',
+          ownerVmId: this.owner.get(fullName(d.fn)) ?? '',
+        };
+      }),
+    };
+  }
+
+  attach(vmId: string, deviceIds: readonly string[], guestMemoryMiB: number): AttachOutcome {
+    const devs = deviceIds.map((id) => this.device(id));
+    for (const d of devs) {
+      if (!isEndpoint(d))
+        throw new AgentError('INVALID_ARGUMENT', `${fullName(d.fn)} is a ${d.fn.kind}, not a device a VM can use`);
+      if (!d.group)
+        throw new AgentError(
+          'FAILED_PRECONDITION',
+          `${fullName(d.fn)} has no IOMMU group (the IOMMU is off or does not cover it)`,
+        );
+    }
+    const groups = [...new Set(devs.map((d) => d.group!))];
+    const members = groups.flatMap((g) => g.functions.map((f) => this.host.device(fullName(f))).filter(isEndpoint));
+    const ids = members.map((d) => fullName(d.fn));
+    for (const id of ids) {
+      const o = this.owner.get(id);
+      if (o && o !== vmId) {
+        this.counters.attachFailures++;
+        throw new AgentError('FAILED_PRECONDITION', `${id} is assigned to vm ${o}`);
+      }
+    }
+    const fresh = members.filter((d) => !d.fn.desc.hostBound && this.owner.get(fullName(d.fn)) !== vmId);
+    if (fresh.length) {
+      let vm = this.vms.get(vmId);
+      const created = !vm;
+      vm ??= new Vm(this.host, {
+        name: vmId,
+        memoryMiB: Math.max(2, Math.min(MODEL_GUEST_MIB, guestMemoryMiB || MODEL_GUEST_MIB)),
+      });
+      try {
+        vm.assign(fresh.map((d) => fullName(d.fn)));
+      } catch (e) {
+        this.counters.attachFailures++;
+        if (created) vm.release();
+        throw agentError(e);
+      }
+      this.vms.set(vmId, vm);
+      for (const d of fresh) this.owner.set(fullName(d.fn), vmId);
+      this.counters.attaches++;
+      this.emit({ $case: 'attach', value: { vmId, deviceIds: fresh.map((d) => fullName(d.fn)), attached: true } });
+    }
+    return { attachedDeviceIds: ids.filter((id) => this.owner.get(id) === vmId), iommuGroups: groups.map((g) => g.id) };
+  }
+
+  detach(vmId: string): string[] {
+    const vm = this.vms.get(vmId);
+    if (!vm) return [];
+    const freed = vm.release().map((d) => fullName(d.fn));
+    this.vms.delete(vmId);
+    for (const id of freed) this.owner.delete(id);
+    this.counters.detaches++;
+    this.emit({ $case: 'attach', value: { vmId, deviceIds: freed, attached: false } });
+    return freed;
+  }
+
+  async runWorkload(req: RunWorkloadRequest, signal: AbortSignal): Promise<WorkloadResult> {
+    const mode = MODE_OF[req.mode];
+    if (!mode) throw new AgentError('INVALID_ARGUMENT', `mode ${req.mode} is not a host IOMMU mode`);
+    if (req.durationNs > MAX_WORKLOAD_NS)
+      throw new AgentError(
+        'INVALID_ARGUMENT',
+        `duration_ns ${req.durationNs} exceeds ${MAX_WORKLOAD_NS} (1 s simulated)`,
+      );
+    if (req.deviceId) this.device(req.deviceId);
+    if (signal.aborted) throw new AgentError('DEADLINE_EXCEEDED', 'cancelled before the workload started');
+    let row: ReturnType<typeof runHostWorkload>[number];
+    try {
+      [row] = runHostWorkload(this.desc, {
+        file: this.file,
+        workload: { plugin: req.plugin, options: { ...req.options } },
+        modes: [mode],
+        plugins: this.plugins,
+        durationMs: Number(req.durationNs) / 1e6,
+        ...(req.deviceId && { device: req.deviceId }),
+      }) as [typeof row];
+    } catch (e) {
+      throw agentError(e);
+    }
+    this.counters.workloads++;
+    if (row.pluginFault) {
+      this.counters.deviceFaults++;
+      this.emit({ $case: 'fault', value: { deviceId: row.device, reason: 0, address: 0n, logLine: row.pluginFault } });
+    }
+    const result: WorkloadResult = {
+      mode: req.mode,
+      iops: row.iops,
+      gbps: row.gbps,
+      latencyP50Ns: row.latencyP50Ns,
+      latencyP99Ns: row.latencyP99Ns,
+      cpuNsPerIo: row.cpuNsPerIo,
+      iotlbHitRate: row.iotlbHitRate,
+      faults: BigInt(row.faults),
+      pageTableBytes: BigInt(row.pageTableBytes),
+    };
+    this.emit({ $case: 'workload', value: result });
+    return result;
+  }
+
+  stats(): Record<string, number> {
+    return { ...this.counters, vms: this.vms.size, assignedDevices: this.owner.size, groups: this.host.groups.length };
+  }
+
+  onEvent(listener: (e: WatchEventsResponse) => void): () => void {
+    if (this.listeners.size >= MAX_EVENT_LISTENERS) throw new AgentError('UNAVAILABLE', 'too many event watchers');
+    this.listeners.add(listener);
+    // A new watcher first hears how the host booted.
+    for (const line of this.host.bootLog)
+      listener({ hostId: this.hostId, time: new Date(), event: { $case: 'bootLogLine', value: line } });
+    return () => this.listeners.delete(listener);
+  }
+}

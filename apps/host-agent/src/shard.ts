@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+// A shard of hosts from one template file: `--template host.yaml --hosts N` boots N copies of the
+// host model with ids derived deterministically (<prefix>-0000, <prefix>-0001, ...), so restarting
+// an agent with the same flags serves the same host ids.
+
+import { bootHost, loadHostDescription, type PluginRegistry } from '@iofleet/host';
+import { gpuPlugin } from '@iofleet/plugin-gpu';
+import { nicPlugin } from '@iofleet/plugin-nic';
+import { nvmePlugin } from '@iofleet/plugin-nvme';
+import type { DevicePlugin } from '@iofleet/sdk';
+import { ModelBackend } from './model-backend';
+
+/** Bound on hosts one agent process serves (memory: each is a full model). */
+export const MAX_HOSTS_PER_AGENT = 4096;
+
+export const BUILTIN_PLUGINS: PluginRegistry = new Map(
+  ([nvmePlugin, nicPlugin, gpuPlugin] as DevicePlugin[]).map((p) => [p.name, p]),
+);
+
+export function hostIdFor(prefix: string, i: number): string {
+  return `${prefix}-${String(i).padStart(4, '0')}`;
+}
+
+export interface ShardOptions {
+  template: string;
+  hosts: number;
+  /** Host id prefix (default: the template's host name). */
+  prefix?: string;
+  /** First index of this shard (several agents can split one fleet: --first 100 --hosts 100). */
+  first?: number;
+  plugins?: PluginRegistry;
+}
+
+export function loadShard(o: ShardOptions): ModelBackend[] {
+  if (!Number.isInteger(o.hosts) || o.hosts < 1 || o.hosts > MAX_HOSTS_PER_AGENT)
+    throw new RangeError(`--hosts must be an integer in 1..${MAX_HOSTS_PER_AGENT}, got ${o.hosts}`);
+  const desc = loadHostDescription(o.template);
+  const prefix = o.prefix ?? desc.name;
+  const first = o.first ?? 0;
+  return Array.from({ length: o.hosts }, (_, k) => {
+    const id = hostIdFor(prefix, first + k);
+    return new ModelBackend(id, bootHost(desc, { file: o.template }), desc, o.plugins ?? BUILTIN_PLUGINS, o.template);
+  });
+}
