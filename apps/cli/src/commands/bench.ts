@@ -5,6 +5,7 @@
 import { runCoreBench } from '@iofleet/core';
 import { benchPurePlacement } from '@iofleet/placement';
 import type { Command } from 'commander';
+import { benchAgent, DEFAULT_AGENT_TEMPLATE } from '../bench-agent';
 import { action, CliError } from '../cli-error';
 
 export function positiveInt(name: string): (v: string) => number {
@@ -18,7 +19,7 @@ export function positiveInt(name: string): (v: string) => number {
 export function registerBench(program: Command): void {
   const bench = program
     .command('bench')
-    .description('benchmarks of the simulator: translations per second, placements per second');
+    .description('benchmarks of the simulator: translations, placements, agent round trips per second');
 
   bench
     .command('core')
@@ -74,6 +75,46 @@ export function registerBench(program: Command): void {
             `  purePlacementsPerSec  ${r.purePlacementsPerSec.toFixed(0)}\n` +
             `  placed / rejected     ${r.placed} / ${r.rejected}\n` +
             `  doubleAssignedDevices ${r.doubleAssignedDevices}\n`,
+        );
+      }),
+    );
+
+  bench
+    .command('agent')
+    .description(
+      'starts a host agent on a loopback port and measures over real gRPC: attach+detach round trips\n' +
+        'per second (attachDetachPerSec) and RunWorkload calls per second (workloadCallsPerSec)',
+    )
+    .option('--template <host.yaml>', 'host file the agent serves', DEFAULT_AGENT_TEMPLATE)
+    .option(
+      '--seconds <s>',
+      'wall time per figure',
+      (v) => {
+        const n = Number(v);
+        if (!(n > 0 && n <= 600)) throw new CliError(`--seconds must be in (0, 600], got '${v}'`);
+        return n;
+      },
+      2,
+    )
+    .option(
+      '--concurrency <n>',
+      'VMs cycling attach/detach at once, each on its own IOMMU group',
+      positiveInt('concurrency'),
+      8,
+    )
+    .option('--json', 'print one JSON object')
+    .action(
+      action(async (opts: { template: string; seconds: number; concurrency: number; json?: boolean }) => {
+        const r = await benchAgent(opts.seconds, opts.template, opts.concurrency);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(r)}\n`);
+          return;
+        }
+        process.stdout.write(
+          `host agent over loopback gRPC (device ${r.device})\n` +
+            `  attachDetachPerSec   ${r.attachDetachPerSec.toFixed(0)}  (${r.attachDetachRoundTrips} round trips, ${r.concurrency} VMs at once)\n` +
+            `  one VM at a time     ${r.attachDetachSequentialPerSec.toFixed(0)} per second\n` +
+            `  workloadCallsPerSec  ${r.workloadCallsPerSec.toFixed(1)}  (${r.workloadCalls} calls of ${r.workloadSimulatedNs / 1000} µs simulated)\n`,
         );
       }),
     );

@@ -31,6 +31,9 @@ const BRIDGE_KINDS: ReadonlySet<string> = new Set([
   'pcieToPciBridge',
 ]);
 
+/** Alignment of guest RAM in host memory (a 2 MiB huge page). */
+const GUEST_RAM_ALIGN = 2 * 1024 * 1024;
+
 /** Bound on one VM's simulated RAM, MiB (host model memory for DMA buffers is 1.5 GiB). */
 export const MAX_VM_MEMORY_MIB = 1024;
 
@@ -60,6 +63,8 @@ export class Vm {
   readonly hostBase: number;
   readonly assigned: HostDevice[] = [];
   private released = false;
+  private readonly rawBase: number;
+  private readonly rawPages: number;
   private readonly containers: { group: HostGroup; container: VfioContainer; domain: IommuDomainOps }[] = [];
 
   constructor(
@@ -69,7 +74,16 @@ export class Vm {
     if (!(Number.isInteger(o.memoryMiB) && o.memoryMiB >= 2 && o.memoryMiB <= MAX_VM_MEMORY_MIB))
       throw new HostError('VFIO', `vm ${o.name}: memory ${o.memoryMiB} MiB outside 2..${MAX_VM_MEMORY_MIB}`);
     this.memBytes = o.memoryMiB * 1024 * 1024;
-    this.hostBase = host.sim.pages.allocPages(this.memBytes / 4096);
+    // Backed 2 MiB-aligned (as hugetlbfs-backed guest RAM is), so VFIO maps it with superpages
+    // where the IOMMU has them: the allocation is over-sized by one 2 MiB page and the base rounded.
+    this.rawPages = this.memBytes / 4096 + 512;
+    this.rawBase = host.sim.pages.allocPages(this.rawPages);
+    if (this.rawBase < 0)
+      throw new HostError(
+        'VFIO',
+        `vm ${o.name}: the host model has no ${o.memoryMiB} MiB of memory left for guest RAM`,
+      );
+    this.hostBase = Math.ceil(this.rawBase / GUEST_RAM_ALIGN) * GUEST_RAM_ALIGN;
   }
 
   /** GPA -> HPA of guest RAM, or -1 outside it. */
@@ -145,7 +159,7 @@ export class Vm {
       }
       unitFreeDomain(hu.unit, c.domain);
     }
-    if (!this.released) host.sim.pages.freePages(this.hostBase, this.memBytes / 4096);
+    if (!this.released) host.sim.pages.freePages(this.rawBase, this.rawPages);
     this.released = true;
     return this.assigned.splice(0);
   }

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+// Integration: `iofleet bench agent` starts a real agent process and talks gRPC to it over
+// loopback. Checks the figures exist and the agent is gone afterwards — not how fast they are
+// (speed is for the benchmark itself, not for tests).
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
+
+describe('iofleet bench agent', () => {
+  it('prints attachDetachPerSec and workloadCallsPerSec as one JSON object', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [BIN, 'bench', 'agent', '--seconds', '0.3', '--concurrency', '2', '--json'],
+      {
+        timeout: 120_000,
+      },
+    );
+    const r = JSON.parse(stdout);
+    expect(Object.keys(r)).toEqual(
+      expect.arrayContaining([
+        'attachDetachPerSec',
+        'attachDetachSequentialPerSec',
+        'workloadCallsPerSec',
+        'concurrency',
+      ]),
+    );
+    expect(r.concurrency).toBe(2);
+    expect(r.attachDetachRoundTrips).toBeGreaterThan(0);
+    expect(r.workloadCalls).toBeGreaterThan(0);
+  });
+});
