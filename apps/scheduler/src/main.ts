@@ -4,6 +4,7 @@
 //   --redis  / IOFLEET_REDIS_URL          (redis://[:password@]host:port[/db]; required)
 //   --agents / IOFLEET_AGENTS             (comma-separated host-agent addresses)
 //   --heartbeat-ms / IOFLEET_HEARTBEAT_MS (default 1000)
+//   --agent-ca, --agent-cert, --agent-key / IOFLEET_AGENT_CA, _CERT, _KEY  TLS (mutual with cert) to agents
 // Drains on SIGTERM: stops serving, lets running jobs finish, closes Redis connections.
 import { parseArgs } from 'node:util';
 import { startScheduler } from './scheduler';
@@ -15,6 +16,9 @@ Options:
   --redis <url>            Redis URL, with password if any [IOFLEET_REDIS_URL]
   --agents <a,b,...>       host-agent addresses [IOFLEET_AGENTS]
   --heartbeat-ms <n>       agent heartbeat period [IOFLEET_HEARTBEAT_MS, default 1000]
+  --agent-ca <file>        CA of the agents' certificates: talk TLS to them [IOFLEET_AGENT_CA]
+  --agent-cert <file>      client certificate for mutual TLS [IOFLEET_AGENT_CERT]
+  --agent-key <file>       client key for mutual TLS [IOFLEET_AGENT_KEY]
   -h, --help               show this help
 `;
 
@@ -25,6 +29,9 @@ async function main(): Promise<void> {
       redis: { type: 'string' },
       agents: { type: 'string' },
       'heartbeat-ms': { type: 'string' },
+      'agent-ca': { type: 'string' },
+      'agent-cert': { type: 'string' },
+      'agent-key': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -38,7 +45,13 @@ async function main(): Promise<void> {
   const agents = (values.agents ?? env.IOFLEET_AGENTS ?? '').split(',').filter(Boolean);
   const heartbeatMs = Number(values['heartbeat-ms'] ?? env.IOFLEET_HEARTBEAT_MS ?? 1000);
   if (!Number.isFinite(heartbeatMs) || heartbeatMs <= 0) throw new Error('--heartbeat-ms must be a positive number');
+  const ca = values['agent-ca'] ?? env.IOFLEET_AGENT_CA;
+  const cert = values['agent-cert'] ?? env.IOFLEET_AGENT_CERT;
+  const key = values['agent-key'] ?? env.IOFLEET_AGENT_KEY;
+  if ((cert || key) && !(ca && cert && key))
+    throw new Error('--agent-cert and --agent-key need each other and --agent-ca');
   const s = await startScheduler({
+    ...(ca && { agentTls: { ca, ...(cert && key && { cert, key }) } }),
     redisUrl,
     agents,
     heartbeatMs,

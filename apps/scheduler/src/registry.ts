@@ -3,8 +3,7 @@
 // and heartbeats. A host is alive while its agent answers Health; an agent whose inventory shows
 // a recorded attachment missing has restarted, and the reconciler re-applies it.
 
-import * as grpc from '@grpc/grpc-js';
-import { HostAgentClient, type HostInventory } from '@iofleet/proto';
+import { AgentClient, type AgentClientOptions, type HostInventory } from '@iofleet/proto';
 
 export interface RegisteredHost {
   hostId: string;
@@ -19,7 +18,7 @@ export const DEAD_AFTER_MISSED_HEARTBEATS = 3;
 
 export class HostRegistry {
   readonly hosts = new Map<string, RegisteredHost>();
-  private readonly clients = new Map<string, HostAgentClient>();
+  private readonly clients = new Map<string, AgentClient>();
   private timer?: NodeJS.Timeout;
   /** Called after each refresh with the hosts whose inventory was (re)read. */
   onRefresh?: (hosts: RegisteredHost[]) => void | Promise<void>;
@@ -27,32 +26,26 @@ export class HostRegistry {
   constructor(
     readonly agents: readonly string[],
     readonly heartbeatMs = 1000,
-    private readonly credentials = grpc.credentials.createInsecure(),
+    /** TLS files and deadlines for the agents (the shared AgentClient of @iofleet/proto). */
+    private readonly clientOptions: AgentClientOptions = {},
   ) {}
 
-  client(agent: string): HostAgentClient {
+  client(agent: string): AgentClient {
     let c = this.clients.get(agent);
     if (!c) {
-      c = new HostAgentClient(agent, this.credentials, { 'grpc.enable_http_proxy': 0 });
+      c = new AgentClient(agent, this.clientOptions);
       this.clients.set(agent, c);
     }
     return c;
   }
 
-  clientForHost(hostId: string): HostAgentClient | undefined {
+  clientForHost(hostId: string): AgentClient | undefined {
     const h = this.hosts.get(hostId);
     return h ? this.client(h.agent) : undefined;
   }
 
   private inventoryOf(agent: string): Promise<HostInventory[]> {
-    return new Promise((res, rej) =>
-      this.client(agent).getInventory(
-        { hostId: '' },
-        new grpc.Metadata(),
-        { deadline: new Date(Date.now() + Math.max(500, this.heartbeatMs)) },
-        (e, r) => (e ? rej(e) : res(r.hosts)),
-      ),
-    );
+    return this.client(agent).inventory('', Math.max(500, this.heartbeatMs));
   }
 
   /** Polls every agent once; returns the hosts that answered. */

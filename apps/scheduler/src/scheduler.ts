@@ -13,7 +13,7 @@ import {
   QUEUE_PLACEMENT,
 } from '@iofleet/jobs';
 import { DEFAULT_POLICY, FleetState, PlacementPolicy, type PolicyOptions, type VmRequest } from '@iofleet/placement';
-import { SchedulerService } from '@iofleet/proto';
+import { type ClientTlsFiles, SchedulerService } from '@iofleet/proto';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { placementHostFromInventory } from './convert';
@@ -32,6 +32,8 @@ export interface SchedulerOptions {
   policy?: PolicyOptions;
   /** BullMQ lock duration / stalled-check interval (ms): how fast a crashed worker's job moves on. */
   lockMs?: number;
+  /** TLS (or mutual TLS) towards the host agents. */
+  agentTls?: ClientTlsFiles;
 }
 
 export interface RunningScheduler {
@@ -50,7 +52,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
   const store = new FleetStore(redis);
   const state = new FleetState();
   const policy = new PlacementPolicy(state, opts.policy ?? DEFAULT_POLICY);
-  const registry = new HostRegistry(opts.agents, opts.heartbeatMs ?? 1000);
+  const registry = new HostRegistry(opts.agents, opts.heartbeatMs ?? 1000, opts.agentTls ? { tls: opts.agentTls } : {});
   const placeQueue = new Queue(QUEUE_PLACEMENT, { connection });
   const attachQueue = new Queue(QUEUE_ATTACH, { connection });
   const deps: WorkerDeps = {

@@ -18,6 +18,7 @@ import {
   QUEUE_ATTACH,
 } from '@iofleet/jobs';
 import type { FleetState, PlacementPolicy } from '@iofleet/placement';
+import { AgentCallError } from '@iofleet/proto';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import type { HostRegistry } from './registry';
 
@@ -83,7 +84,11 @@ export async function processPlaceVm(deps: WorkerDeps, job: Job<PlaceVmPayload>)
   throw new Error(`gave up after ${MAX_RESERVATION_CONFLICTS} reservation conflicts`);
 }
 
-const PERMANENT = new Set([grpc.status.INVALID_ARGUMENT, grpc.status.NOT_FOUND, grpc.status.FAILED_PRECONDITION]);
+const PERMANENT = new Set<number>([
+  grpc.status.INVALID_ARGUMENT,
+  grpc.status.NOT_FOUND,
+  grpc.status.FAILED_PRECONDITION,
+]);
 
 export async function processAttachVm(deps: WorkerDeps, job: Job<AttachVmPayload>): Promise<AttachVmResult> {
   checkVersion(job.name, job.data);
@@ -97,8 +102,8 @@ export async function processAttachVm(deps: WorkerDeps, job: Job<AttachVmPayload
     deviceIds: p.deviceIds,
     requestId: p.requestId,
   });
-  const res = await new Promise<{ attachedDeviceIds: string[] }>((resolve, reject) =>
-    client.attachDevices(
+  const res = await client
+    .attach(
       {
         requestId: `attach-${p.requestId}`,
         hostId: p.hostId,
@@ -106,11 +111,11 @@ export async function processAttachVm(deps: WorkerDeps, job: Job<AttachVmPayload
         deviceIds: p.deviceIds,
         guestMemoryMib: BigInt(p.guestMemoryMiB),
       },
-      new grpc.Metadata(),
-      { deadline: new Date(Date.now() + 5000) },
-      (e, r) => (e ? reject(PERMANENT.has(e.code) ? new UnrecoverableError(`${e.details}`) : e) : resolve(r)),
-    ),
-  );
+      5000,
+    )
+    .catch((e: unknown) => {
+      throw e instanceof AgentCallError && PERMANENT.has(e.code) ? new UnrecoverableError(e.details) : e;
+    });
   await deps.store.putVm({
     vmId: p.vmId,
     state: 'running',
