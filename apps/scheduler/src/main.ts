@@ -4,6 +4,8 @@
 //   --redis  / IOFLEET_REDIS_URL          (redis://[:password@]host:port[/db]; required)
 //   --agents / IOFLEET_AGENTS             (comma-separated host-agent addresses)
 //   --heartbeat-ms / IOFLEET_HEARTBEAT_MS (default 1000)
+//   --lock-ms / IOFLEET_LOCK_MS           job lock: how soon a crashed worker's job moves on (default 30000)
+//   --concurrency / IOFLEET_CONCURRENCY   attach jobs at once (default 8)
 //   --agent-ca, --agent-cert, --agent-key / IOFLEET_AGENT_CA, _CERT, _KEY  TLS (mutual with cert) to agents
 // Drains on SIGTERM: stops serving, lets running jobs finish, closes Redis connections.
 import { parseArgs } from 'node:util';
@@ -16,6 +18,8 @@ Options:
   --redis <url>            Redis URL, with password if any [IOFLEET_REDIS_URL]
   --agents <a,b,...>       host-agent addresses [IOFLEET_AGENTS]
   --heartbeat-ms <n>       agent heartbeat period [IOFLEET_HEARTBEAT_MS, default 1000]
+  --lock-ms <n>            job lock; a crashed worker's job moves on after it [IOFLEET_LOCK_MS, default 30000]
+  --concurrency <n>        attach jobs run at once [IOFLEET_CONCURRENCY, default 8]
   --agent-ca <file>        CA of the agents' certificates: talk TLS to them [IOFLEET_AGENT_CA]
   --agent-cert <file>      client certificate for mutual TLS [IOFLEET_AGENT_CERT]
   --agent-key <file>       client key for mutual TLS [IOFLEET_AGENT_KEY]
@@ -29,6 +33,8 @@ async function main(): Promise<void> {
       redis: { type: 'string' },
       agents: { type: 'string' },
       'heartbeat-ms': { type: 'string' },
+      'lock-ms': { type: 'string' },
+      concurrency: { type: 'string' },
       'agent-ca': { type: 'string' },
       'agent-cert': { type: 'string' },
       'agent-key': { type: 'string' },
@@ -45,12 +51,19 @@ async function main(): Promise<void> {
   const agents = (values.agents ?? env.IOFLEET_AGENTS ?? '').split(',').filter(Boolean);
   const heartbeatMs = Number(values['heartbeat-ms'] ?? env.IOFLEET_HEARTBEAT_MS ?? 1000);
   if (!Number.isFinite(heartbeatMs) || heartbeatMs <= 0) throw new Error('--heartbeat-ms must be a positive number');
+  const lockMs = Number(values['lock-ms'] ?? env.IOFLEET_LOCK_MS ?? 30_000);
+  if (!Number.isFinite(lockMs) || lockMs < 100) throw new Error('--lock-ms must be a number >= 100');
+  const concurrency = Number(values.concurrency ?? env.IOFLEET_CONCURRENCY ?? 8);
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1)
+    throw new Error('--concurrency must be a positive integer');
   const ca = values['agent-ca'] ?? env.IOFLEET_AGENT_CA;
   const cert = values['agent-cert'] ?? env.IOFLEET_AGENT_CERT;
   const key = values['agent-key'] ?? env.IOFLEET_AGENT_KEY;
   if ((cert || key) && !(ca && cert && key))
     throw new Error('--agent-cert and --agent-key need each other and --agent-ca');
   const s = await startScheduler({
+    lockMs,
+    concurrency,
     ...(ca && { agentTls: { ca, ...(cert && key && { cert, key }) } }),
     redisUrl,
     agents,

@@ -17,6 +17,7 @@ import { type ClientTlsFiles, SchedulerService } from '@iofleet/proto';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { placementHostFromInventory } from './convert';
+import { type ReconcileCounters, reconcileHost } from './reconciler';
 import { HostRegistry, type RegisteredHost } from './registry';
 import { schedulerImplementation } from './service';
 import { failAttach, processAttachVm, processPlaceVm, type WorkerDeps } from './workers';
@@ -41,6 +42,7 @@ export interface RunningScheduler {
   address: string;
   deps: WorkerDeps;
   registry: HostRegistry;
+  reconcile: ReconcileCounters;
   submit(requestId: string, vm: VmRequest): Promise<void>;
   stop(): Promise<void>;
 }
@@ -66,10 +68,14 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
     },
   };
 
+  const reconcile: ReconcileCounters = { reattached: 0, detached: 0, errors: 0 };
   registry.onRefresh = async (hosts: RegisteredHost[]) => {
     for (const h of hosts) {
       if (!state.host(h.hostId)) state.addHost(placementHostFromInventory(h.inventory));
       state.syncDeviceOwners(h.hostId, await store.owners(h.hostId));
+      await reconcileHost(store, registry, h, reconcile).catch(() => {
+        reconcile.errors++;
+      });
     }
   };
   await registry.refresh();
@@ -112,6 +118,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
     address: `${host}:${port}`,
     deps,
     registry,
+    reconcile,
     submit,
     async stop() {
       await new Promise<void>((r) => server.tryShutdown(() => r()));

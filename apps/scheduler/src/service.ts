@@ -75,7 +75,14 @@ export function schedulerImplementation(deps: ServiceDeps): SchedulerServer {
     getVm: unary(async (req) => ({ status: vmStatus(await get(req.vmId)) })),
     cancelVm: unary(async (req) => {
       const r = await get(req.vmId);
-      if (r.hostId && r.deviceIds) await deps.store.release(r.hostId, r.vmId, r.deviceIds);
+      if (r.hostId && r.deviceIds) {
+        await deps.store.release(r.hostId, r.vmId, r.deviceIds);
+        // Detach on the agent now; if it is unreachable the reconciler detaches later.
+        await deps.registry
+          .clientForHost(r.hostId)
+          ?.detach({ requestId: `cancel-${r.vmId}`, hostId: r.hostId, vmId: r.vmId }, 5000)
+          .catch(() => undefined);
+      }
       await deps.store.putVm({ vmId: r.vmId, state: 'cancelled', reason: 'cancelled by request' });
       return { status: vmStatus((await deps.store.getVm(r.vmId))!) };
     }),

@@ -16,6 +16,7 @@ import {
   type PlaceVmPayload,
   type PlaceVmResult,
   QUEUE_ATTACH,
+  type VmRecord,
 } from '@iofleet/jobs';
 import type { FleetState, PlacementPolicy } from '@iofleet/placement';
 import { AgentCallError } from '@iofleet/proto';
@@ -34,19 +35,64 @@ export interface WorkerDeps {
   publish(vmId: string): Promise<void>;
 }
 
+/** Enqueues the attach step of a placed VM (idempotent: one job id per request). */
+async function enqueueAttach(deps: WorkerDeps, job: Job<PlaceVmPayload>, hostId: string, deviceIds: string[]) {
+  const { vm, requestId } = job.data;
+  const payload: AttachVmPayload = {
+    v: JOBS_VERSION,
+    requestId,
+    vmId: vm.id,
+    hostId,
+    deviceIds,
+    guestMemoryMiB: vm.memoryMiB,
+    trace: job.data.trace,
+  };
+  await deps.attachQueue.add(JOB_ATTACH_VM, payload, {
+    jobId: `attach-${requestId}`,
+    attempts: 6,
+    backoff: { type: 'exponential', delay: 200 },
+  });
+}
+
+/**
+ * A re-run of a placement job (its worker crashed) finds what the last run left: the VM record
+ * names the host and devices it was reserving; if Redis shows the reservation complete, placement
+ * resumes from there (mark placed, enqueue the attach), otherwise any partial reservation is
+ * released and the decision starts over.
+ */
+async function resume(deps: WorkerDeps, job: Job<PlaceVmPayload>, prior: VmRecord): Promise<PlaceVmResult | null> {
+  const { vm, requestId } = job.data;
+  const done = (placed: boolean): PlaceVmResult => ({
+    v: JOBS_VERSION,
+    placed,
+    hostId: prior.hostId,
+    deviceIds: prior.deviceIds,
+    reason: prior.reason,
+  });
+  if (prior.state === 'placed' || prior.state === 'attaching') {
+    await enqueueAttach(deps, job, prior.hostId!, prior.deviceIds!);
+    return done(true);
+  }
+  if (prior.state !== 'pending') return done(!!prior.hostId);
+  if (!prior.hostId || !prior.deviceIds) return null;
+  const owners = await deps.store.owners(prior.hostId);
+  if (prior.deviceIds.every((d) => owners[d] === vm.id)) {
+    await deps.store.putVm({ ...prior, state: 'placed', requestId });
+    await deps.publish(vm.id);
+    await enqueueAttach(deps, job, prior.hostId, prior.deviceIds);
+    return done(true);
+  }
+  await deps.store.release(prior.hostId, vm.id, prior.deviceIds);
+  return null;
+}
+
 export async function processPlaceVm(deps: WorkerDeps, job: Job<PlaceVmPayload>): Promise<PlaceVmResult> {
   checkVersion(job.name, job.data);
   const { vm, requestId } = job.data;
   const prior = await deps.store.getVm(vm.id);
-  if (prior && prior.state !== 'pending') {
-    // A re-run after a crash between reservation and the job's completion: the record decides.
-    return {
-      v: JOBS_VERSION,
-      placed: !!prior.hostId,
-      hostId: prior.hostId,
-      deviceIds: prior.deviceIds,
-      reason: prior.reason,
-    };
+  if (prior) {
+    const resumed = await resume(deps, job, prior);
+    if (resumed) return resumed;
   }
   for (let attempt = 0; attempt < MAX_RESERVATION_CONFLICTS; attempt++) {
     const d = deps.policy.decide(vm);
@@ -57,6 +103,8 @@ export async function processPlaceVm(deps: WorkerDeps, job: Job<PlaceVmPayload>)
       return { v: JOBS_VERSION, placed: false, reason, rejections: d.rejections as Record<string, number> };
     }
     const a = d.assignment!;
+    // Written before the reservation, so a crash between the two can be resumed (see resume()).
+    await deps.store.putVm({ vmId: vm.id, state: 'pending', hostId: a.hostId, deviceIds: a.deviceIds, requestId });
     const r = await deps.store.reserve(a.hostId, vm.id, a.deviceIds);
     if (!r.ok) {
       deps.state.syncDeviceOwners(a.hostId, await deps.store.owners(a.hostId));
@@ -65,22 +113,10 @@ export async function processPlaceVm(deps: WorkerDeps, job: Job<PlaceVmPayload>)
     if (!deps.state.assignments.has(vm.id)) deps.state.commit(vm, a);
     await deps.store.putVm({ vmId: vm.id, state: 'placed', hostId: a.hostId, deviceIds: a.deviceIds, requestId });
     await deps.publish(vm.id);
-    const payload: AttachVmPayload = {
-      v: JOBS_VERSION,
-      requestId,
-      vmId: vm.id,
-      hostId: a.hostId,
-      deviceIds: a.deviceIds,
-      guestMemoryMiB: vm.memoryMiB,
-      trace: job.data.trace,
-    };
-    await deps.attachQueue.add(JOB_ATTACH_VM, payload, {
-      jobId: `attach-${requestId}`,
-      attempts: 6,
-      backoff: { type: 'exponential', delay: 200 },
-    });
+    await enqueueAttach(deps, job, a.hostId, a.deviceIds);
     return { v: JOBS_VERSION, placed: true, hostId: a.hostId, deviceIds: a.deviceIds };
   }
+  await deps.store.putVm({ vmId: vm.id, state: 'pending', requestId });
   throw new Error(`gave up after ${MAX_RESERVATION_CONFLICTS} reservation conflicts`);
 }
 

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+// Reconciliation: after every heartbeat, each host's recorded attachments (Redis: device -> VM)
+// are compared with what its agent reports (Device.owner_vm_id).
+// - A device recorded for a running VM that the agent shows free: the agent restarted and lost
+//   its VMs' assignments; the attachment is re-applied (AttachDevices, idempotent by VM).
+// - A device the agent shows assigned to a VM that holds nothing in Redis (the VM failed, was
+//   cancelled or released): the agent is told to detach that VM, freeing what it held.
+// Several schedulers may reconcile at once: both calls are idempotent on the agent.
+
+import type { FleetStore } from '@iofleet/jobs';
+import type { HostRegistry, RegisteredHost } from './registry';
+
+/** Calls one reconciliation pass may make per host (bounded work per heartbeat). */
+export const MAX_RECONCILE_CALLS_PER_HOST = 64;
+
+export interface ReconcileCounters {
+  reattached: number;
+  detached: number;
+  errors: number;
+}
+
+export async function reconcileHost(
+  store: FleetStore,
+  registry: HostRegistry,
+  h: RegisteredHost,
+  counters: ReconcileCounters,
+): Promise<void> {
+  const recorded = await store.owners(h.hostId);
+  const client = registry.client(h.agent);
+  const agentOwner = new Map(h.inventory.devices.map((d) => [d.id, d.ownerVmId]));
+  const toReattach = new Map<string, string[]>();
+  const toDetach = new Set<string>();
+  for (const [dev, vm] of Object.entries(recorded)) {
+    if (agentOwner.has(dev) && !agentOwner.get(dev)) toReattach.set(vm, [...(toReattach.get(vm) ?? []), dev]);
+  }
+  const recordedVms = new Set(Object.values(recorded));
+  for (const [, vm] of agentOwner) if (vm && !recordedVms.has(vm)) toDetach.add(vm);
+  let calls = 0;
+  for (const [vmId, devices] of toReattach) {
+    if (calls++ >= MAX_RECONCILE_CALLS_PER_HOST) return;
+    const rec = await store.getVm(vmId);
+    if (rec?.state !== 'running') continue; // an attach in progress will do it
+    try {
+      await client.attach(
+        {
+          requestId: `reconcile-${vmId}-${Date.now()}`,
+          hostId: h.hostId,
+          vmId,
+          deviceIds: devices,
+          guestMemoryMib: 0n,
+        },
+        5000,
+      );
+      counters.reattached++;
+    } catch {
+      counters.errors++;
+    }
+  }
+  for (const vmId of toDetach) {
+    if (calls++ >= MAX_RECONCILE_CALLS_PER_HOST) return;
+    try {
+      await client.detach({ requestId: `reconcile-detach-${vmId}-${Date.now()}`, hostId: h.hostId, vmId }, 5000);
+      counters.detached++;
+    } catch {
+      counters.errors++;
+    }
+  }
+}
