@@ -138,12 +138,14 @@ export class VtdUnit {
   private readonly attached = new Map<number, number>();
   private readonly dids: DomainIds;
   private readonly statusPa: number;
-  // Context cache, indexed by source id (typed arrays: no allocation on the hot path).
-  private readonly ccState = new Uint8Array(65536);
-  private readonly ccDid = new Int32Array(65536);
-  private readonly ccTt = new Uint8Array(65536);
-  private readonly ccFpd = new Uint8Array(65536);
-  private readonly ccRoot = new Float64Array(65536);
+  // Context cache, indexed by source id (typed arrays: no allocation on the hot path). Allocated
+  // on the first fill (~1 MiB per unit), so units that never translate — most units of a fleet
+  // model — do not carry it; an empty array reads as "not cached".
+  private ccState = new Uint8Array(0);
+  private ccDid = new Int32Array(0);
+  private ccTt = new Uint8Array(0);
+  private ccFpd = new Uint8Array(0);
+  private ccRoot = new Float64Array(0);
   private readonly walkOut = newWalkOut();
   /** 2^addressWidth: requests at or above it fault with "Access beyond MGAW". */
   private readonly inputLimit: number;
@@ -254,7 +256,7 @@ export class VtdUnit {
         if (g === QI_GRAN_GLOBAL) this.ccState.fill(CC_EMPTY);
         else if (g === QI_GRAN_DOMAIN) {
           const did = Number(getField(d, DESC_CONTEXT_CACHE.DID!));
-          for (let s = 0; s < 65536; s++) if (this.ccDid[s] === did) this.ccState[s] = CC_EMPTY;
+          for (let s = 0; s < this.ccDid.length; s++) if (this.ccDid[s] === did) this.ccState[s] = CC_EMPTY;
         } else if (g === QI_GRAN_PAGE) this.ccState[Number(getField(d, DESC_CONTEXT_CACHE.SID!))] = CC_EMPTY;
         else return false;
         return true;
@@ -318,6 +320,13 @@ export class VtdUnit {
     const ptOk = ctx.tt === CONTEXT_TT_PASS_THROUGH_ && this.params.passThrough;
     if (ctx.tt === 3 || (ctx.tt === CONTEXT_TT_PASS_THROUGH_ && !ptOk) || ctx.aw !== agaw(this.params.addressWidth)) {
       return VtdFault.CONTEXT_INVALID;
+    }
+    if (this.ccState.length === 0) {
+      this.ccState = new Uint8Array(65536);
+      this.ccDid = new Int32Array(65536);
+      this.ccTt = new Uint8Array(65536);
+      this.ccFpd = new Uint8Array(65536);
+      this.ccRoot = new Float64Array(65536);
     }
     this.ccState[sid] = CC_VALID;
     this.ccDid[sid] = ctx.did;

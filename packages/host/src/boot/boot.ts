@@ -34,7 +34,7 @@ import type { HostDescription } from '../description/schema';
 import { HostError } from '../errors';
 import { buildFirmware } from '../firmware/build-firmware';
 import { parseDmesgPci, parseLspci } from '../pci/lspci';
-import { buildPciTree, type PciTree, withVirtualFunctions } from '../pci/tree';
+import { buildPciTree, type PciFunction, type PciTree, withVirtualFunctions } from '../pci/tree';
 import { fullName, type HostDevice, type HostGroup, HostImpl } from './host';
 import { amdUnitsFromIvrs, type FirmwareUnits, vtdUnitsFromDmar } from './iommu-units';
 import { type KernelOverrides, type KernelPolicy, kernelPolicy } from './kernel-policy';
@@ -111,12 +111,17 @@ export function bootHost(desc: HostDescription, opts: BootOptions = {}): HostImp
     untrustedDevicePresent: untrustedPresent,
   });
   log.push(...drv.log, ...policy.global.log);
-  const swiotlb = new SwiotlbPool(sim.mem, { cpuCount, log: (l) => sim.printk(l) });
+  // Built on first use: a host that never runs DMA (most hosts of a fleet) does not pay for them.
+  let pool: SwiotlbPool | undefined;
+  const swiotlb = () => {
+    pool ??= new SwiotlbPool(sim.mem, { cpuCount, log: (l) => sim.printk(l) });
+    return pool;
+  };
   const devices: HostDevice[] = [];
   const groups: HostGroup[] = [];
   const order = tree.inProbeOrder();
   if (!drv.enabled) {
-    for (const f of order) devices.push({ fn: f, group: null, unit: -1, ops: directOps(sim, f, swiotlb) });
+    for (const f of order) devices.push(hostDevice(f, null, () => directOps(sim, f, swiotlb())));
     return new HostImpl(desc, file, tree, sim, policy, fw, false, devices, groups, log);
   }
   if (fw.signature === 'DMAR')
@@ -139,7 +144,7 @@ export function bootHost(desc: HostDescription, opts: BootOptions = {}): HostImp
     );
     if (request < 0) {
       log.push(`iommu: group ${id}: conflicting default domain requests; group left blocked`);
-      groups.push({ id, functions: fns, type: 0, unit: unitIx, domain: null, cookie: null });
+      groups.push(hostGroup(id, fns, 0, unitIx, null, null));
       continue;
     }
     const type = groupDefaultDomain(request, policy.global);
@@ -149,13 +154,56 @@ export function bootHost(desc: HostDescription, opts: BootOptions = {}): HostImp
   for (const g of groups) for (const f of g.functions) groupOfFn.set(f, g);
   for (const f of order) {
     const g = groupOfFn.get(f) ?? null;
-    const ops: DmaOps = g?.cookie
-      ? new IommuDmaOps(g.cookie, dmaInfo(f), { forcedac: policy.cmdline.forcedac, swiotlb })
-      : directOps(sim, f, swiotlb);
-    devices.push({ fn: f, group: g, unit: g ? g.unit : -1, ops });
+    devices.push(
+      hostDevice(
+        f,
+        g,
+        (): DmaOps =>
+          g?.cookie
+            ? new IommuDmaOps(g.cookie, dmaInfo(f), { forcedac: policy.cmdline.forcedac, swiotlb: swiotlb() })
+            : directOps(sim, f, swiotlb()),
+      ),
+    );
   }
   if (fw.signature === 'DMAR') log.push('DMAR: Intel(R) Virtualization Technology for Directed I/O');
   return new HostImpl(desc, file, tree, sim, policy, fw, true, devices, groups, log);
+}
+
+/** A device whose DMA ops are built on first use (the Linux DMA API of its driver). */
+function hostDevice(fn: PciFunction, group: HostGroup | null, makeOps: () => DmaOps): HostDevice {
+  let ops: DmaOps | undefined;
+  return {
+    fn,
+    group,
+    unit: group ? group.unit : -1,
+    get ops() {
+      ops ??= makeOps();
+      return ops;
+    },
+  };
+}
+
+/** A group whose DMA-API cookie (IOVA allocator, per-CPU caches, flush queue) is built on first use. */
+function hostGroup(
+  id: number,
+  functions: PciFunction[],
+  type: number,
+  unit: number,
+  domain: HostGroup['domain'],
+  makeCookie: (() => IommuDmaCookie) | null,
+): HostGroup {
+  let cookie: IommuDmaCookie | null | undefined;
+  return {
+    id,
+    functions,
+    type,
+    unit,
+    domain,
+    get cookie() {
+      cookie ??= makeCookie ? makeCookie() : null;
+      return cookie;
+    },
+  };
 }
 
 function dmaInfo(f: PciTree['functions'][number]) {
@@ -166,7 +214,7 @@ function dmaInfo(f: PciTree['functions'][number]) {
   });
 }
 
-function directOps(sim: DmaSim, f: PciTree['functions'][number], swiotlb: SwiotlbPool): DmaOps {
+function directOps(sim: DmaSim, f: PciFunction, swiotlb: SwiotlbPool): DmaOps {
   return new DirectDmaOps(sim, dmaInfo(f), swiotlb);
 }
 
@@ -182,7 +230,7 @@ function setupDefaultDomain(
   const hu = fw.units[unitIx]!;
   if (type === IOMMU_DOMAIN_IDENTITY) {
     for (const f of fns) unitAttachDevice(hu.unit, f.bdf, 'passthrough');
-    return { id, functions: fns, type, unit: unitIx, domain: null, cookie: null };
+    return hostGroup(id, fns, type, unitIx, null, null);
   }
   const domain = unitCreateDomain(hu.unit, 'dma');
   for (const f of fns) {
@@ -198,9 +246,6 @@ function setupDefaultDomain(
   const reservedRegions: (readonly [number, number])[] = [X86_MSI_RESERVED];
   for (const f of fns)
     for (const [lo, hi] of fw.reserved.get(f.text) ?? []) reservedRegions.push([Number(lo), Number(hi)]);
-  const cookie = new IommuDmaCookie(sim, domain, {
-    mode: type === IOMMU_DOMAIN_DMA ? 'strict' : 'lazy',
-    reservedRegions,
-  });
-  return { id, functions: fns, type, unit: unitIx, domain, cookie };
+  const mode = type === IOMMU_DOMAIN_DMA ? 'strict' : 'lazy';
+  return hostGroup(id, fns, type, unitIx, domain, () => new IommuDmaCookie(sim, domain, { mode, reservedRegions }));
 }

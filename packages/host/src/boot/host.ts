@@ -27,15 +27,16 @@ export interface HostGroup {
   unit: number;
   /** The paging domain (DMA / DMA-FQ), null for identity and blocked. */
   domain: IommuDomainOps | null;
-  cookie: IommuDmaCookie | null;
+  /** The DMA-API cookie of the default domain (built on first use), null for identity/blocked. */
+  readonly cookie: IommuDmaCookie | null;
 }
 
 export interface HostDevice {
   fn: PciFunction;
   group: HostGroup | null;
   unit: number;
-  /** The Linux DMA API of this device, as its driver would call it. */
-  ops: DmaOps;
+  /** The Linux DMA API of this device, as its driver would call it (built on first use). */
+  readonly ops: DmaOps;
 }
 
 export interface SysfsGroup {
