@@ -23,11 +23,16 @@ export async function reconcileHost(
   store: FleetStore,
   registry: HostRegistry,
   h: RegisteredHost,
+  /** The host's device -> VM map in Redis, as read for this heartbeat. */
+  recorded: Readonly<Record<string, string>>,
   counters: ReconcileCounters,
 ): Promise<void> {
-  const recorded = await store.owners(h.hostId);
-  const client = registry.client(h.agent);
   const agentOwner = new Map(h.inventory.devices.map((d) => [d.id, d.ownerVmId]));
+  // The common case costs no call: the agent shows exactly what Redis records.
+  let same = true;
+  for (const [dev, vm] of agentOwner) if ((recorded[dev] ?? '') !== vm) same = false;
+  if (same) return;
+  const client = registry.client(h.agent);
   const toReattach = new Map<string, string[]>();
   const toDetach = new Set<string>();
   for (const [dev, vm] of Object.entries(recorded)) {

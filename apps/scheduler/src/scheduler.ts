@@ -20,7 +20,7 @@ import { placementHostFromInventory } from './convert';
 import { type ReconcileCounters, reconcileHost } from './reconciler';
 import { HostRegistry, type RegisteredHost } from './registry';
 import { schedulerImplementation } from './service';
-import { failAttach, processAttachVm, processPlaceVm, type WorkerDeps } from './workers';
+import { failAttach, failPlacement, processAttachVm, processPlaceVm, type WorkerDeps } from './workers';
 
 export const VM_EVENTS_CHANNEL = 'iofleet:vm-events';
 
@@ -49,8 +49,9 @@ export interface RunningScheduler {
 
 export async function startScheduler(opts: SchedulerOptions): Promise<RunningScheduler> {
   const connection = { url: opts.redisUrl, maxRetriesPerRequest: null };
-  const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
-  const pub = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  // Auto-pipelining batches the commands of concurrent jobs into one round trip.
+  const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null, enableAutoPipelining: true });
+  const pub = new Redis(opts.redisUrl, { maxRetriesPerRequest: null, enableAutoPipelining: true });
   const store = new FleetStore(redis);
   const state = new FleetState();
   const policy = new PlacementPolicy(state, opts.policy ?? DEFAULT_POLICY);
@@ -70,10 +71,12 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
 
   const reconcile: ReconcileCounters = { reattached: 0, detached: 0, errors: 0 };
   registry.onRefresh = async (hosts: RegisteredHost[]) => {
+    const owners = await store.ownersMany(hosts.map((h) => h.hostId));
     for (const h of hosts) {
       if (!state.host(h.hostId)) state.addHost(placementHostFromInventory(h.inventory));
-      state.syncDeviceOwners(h.hostId, await store.owners(h.hostId));
-      await reconcileHost(store, registry, h, reconcile).catch(() => {
+      const recorded = owners.get(h.hostId) ?? {};
+      state.syncDeviceOwners(h.hostId, recorded);
+      await reconcileHost(store, registry, h, recorded, reconcile).catch(() => {
         reconcile.errors++;
       });
     }
@@ -85,7 +88,14 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
   const workerOpts = { connection, concurrency: opts.concurrency ?? 8, lockDuration: lock, stalledInterval: lock };
   const placeWorker = new Worker<PlaceVmPayload>(QUEUE_PLACEMENT, (job) => processPlaceVm(deps, job), {
     ...workerOpts,
-    concurrency: 1, // decisions on the local fleet view are serial; reservations are atomic in Redis
+    // Decisions run one at a time on the event loop and take their devices in the local view at
+    // once; reservations are atomic in Redis. Concurrency overlaps the Redis round trips.
+    concurrency: opts.concurrency ?? 8,
+  });
+  placeWorker.on('failed', (job, err) => {
+    if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError')) {
+      void failPlacement(deps, job.data, err.message).catch(() => undefined);
+    }
   });
   const attachWorker = new Worker<AttachVmPayload>(QUEUE_ATTACH, (job) => processAttachVm(deps, job), workerOpts);
   attachWorker.on('failed', (job, err) => {

@@ -24,7 +24,7 @@ import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import type { HostRegistry } from './registry';
 
 /** Placement attempts when another scheduler reserved a chosen device first. */
-export const MAX_RESERVATION_CONFLICTS = 8;
+export const MAX_RESERVATION_CONFLICTS = 32;
 
 export interface WorkerDeps {
   state: FleetState;
@@ -103,14 +103,17 @@ export async function processPlaceVm(deps: WorkerDeps, job: Job<PlaceVmPayload>)
       return { v: JOBS_VERSION, placed: false, reason, rejections: d.rejections as Record<string, number> };
     }
     const a = d.assignment!;
+    // Taken in the local view at once, so placement jobs running concurrently in this process do
+    // not pick the same devices; Redis has the final word and the view is rolled back on conflict.
+    if (!deps.state.assignments.has(vm.id)) deps.state.commit(vm, a);
     // Written before the reservation, so a crash between the two can be resumed (see resume()).
     await deps.store.putVm({ vmId: vm.id, state: 'pending', hostId: a.hostId, deviceIds: a.deviceIds, requestId });
     const r = await deps.store.reserve(a.hostId, vm.id, a.deviceIds);
     if (!r.ok) {
+      deps.state.release(vm.id);
       deps.state.syncDeviceOwners(a.hostId, await deps.store.owners(a.hostId));
       continue;
     }
-    if (!deps.state.assignments.has(vm.id)) deps.state.commit(vm, a);
     await deps.store.putVm({ vmId: vm.id, state: 'placed', hostId: a.hostId, deviceIds: a.deviceIds, requestId });
     await deps.publish(vm.id);
     await enqueueAttach(deps, job, a.hostId, a.deviceIds);
@@ -161,6 +164,21 @@ export async function processAttachVm(deps: WorkerDeps, job: Job<AttachVmPayload
   });
   await deps.publish(p.vmId);
   return { v: JOBS_VERSION, attachedDeviceIds: res.attachedDeviceIds };
+}
+
+/** Called when a placement job failed for good (all attempts): the request ends failed, with why. */
+export async function failPlacement(deps: WorkerDeps, data: PlaceVmPayload, reason: string): Promise<void> {
+  const prior = await deps.store.getVm(data.vm.id);
+  if (prior && prior.state !== 'pending') return; // it got further than placement: not ours to fail
+  if (prior?.hostId && prior.deviceIds) await deps.store.release(prior.hostId, data.vm.id, prior.deviceIds);
+  deps.state.release(data.vm.id);
+  await deps.store.putVm({
+    vmId: data.vm.id,
+    state: 'failed',
+    reason: `placement failed: ${reason}`,
+    requestId: data.requestId,
+  });
+  await deps.publish(data.vm.id);
 }
 
 /** Called when an attach job failed for good: free what the VM held, record why. */

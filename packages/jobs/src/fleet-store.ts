@@ -65,6 +65,20 @@ export class FleetStore {
     return this.redis.hgetall(ownerKey(hostId));
   }
 
+  /** owners() of many hosts in one pipelined round trip. */
+  async ownersMany(hostIds: readonly string[]): Promise<Map<string, Record<string, string>>> {
+    const p = this.redis.pipeline();
+    for (const h of hostIds) p.hgetall(ownerKey(h));
+    const res = (await p.exec()) ?? [];
+    const out = new Map<string, Record<string, string>>();
+    for (const [i, h] of hostIds.entries()) {
+      const [err, v] = res[i] ?? [null, {}];
+      if (err) throw err;
+      out.set(h, v as Record<string, string>);
+    }
+    return out;
+  }
+
   async putVm(rec: Omit<VmRecord, 'updatedMs'>): Promise<void> {
     const fields: Record<string, string> = { vmId: rec.vmId, state: rec.state, updatedMs: String(Date.now()) };
     if (rec.hostId !== undefined) fields.hostId = rec.hostId;

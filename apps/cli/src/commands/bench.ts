@@ -6,6 +6,7 @@ import { runCoreBench } from '@iofleet/core';
 import { benchPurePlacement } from '@iofleet/placement';
 import type { Command } from 'commander';
 import { benchAgent, DEFAULT_AGENT_TEMPLATE } from '../bench-agent';
+import { benchEndToEnd } from '../bench-e2e';
 import { action, CliError } from '../cli-error';
 
 export function positiveInt(name: string): (v: string) => number {
@@ -56,27 +57,61 @@ export function registerBench(program: Command): void {
   bench
     .command('placement')
     .description(
-      'placements per second of the IOMMU-group-aware placement policy alone (purePlacementsPerSec)\n' +
-        'on a synthetic fleet of GPU/NVMe/NIC hosts; also checks that no device was assigned twice',
+      'placements per second of the IOMMU-group-aware placement policy alone (purePlacementsPerSec), and\n' +
+        'end to end through gRPC, BullMQ, a real redis-server and host agents (endToEndPlacementsPerSec,\n' +
+        'p99PlacementLatencyMs); checks that no device was assigned twice',
     )
     .option('--hosts <n>', 'hosts in the fleet', positiveInt('hosts'), 5000)
     .option('--vms <n>', 'VM requests to place', positiveInt('vms'), 20000)
     .option('--seed <n>', 'seed of the request mix', positiveInt('seed'), 1)
+    .option('--pure-only', 'only the policy alone (no Redis, no processes)')
+    .option('--agents <n>', 'host-agent processes for the end-to-end run', positiveInt('agents'), 2)
+    .option('--schedulers <n>', 'scheduler processes for the end-to-end run', positiveInt('schedulers'), 1)
     .option('--json', 'print one JSON object')
     .action(
-      action((opts: { hosts: number; vms: number; seed: number; json?: boolean }) => {
-        const r = benchPurePlacement(opts.hosts, opts.vms, opts.seed);
-        if (opts.json) {
-          process.stdout.write(`${JSON.stringify(r)}\n`);
-          return;
-        }
-        process.stdout.write(
-          `placement policy: ${r.vms} VMs on ${r.hosts} hosts in ${r.wallSeconds.toFixed(2)} s\n` +
-            `  purePlacementsPerSec  ${r.purePlacementsPerSec.toFixed(0)}\n` +
-            `  placed / rejected     ${r.placed} / ${r.rejected}\n` +
-            `  doubleAssignedDevices ${r.doubleAssignedDevices}\n`,
-        );
-      }),
+      action(
+        async (opts: {
+          hosts: number;
+          vms: number;
+          seed: number;
+          pureOnly?: boolean;
+          agents: number;
+          schedulers: number;
+          json?: boolean;
+        }) => {
+          const r = benchPurePlacement(opts.hosts, opts.vms, opts.seed);
+          const tty = !opts.json && process.stderr.isTTY;
+          const e2e = opts.pureOnly
+            ? null
+            : await benchEndToEnd({
+                hosts: opts.hosts,
+                vms: opts.vms,
+                agents: opts.agents,
+                schedulers: opts.schedulers,
+                onProgress: (d, t) => {
+                  if (tty) process.stderr.write(`end to end: ${d}/${t}\r`);
+                },
+              });
+          // A double assignment anywhere counts: the policy alone or the whole system.
+          const doubleAssignedDevices = r.doubleAssignedDevices + (e2e?.doubleAssignedDevices ?? 0);
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify({ ...r, ...(e2e && { ...e2e }), doubleAssignedDevices })}\n`);
+            return;
+          }
+          process.stdout.write(
+            `placement policy: ${r.vms} VMs on ${r.hosts} hosts in ${r.wallSeconds.toFixed(2)} s\n` +
+              `  purePlacementsPerSec      ${r.purePlacementsPerSec.toFixed(0)}\n` +
+              `  placed / rejected         ${r.placed} / ${r.rejected}\n` +
+              (e2e
+                ? `end to end (gRPC, BullMQ, Redis, ${opts.agents} agents, ${opts.schedulers} schedulers), ${e2e.e2eSeconds.toFixed(1)} s\n` +
+                  `  endToEndPlacementsPerSec  ${e2e.endToEndPlacementsPerSec.toFixed(0)}\n` +
+                  `  p99PlacementLatencyMs     ${e2e.p99PlacementLatencyMs.toFixed(0)}  (p50 ${e2e.p50PlacementLatencyMs.toFixed(0)})\n` +
+                  `  running / failed          ${e2e.running} / ${e2e.failed}\n`
+                : '') +
+              `  doubleAssignedDevices     ${doubleAssignedDevices}\n`,
+          );
+        },
+      ),
     );
 
   bench

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: Apache-2.0
+// End-to-end placement benchmark: a real redis-server, host-agent processes serving `hosts` copies
+// of a GPU node, scheduler processes, and a client that submits `vms` requests over gRPC (a bounded
+// window in flight) and watches their placements stream. Measures placements per second from the
+// first submit to the last terminal state, the p99 of submit-to-terminal latency, and checks no
+// device went to two VMs. Every process it starts is stopped before it returns.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { freePort, startRedisServer } from '@iofleet/jobs';
+import { SchedulerClient, VmState, type VmStatus } from '@iofleet/proto';
+import { CliError } from './cli-error';
+
+const APPS = join(__dirname, '..', '..');
+const AGENT_MAIN = join(APPS, 'host-agent', 'src', 'main.ts');
+const SCHED_MAIN = join(APPS, 'scheduler', 'src', 'main.ts');
+export const E2E_TEMPLATE = join(APPS, '..', 'examples', 'hosts', 'gpu-node.yaml');
+/** Requests in flight at once from the benchmark client. */
+export const E2E_WINDOW = 512;
+
+export interface E2eOptions {
+  hosts: number;
+  vms: number;
+  agents: number;
+  schedulers: number;
+  template?: string;
+  onProgress?(done: number, total: number): void;
+}
+
+export interface E2eResult {
+  endToEndPlacementsPerSec: number;
+  p99PlacementLatencyMs: number;
+  p50PlacementLatencyMs: number;
+  running: number;
+  failed: number;
+  doubleAssignedDevices: number;
+  e2eSeconds: number;
+}
+
+function start(main: string, args: string[], ready: RegExp, procs: ChildProcess[]): Promise<ChildProcess> {
+  const p = spawn(process.execPath, ['--conditions=@iofleet/source', '--import', 'tsx', main, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  procs.push(p);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const t = setTimeout(() => reject(new CliError(`${main} did not start within 120 s`)), 120_000);
+    p.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      if (ready.test(out)) {
+        clearTimeout(t);
+        resolve(p);
+      }
+    });
+    p.stderr!.on('data', (d: Buffer) => {
+      err += d;
+    });
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      reject(new CliError(`${main} exited ${code}: ${err.trim().split('\n')[0] ?? ''}`));
+    });
+  });
+}
+
+/** The request mix: half a GPU, 30 % an NVMe drive, 20 % a NIC (one device each). */
+function spec(i: number) {
+  const cls = i % 10 < 5 ? 'gpu' : i % 10 < 8 ? 'nvme' : 'nic';
+  return {
+    vcpus: 4,
+    memoryMib: 16384n,
+    devices: [{ alias: cls, deviceClass: cls, vendor: '', product: '', count: 1, allowVf: false }],
+    numaPolicy: 0,
+    colocate: [],
+    antiAffinityGroup: '',
+    acceptableModes: [],
+  };
+}
+
+export async function benchEndToEnd(o: E2eOptions): Promise<E2eResult> {
+  const procs: ChildProcess[] = [];
+  const redis = await startRedisServer().catch((e: Error) => {
+    throw new CliError(`${e.message} (or run with --pure-only)`);
+  });
+  try {
+    const per = Math.ceil(o.hosts / o.agents);
+    const agentAddrs: string[] = [];
+    await Promise.all(
+      Array.from({ length: o.agents }, async (_, k) => {
+        const n = Math.min(per, o.hosts - k * per);
+        if (n <= 0) return;
+        const port = await freePort();
+        agentAddrs.push(`127.0.0.1:${port}`);
+        const args = ['--template', o.template ?? E2E_TEMPLATE, '--hosts', String(n), '--first', String(k * per)];
+        await start(AGENT_MAIN, [...args, '--prefix', 'node', '--listen', `127.0.0.1:${port}`], /listening on/, procs);
+      }),
+    );
+    const schedAddrs: string[] = [];
+    for (let s = 0; s < o.schedulers; s++) {
+      const port = await freePort();
+      schedAddrs.push(`127.0.0.1:${port}`);
+      const args = ['--redis', redis.url, '--agents', agentAddrs.join(','), '--listen', `127.0.0.1:${port}`];
+      await start(SCHED_MAIN, [...args, '--heartbeat-ms', '5000'], /scheduler listening on/, procs);
+    }
+    const clients = schedAddrs.map(
+      (a) => new SchedulerClient(a, grpc.credentials.createInsecure(), { 'grpc.enable_http_proxy': 0 }),
+    );
+    try {
+      return await drive(o, clients);
+    } finally {
+      for (const c of clients) c.close();
+    }
+  } finally {
+    for (const p of procs) p.kill('SIGKILL');
+    await redis.kill();
+  }
+}
+
+async function drive(o: E2eOptions, clients: SchedulerClient[]): Promise<E2eResult> {
+  const submittedAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const finals = new Map<string, VmStatus>();
+  let wake: () => void = () => {};
+  const stream = clients[0]!.watchPlacements({});
+  stream.on('data', (r: { status?: VmStatus }) => {
+    const st = r.status;
+    if (!st || finals.has(st.vmId)) return;
+    if (st.state !== VmState.VM_STATE_RUNNING && st.state !== VmState.VM_STATE_FAILED) return;
+    const t0 = submittedAt.get(st.vmId);
+    if (t0 === undefined) return;
+    finals.set(st.vmId, st);
+    latencies.push(performance.now() - t0);
+    wake();
+  });
+  stream.on('error', () => undefined);
+  await new Promise((r) => setTimeout(r, 300)); // the subscription is live
+  const t0 = performance.now();
+  for (let i = 0; i < o.vms; i++) {
+    while (submittedAt.size - finals.size >= E2E_WINDOW) await new Promise<void>((r) => (wake = r));
+    const vmId = `bench-vm-${i}`;
+    submittedAt.set(vmId, performance.now());
+    const c = clients[i % clients.length]!;
+    c.submitVm({ requestId: `bench-${i}`, vmId, spec: spec(i) }, (e) => {
+      if (e)
+        finals.set(vmId, {
+          vmId,
+          state: VmState.VM_STATE_FAILED,
+          hostId: '',
+          deviceIds: [],
+          reason: e.message,
+          rejections: {},
+        });
+    });
+    if (i % 500 === 0) o.onProgress?.(finals.size, o.vms);
+  }
+  // After the last submit, every request must end within this long (placements, retries, backoff).
+  const deadline = performance.now() + 120_000;
+  while (finals.size < o.vms && performance.now() < deadline) {
+    await new Promise<void>((r) => {
+      wake = r;
+      setTimeout(r, 500);
+    });
+    o.onProgress?.(finals.size, o.vms);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  stream.cancel();
+  if (finals.size < o.vms)
+    throw new CliError(`only ${finals.size} of ${o.vms} VMs reached a final state within 2 minutes of the last submit`);
+  const seen = new Set<string>();
+  let double = 0;
+  let running = 0;
+  for (const st of finals.values()) {
+    if (st.state !== VmState.VM_STATE_RUNNING) continue;
+    running++;
+    for (const d of st.deviceIds) {
+      const k = `${st.hostId}/${d}`;
+      if (seen.has(k)) double++;
+      seen.add(k);
+    }
+  }
+  latencies.sort((a, b) => a - b);
+  const q = (x: number) => latencies[Math.min(latencies.length - 1, Math.floor(x * latencies.length))] ?? 0;
+  return {
+    endToEndPlacementsPerSec: o.vms / seconds,
+    p99PlacementLatencyMs: q(0.99),
+    p50PlacementLatencyMs: q(0.5),
+    running,
+    failed: o.vms - running,
+    doubleAssignedDevices: double,
+    e2eSeconds: seconds,
+  };
+}
