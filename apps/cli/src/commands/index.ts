@@ -6,10 +6,12 @@ import { registerBench } from './bench';
 import { registerDma } from './dma';
 import { registerHost } from './host';
 import { registerPlugin } from './plugin';
+import { registerSimulate } from './simulate';
 
 export type RegisterCommand = (program: Command) => void;
 
 export const COMMANDS: readonly RegisterCommand[] = [
+  registerSimulate,
   registerHost,
   registerDma,
   registerAcpi,

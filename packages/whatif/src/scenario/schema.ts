@@ -21,6 +21,12 @@ export const deviceIoSchema = z
   .object({
     /** Device class the I/O runs on (one of the VM's devices), e.g. nvme. */
     device: z.string(),
+    /**
+     * 'assigned': the VM's own device, given to it through VFIO (its DMA goes GPA -> HPA through
+     * the host IOMMU; the host's DMA mode does not apply). 'host': the VM's virtual disk or NIC is
+     * served by a host device of this class, driven by the host kernel in the variant's mode.
+     */
+    via: z.enum(['assigned', 'host']).default('assigned'),
     /** Plugin and options of the workload; default: the device's plugin with its defaults. */
     plugin: z.string().optional(),
     options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
@@ -86,6 +92,8 @@ export const scenarioSchema = z
           kind: z.literal('poisson'),
           vms: z.number().int().positive().max(10_000_000),
           ratePerHour: z.number().positive(),
+          /** Mean VM lifetime (exponential); default 1h. */
+          meanLifetime: duration.default(3600e9),
           shapes: z.array(vmShapeSchema).min(1),
         })
         .strict(),

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+// `iofleet simulate` as a user runs it: the table, the JSON, and the HTML report checked in real
+// headless Chromium (Debian's chromium through playwright-core): no console errors, every chart
+// drawn, and the variant table equal to the JSON.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
+const SCENARIO = join(__dirname, '..', '..', 'test', 'fixtures', 'small-scenario.yaml');
+const dir = mkdtempSync(join(tmpdir(), 'iofleet-sim-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const cli = (...args: string[]) => run(process.execPath, [BIN, 'simulate', ...args], { timeout: 120_000 });
+
+interface Report {
+  variants: {
+    name: string;
+    baseline: boolean;
+    placement: { placed: number; rejected: number; devicesStranded: number };
+    io: { deviceClass: string; iops: number; cpuNsPerIo: number }[];
+    diff?: { io: Record<string, { iops: number }> };
+  }[];
+}
+
+describe('iofleet simulate', () => {
+  it('compares variants: strict costs host NVMe IOPS, assigned GPUs are untouched by the host mode', async () => {
+    const r: Report = JSON.parse((await cli(SCENARIO, '--json')).stdout);
+    expect(r.variants.map((v) => v.name)).toEqual(['pt', 'strict', 'no-superpages']);
+    const [pt, strict] = r.variants;
+    expect(pt!.baseline).toBe(true);
+    const nvme = (v: Report['variants'][number]) => v.io.find((c) => c.deviceClass === 'nvme')!;
+    const gpu = (v: Report['variants'][number]) => v.io.find((c) => c.deviceClass === 'gpu')!;
+    expect(nvme(strict!).iops).toBeLessThan(nvme(pt!).iops);
+    expect(strict!.diff!.io.nvme!.iops).toBeCloseTo(nvme(strict!).iops / nvme(pt!).iops, 6);
+    expect(gpu(strict!).iops).toBe(gpu(pt!).iops);
+    expect(pt!.placement.placed + pt!.placement.rejected).toBe(150);
+  });
+
+  it('is deterministic: the same scenario and seed give the same report', async () => {
+    const a = (await cli(SCENARIO, '--json')).stdout;
+    const b = (await cli(SCENARIO, '--json')).stdout;
+    expect(a).toBe(b);
+  });
+
+  it('writes an HTML report that renders in headless Chromium with every chart and the JSON figures', async () => {
+    const out = join(dir, 'rep');
+    await cli(SCENARIO, '--out', out, '--quiet');
+    const json: Report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(existsSync('/usr/bin/chromium')).toBe(true);
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`file://${join(out, 'report.html')}`);
+      const charts = await page.evaluate(() => {
+        const w = window as unknown as { __charts: Record<string, { data: { datasets: { data: unknown[] }[] } }> };
+        return [...document.querySelectorAll('canvas[data-chart]')].map((c) => {
+          const id = (c as HTMLCanvasElement).dataset.chart!;
+          const chart = w.__charts[id];
+          return {
+            id,
+            drawn: !!chart && (c as HTMLCanvasElement).width > 0,
+            points: chart?.data.datasets[0]?.data.length ?? 0,
+          };
+        });
+      });
+      expect(charts.length).toBe(1 + 3 * 2); // placement, then IOPS, p99 and CPU for gpu and nvme
+      for (const c of charts) expect(c, c.id).toMatchObject({ drawn: true, points: 3 });
+      const rows = await page.$$eval('#variants tbody tr', (trs) =>
+        trs.map((tr) => ({
+          name: (tr as HTMLElement).dataset.variant,
+          placed: Number((tr.querySelector('[data-placed]') as HTMLElement).dataset.placed),
+          rejected: Number((tr.querySelector('[data-rejected]') as HTMLElement).dataset.rejected),
+          iops: Object.fromEntries(
+            [...tr.querySelectorAll('[data-class]')].map((td) => [
+              (td as HTMLElement).dataset.class,
+              Number((td as HTMLElement).dataset.iops),
+            ]),
+          ),
+        })),
+      );
+      expect(rows).toEqual(
+        json.variants.map((v) => ({
+          name: v.name,
+          placed: v.placement.placed,
+          rejected: v.placement.rejected,
+          iops: Object.fromEntries(v.io.map((c) => [c.deviceClass, c.iops])),
+        })),
+      );
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('reports a bad scenario with file, line and path on one error: line', async () => {
+    const bad = join(dir, 'bad.yaml');
+    const text = readFileSync(SCENARIO, 'utf8')
+      .replace('count: 12', 'count: -1')
+      .replace('../../../../examples', join(__dirname, '..', '..', '..', '..', 'examples'));
+    writeFileSync(bad, text);
+    const e = await cli(bad).catch((x) => x);
+    expect(e.code).toBe(1);
+    expect(e.stderr).toMatch(/^error: .*bad\.yaml:\d+: fleet\[0\]\.count/);
+  });
+});

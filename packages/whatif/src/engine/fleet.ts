@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: Apache-2.0
+// The fleet of a scenario under one variant: each template is booted once as Linux would boot it
+// with the variant applied (command line, distribution, IOTLB size, superpages, group isolation),
+// and its placement view (NUMA nodes, devices with their IOMMU groups, IOMMU mode) is copied for
+// every host of the template. Hosts of one template are identical by construction, so booting one
+// per template and variant gives every host's groups exactly.
+
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { domainTypeSysfs } from '@iofleet/core';
+import { bootHost, fullName, type Host, type HostDescription, loadHostDescription } from '@iofleet/host';
+import type { IommuMode, PlacementDevice, PlacementHost } from '@iofleet/placement';
+import type { Scenario, Variant } from '../scenario/schema';
+
+export interface Template {
+  /** The path as the scenario gives it. */
+  name: string;
+  file: string;
+  desc: HostDescription;
+  count: number;
+}
+
+export function loadTemplates(s: Scenario, scenarioFile: string): Template[] {
+  const base = dirname(scenarioFile);
+  return s.fleet.map((f) => {
+    const file = isAbsolute(f.template) ? f.template : resolve(base, f.template);
+    return { name: f.template, file, desc: loadHostDescription(file), count: f.count };
+  });
+}
+
+/** The host description with the variant's hardware and topology deltas applied. */
+export function applyVariant(desc: HostDescription, v: Variant): HostDescription {
+  const iommu = { ...desc.iommu };
+  if (v.iotlbEntries !== undefined) {
+    const ways = Math.min(iommu.iotlb.ways, v.iotlbEntries);
+    iommu.iotlb = { ...iommu.iotlb, entries: v.iotlbEntries, ways };
+  }
+  if (v.superpages !== undefined) iommu.superpages = v.superpages ? ['2M', '1G'] : [];
+  // pcie_acs_override: every port and multifunction device claims full ACS, so groups split.
+  const pci = v.groupIsolation === 'override' ? desc.pci.map((n) => ({ ...n, acs: true })) : desc.pci;
+  return { ...desc, iommu, pci };
+}
+
+export function bootVariant(t: Template, v: Variant): Host {
+  return bootHost(applyVariant(t.desc, v), {
+    file: t.file,
+    ...(v.cmdline && { cmdline: v.cmdline }),
+    ...(v.distro && { distro: v.distro }),
+  });
+}
+
+function modeOf(h: Host): IommuMode {
+  if (!h.iommuEnabled) return 'off';
+  const t = domainTypeSysfs(h.policy.global.type);
+  return t === 'identity' ? 'pt' : t === 'DMA' ? 'strict' : 'lazy';
+}
+
+/** The placement view of a booted host: what a host agent reports in its inventory. */
+export function placementBlueprint(h: Host): Omit<PlacementHost, 'id'> {
+  const d = h.desc;
+  const perNode = Math.ceil((d.cpu.sockets * d.cpu.coresPerSocket) / d.numaNodes.length);
+  const devices: PlacementDevice[] = [];
+  for (const dev of h.devices) {
+    if (dev.fn.kind !== 'endpoint' && dev.fn.kind !== 'pciEndpoint') continue;
+    let root = dev.fn;
+    while (root.parent) root = root.parent;
+    devices.push({
+      id: fullName(dev.fn),
+      vendor: dev.fn.desc.vendor ?? '',
+      product: dev.fn.desc.device ?? '',
+      deviceClass: dev.fn.desc.class ?? '',
+      numaNode: dev.fn.desc.numaNode ?? root.desc.numaNode ?? 0,
+      pcieRoot: fullName(root),
+      // Without an IOMMU there are no groups: each device stands alone (and cannot be assigned).
+      iommuGroup: dev.group?.id ?? 100_000 + devices.length,
+      ...(dev.fn.desc.virtfnOf && { physfn: fullName(h.device(dev.fn.desc.virtfnOf).fn) }),
+      ...((dev.fn.desc.sriovVfs ?? 0) > 0 && { hasVfs: true }),
+      healthy: true,
+      ...(dev.fn.desc.hostBound && { hostBound: true }),
+    });
+  }
+  return {
+    numaNodes: d.numaNodes.map((n, i) => ({
+      id: n.id,
+      socket: Math.min(i, d.cpu.sockets - 1),
+      cpus: perNode,
+      memoryMiB: Math.round(n.memoryGiB * 1024),
+    })),
+    devices,
+    iommuMode: modeOf(h),
+  };
+}
+
+/** Every host of the fleet under `v`, ids `<template name>-<index>` in scenario order. */
+export function fleetHosts(templates: readonly Template[], booted: readonly Host[]): PlacementHost[] {
+  const out: PlacementHost[] = [];
+  for (const [i, t] of templates.entries()) {
+    const bp = placementBlueprint(booted[i]!);
+    for (let k = 0; k < t.count; k++)
+      out.push({
+        id: `${t.desc.name}-${String(k).padStart(5, '0')}`,
+        numaNodes: bp.numaNodes,
+        devices: bp.devices,
+        iommuMode: bp.iommuMode,
+      });
+  }
+  return out;
+}
