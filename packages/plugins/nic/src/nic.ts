@@ -56,7 +56,32 @@ const DRIVER_COMPLETE_NS = 200;
 /** Interrupt delivery and NAPI scheduling per packet, ns (assumption; no ITR coalescing). */
 const COMPLETION_LATENCY_NS = 1_000;
 
-export interface NicOptions {
+export /**
+ * Free buffer slots in ring order. The RX ring hands buffers to the device in descriptor order and
+ * they come back in that order, so every buffer of the ring cycles through: the IOTLB working set
+ * is the whole ring (a stack would keep reusing a few hot buffers and hide it).
+ */
+class SlotRing {
+  private readonly a: Int32Array;
+  private head = 0;
+  private n = 0;
+  constructor(readonly capacity: number) {
+    this.a = new Int32Array(capacity);
+  }
+  push(slot: number): void {
+    this.a[(this.head + this.n) % this.capacity] = slot;
+    this.n++;
+  }
+  shift(): number | undefined {
+    if (this.n === 0) return undefined;
+    const slot = this.a[this.head]!;
+    this.head = (this.head + 1) % this.capacity;
+    this.n--;
+    return slot;
+  }
+}
+
+interface NicOptions {
   mode: 'map' | 'pagepool';
   mtu: number;
   pkt: number;
@@ -113,7 +138,7 @@ interface NicQueue {
   /** Next descriptor to use (next_to_use). */
   ntu: number;
   /** Free buffer slots of this queue. */
-  free: number[];
+  free: SlotRing;
 }
 
 interface NicIo extends IoHandle {
@@ -173,7 +198,8 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
           if (rxRing) ctx.dma.freeCoherent(ringBytes, rxRing.pa, rxRing.dmaAddr);
           throw new Error('nic: cannot allocate descriptor rings');
         }
-        const free = Array.from({ length: o.qd }, (_, i) => q * o.qd + o.qd - 1 - i);
+        const free = new SlotRing(o.qd);
+        for (let i = 0; i < o.qd; i++) free.push(q * o.qd + i);
         queues.push({ rx: rxRing, tx: txRing, ntu: 0, free });
       }
       for (let slot = 0; slot < slots; slot++) {
@@ -198,7 +224,7 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
     const own = ctx.cpu.id % o.jobs;
     for (let k = 0; k < o.jobs; k++) {
       const queue = (own + k) % o.jobs;
-      const slot = queues[queue]!.free.pop();
+      const slot = queues[queue]!.free.shift();
       if (slot !== undefined) return { queue, slot };
     }
     throw new Error('nic: ring full (more packets in flight than qd x jobs)');
