@@ -7,6 +7,7 @@ import { benchPurePlacement } from '@iofleet/placement';
 import type { Command } from 'commander';
 import { benchAgent, DEFAULT_AGENT_TEMPLATE } from '../bench-agent';
 import { benchEndToEnd } from '../bench-e2e';
+import { benchFleet } from '../bench-fleet';
 import { action, CliError } from '../cli-error';
 
 export function positiveInt(name: string): (v: string) => number {
@@ -150,6 +151,29 @@ export function registerBench(program: Command): void {
             `  attachDetachPerSec   ${r.attachDetachPerSec.toFixed(0)}  (${r.attachDetachRoundTrips} round trips, ${r.concurrency} VMs at once)\n` +
             `  one VM at a time     ${r.attachDetachSequentialPerSec.toFixed(0)} per second\n` +
             `  workloadCallsPerSec  ${r.workloadCallsPerSec.toFixed(1)}  (${r.workloadCalls} calls of ${r.workloadSimulatedNs / 1000} µs simulated)\n`,
+        );
+      }),
+    );
+
+  bench
+    .command('fleet')
+    .description(
+      'wall time of an embedded what-if: --hosts GPU nodes, --vms VMs, three variants (pt, lazy, strict)\n' +
+        'with device I/O; prints wallSeconds (target: 10,000 hosts and 40,000 VMs within 60 s)',
+    )
+    .option('--hosts <n>', 'hosts in the fleet', positiveInt('hosts'), 10_000)
+    .option('--vms <n>', 'VMs arriving', positiveInt('vms'), 40_000)
+    .option('--json', 'print one JSON object')
+    .action(
+      action((opts: { hosts: number; vms: number; json?: boolean }) => {
+        const r = benchFleet(opts.hosts, opts.vms);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(r)}\n`);
+          return;
+        }
+        process.stdout.write(
+          `what-if of ${r.hosts} hosts, ${r.vms} VMs, ${r.variants} variants in ${r.wallSeconds.toFixed(1)} s\n` +
+            `  placed / rejected (all variants)  ${r.placed} / ${r.rejected}\n`,
         );
       }),
     );

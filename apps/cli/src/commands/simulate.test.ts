@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+/// <reference lib="dom" />
 // `iofleet simulate` as a user runs it: the table, the JSON, and the HTML report checked in real
 // headless Chromium (Debian's chromium through playwright-core): no console errors, every chart
 // drawn, and the variant table equal to the JSON.
@@ -39,6 +40,20 @@ describe('iofleet simulate', () => {
     expect(strict!.diff!.io.nvme!.iops).toBeCloseTo(nvme(strict!).iops / nvme(pt!).iops, 6);
     expect(gpu(strict!).iops).toBe(gpu(pt!).iops);
     expect(pt!.placement.placed + pt!.placement.rejected).toBe(150);
+  });
+
+  it('the representative-host shortcut agrees with full simulation of every VM within 2%', async () => {
+    const short: Report = JSON.parse((await cli(SCENARIO, '--json')).stdout);
+    const full: Report = JSON.parse((await cli(SCENARIO, '--json', '--full')).stdout);
+    for (const [i, v] of short.variants.entries()) {
+      const f = full.variants[i]!;
+      expect(f.placement).toEqual(v.placement);
+      for (const c of v.io) {
+        const fc = f.io.find((x) => x.deviceClass === c.deviceClass)!;
+        for (const k of ['iops', 'cpuNsPerIo'] as const)
+          expect(Math.abs(fc[k] / c[k] - 1), `${v.name} ${c.deviceClass} ${k}`).toBeLessThanOrEqual(0.02);
+      }
+    }
   });
 
   it('is deterministic: the same scenario and seed give the same report', async () => {

@@ -27,10 +27,14 @@ export function registerSimulate(program: Command): void {
     .option('--json', 'print the report as JSON')
     .option('--html', 'write report.html (into --out, default ./iofleet-report)')
     .option('--plugin <module...>', 'load device plugins from these modules')
+    .option('--full', "simulate every placed VM's device I/O, not one representative host per template (slow)")
     .option('--quiet', 'no progress bar')
     .action(
       action(
-        (file: string, o: { out?: string; json?: boolean; html?: boolean; plugin?: string[]; quiet?: boolean }) => {
+        (
+          file: string,
+          o: { out?: string; json?: boolean; html?: boolean; plugin?: string[]; full?: boolean; quiet?: boolean },
+        ) => {
           const bar =
             !o.quiet && !o.json && process.stderr.isTTY
               ? new SingleBar({
@@ -42,6 +46,7 @@ export function registerSimulate(program: Command): void {
           let started = false;
           const r = simulate(file, {
             plugins: pluginRegistry(o.plugin),
+            full: !!o.full,
             onProgress: (variant, phase, done, total) => {
               if (!bar) return;
               if (!started) {

@@ -56,7 +56,7 @@ const DRIVER_COMPLETE_NS = 200;
 /** Interrupt delivery and NAPI scheduling per packet, ns (assumption; no ITR coalescing). */
 const COMPLETION_LATENCY_NS = 1_000;
 
-export /**
+/**
  * Free buffer slots in ring order. The RX ring hands buffers to the device in descriptor order and
  * they come back in that order, so every buffer of the ring cycles through: the IOTLB working set
  * is the whole ring (a stack would keep reusing a few hot buffers and hide it).
@@ -81,7 +81,7 @@ class SlotRing {
   }
 }
 
-interface NicOptions {
+export interface NicOptions {
   mode: 'map' | 'pagepool';
   mtu: number;
   pkt: number;

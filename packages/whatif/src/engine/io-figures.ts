@@ -46,27 +46,55 @@ function firstOfClass(desc: HostDescription, cls: string): string | undefined {
   return desc.pci.find((n) => n.class === cls && (n.kind === 'endpoint' || n.kind === 'pciEndpoint'))?.bdf;
 }
 
+/** Full mode: the VM's own device of the class, or the host's devices of the class in turn. */
+function deviceFor(
+  desc: HostDescription,
+  io: { device: string; via: 'assigned' | 'host' },
+  assigned: readonly string[],
+  turn: number,
+): string | undefined {
+  const ofClass = desc.pci.filter((n) => n.class === io.device && (n.kind === 'endpoint' || n.kind === 'pciEndpoint'));
+  if (io.via === 'assigned') {
+    const mine = ofClass.find((n) => assigned.some((id) => id.endsWith(n.bdf)));
+    if (mine) return mine.bdf;
+  }
+  return ofClass[turn % Math.max(1, ofClass.length)]?.bdf;
+}
+
 export interface IoRunCounters {
   runs: number;
 }
 
+/**
+ * Runs the I/O of placed VMs. Representative (default): one run per distinct (template, I/O spec),
+ * on the first device of the class, reused for every VM. Full: one run per placed VM and I/O spec,
+ * on the device the VM was actually given (assigned I/O) or on the host's devices of the class in
+ * turn (host-served I/O) — the check that the shortcut is representative.
+ */
 export function ioFigures(
   s: Scenario,
   v: Variant,
   templates: readonly Template[],
   templateOfHost: (hostId: string) => number,
   arrivals: readonly VmArrival[],
-  assignments: ReadonlyMap<string, { hostId: string }>,
+  assignments: ReadonlyMap<string, { hostId: string; deviceIds: string[] }>,
   plugins: PluginRegistry,
   counters: IoRunCounters = { runs: 0 },
+  full = false,
 ): ClassFigures[] {
-  // How many (VM, I/O) pairs each (template, spec) stands for.
-  const uses = new Map<string, { t: number; io: ReturnType<typeof ioOf>[number]; n: number }>();
+  // How many (VM, I/O) pairs each run stands for.
+  const uses = new Map<string, { t: number; io: ReturnType<typeof ioOf>[number]; n: number; device?: string }>();
+  let turn = 0;
   for (const a of arrivals) {
     const as = assignments.get(a.vm.id);
     if (!as) continue;
     const t = templateOfHost(as.hostId);
     for (const io of ioOf(s, a)) {
+      if (full) {
+        const device = deviceFor(templates[t]!.desc, io, as.deviceIds, turn++);
+        uses.set(`${a.vm.id}\u0000${JSON.stringify(io)}`, { t, io, n: 1, ...(device && { device }) });
+        continue;
+      }
       const key = `${t}\u0000${JSON.stringify(io)}`;
       const u = uses.get(key);
       if (u) u.n++;
@@ -74,10 +102,10 @@ export function ioFigures(
     }
   }
   const byClass = new Map<string, { rows: { row: HostRunRow; n: number }[] }>();
-  for (const { t, io, n } of uses.values()) {
+  for (const { t, io, n, device: given } of uses.values()) {
     const tpl = templates[t]!;
     const desc = applyVariant(tpl.desc, v);
-    const device = firstOfClass(desc, io.device);
+    const device = given ?? firstOfClass(desc, io.device);
     if (!device) continue; // the template has no such device: nothing of this class ran there
     const plugin = io.plugin ?? desc.pci.find((p) => p.bdf === device)?.plugin ?? io.device;
     const mode: RunMode = io.via === 'host' ? 'booted' : v.deviceModel === 'emulated' ? 'emulated' : 'vfio';

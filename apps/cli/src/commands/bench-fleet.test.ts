@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: Apache-2.0
+// `iofleet bench fleet` on a small fleet: the figures exist (how fast is the benchmark's business).
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
+
+describe('iofleet bench fleet', () => {
+  it('runs a three-variant what-if and prints wallSeconds', async () => {
+    const { stdout } = await run(process.execPath, [BIN, 'bench', 'fleet', '--hosts', '50', '--vms', '200', '--json'], {
+      timeout: 120_000,
+    });
+    const r = JSON.parse(stdout);
+    expect(r).toMatchObject({ hosts: 50, vms: 200, variants: 3 });
+    expect(r.placed + r.rejected).toBe(600);
+    expect(r.wallSeconds).toBeGreaterThan(0);
+  });
+});
