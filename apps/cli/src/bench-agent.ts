@@ -112,6 +112,7 @@ export async function benchAgent(
         plugin: nvme.plugin || 'nvme',
         options: {},
         mode: IommuMode.IOMMU_MODE_LAZY,
+        path: 0,
         durationNs,
         seed: 1n,
       });

@@ -101,6 +101,7 @@ describe('host agent over gRPC', () => {
         options: {},
         mode: IommuMode.IOMMU_MODE_STRICT,
         durationNs: 1n,
+        path: 0,
         seed: 1n,
       },
       200,
@@ -118,6 +119,7 @@ describe('host agent over gRPC', () => {
       options: {},
       mode: IommuMode.IOMMU_MODE_STRICT,
       durationNs: 1n,
+      path: 0,
       seed: 1n,
     });
     await new Promise((r) => setTimeout(r, 100));

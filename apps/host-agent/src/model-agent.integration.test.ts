@@ -111,7 +111,15 @@ describe('host agent serving host models', async () => {
   });
 
   it('runs workloads on the model, with typed errors for bad ones, and counts them', async () => {
-    const base = { hostId: H, deviceId: '0000:02:00.0', plugin: 'nvme', options: {}, durationNs: 2_000_000n, seed: 1n };
+    const base = {
+      hostId: H,
+      deviceId: '0000:02:00.0',
+      plugin: 'nvme',
+      options: {},
+      durationNs: 2_000_000n,
+      seed: 1n,
+      path: 0,
+    };
     const strict = await c.runWorkload({ ...base, mode: IommuMode.IOMMU_MODE_STRICT });
     const pt = await c.runWorkload({ ...base, mode: IommuMode.IOMMU_MODE_PASSTHROUGH });
     expect(strict.iops).toBeGreaterThan(0);
@@ -138,6 +146,7 @@ describe('host agent serving host models', async () => {
       options: {},
       mode: IommuMode.IOMMU_MODE_LAZY,
       durationNs: 500_000_000n,
+      path: 0,
       seed: 1n,
     };
     expect(await codeOf(c.runWorkload(req, 1))).toBe('DEADLINE_EXCEEDED');
@@ -187,6 +196,7 @@ describe('host agent process lifecycle', () => {
         options: {},
         mode: IommuMode.IOMMU_MODE_STRICT,
         durationNs: 60_000_000n,
+        path: 0,
         seed: 1n,
       },
       60_000,

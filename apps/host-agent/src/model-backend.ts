@@ -26,6 +26,7 @@ import {
   IommuMode,
   type RunWorkloadRequest,
   type WatchEventsResponse,
+  WorkloadPath,
   type WorkloadResult,
 } from '@iofleet/proto';
 import type { AttachOutcome, HostBackend } from './backend';
@@ -54,6 +55,12 @@ function iommuModeOf(host: Host): IommuMode {
       ? IommuMode.IOMMU_MODE_STRICT
       : IommuMode.IOMMU_MODE_LAZY;
 }
+
+const PATH_MODE: Readonly<Record<number, RunMode>> = {
+  [WorkloadPath.WORKLOAD_PATH_HOST_BOOTED]: 'booted',
+  [WorkloadPath.WORKLOAD_PATH_VFIO]: 'vfio',
+  [WorkloadPath.WORKLOAD_PATH_EMULATED]: 'emulated',
+};
 
 /** The one translation of host-model errors to agent errors. */
 function agentError(e: unknown): unknown {
@@ -182,7 +189,7 @@ export class ModelBackend implements HostBackend {
   }
 
   async runWorkload(req: RunWorkloadRequest, signal: AbortSignal): Promise<WorkloadResult> {
-    const mode = MODE_OF[req.mode];
+    const mode = PATH_MODE[req.path] ?? MODE_OF[req.mode];
     if (!mode) throw new AgentError('INVALID_ARGUMENT', `mode ${req.mode} is not a host IOMMU mode`);
     if (req.durationNs > MAX_WORKLOAD_NS)
       throw new AgentError(

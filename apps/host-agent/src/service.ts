@@ -16,6 +16,7 @@ import {
   IommuMode,
   type WatchEventsRequest,
   type WatchEventsResponse,
+  WorkloadPath,
 } from '@iofleet/proto';
 import type { HostBackend } from './backend';
 import { AgentError, toServiceError } from './errors';
@@ -113,7 +114,8 @@ export class AgentService {
       runWorkload: this.unary(async (req, signal) => {
         const h = this.host(req.hostId);
         if (!req.plugin) throw new AgentError('INVALID_ARGUMENT', 'plugin is required');
-        if (req.mode === IommuMode.IOMMU_MODE_UNSPECIFIED) throw new AgentError('INVALID_ARGUMENT', 'mode is required');
+        if (req.mode === IommuMode.IOMMU_MODE_UNSPECIFIED && req.path === WorkloadPath.WORKLOAD_PATH_UNSPECIFIED)
+          throw new AgentError('INVALID_ARGUMENT', 'mode (or path) is required');
         if (req.durationNs <= 0n) throw new AgentError('INVALID_ARGUMENT', 'duration_ns must be positive');
         return { result: await h.runWorkload(req, signal) };
       }),

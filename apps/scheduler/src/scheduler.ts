@@ -72,7 +72,9 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
   const reconcile: ReconcileCounters = { reattached: 0, detached: 0, errors: 0 };
   registry.onRefresh = async (hosts: RegisteredHost[]) => {
     const owners = await store.ownersMany(hosts.map((h) => h.hostId));
-    for (const h of hosts) {
+    // Hosts join the placement view in id order, whatever order their agents answered in, so the
+    // policy sees the same fleet in every run (and as the embedded what-if does).
+    for (const h of [...hosts].sort((a, b) => (a.hostId < b.hostId ? -1 : a.hostId > b.hostId ? 1 : 0))) {
       if (!state.host(h.hostId)) state.addHost(placementHostFromInventory(h.inventory));
       const recorded = owners.get(h.hostId) ?? {};
       state.syncDeviceOwners(h.hostId, recorded);
@@ -118,7 +120,16 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
   };
 
   const server = new grpc.Server();
-  server.addService(SchedulerService, schedulerImplementation({ store, registry, submit, redisUrl: opts.redisUrl }));
+  server.addService(
+    SchedulerService,
+    schedulerImplementation({
+      store,
+      registry,
+      submit,
+      redisUrl: opts.redisUrl,
+      releaseLocal: (vmId) => state.release(vmId),
+    }),
+  );
   const port = await new Promise<number>((res, rej) =>
     server.bindAsync(opts.listen, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
   );

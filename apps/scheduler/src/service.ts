@@ -47,6 +47,8 @@ export interface ServiceDeps {
   registry: HostRegistry;
   submit(requestId: string, vm: VmRequest): Promise<void>;
   redisUrl: string;
+  /** Frees the VM in this process's placement view at once (the next heartbeat would, later). */
+  releaseLocal?(vmId: string): void;
 }
 
 export function schedulerImplementation(deps: ServiceDeps): SchedulerServer {
@@ -77,6 +79,7 @@ export function schedulerImplementation(deps: ServiceDeps): SchedulerServer {
       const r = await get(req.vmId);
       if (r.hostId && r.deviceIds) {
         await deps.store.release(r.hostId, r.vmId, r.deviceIds);
+        deps.releaseLocal?.(r.vmId);
         // Detach on the agent now; if it is unreachable the reconciler detaches later.
         await deps.registry
           .clientForHost(r.hostId)

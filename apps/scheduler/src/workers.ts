@@ -114,6 +114,12 @@ export async function processPlaceVm(deps: WorkerDeps, job: Job<PlaceVmPayload>)
       deps.state.syncDeviceOwners(a.hostId, await deps.store.owners(a.hostId));
       continue;
     }
+    if (a.deviceIds.length === 0) {
+      // Nothing to attach: the VM runs on its host with CPUs and memory only.
+      await deps.store.putVm({ vmId: vm.id, state: 'running', hostId: a.hostId, deviceIds: [], requestId });
+      await deps.publish(vm.id);
+      return { v: JOBS_VERSION, placed: true, hostId: a.hostId, deviceIds: [] };
+    }
     await deps.store.putVm({ vmId: vm.id, state: 'placed', hostId: a.hostId, deviceIds: a.deviceIds, requestId });
     await deps.publish(vm.id);
     await enqueueAttach(deps, job, a.hostId, a.deviceIds);

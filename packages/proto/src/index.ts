@@ -46,7 +46,10 @@ export {
   RunWorkloadResponse,
   WatchEventsRequest,
   WatchEventsResponse,
+  WorkloadPath,
   WorkloadResult,
+  workloadPathFromJSON,
+  workloadPathToJSON,
 } from './gen/iofleet/v1/host_agent';
 export {
   CancelVmRequest,

@@ -4,20 +4,40 @@ export { generateArrivals, MAX_SCENARIO_VMS, type VmArrival, vmFromShape } from 
 export {
   applyVariant,
   bootVariant,
+  firstIndex,
+  fleetHostId,
   fleetHosts,
   loadTemplates,
   placementBlueprint,
   type Template,
 } from './engine/fleet';
-export { type ClassFigures, ioFigures } from './engine/io-figures';
-export { type PlacementOutcome, runPlacement, STRANDED_SAMPLES } from './engine/placement-run';
+export {
+  aggregateIo,
+  type ClassFigures,
+  type IoRun,
+  planIoRuns,
+  type RunFigures,
+  runIoEmbedded,
+} from './engine/io-figures';
+export {
+  type PlacementOutcome,
+  type PlaceResult,
+  type Placer,
+  policyPlacer,
+  runPlacement,
+  runPlacementWith,
+  STRANDED_SAMPLES,
+} from './engine/placement-run';
 export {
   loadScenario,
   type Phase,
+  type SimBackend,
   type SimulateOptions,
   type SimulationReport,
   simulate,
   simulateScenario,
+  simulateWith,
+  type VariantBackend,
   type VariantDiff,
   type VariantResult,
 } from './engine/simulate';

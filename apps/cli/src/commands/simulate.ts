@@ -4,10 +4,11 @@
 // prints the report; --html and --out write a self-contained HTML report and report.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { renderHtml, renderTable, type SimulationReport, simulate } from '@iofleet/whatif';
+import { loadScenario, renderHtml, renderTable, type SimulationReport, simulate, simulateWith } from '@iofleet/whatif';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { action } from '../cli-error';
+import { action, CliError } from '../cli-error';
+import { DistributedBackend } from '../distributed-backend';
 import { pluginRegistry } from '../plugins';
 
 /** The report as printed and written: assignments are kept out (they are for comparisons). */
@@ -28,13 +29,29 @@ export function registerSimulate(program: Command): void {
     .option('--html', 'write report.html (into --out, default ./iofleet-report)')
     .option('--plugin <module...>', 'load device plugins from these modules')
     .option('--full', "simulate every placed VM's device I/O, not one representative host per template (slow)")
+    .option('--distributed', 'run through host-agent processes and a scheduler over gRPC and BullMQ on Redis')
+    .option('--redis <url>', 'Redis for --distributed (default: start a local redis-server)')
+    .option('--agents <n>', 'host-agent processes for --distributed', (x) => Number(x), 2)
     .option('--quiet', 'no progress bar')
     .action(
       action(
-        (
+        async (
           file: string,
-          o: { out?: string; json?: boolean; html?: boolean; plugin?: string[]; full?: boolean; quiet?: boolean },
+          o: {
+            out?: string;
+            json?: boolean;
+            html?: boolean;
+            plugin?: string[];
+            full?: boolean;
+            quiet?: boolean;
+            distributed?: boolean;
+            redis?: string;
+            agents: number;
+          },
         ) => {
+          if (!Number.isSafeInteger(o.agents) || o.agents < 1 || o.agents > 64)
+            throw new CliError(`--agents must be an integer in 1..64, got '${o.agents}'`);
+          if (o.redis && !o.distributed) throw new CliError('--redis goes with --distributed');
           const bar =
             !o.quiet && !o.json && process.stderr.isTTY
               ? new SingleBar({
@@ -44,10 +61,10 @@ export function registerSimulate(program: Command): void {
                 })
               : null;
           let started = false;
-          const r = simulate(file, {
+          const opts = {
             plugins: pluginRegistry(o.plugin),
             full: !!o.full,
-            onProgress: (variant, phase, done, total) => {
+            onProgress: (variant: string, phase: string, done: number, total: number) => {
               if (!bar) return;
               if (!started) {
                 bar.start(total, 0, { variant, phase });
@@ -56,7 +73,21 @@ export function registerSimulate(program: Command): void {
               bar.setTotal(total);
               bar.update(done, { variant, phase });
             },
-          });
+          };
+          let r: SimulationReport;
+          if (o.distributed) {
+            const s = loadScenario(file);
+            const backend = new DistributedBackend({
+              agents: o.agents,
+              durationNs: s.duration,
+              ...(o.redis && { redisUrl: o.redis }),
+            });
+            try {
+              r = await simulateWith(s, file, opts, backend);
+            } finally {
+              await backend.close();
+            }
+          } else r = simulate(file, opts);
           bar?.stop();
           const report = publicReport(r);
           const dir = o.out ?? (o.html ? 'iofleet-report' : undefined);

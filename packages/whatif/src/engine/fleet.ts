@@ -70,8 +70,8 @@ export function placementBlueprint(h: Host): Omit<PlacementHost, 'id'> {
       deviceClass: dev.fn.desc.class ?? '',
       numaNode: dev.fn.desc.numaNode ?? root.desc.numaNode ?? 0,
       pcieRoot: fullName(root),
-      // Without an IOMMU there are no groups: each device stands alone (and cannot be assigned).
-      iommuGroup: dev.group?.id ?? 100_000 + devices.length,
+      // Without an IOMMU there are no groups (0, as a host agent reports; the host cannot assign).
+      iommuGroup: dev.group?.id ?? 0,
       ...(dev.fn.desc.virtfnOf && { physfn: fullName(h.device(dev.fn.desc.virtfnOf).fn) }),
       ...((dev.fn.desc.sriovVfs ?? 0) > 0 && { hasVfs: true }),
       healthy: true,
@@ -90,18 +90,32 @@ export function placementBlueprint(h: Host): Omit<PlacementHost, 'id'> {
   };
 }
 
-/** Every host of the fleet under `v`, ids `<template name>-<index>` in scenario order. */
+/** Id of the k-th host of a template: what a host agent serving it reports (hostIdFor()). */
+export function fleetHostId(name: string, k: number): string {
+  return `${name}-${String(k).padStart(4, '0')}`;
+}
+
+/** Index of a template's first host: templates with the same host name continue its numbering. */
+export function firstIndex(templates: readonly Template[], i: number): number {
+  let n = 0;
+  for (let j = 0; j < i; j++) if (templates[j]!.desc.name === templates[i]!.desc.name) n += templates[j]!.count;
+  return n;
+}
+
+/** Every host of the fleet under `v`, ids `<template host name>-<index>`, in id order. */
 export function fleetHosts(templates: readonly Template[], booted: readonly Host[]): PlacementHost[] {
   const out: PlacementHost[] = [];
   for (const [i, t] of templates.entries()) {
     const bp = placementBlueprint(booted[i]!);
+    const first = firstIndex(templates, i);
     for (let k = 0; k < t.count; k++)
       out.push({
-        id: `${t.desc.name}-${String(k).padStart(5, '0')}`,
+        id: fleetHostId(t.desc.name, first + k),
         numaNodes: bp.numaNodes,
         devices: bp.devices,
         iommuMode: bp.iommuMode,
       });
   }
-  return out;
+  // The placement view takes hosts in id order, as the scheduler does (deterministic either way).
+  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -61,28 +61,38 @@ function deviceFor(
   return ofClass[turn % Math.max(1, ofClass.length)]?.bdf;
 }
 
-export interface IoRunCounters {
-  runs: number;
+/** One device workload run: where, what, and how many (VM, I/O) pairs it stands for. */
+export interface IoRun {
+  /** Template index. */
+  t: number;
+  /** Device class the figures are reported under. */
+  deviceClass: string;
+  /** PCI address on the template's host. */
+  device: string;
+  plugin: string;
+  options: Record<string, string | number | boolean>;
+  mode: RunMode;
+  n: number;
 }
 
+/** The figures of one run (a HostRunRow's, as an agent's RunWorkload also returns them). */
+export type RunFigures = Pick<HostRunRow, (typeof FIGURES)[number]> & { pluginFault?: string };
+
 /**
- * Runs the I/O of placed VMs. Representative (default): one run per distinct (template, I/O spec),
- * on the first device of the class, reused for every VM. Full: one run per placed VM and I/O spec,
- * on the device the VM was actually given (assigned I/O) or on the host's devices of the class in
+ * The runs the placed VMs' I/O needs. Representative (default): one per distinct (template, I/O
+ * spec), on the first device of the class, standing for every such VM. Full: one per placed VM and
+ * I/O spec, on the device the VM was given (assigned I/O) or on the host's devices of the class in
  * turn (host-served I/O) — the check that the shortcut is representative.
  */
-export function ioFigures(
+export function planIoRuns(
   s: Scenario,
   v: Variant,
   templates: readonly Template[],
   templateOfHost: (hostId: string) => number,
   arrivals: readonly VmArrival[],
   assignments: ReadonlyMap<string, { hostId: string; deviceIds: string[] }>,
-  plugins: PluginRegistry,
-  counters: IoRunCounters = { runs: 0 },
   full = false,
-): ClassFigures[] {
-  // How many (VM, I/O) pairs each run stands for.
+): IoRun[] {
   const uses = new Map<string, { t: number; io: ReturnType<typeof ioOf>[number]; n: number; device?: string }>();
   let turn = 0;
   for (const a of arrivals) {
@@ -101,39 +111,62 @@ export function ioFigures(
       else uses.set(key, { t, io, n: 1 });
     }
   }
-  const byClass = new Map<string, { rows: { row: HostRunRow; n: number }[] }>();
+  const runs: IoRun[] = [];
   for (const { t, io, n, device: given } of uses.values()) {
-    const tpl = templates[t]!;
-    const desc = applyVariant(tpl.desc, v);
+    const desc = applyVariant(templates[t]!.desc, v);
     const device = given ?? firstOfClass(desc, io.device);
     if (!device) continue; // the template has no such device: nothing of this class ran there
-    const plugin = io.plugin ?? desc.pci.find((p) => p.bdf === device)?.plugin ?? io.device;
-    const mode: RunMode = io.via === 'host' ? 'booted' : v.deviceModel === 'emulated' ? 'emulated' : 'vfio';
-    const [row] = runHostWorkload(desc, {
-      file: tpl.file,
-      workload: { plugin, options: io.options },
-      modes: [mode],
-      plugins,
+    runs.push({
+      t,
+      deviceClass: io.device,
       device,
-      durationMs: s.duration / 1e6,
-      ...(v.cmdline && { cmdline: v.cmdline }),
-      ...(v.distro && { distro: v.distro }),
+      plugin: io.plugin ?? desc.pci.find((p) => p.bdf === device)?.plugin ?? io.device,
+      options: io.options,
+      mode: io.via === 'host' ? 'booted' : v.deviceModel === 'emulated' ? 'emulated' : 'vfio',
+      n,
     });
-    counters.runs++;
-    const list = byClass.get(io.device) ?? { rows: [] };
-    list.rows.push({ row: row!, n });
-    byClass.set(io.device, list);
   }
-  return [...byClass].map(([deviceClass, { rows }]) => {
+  return runs;
+}
+
+/** A run in this process: boot the template's host with the variant and run the workload. */
+export function runIoEmbedded(
+  s: Scenario,
+  v: Variant,
+  templates: readonly Template[],
+  plugins: PluginRegistry,
+  r: IoRun,
+): RunFigures {
+  const tpl = templates[r.t]!;
+  const [row] = runHostWorkload(applyVariant(tpl.desc, v), {
+    file: tpl.file,
+    workload: { plugin: r.plugin, options: r.options },
+    modes: [r.mode],
+    plugins,
+    device: r.device,
+    durationMs: s.duration / 1e6,
+    ...(v.cmdline && { cmdline: v.cmdline }),
+    ...(v.distro && { distro: v.distro }),
+  });
+  return row!;
+}
+
+/** Per device class: the runs' figures weighted by the (VM, I/O) pairs each stands for. */
+export function aggregateIo(runs: readonly IoRun[], figures: readonly RunFigures[]): ClassFigures[] {
+  const byClass = new Map<string, { f: RunFigures; n: number }[]>();
+  for (const [i, r] of runs.entries())
+    byClass.set(r.deviceClass, [...(byClass.get(r.deviceClass) ?? []), { f: figures[i]!, n: r.n }]);
+  return [...byClass].map(([deviceClass, rows]) => {
     const total = rows.reduce((a, r) => a + r.n, 0);
-    const f = Object.fromEntries(
-      FIGURES.map((k) => [k, rows.reduce((a, r) => a + r.row[k] * r.n, 0) / total]),
-    ) as Record<(typeof FIGURES)[number], number>;
+    const f = Object.fromEntries(FIGURES.map((k) => [k, rows.reduce((a, r) => a + r.f[k] * r.n, 0) / total])) as Record<
+      (typeof FIGURES)[number],
+      number
+    >;
     return {
       deviceClass,
       devices: total,
       ...f,
-      deviceFaults: rows.reduce((a, r) => a + (r.row.pluginFault ? r.n : 0), 0),
+      deviceFaults: rows.reduce((a, r) => a + (r.f.pluginFault ? r.n : 0), 0),
     };
   });
 }

@@ -4,18 +4,20 @@
 // run; then compare every variant with the baseline. Everything runs in this process: no Redis,
 // no sockets. Deterministic for a scenario and seed.
 
+import { createHash } from 'node:crypto';
 import { loadYamlWithSchema, type PluginRegistry } from '@iofleet/host';
-import { type Scenario, scenarioSchema } from '../scenario/schema';
-import { generateArrivals } from './arrivals';
-import { bootVariant, fleetHosts, loadTemplates } from './fleet';
-import { type ClassFigures, ioFigures } from './io-figures';
-import { type PlacementOutcome, runPlacement } from './placement-run';
+import type { PlacementHost } from '@iofleet/placement';
+import { type Scenario, scenarioSchema, type Variant } from '../scenario/schema';
+import { generateArrivals, type VmArrival } from './arrivals';
+import { bootVariant, firstIndex, fleetHosts, loadTemplates, type Template } from './fleet';
+import { aggregateIo, type ClassFigures, type IoRun, planIoRuns, type RunFigures, runIoEmbedded } from './io-figures';
+import { type PlacementOutcome, type Placer, runPlacement, runPlacementWith } from './placement-run';
 
 export interface VariantResult {
   name: string;
   description?: string;
   baseline: boolean;
-  placement: Omit<PlacementOutcome, 'assignments'>;
+  placement: Omit<PlacementOutcome, 'assignments'> & { assignmentDigest: string };
   io: ClassFigures[];
   /** Against the baseline: differences for counts, ratios (variant / baseline) for rates and times. */
   diff?: VariantDiff;
@@ -85,17 +87,43 @@ export function simulate(file: string, o: SimulateOptions): SimulationReport {
   return simulateScenario(s, file, o);
 }
 
-export function simulateScenario(s: Scenario, file: string, o: SimulateOptions): SimulationReport {
+/** What a variant runs on: the policy and host models in this process, or agents and a scheduler. */
+export interface VariantBackend {
+  placer: Placer;
+  runIo(r: IoRun): RunFigures | Promise<RunFigures>;
+  stop(): void | Promise<void>;
+}
+
+export interface SimBackend {
+  /** Prepares a variant: `hosts` is the fleet's placement view as the embedded run sees it. */
+  start(v: Variant, templates: readonly Template[], hosts: readonly PlacementHost[]): Promise<VariantBackend>;
+}
+
+interface Prepared {
+  s: Scenario;
+  templates: Template[];
+  arrivals: VmArrival[];
+  templateOf: (hostId: string) => number;
+  report: SimulationReport;
+}
+
+function prepare(s: Scenario, file: string, o: SimulateOptions, mode: string): Prepared {
   const templates = loadTemplates(s, file);
   const arrivals = generateArrivals(s, file);
-  const hostCount = templates.reduce((a, t) => a + t.count, 0);
-  // Host ids are <template host name>-<index>; template index by name prefix.
-  const templateOf = (hostId: string) => templates.findIndex((t) => hostId.startsWith(`${t.desc.name}-`));
+  // Host ids are <template host name>-<index>: the template is found by name and index range.
+  const templateOf = (hostId: string) => {
+    const cut = hostId.lastIndexOf('-');
+    const name = hostId.slice(0, cut);
+    const k = Number(hostId.slice(cut + 1));
+    return templates.findIndex(
+      (t, i) => t.desc.name === name && k >= firstIndex(templates, i) && k < firstIndex(templates, i) + t.count,
+    );
+  };
   const report: SimulationReport = {
     scenario: s.name,
     ...(s.description && { description: s.description }),
     seed: s.seed,
-    hosts: hostCount,
+    hosts: templates.reduce((a, t) => a + t.count, 0),
     vms: arrivals.length,
     simulatedIoMs: s.duration / 1e6,
     variants: [],
@@ -103,30 +131,86 @@ export function simulateScenario(s: Scenario, file: string, o: SimulateOptions):
       o.full
         ? "Full simulation: every placed VM's device I/O was simulated on the device it was given."
         : 'Per-device DMA figures come from simulating one representative host per template and variant and reusing them for every VM on hosts of that template (hosts of a template are identical; `--full` simulates every VM; see docs/simulate.md).',
-      'Placement runs the scheduler\'s IOMMU-group-aware policy on every host of the fleet; "stranded" devices are free devices whose IOMMU group another VM holds, averaged over the run.',
+      `Placement runs the scheduler's IOMMU-group-aware policy on every host of the fleet (${mode}); "stranded" devices are devices held only because of their IOMMU group or unusable because of it, averaged over the run.`,
     ],
     assignments: {},
   };
-  for (const v of s.variants) {
-    const booted = templates.map((t) => bootVariant(t, v));
-    const hosts = fleetHosts(templates, booted);
-    const events = arrivals.length * 2;
-    const placement = runPlacement(hosts, arrivals, undefined, (d) => o.onProgress?.(v.name, 'placement', d, events));
-    o.onProgress?.(v.name, 'io', 0, 1);
-    const io = ioFigures(s, v, templates, templateOf, arrivals, placement.assignments, o.plugins, undefined, o.full);
-    o.onProgress?.(v.name, 'io', 1, 1);
-    const { assignments, ...rest } = placement;
-    report.assignments[v.name] = Object.fromEntries(assignments);
-    report.variants.push({
-      name: v.name,
-      ...(v.description && { description: v.description }),
-      baseline: v.baseline,
-      placement: rest,
-      io,
-    });
-  }
-  const baseline = report.variants.find((x) => x.baseline) ?? report.variants[0]!;
+  return { s, templates, arrivals, templateOf, report };
+}
+
+function addVariant(p: Prepared, v: Variant, placement: PlacementOutcome, io: ClassFigures[]): void {
+  const { assignments, ...rest } = placement;
+  p.report.assignments[v.name] = Object.fromEntries(assignments);
+  // One digest of every VM's host and devices: equal digests mean the same placements.
+  const sorted = [...assignments].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const assignmentDigest = createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 16);
+  p.report.variants.push({
+    name: v.name,
+    ...(v.description && { description: v.description }),
+    baseline: v.baseline,
+    placement: { ...rest, assignmentDigest },
+    io,
+  });
+}
+
+function finish(r: SimulationReport): SimulationReport {
+  const baseline = r.variants.find((x) => x.baseline) ?? r.variants[0]!;
   baseline.baseline = true;
-  for (const v of report.variants) if (v !== baseline) v.diff = diffOf(v, baseline);
-  return report;
+  for (const v of r.variants) if (v !== baseline) v.diff = diffOf(v, baseline);
+  return r;
+}
+
+/** The embedded what-if: everything in this process, synchronously. */
+export function simulateScenario(s: Scenario, file: string, o: SimulateOptions): SimulationReport {
+  const p = prepare(s, file, o, 'embedded');
+  for (const v of s.variants) {
+    const hosts = fleetHosts(
+      p.templates,
+      p.templates.map((t) => bootVariant(t, v)),
+    );
+    const events = p.arrivals.length * 2;
+    const placement = runPlacement(hosts, p.arrivals, undefined, (d) => o.onProgress?.(v.name, 'placement', d, events));
+    o.onProgress?.(v.name, 'io', 0, 1);
+    const runs = planIoRuns(s, v, p.templates, p.templateOf, p.arrivals, placement.assignments, o.full);
+    const io = aggregateIo(
+      runs,
+      runs.map((r) => runIoEmbedded(s, v, p.templates, o.plugins, r)),
+    );
+    o.onProgress?.(v.name, 'io', 1, 1);
+    addVariant(p, v, placement, io);
+  }
+  return finish(p.report);
+}
+
+/** The what-if on another backend (distributed: host agents and a scheduler), event by event. */
+export async function simulateWith(
+  s: Scenario,
+  file: string,
+  o: SimulateOptions,
+  backend: SimBackend,
+  mode = 'distributed',
+): Promise<SimulationReport> {
+  const p = prepare(s, file, o, mode);
+  for (const v of s.variants) {
+    const hosts = fleetHosts(
+      p.templates,
+      p.templates.map((t) => bootVariant(t, v)),
+    );
+    const b = await backend.start(v, p.templates, hosts);
+    try {
+      const events = p.arrivals.length * 2;
+      const placement = await runPlacementWith(hosts, p.arrivals, b.placer, (d) =>
+        o.onProgress?.(v.name, 'placement', d, events),
+      );
+      o.onProgress?.(v.name, 'io', 0, 1);
+      const runs = planIoRuns(s, v, p.templates, p.templateOf, p.arrivals, placement.assignments, o.full);
+      const figures: RunFigures[] = [];
+      for (const r of runs) figures.push(await b.runIo(r));
+      o.onProgress?.(v.name, 'io', 1, 1);
+      addVariant(p, v, placement, aggregateIo(runs, figures));
+    } finally {
+      await b.stop();
+    }
+  }
+  return finish(p.report);
 }
