@@ -21,9 +21,12 @@ export interface Template {
 
 export function loadTemplates(s: Scenario, scenarioFile: string): Template[] {
   const base = dirname(scenarioFile);
-  return s.fleet.map((f) => {
-    const file = isAbsolute(f.template) ? f.template : resolve(base, f.template);
-    return { name: f.template, file, desc: loadHostDescription(file), count: f.count };
+  return s.fleet.map((f, i) => {
+    if (f.host)
+      return { name: `fleet[${i}] (inline ${f.host.name})`, file: scenarioFile, desc: f.host, count: f.count };
+    const t = f.template!;
+    const file = isAbsolute(t) ? t : resolve(base, t);
+    return { name: t, file, desc: loadHostDescription(file), count: f.count };
   });
 }
 

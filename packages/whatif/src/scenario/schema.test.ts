@@ -34,4 +34,16 @@ describe('scenario schema', () => {
       /s\.yaml:13: variants\[1\]\.name: duplicate variant name 'pt'/,
     );
   });
+
+  it('takes a host described inline, and refuses an entry with both or neither', () => {
+    const inline = S.replace(
+      '  - { template: ../hosts/intel-xeon-2s.yaml, count: 10 }',
+      '  - count: 3\n    host: { name: tiny, cpu: { vendor: amd, coresPerSocket: 4 }, numaNodes: [{ id: 0, memoryGiB: 8 }] }',
+    );
+    const { value } = parseYamlWithSchema(inline, 's.yaml', scenarioSchema);
+    expect(value.fleet[0]!.host!.name).toBe('tiny');
+    expect(() =>
+      parseYamlWithSchema(S.replace('count: 10 }', 'count: 10, host: { name: x } }'), 's.yaml', scenarioSchema),
+    ).toThrow(/s\.yaml:\d+: fleet\[0\]/);
+  });
 });

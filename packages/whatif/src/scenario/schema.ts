@@ -3,6 +3,7 @@
 // VM shapes, or a trace replay), each VM's device I/O, the simulated duration, a seed, and the
 // variants to compare. See docs/scenarios.md.
 
+import { hostDescriptionSchema } from '@iofleet/host';
 import { z } from 'zod';
 
 const duration = z
@@ -83,8 +84,20 @@ export const scenarioSchema = z
     seed: z.number().int().nonnegative().default(1),
     /** Simulated time each device workload runs for. */
     duration: duration.default(0.01 * 1e9),
+    /** Hosts: a host file (`template`, relative to the scenario) or a host description inline (`host`). */
     fleet: z
-      .array(z.object({ template: z.string(), count: z.number().int().positive().max(1_000_000) }).strict())
+      .array(
+        z
+          .object({
+            template: z.string().optional(),
+            host: hostDescriptionSchema.optional(),
+            count: z.number().int().positive().max(1_000_000),
+          })
+          .strict()
+          .refine((f) => (f.template === undefined) !== (f.host === undefined), {
+            message: 'give either template (a host file) or host (an inline description)',
+          }),
+      )
       .min(1),
     workload: z.union([
       z
