@@ -15,7 +15,7 @@ const RULES = {
   '@iofleet/sdk': ['@iofleet/core'], // its ./runtime and ./testing entries run devices on the real model
   '@iofleet/host': ['@iofleet/core', '@iofleet/acpi', '@iofleet/sdk'],
   '@iofleet/placement': [],
-  '@iofleet/telemetry': ['@iofleet/proto'],
+  '@iofleet/telemetry': ['@iofleet/proto', '@iofleet/core'],
   '@iofleet/proto': [],
   '@iofleet/jobs': ['@iofleet/placement'],
   '@iofleet/whatif': ['@iofleet/host', '@iofleet/placement', '@iofleet/core'],

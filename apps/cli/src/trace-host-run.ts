@@ -1,23 +1,33 @@
 // SPDX-License-Identifier: Apache-2.0
-// `host run --trace`: one span per mode with the row's figures as attributes and the device's
-// fault as a span event, exported over OTLP (the endpoint from the standard OTEL_* variables).
+// `host run --trace`: the sampled DMA spans of every mode's run (dma.map, dma.unmap,
+// iommu.translate with IOTLB and page-walk events, iommu.fault), then one span per mode with the
+// row's figures, all under one root span, exported over OTLP (endpoint and protocol from the
+// standard OTEL_* variables).
+
+import type { SimTracer } from '@iofleet/core';
 import type { HostRunRow } from '@iofleet/host';
 import {
   ATTR_DEVICE_BDF,
   ATTR_HOST,
   ATTR_MODE,
   ATTR_SIM_LATENCY_NS,
+  OtelSimTracer,
+  SERVICE_CLI,
   SPAN_WORKLOAD,
   startTracing,
 } from '@iofleet/telemetry';
 import { trace } from '@opentelemetry/api';
 
-export async function traceHostRun(host: string, run: () => HostRunRow[]): Promise<HostRunRow[]> {
-  const sdk = startTracing({ serviceName: 'iofleet-cli' });
+export async function traceHostRun(
+  host: string,
+  sampleEvery: number,
+  run: (tracer: SimTracer) => HostRunRow[],
+): Promise<HostRunRow[]> {
+  const sdk = startTracing({ serviceName: SERVICE_CLI });
   try {
-    const tracer = trace.getTracer('iofleet-cli');
+    const tracer = trace.getTracer(SERVICE_CLI);
     return tracer.startActiveSpan(`host.run ${host}`, (root) => {
-      const rows = run();
+      const rows = run(new OtelSimTracer(tracer, { sampleEvery }));
       for (const r of rows) {
         const s = tracer.startSpan(SPAN_WORKLOAD, {
           attributes: {

@@ -364,6 +364,38 @@ export {
   type SimSpan,
   type SimTracer,
 } from './trace/sim-tracer';
+export {
+  ATTR_DEVICE_BDF,
+  ATTR_DIRECTION,
+  ATTR_DOMAIN_ID,
+  ATTR_FAULT_REASON,
+  ATTR_HOST,
+  ATTR_IOVA,
+  ATTR_LENGTH,
+  ATTR_MODE,
+  ATTR_REQUEST_ID,
+  ATTR_SIM_LATENCY_NS,
+  ATTR_VARIANT,
+  ATTR_VM_ID,
+  ATTR_WALK_LEVEL,
+  EVENT_INVALIDATION_WAIT,
+  EVENT_IOTLB_HIT,
+  EVENT_IOTLB_MISS,
+  EVENT_WALK_LEVEL,
+  SERVICE_CLI,
+  SERVICE_HOST_AGENT,
+  SERVICE_SCHEDULER,
+  SPAN_ATTACH,
+  SPAN_DMA_MAP,
+  SPAN_DMA_UNMAP,
+  SPAN_DOMAIN_ATTACH,
+  SPAN_IOMMU_FAULT,
+  SPAN_IOMMU_INVALIDATE,
+  SPAN_IOMMU_TRANSLATE,
+  SPAN_PLACEMENT,
+  SPAN_VM_REQUEST,
+  SPAN_WORKLOAD,
+} from './trace/vocabulary';
 export { VtdDomain } from './vtd/domain';
 export { dmarFaultLine, type FaultRecord, FaultRecorder, faultReasonText, VtdFault } from './vtd/faults';
 export {

@@ -37,4 +37,57 @@ describe('iofleet host run --trace', () => {
     expect(work.every((s) => s.parentSpanId === root.spanId)).toBe(true);
     expect(Number(work[0]!.attributes['iofleet.workload.iops'])).toBeGreaterThan(0);
   });
+
+  it('--modes strict over OTLP http/protobuf delivers dma.map and iommu.translate spans with simulated latencies', async () => {
+    await run(
+      process.execPath,
+      [
+        BIN,
+        'host',
+        'run',
+        HOST,
+        '--workload',
+        'nvme',
+        '--modes',
+        'strict',
+        '--duration',
+        '1',
+        '--trace',
+        '--trace-sample',
+        '10',
+      ],
+      {
+        timeout: 60_000,
+        env: {
+          ...process.env,
+          OTEL_EXPORTER_OTLP_ENDPOINT: rx.httpEndpoint,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        },
+      },
+    );
+    const spans = await rx.waitFor(
+      (s) =>
+        s.some((x) => x.name === 'dma.map') &&
+        s.some((x) => x.name === 'iommu.translate' && x.attributes['iofleet.iommu.mode'] === 'strict'),
+      20_000,
+    );
+    const map = spans.find((x) => x.name === 'dma.map' && x.attributes['iofleet.iommu.mode'] === 'strict')!;
+    expect(map.attributes['iofleet.device.bdf']).toBe('0000:01:00.0');
+    expect(map.attributes['iofleet.host']).toBe('intel-xeon-2s');
+    const latency = Number(map.attributes['iofleet.sim.latency_ns']);
+    expect(latency).toBeGreaterThan(0);
+    // The span lasts the simulated latency.
+    expect(Number(map.endNs - map.startNs)).toBe(latency);
+    const unmap = spans.find((x) => x.name === 'dma.unmap' && x.events.some((e) => e.name === 'invalidation.wait'));
+    expect(unmap).toBeDefined(); // strict: every unmap waits for its invalidation
+    const tr = spans.find(
+      (x) =>
+        x.name === 'iommu.translate' &&
+        x.attributes['iofleet.iommu.mode'] === 'strict' &&
+        x.events.some((e) => e.name === 'iotlb.miss'),
+    )!;
+    expect(tr.events.filter((e) => e.name === 'page_walk.level').length).toBeGreaterThan(0);
+    const root = spans.find((x) => x.name === 'host.run intel-xeon-2s' && x.traceId === map.traceId)!;
+    expect(map.parentSpanId).toBe(root.spanId);
+  });
 });

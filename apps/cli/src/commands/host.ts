@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `iofleet host describe | run`: one machine — its IOMMU units, groups and boot log; and a
 // device's workload under each IOMMU mode (simulated time, charged by the cost model).
+
+import type { SimTracer } from '@iofleet/core';
 import {
   DEFAULT_RUN_MS,
   type HostRunRow,
@@ -99,7 +101,8 @@ export function registerHost(program: Command): void {
     .option('--distro <name>', 'distribution preset for the kernel defaults')
     .option('--plugin <module...>', 'load device plugins from these modules (paths or package names)')
     .option('--json', 'print { "results": [...] } as JSON')
-    .option('--trace', 'export a span per mode to OTLP (OTEL_EXPORTER_OTLP_ENDPOINT; Jaeger on localhost by default)')
+    .option('--trace', 'export DMA spans and a span per mode over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL)')
+    .option('--trace-sample <n>', 'trace one DMA operation in N', (x) => Number(x), 100)
     .action(
       action(
         async (
@@ -114,6 +117,7 @@ export function registerHost(program: Command): void {
             plugin?: string[];
             json?: boolean;
             trace?: boolean;
+            traceSample: number;
           },
         ) => {
           const durationMs = Number(o.duration);
@@ -121,8 +125,11 @@ export function registerHost(program: Command): void {
             throw new CliError(`--duration must be in (0, ${MAX_RUN_MS}] ms, got '${o.duration}'`);
           const modes = parseModes(o.modes);
           const desc = loadHostDescription(file);
-          const run = () =>
+          if (!Number.isSafeInteger(o.traceSample) || o.traceSample < 1)
+            throw new CliError(`--trace-sample must be a positive integer, got '${o.traceSample}'`);
+          const run = (tracer?: SimTracer) =>
             runHostWorkload(desc, {
+              ...(tracer && { tracer }),
               file,
               workload: parseWorkloadSpec(o.workload),
               modes,
@@ -135,7 +142,7 @@ export function registerHost(program: Command): void {
                 if (!o.json && process.stderr.isTTY) process.stderr.write(`[${i + 1}/${modes.length}] ${m}...\r`);
               },
             });
-          const rows = o.trace ? await traceHostRun(desc.name, run) : run();
+          const rows = o.trace ? await traceHostRun(desc.name, o.traceSample, run) : run();
           if (o.json)
             process.stdout.write(
               `${JSON.stringify({ host: desc.name, workload: o.workload, results: rows }, null, 2)}\n`,

@@ -4,7 +4,7 @@
 // translation, and every hook runs in the SDK's guard. A plugin that throws, hangs or maps memory
 // it was not given faults its device (a log line and a device fault) — the host carries on.
 
-import type { TranslationFault } from '@iofleet/core';
+import type { SimTracer, TranslationFault } from '@iofleet/core';
 import { checkSdkRange, type DeviceInstance, type DevicePlugin, isSdkError, type RawOptions } from '@iofleet/sdk';
 import { type DeviceObserver, DeviceRuntime, guard } from '@iofleet/sdk/runtime';
 import { fullName, type HostDevice, type HostImpl } from '../boot/host';
@@ -54,6 +54,8 @@ export function attachPlugin(
   observer: DeviceObserver = {},
   /** A runtime built elsewhere (a guest's view of the device); default: the host's. */
   runtime?: DeviceRuntime,
+  /** DMA spans of the host's runtime (sampled), and the mode named on them. */
+  trace?: { tracer: SimTracer; mode: string },
 ): PluginDevice {
   const name = fullName(dev.fn);
   const vfs = dev.fn.desc.sriovVfs ?? 0;
@@ -87,6 +89,7 @@ export function attachPlugin(
         translated,
       },
       access: (address, write) => host.dmaAccess(dev, address, write),
+      ...(trace && { tracer: trace.tracer, trace: { host: host.desc.name, mode: trace.mode } }),
       bars: [{ index: 0, size: 1 << 14, prefetchable: false, is64: true }],
       observer: {
         ...observer,

@@ -10,7 +10,7 @@
 //   published measurements at hand cover assigned devices and emulated IOMMUs, not a device
 //   emulation cost.
 
-import { COST_SOFTWARE, DirectDmaOps, DmaSim, dmaDevice, newTranslationOut } from '@iofleet/core';
+import { COST_SOFTWARE, DirectDmaOps, DmaSim, dmaDevice, newTranslationOut, type SimTracer } from '@iofleet/core';
 import type { WorkloadHooks } from '@iofleet/sdk';
 import { DeviceRuntime } from '@iofleet/sdk/runtime';
 import { fullName, type HostDevice, type HostImpl } from '../boot/host';
@@ -42,7 +42,13 @@ export interface GuestDevice {
   wrap(w: WorkloadHooks): WorkloadHooks;
 }
 
-export function guestDevice(host: HostImpl, dev: HostDevice, model: GuestDeviceModel, cpus: number): GuestDevice {
+export function guestDevice(
+  host: HostImpl,
+  dev: HostDevice,
+  model: GuestDeviceModel,
+  cpus: number,
+  tracer?: SimTracer,
+): GuestDevice {
   const vm = new Vm(host, { name: `guest-${model}`, memoryMiB: GUEST_MEMORY_MIB });
   if (model === 'vfio') {
     const group = dev.group?.functions.filter((f) => f.kind === 'endpoint' || f.kind === 'pciEndpoint') ?? [dev.fn];
@@ -60,6 +66,7 @@ export function guestDevice(host: HostImpl, dev: HostDevice, model: GuestDeviceM
   const runtime = new DeviceRuntime({
     sim,
     ops,
+    ...(tracer && { tracer, trace: { host: host.desc.name, mode: model } }),
     info: {
       bdf: fullName(dev.fn),
       vendor: dev.fn.desc.vendor,

@@ -4,7 +4,7 @@
 // Modes are kernel command lines appended to the host's own (the later parameter wins, as in
 // Linux): pt = identity default domains, lazy = DMA-FQ, strict = DMA, off = no IOMMU at all.
 
-import { domainTypeSysfs } from '@iofleet/core';
+import { domainTypeSysfs, type SimTracer } from '@iofleet/core';
 import type { RawOptions } from '@iofleet/sdk';
 import { isSdkError } from '@iofleet/sdk';
 import { guard, type RunResult, runWorkload } from '@iofleet/sdk/runtime';
@@ -71,6 +71,8 @@ export interface HostRunOptions {
   distro?: string;
   file?: string;
   onMode?(mode: RunMode, index: number): void;
+  /** DMA spans (sampled) of the device's runs. */
+  tracer?: SimTracer;
 }
 
 /** One row of `host run`: the mode, where it ran, and the workload's figures (RunResult). */
@@ -124,9 +126,9 @@ export function runHostWorkload(desc: HostDescription, o: HostRunOptions): HostR
             : '; add `plugin:` to a function'),
       );
     }
-    const guest = mode === 'vfio' || mode === 'emulated' ? guestDevice(host, dev, mode, GUEST_VCPUS) : null;
+    const guest = mode === 'vfio' || mode === 'emulated' ? guestDevice(host, dev, mode, GUEST_VCPUS, o.tracer) : null;
     const options = { ...dev.fn.desc.options, ...o.workload.options };
-    const pd = attachPlugin(host, dev, plugin, options, {}, guest?.runtime);
+    const pd = attachPlugin(host, dev, plugin, options, {}, guest?.runtime, o.tracer && { tracer: o.tracer, mode });
     let r: RunResult | null = null;
     let fault = pd.fault ?? undefined;
     const w = pd.instance?.workload;

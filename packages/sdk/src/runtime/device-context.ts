@@ -7,18 +7,23 @@
 // guard turns into a device fault.
 
 import {
+  ATTR_SIM_LATENCY_NS,
   COST_SOFTWARE,
   DMA_BIDIRECTIONAL,
   DMA_FROM_DEVICE,
   DMA_TO_DEVICE,
   type DmaOps,
   type DmaSim,
+  type SimTracer,
+  SPAN_DMA_MAP,
+  SPAN_DMA_UNMAP,
   scatterEntry,
   type TranslationFault,
   type TranslationOut,
 } from '@iofleet/core';
 import type { Bar, ConfigSpace, DeviceContext, DeviceInfo, DmaDirection, SgEntry } from '../context';
 import { SdkError } from '../errors';
+import { DmaTrace } from './dma-trace';
 
 const DIR = { bidirectional: DMA_BIDIRECTIONAL, 'to-device': DMA_TO_DEVICE, 'from-device': DMA_FROM_DEVICE } as const;
 const PAGE = 4096;
@@ -45,8 +50,11 @@ export interface RuntimeOptions {
   /** The device's memory access at `address` through its IOMMU (or untranslated). */
   access(address: number, write: boolean): TranslationOut;
   bars?: readonly Bar[];
-  /** Vendor and device ids for config space (hex strings). */
   observer?: DeviceObserver;
+  /** DMA spans (sampled); default: none. */
+  tracer?: SimTracer;
+  /** Host id and DMA path named on the spans. */
+  trace?: { host: string; mode: string };
 }
 
 /** Device-side accounting of the I/O in progress and of the whole run. */
@@ -94,6 +102,9 @@ export class DeviceRuntime {
     const obs = o.observer ?? {};
     const cost = sim.cost.ns;
     const stats = this.stats;
+    const tr = o.tracer
+      ? new DmaTrace(sim, o.tracer, { host: o.trace?.host ?? '', bdf: info.bdf, mode: o.trace?.mode ?? '' })
+      : null;
     const owns = (pa: number, len: number) => this.owns(pa, len);
     const check = (pa: number, len: number, what: string) => {
       if (!owns(pa, len))
@@ -121,13 +132,16 @@ export class DeviceRuntime {
         },
         mapSingle: (pa, len, dir) => {
           check(pa, len, 'dma_map_single');
-          const a = ops.mapPage(pa, len, DIR[dir]);
+          const a = tr
+            ? tr.call(SPAN_DMA_MAP, len, dir, () => ops.mapPage(pa, len, DIR[dir]))
+            : ops.mapPage(pa, len, DIR[dir]);
           if (a >= 0) obs.onMap?.('single', a, len, dir);
           return a;
         },
         unmapSingle: (a, len, dir) => {
           obs.onUnmap?.('single', a, len);
-          ops.unmapPage(a, len, DIR[dir]);
+          if (tr) tr.call(SPAN_DMA_UNMAP, len, dir, () => ops.unmapPage(a, len, DIR[dir]), a);
+          else ops.unmapPage(a, len, DIR[dir]);
         },
         mapSg: (sg: SgEntry[], dir) => {
           for (const e of sg) check(e.pa, e.length, 'dma_map_sg');
@@ -184,8 +198,14 @@ export class DeviceRuntime {
         dma: (a, len, write) => {
           let ok = true;
           const end = a + len;
+          // Simulated time of a traced access: from the submitting CPU's clock, advanced by the
+          // device time this access accumulates.
+          const t0 = sim.cpus.current.nowNs;
+          const io0 = stats.ioNs;
+          const span = tr?.startTranslate(a, len, write, t0) ?? null;
           for (let p = Math.floor(a / PAGE) * PAGE; p < end; p += PAGE) {
             const t = o.access(p, write);
+            if (span) tr!.page(span, t, p, t0 + stats.ioNs - io0);
             stats.pages++;
             stats.ioNs += cost.dmaBase;
             if (!t.ok) {
@@ -200,6 +220,12 @@ export class DeviceRuntime {
             } else stats.ioNs += t.memReads * cost.walkMemRead;
           }
           obs.onAccess?.(a, len, write, ok);
+          if (span) {
+            const t1 = t0 + stats.ioNs - io0;
+            span.setAttribute(ATTR_SIM_LATENCY_NS, t1 - t0);
+            if (!ok) span.setError('IOMMU fault');
+            span.end(t1);
+          }
           return ok;
         },
         busy: (ns) => {

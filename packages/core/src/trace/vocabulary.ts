@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+// The one vocabulary of span, event and attribute names (STYLE.md item 15). It lives in core so the
+// instrumented simulation (sdk runtime, host) and @iofleet/telemetry (which re-exports it) share it;
+// nothing else spells these names.
+
+/** Span names. */
+export const SPAN_DMA_MAP = 'dma.map';
+export const SPAN_DMA_UNMAP = 'dma.unmap';
+export const SPAN_IOMMU_TRANSLATE = 'iommu.translate';
+export const SPAN_IOMMU_FAULT = 'iommu.fault';
+export const SPAN_IOMMU_INVALIDATE = 'iommu.invalidate';
+export const SPAN_VM_REQUEST = 'scheduler.vm_request';
+export const SPAN_PLACEMENT = 'scheduler.placement';
+export const SPAN_ATTACH = 'host_agent.attach';
+export const SPAN_DOMAIN_ATTACH = 'host.domain_attach';
+export const SPAN_WORKLOAD = 'host.workload';
+
+/** Span events. */
+export const EVENT_IOTLB_HIT = 'iotlb.hit';
+export const EVENT_IOTLB_MISS = 'iotlb.miss';
+export const EVENT_WALK_LEVEL = 'page_walk.level';
+export const EVENT_INVALIDATION_WAIT = 'invalidation.wait';
+
+/** Attribute keys. */
+export const ATTR_HOST = 'iofleet.host';
+export const ATTR_DEVICE_BDF = 'iofleet.device.bdf';
+export const ATTR_DOMAIN_ID = 'iofleet.domain.id';
+export const ATTR_IOVA = 'iofleet.dma.iova';
+export const ATTR_LENGTH = 'iofleet.dma.length';
+export const ATTR_DIRECTION = 'iofleet.dma.direction';
+export const ATTR_MODE = 'iofleet.iommu.mode';
+/** The SIMULATED latency of the operation in nanoseconds (never the simulator's wall time). */
+export const ATTR_SIM_LATENCY_NS = 'iofleet.sim.latency_ns';
+export const ATTR_FAULT_REASON = 'iofleet.fault.reason';
+export const ATTR_WALK_LEVEL = 'iofleet.walk.level';
+export const ATTR_VM_ID = 'iofleet.vm.id';
+export const ATTR_REQUEST_ID = 'iofleet.request.id';
+export const ATTR_VARIANT = 'iofleet.variant';
+
+/** service.name of each app. */
+export const SERVICE_CLI = 'iofleet-cli';
+export const SERVICE_HOST_AGENT = 'iofleet-host-agent';
+export const SERVICE_SCHEDULER = 'iofleet-scheduler';
