@@ -43,6 +43,7 @@ describe('@iofleet/proto', () => {
         options: {},
         mode: api.IommuMode.IOMMU_MODE_STRICT,
         durationNs: 2n ** 40n,
+        path: 0,
         seed: 7n,
       }).finish();
       expect(api.RunWorkloadRequest.decode(bytes).durationNs).toBe(2n ** 40n);
