@@ -13,6 +13,7 @@
 // On SIGTERM or SIGINT the agent drains: new calls get UNAVAILABLE, in-flight calls finish.
 import { parseArgs } from 'node:util';
 import { isHostError } from '@iofleet/host';
+import { SERVICE_HOST_AGENT, startTracing } from '@iofleet/telemetry';
 import { startAgentServer } from './server';
 import { loadShard } from './shard';
 
@@ -73,6 +74,11 @@ async function main(): Promise<void> {
     first: int('first', values.first ?? env.IOFLEET_AGENT_FIRST, 0, 0, 1e9),
     ...(prefix && { prefix }),
   });
+  // Traces go out when an OTLP endpoint is configured (the standard OTEL_* variables).
+  const tracing =
+    env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+      ? startTracing({ serviceName: SERVICE_HOST_AGENT })
+      : null;
   const agent = await startAgentServer(backends, {
     listen: values.listen ?? env.IOFLEET_AGENT_LISTEN ?? '127.0.0.1:7071',
     drainTimeoutMs: int('drain-ms', values['drain-ms'] ?? env.IOFLEET_AGENT_DRAIN_MS, 10_000, 0, 600_000),
@@ -87,10 +93,13 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`${sig}: draining\n`);
-    agent.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    agent
+      .stop()
+      .then(() => tracing?.shutdown())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

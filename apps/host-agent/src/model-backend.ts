@@ -29,8 +29,11 @@ import {
   WorkloadPath,
   type WorkloadResult,
 } from '@iofleet/proto';
+import { ATTR_HOST, ATTR_VM_ID, SERVICE_HOST_AGENT, SPAN_DOMAIN_ATTACH, tracerOf } from '@iofleet/telemetry';
 import type { AttachOutcome, HostBackend } from './backend';
 import { AgentError } from './errors';
+
+const TRACER = tracerOf(SERVICE_HOST_AGENT);
 
 /** Guest RAM mapped per VM in the model, MiB (see the header). */
 export const MODEL_GUEST_MIB = 16;
@@ -163,7 +166,15 @@ export class ModelBackend implements HostBackend {
         memoryMiB: Math.max(2, Math.min(MODEL_GUEST_MIB, guestMemoryMiB || MODEL_GUEST_MIB)),
       });
       try {
-        vm.assign(fresh.map((d) => fullName(d.fn)));
+        // The host side of the attach: VFIO group binding and the UNMANAGED domain (a span of its own).
+        const span = TRACER.startSpan(SPAN_DOMAIN_ATTACH, {
+          attributes: { [ATTR_VM_ID]: vmId, [ATTR_HOST]: this.hostId },
+        });
+        try {
+          vm.assign(fresh.map((d) => fullName(d.fn)));
+        } finally {
+          span.end();
+        }
       } catch (e) {
         this.counters.attachFailures++;
         if (created) vm.release();

@@ -18,8 +18,19 @@ import {
   type WatchEventsResponse,
   WorkloadPath,
 } from '@iofleet/proto';
+import {
+  ATTR_HOST,
+  ATTR_VM_ID,
+  contextFromMetadata,
+  inSpan,
+  SERVICE_HOST_AGENT,
+  SPAN_ATTACH,
+  tracerOf,
+} from '@iofleet/telemetry';
 import type { HostBackend } from './backend';
 import { AgentError, toServiceError } from './errors';
+
+const TRACER = tracerOf(SERVICE_HOST_AGENT);
 
 /** Bound on remembered request ids (STYLE.md item 16): about a day of attach traffic at 1/s. */
 export const MAX_REMEMBERED_REQUESTS = 100_000;
@@ -109,7 +120,17 @@ export class AgentService {
       getInventory: this.unary((req) => ({
         hosts: req.hostId ? [this.host(req.hostId).inventory()] : [...this.hosts.values()].map((h) => h.inventory()),
       })),
-      attachDevices: this.unary((req) => this.attach(req)),
+      attachDevices: (call, cb) =>
+        // The caller's trace (W3C context in the metadata) continues in the agent's attach span.
+        this.unary((req: AttachDevicesRequest) =>
+          inSpan(
+            TRACER,
+            SPAN_ATTACH,
+            { [ATTR_VM_ID]: req.vmId, [ATTR_HOST]: req.hostId },
+            contextFromMetadata(call.metadata),
+            () => this.attach(req),
+          ),
+        )(call, cb),
       detachDevices: this.unary((req) => this.detach(req)),
       runWorkload: this.unary(async (req, signal) => {
         const h = this.host(req.hostId);

@@ -9,6 +9,7 @@
 //   --agent-ca, --agent-cert, --agent-key / IOFLEET_AGENT_CA, _CERT, _KEY  TLS (mutual with cert) to agents
 // Drains on SIGTERM: stops serving, lets running jobs finish, closes Redis connections.
 import { parseArgs } from 'node:util';
+import { SERVICE_SCHEDULER, startTracing } from '@iofleet/telemetry';
 import { startScheduler } from './scheduler';
 
 const HELP = `iofleet scheduler: places VMs by IOMMU group and drives host agents
@@ -61,6 +62,11 @@ async function main(): Promise<void> {
   const key = values['agent-key'] ?? env.IOFLEET_AGENT_KEY;
   if ((cert || key) && !(ca && cert && key))
     throw new Error('--agent-cert and --agent-key need each other and --agent-ca');
+  // Traces go out when an OTLP endpoint is configured (the standard OTEL_* variables).
+  const tracing =
+    env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+      ? startTracing({ serviceName: SERVICE_SCHEDULER })
+      : null;
   const s = await startScheduler({
     lockMs,
     concurrency,
@@ -72,10 +78,12 @@ async function main(): Promise<void> {
   });
   process.stdout.write(`scheduler listening on ${s.address}, ${agents.length} agent(s)\n`);
   const shutdown = () => {
-    s.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    s.stop()
+      .then(() => tracing?.shutdown())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

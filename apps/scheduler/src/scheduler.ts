@@ -14,6 +14,7 @@ import {
 } from '@iofleet/jobs';
 import { DEFAULT_POLICY, FleetState, PlacementPolicy, type PolicyOptions, type VmRequest } from '@iofleet/placement';
 import { type ClientTlsFiles, SchedulerService } from '@iofleet/proto';
+import { carrierFromActive } from '@iofleet/telemetry';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { placementHostFromInventory } from './convert';
@@ -111,7 +112,8 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
     if (existing && existing.requestId !== requestId)
       throw new Error(`VM ${vm.id} was already submitted by request ${existing.requestId}`);
     if (!existing) await store.putVm({ vmId: vm.id, state: 'pending', requestId });
-    const payload: PlaceVmPayload = { v: JOBS_VERSION, requestId, vm };
+    // The request's trace continues in the placement job (W3C trace context in the payload).
+    const payload: PlaceVmPayload = { v: JOBS_VERSION, requestId, vm, trace: carrierFromActive() };
     await placeQueue.add(JOB_PLACE_VM, payload, {
       jobId: `place-${requestId}`,
       attempts: 3,

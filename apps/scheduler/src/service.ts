@@ -6,6 +6,8 @@ import * as grpc from '@grpc/grpc-js';
 import type { FleetStore, VmRecord } from '@iofleet/jobs';
 import type { VmRequest } from '@iofleet/placement';
 import { type SchedulerServer, VmState, type VmStatus } from '@iofleet/proto';
+import { ATTR_REQUEST_ID, ATTR_VM_ID, inSpan, SERVICE_SCHEDULER, SPAN_VM_REQUEST, tracerOf } from '@iofleet/telemetry';
+import { context as otelContext } from '@opentelemetry/api';
 import { Redis } from 'ioredis';
 import { MODE_FROM_PLACEMENT, placementHostFromInventory, RequestError, vmRequestFromSpec } from './convert';
 import type { HostRegistry } from './registry';
@@ -42,6 +44,8 @@ function statusError(e: unknown): Partial<grpc.ServiceError> {
   return { code: grpc.status.INTERNAL, details: `internal error: ${msg}` };
 }
 
+const TRACER = tracerOf(SERVICE_SCHEDULER);
+
 export interface ServiceDeps {
   store: FleetStore;
   registry: HostRegistry;
@@ -70,9 +74,13 @@ export function schedulerImplementation(deps: ServiceDeps): SchedulerServer {
     submitVm: unary(async (req) => {
       if (!req.requestId) throw new RequestError('request_id is required');
       const vm = vmRequestFromSpec(req.vmId, req.spec);
-      await deps.submit(req.requestId, vm);
-      const r = await deps.store.getVm(vm.id);
-      return { vmId: vm.id, state: STATE[r?.state ?? 'pending']! };
+      // One trace per VM request: this span, the placement and attach jobs, the agent's attach.
+      const attrs = { [ATTR_VM_ID]: vm.id, [ATTR_REQUEST_ID]: req.requestId };
+      return inSpan(TRACER, SPAN_VM_REQUEST, attrs, otelContext.active(), async () => {
+        await deps.submit(req.requestId, vm);
+        const r = await deps.store.getVm(vm.id);
+        return { vmId: vm.id, state: STATE[r?.state ?? 'pending']! };
+      });
     }),
     getVm: unary(async (req) => ({ status: vmStatus(await get(req.vmId)) })),
     cancelVm: unary(async (req) => {

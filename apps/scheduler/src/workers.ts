@@ -20,8 +20,22 @@ import {
 } from '@iofleet/jobs';
 import type { FleetState, PlacementPolicy } from '@iofleet/placement';
 import { AgentCallError } from '@iofleet/proto';
+import {
+  ATTR_HOST,
+  ATTR_REQUEST_ID,
+  ATTR_VM_ID,
+  carrierFromActive,
+  contextFromCarrier,
+  inSpan,
+  SERVICE_SCHEDULER,
+  SPAN_ATTACH_JOB,
+  SPAN_PLACEMENT,
+  tracerOf,
+} from '@iofleet/telemetry';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import type { HostRegistry } from './registry';
+
+const TRACER = tracerOf(SERVICE_SCHEDULER);
 
 /** Placement attempts when another scheduler reserved a chosen device first. */
 export const MAX_RESERVATION_CONFLICTS = 32;
@@ -45,7 +59,8 @@ async function enqueueAttach(deps: WorkerDeps, job: Job<PlaceVmPayload>, hostId:
     hostId,
     deviceIds,
     guestMemoryMiB: vm.memoryMiB,
-    trace: job.data.trace,
+    // The attach job continues the placement's trace.
+    trace: carrierFromActive(),
   };
   await deps.attachQueue.add(JOB_ATTACH_VM, payload, {
     jobId: `attach-${requestId}`,
@@ -88,6 +103,11 @@ async function resume(deps: WorkerDeps, job: Job<PlaceVmPayload>, prior: VmRecor
 
 export async function processPlaceVm(deps: WorkerDeps, job: Job<PlaceVmPayload>): Promise<PlaceVmResult> {
   checkVersion(job.name, job.data);
+  const attrs = { [ATTR_VM_ID]: job.data.vm.id, [ATTR_REQUEST_ID]: job.data.requestId };
+  return inSpan(TRACER, SPAN_PLACEMENT, attrs, contextFromCarrier(job.data.trace), () => placeVm(deps, job));
+}
+
+async function placeVm(deps: WorkerDeps, job: Job<PlaceVmPayload>): Promise<PlaceVmResult> {
   const { vm, requestId } = job.data;
   const prior = await deps.store.getVm(vm.id);
   if (prior) {
@@ -137,6 +157,11 @@ const PERMANENT = new Set<number>([
 
 export async function processAttachVm(deps: WorkerDeps, job: Job<AttachVmPayload>): Promise<AttachVmResult> {
   checkVersion(job.name, job.data);
+  const attrs = { [ATTR_VM_ID]: job.data.vmId, [ATTR_HOST]: job.data.hostId };
+  return inSpan(TRACER, SPAN_ATTACH_JOB, attrs, contextFromCarrier(job.data.trace), () => attachVm(deps, job));
+}
+
+async function attachVm(deps: WorkerDeps, job: Job<AttachVmPayload>): Promise<AttachVmResult> {
   const p = job.data;
   const client = deps.registry.clientForHost(p.hostId);
   if (!client) throw new Error(`host ${p.hostId} is not registered (yet)`);

@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
+import { context, propagation } from '@opentelemetry/api';
 import {
   type AttachDevicesRequest,
   type AttachDevicesResponse,
@@ -84,15 +85,11 @@ export class AgentClient {
 
   private call<Req, Res>(method: string, fn: Unary<Req, Res>, req: Req, deadlineMs?: number): Promise<Res> {
     return new Promise((resolve, reject) => {
-      fn.call(
-        this.raw,
-        req,
-        new grpc.Metadata(),
-        { deadline: new Date(Date.now() + (deadlineMs ?? this.deadlineMs)) },
-        (e, r) =>
-          e
-            ? reject(new AgentCallError(method, e.code, STATUS_NAMES[e.code] ?? String(e.code), e.details))
-            : resolve(r),
+      // The caller's trace continues on the agent (W3C trace context in the metadata).
+      const md = new grpc.Metadata();
+      propagation.inject(context.active(), md, { set: (m, k, v) => m.set(k, v) });
+      fn.call(this.raw, req, md, { deadline: new Date(Date.now() + (deadlineMs ?? this.deadlineMs)) }, (e, r) =>
+        e ? reject(new AgentCallError(method, e.code, STATUS_NAMES[e.code] ?? String(e.code), e.details)) : resolve(r),
       );
     });
   }

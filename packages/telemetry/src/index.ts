@@ -1,5 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 export { OtelSimTracer, type OtelSimTracerOptions } from './otel-sim-tracer';
+export {
+  carrierFromActive,
+  contextFromCarrier,
+  contextFromMetadata,
+  injectMetadata,
+  inSpan,
+  type TraceCarrier,
+  tracerOf,
+} from './propagation';
 export { makeExporter, type OtlpProtocol, protocolFromEnv, startTracing, type TracingOptions } from './setup';
 export {
   ATTR_DEVICE_BDF,
@@ -23,6 +32,7 @@ export {
   SERVICE_HOST_AGENT,
   SERVICE_SCHEDULER,
   SPAN_ATTACH,
+  SPAN_ATTACH_JOB,
   SPAN_DMA_MAP,
   SPAN_DMA_UNMAP,
   SPAN_DOMAIN_ATTACH,

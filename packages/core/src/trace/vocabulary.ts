@@ -11,6 +11,7 @@ export const SPAN_IOMMU_FAULT = 'iommu.fault';
 export const SPAN_IOMMU_INVALIDATE = 'iommu.invalidate';
 export const SPAN_VM_REQUEST = 'scheduler.vm_request';
 export const SPAN_PLACEMENT = 'scheduler.placement';
+export const SPAN_ATTACH_JOB = 'scheduler.attach';
 export const SPAN_ATTACH = 'host_agent.attach';
 export const SPAN_DOMAIN_ATTACH = 'host.domain_attach';
 export const SPAN_WORKLOAD = 'host.workload';
