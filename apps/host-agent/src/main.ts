@@ -9,11 +9,12 @@
 //   --tls-cert, --tls-key / IOFLEET_AGENT_TLS_CERT, _KEY      serve TLS
 //   --tls-client-ca / IOFLEET_AGENT_TLS_CLIENT_CA             require client certificates (mTLS)
 //   --drain-ms / IOFLEET_AGENT_DRAIN_MS   longest a SIGTERM drain may take (default 10000)
+//   --metrics / IOFLEET_AGENT_METRICS     serve Prometheus metrics at http://<host:port>/metrics
 // The scheduler lists agents statically (--agents) and heartbeats them with GetInventory.
 // On SIGTERM or SIGINT the agent drains: new calls get UNAVAILABLE, in-flight calls finish.
 import { parseArgs } from 'node:util';
 import { isHostError } from '@iofleet/host';
-import { SERVICE_HOST_AGENT, startTracing } from '@iofleet/telemetry';
+import { IofleetMetrics, SERVICE_HOST_AGENT, startMetricsServer, startTracing } from '@iofleet/telemetry';
 import { startAgentServer } from './server';
 import { loadShard } from './shard';
 
@@ -29,6 +30,7 @@ Options:
   --tls-key <file>         server key (PEM) [IOFLEET_AGENT_TLS_KEY]
   --tls-client-ca <file>   CA for client certificates: mutual TLS [IOFLEET_AGENT_TLS_CLIENT_CA]
   --drain-ms <n>           SIGTERM drain limit [IOFLEET_AGENT_DRAIN_MS, default 10000]
+  --metrics <host:port>    serve Prometheus metrics at /metrics [IOFLEET_AGENT_METRICS]
   -h, --help               show this help
 `;
 
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
       'tls-key': { type: 'string' },
       'tls-client-ca': { type: 'string' },
       'drain-ms': { type: 'string' },
+      metrics: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -68,7 +71,10 @@ async function main(): Promise<void> {
   if (!!cert !== !!key) throw new Error('--tls-cert and --tls-key go together');
   if (clientCa && !cert) throw new Error('--tls-client-ca needs --tls-cert and --tls-key');
   const prefix = values.prefix ?? env.IOFLEET_AGENT_PREFIX;
+  const metricsListen = values.metrics ?? env.IOFLEET_AGENT_METRICS;
+  const metrics = metricsListen ? new IofleetMetrics(SERVICE_HOST_AGENT) : undefined;
   const backends = loadShard({
+    ...(metrics && { metrics }),
     template,
     hosts: int('hosts', values.hosts ?? env.IOFLEET_AGENT_HOSTS, 1, 1, 4096),
     first: int('first', values.first ?? env.IOFLEET_AGENT_FIRST, 0, 0, 1e9),
@@ -84,9 +90,10 @@ async function main(): Promise<void> {
     drainTimeoutMs: int('drain-ms', values['drain-ms'] ?? env.IOFLEET_AGENT_DRAIN_MS, 10_000, 0, 600_000),
     ...(cert && key && { tls: { cert, key, ...(clientCa && { clientCa }) } }),
   });
+  const served = metrics && metricsListen ? await startMetricsServer(metrics, metricsListen) : null;
   // The first line says where to connect (tests and scripts read it).
   process.stdout.write(
-    `host agent listening on ${agent.address}, ${backends.length} host(s): ${backends[0]!.hostId}${backends.length > 1 ? ` .. ${backends.at(-1)!.hostId}` : ''}\n`,
+    `host agent listening on ${agent.address}, ${backends.length} host(s): ${backends[0]!.hostId}${backends.length > 1 ? ` .. ${backends.at(-1)!.hostId}` : ''}${served ? `, metrics on ${served.address}` : ''}\n`,
   );
   let stopping = false;
   const shutdown = (sig: string) => {

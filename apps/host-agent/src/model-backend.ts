@@ -29,7 +29,14 @@ import {
   WorkloadPath,
   type WorkloadResult,
 } from '@iofleet/proto';
-import { ATTR_HOST, ATTR_VM_ID, SERVICE_HOST_AGENT, SPAN_DOMAIN_ATTACH, tracerOf } from '@iofleet/telemetry';
+import {
+  ATTR_HOST,
+  ATTR_VM_ID,
+  type IofleetMetrics,
+  SERVICE_HOST_AGENT,
+  SPAN_DOMAIN_ATTACH,
+  tracerOf,
+} from '@iofleet/telemetry';
 import type { AttachOutcome, HostBackend } from './backend';
 import { AgentError } from './errors';
 
@@ -86,6 +93,8 @@ export class ModelBackend implements HostBackend {
     private readonly desc: HostDescription,
     private readonly plugins: PluginRegistry,
     private readonly file: string,
+    /** Prometheus metrics of the agent process, when it serves them. */
+    private readonly metrics?: IofleetMetrics,
   ) {}
 
   private emit(event: WatchEventsResponse['event']): void {
@@ -137,6 +146,20 @@ export class ModelBackend implements HostBackend {
   }
 
   attach(vmId: string, deviceIds: readonly string[], guestMemoryMiB: number): AttachOutcome {
+    const t0 = performance.now();
+    try {
+      const r = this.attachGroups(vmId, deviceIds, guestMemoryMiB);
+      this.metrics?.attaches.inc({ result: 'ok' });
+      return r;
+    } catch (e) {
+      this.metrics?.attaches.inc({ result: 'refused' });
+      throw e;
+    } finally {
+      this.metrics?.attachSeconds.observe({ role: 'agent' }, (performance.now() - t0) / 1000);
+    }
+  }
+
+  private attachGroups(vmId: string, deviceIds: readonly string[], guestMemoryMiB: number): AttachOutcome {
     const devs = deviceIds.map((id) => this.device(id));
     for (const d of devs) {
       if (!isEndpoint(d))
@@ -223,6 +246,8 @@ export class ModelBackend implements HostBackend {
       throw agentError(e);
     }
     this.counters.workloads++;
+    for (const q of row.latencyQuantilesNs)
+      this.metrics?.dmaLatencySeconds.observe({ mode, plugin: req.plugin }, q / 1e9);
     if (row.pluginFault) {
       this.counters.deviceFaults++;
       this.emit({ $case: 'fault', value: { deviceId: row.device, reason: 0, address: 0n, logLine: row.pluginFault } });

@@ -8,6 +8,7 @@ import { gpuPlugin } from '@iofleet/plugin-gpu';
 import { nicPlugin } from '@iofleet/plugin-nic';
 import { nvmePlugin } from '@iofleet/plugin-nvme';
 import type { DevicePlugin } from '@iofleet/sdk';
+import type { IofleetMetrics } from '@iofleet/telemetry';
 import { ModelBackend } from './model-backend';
 
 /** Bound on hosts one agent process serves (memory: each is a full model). */
@@ -29,6 +30,7 @@ export interface ShardOptions {
   /** First index of this shard (several agents can split one fleet: --first 100 --hosts 100). */
   first?: number;
   plugins?: PluginRegistry;
+  metrics?: IofleetMetrics;
 }
 
 export function loadShard(o: ShardOptions): ModelBackend[] {
@@ -39,6 +41,13 @@ export function loadShard(o: ShardOptions): ModelBackend[] {
   const first = o.first ?? 0;
   return Array.from({ length: o.hosts }, (_, k) => {
     const id = hostIdFor(prefix, first + k);
-    return new ModelBackend(id, bootHost(desc, { file: o.template }), desc, o.plugins ?? BUILTIN_PLUGINS, o.template);
+    return new ModelBackend(
+      id,
+      bootHost(desc, { file: o.template }),
+      desc,
+      o.plugins ?? BUILTIN_PLUGINS,
+      o.template,
+      o.metrics,
+    );
   });
 }

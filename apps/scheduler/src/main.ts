@@ -6,6 +6,7 @@
 //   --heartbeat-ms / IOFLEET_HEARTBEAT_MS (default 1000)
 //   --lock-ms / IOFLEET_LOCK_MS           job lock: how soon a crashed worker's job moves on (default 30000)
 //   --concurrency / IOFLEET_CONCURRENCY   attach jobs at once (default 8)
+//   --metrics / IOFLEET_SCHEDULER_METRICS serve Prometheus metrics at http://<host:port>/metrics
 //   --agent-ca, --agent-cert, --agent-key / IOFLEET_AGENT_CA, _CERT, _KEY  TLS (mutual with cert) to agents
 // Drains on SIGTERM: stops serving, lets running jobs finish, closes Redis connections.
 import { parseArgs } from 'node:util';
@@ -21,6 +22,7 @@ Options:
   --heartbeat-ms <n>       agent heartbeat period [IOFLEET_HEARTBEAT_MS, default 1000]
   --lock-ms <n>            job lock; a crashed worker's job moves on after it [IOFLEET_LOCK_MS, default 30000]
   --concurrency <n>        attach jobs run at once [IOFLEET_CONCURRENCY, default 8]
+  --metrics <host:port>    serve Prometheus metrics at /metrics [IOFLEET_SCHEDULER_METRICS]
   --agent-ca <file>        CA of the agents' certificates: talk TLS to them [IOFLEET_AGENT_CA]
   --agent-cert <file>      client certificate for mutual TLS [IOFLEET_AGENT_CERT]
   --agent-key <file>       client key for mutual TLS [IOFLEET_AGENT_KEY]
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
       'heartbeat-ms': { type: 'string' },
       'lock-ms': { type: 'string' },
       concurrency: { type: 'string' },
+      metrics: { type: 'string' },
       'agent-ca': { type: 'string' },
       'agent-cert': { type: 'string' },
       'agent-key': { type: 'string' },
@@ -67,7 +70,9 @@ async function main(): Promise<void> {
     env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
       ? startTracing({ serviceName: SERVICE_SCHEDULER })
       : null;
+  const metricsListen = values.metrics ?? env.IOFLEET_SCHEDULER_METRICS;
   const s = await startScheduler({
+    ...(metricsListen && { metricsListen }),
     lockMs,
     concurrency,
     ...(ca && { agentTls: { ca, ...(cert && key && { cert, key }) } }),
@@ -76,7 +81,9 @@ async function main(): Promise<void> {
     heartbeatMs,
     listen: values.listen ?? env.IOFLEET_SCHEDULER_LISTEN ?? '127.0.0.1:7070',
   });
-  process.stdout.write(`scheduler listening on ${s.address}, ${agents.length} agent(s)\n`);
+  process.stdout.write(
+    `scheduler listening on ${s.address}, ${agents.length} agent(s)${s.metricsAddress ? `, metrics on ${s.metricsAddress}` : ''}\n`,
+  );
   const shutdown = () => {
     s.stop()
       .then(() => tracing?.shutdown())

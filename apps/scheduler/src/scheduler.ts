@@ -14,7 +14,7 @@ import {
 } from '@iofleet/jobs';
 import { DEFAULT_POLICY, FleetState, PlacementPolicy, type PolicyOptions, type VmRequest } from '@iofleet/placement';
 import { type ClientTlsFiles, SchedulerService } from '@iofleet/proto';
-import { carrierFromActive } from '@iofleet/telemetry';
+import { carrierFromActive, IofleetMetrics, SERVICE_SCHEDULER, startMetricsServer } from '@iofleet/telemetry';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { placementHostFromInventory } from './convert';
@@ -36,6 +36,8 @@ export interface SchedulerOptions {
   lockMs?: number;
   /** TLS (or mutual TLS) towards the host agents. */
   agentTls?: ClientTlsFiles;
+  /** Serve Prometheus metrics at http://<host:port>/metrics. */
+  metricsListen?: string;
 }
 
 export interface RunningScheduler {
@@ -44,6 +46,8 @@ export interface RunningScheduler {
   deps: WorkerDeps;
   registry: HostRegistry;
   reconcile: ReconcileCounters;
+  /** Where /metrics is served, when it is. */
+  metricsAddress?: string;
   submit(requestId: string, vm: VmRequest): Promise<void>;
   stop(): Promise<void>;
 }
@@ -59,7 +63,9 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
   const registry = new HostRegistry(opts.agents, opts.heartbeatMs ?? 1000, opts.agentTls ? { tls: opts.agentTls } : {});
   const placeQueue = new Queue(QUEUE_PLACEMENT, { connection });
   const attachQueue = new Queue(QUEUE_ATTACH, { connection });
+  const metrics = opts.metricsListen ? new IofleetMetrics(SERVICE_SCHEDULER) : undefined;
   const deps: WorkerDeps = {
+    ...(metrics && { metrics }),
     state,
     policy,
     store,
@@ -121,6 +127,15 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
     });
   };
 
+  const served = metrics
+    ? await startMetricsServer(metrics, opts.metricsListen!, async () => {
+        // Queue depths are read from Redis when Prometheus scrapes.
+        for (const q of [placeQueue, attachQueue]) {
+          const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed');
+          for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ queue: q.name, state }, n);
+        }
+      })
+    : null;
   const server = new grpc.Server();
   server.addService(
     SchedulerService,
@@ -142,6 +157,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
     deps,
     registry,
     reconcile,
+    ...(served && { metricsAddress: served.address }),
     submit,
     async stop() {
       await new Promise<void>((r) => server.tryShutdown(() => r()));
@@ -149,6 +165,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
       await Promise.all([placeWorker.close(), attachWorker.close()]);
       await Promise.all([placeQueue.close(), attachQueue.close()]);
       await Promise.all([redis.quit(), pub.quit()]);
+      served?.server.close();
     },
   };
 }

@@ -26,6 +26,7 @@ import {
   ATTR_VM_ID,
   carrierFromActive,
   contextFromCarrier,
+  type IofleetMetrics,
   inSpan,
   SERVICE_SCHEDULER,
   SPAN_ATTACH_JOB,
@@ -41,6 +42,7 @@ const TRACER = tracerOf(SERVICE_SCHEDULER);
 export const MAX_RESERVATION_CONFLICTS = 32;
 
 export interface WorkerDeps {
+  metrics?: IofleetMetrics;
   state: FleetState;
   policy: PlacementPolicy;
   store: FleetStore;
@@ -120,6 +122,7 @@ async function placeVm(deps: WorkerDeps, job: Job<PlaceVmPayload>): Promise<Plac
       const reason = `no host fits: ${d.reason}`;
       await deps.store.putVm({ vmId: vm.id, state: 'failed', reason, requestId });
       await deps.publish(vm.id);
+      deps.metrics?.placements.inc({ result: 'rejected' });
       return { v: JOBS_VERSION, placed: false, reason, rejections: d.rejections as Record<string, number> };
     }
     const a = d.assignment!;
@@ -134,6 +137,7 @@ async function placeVm(deps: WorkerDeps, job: Job<PlaceVmPayload>): Promise<Plac
       deps.state.syncDeviceOwners(a.hostId, await deps.store.owners(a.hostId));
       continue;
     }
+    deps.metrics?.placements.inc({ result: 'placed' });
     if (a.deviceIds.length === 0) {
       // Nothing to attach: the VM runs on its host with CPUs and memory only.
       await deps.store.putVm({ vmId: vm.id, state: 'running', hostId: a.hostId, deviceIds: [], requestId });
@@ -158,7 +162,12 @@ const PERMANENT = new Set<number>([
 export async function processAttachVm(deps: WorkerDeps, job: Job<AttachVmPayload>): Promise<AttachVmResult> {
   checkVersion(job.name, job.data);
   const attrs = { [ATTR_VM_ID]: job.data.vmId, [ATTR_HOST]: job.data.hostId };
-  return inSpan(TRACER, SPAN_ATTACH_JOB, attrs, contextFromCarrier(job.data.trace), () => attachVm(deps, job));
+  const t0 = performance.now();
+  try {
+    return await inSpan(TRACER, SPAN_ATTACH_JOB, attrs, contextFromCarrier(job.data.trace), () => attachVm(deps, job));
+  } finally {
+    deps.metrics?.attachSeconds.observe({ role: 'scheduler' }, (performance.now() - t0) / 1000);
+  }
 }
 
 async function attachVm(deps: WorkerDeps, job: Job<AttachVmPayload>): Promise<AttachVmResult> {

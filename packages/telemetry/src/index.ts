@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+
+export { IofleetMetrics, startMetricsServer } from './metrics';
 export { OtelSimTracer, type OtelSimTracerOptions } from './otel-sim-tracer';
 export {
   carrierFromActive,

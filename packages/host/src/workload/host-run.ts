@@ -95,6 +95,7 @@ const NO_RESULT: Omit<RunResult, 'bytes'> = {
   latencyP50Ns: 0,
   latencyP99Ns: 0,
   latencyMeanNs: 0,
+  latencyQuantilesNs: [],
   cpuNsPerIo: 0,
   deviceNsPerIo: 0,
   iotlbHitRate: 0,

@@ -42,6 +42,8 @@ export interface RunResult {
   latencyP50Ns: number;
   latencyP99Ns: number;
   latencyMeanNs: number;
+  /** Latency at the 5 %, 10 %, ... 100 % quantiles (20 values), for histograms. */
+  latencyQuantilesNs: number[];
   /** CPU time (driver and DMA layer) per I/O, ns. */
   cpuNsPerIo: number;
   /** Device time per I/O (translations, transfer, busy), ns. */
@@ -200,6 +202,7 @@ export function runWorkload(
     latencyP50Ns: percentile(sorted, 0.5),
     latencyP99Ns: percentile(sorted, 0.99),
     latencyMeanNs: ios ? sorted.reduce((a, x) => a + x, 0) / ios : 0,
+    latencyQuantilesNs: ios ? Array.from({ length: 20 }, (_, i) => percentile(sorted, (i + 1) / 20 - 1e-9)) : [],
     cpuNsPerIo: ios ? cpuNs / ios : 0,
     deviceNsPerIo: ios ? (dev.ioNs - dev0.ioNs) / ios : 0,
     iotlbHitRate: pages ? (dev.iotlbHits - dev0.hits) / pages : 0,

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Integration: one trace per VM request across real processes — the scheduler's gRPC call, the
 // placement and attach jobs (context carried in the BullMQ payloads), the agent's attach (context
-// in the gRPC metadata) and the host's domain attach — exported over OTLP to the in-repo receiver.
+// in the gRPC metadata) and the host's domain attach — exported over OTLP to the in-repo receiver;
+// and the Prometheus metrics both processes serve at /metrics.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { freePort, type RedisProcess, startRedisServer } from '@iofleet/jobs';
-import { SchedulerClient, VmState, type VmStatus } from '@iofleet/proto';
+import { AgentClient, IommuMode, SchedulerClient, VmState, type VmStatus } from '@iofleet/proto';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '@iofleet/telemetry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -16,7 +17,8 @@ const procs: ChildProcess[] = [];
 let rx: OtlpReceiver;
 let redis: RedisProcess;
 
-function startMain(main: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<ChildProcess> {
+/** Starts a main; resolves with the first line it prints (where it listens, where metrics are). */
+function startMain(main: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<string> {
   const p = spawn(process.execPath, ['--conditions=@iofleet/source', '--import', 'tsx', main, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
@@ -30,7 +32,7 @@ function startMain(main: string, args: string[], env: NodeJS.ProcessEnv, ready: 
       out += d;
       if (ready.test(out)) {
         clearTimeout(t);
-        res(p);
+        res(out);
       }
     });
     p.stderr!.on('data', (d: Buffer) => {
@@ -53,14 +55,15 @@ describe('placement traces', () => {
   it('one trace from SubmitVm through the jobs to the agent and the host domain attach', async () => {
     const env = { OTEL_EXPORTER_OTLP_ENDPOINT: rx.grpcEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' };
     const agentPort = await freePort();
-    await startMain(
+    const agentOut = await startMain(
       join(ROOT, 'apps', 'host-agent', 'src', 'main.ts'),
-      ['--template', TEMPLATE, '--listen', `127.0.0.1:${agentPort}`],
+      ['--template', TEMPLATE, '--listen', `127.0.0.1:${agentPort}`, '--metrics', '127.0.0.1:0'],
       env,
-      /listening on/,
+      /metrics on \S+\n/,
     );
+    const agentMetrics = /metrics on (\S+)/.exec(agentOut)![1]!;
     const port = await freePort();
-    await startMain(
+    const schedOut = await startMain(
       join(ROOT, 'apps', 'scheduler', 'src', 'main.ts'),
       [
         '--redis',
@@ -129,5 +132,35 @@ describe('placement traces', () => {
     );
     expect(byName('host_agent.attach').service).toBe('iofleet-host-agent');
     expect(root.service).toBe('iofleet-scheduler');
+
+    // Metrics: the placement and both sides of the attach were counted; queue depths are served.
+    const scrape = async (address: string) => (await fetch(`http://${address}/metrics`)).text();
+    const sched = await scrape(schedMetrics);
+    expect(sched).toMatch(/^iofleet_placements_total\{result="placed",service="iofleet-scheduler"\} 1$/m);
+    expect(sched).toMatch(/^iofleet_attach_latency_seconds_count\{role="scheduler",service="iofleet-scheduler"\} 1$/m);
+    expect(sched).toMatch(
+      /^iofleet_queue_depth\{queue="iofleet-attach",state="failed",service="iofleet-scheduler"\} 0$/m,
+    );
+    // A workload on the agent feeds its DMA latency histogram for the mode.
+    const agent = new AgentClient(`127.0.0.1:${agentPort}`);
+    try {
+      await agent.runWorkload({
+        hostId: '',
+        deviceId: '02:00.0',
+        plugin: 'nvme',
+        options: {},
+        mode: IommuMode.IOMMU_MODE_STRICT,
+        path: 0,
+        durationNs: 1_000_000n,
+        seed: 1n,
+      });
+    } finally {
+      agent.close();
+    }
+    const ag = await scrape(agentMetrics);
+    expect(ag).toMatch(/^iofleet_attach_latency_seconds_count\{role="agent",service="iofleet-host-agent"\} 1$/m);
+    expect(ag).toMatch(
+      /^iofleet_dma_latency_seconds_count\{mode="strict",plugin="nvme",service="iofleet-host-agent"\} 20$/m,
+    );
   }, 120_000);
 });
