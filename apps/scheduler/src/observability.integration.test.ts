@@ -74,10 +74,13 @@ describe('placement traces', () => {
         `127.0.0.1:${port}`,
         '--heartbeat-ms',
         '300',
+        '--metrics',
+        '127.0.0.1:0',
       ],
       env,
-      /scheduler listening on/,
+      /metrics on \S+\n/,
     );
+    const schedMetrics = /metrics on (\S+)/.exec(schedOut)![1]!;
     const c = new SchedulerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
       'grpc.enable_http_proxy': 0,
     });
@@ -135,12 +138,20 @@ describe('placement traces', () => {
 
     // Metrics: the placement and both sides of the attach were counted; queue depths are served.
     const scrape = async (address: string) => (await fetch(`http://${address}/metrics`)).text();
+    /** The value of a sample of `name` carrying every label of `labels` (label order does not matter). */
+    const value = (text: string, name: string, labels: Record<string, string>) => {
+      for (const line of text.split('\n')) {
+        const m = /^(\w+)\{(.*)\} (\S+)$/.exec(line);
+        if (!m || m[1] !== name) continue;
+        const have = Object.fromEntries([...m[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+        if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
+      }
+      return undefined;
+    };
     const sched = await scrape(schedMetrics);
-    expect(sched).toMatch(/^iofleet_placements_total\{result="placed",service="iofleet-scheduler"\} 1$/m);
-    expect(sched).toMatch(/^iofleet_attach_latency_seconds_count\{role="scheduler",service="iofleet-scheduler"\} 1$/m);
-    expect(sched).toMatch(
-      /^iofleet_queue_depth\{queue="iofleet-attach",state="failed",service="iofleet-scheduler"\} 0$/m,
-    );
+    expect(value(sched, 'iofleet_placements_total', { result: 'placed', service: 'iofleet-scheduler' })).toBe(1);
+    expect(value(sched, 'iofleet_attach_latency_seconds_count', { role: 'scheduler' })).toBe(1);
+    expect(value(sched, 'iofleet_queue_depth', { queue: 'iofleet-attach', state: 'failed' })).toBe(0);
     // A workload on the agent feeds its DMA latency histogram for the mode.
     const agent = new AgentClient(`127.0.0.1:${agentPort}`);
     try {
@@ -158,9 +169,7 @@ describe('placement traces', () => {
       agent.close();
     }
     const ag = await scrape(agentMetrics);
-    expect(ag).toMatch(/^iofleet_attach_latency_seconds_count\{role="agent",service="iofleet-host-agent"\} 1$/m);
-    expect(ag).toMatch(
-      /^iofleet_dma_latency_seconds_count\{mode="strict",plugin="nvme",service="iofleet-host-agent"\} 20$/m,
-    );
+    expect(value(ag, 'iofleet_attach_latency_seconds_count', { role: 'agent', service: 'iofleet-host-agent' })).toBe(1);
+    expect(value(ag, 'iofleet_dma_latency_seconds_count', { mode: 'strict', plugin: 'nvme' })).toBe(20);
   }, 120_000);
 });
