@@ -51,3 +51,24 @@ export async function traceHostRun(
     await sdk.shutdown();
   }
 }
+
+/** Runs `fn` with DMA tracing on, under one root span, and flushes the spans before returning. */
+export async function withSimTracing<T>(
+  rootName: string,
+  sampleEvery: number,
+  fn: (tracer: SimTracer) => T | Promise<T>,
+): Promise<T> {
+  const sdk = startTracing({ serviceName: SERVICE_CLI });
+  try {
+    const tracer = trace.getTracer(SERVICE_CLI);
+    return await tracer.startActiveSpan(rootName, async (root) => {
+      try {
+        return await fn(new OtelSimTracer(tracer, { sampleEvery }));
+      } finally {
+        root.end();
+      }
+    });
+  } finally {
+    await sdk.shutdown();
+  }
+}

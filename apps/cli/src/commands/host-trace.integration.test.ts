@@ -90,4 +90,17 @@ describe('iofleet host run --trace', () => {
     const root = spans.find((x) => x.name === 'host.run intel-xeon-2s' && x.traceId === map.traceId)!;
     expect(map.parentSpanId).toBe(root.spanId);
   });
+
+  it('simulate --trace exports the DMA spans of the device runs under one root span', async () => {
+    const scenario = join(__dirname, '..', '..', 'test', 'fixtures', 'small-scenario.yaml');
+    await run(process.execPath, [BIN, 'simulate', scenario, '--trace', '--trace-sample', '50', '--quiet'], {
+      timeout: 120_000,
+      env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: rx.grpcEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+    });
+    const spans = await rx.waitFor((s) => s.some((x) => x.name.startsWith('simulate ')), 20_000);
+    const root = spans.find((x) => x.name.startsWith('simulate '))!;
+    const dma = spans.filter((x) => x.traceId === root.traceId && x.name === 'dma.map');
+    expect(dma.length).toBeGreaterThan(0);
+    expect(new Set(dma.map((x) => x.attributes['iofleet.iommu.mode']))).toEqual(new Set(['booted', 'vfio']));
+  });
 });

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { action, CliError } from '../cli-error';
 import { DistributedBackend } from '../distributed-backend';
 import { pluginRegistry } from '../plugins';
+import { withSimTracing } from '../trace-host-run';
 
 /** The report as printed and written: assignments are kept out (they are for comparisons). */
 export function publicReport(r: SimulationReport): Omit<SimulationReport, 'assignments'> {
@@ -32,6 +33,8 @@ export function registerSimulate(program: Command): void {
     .option('--distributed', 'run through host-agent processes and a scheduler over gRPC and BullMQ on Redis')
     .option('--redis <url>', 'Redis for --distributed (default: start a local redis-server)')
     .option('--agents <n>', 'host-agent processes for --distributed', (x) => Number(x), 2)
+    .option('--trace', 'export the DMA spans of the device runs over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL)')
+    .option('--trace-sample <n>', 'trace one DMA operation in N', (x) => Number(x), 100)
     .option('--quiet', 'no progress bar')
     .action(
       action(
@@ -47,6 +50,8 @@ export function registerSimulate(program: Command): void {
             distributed?: boolean;
             redis?: string;
             agents: number;
+            trace?: boolean;
+            traceSample: number;
           },
         ) => {
           if (!Number.isSafeInteger(o.agents) || o.agents < 1 || o.agents > 64)
@@ -87,6 +92,12 @@ export function registerSimulate(program: Command): void {
             } finally {
               await backend.close();
             }
+          } else if (o.trace) {
+            if (!Number.isSafeInteger(o.traceSample) || o.traceSample < 1)
+              throw new CliError(`--trace-sample must be a positive integer, got '${o.traceSample}'`);
+            r = await withSimTracing(`simulate ${file}`, o.traceSample, (tracer) =>
+              simulate(file, { ...opts, tracer }),
+            );
           } else r = simulate(file, opts);
           bar?.stop();
           const report = publicReport(r);

@@ -146,7 +146,16 @@ export class DeviceRuntime {
         mapSg: (sg: SgEntry[], dir) => {
           for (const e of sg) check(e.pa, e.length, 'dma_map_sg');
           const core = sg.map((e) => scatterEntry(e.pa, e.length));
-          const n = ops.mapSg(core, DIR[dir]);
+          const total = sg.reduce((a, e) => a + e.length, 0);
+          const n = tr
+            ? tr.call(
+                SPAN_DMA_MAP,
+                total,
+                dir,
+                () => ops.mapSg(core, DIR[dir]),
+                () => core[0]?.dmaAddress ?? -1,
+              )
+            : ops.mapSg(core, DIR[dir]);
           for (const [i, e] of core.entries()) {
             sg[i]!.dmaAddress = e.dmaAddress;
             sg[i]!.dmaLength = e.dmaLength;
@@ -159,7 +168,10 @@ export class DeviceRuntime {
           const core = (sg as unknown as { __core?: ReturnType<typeof scatterEntry>[] }).__core;
           if (!core) throw new SdkError('PLUGIN_FAULT', `${info.bdf}: dma_unmap_sg of a list that was never mapped`);
           for (const e of core) if (e.dmaLength) obs.onUnmap?.('sg', e.dmaAddress, e.dmaLength);
-          ops.unmapSg(core, DIR[dir]);
+          if (tr) {
+            const total = core.reduce((a, e) => a + e.length, 0);
+            tr.call(SPAN_DMA_UNMAP, total, dir, () => ops.unmapSg(core, DIR[dir]), core[0]?.dmaAddress);
+          } else ops.unmapSg(core, DIR[dir]);
         },
         allocCoherent: (len) => {
           const r = ops.allocCoherent(len);

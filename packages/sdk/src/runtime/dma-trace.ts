@@ -64,7 +64,7 @@ export class DmaTrace {
       [ATTR_MODE]: this.ctx.mode,
       [ATTR_LENGTH]: length,
       [ATTR_DIRECTION]: dir,
-      [ATTR_IOVA]: typeof r === 'number' ? r : (iova ?? -1),
+      [ATTR_IOVA]: typeof iova === 'function' ? iova(r) : (iova ?? (typeof r === 'number' ? r : -1)),
       [ATTR_SIM_LATENCY_NS]: t1 - t0,
     });
     const inv = this.sim.cost.totals[COST_INVALIDATION]! - inv0;

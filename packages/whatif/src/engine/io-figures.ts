@@ -5,6 +5,7 @@
 // (the report says so). Assigned devices run as a VM sees them (VFIO, or emulated when the variant
 // says so); host-served I/O runs on a host device in the variant's kernel mode.
 
+import type { SimTracer } from '@iofleet/core';
 import type { HostDescription, HostRunRow, PluginRegistry, RunMode } from '@iofleet/host';
 import { runHostWorkload } from '@iofleet/host';
 import type { Scenario, Variant } from '../scenario/schema';
@@ -136,6 +137,7 @@ export function runIoEmbedded(
   templates: readonly Template[],
   plugins: PluginRegistry,
   r: IoRun,
+  tracer?: SimTracer,
 ): RunFigures {
   const tpl = templates[r.t]!;
   const [row] = runHostWorkload(applyVariant(tpl.desc, v), {
@@ -145,6 +147,7 @@ export function runIoEmbedded(
     plugins,
     device: r.device,
     durationMs: s.duration / 1e6,
+    ...(tracer && { tracer }),
     ...(v.cmdline && { cmdline: v.cmdline }),
     ...(v.distro && { distro: v.distro }),
   });

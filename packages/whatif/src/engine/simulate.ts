@@ -5,6 +5,7 @@
 // no sockets. Deterministic for a scenario and seed.
 
 import { createHash } from 'node:crypto';
+import type { SimTracer } from '@iofleet/core';
 import { loadYamlWithSchema, type PluginRegistry } from '@iofleet/host';
 import type { PlacementHost } from '@iofleet/placement';
 import { type Scenario, scenarioSchema, type Variant } from '../scenario/schema';
@@ -52,6 +53,8 @@ export interface SimulateOptions {
   plugins: PluginRegistry;
   /** Simulate every placed VM's I/O instead of one representative run per template (slow; checks the shortcut). */
   full?: boolean;
+  /** DMA spans of the device runs (sampled), embedded mode. */
+  tracer?: SimTracer;
   onProgress?(variant: string, phase: Phase, done: number, total: number): void;
 }
 
@@ -174,7 +177,7 @@ export function simulateScenario(s: Scenario, file: string, o: SimulateOptions):
     const runs = planIoRuns(s, v, p.templates, p.templateOf, p.arrivals, placement.assignments, o.full);
     const io = aggregateIo(
       runs,
-      runs.map((r) => runIoEmbedded(s, v, p.templates, o.plugins, r)),
+      runs.map((r) => runIoEmbedded(s, v, p.templates, o.plugins, r, o.tracer)),
     );
     o.onProgress?.(v.name, 'io', 1, 1);
     addVariant(p, v, placement, io);
