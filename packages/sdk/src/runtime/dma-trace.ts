@@ -50,7 +50,8 @@ export class DmaTrace {
     length: number,
     dir: string,
     fn: () => T,
-    iova?: number,
+    /** The IOVA named on the span: given, or read off the result (default: a map's return value). */
+    iova?: number | ((r: T) => number),
   ): T {
     if (!this.tracer.enabled || !this.tracer.sample()) return fn();
     const cpu = this.sim.cpus.current;
