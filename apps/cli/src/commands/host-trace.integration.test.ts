@@ -74,6 +74,7 @@ describe('iofleet host run --trace', () => {
     const map = spans.find((x) => x.name === 'dma.map' && x.attributes['iofleet.iommu.mode'] === 'strict')!;
     expect(map.attributes['iofleet.device.bdf']).toBe('0000:01:00.0');
     expect(map.attributes['iofleet.host']).toBe('intel-xeon-2s');
+    expect(Number(map.attributes['iofleet.domain.id'])).toBeGreaterThan(0); // strict: a DMA domain
     const latency = Number(map.attributes['iofleet.sim.latency_ns']);
     expect(latency).toBeGreaterThan(0);
     // The span lasts the simulated latency.

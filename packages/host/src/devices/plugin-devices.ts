@@ -89,7 +89,10 @@ export function attachPlugin(
         translated,
       },
       access: (address, write) => host.dmaAccess(dev, address, write),
-      ...(trace && { tracer: trace.tracer, trace: { host: host.desc.name, mode: trace.mode } }),
+      ...(trace && {
+        tracer: trace.tracer,
+        trace: { host: host.desc.name, mode: trace.mode, domainId: dev.group?.domain?.domainId ?? -1 },
+      }),
       bars: [{ index: 0, size: 1 << 14, prefetchable: false, is64: true }],
       observer: {
         ...observer,

@@ -66,7 +66,10 @@ export function guestDevice(
   const runtime = new DeviceRuntime({
     sim,
     ops,
-    ...(tracer && { tracer, trace: { host: host.desc.name, mode: model } }),
+    ...(tracer && {
+      tracer,
+      trace: { host: host.desc.name, mode: model, domainId: vm.domainOf(fullName(dev.fn))?.domainId ?? -1 },
+    }),
     info: {
       bdf: fullName(dev.fn),
       vendor: dev.fn.desc.vendor,

@@ -53,8 +53,8 @@ export interface RuntimeOptions {
   observer?: DeviceObserver;
   /** DMA spans (sampled); default: none. */
   tracer?: SimTracer;
-  /** Host id and DMA path named on the spans. */
-  trace?: { host: string; mode: string };
+  /** Host id, DMA path and domain id named on the spans. */
+  trace?: { host: string; mode: string; domainId?: number };
 }
 
 /** Device-side accounting of the I/O in progress and of the whole run. */
@@ -103,7 +103,12 @@ export class DeviceRuntime {
     const cost = sim.cost.ns;
     const stats = this.stats;
     const tr = o.tracer
-      ? new DmaTrace(sim, o.tracer, { host: o.trace?.host ?? '', bdf: info.bdf, mode: o.trace?.mode ?? '' })
+      ? new DmaTrace(sim, o.tracer, {
+          host: o.trace?.host ?? '',
+          bdf: info.bdf,
+          mode: o.trace?.mode ?? '',
+          domainId: o.trace?.domainId ?? -1,
+        })
       : null;
     const owns = (pa: number, len: number) => this.owns(pa, len);
     const check = (pa: number, len: number, what: string) => {

@@ -8,6 +8,7 @@
 import {
   ATTR_DEVICE_BDF,
   ATTR_DIRECTION,
+  ATTR_DOMAIN_ID,
   ATTR_FAULT_REASON,
   ATTR_HOST,
   ATTR_IOVA,
@@ -35,6 +36,8 @@ export interface DmaTraceContext {
   bdf: string;
   /** The device's DMA path: pt, lazy, strict, vfio, emulated... */
   mode: string;
+  /** Hardware domain id of the device's translating domain (-1 when it has none). */
+  domainId: number;
 }
 
 export class DmaTrace {
@@ -63,6 +66,7 @@ export class DmaTrace {
       [ATTR_HOST]: this.ctx.host,
       [ATTR_DEVICE_BDF]: this.ctx.bdf,
       [ATTR_MODE]: this.ctx.mode,
+      [ATTR_DOMAIN_ID]: this.ctx.domainId,
       [ATTR_LENGTH]: length,
       [ATTR_DIRECTION]: dir,
       [ATTR_IOVA]: typeof iova === 'function' ? iova(r) : (iova ?? (typeof r === 'number' ? r : -1)),
@@ -81,6 +85,7 @@ export class DmaTrace {
       [ATTR_HOST]: this.ctx.host,
       [ATTR_DEVICE_BDF]: this.ctx.bdf,
       [ATTR_MODE]: this.ctx.mode,
+      [ATTR_DOMAIN_ID]: this.ctx.domainId,
       [ATTR_IOVA]: iova,
       [ATTR_LENGTH]: length,
       [ATTR_DIRECTION]: write ? 'write' : 'read',
