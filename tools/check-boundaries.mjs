@@ -18,6 +18,7 @@ const RULES = {
   '@iofleet/telemetry': ['@iofleet/proto', '@iofleet/core'],
   '@iofleet/proto': [],
   '@iofleet/jobs': ['@iofleet/placement'],
+  '@iofleet/calibration': ['@iofleet/host'],
   '@iofleet/whatif': ['@iofleet/host', '@iofleet/placement', '@iofleet/core'],
 };
 const PLUGIN_RULE = ['@iofleet/sdk'];

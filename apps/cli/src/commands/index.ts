@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { registerAcpi } from './acpi';
 import { registerBench } from './bench';
+import { registerCalibrate } from './calibrate';
 import { registerDma } from './dma';
 import { registerHost } from './host';
 import { registerPlugin } from './plugin';
@@ -16,5 +17,6 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerDma,
   registerAcpi,
   registerPlugin,
+  registerCalibrate,
   registerBench,
 ];

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 runDevicePluginConformance(nvmePlugin);
 runDevicePluginConformance(nvmePlugin, { options: { bs: '64k', rw: 'read', qd: 8 } });
+runDevicePluginConformance(nvmePlugin, { options: { buffers: 'premapped', qd: 16 } });
 
 describe('nvme', () => {
   it('maps one buffer per I/O and reads a PRP list above two pages', () => {

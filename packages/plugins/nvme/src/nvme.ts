@@ -37,6 +37,8 @@ export const NVME_MAX_QUEUE_DEPTH = 4096;
 
 export interface NvmeOptions {
   bs: number;
+  /** 'map': a streaming mapping per I/O (the usual path); 'premapped': buffers mapped once when the queue starts (io_uring registered buffers with dma pre-mapping, R04's "dma" case). */
+  buffers: 'map' | 'premapped';
   qd: number;
   jobs: number;
   rw: 'randread' | 'randwrite' | 'read' | 'write';
@@ -46,7 +48,7 @@ export interface NvmeOptions {
   linkGBps: number;
 }
 
-const KNOWN = ['bs', 'qd', 'jobs', 'rw', 'readLatencyNs', 'writeLatencyNs', 'parallelism', 'linkGBps'];
+const KNOWN = ['bs', 'buffers', 'qd', 'jobs', 'rw', 'readLatencyNs', 'writeLatencyNs', 'parallelism', 'linkGBps'];
 
 export function parseNvmeOptions(raw: RawOptions): NvmeOptions {
   rejectUnknownOptions('nvme', raw, KNOWN);
@@ -54,6 +56,7 @@ export function parseNvmeOptions(raw: RawOptions): NvmeOptions {
   if (bs % 512) throw new SdkError('OPTION_INVALID', `option bs=${bs}: not a multiple of 512`, { key: 'bs' });
   return {
     bs,
+    buffers: optionEnum(raw, 'buffers', ['map', 'premapped'] as const, 'map'),
     qd: optionNumber(raw, 'qd', 32, 1, NVME_MAX_QUEUE_DEPTH),
     jobs: optionNumber(raw, 'jobs', 1, 1, 256),
     rw: optionEnum(raw, 'rw', ['randread', 'randwrite', 'read', 'write'] as const, 'randread'),
@@ -85,6 +88,8 @@ function createNvme(ctx: DeviceContext, o: NvmeOptions) {
   const linkNs = o.bs / o.linkGBps;
   let queue: { sq: Coherent; cq: Coherent; prpPool: Coherent } | null = null;
   let buffers: number[] = [];
+  /** DMA addresses of the buffers in 'premapped' mode. */
+  let premapped: number[] = [];
   let free: number[] = [];
 
   const start = () => {
@@ -96,10 +101,13 @@ function createNvme(ctx: DeviceContext, o: NvmeOptions) {
     if (!sq || !cq || !prpPool) throw new Error('nvme: cannot allocate queues');
     queue = { sq, cq, prpPool };
     buffers = Array.from({ length: slots }, () => ctx.memory.allocPages(pagesPerIo));
+    if (o.buffers === 'premapped') premapped = buffers.map((b) => ctx.dma.mapSingle(b, o.bs, dir));
     free = buffers.map((_, i) => slots - 1 - i);
   };
   const stop = () => {
     if (!queue) return;
+    for (const a of premapped) if (a >= 0) ctx.dma.unmapSingle(a, o.bs, dir);
+    premapped = [];
     for (const b of buffers) ctx.memory.freePages(b, pagesPerIo);
     ctx.dma.freeCoherent(slots * PAGE, queue.prpPool.pa, queue.prpPool.dmaAddr);
     ctx.dma.freeCoherent(slots * CQE, queue.cq.pa, queue.cq.dmaAddr);
@@ -128,7 +136,7 @@ function createNvme(ctx: DeviceContext, o: NvmeOptions) {
         const slot = free.pop();
         if (slot === undefined) throw new Error('nvme: no free command slot (queue depth exceeded)');
         ctx.cpu.work(DRIVER_SUBMIT_NS);
-        const dmaAddr = ctx.dma.mapSingle(buffers[slot]!, o.bs, dir);
+        const dmaAddr = o.buffers === 'premapped' ? premapped[slot]! : ctx.dma.mapSingle(buffers[slot]!, o.bs, dir);
         if (dmaAddr < 0) {
           free.push(slot);
           throw new Error('nvme: dma mapping failed');
@@ -146,7 +154,7 @@ function createNvme(ctx: DeviceContext, o: NvmeOptions) {
         ctx.raiseIrq(1);
       },
       complete(io: NvmeIo) {
-        ctx.dma.unmapSingle(io.dmaAddr, o.bs, dir);
+        if (o.buffers === 'map') ctx.dma.unmapSingle(io.dmaAddr, o.bs, dir);
         ctx.cpu.work(DRIVER_COMPLETE_NS);
         free.push(io.slot);
       },

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+// `iofleet calibrate [--rows FILE] [--json]`: published IOMMU measurements vs what the model
+// predicts for them (docs/model.md). Exit status 0 either way: this reports, it does not judge.
+import { BUILTIN_ROWS_FILE, calibrate, loadRows, rowsBaseDir } from '@iofleet/calibration';
+import type { Command } from 'commander';
+import { action } from '../cli-error';
+import { pluginRegistry } from '../plugins';
+
+export function registerCalibrate(program: Command): void {
+  program
+    .command('calibrate')
+    .description(
+      'run published IOMMU measurements through the host model: published vs predicted and the relative error',
+    )
+    .option('--rows <file>', 'calibration rows (JSON or YAML; schema in docs/model.md)', BUILTIN_ROWS_FILE)
+    .option('--plugin <module...>', 'load device plugins from these modules')
+    .option('--json', 'print { "rows": [ { "id", "published", "predicted", "relativeError", ... } ] }')
+    .action(
+      action((o: { rows: string; plugin?: string[]; json?: boolean }) => {
+        const rows = calibrate(loadRows(o.rows), pluginRegistry(o.plugin), rowsBaseDir(o.rows));
+        if (o.json) {
+          process.stdout.write(`${JSON.stringify({ rows }, null, 2)}\n`);
+          return;
+        }
+        const w = Math.max(...rows.map((r) => r.id.length));
+        process.stdout.write(`${'row'.padEnd(w)}  metric  published  predicted  error   order\n`);
+        for (const r of rows)
+          process.stdout.write(
+            `${r.id.padEnd(w)}  ${r.metric.padEnd(6)}  ${r.published.toFixed(3).padStart(9)}  ${r.predicted.toFixed(3).padStart(9)}  ${`${(r.relativeError * 100).toFixed(1)}%`.padStart(6)}  ${r.orderRight ? 'right' : 'WRONG'}\n`,
+          );
+        const within = rows.filter((r) => r.relativeError <= 0.25).length;
+        process.stdout.write(`${within} of ${rows.length} rows within 25 % of the published ratio\n`);
+      }),
+    );
+}

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+// Calibration rows (docs/model.md#calibration-rows): a published ratio of one device workload
+// run to another — modes, options or both — on a host file standing for the published hardware.
+// Rows carry physical workload parameters (queue depth, jobs, drive latency...), never a knob
+// that bends the model for one row.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseYamlWithSchema, RUN_MODES } from '@iofleet/host';
+import { z } from 'zod';
+
+const run = z
+  .object({
+    mode: z.enum(RUN_MODES as unknown as [string, ...string[]]),
+    /** `<plugin>[:key=value,...]`, as `iofleet host run --workload` takes it. */
+    workload: z.string().min(1),
+  })
+  .strict();
+
+export const rowSchema = z
+  .object({
+    id: z.string().min(1),
+    source: z.string().min(1),
+    /** Host file (relative to the rows file's directory... or the repository root for the built-in rows). */
+    host: z.string().min(1),
+    metric: z.enum(['iops', 'gbps', 'latencyP50Ns', 'latencyP99Ns', 'cpuNsPerIo']),
+    numerator: run,
+    denominator: run,
+    /** The published value of metric(numerator) / metric(denominator). */
+    published: z.number().positive(),
+    note: z.string().optional(),
+  })
+  .strict();
+
+export const rowsFileSchema = z
+  .object({ $comment: z.string().optional(), rows: z.array(rowSchema).min(1) })
+  .strict()
+  .superRefine((f, ctx) => {
+    const ids = new Set<string>();
+    f.rows.forEach((r, i) => {
+      if (ids.has(r.id))
+        ctx.addIssue({ code: 'custom', path: ['rows', i, 'id'], message: `duplicate row id '${r.id}'` });
+      ids.add(r.id);
+    });
+  });
+
+export type CalibrationRow = z.output<typeof rowSchema>;
+
+/** The built-in rows (measurements.json beside this package). */
+export const BUILTIN_ROWS_FILE = join(__dirname, '..', 'measurements.json');
+
+/** Reads a rows file (JSON or YAML), with errors naming file, line and path. */
+export function loadRows(file: string): CalibrationRow[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  return parseYamlWithSchema(text, file, rowsFileSchema).value.rows;
+}
