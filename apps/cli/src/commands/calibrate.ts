@@ -28,8 +28,8 @@ export function registerCalibrate(program: Command): void {
           process.stdout.write(
             `${r.id.padEnd(w)}  ${r.metric.padEnd(6)}  ${r.published.toFixed(3).padStart(9)}  ${r.predicted.toFixed(3).padStart(9)}  ${`${(r.relativeError * 100).toFixed(1)}%`.padStart(6)}  ${r.orderRight ? 'right' : 'WRONG'}\n`,
           );
-        const within = rows.filter((r) => r.relativeError <= 0.25).length;
-        process.stdout.write(`${within} of ${rows.length} rows within 25 % of the published ratio\n`);
+        const good = rows.filter((r) => r.relativeError < 0.25 && r.orderRight).length;
+        process.stdout.write(`${good} of ${rows.length} rows within 25 % of the published ratio with the modes in the right order\n`);
       }),
     );
 }
