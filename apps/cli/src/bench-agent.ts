@@ -3,12 +3,12 @@
 // socket) and measures, over real gRPC with the shared AgentClient: attach+detach round trips per
 // second (one VM taking and giving back one device's group), and RunWorkload calls per second (a
 // short NVMe workload). Wall-clock figures of the agent, not simulated ones.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { AgentClient, IommuMode } from '@iofleet/proto';
 import { CliError } from './cli-error';
+import { AGENT_MAIN, startMain } from './processes';
 
-const AGENT_BIN = join(__dirname, '..', '..', 'host-agent', 'bin', 'iofleet-host-agent.cjs');
 export const DEFAULT_AGENT_TEMPLATE = join(__dirname, '..', '..', '..', 'examples', 'hosts', 'intel-xeon-2s.yaml');
 
 export interface AgentBenchResult {
@@ -26,33 +26,20 @@ export interface AgentBenchResult {
   device: string;
 }
 
-function startAgent(template: string): Promise<{ proc: ChildProcess; address: string }> {
-  const proc = spawn(process.execPath, [AGENT_BIN, '--template', template, '--listen', '127.0.0.1:0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new CliError('host agent did not start within 60 s'));
-    }, 60_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      const m = /listening on (\S+),/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, address: m[1]! });
-      }
-    });
-    proc.stderr!.on('data', (d: Buffer) => {
-      err += d;
-    });
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new CliError(`host agent exited ${code}: ${err.trim().split('\n')[0] ?? ''}`));
-    });
-  });
+async function startAgent(template: string): Promise<{ proc: ChildProcess; address: string }> {
+  const procs: ChildProcess[] = [];
+  try {
+    const out = await startMain(
+      AGENT_MAIN,
+      ['--template', template, '--listen', '127.0.0.1:0'],
+      /listening on (\S+),/,
+      procs,
+    );
+    return { proc: procs[0]!, address: /listening on (\S+),/.exec(out)![1]! };
+  } catch (e) {
+    for (const p of procs) p.kill('SIGKILL');
+    throw e;
+  }
 }
 
 /** VMs cycling attach/detach at once in the throughput figure (a scheduler drives many). */

@@ -4,17 +4,15 @@
 // window in flight) and watches their placements stream. Measures placements per second from the
 // first submit to the last terminal state, the p99 of submit-to-terminal latency, and checks no
 // device went to two VMs. Every process it starts is stopped before it returns.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { freePort, startRedisServer } from '@iofleet/jobs';
 import { SchedulerClient, VmState, type VmStatus } from '@iofleet/proto';
 import { CliError } from './cli-error';
+import { AGENT_MAIN, SCHED_MAIN, startMain } from './processes';
 
-const APPS = join(__dirname, '..', '..');
-const AGENT_MAIN = join(APPS, 'host-agent', 'src', 'main.ts');
-const SCHED_MAIN = join(APPS, 'scheduler', 'src', 'main.ts');
-export const E2E_TEMPLATE = join(APPS, '..', 'examples', 'hosts', 'gpu-node.yaml');
+export const E2E_TEMPLATE = join(__dirname, '..', '..', '..', 'examples', 'hosts', 'gpu-node.yaml');
 /** Requests in flight at once from the benchmark client. */
 export const E2E_WINDOW = 512;
 
@@ -35,32 +33,6 @@ export interface E2eResult {
   failed: number;
   doubleAssignedDevices: number;
   e2eSeconds: number;
-}
-
-function start(main: string, args: string[], ready: RegExp, procs: ChildProcess[]): Promise<ChildProcess> {
-  const p = spawn(process.execPath, ['--conditions=@iofleet/source', '--import', 'tsx', main, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  procs.push(p);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const t = setTimeout(() => reject(new CliError(`${main} did not start within 120 s`)), 120_000);
-    p.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      if (ready.test(out)) {
-        clearTimeout(t);
-        resolve(p);
-      }
-    });
-    p.stderr!.on('data', (d: Buffer) => {
-      err += d;
-    });
-    p.on('exit', (code) => {
-      clearTimeout(t);
-      reject(new CliError(`${main} exited ${code}: ${err.trim().split('\n')[0] ?? ''}`));
-    });
-  });
 }
 
 /** The request mix: half a GPU, 30 % an NVMe drive, 20 % a NIC (one device each). */
@@ -92,7 +64,12 @@ export async function benchEndToEnd(o: E2eOptions): Promise<E2eResult> {
         const port = await freePort();
         agentAddrs.push(`127.0.0.1:${port}`);
         const args = ['--template', o.template ?? E2E_TEMPLATE, '--hosts', String(n), '--first', String(k * per)];
-        await start(AGENT_MAIN, [...args, '--prefix', 'node', '--listen', `127.0.0.1:${port}`], /listening on/, procs);
+        await startMain(
+          AGENT_MAIN,
+          [...args, '--prefix', 'node', '--listen', `127.0.0.1:${port}`],
+          /listening on/,
+          procs,
+        );
       }),
     );
     const schedAddrs: string[] = [];
@@ -100,7 +77,7 @@ export async function benchEndToEnd(o: E2eOptions): Promise<E2eResult> {
       const port = await freePort();
       schedAddrs.push(`127.0.0.1:${port}`);
       const args = ['--redis', redis.url, '--agents', agentAddrs.join(','), '--listen', `127.0.0.1:${port}`];
-      await start(SCHED_MAIN, [...args, '--heartbeat-ms', '5000'], /scheduler listening on/, procs);
+      await startMain(SCHED_MAIN, [...args, '--heartbeat-ms', '5000'], /scheduler listening on/, procs);
     }
     const clients = schedAddrs.map(
       (a) => new SchedulerClient(a, grpc.credentials.createInsecure(), { 'grpc.enable_http_proxy': 0 }),

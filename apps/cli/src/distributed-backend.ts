@@ -6,7 +6,7 @@
 // the same fleet view in the same order as the embedded run: same placements, same figures.
 // Redis: the given URL (one database per variant, so variants never see each other's records) or
 // a redis-server started here; every process started here is stopped afterwards.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -27,10 +27,8 @@ import {
 } from '@iofleet/whatif';
 import { stringify } from 'yaml';
 import { CliError } from './cli-error';
+import { AGENT_MAIN, SCHED_MAIN, startMain } from './processes';
 
-const APPS = join(__dirname, '..', '..');
-const AGENT_MAIN = join(APPS, 'host-agent', 'src', 'main.ts');
-const SCHED_MAIN = join(APPS, 'scheduler', 'src', 'main.ts');
 /** Databases a Redis server offers by default: one per variant. */
 export const MAX_DISTRIBUTED_VARIANTS = 15;
 
@@ -45,32 +43,6 @@ const PATH: Record<string, WorkloadPath> = {
   vfio: WorkloadPath.WORKLOAD_PATH_VFIO,
   emulated: WorkloadPath.WORKLOAD_PATH_EMULATED,
 };
-
-function start(main: string, args: string[], ready: RegExp, procs: ChildProcess[]): Promise<ChildProcess> {
-  const p = spawn(process.execPath, ['--conditions=@iofleet/source', '--import', 'tsx', main, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  procs.push(p);
-  return new Promise((res, rej) => {
-    let out = '';
-    let err = '';
-    const t = setTimeout(() => rej(new CliError(`${main} did not start within 120 s`)), 120_000);
-    p.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      if (ready.test(out)) {
-        clearTimeout(t);
-        res(p);
-      }
-    });
-    p.stderr!.on('data', (d: Buffer) => {
-      err += d;
-    });
-    p.on('exit', (code) => {
-      clearTimeout(t);
-      rej(new CliError(`${main} exited ${code}: ${err.trim().split('\n')[0] ?? ''}`));
-    });
-  });
-}
 
 // biome-ignore lint/suspicious/noExplicitAny: promisifier over generated client methods
 const call = <T>(c: any, m: string, req: unknown): Promise<T> =>
@@ -149,7 +121,7 @@ export class DistributedBackend implements SimBackend {
       // Agents: each template's hosts split in shards over the agent processes.
       const total = templates.reduce((a, t) => a + t.count, 0);
       const agentOf: { t: number; first: number; count: number; address: string }[] = [];
-      const starts: Promise<ChildProcess>[] = [];
+      const starts: Promise<string>[] = [];
       for (const [i, t] of templates.entries()) {
         const file = variantHostFile(t, v, dir, i);
         const shards = Math.max(1, Math.round((this.o.agents * t.count) / total));
@@ -170,7 +142,7 @@ export class DistributedBackend implements SimBackend {
             '--prefix',
             t.desc.name,
           ];
-          starts.push(start(AGENT_MAIN, [...args, '--listen', address], /listening on/, procs));
+          starts.push(startMain(AGENT_MAIN, [...args, '--listen', address], /listening on/, procs));
         }
       }
       await Promise.all(starts);
@@ -183,7 +155,7 @@ export class DistributedBackend implements SimBackend {
         '--listen',
         `127.0.0.1:${port}`,
       ];
-      await start(SCHED_MAIN, [...schedArgs, '--heartbeat-ms', '1000'], /scheduler listening on/, procs);
+      await startMain(SCHED_MAIN, [...schedArgs, '--heartbeat-ms', '1000'], /scheduler listening on/, procs);
       const sched = new SchedulerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
         'grpc.enable_http_proxy': 0,
       });

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Integration: the host-agent process (bin/iofleet-host-agent.cjs) serving real host models,
+// Integration: the host-agent process (src/main.ts, as bin/iofleet-host-agent.cjs runs it) serving real host models,
 // driven over loopback gRPC with the shared AgentClient: every RPC, the status codes, deadlines,
 // an attach storm, SIGTERM drain, and mutual TLS with certificates the test makes.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,8 @@ import {
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeTestCerts } from './testing/test-certs';
 
-const BIN = join(__dirname, '..', 'bin', 'iofleet-host-agent.cjs');
+// The main itself (not the bin wrapper), so SIGKILL at the end reaches the process that listens.
+const MAIN = join(__dirname, 'main.ts');
 const TEMPLATE = join(__dirname, '..', 'test', 'fixtures', 'agent-host.yaml');
 const procs: ChildProcess[] = [];
 const clients: AgentClient[] = [];
@@ -27,9 +28,23 @@ afterAll(() => {
 
 /** Starts an agent process; resolves with its address once it prints where it listens. */
 function startAgent(args: string[] = []): Promise<{ proc: ChildProcess; address: string }> {
-  const proc = spawn(process.execPath, [BIN, '--template', TEMPLATE, '--listen', '127.0.0.1:0', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [
+      '--conditions=@iofleet/source',
+      '--import',
+      'tsx',
+      MAIN,
+      '--template',
+      TEMPLATE,
+      '--listen',
+      '127.0.0.1:0',
+      ...args,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   procs.push(proc);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -227,6 +242,14 @@ describe('host agent process lifecycle', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('the bin wrapper runs the agent: --help lists the flags and their environment variables', () => {
+    const out = execFileSync(process.execPath, [join(__dirname, '..', 'bin', 'iofleet-host-agent.cjs'), '--help'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(out).toMatch(/--template <host\.yaml>.*IOFLEET_AGENT_TEMPLATE/);
   });
 
   it('refuses a bad configuration with one error: line', async () => {

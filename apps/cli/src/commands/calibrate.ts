@@ -29,7 +29,9 @@ export function registerCalibrate(program: Command): void {
             `${r.id.padEnd(w)}  ${r.metric.padEnd(6)}  ${r.published.toFixed(3).padStart(9)}  ${r.predicted.toFixed(3).padStart(9)}  ${`${(r.relativeError * 100).toFixed(1)}%`.padStart(6)}  ${r.orderRight ? 'right' : 'WRONG'}\n`,
           );
         const good = rows.filter((r) => r.relativeError < 0.25 && r.orderRight).length;
-        process.stdout.write(`${good} of ${rows.length} rows within 25 % of the published ratio with the modes in the right order\n`);
+        process.stdout.write(
+          `${good} of ${rows.length} rows within 25 % of the published ratio with the modes in the right order\n`,
+        );
       }),
     );
 }

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+// Starting the other iofleet processes (host agents, schedulers) from the CLI: run a main from its
+// TypeScript sources and wait for the line that says it is ready. Every process is pushed onto
+// `procs` as soon as it exists, so a caller can stop them all whatever happens.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { CliError } from './cli-error';
+
+const APPS = join(__dirname, '..', '..');
+export const AGENT_MAIN = join(APPS, 'host-agent', 'src', 'main.ts');
+export const SCHED_MAIN = join(APPS, 'scheduler', 'src', 'main.ts');
+/** How long a process may take to say it is ready. */
+export const START_TIMEOUT_MS = 120_000;
+
+/** Starts `main` with `args`; resolves with its output so far once it matches `ready`. */
+export function startMain(
+  main: string,
+  args: readonly string[],
+  ready: RegExp,
+  procs: ChildProcess[],
+): Promise<string> {
+  const p = spawn(process.execPath, ['--conditions=@iofleet/source', '--import', 'tsx', main, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  procs.push(p);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const t = setTimeout(
+      () => reject(new CliError(`${main} did not start within ${START_TIMEOUT_MS / 1000} s`)),
+      START_TIMEOUT_MS,
+    );
+    p.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      if (ready.test(out)) {
+        clearTimeout(t);
+        resolve(out);
+      }
+    });
+    p.stderr!.on('data', (d: Buffer) => {
+      err += d;
+    });
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      reject(new CliError(`${main} exited ${code}: ${err.trim().split('\n')[0] ?? ''}`));
+    });
+  });
+}
