@@ -181,6 +181,7 @@ export function runWorkload(
       for (let c = 1; c < channels.length; c++) if (channels[c]! < channels[ch]!) ch = c;
       const devStart = Math.max(cpu.nowNs, channels[ch]!);
       const before = dev.ioNs;
+      rt.startDeviceWork(devStart);
       call('device()', () => hooks.device(io));
       const done = devStart + (dev.ioNs - before);
       channels[ch] = done;
