@@ -106,7 +106,7 @@ export class DeviceRuntime {
   private logBudget = DEVICE_LOG_LINES_PER_SECOND;
   private logWindow = 0;
 
-  constructor(private readonly o: RuntimeOptions) {
+  constructor(o: RuntimeOptions) {
     const { sim, ops, info } = o;
     const obs = o.observer ?? {};
     const cost = sim.cost.ns;
