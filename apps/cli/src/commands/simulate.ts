@@ -22,7 +22,7 @@ export function registerSimulate(program: Command): void {
   program
     .command('simulate <scenario.yaml>')
     .description(
-      "fleet what-if: place the scenario's VMs on its fleet under each variant (IOMMU mode, distro,\n" +
+      "fleet what-if: place the scenario's VMs on its fleet under each variant (IOMMU mode, distro, " +
         'IOTLB size, superpages, group isolation, emulated vs pass-through) and compare device I/O',
     )
     .option('--out <dir>', 'write report.json and report.html into this directory')
