@@ -6,6 +6,8 @@
 // iommu_setup() do. Unknown or malformed values produce the message Linux prints and leave the
 // default in place. Lines carry the prefix the kernel's pr_fmt gives them.
 
+import { parseSwiotlbParam } from '../dma/swiotlb';
+
 /** kstrtobool(): first character y/Y/t/T/1 or n/N/f/F/0, "on"/"off"; anything else is -EINVAL. */
 export function kstrtobool(s: string): boolean | undefined {
   const c = s[0];
@@ -70,7 +72,7 @@ export interface IommuCmdline {
   /** True when iommu.strict= was given (IOMMU_CMD_LINE_STRICT). */
   strictFromCmdline: boolean;
   forcedac: boolean;
-  swiotlb?: { slabs: number; areas?: number; force?: boolean };
+  swiotlb?: { slabs?: number; areas?: number; force?: boolean };
   intremap: 'on' | 'off' | 'nosid' | 'no_x2apic_optout' | 'nopost' | undefined;
   /** Messages Linux prints while parsing (with their pr_fmt prefix). */
   messages: string[];
@@ -284,13 +286,14 @@ const HANDLERS: Record<string, (c: IommuCmdline, value: string | undefined, key:
     c.forcedac = b;
     if (b) c.messages.push('iommu: Forcing DAC for PCI devices');
   },
+  // setup_io_tlb_npages(): [<slabs>][,<areas>][,force|noforce] — each part optional ("swiotlb=force").
   swiotlb: (c, v, k) => {
-    const m = /^(\d+)(?:,(\d+))?(?:,(force|noforce))?$/.exec(v ?? '');
-    if (!m) return malformed(c, k);
+    if (!v) return malformed(c, k);
+    const p = parseSwiotlbParam(v);
     c.swiotlb = {
-      slabs: Number(m[1]),
-      areas: m[2] ? Number(m[2]) : undefined,
-      force: m[3] === 'force' ? true : undefined,
+      ...(p.nslabs !== undefined && { slabs: p.nslabs }),
+      ...(p.nareas !== undefined && { areas: p.nareas }),
+      ...(p.force && { force: true }),
     };
   },
   intremap: (c, v) => {

@@ -49,6 +49,8 @@ describe('kernel command line', () => {
     expect(c.strict).toBeUndefined();
     expect(c.messages).toEqual(["Malformed early option 'iommu.strict'"]);
     expect(c.swiotlb).toEqual({ slabs: 65536, areas: 4, force: true });
+    // Every part is optional, as setup_io_tlb_npages() reads it.
+    expect(parseIommuCmdline('swiotlb=force').swiotlb).toEqual({ force: true });
   });
 });
 

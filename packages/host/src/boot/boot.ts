@@ -114,14 +114,16 @@ export function bootHost(desc: HostDescription, opts: BootOptions = {}): HostImp
   // Built on first use: a host that never runs DMA (most hosts of a fleet) does not pay for them.
   let pool: SwiotlbPool | undefined;
   const swiotlb = () => {
-    pool ??= new SwiotlbPool(sim.mem, { cpuCount, log: (l) => sim.printk(l) });
+    const slabs = policy.cmdline.swiotlb?.slabs;
+    pool ??= new SwiotlbPool(sim.mem, { cpuCount, log: (l) => sim.printk(l), ...(slabs && { nslabs: slabs }) });
     return pool;
   };
   const devices: HostDevice[] = [];
   const groups: HostGroup[] = [];
   const order = tree.inProbeOrder();
   if (!drv.enabled) {
-    for (const f of order) devices.push(hostDevice(f, null, () => directOps(sim, f, swiotlb())));
+    for (const f of order)
+      devices.push(hostDevice(f, null, () => directOps(sim, f, swiotlb(), !!policy.cmdline.swiotlb?.force)));
     return new HostImpl(desc, file, tree, sim, policy, fw, false, devices, groups, log);
   }
   if (fw.signature === 'DMAR')
@@ -161,7 +163,7 @@ export function bootHost(desc: HostDescription, opts: BootOptions = {}): HostImp
         (): DmaOps =>
           g?.cookie
             ? new IommuDmaOps(g.cookie, dmaInfo(f), { forcedac: policy.cmdline.forcedac, swiotlb: swiotlb() })
-            : directOps(sim, f, swiotlb()),
+            : directOps(sim, f, swiotlb(), !!policy.cmdline.swiotlb?.force),
       ),
     );
   }
@@ -214,8 +216,9 @@ function dmaInfo(f: PciTree['functions'][number]) {
   });
 }
 
-function directOps(sim: DmaSim, f: PciFunction, swiotlb: SwiotlbPool): DmaOps {
-  return new DirectDmaOps(sim, dmaInfo(f), swiotlb);
+/** dma-direct for a device without translation; `swiotlb=force` bounces every mapping. */
+function directOps(sim: DmaSim, f: PciFunction, swiotlb: SwiotlbPool, forceBounce: boolean): DmaOps {
+  return new DirectDmaOps(sim, dmaInfo(f), swiotlb, forceBounce);
 }
 
 /** iommu_setup_default_domain() for one group: the domain, the attach of each member, the cookie. */

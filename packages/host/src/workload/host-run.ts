@@ -19,8 +19,8 @@ import { guestDevice } from '../vm/guest-device';
  * Host modes (the device driven by the host kernel) and guest modes (the device used by a VM:
  * assigned through VFIO, or emulated by the hypervisor; see ../vm/guest-device.ts).
  */
-export type RunMode = 'pt' | 'lazy' | 'strict' | 'off' | 'booted' | 'vfio' | 'emulated';
-export const RUN_MODES: readonly RunMode[] = ['pt', 'lazy', 'strict', 'off', 'booted', 'vfio', 'emulated'];
+export type RunMode = 'pt' | 'lazy' | 'strict' | 'off' | 'bounce' | 'booted' | 'vfio' | 'emulated';
+export const RUN_MODES: readonly RunMode[] = ['pt', 'lazy', 'strict', 'off', 'bounce', 'booted', 'vfio', 'emulated'];
 /** vCPUs of the guest in guest modes. */
 export const GUEST_VCPUS = 8;
 
@@ -30,6 +30,8 @@ export const MODE_CMDLINE: Readonly<Record<RunMode, string>> = {
   lazy: 'intel_iommu=on iommu=nopt iommu.strict=0',
   strict: 'intel_iommu=on iommu=nopt iommu.strict=1',
   off: 'iommu=off',
+  /** A confidential VM's DMA: no IOMMU, every mapping bounced through swiotlb. */
+  bounce: 'iommu=off swiotlb=force',
   /** The host as its own command line, Kconfig and distribution configure it. */
   booted: '',
   vfio: 'intel_iommu=on',
