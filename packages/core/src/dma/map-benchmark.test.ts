@@ -12,9 +12,10 @@ describe('simulated dma_map_benchmark', () => {
     const total = (r: typeof pt) => r!.mapLatencyNs + r!.unmapLatencyNs;
     expect(total(pt)).toBeLessThan(total(lazy));
     expect(total(lazy)).toBeLessThan(total(strict));
-    // facts §7: pt ≈ 0.1–0.2 µs per call; strict unmap ≈ 1–3 µs.
-    expect(pt!.mapLatencyNs).toBeGreaterThan(50);
-    expect(pt!.mapLatencyNs).toBeLessThan(250);
+    // R02: pass-through does a whole I/O in 200 ns, so dma-direct map + unmap is tens of ns
+    // (timestamps of the benchmark loop included); facts §7: strict unmap ≈ 1–3 µs.
+    expect(pt!.mapLatencyNs).toBeGreaterThan(15);
+    expect(total(pt)).toBeLessThan(100);
     expect(strict!.unmapLatencyNs).toBeGreaterThan(1000);
     expect(strict!.unmapLatencyNs).toBeLessThan(3000);
     expect(strict!.invalidationWaits).toBe(strict!.iterations);

@@ -32,6 +32,22 @@ describe('nvme', () => {
     expect(isSdkError(err) && err.code).toBe('OPTION_INVALID');
   });
 
+  it('polled queues raise no interrupt, and driverNs sets the CPU cost outside the DMA API', () => {
+    const run = (options: Record<string, string>) => {
+      const env = new TestEnvironment(nvmePlugin, { mode: 'pt', options });
+      env.probe();
+      const r = env.run({ maxIos: 200 });
+      return { cpu: r.cpuNsPerIo, irqs: env.irqs.length, ios: r.ios };
+    };
+    const irq = run({});
+    const polled = run({ poll: '1', driverNs: '165' });
+    expect(irq.irqs).toBe(irq.ios);
+    expect(polled.irqs).toBe(0);
+    expect(irq.cpu - polled.cpu).toBeCloseTo(1600 - 165, 0);
+    expect(() => nvmePlugin.parseOptions({ poll: 'yes' })).toThrow(/poll/);
+    expect(() => nvmePlugin.parseOptions({ driverNs: '-1' })).toThrow(/driverNs/);
+  });
+
   it('strict mode costs more CPU per I/O than lazy, and lazy at least pass-through', () => {
     const cpu = (mode: 'pt' | 'lazy' | 'strict') => {
       const env = new TestEnvironment(nvmePlugin, { mode });
