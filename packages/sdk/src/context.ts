@@ -41,7 +41,11 @@ export interface DmaApi {
 
 /** Kernel memory for buffers (alloc_pages()): physical addresses of 4 KiB pages. */
 export interface MemoryApi {
-  allocPages(count: number): number;
+  /**
+   * `count` contiguous pages; with `alignPages` the first one on a multiple of that many pages
+   * (512 for a 2 MiB huge page, as alloc_pages() of order 9 gives).
+   */
+  allocPages(count: number, alignPages?: number): number;
   freePages(pa: number, count: number): void;
 }
 

@@ -23,18 +23,25 @@ export class SimPageAllocator {
     this.runs = [[basePa / 4096, Math.floor((limitPa - basePa) / 4096)]];
   }
 
-  /** Allocates `pages` contiguous pages; returns the physical address or -1 when out of memory. */
-  allocPages(pages: number): number {
+  /**
+   * Allocates `pages` contiguous pages starting on a multiple of `alignPages` pages; returns the
+   * physical address or -1 when out of memory.
+   */
+  allocPages(pages: number, alignPages = 1): number {
     for (let i = 0; i < this.runs.length; i++) {
       const r = this.runs[i]!;
-      if (r[1] >= pages) {
-        const pfn = r[0];
-        r[0] += pages;
-        r[1] -= pages;
-        if (r[1] === 0) this.runs.splice(i, 1);
-        this.pagesInUse += pages;
-        return pfn * 4096;
-      }
+      // The first pfn of the run on an `alignPages` boundary (a huge page is 512-page aligned, as
+      // the buddy allocator aligns every block of order n to 2^n pages).
+      const pfn = Math.ceil(r[0] / alignPages) * alignPages;
+      const head = pfn - r[0];
+      if (r[1] - head < pages) continue;
+      const tail = r[1] - head - pages;
+      const rest: Array<[number, number]> = [];
+      if (head > 0) rest.push([r[0], head]);
+      if (tail > 0) rest.push([pfn + pages, tail]);
+      this.runs.splice(i, 1, ...rest);
+      this.pagesInUse += pages;
+      return pfn * 4096;
     }
     return -1;
   }

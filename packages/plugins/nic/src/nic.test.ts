@@ -19,7 +19,22 @@ const run = (mode: TestMode, options: RawOptions, ios = 1000) => {
   return { env, r, singles: env.maps.filter((m) => m.kind === 'single') };
 };
 
+runDevicePluginConformance(nicPlugin, { options: { hugepages: '1', qd: 256, jobs: 3 } });
+
 describe('nic', () => {
+  it('hugepages=1: the pool is 2 MiB huge pages, each mapped once on a 2 MiB IOVA, so the IOTLB covers the ring', () => {
+    const options = { qd: 1024, jobs: 4 };
+    const huge = run('lazy', { ...options, hugepages: '1' }, 20_000);
+    const HUGE = 2 * 1024 * 1024;
+    expect(huge.singles).toHaveLength(Math.ceil(4096 / 512));
+    expect(huge.singles.every((m) => m.length === HUGE && m.dmaAddr % HUGE === 0)).toBe(true);
+    expect([...huge.env.live.values()]).toEqual([]);
+    const small = run('lazy', options, 20_000);
+    expect(small.singles).toHaveLength(4096);
+    expect(huge.r.iotlbHitRate).toBeGreaterThan(small.r.iotlbHitRate);
+    expect(() => nicPlugin.parseOptions({ mode: 'map', hugepages: '1' })).toThrow(/hugepages/);
+  });
+
   it('map mode: one streaming mapping per packet, of the receive buffer on RX and the packet on TX', () => {
     const rx = run('strict', { mode: 'map', qd: 32 }, 300);
     expect(rx.r.ios).toBe(300);

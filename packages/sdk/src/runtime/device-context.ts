@@ -203,13 +203,16 @@ export class DeviceRuntime {
         syncForDevice: (a, len, dir) => ops.syncSingleForDevice(a, len, DIR[dir]),
       },
       memory: {
-        allocPages: (n) => {
+        allocPages: (n, align = 1) => {
           if (!Number.isInteger(n) || n < 1 || this.ownedPages + n > MAX_DEVICE_PAGES)
             throw new SdkError(
               'PLUGIN_FAULT',
               `${info.bdf}: cannot allocate ${n} pages (holds ${this.ownedPages}, limit ${MAX_DEVICE_PAGES})`,
             );
-          const pa = sim.pages.allocPages(n);
+          if (!Number.isInteger(align) || align < 1 || align > MAX_DEVICE_PAGES || (align & (align - 1)) !== 0)
+            throw new SdkError('PLUGIN_FAULT', `${info.bdf}: page alignment ${align} is not a power of two`);
+          const pa = sim.pages.allocPages(n, align);
+          if (pa < 0) throw new SdkError('PLUGIN_FAULT', `${info.bdf}: out of simulated memory for ${n} pages`);
           this.own(pa, n);
           return pa;
         },
