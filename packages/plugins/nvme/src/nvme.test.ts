@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 runDevicePluginConformance(nvmePlugin);
 runDevicePluginConformance(nvmePlugin, { options: { bs: '64k', rw: 'read', qd: 8 } });
 runDevicePluginConformance(nvmePlugin, { options: { buffers: 'premapped', qd: 16 } });
+runDevicePluginConformance(nvmePlugin, { options: { buffers: 'user', bs: '16k', qd: 8 } });
 
 describe('nvme', () => {
   it('maps one buffer per I/O and reads a PRP list above two pages', () => {
@@ -19,6 +20,35 @@ describe('nvme', () => {
     expect(streaming).toHaveLength(50);
     expect(streaming.every((m) => m.length === 16384)).toBe(true);
     expect(env.accesses.length).toBe(4 * r.ios); // command, PRP list, data, completion
+    env.remove();
+  });
+
+  it('user buffers: scattered pages mapped as a scatterlist above one page, a single mapping at one page', () => {
+    const env = new TestEnvironment(nvmePlugin, { mode: 'strict', options: { bs: '16k', qd: 4, buffers: 'user' } });
+    env.probe();
+    const r = env.run({ maxIos: 40 });
+    const sg = env.maps.filter((m) => m.kind === 'sg');
+    expect(sg).toHaveLength(40);
+    expect(env.maps.filter((m) => m.kind === 'single')).toHaveLength(0);
+    expect(r.ios).toBe(40);
+    env.remove();
+    expect([...env.live.values()]).toEqual([]);
+    const small = new TestEnvironment(nvmePlugin, { mode: 'strict', options: { bs: '4k', qd: 4, buffers: 'user' } });
+    small.probe();
+    small.run({ maxIos: 10 });
+    expect(small.maps.filter((m) => m.kind === 'single')).toHaveLength(10);
+    small.remove();
+  });
+
+  it('transfers share the link: throughput stays at or below linkGBps', () => {
+    const env = new TestEnvironment(nvmePlugin, {
+      mode: 'pt',
+      options: { bs: '128k', qd: 32, rw: 'read', linkGBps: '1' },
+    });
+    env.probe();
+    const r = env.run({ maxIos: 400 });
+    expect(r.gbps).toBeLessThanOrEqual(8 * 1.001);
+    expect(r.gbps).toBeGreaterThan(8 * 0.9);
     env.remove();
   });
 

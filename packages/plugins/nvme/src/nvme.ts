@@ -8,7 +8,8 @@
 // and raises the queue's MSI-X vector; the driver unmaps on completion (nvme_unmap_data()).
 //
 // Device time is modelled as media latency (random or sequential, read or write) plus the link
-// transfer; a drive serves `parallelism` commands at once (flash channels and dies). Defaults are
+// transfer; a drive serves `parallelism` commands at once (flash channels and dies), and their
+// transfers share the link one after another, so throughput cannot pass linkGBps. Defaults are
 // a PCIe Gen4 data-centre drive: ~1.8 M random-read IOPS at 4 KiB (published: one drive of R01
 // does 1.7–2 M IOPS), ~7 GB/s. Driver CPU costs outside the DMA API are assumptions (below).
 
@@ -23,6 +24,7 @@ import {
   rejectUnknownOptions,
   SDK_VERSION,
   SdkError,
+  type SgEntry,
 } from '@iofleet/sdk';
 
 const PAGE = 4096;
@@ -45,8 +47,14 @@ export const NVME_MAX_QUEUE_DEPTH = 4096;
 
 export interface NvmeOptions {
   bs: number;
-  /** 'map': a streaming mapping per I/O (the usual path); 'premapped': buffers mapped once when the queue starts (io_uring registered buffers with dma pre-mapping, R04's "dma" case). */
-  buffers: 'map' | 'premapped';
+  /**
+   * 'map': a streaming mapping of a physically contiguous buffer per I/O; 'user': an
+   * application's O_DIRECT buffer, whose pages are scattered, so above one page the driver maps a
+   * scatterlist of one segment per page (blk_rq_map_sg() + dma_map_sgtable() in nvme_map_data());
+   * 'premapped': buffers mapped once when the queue starts (io_uring registered buffers with
+   * dma pre-mapping, R04's "dma" case).
+   */
+  buffers: 'map' | 'user' | 'premapped';
   qd: number;
   jobs: number;
   rw: 'randread' | 'randwrite' | 'read' | 'write';
@@ -79,7 +87,7 @@ export function parseNvmeOptions(raw: RawOptions): NvmeOptions {
   if (bs % 512) throw new SdkError('OPTION_INVALID', `option bs=${bs}: not a multiple of 512`, { key: 'bs' });
   return {
     bs,
-    buffers: optionEnum(raw, 'buffers', ['map', 'premapped'] as const, 'map'),
+    buffers: optionEnum(raw, 'buffers', ['map', 'user', 'premapped'] as const, 'map'),
     qd: optionNumber(raw, 'qd', 32, 1, NVME_MAX_QUEUE_DEPTH),
     jobs: optionNumber(raw, 'jobs', 1, 1, 256),
     rw: optionEnum(raw, 'rw', ['randread', 'randwrite', 'read', 'write'] as const, 'randread'),
@@ -97,6 +105,9 @@ interface NvmeIo extends IoHandle {
   dmaAddr: number;
   /** DMA address of the PRP list page, or -1. */
   prpList: number;
+  /** 'user' buffers above one page: the mapped scatterlist and its DMA segment count. */
+  sg: SgEntry[] | null;
+  segments: number;
 }
 
 interface Coherent {
@@ -113,19 +124,29 @@ function createNvme(ctx: DeviceContext, o: NvmeOptions) {
   const linkNs = o.bs / o.linkGBps;
   let queue: { sq: Coherent; cq: Coherent; prpPool: Coherent } | null = null;
   let buffers: number[] = [];
+  /** 'user' buffers: each slot's pages, allocated one at a time across slots so none is contiguous. */
+  let userPages: number[][] = [];
+  const scattered = o.buffers === 'user' && pagesPerIo > 1;
   /** DMA addresses of the buffers in 'premapped' mode. */
   let premapped: number[] = [];
   let free: number[] = [];
+  /** When the drive's link is free: transfers share it one after another (media time overlaps). */
+  let linkFreeAt = 0;
 
   const start = () => {
     if (queue) return;
     ctx.dma.setMask(64);
+    linkFreeAt = 0;
     const sq = ctx.dma.allocCoherent(slots * SQE);
     const cq = ctx.dma.allocCoherent(slots * CQE);
     const prpPool = ctx.dma.allocCoherent(slots * PAGE);
     if (!sq || !cq || !prpPool) throw new Error('nvme: cannot allocate queues');
     queue = { sq, cq, prpPool };
-    buffers = Array.from({ length: slots }, () => ctx.memory.allocPages(pagesPerIo));
+    if (o.buffers === 'user') {
+      userPages = Array.from({ length: slots }, () => []);
+      for (let p = 0; p < pagesPerIo; p++) for (const pages of userPages) pages.push(ctx.memory.allocPages(1));
+      buffers = userPages.map((pages) => pages[0]!);
+    } else buffers = Array.from({ length: slots }, () => ctx.memory.allocPages(pagesPerIo));
     if (o.buffers === 'premapped') premapped = buffers.map((b) => ctx.dma.mapSingle(b, o.bs, dir));
     free = buffers.map((_, i) => slots - 1 - i);
   };
@@ -133,7 +154,9 @@ function createNvme(ctx: DeviceContext, o: NvmeOptions) {
     if (!queue) return;
     for (const a of premapped) if (a >= 0) ctx.dma.unmapSingle(a, o.bs, dir);
     premapped = [];
-    for (const b of buffers) ctx.memory.freePages(b, pagesPerIo);
+    if (o.buffers === 'user') for (const pages of userPages) for (const pa of pages) ctx.memory.freePages(pa, 1);
+    else for (const b of buffers) ctx.memory.freePages(b, pagesPerIo);
+    userPages = [];
     ctx.dma.freeCoherent(slots * PAGE, queue.prpPool.pa, queue.prpPool.dmaAddr);
     ctx.dma.freeCoherent(slots * CQE, queue.cq.pa, queue.cq.dmaAddr);
     ctx.dma.freeCoherent(slots * SQE, queue.sq.pa, queue.sq.dmaAddr);
@@ -161,25 +184,38 @@ function createNvme(ctx: DeviceContext, o: NvmeOptions) {
         const slot = free.pop();
         if (slot === undefined) throw new Error('nvme: no free command slot (queue depth exceeded)');
         ctx.cpu.work(o.driverNs * SUBMIT_SHARE);
-        const dmaAddr = o.buffers === 'premapped' ? premapped[slot]! : ctx.dma.mapSingle(buffers[slot]!, o.bs, dir);
+        let sg: SgEntry[] | null = null;
+        let segments = 1;
+        let dmaAddr: number;
+        if (scattered) {
+          sg = userPages[slot]!.map((pa, i) => ({ pa, length: Math.min(PAGE, o.bs - i * PAGE) }));
+          segments = ctx.dma.mapSg(sg, dir);
+          dmaAddr = segments > 0 ? sg[0]!.dmaAddress! : -1;
+        } else dmaAddr = o.buffers === 'premapped' ? premapped[slot]! : ctx.dma.mapSingle(buffers[slot]!, o.bs, dir);
         if (dmaAddr < 0) {
           free.push(slot);
           throw new Error('nvme: dma mapping failed');
         }
         const prpList = pagesPerIo > 2 ? queue!.prpPool.dmaAddr + slot * PAGE : -1;
-        return { bytes: o.bs, slot, dmaAddr, prpList };
+        return { bytes: o.bs, slot, dmaAddr, prpList, sg, segments };
       },
       device(io: NvmeIo) {
         const q = queue!;
         ctx.bus.dma(q.sq.dmaAddr + io.slot * SQE, SQE, false); // command fetch
         if (io.prpList >= 0) ctx.bus.dma(io.prpList, 8 * (pagesPerIo - 1), false);
-        ctx.bus.busy(mediaNs + linkNs);
-        ctx.bus.dma(io.dmaAddr, o.bs, read); // data: on a read the device writes memory
+        const now = ctx.nowNs();
+        const begin = Math.max(now + mediaNs, linkFreeAt);
+        linkFreeAt = begin + linkNs;
+        ctx.bus.busy(linkFreeAt - now);
+        // data: on a read the device writes memory
+        if (io.sg) for (let k = 0; k < io.segments; k++) ctx.bus.dma(io.sg[k]!.dmaAddress!, io.sg[k]!.dmaLength!, read);
+        else ctx.bus.dma(io.dmaAddr, o.bs, read);
         ctx.bus.dma(q.cq.dmaAddr + io.slot * CQE, CQE, true); // completion entry
         if (!o.poll) ctx.raiseIrq(1);
       },
       complete(io: NvmeIo) {
-        if (o.buffers === 'map') ctx.dma.unmapSingle(io.dmaAddr, o.bs, dir);
+        if (io.sg) ctx.dma.unmapSg(io.sg, dir);
+        else if (o.buffers !== 'premapped') ctx.dma.unmapSingle(io.dmaAddr, o.bs, dir);
         ctx.cpu.work(o.driverNs * (1 - SUBMIT_SHARE));
         free.push(io.slot);
       },
