@@ -70,6 +70,29 @@ describe('iofleet host run', () => {
     expect(emulated!.iops).toBeLessThan(vfio!.iops);
   });
 
+  it('a guest with a virtio-iommu traps every map; bounce buffers mapped once trap none; no posted interrupts cost an exit', async () => {
+    const { stdout } = await cli(
+      'run',
+      join(HOSTS, 'intel-laptop-rmrr.yaml'),
+      '--workload',
+      'nvme:bs=16k,buffers=user,qd=16',
+      '--modes',
+      'pt,vfio,viommu,viommu-bounce',
+      '--duration',
+      '5',
+      '--json',
+    );
+    const [pt, vfio, viommu, bounce] = JSON.parse(stdout).results as Row[];
+    expect([vfio, viommu, bounce].map((r) => r!.domainType)).toEqual(['unmanaged', 'unmanaged', 'unmanaged']);
+    for (const r of [vfio, viommu, bounce]) expect(r!.pluginFault).toBeUndefined();
+    // The laptop has no posted interrupts: one VM exit (1.5 µs) per completion interrupt.
+    expect(vfio!.cpuNsPerIo - pt!.cpuNsPerIo).toBeCloseTo(1500, -1);
+    // Four segments, four MAP requests and one UNMAP per I/O, against a copy per I/O.
+    expect(viommu!.cpuNsPerIo).toBeGreaterThan(4 * bounce!.cpuNsPerIo);
+    expect(bounce!.cpuNsPerIo).toBeGreaterThan(vfio!.cpuNsPerIo);
+    expect(viommu!.iops).toBeLessThan(bounce!.iops / 2);
+  });
+
   it('an untrusted (external) device is strict whatever the mode asks', async () => {
     const { stdout } = await cli(
       'run',

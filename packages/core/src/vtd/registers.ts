@@ -71,6 +71,11 @@ export interface VtdParams {
   pscEntriesPerLevel: number;
   /** ECAP.C: page-walk coherency (Linux clflushes table writes when 0). */
   coherent: boolean;
+  /**
+   * CAP.PI: posted interrupts (§5.2): an assigned device's interrupt is posted to its vCPU
+   * without a VM exit. Server parts have it; client parts (laptops) do not.
+   */
+  postedInterrupts: boolean;
 }
 
 export const DEFAULT_VTD_PARAMS: VtdParams = {
@@ -86,6 +91,7 @@ export const DEFAULT_VTD_PARAMS: VtdParams = {
   iotlb: DEFAULT_IOTLB_GEOMETRY,
   pscEntriesPerLevel: 32,
   coherent: true,
+  postedInterrupts: true,
 };
 
 /** Fault-recording registers start here (FRO x 16); IOTLB registers at IRO x 16 (as QEMU places them). */
@@ -118,6 +124,7 @@ export function capReg(p: VtdParams): bigint {
     MAMV: p.mamv,
     DWD: 1,
     DRD: 1,
+    PI: p.postedInterrupts ? 1 : 0,
   });
 }
 

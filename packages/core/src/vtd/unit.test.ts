@@ -45,6 +45,8 @@ describe('VT-d bit patterns (golden, from the spec tables)', () => {
     expect(Number((cap >> 16n) & 0x3fn)).toBe(47); // MGAW = 48 - 1
     expect(Number((cap >> 34n) & 0xfn)).toBe(0b11); // SLLPS 2M|1G
     expect(Number((ecapReg(DEFAULT_VTD_PARAMS) >> 6n) & 1n)).toBe(1); // PT
+    expect(Number((cap >> 59n) & 1n)).toBe(1); // PI
+    expect(Number((capReg({ ...DEFAULT_VTD_PARAMS, postedInterrupts: false }) >> 59n) & 1n)).toBe(0);
   });
 });
 

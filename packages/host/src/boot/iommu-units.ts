@@ -91,6 +91,7 @@ export function vtdUnitsFromDmar(
           superpages: { '2M': desc.iommu.superpages.includes('2M'), '1G': desc.iommu.superpages.includes('1G') },
           deviceTlb: desc.iommu.ats,
           cachingMode: desc.iommu.cachingMode,
+          postedInterrupts: desc.iommu.postedInterrupts,
           iotlb: desc.iommu.iotlb,
         },
       });

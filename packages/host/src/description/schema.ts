@@ -81,6 +81,12 @@ export const iommuSchema = z
     ats: z.boolean().default(false),
     scalableMode: z.boolean().default(false),
     cachingMode: z.boolean().default(false),
+    /**
+     * Posted interrupts (VT-d CAP.PI, AMD-Vi guest virtual APIC): an assigned device interrupts
+     * its guest without a VM exit. Server parts have them; client parts (laptops) do not, and
+     * each interrupt then costs the guest an exit (../vm/guest-device.ts).
+     */
+    postedInterrupts: z.boolean().default(true),
     /** IOMMU units; default: one unit with INCLUDE_PCI_ALL (Intel) / one IVHD covering all (AMD). */
     units: z
       .array(

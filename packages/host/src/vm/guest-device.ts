@@ -9,14 +9,39 @@
 //   I/O's latency by the constants below — assumptions, not measurements (docs/host.md): the
 //   published measurements at hand cover assigned devices and emulated IOMMUs, not a device
 //   emulation cost.
+// - 'viommu': assigned through VFIO, and the guest's kernel translates too, through a virtio-iommu
+//   (./virtio-iommu.ts): a strict DMA domain whose every map and unmap is a request to the VMM and
+//   a VFIO ioctl on the host (Linux sets strict for a paravirtual IOMMU whose maps trap, as it
+//   does for VT-d caching mode).
+// - 'viommu-bounce': the same guest with David Stevens's "dynamic iommu backed bounce buffers"
+//   (R14): the guest bounces each buffer through a pool mapped once through the virtio-iommu, so
+//   per I/O it copies instead of trapping. Modelled as swiotlb=force on a pool the container maps
+//   once, IOVA = GPA (the patch's pool grows on demand; in steady state it is mapped).
 
-import { COST_SOFTWARE, DirectDmaOps, DmaSim, dmaDevice, newTranslationOut, type SimTracer } from '@iofleet/core';
+import {
+  COST_SOFTWARE,
+  DirectDmaOps,
+  type DmaOps,
+  DmaSim,
+  dmaDevice,
+  IO_TLB_DEFAULT_SIZE,
+  IommuDmaCookie,
+  IommuDmaOps,
+  newTranslationOut,
+  type SimTracer,
+  SwiotlbPool,
+  VFIO_DMA_MAP_FLAG_READ,
+  VFIO_DMA_MAP_FLAG_WRITE,
+  X86_MSI_RESERVED,
+} from '@iofleet/core';
 import type { WorkloadHooks } from '@iofleet/sdk';
 import { DeviceRuntime } from '@iofleet/sdk/runtime';
 import { fullName, type HostDevice, type HostImpl } from '../boot/host';
+import { VirtioIommuDomain } from './virtio-iommu';
 import { Vm } from './vm';
 
-export type GuestDeviceModel = 'vfio' | 'emulated';
+export type GuestDeviceModel = 'vfio' | 'emulated' | 'viommu' | 'viommu-bounce';
+export const GUEST_DEVICE_MODELS: readonly GuestDeviceModel[] = ['vfio', 'emulated', 'viommu', 'viommu-bounce'];
 
 /** Guest RAM of the VM a guest device runs in, MiB. */
 export const GUEST_MEMORY_MIB = 512;
@@ -34,6 +59,13 @@ export const EMULATION_COST = {
   injectIrqNs: 1_000,
 } as const;
 
+/**
+ * An assigned device's interrupt without posted interrupts: the host takes it and KVM injects it,
+ * and the guest's EOI write exits — one VM exit (EMULATION_COST.vmExitNs) charged to the vCPU
+ * that completes the I/O. With posted interrupts (the default, servers) nothing is charged.
+ */
+export const UNPOSTED_IRQ_NS = EMULATION_COST.vmExitNs;
+
 export interface GuestDevice {
   sim: DmaSim;
   runtime: DeviceRuntime;
@@ -50,22 +82,60 @@ export function guestDevice(
   tracer?: SimTracer,
 ): GuestDevice {
   const vm = new Vm(host, { name: `guest-${model}`, memoryMiB: GUEST_MEMORY_MIB });
-  if (model === 'vfio') {
+  const assigned = model !== 'emulated';
+  const viommu = model === 'viommu' || model === 'viommu-bounce';
+  if (assigned) {
     const group = dev.group?.functions.filter((f) => f.kind === 'endpoint' || f.kind === 'pciEndpoint') ?? [dev.fn];
-    vm.assign(group.map(fullName));
+    vm.assign(group.map(fullName), { viommu });
   }
-  // The guest: its own CPUs and clock, DMA buffers from guest RAM (GPAs above 1 MiB).
+  // The guest: its own CPUs and clock, DMA buffers from guest RAM (GPAs above 1 MiB); with
+  // bounce buffers the pool takes the top of guest RAM.
+  const poolBytes = model === 'viommu-bounce' ? IO_TLB_DEFAULT_SIZE : 0;
   const sim = new DmaSim({
     cpuCount: cpus,
     profile: host.sim.cost.profile,
     bufferBasePa: 0x10_0000,
-    bufferLimitPa: vm.memBytes,
+    bufferLimitPa: vm.memBytes - poolBytes,
   });
-  const ops = new DirectDmaOps(sim, dmaDevice({ name: fullName(dev.fn) }));
+  const info = dmaDevice({ name: fullName(dev.fn) });
+  let ops: DmaOps;
+  const vc = viommu ? vm.containerOf(fullName(dev.fn))! : null;
+  if (model === 'viommu') {
+    const domain = new VirtioIommuDomain(sim, vc!.container, { domain: vc!.domain, sim: host.sim });
+    ops = new IommuDmaOps(new IommuDmaCookie(sim, domain, { mode: 'strict' }), info);
+  } else if (model === 'viommu-bounce') {
+    // Streaming mappings bounce through the pool (mapped once, IOVA = GPA, kept out of the IOVA
+    // allocator); coherent memory still goes through the virtio-iommu, once, at allocation.
+    const basePa = vm.memBytes - poolBytes;
+    const pool = new SwiotlbPool(sim.mem, { cpuCount: cpus, basePa, log: (l) => sim.printk(l) });
+    vc!.container.mapDma(basePa, basePa, poolBytes, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
+    const domain = new VirtioIommuDomain(sim, vc!.container, { domain: vc!.domain, sim: host.sim });
+    const reservedRegions = [X86_MSI_RESERVED, [basePa, basePa + poolBytes - 1] as const];
+    const iommu = new IommuDmaOps(new IommuDmaCookie(sim, domain, { mode: 'strict', reservedRegions }), info);
+    const bounce = new DirectDmaOps(sim, info, pool, true);
+    const both: DmaOps & { dev: typeof info } = {
+      mode: 'iommu',
+      /** dma_set_mask() reaches the device both halves share. */
+      dev: info,
+      mapPage: (pa, size, dir) => bounce.mapPage(pa, size, dir),
+      unmapPage: (a, size, dir) => bounce.unmapPage(a, size, dir),
+      mapSg: (sg, dir) => bounce.mapSg(sg, dir),
+      unmapSg: (sg, dir) => bounce.unmapSg(sg, dir),
+      syncSingleForCpu: (a, size, dir) => bounce.syncSingleForCpu(a, size, dir),
+      syncSingleForDevice: (a, size, dir) => bounce.syncSingleForDevice(a, size, dir),
+      allocCoherent: (size) => iommu.allocCoherent(size),
+      freeCoherent: (size, pa, a) => iommu.freeCoherent(size, pa, a),
+    };
+    ops = both;
+  } else ops = new DirectDmaOps(sim, info);
   const soft = newTranslationOut();
+  /** Interrupts raised by the device and not yet taken by a completion (no posted interrupts). */
+  let irqs = 0;
+  const unposted = assigned && !host.desc.iommu.postedInterrupts;
   const runtime = new DeviceRuntime({
     sim,
     ops,
+    ...(unposted && { observer: { onIrq: () => irqs++ } }),
     ...(tracer && {
       tracer,
       trace: { host: host.desc.name, mode: model, domainId: vm.domainOf(fullName(dev.fn))?.domainId ?? -1 },
@@ -77,24 +147,34 @@ export function guestDevice(
       class: dev.fn.desc.class,
       numaNode: 0,
       isVirtualFunction: !!dev.fn.desc.virtfnOf,
-      translated: model === 'vfio',
+      translated: assigned,
     },
-    access:
-      model === 'vfio'
-        ? (gpa, write) => host.dmaAccess(dev, gpa, write)
-        : (gpa) => {
-            const hpa = vm.gpaToHpa(gpa);
-            soft.ok = hpa >= 0;
-            soft.pa = hpa;
-            soft.iotlbHit = false;
-            soft.memReads = 0;
-            soft.fault = null;
-            return soft;
-          },
+    access: assigned
+      ? (addr, write) => host.dmaAccess(dev, addr, write)
+      : (gpa) => {
+          const hpa = vm.gpaToHpa(gpa);
+          soft.ok = hpa >= 0;
+          soft.pa = hpa;
+          soft.iotlbHit = false;
+          soft.memReads = 0;
+          soft.fault = null;
+          return soft;
+        },
   });
   const c = EMULATION_COST;
   const wrap = (w: WorkloadHooks): WorkloadHooks => {
-    if (model === 'vfio') return w;
+    if (unposted)
+      return {
+        ...w,
+        start: w.start?.bind(w),
+        stop: w.stop?.bind(w),
+        complete: (io) => {
+          sim.cost.charge(sim.cpus.current, COST_SOFTWARE, irqs * UNPOSTED_IRQ_NS);
+          irqs = 0;
+          w.complete(io);
+        },
+      };
+    if (assigned) return w;
     const stats = runtime.stats;
     return {
       ...w,

@@ -5,9 +5,11 @@
 // the group's default domain (iommu_attach_group()), and VFIO_IOMMU_MAP_DMA of all guest RAM,
 // GPA -> HPA, as QEMU does at startup. Guest DMA then goes GPA -> HPA through the host unit.
 //
+// With a vIOMMU in the guest (`assign(..., { viommu: true })`, ./virtio-iommu.ts) guest RAM is not
+// mapped at startup: the container maps what the guest maps, guest IOVA -> HPA.
+//
 // Simplifications: guest RAM is backed by one physically contiguous host range (so runs map with
-// the largest page sizes alignment allows), no vIOMMU in the guest (the guest's DMA API is
-// dma-direct: DMA address = GPA), and the size is bounded by the simulated host memory.
+// the largest page sizes alignment allows), and the size is bounded by the simulated host memory.
 
 import {
   IOMMU_DOMAIN_IDENTITY,
@@ -95,7 +97,7 @@ export class Vm {
    * Assigns functions (bound to vfio-pci) to this VM. Every group they touch must be viable;
    * otherwise the VFIO error QEMU prints (group N is not viable) and nothing changes.
    */
-  assign(bdfs: readonly string[]): void {
+  assign(bdfs: readonly string[], o: { viommu?: boolean } = {}): void {
     const host = this.host;
     const devs = bdfs.map((b) => host.device(b));
     for (const d of devs)
@@ -137,7 +139,7 @@ export class Vm {
     for (const a of attached) {
       const hu = host.units[a.group.unit]!;
       for (const f of a.group.functions) unitAttachDevice(hu.unit, f.bdf, a.domain);
-      a.container.mapDma(0, 0, this.memBytes, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
+      if (!o.viommu) a.container.mapDma(0, 0, this.memBytes, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
       this.containers.push(a);
     }
     this.assigned.push(...devs);
@@ -166,7 +168,12 @@ export class Vm {
 
   /** The UNMANAGED domain an assigned device's DMA goes through. */
   domainOf(bdf: string): IommuDomainOps | undefined {
+    return this.containerOf(bdf)?.domain;
+  }
+
+  /** The VFIO container (and its domain) of an assigned device's group. */
+  containerOf(bdf: string): { container: VfioContainer; domain: IommuDomainOps } | undefined {
     const d = this.host.device(bdf);
-    return this.containers.find((c) => c.group === d.group)?.domain;
+    return this.containers.find((c) => c.group === d.group);
   }
 }

@@ -13,14 +13,22 @@ import { fullName } from '../boot/host';
 import type { HostDescription } from '../description/schema';
 import { attachPlugin, detachPlugin, lookupPlugin, type PluginRegistry } from '../devices/plugin-devices';
 import { HostError } from '../errors';
-import { guestDevice } from '../vm/guest-device';
+import { GUEST_DEVICE_MODELS, type GuestDeviceModel, guestDevice } from '../vm/guest-device';
 
 /**
  * Host modes (the device driven by the host kernel) and guest modes (the device used by a VM:
  * assigned through VFIO, or emulated by the hypervisor; see ../vm/guest-device.ts).
  */
-export type RunMode = 'pt' | 'lazy' | 'strict' | 'off' | 'bounce' | 'booted' | 'vfio' | 'emulated';
-export const RUN_MODES: readonly RunMode[] = ['pt', 'lazy', 'strict', 'off', 'bounce', 'booted', 'vfio', 'emulated'];
+export type RunMode = 'pt' | 'lazy' | 'strict' | 'off' | 'bounce' | 'booted' | GuestDeviceModel;
+export const RUN_MODES: readonly RunMode[] = [
+  'pt',
+  'lazy',
+  'strict',
+  'off',
+  'bounce',
+  'booted',
+  ...GUEST_DEVICE_MODELS,
+];
 /** vCPUs of the guest in guest modes. */
 export const GUEST_VCPUS = 8;
 
@@ -36,6 +44,8 @@ export const MODE_CMDLINE: Readonly<Record<RunMode, string>> = {
   booted: '',
   vfio: 'intel_iommu=on',
   emulated: 'intel_iommu=on',
+  viommu: 'intel_iommu=on',
+  'viommu-bounce': 'intel_iommu=on',
 };
 
 /** Simulated time per mode when none is given, ms. */
@@ -129,7 +139,9 @@ export function runHostWorkload(desc: HostDescription, o: HostRunOptions): HostR
             : '; add `plugin:` to a function'),
       );
     }
-    const guest = mode === 'vfio' || mode === 'emulated' ? guestDevice(host, dev, mode, GUEST_VCPUS, o.tracer) : null;
+    const guest = (GUEST_DEVICE_MODELS as readonly string[]).includes(mode)
+      ? guestDevice(host, dev, mode as GuestDeviceModel, GUEST_VCPUS, o.tracer)
+      : null;
     const options = { ...dev.fn.desc.options, ...o.workload.options };
     const pd = attachPlugin(host, dev, plugin, options, {}, guest?.runtime, o.tracer && { tracer: o.tracer, mode });
     let r: RunResult | null = null;
