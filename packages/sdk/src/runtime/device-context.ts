@@ -291,8 +291,12 @@ export class DeviceRuntime {
           const end = a + len;
           const t0 = this.deviceStart + this.dmaNsThisIo;
           let at = t0;
+          // A traced request: simulated time from the submitting CPU's clock, as bus.dma's spans.
+          const clock0 = sim.cpus.current.nowNs;
+          const span = tr?.startTranslate(a, len, write, clock0) ?? null;
           for (let p = Math.floor(a / PAGE) * PAGE; p < end; p += PAGE) {
             const t = o.access(p, write);
+            if (span) tr!.page(span, t, p, clock0 + at - t0);
             stats.pages++;
             if (!t.ok) {
               ok = false;
@@ -311,6 +315,11 @@ export class DeviceRuntime {
           stats.ioNs += at - t0;
           this.dmaNsThisIo += at - t0;
           obs.onAccess?.(a, len, write, ok);
+          if (span) {
+            span.setAttribute(ATTR_SIM_LATENCY_NS, at - t0);
+            if (!ok) span.setError('IOMMU fault');
+            span.end(clock0 + at - t0);
+          }
           return ok;
         },
         busy: (ns) => {

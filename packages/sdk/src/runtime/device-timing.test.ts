@@ -2,12 +2,28 @@
 // The device-side timing model (device-context.ts): a streaming engine (bus.dma) holds the DMA
 // path through each page's translation; independent requests (bus.request) overlap their page
 // walks up to the IOMMU's walkers and share the path only for their bytes.
-import { getCostProfile } from '@iofleet/core';
+import {
+  ATTR_SIM_LATENCY_NS,
+  DmaSim,
+  dmaDevice,
+  EVENT_IOTLB_MISS,
+  getCostProfile,
+  IommuDmaCookie,
+  IommuDmaOps,
+  newTranslationOut,
+  RecordingTracer,
+  SPAN_IOMMU_TRANSLATE,
+  SwiotlbPool,
+  unitAttachDevice,
+  unitCreateDomain,
+  VtdUnit,
+} from '@iofleet/core';
 import { describe, expect, it } from 'vitest';
 import type { IoHandle } from '../plugin';
 import { defineDevicePlugin } from '../plugin';
 import { TestEnvironment, type TestMode } from '../testing/test-environment';
 import { SDK_VERSION } from '../version';
+import { DeviceRuntime } from './device-context';
 
 interface ProbeOptions {
   engine: 'request' | 'dma';
@@ -102,5 +118,36 @@ describe('device timing', () => {
   it('moves the data of concurrent requests one transfer at a time on the DMA path, at l0 per 4 KiB', () => {
     const r = run('pt', { size: 4096, tags: 32, latencyNs: 0 });
     expect(r.gbps).toBeCloseTo((4096 * 8) / cost.dmaBase.value, 0);
+  });
+
+  it('traces a request as bus.dma is traced: a translate span with its miss, walk reads and device time', () => {
+    const sim = new DmaSim({ cpuCount: 1, profile: getCostProfile('intel-icelake-sp') });
+    const unit = new VtdUnit({ mem: sim.mem });
+    const domain = unitCreateDomain(unit, 'dma');
+    unitAttachDevice(unit, 0x0100, domain);
+    const ops = new IommuDmaOps(new IommuDmaCookie(sim, domain, { mode: 'lazy' }), dmaDevice({ name: 'probe' }), {
+      swiotlb: new SwiotlbPool(sim.mem, { cpuCount: 1 }),
+    });
+    const out = newTranslationOut();
+    const tracer = new RecordingTracer(1);
+    const rt = new DeviceRuntime({
+      sim,
+      ops,
+      info: { bdf: '0000:01:00.0', numaNode: 0, isVirtualFunction: false, translated: true },
+      access: (address, write) => {
+        unit.translate({ sourceId: 0x0100, segment: 0, address, write, pasid: -1 }, out);
+        return out;
+      },
+      tracer,
+    });
+    const pa = rt.ctx.memory.allocPages(1);
+    const a = rt.ctx.dma.mapSingle(pa, 4096, 'to-device');
+    rt.startDeviceWork(0);
+    expect(rt.ctx.bus.request(a + 64, 64, false)).toBe(true);
+    const span = tracer.spans.find((x) => x.name === SPAN_IOMMU_TRANSLATE)!;
+    expect(span.events.filter((e) => e.name === EVENT_IOTLB_MISS)).toHaveLength(1);
+    expect(span.attributes[ATTR_SIM_LATENCY_NS]).toBe(rt.stats.ioNs);
+    expect(rt.stats.ioNs).toBeGreaterThan(cost.walkMemRead.value); // a cold walk: several reads
+    expect(() => rt.ctx.bus.request(a, 0, false)).toThrow(/request of 0 bytes/);
   });
 });
