@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+// The DMA path as independent requests book it (busy-calendar.ts): one transfer at a time, in
+// the earliest gap at or after the moment a transfer is ready.
 import { describe, expect, it } from 'vitest';
 import { BUSY_CALENDAR_MAX_INTERVALS, BusyCalendar } from './busy-calendar';
 
