@@ -6,10 +6,16 @@ import type { PluginRegistry } from '@iofleet/host';
 import { gpuPlugin } from '@iofleet/plugin-gpu';
 import { nicPlugin } from '@iofleet/plugin-nic';
 import { nvmePlugin } from '@iofleet/plugin-nvme';
+import { pciebenchPlugin } from '@iofleet/plugin-pciebench';
 import { type DevicePlugin, isDevicePlugin } from '@iofleet/sdk';
 import { CliError } from './cli-error';
 
-export const BUILTIN_PLUGINS: readonly DevicePlugin[] = [nvmePlugin, nicPlugin, gpuPlugin] as DevicePlugin[];
+export const BUILTIN_PLUGINS: readonly DevicePlugin[] = [
+  nvmePlugin,
+  nicPlugin,
+  gpuPlugin,
+  pciebenchPlugin,
+] as DevicePlugin[];
 
 /** Loads plugin modules (paths or package names) and returns the registry with the built-ins. */
 export function pluginRegistry(modules: readonly string[] = []): PluginRegistry {

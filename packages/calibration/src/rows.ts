@@ -23,7 +23,7 @@ export const rowSchema = z
     source: z.string().min(1),
     /** Host file (relative to the rows file's directory... or the repository root for the built-in rows). */
     host: z.string().min(1),
-    metric: z.enum(['iops', 'gbps', 'latencyP50Ns', 'latencyP99Ns', 'cpuNsPerIo']),
+    metric: z.enum(['iops', 'gbps', 'latencyP50Ns', 'latencyP99Ns', 'latencyMeanNs', 'cpuNsPerIo']),
     numerator: run,
     denominator: run,
     /** The published value of metric(numerator) / metric(denominator). */

@@ -120,6 +120,7 @@ export {
   type CostParams,
   type CostProfile,
   getCostProfile,
+  INTEL_BROADWELL_EP,
   INTEL_ICELAKE_SP,
 } from './cost/cost-profile';
 export { DirectDmaOps } from './dma/dma-direct';

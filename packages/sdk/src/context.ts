@@ -57,6 +57,15 @@ export interface BusApi {
    * when a page faulted (the fault is recorded and logged as the hardware would).
    */
   dma(dmaAddr: number, length: number, write: boolean): boolean;
+  /**
+   * One independent DMA read or write request of [dmaAddr, dmaAddr + length), as a device's
+   * request engine issues it under its own PCIe tag (pcie-bench, a NIC's descriptor prefetcher):
+   * each page is translated by the IOMMU, a miss waiting only for one of the IOMMU's concurrent
+   * page walkers, not for the device's other requests; the data then takes its bytes' share of the
+   * per-4 KiB DMA time on the device's DMA path. The request's round trip (link and memory
+   * latency) is the plugin's busy() time and overlaps across requests. Returns false on a fault.
+   */
+  request(dmaAddr: number, length: number, write: boolean): boolean;
   /** Device-side time (media access, link transfer) for the current I/O, in ns. */
   busy(ns: number): void;
 }

@@ -23,10 +23,11 @@ export function registerCalibrate(program: Command): void {
           return;
         }
         const w = Math.max(...rows.map((r) => r.id.length));
-        process.stdout.write(`${'row'.padEnd(w)}  metric  published  predicted  error   order\n`);
+        const mw = Math.max(6, ...rows.map((r) => r.metric.length));
+        process.stdout.write(`${'row'.padEnd(w)}  ${'metric'.padEnd(mw)}  published  predicted  error   order\n`);
         for (const r of rows)
           process.stdout.write(
-            `${r.id.padEnd(w)}  ${r.metric.padEnd(6)}  ${r.published.toFixed(3).padStart(9)}  ${r.predicted.toFixed(3).padStart(9)}  ${`${(r.relativeError * 100).toFixed(1)}%`.padStart(6)}  ${r.orderRight ? 'right' : 'WRONG'}\n`,
+            `${r.id.padEnd(w)}  ${r.metric.padEnd(mw)}  ${r.published.toFixed(3).padStart(9)}  ${r.predicted.toFixed(3).padStart(9)}  ${`${(r.relativeError * 100).toFixed(1)}%`.padStart(6)}  ${r.orderRight ? 'right' : 'WRONG'}\n`,
           );
         const good = rows.filter((r) => r.relativeError < 0.25 && r.orderRight).length;
         process.stdout.write(

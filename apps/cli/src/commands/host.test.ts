@@ -93,6 +93,27 @@ describe('iofleet host run', () => {
     expect(viommu!.iops).toBeLessThan(bounce!.iops / 2);
   });
 
+  it('nosp (intel_iommu=sp_off) maps in 4 KiB pages: a 64 MiB window is beyond IOTLB reach, as pcie-bench measured', async () => {
+    const { stdout } = await cli(
+      'run',
+      join(HOSTS, 'intel-broadwell-nfp.yaml'),
+      '--workload',
+      'pciebench:window=64m',
+      '--modes',
+      'off,lazy,nosp',
+      '--duration',
+      '2',
+      '--json',
+    );
+    const [off, lazy, nosp] = JSON.parse(stdout).results as (Row & { gbps: number; iotlbHitRate: number })[];
+    expect([lazy!.domainType, nosp!.domainType]).toEqual(['DMA-FQ', 'DMA-FQ']);
+    // 2 MiB leaves: 32 translations, all in the 64-entry IOTLB; 4 KiB leaves: 16,384 of them.
+    expect(lazy!.iotlbHitRate).toBeGreaterThan(0.99);
+    expect(nosp!.iotlbHitRate).toBeLessThan(0.01);
+    expect(lazy!.gbps / off!.gbps).toBeGreaterThan(0.97);
+    expect(nosp!.gbps / off!.gbps).toBeLessThan(0.5);
+  });
+
   it('an untrusted (external) device is strict whatever the mode asks', async () => {
     const { stdout } = await cli(
       'run',

@@ -9,7 +9,7 @@ import { CoreError } from '../errors';
 
 export interface CostParam {
   readonly value: number;
-  readonly unit: 'ns' | 'cycles' | 'ns/byte' | 'ratio' | 'GHz';
+  readonly unit: 'ns' | 'cycles' | 'ns/byte' | 'ratio' | 'GHz' | 'count';
   /** Row id of published-measurements.md, or 'assumption: why'. */
   readonly source: string;
 }
@@ -25,8 +25,13 @@ export interface CostParams {
   pscHit: CostParam;
   /** Context-cache (VT-d) / DTE cache (AMD) miss: the extra root + context reads. */
   contextCacheMiss: CostParam;
-  /** DMA base latency per 4 KiB without protection (F&S l0). */
+  /** DMA base latency per 4 KiB without protection (F&S l0); a smaller request pays its bytes' share. */
   dmaBase: CostParam;
+  /**
+   * Page walks one IOMMU has in progress at once (concurrent walkers / outstanding walk reads):
+   * independent requests that miss the IOTLB queue for a walker, not behind each other.
+   */
+  pageWalkers: CostParam;
   // --- CPU side: the IOMMU driver ----------------------------------------------------------
   /** Writing one invalidation descriptor / command into the queue (CPU side, under the queue lock). */
   invDescriptor: CostParam;
@@ -139,6 +144,7 @@ export const INTEL_ICELAKE_SP: CostProfile = {
     pscHit: A(5, 'ns', 'paging-structure cache lookup'),
     contextCacheMiss: M(394, 'ns', 'U06: two memory reads (root + context entry) at lm = 197 ns'),
     dmaBase: M(65, 'ns', 'U06: l0 = 65 ns per 4 KiB without protection'),
+    pageWalkers: A(6, 'count', 'no figure for newer parts: the Broadwell value (R30/R34, intel-broadwell-ep)'),
     invDescriptor: A(120, 'cycles', '16-byte descriptor write + IQT tail MMIO, amortised'),
     invProcess: A(150, 'ns', 'hardware processing of one descriptor; serialises one IOMMU unit'),
     invWait: M(1963, 'cycles', 'U07: 2548 cycles per QI invalidation minus two descriptors and processing'),
@@ -161,6 +167,7 @@ export const AMD_EPYC_MILAN: CostProfile = {
     pscHit: A(5, 'ns', 'PDE cache lookup'),
     contextCacheMiss: A(230, 'ns', 'one DTE read from memory at walkMemRead'),
     dmaBase: M(65, 'ns', 'U06: l0 (Intel fit, no AMD figure published)'),
+    pageWalkers: A(6, 'count', 'no AMD figure published: the Intel Broadwell value (R30/R34)'),
     invDescriptor: A(120, 'cycles', '16-byte command write + tail pointer MMIO'),
     invProcess: A(180, 'ns', 'INVALIDATE_IOMMU_PAGES processing; no published AMD figure'),
     invWait: A(
@@ -172,7 +179,34 @@ export const AMD_EPYC_MILAN: CostProfile = {
   },
 };
 
-export const COST_PROFILES: readonly CostProfile[] = [INTEL_ICELAKE_SP, AMD_EPYC_MILAN];
+/**
+ * Broadwell-EP (Xeon E5-2630 v4, 2016), the host of pcie-bench's IOMMU measurements (R30, R34):
+ * Neugebauer et al., "Understanding PCIe performance for end host networking", SIGCOMM 2018.
+ * Same Linux software costs; the device side is what those measurements fix.
+ */
+export const INTEL_BROADWELL_EP: CostProfile = {
+  name: 'intel-broadwell-ep',
+  description: 'Intel Xeon E5 v4 (Broadwell-EP, e.g. E5-2630 v4) with VT-d queued invalidation',
+  unit: 'vtd',
+  cpuGhz: A(2.2, 'GHz', 'E5-2630 v4 base clock'),
+  params: {
+    ...INTEL_ICELAKE_SP.params,
+    walkMemRead: M(
+      290,
+      'ns',
+      'R34: an IOTLB miss adds +290 ns to a 64 B read on Broadwell (+231…+297 ns on four Intel generations); ' +
+        "one leaf read per miss, the paging-structure caches holding the levels above a 64 MiB window's 32 PTE pages",
+    ),
+    contextCacheMiss: M(580, 'ns', 'R34: two memory reads (root + context entry) at walkMemRead = 290 ns'),
+    pageWalkers: M(
+      6,
+      'count',
+      'R30 + R34: 19.2 M reads/s with nearly every read missing, each walk 290 ns ⇒ 19.2e6 × 290e-9 ≈ 5.6 walks in flight',
+    ),
+  },
+};
+
+export const COST_PROFILES: readonly CostProfile[] = [INTEL_ICELAKE_SP, AMD_EPYC_MILAN, INTEL_BROADWELL_EP];
 export const COST_PROFILE_NAMES: readonly string[] = COST_PROFILES.map((p) => p.name);
 
 export function getCostProfile(name: string): CostProfile {

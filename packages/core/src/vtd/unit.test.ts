@@ -68,6 +68,20 @@ describe('VT-d translation', () => {
     expect(out).toMatchObject({ ok: true, pa: 0x8_0000_0456, iotlbHit: true, memReads: 0 });
   });
 
+  it('maps 2 MiB leaves, and 4 KiB only when the driver turns superpages off (intel_iommu=sp_off)', () => {
+    for (const superpagesOff of [false, true]) {
+      const unit = new VtdUnit({ mem: new PhysMemory(), superpagesOff });
+      expect(Number((unit.cap >> 34n) & 0xfn)).toBe(0b11); // the hardware still reports SLLPS
+      expect(unit.pageSizesLg2).toEqual(superpagesOff ? [12] : [12, 21, 30]);
+      const d = unit.createDomain();
+      unit.attachDevice(0x0100, d);
+      d.map(0x4000_0000, 0x8_0000_0000, 2 << 20, PERM_RW);
+      const out = newTranslationOut();
+      unit.translate(req(0x0100, 0x4000_1000), out);
+      expect(out).toMatchObject({ ok: true, pa: 0x8_0000_1000, sizeLg2: superpagesOff ? 12 : 21 });
+    }
+  });
+
   it('faults with the spec codes and the exact Linux lines', () => {
     const { unit, out } = setup();
     unit.translate(req(0x00fe, 0x1000), out); // 00:1f.6, nothing programmed

@@ -109,6 +109,13 @@ export interface VtdUnitOptions {
   /** Index of the unit on the host: its name is dmar<index>. */
   index?: number;
   counters?: HwCounters;
+  /**
+   * Linux intel_iommu=sp_off (intel_iommu_superpage = 0): the hardware still reports its
+   * second-level large pages in CAP.SLLPS, but the driver gives domains 4 KiB pages only —
+   * domain_update_iommu_superpage() returns 0, so domain_super_pgsize_bitmap() adds nothing to
+   * the domain's pgsize_bitmap (drivers/iommu/intel/iommu.c).
+   */
+  superpagesOff?: boolean;
 }
 
 export class VtdUnit {
@@ -159,7 +166,8 @@ export class VtdUnit {
     this.dids = new DomainIds(domainIdCount(this.params), this.name);
     this.registerBase = opts.registerBase ?? 0xfed90000;
     this.counters = opts.counters ?? new HwCounters();
-    this.format = vtdSecondStageFormat({ widthBits: this.params.addressWidth, superpages: this.params.superpages });
+    const superpages = opts.superpagesOff ? { '2M': false, '1G': false } : this.params.superpages;
+    this.format = vtdSecondStageFormat({ widthBits: this.params.addressWidth, superpages });
     this.pageSizesLg2 = pageSizesLg2(this.format);
     this.iotlb = new Iotlb(this.params.iotlb);
     this.psc = new PagingStructureCache(this.format.levels, Math.max(1, this.params.pscEntriesPerLevel));

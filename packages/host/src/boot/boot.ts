@@ -101,7 +101,7 @@ export function bootHost(desc: HostDescription, opts: BootOptions = {}): HostImp
   const counters = () => new HwCounters();
   const fw: FirmwareUnits =
     desc.cpu.vendor === 'intel'
-      ? vtdUnitsFromDmar(bytes, tree, desc, sim.mem, counters)
+      ? vtdUnitsFromDmar(bytes, tree, desc, sim.mem, counters, policy.cmdline.superpagesOff)
       : amdUnitsFromIvrs(bytes, tree, desc, sim.mem, counters);
   log.push(...fw.firmwareWarnings, ...fw.log);
   const untrustedPresent = tree.functions.some((f) => f.desc.untrusted);

@@ -68,6 +68,8 @@ export function vtdUnitsFromDmar(
   desc: HostDescription,
   mem: PhysMemory,
   counters: () => HwCounters,
+  /** intel_iommu=sp_off: domains get 4 KiB pages only (the units still report SLLPS). */
+  superpagesOff = false,
 ): FirmwareUnits {
   const t: DmarTable = decode('DMAR', () => decodeDmar(bytes));
   const log = [`DMAR: Host address width ${t.hostAddressWidth + 1}`];
@@ -86,6 +88,7 @@ export function vtdUnitsFromDmar(
         segment: Number(s.fields.Segment),
         registerBase: Number(base),
         counters: counters(),
+        superpagesOff,
         params: {
           addressWidth: desc.iommu.addressWidth,
           superpages: { '2M': desc.iommu.superpages.includes('2M'), '1G': desc.iommu.superpages.includes('1G') },

@@ -2,7 +2,8 @@
 // `iofleet host run`: boot the host once per IOMMU mode, attach the workload's plugin to its
 // device, run the device's I/O pattern for a span of simulated time and report one row per mode.
 // Modes are kernel command lines appended to the host's own (the later parameter wins, as in
-// Linux): pt = identity default domains, lazy = DMA-FQ, strict = DMA, off = no IOMMU at all.
+// Linux): pt = identity default domains, lazy = DMA-FQ, strict = DMA, off = no IOMMU at all,
+// nosp = DMA-FQ with IOMMU superpages off (intel_iommu=sp_off: 4 KiB IOMMU pages only).
 
 import { domainTypeSysfs, type SimTracer } from '@iofleet/core';
 import type { RawOptions } from '@iofleet/sdk';
@@ -19,12 +20,13 @@ import { GUEST_DEVICE_MODELS, type GuestDeviceModel, guestDevice } from '../vm/g
  * Host modes (the device driven by the host kernel) and guest modes (the device used by a VM:
  * assigned through VFIO, or emulated by the hypervisor; see ../vm/guest-device.ts).
  */
-export type RunMode = 'pt' | 'lazy' | 'strict' | 'off' | 'bounce' | 'booted' | GuestDeviceModel;
+export type RunMode = 'pt' | 'lazy' | 'strict' | 'off' | 'nosp' | 'bounce' | 'booted' | GuestDeviceModel;
 export const RUN_MODES: readonly RunMode[] = [
   'pt',
   'lazy',
   'strict',
   'off',
+  'nosp',
   'bounce',
   'booted',
   ...GUEST_DEVICE_MODELS,
@@ -38,6 +40,11 @@ export const MODE_CMDLINE: Readonly<Record<RunMode, string>> = {
   lazy: 'intel_iommu=on iommu=nopt iommu.strict=0',
   strict: 'intel_iommu=on iommu=nopt iommu.strict=1',
   off: 'iommu=off',
+  /**
+   * Translated (lazy) with IOMMU superpages off: every IOMMU mapping in 4 KiB pages, so IOTLB
+   * reach is entries x 4 KiB (pcie-bench's "iommu-nosp" runs, R30/R34). sp_off is VT-d only.
+   */
+  nosp: 'intel_iommu=on,sp_off iommu=nopt iommu.strict=0',
   /** A confidential VM's DMA: no IOMMU, every mapping bounced through swiotlb. */
   bounce: 'iommu=off swiotlb=force',
   /** The host as its own command line, Kconfig and distribution configure it. */

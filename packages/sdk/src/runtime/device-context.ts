@@ -5,6 +5,27 @@
 // (IOTLB hit, page-walk memory reads, per-page transfer). Plugins may only map memory they were
 // given (pages from ctx.memory, coherent buffers): anything else is DMA_OUT_OF_BOUNDS, which the
 // guard turns into a device fault.
+//
+// Device timing (docs/model.md "What is charged"). Three resources:
+//  - the device's DMA path, which moves data at l0 per 4 KiB (dmaBase, U06) one transfer at a time;
+//  - the IOMMU's page walkers: `pageWalkers` walks in progress at once, each of
+//    memReads x walkMemRead (U06 lm; R34 on Broadwell);
+//  - the device's own latency (media, link round trip: the plugin's busy()), overlapping across I/Os.
+// Two kinds of DMA engine use them:
+//  - bus.dma(), a streaming engine (NIC packet buffers, NVMe data): a transfer moves page by page
+//    and the engine stalls on each page's translation, so one page at a time holds the DMA path
+//    for l0 + translation across all the device's I/Os — the published fit of Fast & Safe IO
+//    Memory Protection (SOSP 2024, R16/U06): throughput = bits / (l0 + reads x lm). A page costs a
+//    whole l0 even when the access is a 16-byte descriptor (F&S fitted l0 per packet, descriptor
+//    handling folded in).
+//  - bus.request(), independent requests under their own tags (pcie-bench, Neugebauer et al.,
+//    SIGCOMM 2018): a miss waits only for a free walker, so up to pageWalkers walks overlap; the
+//    data then holds the DMA path for its bytes' share of l0 (64 B: 1 ns). R30/R34: a miss adds
+//    ~290 ns to one read, yet 19.2 M reads/s still complete with nearly all of them missing.
+// Simplifications: walkers are per device (two devices behind one IOMMU do not contend); walks
+// and streaming pages are served in the order the device starts its I/Os, not strictly in time
+// order (request data books the path by time: busy-calendar.ts); a device's streaming and request
+// transfers book the DMA path separately (no plugin mixes the two).
 
 import {
   ATTR_SIM_LATENCY_NS,
@@ -23,12 +44,15 @@ import {
 } from '@iofleet/core';
 import type { Bar, ConfigSpace, DeviceContext, DeviceInfo, DmaDirection, SgEntry } from '../context';
 import { SdkError } from '../errors';
+import { BusyCalendar } from './busy-calendar';
 import { DmaTrace } from './dma-trace';
 
 const DIR = { bidirectional: DMA_BIDIRECTIONAL, 'to-device': DMA_TO_DEVICE, 'from-device': DMA_FROM_DEVICE } as const;
 const PAGE = 4096;
 /** Bound on the pages one device may hold (16 GiB): a leak becomes a typed error, not an OOM. */
 export const MAX_DEVICE_PAGES = 4 << 20;
+/** How far back (ns before the device starts an I/O) the request path keeps its bookings. */
+const REQUEST_HORIZON_NS = 100_000;
 /** Bound on log lines per device per second of simulated time (STYLE.md item 15). */
 export const DEVICE_LOG_LINES_PER_SECOND = 20;
 
@@ -103,6 +127,10 @@ export class DeviceRuntime {
   private deviceStart = 0;
   private dmaNsThisIo = 0;
   private dmaFreeAt = 0;
+  /** The DMA path as independent requests book it (streaming transfers use dmaFreeAt). */
+  private readonly requestPath = new BusyCalendar();
+  /** When each of the IOMMU's page walkers is free next (simulated ns). */
+  private readonly walkerFreeAt: Float64Array;
   private logBudget = DEVICE_LOG_LINES_PER_SECOND;
   private logWindow = 0;
 
@@ -111,6 +139,10 @@ export class DeviceRuntime {
     const obs = o.observer ?? {};
     const cost = sim.cost.ns;
     const stats = this.stats;
+    this.walkerFreeAt = new Float64Array(Math.max(1, Math.round(cost.pageWalkers)));
+    this.dmaBaseNs = cost.dmaBase;
+    /** Translation time of one page: an IOTLB hit, or the walk's memory reads (0 untranslated). */
+    const translateNs = (t: TranslationOut) => (t.iotlbHit ? cost.iotlbHit : t.memReads * cost.walkMemRead);
     const tr = o.tracer
       ? new DmaTrace(sim, o.tracer, {
           host: o.trace?.host ?? '',
@@ -237,14 +269,14 @@ export class DeviceRuntime {
             if (span) tr!.page(span, t, p, t0 + stats.ioNs - io0);
             stats.pages++;
             if (!t.ok) {
-              this.dmaPage(cost.dmaBase);
+              this.dmaPage(0, 0);
               ok = false;
               stats.faults++;
               if (t.fault) obs.onFault?.(t.fault);
               break;
             }
             if (t.iotlbHit) stats.iotlbHits++;
-            this.dmaPage(cost.dmaBase + (t.iotlbHit ? cost.iotlbHit : t.memReads * cost.walkMemRead));
+            this.dmaPage(t.iotlbHit ? cost.iotlbHit : 0, t.iotlbHit ? 0 : translateNs(t));
           }
           obs.onAccess?.(a, len, write, ok);
           if (span) {
@@ -252,6 +284,44 @@ export class DeviceRuntime {
             span.setAttribute(ATTR_SIM_LATENCY_NS, t1 - t0);
             if (!ok) span.setError('IOMMU fault');
             span.end(t1);
+          }
+          return ok;
+        },
+        request: (a, len, write) => {
+          if (!(len > 0) || !Number.isFinite(a) || a < 0)
+            throw new SdkError('PLUGIN_FAULT', `${info.bdf}: request of ${len} bytes at ${a} is not a transfer`);
+          let ok = true;
+          const end = a + len;
+          const t0 = this.deviceStart + this.dmaNsThisIo;
+          let at = t0;
+          // A traced request: simulated time from the submitting CPU's clock, as bus.dma's spans.
+          const clock0 = sim.cpus.current.nowNs;
+          const span = tr?.startTranslate(a, len, write, clock0) ?? null;
+          for (let p = Math.floor(a / PAGE) * PAGE; p < end; p += PAGE) {
+            const t = o.access(p, write);
+            if (span) tr!.page(span, t, p, clock0 + at - t0);
+            stats.pages++;
+            if (!t.ok) {
+              ok = false;
+              stats.faults++;
+              if (t.fault) obs.onFault?.(t.fault);
+              break;
+            }
+            if (t.iotlbHit) stats.iotlbHits++;
+            const walkNs = t.iotlbHit ? 0 : translateNs(t);
+            at = t.iotlbHit ? at + cost.iotlbHit : walkNs > 0 ? this.walk(at, walkNs) : at;
+            // The data: this page's bytes at l0 per 4 KiB, in the first gap on the DMA path once
+            // the translation is done (requests become ready out of order: see busy-calendar.ts).
+            const bytes = Math.min(end, p + PAGE) - Math.max(a, p);
+            at = this.requestPath.book(at, (bytes / PAGE) * cost.dmaBase);
+          }
+          stats.ioNs += at - t0;
+          this.dmaNsThisIo += at - t0;
+          obs.onAccess?.(a, len, write, ok);
+          if (span) {
+            span.setAttribute(ATTR_SIM_LATENCY_NS, at - t0);
+            if (!ok) span.setError('IOMMU fault');
+            span.end(clock0 + at - t0);
           }
           return ok;
         },
@@ -321,17 +391,35 @@ export class DeviceRuntime {
   /** The runner tells the device when (simulated ns) it starts working on the next I/O. */
   startDeviceWork(atNs: number): void {
     this.deviceStart = atNs;
+    this.requestPath.forgetBefore(atNs - REQUEST_HORIZON_NS);
     this.dmaNsThisIo = 0;
   }
 
-  /** One page on the DMA path: waits while the path serves earlier I/Os' pages, then takes `ns`. */
-  private dmaPage(ns: number): void {
+  private readonly dmaBaseNs: number;
+
+  /** A page walk of `ns` that may start at `at`, on the walker free first; returns when it ends. */
+  private walk(at: number, ns: number): number {
+    const w = this.walkerFreeAt;
+    let k = 0;
+    for (let i = 1; i < w.length; i++) if (w[i]! < w[k]!) k = i;
+    const end = Math.max(at, w[k]!) + ns;
+    w[k] = end;
+    return end;
+  }
+
+  /**
+   * One page of a streaming transfer: waits while the DMA path serves earlier I/Os' pages, then
+   * holds it for the translation (an IOTLB hit's `hitNs`, or a walk of `walkNs` on a walker) and
+   * l0 of data.
+   */
+  private dmaPage(hitNs: number, walkNs: number): void {
     const now = this.deviceStart + this.dmaNsThisIo;
     const start = Math.max(now, this.dmaFreeAt);
-    const spent = start - now + ns;
+    const end = (walkNs > 0 ? this.walk(start, walkNs) : start + hitNs) + this.dmaBaseNs;
+    const spent = end - now;
     this.stats.ioNs += spent;
     this.dmaNsThisIo += spent;
-    this.dmaFreeAt = start + ns;
+    this.dmaFreeAt = end;
   }
 
   get pagesHeld(): number {

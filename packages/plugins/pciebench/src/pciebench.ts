@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: Apache-2.0
+// pcie-bench: a device that measures the host's DMA path itself (Neugebauer, Antichi, Zazo, Audzevich,
+// López-Buedo, Moore, "Understanding PCIe performance for end host networking", SIGCOMM 2018;
+// code and data https://github.com/pcie-bench). Its kernel driver allocates a host buffer and maps
+// it for DMA once; the device (a Netronome NFP6000 or a NetFPGA-SUME) then issues DMA reads (or
+// writes) of `size` bytes at random (or sequential) `size`-aligned offsets within the first `window`
+// bytes of the buffer, keeping `tags` requests outstanding (non-posted reads each hold a PCIe tag),
+// with no per-transfer CPU work and no interrupts. Sweeping the window over IOTLB reach is how the
+// paper measured what an IOTLB miss costs (R30 throughput, R34 latency in
+// shared/reference/published-measurements.md).
+//
+// Device time per transfer: the read's round trip (`latencyNs`: link, root complex and memory,
+// measured without an IOMMU; writes are posted and have none), the transfer's bytes on the PCIe
+// link (serial, in issue order, with TLP framing, PCIe 3.0 §2.2: ~24 bytes per TLP), and the
+// IOMMU's part through ctx.bus.request(): an independent request that waits for a page walker on
+// an IOTLB miss, not for the device's other requests (see the SDK's device-context.ts).
+
+import {
+  type DeviceContext,
+  defineDevicePlugin,
+  type IoHandle,
+  optionBytes,
+  optionEnum,
+  optionNumber,
+  type RawOptions,
+  rejectUnknownOptions,
+  SDK_VERSION,
+  SdkError,
+} from '@iofleet/sdk';
+
+const PAGE = 4096;
+/** Largest window (1 GiB): the buffer is pinned memory the device holds for the whole run. */
+export const PCIEBENCH_MAX_WINDOW = 1 << 30;
+/**
+ * Outstanding requests a device may ask for: PCIe extended tags give 256 (PCIe 3.0 §2.2.6.2).
+ * The NFP6000 runs ~32 in flight: 52.5 M reads/s x 608 ns (R30 and R34 without an IOMMU,
+ * Little's law) = 32.
+ */
+export const PCIEBENCH_MAX_TAGS = 256;
+/** Per-TLP bytes on the link beyond the payload: framing, sequence number, 3-4 DW header, LCRC. */
+export const TLP_OVERHEAD_BYTES = 24;
+/** Largest TLP payload (Max_Payload_Size 256 B, the common server setting). */
+export const MAX_PAYLOAD_BYTES = 256;
+
+export interface PciebenchOptions {
+  /** Bytes per DMA transfer. */
+  size: number;
+  /** Bytes of the host buffer the offsets fall in. */
+  window: number;
+  rw: 'read' | 'write';
+  pattern: 'rand' | 'seq';
+  /** Requests in flight. */
+  tags: number;
+  /** Round trip of one DMA read without an IOMMU, ns (R34: 603–649 ns on five Intel parts). */
+  latencyNs: number;
+  /** PCIe link data rate, GB/s (Gen3 x8: 8 GT/s x 8 lanes x 128/130 / 8 = 7.88). */
+  linkGBps: number;
+  /** Seed of the offset sequence (runs are repeatable). */
+  seed: number;
+}
+
+const KNOWN = ['size', 'window', 'rw', 'pattern', 'tags', 'latencyNs', 'linkGBps', 'seed'];
+
+function integer(raw: RawOptions, key: string, def: number, min: number, max: number): number {
+  const n = optionNumber(raw, key, def, min, max);
+  if (!Number.isInteger(n)) throw new SdkError('OPTION_INVALID', `option ${key}=${n}: not an integer`, { key });
+  return n;
+}
+
+export function parsePciebenchOptions(raw: RawOptions): PciebenchOptions {
+  rejectUnknownOptions('pciebench', raw, KNOWN);
+  const size = optionBytes(raw, 'size', 64, 4, PAGE);
+  if (size % 4)
+    throw new SdkError('OPTION_INVALID', `option size=${size}: not a multiple of 4 (PCIe moves dwords)`, {
+      key: 'size',
+    });
+  const window = optionBytes(raw, 'window', 8192, PAGE, PCIEBENCH_MAX_WINDOW);
+  if (window % PAGE)
+    throw new SdkError('OPTION_INVALID', `option window=${window}: not a whole number of 4 KiB pages`, {
+      key: 'window',
+    });
+  return {
+    size,
+    window,
+    rw: optionEnum(raw, 'rw', ['read', 'write'] as const, 'read'),
+    pattern: optionEnum(raw, 'pattern', ['rand', 'seq'] as const, 'rand'),
+    tags: integer(raw, 'tags', 32, 1, PCIEBENCH_MAX_TAGS),
+    latencyNs: optionNumber(raw, 'latencyNs', 600, 0, 1e6),
+    linkGBps: optionNumber(raw, 'linkGBps', 7.88, 0.1, 1000),
+    seed: integer(raw, 'seed', 1, 0, 2 ** 32 - 1),
+  };
+}
+
+/** Bytes a transfer of `size` puts on the link: the payload in Max_Payload_Size TLPs. */
+export function linkBytes(size: number): number {
+  return size + Math.ceil(size / MAX_PAYLOAD_BYTES) * TLP_OVERHEAD_BYTES;
+}
+
+/** mulberry32: a small, fast, seeded generator (offsets must repeat run to run). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+interface PciebenchIo extends IoHandle {
+  offset: number;
+}
+
+function createPciebench(ctx: DeviceContext, o: PciebenchOptions) {
+  const pages = o.window / PAGE;
+  /** Transfers that fit in the window at `size`-aligned offsets. */
+  const slots = Math.floor(o.window / o.size);
+  if (slots < 1)
+    throw new SdkError('OPTION_INVALID', `pciebench: size ${o.size} is larger than window ${o.window}`, {
+      key: 'size',
+    });
+  const read = o.rw === 'read';
+  const linkNs = linkBytes(o.size) / o.linkGBps;
+  let buffer: { pa: number; dmaAddr: number } | null = null;
+  let next = rng(o.seed);
+  let linkFreeAt = 0;
+
+  const start = () => {
+    if (buffer) return;
+    ctx.dma.setMask(64);
+    const pa = ctx.memory.allocPages(pages);
+    // The driver maps its buffer once, for both directions (reads and writes use the same buffer).
+    const dmaAddr = ctx.dma.mapSingle(pa, o.window, 'bidirectional');
+    if (dmaAddr < 0) {
+      ctx.memory.freePages(pa, pages);
+      throw new Error('pciebench: dma mapping of the host buffer failed');
+    }
+    buffer = { pa, dmaAddr };
+    next = rng(o.seed);
+    linkFreeAt = 0;
+  };
+  const stop = () => {
+    if (!buffer) return;
+    ctx.dma.unmapSingle(buffer.dmaAddr, o.window, 'bidirectional');
+    ctx.memory.freePages(buffer.pa, pages);
+    buffer = null;
+  };
+
+  return {
+    reset: stop,
+    remove: stop,
+    workload: {
+      queueDepth: o.tags,
+      jobs: 1,
+      parallelism: o.tags,
+      start,
+      stop,
+      submit(seq: number): PciebenchIo {
+        if (!buffer) start();
+        const slot = o.pattern === 'seq' ? seq % slots : Math.floor(next() * slots);
+        return { bytes: o.size, offset: slot * o.size };
+      },
+      device(io: PciebenchIo) {
+        // The payload on the link, after the transfers issued before it.
+        const now = ctx.nowNs();
+        const begin = Math.max(now, linkFreeAt);
+        linkFreeAt = begin + linkNs;
+        ctx.bus.busy((read ? o.latencyNs : 0) + (linkFreeAt - now));
+        // The IOMMU and the DMA path; a fault is recorded by the runtime (the transfer is lost).
+        ctx.bus.request(buffer!.dmaAddr + io.offset, o.size, !read);
+      },
+      complete() {},
+    },
+  };
+}
+
+export const pciebenchPlugin = defineDevicePlugin<PciebenchOptions>({
+  name: 'pciebench',
+  version: '0.1.0',
+  sdk: `^${SDK_VERSION}`,
+  description: 'pcie-bench: DMA reads or writes at random offsets within a host buffer mapped once',
+  capabilities: { ats: false, pasid: false },
+  parseOptions: parsePciebenchOptions,
+  create: createPciebench,
+});
