@@ -22,6 +22,14 @@ const run = (mode: TestMode, options: RawOptions, ios = 1000) => {
 runDevicePluginConformance(nicPlugin, { options: { hugepages: '1', qd: 256, jobs: 3 } });
 
 describe('nic', () => {
+  it('stackNs charges the network stack per packet, on completion for RX and on submission for TX', () => {
+    const base = run('pt', { qd: 64 }, 500).r.cpuNsPerIo;
+    expect(run('pt', { qd: 64, stackNs: '400' }, 500).r.cpuNsPerIo - base).toBeCloseTo(400, 0);
+    const txBase = run('pt', { qd: 64, dir: 'tx' }, 500).r.cpuNsPerIo;
+    expect(run('pt', { qd: 64, dir: 'tx', stackNs: '250' }, 500).r.cpuNsPerIo - txBase).toBeCloseTo(250, 0);
+    expect(() => nicPlugin.parseOptions({ stackNs: 'x' })).toThrow(/stackNs/);
+  });
+
   it('hugepages=1: the pool is 2 MiB huge pages, each mapped once on a 2 MiB IOVA, so the IOTLB covers the ring', () => {
     const options = { qd: 1024, jobs: 4 };
     const huge = run('lazy', { ...options, hugepages: '1' }, 20_000);
