@@ -53,9 +53,18 @@ function side(
 const direction = (x: number) => (Math.abs(x - 1) <= 0.02 ? 0 : x > 1 ? 1 : -1);
 const sameSide = (a: number, b: number) => direction(a) === direction(b);
 
-/** Predicts every row; `baseDir` resolves relative host paths (the rows file's directory). */
-export function calibrate(rows: readonly CalibrationRow[], plugins: PluginRegistry, baseDir: string): RowResult[] {
-  return rows.map((row) => {
+/**
+ * Predicts every row; `baseDir` resolves relative host paths (the rows file's directory).
+ * `onRow(id, index, total)` is called before each row runs (progress).
+ */
+export function calibrate(
+  rows: readonly CalibrationRow[],
+  plugins: PluginRegistry,
+  baseDir: string,
+  onRow?: (id: string, index: number, total: number) => void,
+): RowResult[] {
+  return rows.map((row, i) => {
+    onRow?.(row.id, i, rows.length);
     const n = side(row, 'numerator', baseDir, plugins)[row.metric];
     const d = side(row, 'denominator', baseDir, plugins)[row.metric];
     const predicted = d === 0 ? Number.POSITIVE_INFINITY : n / d;

@@ -2,6 +2,7 @@
 // `iofleet calibrate [--rows FILE] [--json]`: published IOMMU measurements vs what the model
 // predicts for them (docs/model.md). Exit status 0 either way: this reports, it does not judge.
 import { BUILTIN_ROWS_FILE, calibrate, loadRows, rowsBaseDir } from '@iofleet/calibration';
+import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { action } from '../cli-error';
 import { pluginRegistry } from '../plugins';
@@ -15,9 +16,27 @@ export function registerCalibrate(program: Command): void {
     .option('--rows <file>', 'calibration rows (JSON or YAML; schema in docs/model.md)', BUILTIN_ROWS_FILE)
     .option('--plugin <module...>', 'load device plugins from these modules')
     .option('--json', 'print { "rows": [ { "id", "published", "predicted", "relativeError", ... } ] }')
+    .option('--quiet', 'no progress bar')
     .action(
-      action((o: { rows: string; plugin?: string[]; json?: boolean }) => {
-        const rows = calibrate(loadRows(o.rows), pluginRegistry(o.plugin), rowsBaseDir(o.rows));
+      action((o: { rows: string; plugin?: string[]; json?: boolean; quiet?: boolean }) => {
+        const input = loadRows(o.rows);
+        const plugins = pluginRegistry(o.plugin);
+        // A bar on a terminal only: each row boots its host twice and runs simulated time.
+        const bar =
+          !o.quiet && process.stderr.isTTY
+            ? new SingleBar({
+                format: 'calibrate [{bar}] {value}/{total} {row}',
+                clearOnComplete: true,
+                stream: process.stderr,
+              })
+            : null;
+        bar?.start(input.length, 0, { row: '' });
+        let rows: ReturnType<typeof calibrate>;
+        try {
+          rows = calibrate(input, plugins, rowsBaseDir(o.rows), (id, i) => bar?.update(i, { row: id }));
+        } finally {
+          bar?.stop();
+        }
         if (o.json) {
           process.stdout.write(`${JSON.stringify({ rows }, null, 2)}\n`);
           return;
