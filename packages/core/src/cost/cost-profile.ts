@@ -127,7 +127,7 @@ const LINUX_SOFTWARE = {
   swiotlbCopy: A(
     0.05,
     'ns/byte',
-    'memcpy ≈ 20 GB/s per core: a packet-sized slot is in the LLC (the device just wrote it, or the CPU just filled it); with R28',
+    'memcpy ≈ 20 GB/s per core: a packet-sized slot is in the LLC (the device just wrote it, or the CPU just filled it); fitted with R28 (10 GB/s cache-cold before)',
   ),
   ktimeGet: A(20, 'ns', 'ktime_get() with TSC clocksource'),
   timingJitterCv: A(0.15, 'ratio', 'run-to-run noise; U03 reports σ ≈ 0.3–0.4 of the mean on SMMUv3'),
