@@ -42,6 +42,8 @@ const PATH: Record<string, WorkloadPath> = {
   booted: WorkloadPath.WORKLOAD_PATH_HOST_BOOTED,
   vfio: WorkloadPath.WORKLOAD_PATH_VFIO,
   emulated: WorkloadPath.WORKLOAD_PATH_EMULATED,
+  viommu: WorkloadPath.WORKLOAD_PATH_VFIO_VIOMMU,
+  'viommu-bounce': WorkloadPath.WORKLOAD_PATH_VFIO_VIOMMU_BOUNCE,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: promisifier over generated client methods

@@ -70,6 +70,8 @@ const PATH_MODE: Readonly<Record<number, RunMode>> = {
   [WorkloadPath.WORKLOAD_PATH_HOST_BOOTED]: 'booted',
   [WorkloadPath.WORKLOAD_PATH_VFIO]: 'vfio',
   [WorkloadPath.WORKLOAD_PATH_EMULATED]: 'emulated',
+  [WorkloadPath.WORKLOAD_PATH_VFIO_VIOMMU]: 'viommu',
+  [WorkloadPath.WORKLOAD_PATH_VFIO_VIOMMU_BOUNCE]: 'viommu-bounce',
 };
 
 /** The one translation of host-model errors to agent errors. */

@@ -31,14 +31,17 @@ interface Report {
 describe('iofleet simulate', () => {
   it('compares variants: strict costs host NVMe IOPS, assigned GPUs are untouched by the host mode', async () => {
     const r: Report = JSON.parse((await cli(SCENARIO, '--json')).stdout);
-    expect(r.variants.map((v) => v.name)).toEqual(['pt', 'strict', 'no-superpages']);
-    const [pt, strict] = r.variants;
+    expect(r.variants.map((v) => v.name)).toEqual(['pt', 'strict', 'no-superpages', 'guest-viommu']);
+    const [pt, strict, , viommu] = r.variants;
     expect(pt!.baseline).toBe(true);
     const nvme = (v: Report['variants'][number]) => v.io.find((c) => c.deviceClass === 'nvme')!;
     const gpu = (v: Report['variants'][number]) => v.io.find((c) => c.deviceClass === 'gpu')!;
     expect(nvme(strict!).iops).toBeLessThan(nvme(pt!).iops);
     expect(strict!.diff!.io.nvme!.iops).toBeCloseTo(nvme(strict!).iops / nvme(pt!).iops, 6);
     expect(gpu(strict!).iops).toBe(gpu(pt!).iops);
+    // A virtio-iommu in the guest: every map of the GPU's copies is a request to the VMM.
+    expect(gpu(viommu!).cpuNsPerIo).toBeGreaterThan(10 * gpu(pt!).cpuNsPerIo);
+    expect(nvme(viommu!).iops).toBe(nvme(pt!).iops); // host-driven I/O: the guest's IOMMU is not in its path
     expect(pt!.placement.placed + pt!.placement.rejected).toBe(150);
   });
 
@@ -89,7 +92,7 @@ describe('iofleet simulate', () => {
         });
       });
       expect(charts.length).toBe(1 + 3 * 2); // placement, then IOPS, p99 and CPU for gpu and nvme
-      for (const c of charts) expect(c, c.id).toMatchObject({ drawn: true, points: 3 });
+      for (const c of charts) expect(c, c.id).toMatchObject({ drawn: true, points: 4 }); // one per variant
       const rows = await page.$$eval('#variants tbody tr', (trs) =>
         trs.map((tr) => ({
           name: (tr as HTMLElement).dataset.variant,

@@ -123,7 +123,7 @@ export function planIoRuns(
       device,
       plugin: io.plugin ?? desc.pci.find((p) => p.bdf === device)?.plugin ?? io.device,
       options: io.options,
-      mode: io.via === 'host' ? 'booted' : v.deviceModel === 'emulated' ? 'emulated' : 'vfio',
+      mode: io.via === 'host' ? 'booted' : !v.deviceModel || v.deviceModel === 'passthrough' ? 'vfio' : v.deviceModel,
       n,
     });
   }

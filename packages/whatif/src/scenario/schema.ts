@@ -70,8 +70,12 @@ export const variantSchema = z
     superpages: z.boolean().optional(),
     /** 'acs': groups as hardware ACS allows (default); 'override': pretend every port has ACS (pcie_acs_override). */
     groupIsolation: z.enum(['acs', 'override']).optional(),
-    /** 'passthrough' (VFIO) or 'emulated' (the hypervisor translates in software). */
-    deviceModel: z.enum(['passthrough', 'emulated']).optional(),
+    /**
+     * How VMs get their devices: 'passthrough' (VFIO), 'emulated' (the hypervisor translates in
+     * software), 'viommu' (VFIO with a virtio-iommu in the guest: every guest map traps) or
+     * 'viommu-bounce' (the same guest bouncing through a pool mapped once).
+     */
+    deviceModel: z.enum(['passthrough', 'emulated', 'viommu', 'viommu-bounce']).optional(),
   })
   .strict();
 
