@@ -102,12 +102,13 @@ const LINUX_SOFTWARE = {
   iovaFast: A(35, 'ns', 'per-CPU spinlock + magazine pop/push, cache-hot'),
   iovaSlowBase: A(180, 'ns', 'kmem_cache_alloc + rb insert/rebalance + rbtree spinlock'),
   iovaSlowPerNode: A(6, 'ns', 'one rb_prev step, node usually cached'),
-  dmaIommuMapOverhead: A(
-    140,
+  dmaIommuMapOverhead: M(
+    60,
     'ns',
-    'iommu_dma_map_page bookkeeping; fitted so translated-lazy map lands in facts §7 band 0.3–1 µs',
+    'R02: lazy adds 0.32 µs per I/O over pass-through, so iommu_dma_map_page/unmap bookkeeping is what is left after ' +
+      'U01 page-table updates, the IOVA fast path and the flush-queue add (≈ 0.1 µs for both); was 140, a facts §7 guess',
   ),
-  dmaIommuUnmapOverhead: A(90, 'ns', 'iova_to_phys, gather setup; fitted with the above'),
+  dmaIommuUnmapOverhead: M(45, 'ns', 'R02: the other half of the bookkeeping above (iova_to_phys, gather setup)'),
   fqQueue: A(40, 'ns', 'queue_iova(): per-CPU fq spinlock, ring add, counter read'),
   dmaDirectMap: M(
     20,
