@@ -38,6 +38,15 @@ describe('nvme', () => {
     small.run({ maxIos: 10 });
     expect(small.maps.filter((m) => m.kind === 'single')).toHaveLength(10);
     small.remove();
+    // A user buffer is pinned for each I/O: 100 ns per page over a kernel buffer mapped the same way.
+    const cpu = (buffers: string) => {
+      const e = new TestEnvironment(nvmePlugin, { mode: 'pt', options: { bs: '4k', qd: 4, buffers } });
+      e.probe();
+      const r = e.run({ maxIos: 200 }).cpuNsPerIo;
+      e.remove();
+      return r;
+    };
+    expect(cpu('user') - cpu('map')).toBeCloseTo(100, 0);
   });
 
   it('transfers share the link: throughput stays at or below linkGBps', () => {

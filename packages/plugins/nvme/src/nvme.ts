@@ -40,6 +40,13 @@ const CQE = 16;
 const DRIVER_NS = 1_600;
 /** Share of DRIVER_NS spent on submission (nvme_queue_rq() side); the rest on completion. */
 const SUBMIT_SHARE = 900 / 1_600;
+/**
+ * An O_DIRECT user buffer is pinned for each I/O and unpinned when it completes
+ * (bio_iov_iter_get_pages() -> pin_user_pages_fast(), bio_release_pages()), ns per page
+ * (assumption: a lockless page-table walk and a page reference each way). Registered
+ * (io_uring fixed) and kernel buffers stay pinned.
+ */
+const USER_PIN_NS_PER_PAGE = 100;
 /** Interrupt delivery and completion scheduling, ns (assumption); a polled queue has none. */
 const IRQ_LATENCY_NS = 1_000;
 /** Bound on the queue depth an option may ask for (Linux's io_queue_depth default is 1024). */
@@ -183,7 +190,7 @@ function createNvme(ctx: DeviceContext, o: NvmeOptions) {
         if (!queue) start();
         const slot = free.pop();
         if (slot === undefined) throw new Error('nvme: no free command slot (queue depth exceeded)');
-        ctx.cpu.work(o.driverNs * SUBMIT_SHARE);
+        ctx.cpu.work(o.driverNs * SUBMIT_SHARE + (o.buffers === 'user' ? pagesPerIo * USER_PIN_NS_PER_PAGE : 0));
         let sg: SgEntry[] | null = null;
         let segments = 1;
         let dmaAddr: number;
