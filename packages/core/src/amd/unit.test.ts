@@ -39,6 +39,24 @@ describe('AMD-Vi bit patterns (golden, from the spec tables)', () => {
 });
 
 describe('AMD-Vi translation', () => {
+  it('caches DTEs: one device-table read per device until INVALIDATE_DEVTAB_ENTRY, pass-through free after it', () => {
+    const unit = new AmdViUnit({ mem: new PhysMemory() });
+    const out = newTranslationOut();
+    unit.attachDevice(0x0200, 'passthrough');
+    unit.translate(req(0x0200, 0x1234_5000), out);
+    expect(out).toMatchObject({ ok: true, pa: 0x1234_5000, memReads: 1 }); // the DTE read
+    unit.translate(req(0x0200, 0x7777_0000, true), out);
+    expect(out).toMatchObject({ ok: true, pa: 0x7777_0000, memReads: 0, iotlbHit: false });
+    // A DTE rewritten behind the IOMMU's back is not seen until it is invalidated (stale cache).
+    unit.devTable.write(0x0200, translatingDte(0x1000, 3, 9));
+    unit.translate(req(0x0200, 0x5000), out);
+    expect(out).toMatchObject({ ok: true, pa: 0x5000, memReads: 0 });
+    unit.attachDevice(0x0200, 'blocked'); // Linux writes the DTE and flushes it (device_flush_dte())
+    unit.translate(req(0x0200, 0x5000), out);
+    expect(out.ok).toBe(false);
+    expect(out.memReads).toBe(1);
+  });
+
   it('walks the v1 table from the DTE, caches in the IOTLB, and needs INVALIDATE_IOMMU_PAGES after unmap', () => {
     const unit = new AmdViUnit({ mem: new PhysMemory() });
     const out = newTranslationOut();

@@ -27,6 +27,8 @@ import {
 import { pageSizesLg2 } from '../page-table/level-math';
 import { walk } from '../page-table/walk';
 import {
+  HW_CONTEXT_CACHE_HIT,
+  HW_CONTEXT_CACHE_MISS,
   HW_FAULTS,
   HW_INV_DESCRIPTORS,
   HW_INV_WAITS,
@@ -41,6 +43,7 @@ import {
   CMD_COMPL_WAIT,
   CMD_COMPLETION_WAIT,
   CMD_INV_DEV_ENTRY,
+  CMD_INV_DTE,
   CMD_INV_IOMMU_ALL,
   CMD_INV_IOMMU_PAGES,
   CMD_INV_IOTLB_PAGES,
@@ -60,6 +63,8 @@ const PERM_WRITE_ = PERM_WRITE;
 const WALK_PERMISSION_ = WALK_PERMISSION;
 
 // Module-local copies of imported constants used on the hot path (see vtd/unit.ts).
+const HW_CONTEXT_CACHE_HIT_ = HW_CONTEXT_CACHE_HIT;
+const HW_CONTEXT_CACHE_MISS_ = HW_CONTEXT_CACHE_MISS;
 const HW_IOTLB_HIT_ = HW_IOTLB_HIT;
 const HW_IOTLB_MISS_ = HW_IOTLB_MISS;
 const HW_TRANSLATIONS_ = HW_TRANSLATIONS;
@@ -108,16 +113,13 @@ export class AmdViUnit {
   private readonly attached = new Map<number, number>();
   private readonly cnt: Float64Array;
   private readonly walkOut = newWalkOut();
-  private readonly dte: DecodedDte = {
-    v: false,
-    tv: false,
-    mode: 0,
-    root: 0,
-    ir: false,
-    iw: false,
-    domainId: 0,
-    sa: false,
-  };
+  /**
+   * The IOMMU's cache of device table entries, by DeviceID: a DTE is read from memory on its
+   * first use and kept until INVALIDATE_DEVTAB_ENTRY (Linux's device_flush_dte() after every DTE
+   * change) or INVALIDATE_IOMMU_ALL drops it, so a stale entry stays in use until then, as on
+   * hardware. Unbounded (the DTE cache's size is not published), as the VT-d context cache.
+   */
+  private readonly dteCache = new Map<number, DecodedDte>();
 
   constructor(opts: {
     mem: PhysMemory;
@@ -216,13 +218,17 @@ export class AmdViUnit {
         return;
       }
       case CMD_INV_IOMMU_ALL:
-        if (this.params.invalidateAll) this.cnt[HW_IOTLB_ENTRIES_INVALIDATED]! += this.iotlb.invalidateAll();
-        else this.events.append({ code: 0x5, deviceId: 0, domainId: 0, address: 0, flags: 0 });
+        if (this.params.invalidateAll) {
+          this.cnt[HW_IOTLB_ENTRIES_INVALIDATED]! += this.iotlb.invalidateAll();
+          this.dteCache.clear();
+        } else this.events.append({ code: 0x5, deviceId: 0, domainId: 0, address: 0, flags: 0 });
         return;
       case CMD_INV_DEV_ENTRY:
+        this.dteCache.delete(Number(getField(cmd, CMD_INV_DTE.DEVID!)));
+        return;
       case CMD_INV_IOTLB_PAGES:
       case CMD_INV_IRT:
-        return; // DTE and device-TLB caches are not kept apart from memory in this model
+        return; // device-TLB and interrupt-remapping caches are not kept apart from memory in this model
       default:
         this.events.append({ code: 0x5, deviceId: 0, domainId: 0, address: 0, flags: 0 }); // ILLEGAL_COMMAND_ERROR
     }
@@ -237,10 +243,24 @@ export class AmdViUnit {
     out.fault = null;
     const sid = req.sourceId;
     const need = req.write ? PERM_WRITE_ : PERM_READ_;
-    // The DTE is read (and, in hardware, cached) first: its DomainID tags the IOTLB lookup.
-    const dte = this.dte;
-    this.devTable.readFast(sid, dte);
-    if (dte.v && dte.tv && dte.mode !== 0) {
+    // The DTE comes first (its DomainID tags the IOTLB lookup): from the DTE cache, or one
+    // 32-byte read of the device table on a miss.
+    let dte = this.dteCache.get(sid);
+    if (dte === undefined) {
+      dte = { v: false, tv: false, mode: 0, root: 0, ir: false, iw: false, domainId: 0, sa: false };
+      this.devTable.readFast(sid, dte);
+      this.dteCache.set(sid, dte);
+      c[HW_CONTEXT_CACHE_MISS_]!++;
+      out.memReads += 1;
+      c[HW_WALK_MEM_READS_]! += 1;
+    } else c[HW_CONTEXT_CACHE_HIT_]!++;
+    if (!dte.v || !dte.tv) {
+      out.ok = true; // V=0 (or TV=0): untranslated access (spec §2.2.2.1)
+      out.pa = req.address;
+      out.sizeLg2 = 12;
+      return;
+    }
+    if (dte.mode !== 0) {
       const hit = this.iotlb.lookup(dte.domainId, 0, req.address);
       if (hit >= 0 && (this.iotlb.lastPerm & need) !== 0) {
         c[HW_IOTLB_HIT_]!++;
@@ -251,17 +271,9 @@ export class AmdViUnit {
         return;
       }
     }
-    c[HW_IOTLB_MISS_]!++;
-    out.memReads += 1;
-    c[HW_WALK_MEM_READS_]! += 1;
-    if (!dte.v || !dte.tv) {
-      out.ok = true; // V=0 (or TV=0): untranslated access (spec §2.2.2.1)
-      out.pa = req.address;
-      out.sizeLg2 = 12;
-      return;
-    }
     const perm = (dte.ir ? PERM_READ_ : 0) | (dte.iw ? PERM_WRITE_ : 0);
     if (dte.mode === 0) {
+      // Mode 0: addresses pass untranslated (pass-through), with the DTE's IR/IW checked.
       if ((perm & need) === 0) {
         this.ioPageFault(req, out, dte.domainId, EVENT_FLAG_PR);
         return;
@@ -271,6 +283,7 @@ export class AmdViUnit {
       out.sizeLg2 = 12;
       return;
     }
+    c[HW_IOTLB_MISS_]!++;
     const w = this.walkOut;
     walk(this.mem, this.format, dte.root, req.address, need, w);
     c[HW_WALK_MEM_READS_]! += w.levelsRead;
