@@ -39,6 +39,31 @@ describe('AMD-Vi bit patterns (golden, from the spec tables)', () => {
 });
 
 describe('AMD-Vi translation', () => {
+  it('caches page-directory entries: a miss next to an earlier one reads only the leaf, until a PDE=1 flush', () => {
+    const unit = new AmdViUnit({ mem: new PhysMemory() });
+    const out = newTranslationOut();
+    const d = unit.createDomain();
+    unit.attachDevice(0x0300, d);
+    // Four 4 KiB pages under one PDE, physically apart (so no larger AMD page size covers two).
+    for (let i = 0; i < 4; i++) d.map(0x40_0000 + i * 0x1000, 0x8000_0000 + i * 0x10_0000, 0x1000, PERM_RW);
+    unit.translate(req(0x0300, 0x40_0000), out);
+    expect(out).toMatchObject({ ok: true, pa: 0x8000_0000, memReads: 1 + 4 }); // DTE + a 4-level walk
+    unit.translate(req(0x0300, 0x40_1000), out);
+    expect(out).toMatchObject({ ok: true, pa: 0x8010_0000, memReads: 1 }); // PDE cache: the leaf only
+    d.unmap(0x40_3000, 0x1000);
+    d.iotlbSync(0x40_3000, 0x1000); // INVALIDATE_IOMMU_PAGES with PDE=1, as Linux sends it
+    unit.translate(req(0x0300, 0x40_2000), out);
+    expect(out).toMatchObject({ ok: true, pa: 0x8020_0000, memReads: 4 });
+    const off = new AmdViUnit({ mem: new PhysMemory(), params: { pdeCacheEntriesPerLevel: 0 } });
+    const d2 = off.createDomain();
+    off.attachDevice(0x0300, d2);
+    d2.map(0x40_0000, 0x8000_0000, 0x1000, PERM_RW);
+    d2.map(0x40_1000, 0x9000_0000, 0x1000, PERM_RW);
+    off.translate(req(0x0300, 0x40_0000), out);
+    off.translate(req(0x0300, 0x40_1000), out);
+    expect(out.memReads).toBe(4);
+  });
+
   it('caches DTEs: one device-table read per device until INVALIDATE_DEVTAB_ENTRY, pass-through free after it', () => {
     const unit = new AmdViUnit({ mem: new PhysMemory() });
     const out = newTranslationOut();

@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 // One AMD-Vi IOMMU (AMD IOMMU spec #48882 rev 3.x §2): a request's DeviceID selects a device
-// table entry, read from simulated memory; V=0 passes untranslated, Mode 0 passes subject to
-// IR/IW, Mode 1-6 walks the v1 I/O page table (with level skipping) unless the IOTLB answers.
-// Invalidation goes through the command buffer, a ring of 16-byte commands in memory; faults go to
-// the event log and are returned as values.
+// table entry, read from simulated memory into the DTE cache; V=0 passes untranslated, Mode 0
+// passes subject to IR/IW, Mode 1-6 walks the v1 I/O page table (with level skipping) unless the
+// IOTLB answers, starting below the lowest page-directory-cache hit. Invalidation goes through the
+// command buffer, a ring of 16-byte commands in memory (INVALIDATE_DEVTAB_ENTRY drops a cached DTE,
+// INVALIDATE_IOMMU_PAGES with PDE=1 the domain's cached directory entries); faults go to the event
+// log and are returned as values.
 //
-// Not modelled: the guest (v2/GCR3) tables, PPR, the DTE cache as a separate structure (the DTE is
-// re-read on every IOTLB miss), the event log's in-memory ring (events are kept as values).
+// Not modelled: the guest (v2/GCR3) tables, PPR, the event log's in-memory ring (events are kept
+// as values). DTE and PDE cache sizes are not published: the DTE cache is unbounded, the PDE cache
+// a parameter (32 entries per level, as VT-d's paging-structure caches here).
 
 import { getField } from '../bits/bitfield';
 import { DEFAULT_IOTLB_GEOMETRY, type IotlbGeometry } from '../caches/cache-types';
 import { Iotlb } from '../caches/iotlb';
+import { PagingStructureCache } from '../caches/paging-structure-cache';
 import { CoreError } from '../errors';
 import { DomainIds } from '../iommu/domain-ids';
 import type { DmaRequest, TranslationOut } from '../iommu/translation';
@@ -23,9 +27,10 @@ import {
   PERM_WRITE,
   WALK_OK,
   WALK_PERMISSION,
+  type WalkOut,
 } from '../page-table/format';
 import { pageSizesLg2 } from '../page-table/level-math';
-import { walk } from '../page-table/walk';
+import { newWalkPath, walk, walkFromLevel } from '../page-table/walk';
 import {
   HW_CONTEXT_CACHE_HIT,
   HW_CONTEXT_CACHE_MISS,
@@ -35,6 +40,7 @@ import {
   HW_IOTLB_ENTRIES_INVALIDATED,
   HW_IOTLB_HIT,
   HW_IOTLB_MISS,
+  HW_PSC_HIT,
   HW_TRANSLATIONS,
   HW_WALK_MEM_READS,
   HwCounters,
@@ -64,6 +70,7 @@ const WALK_PERMISSION_ = WALK_PERMISSION;
 
 // Module-local copies of imported constants used on the hot path (see vtd/unit.ts).
 const HW_CONTEXT_CACHE_HIT_ = HW_CONTEXT_CACHE_HIT;
+const HW_PSC_HIT_ = HW_PSC_HIT;
 const HW_CONTEXT_CACHE_MISS_ = HW_CONTEXT_CACHE_MISS;
 const HW_IOTLB_HIT_ = HW_IOTLB_HIT;
 const HW_IOTLB_MISS_ = HW_IOTLB_MISS;
@@ -78,6 +85,11 @@ export interface AmdViParams {
   /** EFR.IASup: INVALIDATE_IOMMU_ALL supported. */
   invalidateAll: boolean;
   iotlb: IotlbGeometry;
+  /**
+   * Page-directory-cache entries per level (non-leaf entries by DomainID and IOVA, so a walk can
+   * start below the root, as VT-d's paging-structure caches). Sizes are not published; 0 disables.
+   */
+  pdeCacheEntriesPerLevel: number;
 }
 
 export const DEFAULT_AMDVI_PARAMS: AmdViParams = {
@@ -85,6 +97,7 @@ export const DEFAULT_AMDVI_PARAMS: AmdViParams = {
   pageSizes: 'all',
   invalidateAll: true,
   iotlb: DEFAULT_IOTLB_GEOMETRY,
+  pdeCacheEntriesPerLevel: 32,
 };
 
 /** Command-buffer entries (Linux: 8 KiB). */
@@ -113,6 +126,9 @@ export class AmdViUnit {
   private readonly attached = new Map<number, number>();
   private readonly cnt: Float64Array;
   private readonly walkOut = newWalkOut();
+  private readonly walkPath = newWalkPath();
+  /** The page-directory cache (AMD IOMMU spec §2.2.6 "PDE cache"), flushed by INVALIDATE_IOMMU_PAGES with PDE=1. */
+  readonly pdc: PagingStructureCache;
   /**
    * The IOMMU's cache of device table entries, by DeviceID: a DTE is read from memory on its
    * first use and kept until INVALIDATE_DEVTAB_ENTRY (Linux's device_flush_dte() after every DTE
@@ -138,6 +154,7 @@ export class AmdViUnit {
     this.format = amdV1Format({ mode: this.params.mode, pageSizes: this.params.pageSizes });
     this.pageSizesLg2 = pageSizesLg2(this.format);
     this.iotlb = new Iotlb(this.params.iotlb);
+    this.pdc = new PagingStructureCache(this.format.levels, Math.max(1, this.params.pdeCacheEntriesPerLevel));
     this.devTable = new DeviceTable(this.mem);
     this.cmdBase = this.mem.allocTablePages(1); // 8 KiB
     this.semaphorePa = this.mem.allocTablePage();
@@ -210,6 +227,7 @@ export class AmdViUnit {
       }
       case CMD_INV_IOMMU_PAGES: {
         const r = decodeInvRange(cmd);
+        if (r.pde) this.pdc.invalidateDomain(r.domainId);
         const n =
           r.sizeLg2 >= 53
             ? this.iotlb.invalidateDomain(r.domainId)
@@ -220,6 +238,7 @@ export class AmdViUnit {
       case CMD_INV_IOMMU_ALL:
         if (this.params.invalidateAll) {
           this.cnt[HW_IOTLB_ENTRIES_INVALIDATED]! += this.iotlb.invalidateAll();
+          this.pdc.invalidateAll();
           this.dteCache.clear();
         } else this.events.append({ code: 0x5, deviceId: 0, domainId: 0, address: 0, flags: 0 });
         return;
@@ -285,7 +304,7 @@ export class AmdViUnit {
     }
     c[HW_IOTLB_MISS_]!++;
     const w = this.walkOut;
-    walk(this.mem, this.format, dte.root, req.address, need, w);
+    this.cachedWalk(dte.domainId, dte.root, req.address, need, w);
     c[HW_WALK_MEM_READS_]! += w.levelsRead;
     out.memReads += w.levelsRead;
     const effective = w.perm & perm;
@@ -302,6 +321,37 @@ export class AmdViUnit {
     out.ok = true;
     out.pa = w.pa;
     out.sizeLg2 = w.sizeLg2;
+  }
+
+  /**
+   * A walk that starts below the lowest page-directory-cache hit and caches the non-leaf entries it
+   * read. Only levels this walk visited are cached (a Next Level that skips levels leaves the
+   * skipped ones out).
+   */
+  private cachedWalk(did: number, rootPa: number, iova: number, need: number, w: WalkOut): void {
+    const levels = this.format.levels;
+    if (this.params.pdeCacheEntriesPerLevel <= 0) {
+      walk(this.mem, this.format, rootPa, iova, need, w);
+      return;
+    }
+    const path = this.walkPath;
+    path.tablePa.fill(-1);
+    let top = levels;
+    for (let level = 2; level <= levels; level++) {
+      const table = this.pdc.lookup(did, iova, level);
+      if (table >= 0) {
+        this.cnt[HW_PSC_HIT_]!++;
+        walkFromLevel(this.mem, this.format, table, level - 1, iova, need, this.pdc.lastPerm, w, path);
+        top = level - 1;
+        break;
+      }
+    }
+    if (top === levels) walk(this.mem, this.format, rootPa, iova, need, w, path);
+    for (let level = top; level >= 2; level--) {
+      const table = path.tablePa[level - 1]!;
+      if (table < 0) continue;
+      this.pdc.insert(did, iova, level, table, path.perm[level - 1]!);
+    }
   }
 
   private ioPageFault(req: DmaRequest, out: TranslationOut, domainId: number, flags: number): void {
