@@ -1,17 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
-export { IofleetMetrics, startMetricsServer } from './metrics';
-export { OtelSimTracer, type OtelSimTracerOptions } from './otel-sim-tracer';
-export {
-  carrierFromActive,
-  contextFromCarrier,
-  contextFromMetadata,
-  injectMetadata,
-  inSpan,
-  type TraceCarrier,
-  tracerOf,
-} from './propagation';
-export { makeExporter, type OtlpProtocol, protocolFromEnv, startTracing, type TracingOptions } from './setup';
+// The one vocabulary of span, event and attribute names (STYLE.md item 15), defined in
+// @iofleet/core (the simulation is instrumented with it) and re-exported here for the apps.
 export {
   ATTR_DEVICE_BDF,
   ATTR_DIRECTION,
@@ -44,4 +34,16 @@ export {
   SPAN_PLACEMENT,
   SPAN_VM_REQUEST,
   SPAN_WORKLOAD,
-} from './vocabulary';
+} from '@iofleet/core';
+export { IofleetMetrics, startMetricsServer } from './metrics';
+export { OtelSimTracer, type OtelSimTracerOptions } from './otel-sim-tracer';
+export {
+  carrierFromActive,
+  contextFromCarrier,
+  contextFromMetadata,
+  injectMetadata,
+  inSpan,
+  type TraceCarrier,
+  tracerOf,
+} from './propagation';
+export { makeExporter, type OtlpProtocol, protocolFromEnv, startTracing, type TracingOptions } from './setup';

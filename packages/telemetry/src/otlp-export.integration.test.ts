@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Integration: real OTLP exporters (gRPC and HTTP/protobuf) over loopback into the in-repo receiver.
 
+import { ATTR_SIM_LATENCY_NS, SPAN_DMA_MAP, SPAN_IOMMU_TRANSLATE } from '@iofleet/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtelSimTracer } from './otel-sim-tracer';
 import { makeExporter } from './setup';
 import { type OtlpReceiver, startOtlpReceiver } from './testing/index';
-import { ATTR_SIM_LATENCY_NS, SPAN_DMA_MAP, SPAN_IOMMU_TRANSLATE } from './vocabulary';
 
 let rx: OtlpReceiver;
 beforeAll(async () => {
