@@ -70,7 +70,7 @@ export interface GuestDevice {
   sim: DmaSim;
   runtime: DeviceRuntime;
   vm: Vm;
-  /** Wraps the plugin's workload with the hypervisor's costs (identity for 'vfio'). */
+  /** Wraps the plugin's workload with the hypervisor's costs (identity for an assigned device with posted interrupts). */
   wrap(w: WorkloadHooks): WorkloadHooks;
 }
 
