@@ -72,7 +72,17 @@ class Tally {
   private samples = 0;
   private strandedSum = 0;
 
-  constructor(private readonly hosts: readonly PlacementHost[]) {
+  /** Arrival and departure events in time order, and how often to sample stranded devices. */
+  readonly events: { kind: 0 | 1; i: number }[];
+  private readonly every: number;
+
+  constructor(
+    private readonly hosts: readonly PlacementHost[],
+    arrivals: readonly VmArrival[],
+    private readonly onProgress?: (done: number) => void,
+  ) {
+    this.events = timeline(arrivals);
+    this.every = Math.max(1, Math.floor(this.events.length / STRANDED_SAMPLES));
     this.mirror = new FleetState(hosts);
     // Device id -> class, per host; hosts of one template share their device list (and this map).
     const byList = new WeakMap<readonly PlacementDevice[], Map<string, string>>();
@@ -86,7 +96,7 @@ class Tally {
     }
   }
 
-  placed(vm: VmRequest, r: { hostId: string; deviceIds: string[] }): void {
+  private placed(vm: VmRequest, r: { hostId: string; deviceIds: string[] }): void {
     const o = this.out;
     o.placed++;
     this.running++;
@@ -105,7 +115,25 @@ class Tally {
     }
   }
 
-  rejected(reason: string): void {
+  /** The placer's answer for an arriving VM. */
+  settle(vm: VmRequest, r: PlaceResult): void {
+    if (r.placed) this.placed(vm, r);
+    else this.rejected(r.reason);
+  }
+
+  /** A departing VM holds devices only if it was placed. */
+  holds(vmId: string): boolean {
+    return this.out.assignments.has(vmId);
+  }
+
+  /** After event k: a stranded-device sample and progress every `every` events. */
+  after(k: number): void {
+    if (k % this.every !== this.every - 1) return;
+    this.sample();
+    this.onProgress?.(k + 1);
+  }
+
+  private rejected(reason: string): void {
     this.out.rejected++;
     this.out.rejectedByReason[reason] = (this.out.rejectedByReason[reason] ?? 0) + 1;
   }
@@ -117,7 +145,7 @@ class Tally {
     this.heldExtra.delete(vmId);
   }
 
-  sample(): void {
+  private sample(): void {
     let n = this.extraNow;
     for (const h of this.hosts) {
       const owner = this.mirror.host(h.id)!.usage.deviceOwner;
@@ -152,25 +180,15 @@ export async function runPlacementWith(
   placer: Placer,
   onProgress?: (done: number) => void,
 ): Promise<PlacementOutcome> {
-  const tally = new Tally(hosts);
-  const events = timeline(arrivals);
-  const every = Math.max(1, Math.floor(events.length / STRANDED_SAMPLES));
-  for (const [k, e] of events.entries()) {
+  const tally = new Tally(hosts, arrivals, onProgress);
+  for (const [k, e] of tally.events.entries()) {
     const vm = arrivals[e.i]!.vm;
-    if (e.kind === 0) {
-      if (tally.out.assignments.has(vm.id)) {
-        await placer.release(vm.id);
-        tally.released(vm.id);
-      }
-    } else {
-      const r = await placer.place(vm);
-      if (r.placed) tally.placed(vm, r);
-      else tally.rejected(r.reason);
+    if (e.kind === 1) tally.settle(vm, await placer.place(vm));
+    else if (tally.holds(vm.id)) {
+      await placer.release(vm.id);
+      tally.released(vm.id);
     }
-    if (k % every === every - 1) {
-      tally.sample();
-      onProgress?.(k + 1);
-    }
+    tally.after(k);
   }
   return tally.finish();
 }
@@ -183,25 +201,15 @@ export function runPlacement(
   onProgress?: (done: number) => void,
 ): PlacementOutcome {
   const placer = policyPlacer(hosts, opts);
-  const tally = new Tally(hosts);
-  const events = timeline(arrivals);
-  const every = Math.max(1, Math.floor(events.length / STRANDED_SAMPLES));
-  for (const [k, e] of events.entries()) {
+  const tally = new Tally(hosts, arrivals, onProgress);
+  for (const [k, e] of tally.events.entries()) {
     const vm = arrivals[e.i]!.vm;
-    if (e.kind === 0) {
-      if (tally.out.assignments.has(vm.id)) {
-        void placer.release(vm.id); // synchronous for the policy placer
-        tally.released(vm.id);
-      }
-    } else {
-      const r = placer.place(vm) as PlaceResult;
-      if (r.placed) tally.placed(vm, r);
-      else tally.rejected(r.reason);
+    if (e.kind === 1) tally.settle(vm, placer.place(vm) as PlaceResult);
+    else if (tally.holds(vm.id)) {
+      void placer.release(vm.id); // synchronous for the policy placer
+      tally.released(vm.id);
     }
-    if (k % every === every - 1) {
-      tally.sample();
-      onProgress?.(k + 1);
-    }
+    tally.after(k);
   }
   return tally.finish();
 }
