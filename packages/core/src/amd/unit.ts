@@ -20,6 +20,7 @@ import { DomainIds } from '../iommu/domain-ids';
 import type { DmaRequest, TranslationOut } from '../iommu/translation';
 import type { PhysMemory } from '../memory/phys-memory';
 import { type AmdPageSizes, amdV1Format } from '../page-table/amd-v1';
+import { cachedWalk } from '../page-table/cached-walk';
 import {
   newWalkOut,
   type PageTableFormat,
@@ -30,7 +31,7 @@ import {
   type WalkOut,
 } from '../page-table/format';
 import { pageSizesLg2 } from '../page-table/level-math';
-import { newWalkPath, walk, walkFromLevel } from '../page-table/walk';
+import { newWalkPath, walk } from '../page-table/walk';
 import {
   HW_CONTEXT_CACHE_HIT,
   HW_CONTEXT_CACHE_MISS,
@@ -323,35 +324,11 @@ export class AmdViUnit {
     out.sizeLg2 = w.sizeLg2;
   }
 
-  /**
-   * A walk that starts below the lowest page-directory-cache hit and caches the non-leaf entries it
-   * read. Only levels this walk visited are cached (a Next Level that skips levels leaves the
-   * skipped ones out).
-   */
+  /** A walk through the page-directory cache (when it is on). */
   private cachedWalk(did: number, rootPa: number, iova: number, need: number, w: WalkOut): void {
-    const levels = this.format.levels;
-    if (this.params.pdeCacheEntriesPerLevel <= 0) {
-      walk(this.mem, this.format, rootPa, iova, need, w);
-      return;
-    }
-    const path = this.walkPath;
-    path.tablePa.fill(-1);
-    let top = levels;
-    for (let level = 2; level <= levels; level++) {
-      const table = this.pdc.lookup(did, iova, level);
-      if (table >= 0) {
-        this.cnt[HW_PSC_HIT_]!++;
-        walkFromLevel(this.mem, this.format, table, level - 1, iova, need, this.pdc.lastPerm, w, path);
-        top = level - 1;
-        break;
-      }
-    }
-    if (top === levels) walk(this.mem, this.format, rootPa, iova, need, w, path);
-    for (let level = top; level >= 2; level--) {
-      const table = path.tablePa[level - 1]!;
-      if (table < 0) continue;
-      this.pdc.insert(did, iova, level, table, path.perm[level - 1]!);
-    }
+    if (this.params.pdeCacheEntriesPerLevel <= 0) walk(this.mem, this.format, rootPa, iova, need, w);
+    else if (cachedWalk(this.mem, this.format, this.pdc, did, rootPa, iova, need, w, this.walkPath))
+      this.cnt[HW_PSC_HIT_]!++;
   }
 
   private ioPageFault(req: DmaRequest, out: TranslationOut, domainId: number, flags: number): void {

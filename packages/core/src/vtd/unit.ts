@@ -14,6 +14,7 @@ import { CoreError } from '../errors';
 import { DomainIds } from '../iommu/domain-ids';
 import type { DmaRequest, TranslationFault, TranslationOut } from '../iommu/translation';
 import type { PhysMemory } from '../memory/phys-memory';
+import { cachedWalk } from '../page-table/cached-walk';
 import {
   newWalkOut,
   type PageTableFormat,
@@ -27,7 +28,7 @@ import {
 } from '../page-table/format';
 import { pageSizesLg2 } from '../page-table/level-math';
 import { vtdSecondStageFormat } from '../page-table/vtd-second-stage';
-import { newWalkPath, type WalkPath, walk, walkFromLevel } from '../page-table/walk';
+import { newWalkPath, type WalkPath, walk } from '../page-table/walk';
 import {
   HW_CONTEXT_CACHE_HIT,
   HW_CONTEXT_CACHE_MISS,
@@ -430,36 +431,11 @@ export class VtdUnit {
     out.sizeLg2 = w.sizeLg2;
   }
 
-  /**
-   * A second-stage walk that starts from the lowest paging-structure-cache hit (PDE cache first),
-   * and fills the caches with the non-leaf entries it read.
-   */
+  /** A second-stage walk through the paging-structure caches (when they are on). */
   private cachedWalk(did: number, rootPa: number, iova: number, need: number, w: WalkOut): void {
-    const levels = this.format.levels;
-    const path = this.path;
-    if (!this.pscEnabled) {
-      walk(this.mem, this.format, rootPa, iova, need, w);
-      return;
-    }
-    for (let level = 2; level <= levels; level++) {
-      const table = this.psc.lookup(did, iova, level);
-      if (table >= 0) {
-        this.cnt[HW_PSC_HIT_]!++;
-        walkFromLevel(this.mem, this.format, table, level - 1, iova, need, this.psc.lastPerm, w, path);
-        this.fillPsc(did, iova, level - 1, w);
-        return;
-      }
-    }
-    walk(this.mem, this.format, rootPa, iova, need, w, path);
-    this.fillPsc(did, iova, levels, w);
-  }
-
-  /** Caches the tables of levels below `top` that the walk reached (entry at level L -> table L-1). */
-  private fillPsc(did: number, iova: number, top: number, w: WalkOut): void {
-    for (let level = Math.min(top, this.format.levels); level >= 2; level--) {
-      if (w.level > level - 1) break; // the walk stopped above the table this entry points to
-      this.psc.insert(did, iova, level, this.path.tablePa[level - 1]!, this.path.perm[level - 1]!);
-    }
+    if (!this.pscEnabled) walk(this.mem, this.format, rootPa, iova, need, w);
+    else if (cachedWalk(this.mem, this.format, this.psc, did, rootPa, iova, need, w, this.path))
+      this.cnt[HW_PSC_HIT_]!++;
   }
 
   private fault(req: DmaRequest, out: TranslationOut, reason: number, did: number, fpd: boolean): void {
