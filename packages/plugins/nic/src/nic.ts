@@ -193,19 +193,21 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
 
   const stop = () => {
     if (!queues.length) return;
-    for (const h of huge) {
-      if (h.dmaAddr >= 0) ctx.dma.unmapSingle(h.dmaAddr, HUGE_PAGES * PAGE, poolDir);
-      ctx.memory.freePages(h.pa, HUGE_PAGES);
-    }
-    if (huge.length) dma = [];
-    huge = [];
-    for (const [slot, a] of dma.entries())
-      if (a >= 0) {
-        if (o.mode === 'pagepool') ctx.dma.unmapSingle(a, pagesPerBuf * PAGE, poolDir);
-        else ctx.dma.unmapSingle(a, mapLen, mapDir); // a packet still in flight (a faulted run)
-        dma[slot] = -1;
+    if (o.hugepages) {
+      // The slots' addresses lie inside the huge pages: one unmap and one free per huge page.
+      for (const h of huge) {
+        if (h.dmaAddr >= 0) ctx.dma.unmapSingle(h.dmaAddr, HUGE_PAGES * PAGE, poolDir);
+        ctx.memory.freePages(h.pa, HUGE_PAGES);
       }
-    if (!o.hugepages) for (const b of buffers) ctx.memory.freePages(b, pagesPerBuf);
+      huge = [];
+    } else {
+      for (const a of dma)
+        if (a >= 0) {
+          if (o.mode === 'pagepool') ctx.dma.unmapSingle(a, pagesPerBuf * PAGE, poolDir);
+          else ctx.dma.unmapSingle(a, mapLen, mapDir); // a packet still in flight (a faulted run)
+        }
+      for (const b of buffers) ctx.memory.freePages(b, pagesPerBuf);
+    }
     for (const q of queues) {
       ctx.dma.freeCoherent(ringBytes, q.tx.pa, q.tx.dmaAddr);
       ctx.dma.freeCoherent(ringBytes, q.rx.pa, q.rx.dmaAddr);
