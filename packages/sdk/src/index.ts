@@ -30,6 +30,7 @@ export {
   type OptionValue,
   optionBytes,
   optionEnum,
+  optionFlag,
   optionNumber,
   type RawOptions,
   rejectUnknownOptions,

@@ -105,6 +105,11 @@ export function optionEnum<T extends string>(raw: RawOptions, key: string, value
   return String(v) as T;
 }
 
+/** A flag: 1/true or 0/false (a boolean as given in YAML or JSON too). */
+export function optionFlag(raw: RawOptions, key: string, def: boolean): boolean {
+  return ['1', 'true'].includes(optionEnum(raw, key, ['0', '1', 'false', 'true'], def ? 'true' : 'false'));
+}
+
 /** Sizes like 4k, 64KiB, 2m, 1500. */
 export function optionBytes(raw: RawOptions, key: string, def: number, min = 1, max = 2 ** 40): number {
   const v = raw[key];

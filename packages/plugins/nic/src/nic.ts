@@ -31,6 +31,7 @@ import {
   type IoHandle,
   optionBytes,
   optionEnum,
+  optionFlag,
   optionNumber,
   type RawOptions,
   rejectUnknownOptions,
@@ -125,7 +126,7 @@ export function parseNicOptions(raw: RawOptions): NicOptions {
       key: 'qd',
     });
   const mode = optionEnum(raw, 'mode', ['map', 'pagepool'] as const, 'pagepool');
-  const hugepages = ['1', 'true'].includes(optionEnum(raw, 'hugepages', ['0', '1', 'false', 'true'] as const, '0'));
+  const hugepages = optionFlag(raw, 'hugepages', false);
   if (hugepages && mode !== 'pagepool')
     throw new SdkError(
       'OPTION_INVALID',

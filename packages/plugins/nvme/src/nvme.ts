@@ -19,6 +19,7 @@ import {
   type IoHandle,
   optionBytes,
   optionEnum,
+  optionFlag,
   optionNumber,
   type RawOptions,
   rejectUnknownOptions,
@@ -103,7 +104,7 @@ export function parseNvmeOptions(raw: RawOptions): NvmeOptions {
     parallelism: optionNumber(raw, 'parallelism', 128, 1, 65536),
     linkGBps: optionNumber(raw, 'linkGBps', 7, 0.1, 1000),
     driverNs: optionNumber(raw, 'driverNs', DRIVER_NS, 0, 1e6),
-    poll: ['1', 'true'].includes(optionEnum(raw, 'poll', ['0', '1', 'false', 'true'] as const, 'false')),
+    poll: optionFlag(raw, 'poll', false),
   };
 }
 
