@@ -4,12 +4,10 @@
 // second (one VM taking and giving back one device's group), and RunWorkload calls per second (a
 // short NVMe workload). Wall-clock figures of the agent, not simulated ones.
 import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { AgentClient, IommuMode } from '@iofleet/proto';
 import { CliError } from './cli-error';
+import { DEFAULT_AGENT_TEMPLATE } from './paths';
 import { AGENT_MAIN, startMain } from './processes';
-
-export const DEFAULT_AGENT_TEMPLATE = join(__dirname, '..', '..', '..', 'examples', 'hosts', 'intel-xeon-2s.yaml');
 
 export interface AgentBenchResult {
   /** Attach+detach round trips per second with `concurrency` VMs cycling at once (each its own group). */

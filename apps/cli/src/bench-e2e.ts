@@ -5,14 +5,13 @@
 // first submit to the last terminal state, the p99 of submit-to-terminal latency, and checks no
 // device went to two VMs. Every process it starts is stopped before it returns.
 import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { freePort, startRedisServer } from '@iofleet/jobs';
 import { SchedulerClient, VmState, type VmStatus } from '@iofleet/proto';
 import { CliError } from './cli-error';
+import { E2E_TEMPLATE } from './paths';
 import { AGENT_MAIN, SCHED_MAIN, startMain } from './processes';
 
-export const E2E_TEMPLATE = join(__dirname, '..', '..', '..', 'examples', 'hosts', 'gpu-node.yaml');
 /** Requests in flight at once from the benchmark client. */
 export const E2E_WINDOW = 512;
 

@@ -4,9 +4,8 @@
 // I/O — the figure DESIGN.md targets (10,000 hosts in about a minute on two cores).
 import { join } from 'node:path';
 import { type Scenario, scenarioSchema, simulateScenario } from '@iofleet/whatif';
+import { EXAMPLE_SCENARIOS_DIR } from './paths';
 import { pluginRegistry } from './plugins';
-
-const SCENARIO_DIR = join(__dirname, '..', '..', '..', 'examples', 'scenarios');
 
 export interface FleetBenchResult {
   hosts: number;
@@ -49,7 +48,7 @@ export function benchFleet(hosts: number, vms: number): FleetBenchResult {
     ],
   });
   const t0 = performance.now();
-  const r = simulateScenario(s, join(SCENARIO_DIR, 'bench-fleet.yaml'), { plugins: pluginRegistry() });
+  const r = simulateScenario(s, join(EXAMPLE_SCENARIOS_DIR, 'bench-fleet.yaml'), { plugins: pluginRegistry() });
   const wallSeconds = (performance.now() - t0) / 1000;
   const placed = r.variants.reduce((a, v) => a + v.placement.placed, 0);
   const rejected = r.variants.reduce((a, v) => a + v.placement.rejected, 0);

@@ -18,8 +18,11 @@ export function buildProgram(): Command {
   return program;
 }
 
-if (require.main === module) {
+/** Runs the command line `argv` (node's own argv: the program and script come first). */
+export function run(argv: readonly string[]): void {
   buildProgram()
-    .parseAsync(process.argv)
+    .parseAsync([...argv])
     .catch((e: unknown) => reportAndExit(e));
 }
+
+if (require.main === module) run(process.argv);

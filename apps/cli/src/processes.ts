@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// Starting the other iofleet processes (host agents, schedulers) from the CLI: run a main from its
-// TypeScript sources and wait for the line that says it is ready. Every process is pushed onto
-// `procs` as soon as it exists, so a caller can stop them all whatever happens.
+// Starting the other iofleet processes (host agents, schedulers) from the CLI: run an app through
+// its launcher (apps/<app>/bin, which runs the app's bundle from any directory) and wait for the
+// line that says it is ready. Every process is pushed onto `procs` as soon as it exists, so a caller
+// can stop them all whatever happens.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { CliError } from './cli-error';
+import { REPO_ROOT } from './paths';
 
-const APPS = join(__dirname, '..', '..');
-export const AGENT_MAIN = join(APPS, 'host-agent', 'src', 'main.ts');
-export const SCHED_MAIN = join(APPS, 'scheduler', 'src', 'main.ts');
+const APPS = join(REPO_ROOT, 'apps');
+export const AGENT_MAIN = join(APPS, 'host-agent', 'bin', 'iofleet-host-agent.cjs');
+export const SCHED_MAIN = join(APPS, 'scheduler', 'bin', 'iofleet-scheduler.cjs');
 /** How long a process may take to say it is ready. */
 export const START_TIMEOUT_MS = 120_000;
 
@@ -19,7 +21,7 @@ export function startMain(
   ready: RegExp,
   procs: ChildProcess[],
 ): Promise<string> {
-  const p = spawn(process.execPath, ['--conditions=@iofleet/source', '--import', 'tsx', main, ...args], {
+  const p = spawn(process.execPath, [main, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   procs.push(p);

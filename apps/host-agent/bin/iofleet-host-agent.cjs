@@ -1,17 +1,5 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: Apache-2.0
-// The host-agent process, run from its TypeScript sources through tsx (no build step needed).
+// The host-agent process: runs its bundle, built from the sources when needed (tools/launcher.cjs).
 'use strict';
-const { spawn } = require('node:child_process');
-const { join } = require('node:path');
-
-const main = join(__dirname, '..', 'src', 'main.ts');
-const child = spawn(
-  process.execPath,
-  ['--conditions=@iofleet/source', '--import', 'tsx', main, ...process.argv.slice(2)],
-  {
-    stdio: 'inherit',
-  },
-);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
-child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
+require('../../../tools/launcher.cjs').launch('host-agent');

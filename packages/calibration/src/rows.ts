@@ -5,7 +5,8 @@
 // that bends the model for one row.
 
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { parseYamlWithSchema, RUN_MODES } from '@iofleet/host';
 import { z } from 'zod';
 
@@ -46,8 +47,14 @@ export const rowsFileSchema = z
 
 export type CalibrationRow = z.output<typeof rowSchema>;
 
-/** The built-in rows (measurements.json beside this package). */
-export const BUILTIN_ROWS_FILE = join(__dirname, '..', 'measurements.json');
+/**
+ * The built-in rows (measurements.json at this package's root), found through the package itself so
+ * the path holds when this code is bundled into an app (tools/bundle.cjs).
+ */
+export const BUILTIN_ROWS_FILE = join(
+  dirname(createRequire(__filename).resolve('@iofleet/calibration/package.json')),
+  'measurements.json',
+);
 
 /** Reads a rows file (JSON or YAML), with errors naming file, line and path. */
 export function loadRows(file: string): CalibrationRow[] {

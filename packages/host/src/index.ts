@@ -34,20 +34,23 @@ export {
   EMULATION_COST,
   GUEST_MEMORY_MIB,
   type GuestDevice,
-  type GuestDeviceModel,
   guestDevice,
 } from './vm/guest-device';
 export { hostDriverOf, MAX_VM_MEMORY_MIB, Vm, type VmOptions } from './vm/vm';
 export {
-  DEFAULT_RUN_MS,
-  GUEST_VCPUS,
   type HostRunOptions,
   type HostRunRow,
-  MAX_RUN_MS,
-  MODE_CMDLINE,
   parseWorkloadSpec,
-  RUN_MODES,
-  type RunMode,
   runHostWorkload,
   type WorkloadSpec,
 } from './workload/host-run';
+export {
+  DEFAULT_RUN_MS,
+  GUEST_DEVICE_MODELS,
+  GUEST_VCPUS,
+  type GuestDeviceModel,
+  MAX_RUN_MS,
+  MODE_CMDLINE,
+  RUN_MODES,
+  type RunMode,
+} from './workload/run-modes';

@@ -16,7 +16,6 @@ import {
   validateDmar,
   validateIvrs,
 } from '@iofleet/acpi';
-import { buildHostFirmware } from '@iofleet/host';
 import type { Command } from 'commander';
 import { action, CliError } from '../cli-error';
 
@@ -102,7 +101,8 @@ export function registerAcpi(program: Command): void {
     )
     .requiredOption('-o, --output <file>', 'where to write the table')
     .action(
-      action((file: string, opts: { output: string }) => {
+      action(async (file: string, opts: { output: string }) => {
+        const { buildHostFirmware } = await import('@iofleet/host');
         const fw = buildHostFirmware(file);
         writeFileSync(opts.output, fw.bytes);
         process.stdout.write(`${opts.output}: ${fw.signature}, ${fw.bytes.length} bytes\n`);

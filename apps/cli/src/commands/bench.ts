@@ -5,10 +5,8 @@
 import { runCoreBench } from '@iofleet/core';
 import { benchPurePlacement } from '@iofleet/placement';
 import type { Command } from 'commander';
-import { benchAgent, DEFAULT_AGENT_TEMPLATE } from '../bench-agent';
-import { benchEndToEnd } from '../bench-e2e';
-import { benchFleet } from '../bench-fleet';
 import { action, CliError } from '../cli-error';
+import { DEFAULT_AGENT_TEMPLATE } from '../paths';
 
 export function positiveInt(name: string): (v: string) => number {
   return (v: string) => {
@@ -84,7 +82,7 @@ export function registerBench(program: Command): void {
           const tty = !opts.json && process.stderr.isTTY;
           const e2e = opts.pureOnly
             ? null
-            : await benchEndToEnd({
+            : await (await import('../bench-e2e.js')).benchEndToEnd({
                 hosts: opts.hosts,
                 vms: opts.vms,
                 agents: opts.agents,
@@ -141,6 +139,7 @@ export function registerBench(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(
       action(async (opts: { template: string; seconds: number; concurrency: number; json?: boolean }) => {
+        const { benchAgent } = await import('../bench-agent.js');
         const r = await benchAgent(opts.seconds, opts.template, opts.concurrency);
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(r)}\n`);
@@ -165,7 +164,8 @@ export function registerBench(program: Command): void {
     .option('--vms <n>', 'VMs arriving', positiveInt('vms'), 40_000)
     .option('--json', 'print one JSON object')
     .action(
-      action((opts: { hosts: number; vms: number; json?: boolean }) => {
+      action(async (opts: { hosts: number; vms: number; json?: boolean }) => {
+        const { benchFleet } = await import('../bench-fleet.js');
         const r = benchFleet(opts.hosts, opts.vms);
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(r)}\n`);

@@ -37,7 +37,7 @@ describe('iofleet calibrate', () => {
       if (t.orderRight) expect(r.orderRight, r.id).toBe(true);
       expect(r.relativeError).toBeCloseTo(Math.abs(r.predicted - r.published) / r.published, 9);
     }
-  });
+  }, 240_000);
 
   it('takes a rows file of its own and reports a malformed one with file, line and path', async () => {
     const rows = join(dir, 'rows.yaml');

@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // `iofleet calibrate [--rows FILE] [--json]`: published IOMMU measurements vs what the model
 // predicts for them (docs/model.md). Exit status 0 either way: this reports, it does not judge.
-import { BUILTIN_ROWS_FILE, calibrate, loadRows, rowsBaseDir } from '@iofleet/calibration';
-import { SingleBar } from 'cli-progress';
+import type { calibrate } from '@iofleet/calibration';
 import type { Command } from 'commander';
 import { action } from '../cli-error';
-import { pluginRegistry } from '../plugins';
 
 export function registerCalibrate(program: Command): void {
   program
@@ -13,13 +11,17 @@ export function registerCalibrate(program: Command): void {
     .description(
       'run published IOMMU measurements through the host model: published vs predicted and the relative error',
     )
-    .option('--rows <file>', 'calibration rows (JSON or YAML; schema in docs/model.md)', BUILTIN_ROWS_FILE)
+    .option('--rows <file>', 'calibration rows (JSON or YAML; schema in docs/model.md; default: the built-in rows)')
     .option('--plugin <module...>', 'load device plugins from these modules')
     .option('--json', 'print { "rows": [ { "id", "published", "predicted", "relativeError", ... } ] }')
     .option('--quiet', 'no progress bar')
     .action(
-      action((o: { rows: string; plugin?: string[]; json?: boolean; quiet?: boolean }) => {
-        const input = loadRows(o.rows);
+      action(async (o: { rows?: string; plugin?: string[]; json?: boolean; quiet?: boolean }) => {
+        const { BUILTIN_ROWS_FILE, calibrate, loadRows, rowsBaseDir } = await import('@iofleet/calibration');
+        const { SingleBar } = await import('cli-progress');
+        const { pluginRegistry } = await import('../plugins.js');
+        const rowsFile = o.rows ?? BUILTIN_ROWS_FILE;
+        const input = loadRows(rowsFile);
         const plugins = pluginRegistry(o.plugin);
         // A bar on a terminal only: each row boots its host twice and runs simulated time.
         const bar =
@@ -33,7 +35,7 @@ export function registerCalibrate(program: Command): void {
         bar?.start(input.length, 0, { row: '' });
         let rows: ReturnType<typeof calibrate>;
         try {
-          rows = calibrate(input, plugins, rowsBaseDir(o.rows), (id, i) => bar?.update(i, { row: id }));
+          rows = calibrate(input, plugins, rowsBaseDir(rowsFile), (id, i) => bar?.update(i, { row: id }));
         } finally {
           bar?.stop();
         }

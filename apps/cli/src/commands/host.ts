@@ -3,21 +3,10 @@
 // device's workload under each IOMMU mode (simulated time, charged by the cost model).
 
 import type { SimTracer } from '@iofleet/core';
-import {
-  DEFAULT_RUN_MS,
-  type HostRunRow,
-  loadHost,
-  loadHostDescription,
-  MAX_RUN_MS,
-  parseWorkloadSpec,
-  RUN_MODES,
-  type RunMode,
-  runHostWorkload,
-} from '@iofleet/host';
+import type { HostRunRow } from '@iofleet/host';
+import { DEFAULT_RUN_MS, MAX_RUN_MS, RUN_MODES, type RunMode } from '@iofleet/host/run-modes';
 import type { Command } from 'commander';
 import { action, CliError } from '../cli-error';
-import { pluginRegistry } from '../plugins';
-import { traceHostRun } from '../trace-host-run';
 
 function parseModes(text: string): RunMode[] {
   const modes = text.split(',').map((m) => m.trim());
@@ -62,7 +51,8 @@ export function registerHost(program: Command): void {
     .option('--distro <name>', 'distribution preset for the kernel defaults (e.g. rhel9, ubuntu2204)')
     .option('--json', 'print the description as JSON')
     .action(
-      action((file: string, o: { cmdline?: string; distro?: string; json?: boolean }) => {
+      action(async (file: string, o: { cmdline?: string; distro?: string; json?: boolean }) => {
+        const { loadHost } = await import('@iofleet/host');
         const h = loadHost(file, { ...(o.cmdline && { cmdline: o.cmdline }), ...(o.distro && { distro: o.distro }) });
         const d = h.describe();
         if (o.json) {
@@ -124,7 +114,9 @@ export function registerHost(program: Command): void {
           if (!(durationMs > 0 && durationMs <= MAX_RUN_MS))
             throw new CliError(`--duration must be in (0, ${MAX_RUN_MS}] ms, got '${o.duration}'`);
           const modes = parseModes(o.modes);
+          const { loadHostDescription, parseWorkloadSpec, runHostWorkload } = await import('@iofleet/host');
           const desc = loadHostDescription(file);
+          const { pluginRegistry } = await import('../plugins.js');
           if (!Number.isSafeInteger(o.traceSample) || o.traceSample < 1)
             throw new CliError(`--trace-sample must be a positive integer, got '${o.traceSample}'`);
           const run = (tracer?: SimTracer) =>
@@ -142,7 +134,9 @@ export function registerHost(program: Command): void {
                 if (!o.json && process.stderr.isTTY) process.stderr.write(`[${i + 1}/${modes.length}] ${m}...\r`);
               },
             });
-          const rows = o.trace ? await traceHostRun(desc.name, o.traceSample, run) : run();
+          const rows = o.trace
+            ? await (await import('../trace-host-run.js')).traceHostRun(desc.name, o.traceSample, run)
+            : run();
           if (o.json)
             process.stdout.write(
               `${JSON.stringify({ host: desc.name, workload: o.workload, results: rows }, null, 2)}\n`,

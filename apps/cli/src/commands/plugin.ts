@@ -3,8 +3,6 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { action } from '../cli-error';
-import { scaffoldPlugin } from '../plugin-scaffold';
-import { BUILTIN_PLUGINS } from '../plugins';
 
 export function registerPlugin(program: Command): void {
   const plugin = program.command('plugin').description('device plugins: scaffold a new one, list the built-in ones');
@@ -13,7 +11,8 @@ export function registerPlugin(program: Command): void {
     .description('scaffold a device-plugin package that builds and passes the SDK conformance suite as generated')
     .option('--dir <parent>', 'where the package goes (inside the workspace)', 'packages/plugins')
     .action(
-      action((name: string, o: { dir: string }) => {
+      action(async (name: string, o: { dir: string }) => {
+        const { scaffoldPlugin } = await import('../plugin-scaffold.js');
         const r = scaffoldPlugin(name, o.dir);
         const where = relative(process.cwd(), r.dir) || r.dir;
         process.stdout.write(
@@ -25,7 +24,8 @@ export function registerPlugin(program: Command): void {
     .command('list')
     .description('the built-in device plugins')
     .action(
-      action(() => {
+      action(async () => {
+        const { BUILTIN_PLUGINS } = await import('../plugins.js');
         for (const p of BUILTIN_PLUGINS)
           process.stdout.write(`${p.name.padEnd(8)} ${p.version}  ${p.description ?? ''}\n`);
       }),

@@ -4,13 +4,9 @@
 // prints the report; --html and --out write a self-contained HTML report and report.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadScenario, renderHtml, renderTable, type SimulationReport, simulate, simulateWith } from '@iofleet/whatif';
-import { SingleBar } from 'cli-progress';
+import type { SimulationReport } from '@iofleet/whatif';
 import type { Command } from 'commander';
 import { action, CliError } from '../cli-error';
-import { DistributedBackend } from '../distributed-backend';
-import { pluginRegistry } from '../plugins';
-import { withSimTracing } from '../trace-host-run';
 
 /** The report as printed and written: assignments are kept out (they are for comparisons). */
 export function publicReport(r: SimulationReport): Omit<SimulationReport, 'assignments'> {
@@ -57,6 +53,9 @@ export function registerSimulate(program: Command): void {
           if (!Number.isSafeInteger(o.agents) || o.agents < 1 || o.agents > 64)
             throw new CliError(`--agents must be an integer in 1..64, got '${o.agents}'`);
           if (o.redis && !o.distributed) throw new CliError('--redis goes with --distributed');
+          const { loadScenario, renderHtml, renderTable, simulate, simulateWith } = await import('@iofleet/whatif');
+          const { SingleBar } = await import('cli-progress');
+          const { pluginRegistry } = await import('../plugins.js');
           const bar =
             !o.quiet && !o.json && process.stderr.isTTY
               ? new SingleBar({
@@ -82,6 +81,7 @@ export function registerSimulate(program: Command): void {
           let r: SimulationReport;
           if (o.distributed) {
             const s = loadScenario(file);
+            const { DistributedBackend } = await import('../distributed-backend.js');
             const backend = new DistributedBackend({
               agents: o.agents,
               durationNs: s.duration,
@@ -95,6 +95,7 @@ export function registerSimulate(program: Command): void {
           } else if (o.trace) {
             if (!Number.isSafeInteger(o.traceSample) || o.traceSample < 1)
               throw new CliError(`--trace-sample must be a positive integer, got '${o.traceSample}'`);
+            const { withSimTracing } = await import('../trace-host-run.js');
             r = await withSimTracing(`simulate ${file}`, o.traceSample, (tracer) =>
               simulate(file, { ...opts, tracer }),
             );

@@ -37,11 +37,9 @@ import {
 import type { WorkloadHooks } from '@iofleet/sdk';
 import { DeviceRuntime } from '@iofleet/sdk/runtime';
 import { fullName, type HostDevice, type HostImpl } from '../boot/host';
+import type { GuestDeviceModel } from '../workload/run-modes';
 import { VirtioIommuDomain } from './virtio-iommu';
 import { Vm } from './vm';
-
-export type GuestDeviceModel = 'vfio' | 'emulated' | 'viommu' | 'viommu-bounce';
-export const GUEST_DEVICE_MODELS: readonly GuestDeviceModel[] = ['vfio', 'emulated', 'viommu', 'viommu-bounce'];
 
 /** Guest RAM of the VM a guest device runs in, MiB. */
 export const GUEST_MEMORY_MIB = 512;
