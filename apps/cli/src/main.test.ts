@@ -16,9 +16,9 @@ describe('iofleet command', () => {
     expect(help).toContain('Usage: iofleet');
   });
 
-  it('runs through the npx shim and rejects an unknown command with an error: line and exit 1', async () => {
+  it('runs through the npx shim and rejects an unknown command with an error: line and exit 2 (usage)', async () => {
     const err = await run(process.execPath, [BIN, 'no-such-command'], { timeout: 30_000 }).catch((e) => e);
-    expect(err.code).toBe(1);
+    expect(err.code).toBe(2);
     expect(err.stderr).toMatch(/^error: /m);
     expect(err.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { SDK_VERSION } from '@iofleet/sdk';
-import { CliError } from './cli-error';
+import { CliError, UsageError } from './cli-error';
 
 const NAME_RE = /^[a-z][a-z0-9-]{0,40}$/;
 
@@ -180,7 +180,7 @@ export interface ScaffoldResult {
 
 export function scaffoldPlugin(name: string, parentDir: string): ScaffoldResult {
   if (!NAME_RE.test(name))
-    throw new CliError(`plugin name '${name}': use lower-case letters, digits and dashes, starting with a letter`);
+    throw new UsageError(`plugin name '${name}': use lower-case letters, digits and dashes, starting with a letter`);
   const root = findWorkspaceRoot(parentDir);
   const dir = resolve(parentDir, name);
   if (existsSync(dir)) throw new CliError(`${dir} already exists`);

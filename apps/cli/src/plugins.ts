@@ -8,7 +8,7 @@ import { nicPlugin } from '@iofleet/plugin-nic';
 import { nvmePlugin } from '@iofleet/plugin-nvme';
 import { pciebenchPlugin } from '@iofleet/plugin-pciebench';
 import { type DevicePlugin, isDevicePlugin } from '@iofleet/sdk';
-import { CliError } from './cli-error';
+import { UsageError } from './cli-error';
 
 export const BUILTIN_PLUGINS: readonly DevicePlugin[] = [
   nvmePlugin,
@@ -25,10 +25,10 @@ export function pluginRegistry(modules: readonly string[] = []): PluginRegistry 
     try {
       mod = require(m.startsWith('.') || m.startsWith('/') ? resolve(m) : m);
     } catch (e) {
-      throw new CliError(`--plugin ${m}: cannot load (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+      throw new UsageError(`--plugin ${m}: cannot load (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
     }
     const found = Object.values(mod).filter(isDevicePlugin);
-    if (!found.length) throw new CliError(`--plugin ${m}: exports no plugin made by defineDevicePlugin()`);
+    if (!found.length) throw new UsageError(`--plugin ${m}: exports no plugin made by defineDevicePlugin()`);
     for (const p of found) reg.set(p.name, p);
   }
   return reg;

@@ -5,6 +5,7 @@ export { fullName, type HostDevice, type HostGroup, HostImpl as Host, type Sysfs
 export type { FirmwareUnits, HostUnit } from './boot/iommu-units';
 export { type KernelOverrides, type KernelPolicy, kernelPolicy } from './boot/kernel-policy';
 export { buildHostFirmware, loadHost, loadHostDescription } from './boot/load';
+export { hostJsonSchema, yamlFileJsonSchema } from './description/json-schema';
 export {
   type HostDescription,
   hostDescriptionSchema,

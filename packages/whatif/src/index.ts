@@ -43,6 +43,7 @@ export {
 } from './engine/simulate';
 export { renderHtml } from './report/html';
 export { renderTable } from './report/table';
+export { scenarioJsonSchema } from './scenario/json-schema';
 export { type Scenario, scenarioSchema, type Variant, type VmShape } from './scenario/schema';
 export {
   parseTraceNodes,

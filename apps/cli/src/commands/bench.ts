@@ -5,13 +5,13 @@
 import { runCoreBench } from '@iofleet/core';
 import { benchPurePlacement } from '@iofleet/placement';
 import type { Command } from 'commander';
-import { action, CliError } from '../cli-error';
+import { action, UsageError } from '../cli-error';
 import { DEFAULT_AGENT_TEMPLATE } from '../paths';
 
 export function positiveInt(name: string): (v: string) => number {
   return (v: string) => {
     const n = Number(v);
-    if (!Number.isSafeInteger(n) || n <= 0) throw new CliError(`--${name} must be a positive integer, got '${v}'`);
+    if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got '${v}'`);
     return n;
   };
 }
@@ -32,7 +32,7 @@ export function registerBench(program: Command): void {
       'minimum wall time per figure',
       (v) => {
         const n = Number(v);
-        if (!(n > 0)) throw new CliError(`--seconds must be a positive number, got '${v}'`);
+        if (!(n > 0)) throw new UsageError(`--seconds must be a positive number, got '${v}'`);
         return n;
       },
       1,
@@ -125,7 +125,7 @@ export function registerBench(program: Command): void {
       'wall time per figure',
       (v) => {
         const n = Number(v);
-        if (!(n > 0 && n <= 600)) throw new CliError(`--seconds must be in (0, 600], got '${v}'`);
+        if (!(n > 0 && n <= 600)) throw new UsageError(`--seconds must be in (0, 600], got '${v}'`);
         return n;
       },
       2,

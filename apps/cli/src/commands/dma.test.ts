@@ -47,7 +47,7 @@ describe('iofleet dma bench', () => {
     const err = await run(process.execPath, [BIN, 'dma', 'bench', '--modes', 'warp'], { timeout: 60_000 }).catch(
       (e) => e,
     );
-    expect(err.code).toBe(1);
+    expect(err.code).toBe(2);
     expect(err.stderr).toMatch(/^error: --modes: unknown mode 'warp'/m);
   });
 });

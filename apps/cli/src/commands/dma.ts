@@ -12,7 +12,7 @@ import {
   runMapBenchmark,
 } from '@iofleet/core';
 import type { Command } from 'commander';
-import { action, CliError } from '../cli-error';
+import { action, UsageError } from '../cli-error';
 
 interface DmaBenchOptions {
   threads: number;
@@ -33,7 +33,7 @@ function intOption(name: string, min: number, max: number): (v: string) => numbe
   return (v: string) => {
     const n = Number(v);
     if (!Number.isSafeInteger(n) || n < min || n > max) {
-      throw new CliError(`--${name} must be an integer in ${min}..${max}, got '${v}'`);
+      throw new UsageError(`--${name} must be an integer in ${min}..${max}, got '${v}'`);
     }
     return n;
   };
@@ -41,7 +41,7 @@ function intOption(name: string, min: number, max: number): (v: string) => numbe
 
 function secondsOption(v: string): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || n > 300) throw new CliError(`--seconds must be in (0, 300], got '${v}'`);
+  if (!Number.isFinite(n) || n <= 0 || n > 300) throw new UsageError(`--seconds must be in (0, 300], got '${v}'`);
   return n;
 }
 
@@ -49,7 +49,7 @@ function parseModes(text: string): MapBenchMode[] {
   const modes = text.split(',').map((m) => m.trim());
   for (const m of modes) {
     if (!(MAP_BENCH_MODES as readonly string[]).includes(m)) {
-      throw new CliError(`--modes: unknown mode '${m}' (known: ${MAP_BENCH_MODES.join(', ')})`);
+      throw new UsageError(`--modes: unknown mode '${m}' (known: ${MAP_BENCH_MODES.join(', ')})`);
     }
   }
   return modes as MapBenchMode[];
@@ -88,13 +88,13 @@ export function registerDma(program: Command): void {
     .action(
       action((o: DmaBenchOptions) => {
         if (!COST_PROFILE_NAMES.includes(o.profile)) {
-          throw new CliError(`--profile: unknown profile '${o.profile}' (known: ${COST_PROFILE_NAMES.join(', ')})`);
+          throw new UsageError(`--profile: unknown profile '${o.profile}' (known: ${COST_PROFILE_NAMES.join(', ')})`);
         }
         let dir: ReturnType<typeof parseDmaDirection>;
         try {
           dir = parseDmaDirection(o.dir);
         } catch {
-          throw new CliError(`--dir must be to, from or bidir, got '${o.dir}'`);
+          throw new UsageError(`--dir must be to, from or bidir, got '${o.dir}'`);
         }
         const r = runMapBenchmark({
           threads: o.threads,

@@ -6,13 +6,13 @@ import type { SimTracer } from '@iofleet/core';
 import type { HostRunRow } from '@iofleet/host';
 import { DEFAULT_RUN_MS, MAX_RUN_MS, RUN_MODES, type RunMode } from '@iofleet/host/run-modes';
 import type { Command } from 'commander';
-import { action, CliError } from '../cli-error';
+import { action, UsageError } from '../cli-error';
 
 function parseModes(text: string): RunMode[] {
   const modes = text.split(',').map((m) => m.trim());
   for (const m of modes)
     if (!(RUN_MODES as readonly string[]).includes(m))
-      throw new CliError(`--modes: unknown mode '${m}' (known: ${RUN_MODES.join(', ')})`);
+      throw new UsageError(`--modes: unknown mode '${m}' (known: ${RUN_MODES.join(', ')})`);
   return modes as RunMode[];
 }
 
@@ -112,13 +112,13 @@ export function registerHost(program: Command): void {
         ) => {
           const durationMs = Number(o.duration);
           if (!(durationMs > 0 && durationMs <= MAX_RUN_MS))
-            throw new CliError(`--duration must be in (0, ${MAX_RUN_MS}] ms, got '${o.duration}'`);
+            throw new UsageError(`--duration must be in (0, ${MAX_RUN_MS}] ms, got '${o.duration}'`);
           const modes = parseModes(o.modes);
           const { loadHostDescription, parseWorkloadSpec, runHostWorkload } = await import('@iofleet/host');
           const desc = loadHostDescription(file);
           const { pluginRegistry } = await import('../plugins.js');
           if (!Number.isSafeInteger(o.traceSample) || o.traceSample < 1)
-            throw new CliError(`--trace-sample must be a positive integer, got '${o.traceSample}'`);
+            throw new UsageError(`--trace-sample must be a positive integer, got '${o.traceSample}'`);
           const run = (tracer?: SimTracer) =>
             runHostWorkload(desc, {
               ...(tracer && { tracer }),

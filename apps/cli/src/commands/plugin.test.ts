@@ -38,7 +38,7 @@ describe('iofleet plugin new', () => {
     const e = await run(process.execPath, [BIN, 'plugin', 'new', 'Bad_Name', '--dir', PARENT], { cwd: ROOT }).catch(
       (x) => x,
     );
-    expect(e.code).toBe(1);
+    expect(e.code).toBe(2);
     expect(e.stderr).toMatch(/^error: plugin name 'Bad_Name'/);
   });
 });

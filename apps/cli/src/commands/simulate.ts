@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SimulationReport } from '@iofleet/whatif';
 import type { Command } from 'commander';
-import { action, CliError } from '../cli-error';
+import { action, UsageError } from '../cli-error';
 
 /** The report as printed and written: assignments are kept out (they are for comparisons). */
 export function publicReport(r: SimulationReport): Omit<SimulationReport, 'assignments'> {
@@ -51,8 +51,8 @@ export function registerSimulate(program: Command): void {
           },
         ) => {
           if (!Number.isSafeInteger(o.agents) || o.agents < 1 || o.agents > 64)
-            throw new CliError(`--agents must be an integer in 1..64, got '${o.agents}'`);
-          if (o.redis && !o.distributed) throw new CliError('--redis goes with --distributed');
+            throw new UsageError(`--agents must be an integer in 1..64, got '${o.agents}'`);
+          if (o.redis && !o.distributed) throw new UsageError('--redis goes with --distributed');
           const { loadScenario, renderHtml, renderTable, simulate, simulateWith } = await import('@iofleet/whatif');
           const { SingleBar } = await import('cli-progress');
           const { pluginRegistry } = await import('../plugins.js');
@@ -94,7 +94,7 @@ export function registerSimulate(program: Command): void {
             }
           } else if (o.trace) {
             if (!Number.isSafeInteger(o.traceSample) || o.traceSample < 1)
-              throw new CliError(`--trace-sample must be a positive integer, got '${o.traceSample}'`);
+              throw new UsageError(`--trace-sample must be a positive integer, got '${o.traceSample}'`);
             const { withSimTracing } = await import('../trace-host-run.js');
             r = await withSimTracing(`simulate ${file}`, o.traceSample, (tracer) =>
               simulate(file, { ...opts, tracer }),

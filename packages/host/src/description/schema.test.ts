@@ -46,6 +46,30 @@ describe('host description', () => {
     }
   });
 
+  it('points an unknown key at its own line, not its block, and lists every issue', () => {
+    const bad = GOOD.replace(
+      'cpu: { vendor: intel, coresPerSocket: 8 }',
+      'cpu:\n  vendor: intel\n  coresPerSocket: 8\n  cores: 8',
+    ).replace(
+      '  - { id: 0, memoryGiB: 64 }',
+      '  - { id: 0, memoryGiB: 64 }\niommu:\n  addressWidth: 48\n  iotbl: { entries: 64 }',
+    );
+    try {
+      parseYamlWithSchema(bad, 'h.yaml', hostDescriptionSchema);
+      expect.unreachable();
+    } catch (e) {
+      const he = e as HostError;
+      expect(he.issues).toEqual([
+        { file: 'h.yaml', line: 5, path: 'cpu.cores', message: "unknown key 'cores'" },
+        { file: 'h.yaml', line: 10, path: 'iommu.iotbl', message: "unknown key 'iotbl'" },
+      ]);
+      expect(he.message.split('\n')).toEqual([
+        "h.yaml:5: cpu.cores: unknown key 'cores'",
+        "h.yaml:10: iommu.iotbl: unknown key 'iotbl'",
+      ]);
+    }
+  });
+
   it('reports YAML syntax errors with a line', () => {
     try {
       parseYamlWithSchema('name: [unclosed\n', 'x.yaml', hostDescriptionSchema);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Loads a YAML document and validates it with a zod schema; every problem comes back with the
-// file, the 1-based line of the offending node and its path (`pci[3].bdf`). Shared by host
-// descriptions and scenario files.
+// file, the 1-based line of the offending node and its path (`pci[3].bdf`): an unknown key points
+// at the key itself, a bad value at the value, a missing key at the map that lacks it. Shared by
+// host descriptions, scenario files and calibration rows.
 
 import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
@@ -37,6 +38,17 @@ function nodeAt(root: Node | null | undefined, path: readonly PropertyKey[]): No
   return found;
 }
 
+/** Line of `key` itself inside the map at `path` (an unknown key is reported where it is written). */
+function keyNodeAt(root: Node | null | undefined, path: readonly PropertyKey[], key: string): Node | undefined {
+  const map = nodeAt(root, path);
+  if (!isMap(map)) return undefined;
+  const pair = map.items.find((it) => (it.key as { value?: unknown } | null)?.value === key);
+  return (pair?.key as Node | null | undefined) ?? undefined;
+}
+
+/** How many issues an error message lists before "and N more". */
+const MAX_LISTED_ISSUES = 10;
+
 export interface LoadedYaml<T> {
   value: T;
   file: string;
@@ -61,20 +73,25 @@ export function parseYamlWithSchema<S extends z.ZodType>(
     }));
     throw new HostError('YAML_SYNTAX', `${file}: invalid YAML: ${formatIssue(issues[0]!)}`, issues);
   }
-  const lineOf = (path: readonly PropertyKey[]) => {
-    const node = nodeAt(doc.contents as Node | null, path);
-    return node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
-  };
+  const root = doc.contents as Node | null;
+  const line = (node: Node | undefined) => (node?.range ? lineCounter.linePos(node.range[0]).line : undefined);
+  const lineOf = (path: readonly PropertyKey[]) => line(nodeAt(root, path));
   const result = schema.safeParse(doc.toJS());
   if (!result.success) {
-    const issues: DescriptionIssue[] = result.error.issues.map((i) => ({
-      file,
-      line: lineOf(i.path),
-      path: pathToString(i.path),
-      message: i.message,
-    }));
-    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-    throw new HostError('DESCRIPTION_INVALID', `${formatIssue(issues[0]!)}${more}`, issues);
+    const issues: DescriptionIssue[] = result.error.issues.flatMap((i): DescriptionIssue[] =>
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((k) => ({
+            file,
+            line: line(keyNodeAt(root, i.path, k)) ?? lineOf(i.path),
+            path: pathToString([...i.path, k]),
+            message: `unknown key '${k}'`,
+          }))
+        : [{ file, line: lineOf(i.path), path: pathToString(i.path), message: i.message }],
+    );
+    issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    const listed = issues.slice(0, MAX_LISTED_ISSUES).map(formatIssue);
+    if (issues.length > MAX_LISTED_ISSUES) listed.push(`(and ${issues.length - MAX_LISTED_ISSUES} more)`);
+    throw new HostError('DESCRIPTION_INVALID', listed.join('\n'), issues);
   }
   return { value: result.data, file, lineOf };
 }
