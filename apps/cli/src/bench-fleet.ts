@@ -17,7 +17,11 @@ export interface FleetBenchResult {
   placementsPerSec: number;
 }
 
-export function benchFleet(hosts: number, vms: number): FleetBenchResult {
+export function benchFleet(
+  hosts: number,
+  vms: number,
+  onProgress?: (variant: string, phase: string, done: number, total: number) => void,
+): FleetBenchResult {
   const s: Scenario = scenarioSchema.parse({
     name: 'bench-fleet',
     seed: 1,
@@ -48,7 +52,10 @@ export function benchFleet(hosts: number, vms: number): FleetBenchResult {
     ],
   });
   const t0 = performance.now();
-  const r = simulateScenario(s, join(EXAMPLE_SCENARIOS_DIR, 'bench-fleet.yaml'), { plugins: pluginRegistry() });
+  const r = simulateScenario(s, join(EXAMPLE_SCENARIOS_DIR, 'bench-fleet.yaml'), {
+    plugins: pluginRegistry(),
+    ...(onProgress && { onProgress }),
+  });
   const wallSeconds = (performance.now() - t0) / 1000;
   const placed = r.variants.reduce((a, v) => a + v.placement.placed, 0);
   const rejected = r.variants.reduce((a, v) => a + v.placement.rejected, 0);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 export { generateArrivals, MAX_SCENARIO_VMS, type VmArrival, vmFromShape } from './engine/arrivals';
+export { type FleetTotals, fleetTotals } from './engine/compare';
 export {
   applyVariant,
   bootVariant,
@@ -41,8 +42,10 @@ export {
   type VariantDiff,
   type VariantResult,
 } from './engine/simulate';
+export { type Column, headline, IO_COLUMNS, PLACEMENT_COLUMNS } from './report/columns';
+export { renderCsv } from './report/csv';
 export { renderHtml } from './report/html';
-export { renderTable } from './report/table';
+export { renderTable, type TableOptions } from './report/table';
 export { scenarioJsonSchema } from './scenario/json-schema';
 export { type Scenario, scenarioSchema, type Variant, type VmShape } from './scenario/schema';
 export {

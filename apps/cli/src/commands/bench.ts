@@ -7,6 +7,7 @@ import { benchPurePlacement } from '@iofleet/placement';
 import type { Command } from 'commander';
 import { action, UsageError } from '../cli-error';
 import { DEFAULT_AGENT_TEMPLATE } from '../paths';
+import { progressBar } from '../progress';
 
 export function positiveInt(name: string): (v: string) => number {
   return (v: string) => {
@@ -166,7 +167,11 @@ export function registerBench(program: Command): void {
     .action(
       action(async (opts: { hosts: number; vms: number; json?: boolean }) => {
         const { benchFleet } = await import('../bench-fleet.js');
-        const r = benchFleet(opts.hosts, opts.vms);
+        const bar = await progressBar('{variant} {phase} [{bar}] {percentage}% {value}/{total}', !opts.json);
+        const r = benchFleet(opts.hosts, opts.vms, (variant, phase, done, total) =>
+          bar.update(done, total, { variant, phase }),
+        );
+        bar.stop();
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(r)}\n`);
           return;

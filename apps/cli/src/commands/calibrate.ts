@@ -4,6 +4,7 @@
 import type { calibrate } from '@iofleet/calibration';
 import type { Command } from 'commander';
 import { action } from '../cli-error';
+import { progressBar } from '../progress';
 
 export function registerCalibrate(program: Command): void {
   program
@@ -18,26 +19,18 @@ export function registerCalibrate(program: Command): void {
     .action(
       action(async (o: { rows?: string; plugin?: string[]; json?: boolean; quiet?: boolean }) => {
         const { BUILTIN_ROWS_FILE, calibrate, loadRows, rowsBaseDir } = await import('@iofleet/calibration');
-        const { SingleBar } = await import('cli-progress');
         const { pluginRegistry } = await import('../plugins.js');
         const rowsFile = o.rows ?? BUILTIN_ROWS_FILE;
         const input = loadRows(rowsFile);
         const plugins = pluginRegistry(o.plugin);
-        // A bar on a terminal only: each row boots its host twice and runs simulated time.
-        const bar =
-          !o.quiet && process.stderr.isTTY
-            ? new SingleBar({
-                format: 'calibrate [{bar}] {value}/{total} {row}',
-                clearOnComplete: true,
-                stream: process.stderr,
-              })
-            : null;
-        bar?.start(input.length, 0, { row: '' });
+        // Each row boots its host twice and runs simulated time.
+        const bar = await progressBar('calibrate [{bar}] {value}/{total} {row}', !o.quiet);
+        bar.update(0, input.length, { row: '' });
         let rows: ReturnType<typeof calibrate>;
         try {
-          rows = calibrate(input, plugins, rowsBaseDir(rowsFile), (id, i) => bar?.update(i, { row: id }));
+          rows = calibrate(input, plugins, rowsBaseDir(rowsFile), (id, i) => bar.update(i, input.length, { row: id }));
         } finally {
-          bar?.stop();
+          bar.stop();
         }
         if (o.json) {
           process.stdout.write(`${JSON.stringify({ rows }, null, 2)}\n`);

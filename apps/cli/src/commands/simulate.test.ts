@@ -23,7 +23,7 @@ interface Report {
     name: string;
     baseline: boolean;
     placement: { placed: number; rejected: number; devicesStranded: number };
-    io: { deviceClass: string; iops: number; cpuNsPerIo: number }[];
+    io: { deviceClass: string; iops: number; cpuNsPerIo: number; latencyP99Ns: number }[];
     diff?: { io: Record<string, { iops: number }> };
   }[];
 }
@@ -47,7 +47,9 @@ describe('iofleet simulate', () => {
 
   it('the representative-host shortcut agrees with full simulation of every VM within 2%', async () => {
     const short: Report = JSON.parse((await cli(SCENARIO, '--json')).stdout);
-    const full: Report = JSON.parse((await cli(SCENARIO, '--json', '--full')).stdout);
+    const full: Report = JSON.parse(
+      (await run(process.execPath, [BIN, 'simulate', SCENARIO, '--json', '--full'], { timeout: 300_000 })).stdout,
+    );
     for (const [i, v] of short.variants.entries()) {
       const f = full.variants[i]!;
       expect(f.placement).toEqual(v.placement);
@@ -57,7 +59,7 @@ describe('iofleet simulate', () => {
           expect(Math.abs(fc[k] / c[k] - 1), `${v.name} ${c.deviceClass} ${k}`).toBeLessThanOrEqual(0.02);
       }
     }
-  });
+  }, 360_000);
 
   it('is deterministic: the same scenario and seed give the same report', async () => {
     const a = (await cli(SCENARIO, '--json')).stdout;
@@ -114,10 +116,50 @@ describe('iofleet simulate', () => {
           iops: Object.fromEntries(v.io.map((c) => [c.deviceClass, c.iops])),
         })),
       );
+      // One table per device class with latency, CPU and the change against the baseline.
+      const io = await page.$$eval('table.io', (tables) =>
+        tables.map((t) => ({
+          cls: (t as HTMLElement).dataset.class,
+          rows: [...t.querySelectorAll('tbody tr')].map((tr) => ({
+            name: (tr as HTMLElement).dataset.variant,
+            ...Object.fromEntries(
+              [...tr.querySelectorAll('[data-col]')].map((td) => [
+                (td as HTMLElement).dataset.col,
+                (td as HTMLElement).dataset.value,
+              ]),
+            ),
+          })),
+        })),
+      );
+      expect(io.map((t) => t.cls)).toEqual(['gpu', 'nvme']);
+      for (const t of io)
+        for (const row of t.rows) {
+          const v = json.variants.find((x) => x.name === row.name)!;
+          const f = v.io.find((c) => c.deviceClass === t.cls)!;
+          expect(Number(row.latencyP99Us)).toBeCloseTo(f.latencyP99Ns / 1000, 6);
+          expect(Number(row.cpuNsPerIo)).toBe(f.cpuNsPerIo);
+          if (!v.baseline) expect(Number(row.iopsVsBaseline)).toBeCloseTo(v.diff!.io[t.cls]!.iops, 9);
+        }
       expect(errors).toEqual([]);
     } finally {
       await browser.close();
     }
+    // report.csv: a header and a row per variant and device class, with the JSON's figures.
+    const csv = readFileSync(join(out, 'report.csv'), 'utf8').trim().split('\n');
+    const head = csv[0]!.split(',');
+    expect(head.slice(0, 5)).toEqual(['variant', 'baseline', 'deviceClass', 'vmDevices', 'iopsPerDevice']);
+    expect(csv).toHaveLength(1 + json.variants.reduce((a, v) => a + v.io.length, 0));
+    const strictNvme = csv.find((l) => l.startsWith('strict,false,nvme,'))!.split(',');
+    expect(Number(strictNvme[head.indexOf('iopsPerDevice')])).toBe(
+      json.variants[1]!.io.find((c) => c.deviceClass === 'nvme')!.iops,
+    );
+  });
+
+  it('fails at once, before simulating, when --out cannot be written', async () => {
+    const e = await cli(SCENARIO, '--out', join(SCENARIO, 'rep'), '--quiet').catch((x) => x);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toMatch(/^error: --out .*small-scenario\.yaml\/rep: cannot write there \(ENOTDIR\)/);
+    expect(e.stdout).toBe('');
   });
 
   it('reports a bad scenario with file, line and path on one error: line', async () => {

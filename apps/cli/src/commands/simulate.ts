@@ -1,17 +1,29 @@
 // SPDX-License-Identifier: Apache-2.0
 // `iofleet simulate <scenario.yaml>`: the fleet what-if, in embedded mode (every host model, the
 // placement policy and the device workloads in this process). A terminal table by default; --json
-// prints the report; --html and --out write a self-contained HTML report and report.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// prints the report; --html and --out write report.json, report.csv and a self-contained
+// report.html. The output directory is checked before the run, so a bad --out fails at once.
+import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SimulationReport } from '@iofleet/whatif';
 import type { Command } from 'commander';
 import { action, UsageError } from '../cli-error';
+import { progressBar } from '../progress';
 
 /** The report as printed and written: assignments are kept out (they are for comparisons). */
 export function publicReport(r: SimulationReport): Omit<SimulationReport, 'assignments'> {
   const { assignments: _a, ...rest } = r;
   return rest;
+}
+
+/** Creates `dir` and checks it takes files, so a bad --out fails before a long run, not after it. */
+function ensureWritableDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    throw new UsageError(`--out ${dir}: cannot write there (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
 }
 
 export function registerSimulate(program: Command): void {
@@ -21,7 +33,7 @@ export function registerSimulate(program: Command): void {
       "fleet what-if: place the scenario's VMs on its fleet under each variant (IOMMU mode, distro, " +
         'IOTLB size, superpages, group isolation, emulated vs pass-through) and compare device I/O',
     )
-    .option('--out <dir>', 'write report.json and report.html into this directory')
+    .option('--out <dir>', 'write report.json, report.csv and report.html into this directory')
     .option('--json', 'print the report as JSON')
     .option('--html', 'write report.html (into --out, default ./iofleet-report)')
     .option('--plugin <module...>', 'load device plugins from these modules')
@@ -53,30 +65,21 @@ export function registerSimulate(program: Command): void {
           if (!Number.isSafeInteger(o.agents) || o.agents < 1 || o.agents > 64)
             throw new UsageError(`--agents must be an integer in 1..64, got '${o.agents}'`);
           if (o.redis && !o.distributed) throw new UsageError('--redis goes with --distributed');
-          const { loadScenario, renderHtml, renderTable, simulate, simulateWith } = await import('@iofleet/whatif');
-          const { SingleBar } = await import('cli-progress');
+          const dir = o.out ?? (o.html ? 'iofleet-report' : undefined);
+          if (dir) ensureWritableDir(dir);
+          const { loadScenario, renderCsv, renderHtml, renderTable, simulate, simulateWith } = await import(
+            '@iofleet/whatif'
+          );
           const { pluginRegistry } = await import('../plugins.js');
-          const bar =
-            !o.quiet && !o.json && process.stderr.isTTY
-              ? new SingleBar({
-                  format: '{variant} {phase} [{bar}] {percentage}%',
-                  clearOnComplete: true,
-                  stream: process.stderr,
-                })
-              : null;
-          let started = false;
+          const bar = await progressBar(
+            '{variant} {phase} [{bar}] {percentage}% {value}/{total} eta {eta_formatted}',
+            !o.quiet && !o.json,
+          );
           const opts = {
             plugins: pluginRegistry(o.plugin),
             full: !!o.full,
-            onProgress: (variant: string, phase: string, done: number, total: number) => {
-              if (!bar) return;
-              if (!started) {
-                bar.start(total, 0, { variant, phase });
-                started = true;
-              }
-              bar.setTotal(total);
-              bar.update(done, { variant, phase });
-            },
+            onProgress: (variant: string, phase: string, done: number, total: number) =>
+              bar.update(done, total, { variant, phase }),
           };
           let r: SimulationReport;
           if (o.distributed) {
@@ -100,17 +103,16 @@ export function registerSimulate(program: Command): void {
               simulate(file, { ...opts, tracer }),
             );
           } else r = simulate(file, opts);
-          bar?.stop();
+          bar.stop();
           const report = publicReport(r);
-          const dir = o.out ?? (o.html ? 'iofleet-report' : undefined);
           if (dir) {
-            mkdirSync(dir, { recursive: true });
             writeFileSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+            writeFileSync(join(dir, 'report.csv'), renderCsv(r));
             writeFileSync(join(dir, 'report.html'), renderHtml(r));
           }
           if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
           else {
-            process.stdout.write(renderTable(r));
+            process.stdout.write(renderTable(r, { width: process.stdout.isTTY ? process.stdout.columns : undefined }));
             if (dir) process.stdout.write(`report: ${resolve(dir, 'report.html')}\n`);
           }
         },

@@ -10,6 +10,7 @@ import { loadYamlWithSchema, type PluginRegistry } from '@iofleet/host';
 import type { PlacementHost } from '@iofleet/placement';
 import { type Scenario, scenarioSchema, type Variant } from '../scenario/schema';
 import { generateArrivals, type VmArrival } from './arrivals';
+import { diffOf, type FleetTotals, fleetTotals } from './compare';
 import { bootVariant, firstIndex, fleetHosts, loadTemplates, type Template } from './fleet';
 import { aggregateIo, type ClassFigures, type IoRun, planIoRuns, type RunFigures, runIoEmbedded } from './io-figures';
 import { type PlacementOutcome, type Placer, runPlacement, runPlacementWith } from './placement-run';
@@ -20,6 +21,8 @@ export interface VariantResult {
   baseline: boolean;
   placement: Omit<PlacementOutcome, 'assignments'> & { assignmentDigest: string };
   io: ClassFigures[];
+  /** Fleet-wide sums over the placed VMs' devices (./compare.ts). */
+  totals: FleetTotals;
   /** Against the baseline: differences for counts, ratios (variant / baseline) for rates and times. */
   diff?: VariantDiff;
 }
@@ -28,6 +31,8 @@ export interface VariantDiff {
   placed: number;
   rejected: number;
   devicesStranded: number;
+  /** Ratios variant / baseline of the fleet totals. */
+  totals: Record<Exclude<keyof FleetTotals, 'vmDevices'>, number>;
   io: Record<
     string,
     { iops: number; gbps: number; latencyP50Ns: number; latencyP99Ns: number; cpuNsPerIo: number; iotlbHitRate: number }
@@ -60,29 +65,6 @@ export interface SimulateOptions {
 
 export function loadScenario(file: string): Scenario {
   return loadYamlWithSchema(file, scenarioSchema).value;
-}
-
-function diffOf(v: VariantResult, b: VariantResult): VariantDiff {
-  const ratio = (x: number, y: number) => (y === 0 ? (x === 0 ? 1 : Number.POSITIVE_INFINITY) : x / y);
-  const io: VariantDiff['io'] = {};
-  for (const c of v.io) {
-    const bc = b.io.find((x) => x.deviceClass === c.deviceClass);
-    if (!bc) continue;
-    io[c.deviceClass] = {
-      iops: ratio(c.iops, bc.iops),
-      gbps: ratio(c.gbps, bc.gbps),
-      latencyP50Ns: ratio(c.latencyP50Ns, bc.latencyP50Ns),
-      latencyP99Ns: ratio(c.latencyP99Ns, bc.latencyP99Ns),
-      cpuNsPerIo: ratio(c.cpuNsPerIo, bc.cpuNsPerIo),
-      iotlbHitRate: c.iotlbHitRate - bc.iotlbHitRate,
-    };
-  }
-  return {
-    placed: v.placement.placed - b.placement.placed,
-    rejected: v.placement.rejected - b.placement.rejected,
-    devicesStranded: v.placement.devicesStranded - b.placement.devicesStranded,
-    io,
-  };
 }
 
 export function simulate(file: string, o: SimulateOptions): SimulationReport {
@@ -153,6 +135,7 @@ function addVariant(p: Prepared, v: Variant, placement: PlacementOutcome, io: Cl
     baseline: v.baseline,
     placement: { ...rest, assignmentDigest },
     io,
+    totals: fleetTotals(io),
   });
 }
 
@@ -173,14 +156,14 @@ export function simulateScenario(s: Scenario, file: string, o: SimulateOptions):
     );
     const events = p.arrivals.length * 2;
     const placement = runPlacement(hosts, p.arrivals, undefined, (d) => o.onProgress?.(v.name, 'placement', d, events));
-    o.onProgress?.(v.name, 'io', 0, 1);
     const runs = planIoRuns(s, v, p.templates, p.templateOf, p.arrivals, placement.assignments, o.full);
-    const io = aggregateIo(
-      runs,
-      runs.map((r) => runIoEmbedded(s, v, p.templates, o.plugins, r, o.tracer)),
-    );
-    o.onProgress?.(v.name, 'io', 1, 1);
-    addVariant(p, v, placement, io);
+    o.onProgress?.(v.name, 'io', 0, runs.length);
+    const figures = runs.map((r, i) => {
+      const f = runIoEmbedded(s, v, p.templates, o.plugins, r, o.tracer);
+      o.onProgress?.(v.name, 'io', i + 1, runs.length);
+      return f;
+    });
+    addVariant(p, v, placement, aggregateIo(runs, figures));
   }
   return finish(p.report);
 }
@@ -205,11 +188,13 @@ export async function simulateWith(
       const placement = await runPlacementWith(hosts, p.arrivals, b.placer, (d) =>
         o.onProgress?.(v.name, 'placement', d, events),
       );
-      o.onProgress?.(v.name, 'io', 0, 1);
       const runs = planIoRuns(s, v, p.templates, p.templateOf, p.arrivals, placement.assignments, o.full);
+      o.onProgress?.(v.name, 'io', 0, runs.length);
       const figures: RunFigures[] = [];
-      for (const r of runs) figures.push(await b.runIo(r));
-      o.onProgress?.(v.name, 'io', 1, 1);
+      for (const r of runs) {
+        figures.push(await b.runIo(r));
+        o.onProgress?.(v.name, 'io', figures.length, runs.length);
+      }
       addVariant(p, v, placement, aggregateIo(runs, figures));
     } finally {
       await b.stop();

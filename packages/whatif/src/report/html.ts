@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// The HTML report: one self-contained file (Chart.js and the data inline, no network), a variant
-// table whose cells carry the JSON figures (data-* attributes, checked by a browser test), and
-// charts per device class of IOPS, p99 latency and CPU per I/O, plus placements per variant.
+// The HTML report: one self-contained file (Chart.js and the data inline, no network): the headline
+// per variant, a variant table, one table per device class with the columns of the terminal report
+// (latency, CPU per I/O, change against the baseline) whose cells carry the JSON figures (data-*
+// attributes, checked by a browser test), and charts per device class of IOPS, p99 latency and CPU
+// per I/O, plus placements per variant.
 
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { SimulationReport } from '../engine/simulate';
+import { deviceClasses, headline, IO_COLUMNS, ioCells } from './columns';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -15,8 +18,22 @@ function chartJs(): string {
   return readFileSync(file, 'utf8').replace(/<\/script/gi, '<\\/script');
 }
 
+/** The I/O table of one device class: a row per variant, a cell per column with its raw value. */
+function ioTable(r: SimulationReport, cls: string): string {
+  const head = IO_COLUMNS.map((c) => `<th>${esc(c.head)}</th>`).join('');
+  const rows = ioCells(r, cls)
+    .map(
+      (cell) =>
+        `<tr data-variant="${esc(cell.variant.name)}"><td>${esc(cell.variant.name)}</td>${IO_COLUMNS.map(
+          (c) => `<td data-col="${c.csv}" data-value="${esc(String(c.value(cell) ?? ''))}">${esc(c.text(cell))}</td>`,
+        ).join('')}</tr>`,
+    )
+    .join('\n');
+  return `<h2>${esc(cls)}</h2>\n<table class="io" data-class="${esc(cls)}"><thead><tr><th>variant</th>${head}</tr></thead>\n<tbody>\n${rows}\n</tbody></table>`;
+}
+
 export function renderHtml(r: SimulationReport): string {
-  const classes = [...new Set(r.variants.flatMap((v) => v.io.map((c) => c.deviceClass)))];
+  const classes = deviceClasses(r);
   const rows = r.variants
     .map((v) => {
       const cells = classes
@@ -48,10 +65,12 @@ td:first-child,th:first-child{text-align:left}.charts{display:grid;grid-template
 <h1>iofleet what-if: ${esc(r.scenario)}</h1>
 <p>${esc(r.description ?? '')}</p>
 <p>${r.hosts.toLocaleString('en-US')} hosts, ${r.vms.toLocaleString('en-US')} VMs, seed ${r.seed}; device workloads ran ${r.simulatedIoMs} ms of simulated time each.</p>
+<ul id="headlines">${r.variants.map((v) => `<li data-variant="${esc(v.name)}">${esc(headline(v))}</li>`).join('')}</ul>
 <table id="variants"><thead><tr><th>variant</th><th>placed</th><th>rejected</th><th>stranded devices</th>${classes.map((c) => `<th>${esc(c)} IOPS/device</th>`).join('')}</tr></thead>
 <tbody>
 ${rows}
 </tbody></table>
+${classes.map((c) => ioTable(r, c)).join('\n')}
 <div class="charts">${charts.map((c) => `<div class="chart"><h3>${esc(c.title)}</h3><canvas id="chart-${esc(c.id)}" data-chart="${esc(c.id)}"></canvas></div>`).join('')}</div>
 ${r.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('\n')}
 <script>${chartJs()}</script>

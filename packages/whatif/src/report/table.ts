@@ -1,83 +1,84 @@
 // SPDX-License-Identifier: Apache-2.0
-// The terminal report: one placement table and one I/O table per device class, variants as rows,
-// with the change against the baseline.
+// The terminal report: a headline per variant (fleet-wide totals), one placement table and one I/O
+// table per device class, variants as rows, with the change against the baseline. A table wider
+// than the terminal is split into column groups that fit, each repeating the variant column.
 
 import Table from 'cli-table3';
-import type { SimulationReport, VariantResult } from '../engine/simulate';
+import type { SimulationReport } from '../engine/simulate';
+import { type Column, deviceClasses, headline, IO_COLUMNS, ioCells, PLACEMENT_COLUMNS } from './columns';
 
 /** No ANSI colours: the table goes to files and pipes as often as to terminals. */
 const PLAIN = { head: [] as string[], border: [] as string[] };
-const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
-const pct = (r: number | undefined) =>
-  r === undefined || !Number.isFinite(r) ? '' : `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
 
-function placementTable(vs: readonly VariantResult[]): string {
-  const t = new Table({
-    head: ['variant', 'placed', 'rejected', 'rejected by reason', 'stranded devices', 'peak running'],
-    style: PLAIN,
-  });
-  for (const v of vs) {
-    const reasons = Object.entries(v.placement.rejectedByReason)
-      .map(([k, n]) => `${k} ${n}`)
-      .join(', ');
-    t.push([
-      `${v.name}${v.baseline ? ' (baseline)' : ''}`,
-      n0(v.placement.placed),
-      n0(v.placement.rejected),
-      reasons || '-',
-      v.placement.devicesStranded.toFixed(1),
-      n0(v.placement.peakRunning),
-    ]);
-  }
-  return t.toString();
+export interface TableOptions {
+  /** Terminal width in characters; tables wider than this are split (default: no limit). */
+  width?: number;
 }
 
-function ioTable(cls: string, vs: readonly VariantResult[]): string {
-  const t = new Table({
-    style: PLAIN,
-    head: [
+/** Width cli-table3 draws a table of these cells at: each column padded by 1 on both sides, plus borders. */
+function drawnWidth(widths: readonly number[]): number {
+  return widths.reduce((a, w) => a + w + 3, 1);
+}
+
+/**
+ * Splits columns 1.. into groups such that each group, with column 0 in front, draws within
+ * `width`; a single column wider than that goes alone.
+ */
+export function columnGroups(widths: readonly number[], width: number): number[][] {
+  const groups: number[][] = [];
+  let cur: number[] = [];
+  for (let i = 1; i < widths.length; i++) {
+    const next = [...cur, i];
+    if (cur.length > 0 && drawnWidth([widths[0]!, ...next.map((k) => widths[k]!)]) > width) {
+      groups.push(cur);
+      cur = [i];
+    } else cur = next;
+  }
+  if (cur.length > 0) groups.push(cur);
+  return groups;
+}
+
+function draw(head: readonly string[], rows: readonly (readonly string[])[], width: number): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const groups = drawnWidth(widths) <= width ? [head.map((_, i) => i).slice(1)] : columnGroups(widths, width);
+  return groups
+    .map((g) => {
+      const t = new Table({ head: [head[0]!, ...g.map((i) => head[i]!)], style: PLAIN });
+      for (const r of rows) t.push([r[0]!, ...g.map((i) => r[i]!)]);
+      return t.toString();
+    })
+    .join('\n');
+}
+
+function columns<T>(first: string, cols: readonly Column<T>[], items: readonly { name: string; item: T }[], w: number) {
+  return draw(
+    [first, ...cols.map((c) => c.head)],
+    items.map(({ name, item }) => [name, ...cols.map((c) => c.text(item))]),
+    w,
+  );
+}
+
+export function renderTable(r: SimulationReport, o: TableOptions = {}): string {
+  const width = o.width && o.width > 20 ? o.width : Number.POSITIVE_INFINITY;
+  const placement = columns(
+    'variant',
+    PLACEMENT_COLUMNS,
+    r.variants.map((v) => ({ name: `${v.name}${v.baseline ? ' (baseline)' : ''}`, item: v })),
+    width,
+  );
+  const io = deviceClasses(r).map((cls) =>
+    columns(
       `${cls}: variant`,
-      'devices',
-      'IOPS/dev',
-      'vs base',
-      'Gbit/s/dev',
-      'p50 µs',
-      'p99 µs',
-      'vs base',
-      'CPU ns/IO',
-      'vs base',
-      'IOTLB hit',
-      'PT KiB',
-    ],
-  });
-  for (const v of vs) {
-    const c = v.io.find((x) => x.deviceClass === cls);
-    if (!c) continue;
-    const d = v.diff?.io[cls];
-    t.push([
-      v.name,
-      n0(c.devices),
-      n0(c.iops),
-      pct(d?.iops),
-      c.gbps.toFixed(2),
-      (c.latencyP50Ns / 1000).toFixed(1),
-      (c.latencyP99Ns / 1000).toFixed(1),
-      pct(d?.latencyP99Ns),
-      n0(c.cpuNsPerIo),
-      pct(d?.cpuNsPerIo),
-      c.iotlbHitRate ? `${(c.iotlbHitRate * 100).toFixed(1)}%` : '-',
-      (c.pageTableBytes / 1024).toFixed(0),
-    ]);
-  }
-  return t.toString();
-}
-
-export function renderTable(r: SimulationReport): string {
-  const classes = [...new Set(r.variants.flatMap((v) => v.io.map((c) => c.deviceClass)))];
+      IO_COLUMNS,
+      ioCells(r, cls).map((c) => ({ name: c.variant.name, item: c })),
+      width,
+    ),
+  );
   return [
     `scenario ${r.scenario}: ${r.hosts.toLocaleString('en-US')} hosts, ${r.vms.toLocaleString('en-US')} VMs, seed ${r.seed}, ${r.variants.length} variants`,
-    placementTable(r.variants),
-    ...classes.map((c) => ioTable(c, r.variants)),
+    ...r.variants.map(headline),
+    placement,
+    ...io,
     ...r.notes.map((n) => `note: ${n}`),
     '',
   ].join('\n');
