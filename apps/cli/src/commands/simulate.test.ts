@@ -138,7 +138,7 @@ describe('iofleet simulate', () => {
           const f = v.io.find((c) => c.deviceClass === t.cls)!;
           expect(Number(row.latencyP99Us)).toBeCloseTo(f.latencyP99Ns / 1000, 6);
           expect(Number(row.cpuNsPerIo)).toBe(f.cpuNsPerIo);
-          if (!v.baseline) expect(Number(row.iopsVsBaseline)).toBeCloseTo(v.diff!.io[t.cls]!.iops, 9);
+          if (!v.baseline) expect(Number(row.iopsVsBaseline)).toBeCloseTo(v.diff!.io[t.cls!]!.iops, 9);
         }
       expect(errors).toEqual([]);
     } finally {
