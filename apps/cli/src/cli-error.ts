@@ -32,6 +32,16 @@ export function reportAndExit(e: unknown): never {
   process.exit(e instanceof CliError ? e.exitCode : 1);
 }
 
+/** Prints each distinct warning once, as `warning: ...` on stderr. */
+export function warnOnce(): (warning: string) => void {
+  const seen = new Set<string>();
+  return (w) => {
+    if (seen.has(w)) return;
+    seen.add(w);
+    process.stderr.write(`warning: ${w}\n`);
+  };
+}
+
 /** Wraps an async command action so every failure goes through reportAndExit. */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void): (...args: A) => Promise<void> {
   return async (...args: A) => {

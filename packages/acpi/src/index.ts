@@ -29,4 +29,11 @@ export {
 } from './ivrs/ivrs';
 export { type DecodedTable, fromJson, toJson } from './json';
 export { listDmar, listIvrs } from './listing';
-export { type Finding, type Severity, validateChecksum, validateDmar, validateIvrs } from './validate';
+export {
+  type Finding,
+  linuxChecksumWarning,
+  type Severity,
+  validateChecksum,
+  validateDmar,
+  validateIvrs,
+} from './validate';

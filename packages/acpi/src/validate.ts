@@ -19,17 +19,35 @@ export interface Finding {
 
 const hex = (v: bigint | number) => `0x${v.toString(16)}`;
 
+/**
+ * The line Linux prints when a table's bytes do not sum to 0: ACPICA's acpi_tb_verify_checksum()
+ * (utcksum.c acpi_ut_verify_checksum() in recent kernels) through ACPI_BIOS_WARNING, without the
+ * "(<ACPICA version>/<module>-<line>)" suffix ACPICA appends. "should be" is the Checksum byte
+ * (offset 9) that would make the sum 0. Linux goes on using the table; undefined when the sum holds.
+ */
+export function linuxChecksumWarning(bytes: Uint8Array): string | undefined {
+  const sum = byteSum(bytes);
+  if (sum === 0 || bytes.length < 10) return undefined;
+  const sig = String.fromCharCode(...bytes.subarray(0, 4));
+  const byte = (v: number) => `0x${v.toString(16).toUpperCase().padStart(2, '0')}`;
+  return `ACPI BIOS Warning (bug): Incorrect checksum in table [${sig}] - ${byte(bytes[9]!)}, should be ${byte((bytes[9]! - sum) & 0xff)}`;
+}
+
 export function validateChecksum(bytes: Uint8Array, sig: string): Finding[] {
-  const s = byteSum(bytes);
-  return s === 0
-    ? []
-    : [
-        {
-          severity: 'error',
-          code: 'CHECKSUM',
-          message: `${sig} checksum is wrong: the bytes sum to 0x${s.toString(16)}, not 0 (Linux: "${sig} invalid checksum")`,
-        },
-      ];
+  const line = linuxChecksumWarning(bytes);
+  if (!line) return [];
+  // drivers/iommu/amd/init.c check_ivrs_checksum(): the AMD driver refuses a corrupt IVRS (-ENODEV).
+  const refused =
+    sig === 'IVRS'
+      ? ', and the AMD IOMMU driver refuses the table ("AMD-Vi: [Firmware Bug]: IVRS invalid checksum")'
+      : '';
+  return [
+    {
+      severity: 'error',
+      code: 'CHECKSUM',
+      message: `${sig} checksum is wrong: the bytes sum to 0x${byteSum(bytes).toString(16)}, not 0; Linux prints "${line}"${refused}`,
+    },
+  ];
 }
 
 export function validateDmar(t: DmarTable): Finding[] {

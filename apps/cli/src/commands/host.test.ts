@@ -176,6 +176,11 @@ module.exports = {
     expect(e1.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: .*unknown option qq/)]);
     const e2 = await cli('run', join(HOSTS, 'amd-threadripper-real.yaml'), '--workload', 'nvme').catch((e) => e);
     expect(e2.stderr).toMatch(/^error: .*no PCI function uses plugin nvme/);
+    const e3 = await cli('run', join(HOSTS, 'gpu-node.yaml'), '--workload', 'nvme', '--device', '04:00.0').catch(
+      (e) => e,
+    );
+    expect(e3.code).toBe(1);
+    expect(e3.stderr).toMatch(/^error: .*0000:04:00\.0 \(class nic\) is driven by plugin nic, not nvme/);
   });
 });
 

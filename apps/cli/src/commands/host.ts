@@ -6,7 +6,7 @@ import type { SimTracer } from '@iofleet/core';
 import type { HostRunRow } from '@iofleet/host';
 import { DEFAULT_RUN_MS, MAX_RUN_MS, RUN_MODES, type RunMode } from '@iofleet/host/run-modes';
 import type { Command } from 'commander';
-import { action, UsageError } from '../cli-error';
+import { action, UsageError, warnOnce } from '../cli-error';
 
 function parseModes(text: string): RunMode[] {
   const modes = text.split(',').map((m) => m.trim());
@@ -55,6 +55,8 @@ export function registerHost(program: Command): void {
         const { loadHost } = await import('@iofleet/host');
         const h = loadHost(file, { ...(o.cmdline && { cmdline: o.cmdline }), ...(o.distro && { distro: o.distro }) });
         const d = h.describe();
+        const warn = warnOnce();
+        for (const w of d.warnings) warn(w);
         if (o.json) {
           process.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
           return;
@@ -130,6 +132,7 @@ export function registerHost(program: Command): void {
               ...(o.device && { device: o.device }),
               ...(o.cmdline && { cmdline: o.cmdline }),
               ...(o.distro && { distro: o.distro }),
+              onWarning: warnOnce(),
               onMode: (m, i) => {
                 if (!o.json && process.stderr.isTTY) process.stderr.write(`[${i + 1}/${modes.length}] ${m}...\r`);
               },

@@ -7,7 +7,7 @@ import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SimulationReport } from '@iofleet/whatif';
 import type { Command } from 'commander';
-import { action, UsageError } from '../cli-error';
+import { action, UsageError, warnOnce } from '../cli-error';
 import { progressBar } from '../progress';
 
 /** The report as printed and written: assignments are kept out (they are for comparisons). */
@@ -104,6 +104,8 @@ export function registerSimulate(program: Command): void {
             );
           } else r = simulate(file, opts);
           bar.stop();
+          const warn = warnOnce();
+          for (const w of r.warnings) warn(w);
           const report = publicReport(r);
           if (dir) {
             writeFileSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -76,7 +76,37 @@ export interface IommuCmdline {
   intremap: 'on' | 'off' | 'nosid' | 'no_x2apic_optout' | 'nopost' | undefined;
   /** Messages Linux prints while parsing (with their pr_fmt prefix). */
   messages: string[];
+  /**
+   * Parameters the model does not consume, as written (`hugepages=16`, `iommu.stritc=1`): Linux may
+   * know them, but they change nothing in the simulation. Boot plumbing with no bearing on DMA
+   * (BOOT_IMAGE=, root=, quiet, console=...; BOOT_PLUMBING) is left out.
+   */
+  ignored: string[];
 }
+
+/**
+ * Parameters every boot carries that have no bearing on the IOMMU or the DMA path; the model not
+ * consuming them is not worth a warning. `rd.` and `systemd.` ones are user space's.
+ */
+const BOOT_PLUMBING = new Set([
+  'BOOT_IMAGE',
+  'root',
+  'ro',
+  'rw',
+  'rootwait',
+  'rootfstype',
+  'rootflags',
+  'init',
+  'initrd',
+  'resume',
+  'quiet',
+  'splash',
+  'console',
+  'earlycon',
+  'loglevel',
+  'vt.handoff',
+]);
+const isBootPlumbing = (key: string) => BOOT_PLUMBING.has(key) || key.startsWith('rd.') || key.startsWith('systemd.');
 
 export function emptyCmdline(): IommuCmdline {
   return {
@@ -95,6 +125,7 @@ export function emptyCmdline(): IommuCmdline {
     forcedac: false,
     intremap: undefined,
     messages: [],
+    ignored: [],
   };
 }
 
@@ -304,6 +335,10 @@ const HANDLERS: Record<string, (c: IommuCmdline, value: string | undefined, key:
 /** Parses a full kernel command line for the IOMMU parameters it carries. */
 export function parseIommuCmdline(cmdline: string): IommuCmdline {
   const c = emptyCmdline();
-  for (const { key, value } of splitKernelArgs(cmdline)) HANDLERS[key]?.(c, value, key);
+  for (const { key, value } of splitKernelArgs(cmdline)) {
+    const handler = HANDLERS[key];
+    if (handler) handler(c, value, key);
+    else if (!isBootPlumbing(key)) c.ignored.push(value === undefined ? key : `${key}=${value}`);
+  }
   return c;
 }

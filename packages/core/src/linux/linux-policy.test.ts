@@ -44,6 +44,14 @@ describe('kernel command line', () => {
     ]);
   });
 
+  it('lists the parameters it does not consume, leaving out boot plumbing', () => {
+    const c = parseIommuCmdline(
+      'BOOT_IMAGE=/vmlinuz root=UUID=1 ro quiet splash rd.luks=0 systemd.unit=x hugepages=16 iommu.stritc=1 nosmt iommu=pt',
+    );
+    expect(c.ignored).toEqual(['hugepages=16', 'iommu.stritc=1', 'nosmt']);
+    expect(c.passthrough).toBe(true);
+  });
+
   it('keeps the default and warns on a malformed boolean', () => {
     const c = parseIommuCmdline('iommu.strict=maybe swiotlb=65536,4,force');
     expect(c.strict).toBeUndefined();

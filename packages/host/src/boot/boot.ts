@@ -8,7 +8,7 @@
 
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { isAcpiDecodeError, pickTable } from '@iofleet/acpi';
+import { isAcpiDecodeError, linuxChecksumWarning, pickTable } from '@iofleet/acpi';
 import {
   DirectDmaOps,
   type DmaOps,
@@ -98,6 +98,9 @@ export function bootHost(desc: HostDescription, opts: BootOptions = {}): HostImp
   });
   const log: string[] = [...policy.cmdline.messages];
   const bytes = firmwareBytes(desc, tree, file);
+  // ACPICA checks every table's checksum as it installs it and warns, then carries on.
+  const checksum = linuxChecksumWarning(bytes);
+  if (checksum) log.push(checksum);
   const counters = () => new HwCounters();
   const fw: FirmwareUnits =
     desc.cpu.vendor === 'intel'

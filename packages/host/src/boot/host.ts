@@ -108,6 +108,25 @@ export class HostImpl {
     return o;
   }
 
+  /**
+   * What the user should hear about the host's configuration that changes nothing or may not be
+   * what was meant: a firmware table with a wrong checksum (Linux warns, and refuses an IVRS),
+   * command-line parameters the model does not consume, and the parser messages Linux prints when
+   * it rejects an option (the option then has no effect either).
+   */
+  get warnings(): string[] {
+    const c = this.policy.cmdline;
+    const rejected = c.messages.filter((m) => /Unknown option|Malformed early option/.test(m));
+    const firmware = this.bootLog.filter((l) => /^ACPI BIOS Warning|IVRS invalid checksum/.test(l));
+    return [
+      ...firmware.map((l) => `firmware: ${l}`),
+      ...rejected.map((m) => `kernel command line: ${m} (the option has no effect)`),
+      ...(c.ignored.length
+        ? [`kernel command line: ${c.ignored.join(' ')}: not modelled by iofleet, changes nothing here`]
+        : []),
+    ];
+  }
+
   /** The /sys/kernel/iommu_groups view. */
   sysfsGroups(): SysfsGroup[] {
     return this.groups.map((g) => ({
@@ -136,6 +155,7 @@ export class HostImpl {
       groups: this.sysfsGroups(),
       ungrouped: this.devices.filter((d) => !d.group).map((d) => fullName(d.fn)),
       bootLog: [...this.bootLog],
+      warnings: this.warnings,
     };
   }
 }

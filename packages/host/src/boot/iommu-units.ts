@@ -15,6 +15,7 @@ import {
   type IvhdBlock,
   type IvrsTable,
   isAcpiDecodeError,
+  linuxChecksumWarning,
   validateDmar,
   validateIvrs,
 } from '@iofleet/acpi';
@@ -163,6 +164,17 @@ export function amdUnitsFromIvrs(
   mem: PhysMemory,
   counters: () => HwCounters,
 ): FirmwareUnits {
+  // check_ivrs_checksum() (drivers/iommu/amd/init.c): a corrupt IVRS stops the driver (-ENODEV).
+  if (linuxChecksumWarning(bytes))
+    return {
+      signature: 'IVRS',
+      units: [],
+      unitOf: () => -1,
+      reserved: new Map(),
+      log: ['AMD-Vi: [Firmware Bug]: IVRS invalid checksum'],
+      firmwareWarnings: [],
+      platformOptIn: false,
+    };
   const t: IvrsTable = decode('IVRS', () => decodeIvrs(bytes));
   const ivhds = ivhdsUsed(t);
   const cov: IvhdCoverage = ivhdCoverage(ivhds);

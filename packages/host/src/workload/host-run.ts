@@ -55,6 +55,8 @@ export interface HostRunOptions {
   distro?: string;
   file?: string;
   onMode?(mode: RunMode, index: number): void;
+  /** Called with each of a booted host's warnings (Host.warnings), for every mode. */
+  onWarning?(warning: string): void;
   /** DMA spans (sampled) of the device's runs. */
   tracer?: SimTracer;
 }
@@ -97,10 +99,20 @@ export function runHostWorkload(desc: HostDescription, o: HostRunOptions): HostR
     o.onMode?.(mode, i);
     const cmdline = [o.cmdline ?? '', MODE_CMDLINE[mode]].filter(Boolean).join(' ');
     const host = bootHost(desc, { file, cmdline, ...(o.distro && { distro: o.distro }) });
+    for (const w of host.warnings) o.onWarning?.(w);
     // The first function of the description (its order, not probe order) that uses the plugin.
     const dev = o.device
       ? host.device(o.device)
       : host.tree.functions.filter((f) => f.desc.plugin === o.workload.plugin).map((f) => host.device(fullName(f)))[0];
+    if (dev && o.device && dev.fn.desc.plugin !== o.workload.plugin) {
+      const what = `${fullName(dev.fn)}${dev.fn.desc.class ? ` (class ${dev.fn.desc.class})` : ''}`;
+      throw new HostError(
+        'PLUGIN',
+        dev.fn.desc.plugin
+          ? `${file}: ${what} is driven by plugin ${dev.fn.desc.plugin}, not ${o.workload.plugin}`
+          : `${file}: ${what} has no device plugin; give it \`plugin: ${o.workload.plugin}\` to run ${o.workload.plugin} on it`,
+      );
+    }
     if (!dev) {
       const using = host.pluginDevices().map((d) => `${d.fn.text} ${d.fn.desc.plugin}`);
       throw new HostError(

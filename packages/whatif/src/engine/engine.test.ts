@@ -5,6 +5,7 @@ import { type Scenario, scenarioSchema } from '../scenario/schema';
 import { generateArrivals } from './arrivals';
 import { applyVariant, bootVariant, fleetHosts, loadTemplates } from './fleet';
 import { runPlacement } from './placement-run';
+import { simulateScenario } from './simulate';
 
 const EXAMPLES = join(__dirname, '..', '..', '..', '..', 'examples');
 const FILE = join(EXAMPLES, 'scenarios', 'test.yaml'); // templates resolve against examples/scenarios
@@ -94,5 +95,17 @@ describe('variants and placement over the fleet', () => {
     expect(hw.devicesStranded).toBeGreaterThan(0);
     const ov = run(1);
     expect([ov.placed, ov.rejected, ov.devicesStranded]).toEqual([6, 0, 0]);
+  });
+});
+
+describe('scenario checks against the fleet', () => {
+  it('rejects device classes no host of the fleet has, naming each place', () => {
+    const s = scenario();
+    if (s.workload.kind !== 'poisson') throw new Error('poisson expected');
+    s.workload.shapes[0]!.devices[0]!.class = 'gpuu';
+    s.workload.shapes[0]!.io.push({ device: 'nvmee', via: 'host', options: {} });
+    expect(() => simulateScenario(s, FILE, { plugins: new Map() })).toThrow(
+      /test\.yaml: workload\.shapes\[0\]\.devices\[0\]\.class: no host of the fleet has a device of class 'gpuu' \(classes: .*gpu.*\)\n.*workload\.shapes\[0\]\.io\[0\]\.device: .*'nvmee'/,
+    );
   });
 });

@@ -6,10 +6,11 @@
 
 import { createHash } from 'node:crypto';
 import type { SimTracer } from '@iofleet/core';
-import { loadYamlWithSchema, type PluginRegistry } from '@iofleet/host';
+import { type Host, loadYamlWithSchema, type PluginRegistry } from '@iofleet/host';
 import type { PlacementHost } from '@iofleet/placement';
 import { type Scenario, scenarioSchema, type Variant } from '../scenario/schema';
 import { generateArrivals, type VmArrival } from './arrivals';
+import { checkDeviceClasses, SCENARIO_LINES } from './checks';
 import { diffOf, type FleetTotals, fleetTotals } from './compare';
 import { bootVariant, firstIndex, fleetHosts, loadTemplates, type Template } from './fleet';
 import { aggregateIo, type ClassFigures, type IoRun, planIoRuns, type RunFigures, runIoEmbedded } from './io-figures';
@@ -48,6 +49,8 @@ export interface SimulationReport {
   simulatedIoMs: number;
   variants: VariantResult[];
   notes: string[];
+  /** What changed nothing or may not be what was meant (unmodelled kernel parameters...), with the variants it concerns. */
+  warnings: string[];
   /** Assignments per variant (VM -> host and devices), for comparing runs; not printed. */
   assignments: Record<string, Record<string, { hostId: string; deviceIds: string[] }>>;
 }
@@ -64,7 +67,9 @@ export interface SimulateOptions {
 }
 
 export function loadScenario(file: string): Scenario {
-  return loadYamlWithSchema(file, scenarioSchema).value;
+  const loaded = loadYamlWithSchema(file, scenarioSchema);
+  SCENARIO_LINES.set(loaded.value, loaded.lineOf);
+  return loaded.value;
 }
 
 export function simulate(file: string, o: SimulateOptions): SimulationReport {
@@ -86,6 +91,9 @@ export interface SimBackend {
 
 interface Prepared {
   s: Scenario;
+  file: string;
+  /** Host warnings, each with the variants it came up in. */
+  warnings: Map<string, string[]>;
   templates: Template[];
   arrivals: VmArrival[];
   templateOf: (hostId: string) => number;
@@ -118,9 +126,10 @@ function prepare(s: Scenario, file: string, o: SimulateOptions, mode: string): P
         : 'Per-device DMA figures come from simulating one representative host per template and variant and reusing them for every VM on hosts of that template (hosts of a template are identical; `--full` simulates every VM; see docs/simulate.md).',
       `Placement runs the scheduler's IOMMU-group-aware policy on every host of the fleet (${mode}); "stranded" devices are devices held only because of their IOMMU group or unusable because of it, averaged over the run.`,
     ],
+    warnings: [],
     assignments: {},
   };
-  return { s, templates, arrivals, templateOf, report };
+  return { s, file, templates, arrivals, templateOf, report, warnings: new Map() };
 }
 
 function addVariant(p: Prepared, v: Variant, placement: PlacementOutcome, io: ClassFigures[]): void {
@@ -139,7 +148,22 @@ function addVariant(p: Prepared, v: Variant, placement: PlacementOutcome, io: Cl
   });
 }
 
-function finish(r: SimulationReport): SimulationReport {
+/** Boots every template under `v`, keeping the hosts' warnings; the first variant also checks device classes. */
+function bootTemplates(p: Prepared, v: Variant): Host[] {
+  const hosts = p.templates.map((t) => bootVariant(t, v));
+  if (p.report.variants.length === 0) checkDeviceClasses(p.s, p.file, hosts);
+  hosts.forEach((h, i) => {
+    for (const w of h.warnings) {
+      const key = `${p.templates[i]!.name}: ${w}`;
+      p.warnings.set(key, [...(p.warnings.get(key) ?? []), v.name]);
+    }
+  });
+  return hosts;
+}
+
+function finish(p: Prepared): SimulationReport {
+  const r = p.report;
+  r.warnings = [...p.warnings].map(([w, vs]) => `variant${vs.length > 1 ? 's' : ''} ${vs.join(', ')}, ${w}`);
   const baseline = r.variants.find((x) => x.baseline) ?? r.variants[0]!;
   baseline.baseline = true;
   for (const v of r.variants) if (v !== baseline) v.diff = diffOf(v, baseline);
@@ -150,10 +174,7 @@ function finish(r: SimulationReport): SimulationReport {
 export function simulateScenario(s: Scenario, file: string, o: SimulateOptions): SimulationReport {
   const p = prepare(s, file, o, 'embedded');
   for (const v of s.variants) {
-    const hosts = fleetHosts(
-      p.templates,
-      p.templates.map((t) => bootVariant(t, v)),
-    );
+    const hosts = fleetHosts(p.templates, bootTemplates(p, v));
     const events = p.arrivals.length * 2;
     const placement = runPlacement(hosts, p.arrivals, undefined, (d) => o.onProgress?.(v.name, 'placement', d, events));
     const runs = planIoRuns(s, v, p.templates, p.templateOf, p.arrivals, placement.assignments, o.full);
@@ -165,7 +186,7 @@ export function simulateScenario(s: Scenario, file: string, o: SimulateOptions):
     });
     addVariant(p, v, placement, aggregateIo(runs, figures));
   }
-  return finish(p.report);
+  return finish(p);
 }
 
 /** The what-if on another backend (distributed: host agents and a scheduler), event by event. */
@@ -178,10 +199,7 @@ export async function simulateWith(
 ): Promise<SimulationReport> {
   const p = prepare(s, file, o, mode);
   for (const v of s.variants) {
-    const hosts = fleetHosts(
-      p.templates,
-      p.templates.map((t) => bootVariant(t, v)),
-    );
+    const hosts = fleetHosts(p.templates, bootTemplates(p, v));
     const b = await backend.start(v, p.templates, hosts);
     try {
       const events = p.arrivals.length * 2;
@@ -200,5 +218,5 @@ export async function simulateWith(
       await b.stop();
     }
   }
-  return finish(p.report);
+  return finish(p);
 }

@@ -53,6 +53,7 @@ function report(): SimulationReport {
     simulatedIoMs: 10,
     variants: [base, strict],
     notes: [],
+    warnings: [],
     assignments: {},
   };
 }
