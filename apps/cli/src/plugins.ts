@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The device plugins the CLI knows: the built-in ones, plus any module given with --plugin (a
 // third party's package or file exporting a plugin made by defineDevicePlugin).
-import { resolve } from 'node:path';
 import type { PluginRegistry } from '@iofleet/host';
 import { gpuPlugin } from '@iofleet/plugin-gpu';
 import { nicPlugin } from '@iofleet/plugin-nic';
@@ -9,6 +8,7 @@ import { nvmePlugin } from '@iofleet/plugin-nvme';
 import { pciebenchPlugin } from '@iofleet/plugin-pciebench';
 import { type DevicePlugin, isDevicePlugin } from '@iofleet/sdk';
 import { UsageError } from './cli-error';
+import { loadPluginModule } from './plugin-loader';
 
 export const BUILTIN_PLUGINS: readonly DevicePlugin[] = [
   nvmePlugin,
@@ -23,7 +23,7 @@ export function pluginRegistry(modules: readonly string[] = []): PluginRegistry 
   for (const m of modules) {
     let mod: Record<string, unknown>;
     try {
-      mod = require(m.startsWith('.') || m.startsWith('/') ? resolve(m) : m);
+      mod = loadPluginModule(m);
     } catch (e) {
       throw new UsageError(`--plugin ${m}: cannot load (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
     }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `iofleet plugin new | list`: device plugins.
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { action } from '../cli-error';
 
@@ -9,15 +9,23 @@ export function registerPlugin(program: Command): void {
   plugin
     .command('new <name>')
     .description('scaffold a device-plugin package that builds and passes the SDK conformance suite as generated')
-    .option('--dir <parent>', 'where the package goes (inside the workspace)', 'packages/plugins')
+    .option(
+      '--dir <parent>',
+      'where the package goes (default: packages/plugins in the iofleet workspace, else the current directory); ' +
+        'outside the workspace it is a package of its own with the SDK packed into its vendor/',
+    )
     .action(
-      action(async (name: string, o: { dir: string }) => {
-        const { scaffoldPlugin } = await import('../plugin-scaffold.js');
-        const r = scaffoldPlugin(name, o.dir);
+      action(async (name: string, o: { dir?: string }) => {
+        const { findWorkspaceRoot, scaffoldPlugin } = await import('../plugin-scaffold.js');
+        const root = findWorkspaceRoot(process.cwd());
+        const parent = o.dir ?? (root ? join(root, 'packages', 'plugins') : process.cwd());
+        if (process.stderr.isTTY) process.stderr.write(`creating ${name}...\n`);
+        const r = await scaffoldPlugin(name, parent);
         const where = relative(process.cwd(), r.dir) || r.dir;
-        process.stdout.write(
-          `created ${where}: ${r.files.join(', ')}\nnext: npm install && npx nx sync, then (cd ${where} && npx vitest run)\n`,
-        );
+        const next = r.standalone
+          ? `(cd ${where} && npm install && npm test)`
+          : `npm install && npx nx sync, then (cd ${where} && npx vitest run)`;
+        process.stdout.write(`created ${where}: ${r.files.join(', ')}\nnext: ${next}\n`);
       }),
     );
   plugin

@@ -133,7 +133,10 @@ const si = (x: number, unit: string) => {
     x >= 1e12 ? [1e12, 'T'] : x >= 1e9 ? [1e9, 'G'] : x >= 1e6 ? [1e6, 'M'] : x >= 1e3 ? [1e3, 'k'] : [1, ''];
   return `${(x / d).toFixed(x >= 1e3 ? 2 : 0)} ${p}${unit}`;
 };
-const withChange = (text: string, r: number | undefined) => (r === undefined ? text : `${text} (${pct(r)})`);
+const withChange = (text: string, r: number | undefined) => {
+  const change = pct(r);
+  return change ? `${text} (${change})` : text;
+};
 
 /**
  * One line per variant with the fleet-wide totals: VMs placed and rejected, and summed over the

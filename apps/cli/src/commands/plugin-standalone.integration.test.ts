@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+// `iofleet plugin new` outside the workspace, as a plugin author runs it: the package it writes
+// carries @iofleet/sdk packed from this repository (npm pack, through tools/pack.cjs), installs with
+// npm in a folder with no monorepo around it, passes the SDK's conformance suite and its typecheck
+// there, and loads into `iofleet host run --plugin` from that folder. npm installs from its cache
+// (--prefer-offline): the packages are those of this repository's own lock file.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
+const dir = mkdtempSync(join(tmpdir(), 'iofleet-plugin-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('a plugin package outside the workspace', () => {
+  it('installs the packed SDK alone, passes conformance and typecheck, and runs in iofleet host run', async () => {
+    const made = await run(process.execPath, [BIN, 'plugin', 'new', 'demo'], { cwd: dir, timeout: 240_000 });
+    expect(made.stdout).toMatch(/next: \(cd demo && npm install && npm test\)/);
+    const pkgDir = join(dir, 'demo');
+    const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+    expect(pkg.dependencies['@iofleet/sdk']).toMatch(/^file:\.\/vendor\/iofleet-sdk-\d+\.\d+\.\d+\.tgz$/);
+
+    const tar = await run('tar', ['tzf', join(pkgDir, pkg.dependencies['@iofleet/sdk'].slice(5))]);
+    const files = tar.stdout.split('\n');
+    for (const f of ['package/LICENSE', 'package/dist/testing/index.mjs', 'package/dist/index.js'])
+      expect(files).toContain(f);
+    expect(files.some((f) => f.startsWith('package/types/packages/core/src/'))).toBe(true);
+
+    const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
+    const npm = (...args: string[]) => run('npm', args, { cwd: pkgDir, env, timeout: 300_000 });
+    await npm('install', '--prefer-offline', '--no-audit', '--no-fund');
+    const installed = JSON.parse(readFileSync(join(pkgDir, 'node_modules', '@iofleet', 'sdk', 'package.json'), 'utf8'));
+    expect(Object.keys(installed.dependencies)).toEqual(['semver']); // nothing else of the monorepo
+    const test = await npm('test');
+    expect(test.stdout).toMatch(/Tests\s+\S*10 passed/);
+    await npm('run', 'typecheck');
+
+    writeFileSync(
+      join(dir, 'host.yaml'),
+      'name: tiny\ncpu: { vendor: intel, coresPerSocket: 4 }\nnumaNodes: [{ id: 0, memoryGiB: 16 }]\npci:\n' +
+        '  - { bdf: "00:01.0", kind: rootPort, acs: true }\n' +
+        '  - { bdf: "01:00.0", kind: endpoint, parent: "00:01.0", class: demo, plugin: demo }\n',
+    );
+    const r = await run(
+      process.execPath,
+      [
+        BIN,
+        'host',
+        'run',
+        'host.yaml',
+        '--workload',
+        'demo',
+        '--plugin',
+        './demo/src/index.ts',
+        '--modes',
+        'strict',
+        '--duration',
+        '1',
+        '--json',
+      ],
+      { cwd: dir, timeout: 120_000 },
+    );
+    const row = JSON.parse(r.stdout).results[0];
+    expect(row).toMatchObject({ mode: 'strict', plugin: 'demo', faults: 0 });
+    expect(row.iops).toBeGreaterThan(0);
+  }, 600_000);
+});
