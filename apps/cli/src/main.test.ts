@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -21,5 +22,28 @@ describe('iofleet command', () => {
     expect(err.code).toBe(2);
     expect(err.stderr).toMatch(/^error: /m);
     expect(err.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('every launcher works from a directory outside the repository', async () => {
+    const APPS = join(__dirname, '..', '..');
+    const opts = { cwd: tmpdir(), timeout: 60_000 };
+    expect((await run(process.execPath, [BIN, '--version'], opts)).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    for (const bin of ['host-agent/bin/iofleet-host-agent.cjs', 'scheduler/bin/iofleet-scheduler.cjs'])
+      expect((await run(process.execPath, [join(APPS, bin), '--help'], opts)).stdout).toMatch(/^iofleet /);
+  });
+
+  it('exits 2 on a usage error (a missing argument), naming it', async () => {
+    const err = await run(process.execPath, [BIN, 'simulate'], { timeout: 30_000 }).catch((e) => e);
+    expect(err.code).toBe(2);
+    expect(err.stderr).toMatch(/^error: missing required argument 'scenario\.yaml'/);
+  });
+
+  it('bench startup times --version, --help and a subcommand help beside node -e 0', async () => {
+    const { stdout } = await run(process.execPath, [BIN, 'bench', 'startup', '--runs', '1', '--json'], {
+      timeout: 120_000,
+    });
+    const r = JSON.parse(stdout);
+    expect(Object.keys(r.medianMs)).toEqual(['nodeFloor', 'version', 'help', 'simulateHelp']);
+    for (const v of Object.values(r.medianMs)) expect(v).toBeGreaterThan(0);
   });
 });

@@ -23,6 +23,31 @@ export function registerBench(program: Command): void {
     .description('benchmarks of the simulator: translations, placements, agent round trips per second');
 
   bench
+    .command('startup')
+    .description(
+      'wall time of starting the iofleet command (--version, --help, simulate --help; target under 0.5 s),\n' +
+        'median and p90 over --runs new processes, beside `node -e 0` measured in the same loop',
+    )
+    .option('--runs <n>', 'processes per case', positiveInt('runs'), 10)
+    .option('--json', 'print one JSON object')
+    .action(
+      action(async (opts: { runs: number; json?: boolean }) => {
+        const { benchStartup } = await import('../bench-startup.js');
+        const r = benchStartup(opts.runs);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(r)}\n`);
+          return;
+        }
+        const floor = r.medianMs.nodeFloor!;
+        process.stdout.write(`start-up wall time over ${r.runs} runs each (median / p90, ms; x node -e 0)\n`);
+        for (const k of Object.keys(r.medianMs))
+          process.stdout.write(
+            `  ${k.padEnd(13)} ${r.medianMs[k]!.toFixed(0).padStart(5)} / ${r.p90Ms[k]!.toFixed(0).padStart(5)}   x${(r.medianMs[k]! / floor).toFixed(2)}\n`,
+          );
+      }),
+    );
+
+  bench
     .command('core')
     .description(
       'translations per second of the hardware model (VT-d and AMD-Vi units, 4-level tables):\n' +
