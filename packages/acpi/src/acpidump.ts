@@ -63,18 +63,27 @@ export function formatAcpidump(signature: string, bytes: Uint8Array, address = 0
 }
 
 /**
- * The table with `signature` from a file's contents: a raw binary table, or acpidump text.
+ * The table with `signature` (default: the first of DMAR, IVRS, IORT found) from a file's contents:
+ * a raw binary table, or acpidump text.
  * Throws a typed error when it is not there.
  */
-export function pickTable(contents: Uint8Array, signature?: 'DMAR' | 'IVRS'): { signature: string; bytes: Uint8Array } {
+/** The IOMMU tables this package decodes, in the order pickTable() looks for them in a dump. */
+export const IOMMU_TABLE_SIGNATURES = ['DMAR', 'IVRS', 'IORT'] as const;
+export type IommuTableSignature = (typeof IOMMU_TABLE_SIGNATURES)[number];
+
+export function pickTable(
+  contents: Uint8Array,
+  signature?: IommuTableSignature,
+): { signature: IommuTableSignature; bytes: Uint8Array } {
   const head = String.fromCharCode(...contents.subarray(0, 4));
-  if (head === 'DMAR' || head === 'IVRS') {
+  const known = (IOMMU_TABLE_SIGNATURES as readonly string[]).includes(head);
+  if (known) {
     if (signature && head !== signature)
       throw new AcpiDecodeError('BAD_SIGNATURE', head, 0, 'header', `expected ${signature}`);
-    return { signature: head, bytes: contents };
+    return { signature: head as IommuTableSignature, bytes: contents };
   }
   const tables = parseAcpidump(new TextDecoder('latin1').decode(contents));
-  for (const s of signature ? [signature] : ['DMAR', 'IVRS']) {
+  for (const s of signature ? [signature] : IOMMU_TABLE_SIGNATURES) {
     const found = tables.get(s)?.[0];
     if (found) return { signature: s, bytes: found };
   }
@@ -83,6 +92,6 @@ export function pickTable(contents: Uint8Array, signature?: 'DMAR' | 'IVRS'): { 
     signature ?? '',
     0,
     'input',
-    'neither a DMAR/IVRS table nor acpidump output containing one',
+    'neither a DMAR/IVRS/IORT table nor acpidump output containing one',
   );
 }

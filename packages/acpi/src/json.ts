@@ -4,9 +4,14 @@
 
 import { DMAR_TYPES, type DmarTable } from './dmar/dmar';
 import { AcpiDecodeError } from './errors';
+import type { IortTable } from './iort/iort';
+import { NODE_FIELDS } from './iort/layout';
 import type { IvrsTable } from './ivrs/ivrs';
 
-export type DecodedTable = { table: 'DMAR'; dmar: DmarTable } | { table: 'IVRS'; ivrs: IvrsTable };
+export type DecodedTable =
+  | { table: 'DMAR'; dmar: DmarTable }
+  | { table: 'IVRS'; ivrs: IvrsTable }
+  | { table: 'IORT'; iort: IortTable };
 
 export function toJson(t: DecodedTable): string {
   return JSON.stringify(t, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2);
@@ -31,8 +36,25 @@ const DMAR_U64: Readonly<Record<number, readonly string[]>> = {
   3: ['BaseAddress'],
 };
 
+/** IORT: 8-byte node fields (by the layout table) and RMR descriptor addresses back to bigint. */
+function iortFromJson(t: IortTable): IortTable {
+  if (!Array.isArray(t.nodes) || !Array.isArray(t.padding) || !t.header)
+    throw new AcpiDecodeError('BAD_INPUT', 'IORT', 0, 'JSON', 'expected "header", a "padding" and a "nodes" array');
+  for (const [i, n] of t.nodes.entries()) {
+    if (typeof n !== 'object' || n === null || typeof n.fields !== 'object' || !Array.isArray(n.mappings))
+      throw new AcpiDecodeError('BAD_INPUT', 'IORT', 0, `nodes[${i}]`, 'expected a node with "fields" and "mappings"');
+    for (const [name, , size] of NODE_FIELDS[n.type] ?? [])
+      if (size === 8 && name in n.fields) n.fields[name] = BIG(n.fields[name], `nodes[${i}].fields.${name}`);
+    for (const [k, d] of (n.rmrDescriptors ?? []).entries()) {
+      d.baseAddress = BIG(d.baseAddress, `nodes[${i}].rmrDescriptors[${k}].baseAddress`);
+      d.length = BIG(d.length, `nodes[${i}].rmrDescriptors[${k}].length`);
+    }
+  }
+  return t;
+}
+
 export function fromJson(text: string): DecodedTable {
-  let x: { table?: string; dmar?: DmarTable; ivrs?: IvrsTable };
+  let x: { table?: string; dmar?: DmarTable; ivrs?: IvrsTable; iort?: IortTable };
   try {
     x = JSON.parse(text);
   } catch (e) {
@@ -60,11 +82,12 @@ export function fromJson(text: string): DecodedTable {
     }
     return { table: 'IVRS', ivrs: x.ivrs };
   }
+  if (x.table === 'IORT' && x.iort) return { table: 'IORT', iort: iortFromJson(x.iort) };
   throw new AcpiDecodeError(
     'BAD_INPUT',
     '',
     0,
     'JSON',
-    'expected {"table": "DMAR", "dmar": ...} or {"table": "IVRS", "ivrs": ...}',
+    'expected {"table": "DMAR", "dmar": ...}, {"table": "IVRS", "ivrs": ...} or {"table": "IORT", "iort": ...}',
   );
 }

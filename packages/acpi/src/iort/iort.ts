@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+// The IORT table (Arm DEN0049 §3, Table 3; ACPICA actbl2.h struct acpi_table_iort): the ACPI
+// header, Number of IORT nodes (+36), Offset to array of IORT nodes (+40), Reserved (+44), optional
+// padding up to the node array, then the nodes. Linux walks Number-of-nodes nodes from the offset,
+// each by its Length (iort_scan_node()); so does the decoder, keeping any bytes after the last node
+// walked. Encoding a decoded table gives back the same bytes.
+
+import { ByteReader, ByteWriter } from '../bytes';
+import { AcpiDecodeError } from '../errors';
+import { type AcpiHeader, computeChecksum, decodeHeader, encodeHeader } from '../header';
+import { IORT_NODE_HEADER_SIZE } from './layout';
+import { decodeNode, encodeNode, type IortNode, iortNodeName, nodeLength } from './node';
+
+export interface IortTable {
+  header: AcpiHeader;
+  /** +36: the Number of IORT nodes field (may claim more nodes than the table holds: Linux warns). */
+  nodeCount: number;
+  reserved: number; // +44
+  /** Bytes between +48 and the node array (its offset, +40, is 48 + their number). */
+  padding: number[];
+  nodes: IortNode[];
+  /** Bytes after the last node walked, kept verbatim. */
+  trailing?: number[];
+}
+
+export const IORT_FIXED_LENGTH = 48;
+
+export function decodeIort(bytes: Uint8Array): IortTable {
+  const r = new ByteReader(bytes, 'IORT');
+  const header = decodeHeader(r);
+  if (header.signature !== 'IORT')
+    throw new AcpiDecodeError('BAD_SIGNATURE', header.signature, 0, 'header', 'not an IORT table');
+  const nodeCount = r.u32(36, 'IORT');
+  const nodeOffset = r.u32(40, 'IORT');
+  if (nodeOffset < IORT_FIXED_LENGTH || nodeOffset > bytes.length)
+    throw new AcpiDecodeError(
+      'BAD_STRUCTURE',
+      'IORT',
+      40,
+      'IORT',
+      `Offset to array of IORT nodes ${nodeOffset} is outside [48, ${bytes.length}]`,
+    );
+  const t: IortTable = {
+    header,
+    nodeCount,
+    reserved: r.u32(44, 'IORT'),
+    padding: [...r.slice(IORT_FIXED_LENGTH, nodeOffset - IORT_FIXED_LENGTH, 'IORT')],
+    nodes: [],
+  };
+  let o = nodeOffset;
+  for (let i = 0; i < nodeCount && o < bytes.length; i++) {
+    const type = r.u8(o, 'IORT node');
+    const len = r.u16(o + 1, 'IORT node');
+    if (len < IORT_NODE_HEADER_SIZE || o + len > bytes.length)
+      throw new AcpiDecodeError(
+        'BAD_STRUCTURE',
+        'IORT',
+        o,
+        `${iortNodeName(type)} node #${i}`,
+        `Length ${len} does not fit (${IORT_NODE_HEADER_SIZE}..${bytes.length - o})`,
+      );
+    t.nodes.push(decodeNode(r, o, len));
+    o += len;
+  }
+  if (o < bytes.length) t.trailing = [...r.slice(o, bytes.length - o, 'IORT')];
+  return t;
+}
+
+/** Table offset of each node (what ID mappings' Output Reference and PMCG Node Reference hold). */
+export function iortNodeOffsets(t: IortTable): number[] {
+  const out: number[] = [];
+  let o = IORT_FIXED_LENGTH + t.padding.length;
+  for (const n of t.nodes) {
+    out.push(o);
+    o += nodeLength(n);
+  }
+  return out;
+}
+
+export function encodeIort(t: IortTable, opts: { fixChecksum?: boolean } = {}): Uint8Array {
+  const w = new ByteWriter();
+  encodeHeader(w, t.header);
+  w.u32(t.nodeCount);
+  w.u32(IORT_FIXED_LENGTH + t.padding.length);
+  w.u32(t.reserved);
+  for (const b of t.padding) w.u8(b);
+  for (const n of t.nodes) encodeNode(w, n);
+  for (const b of t.trailing ?? []) w.u8(b);
+  const out = w.finish();
+  if (opts.fixChecksum || t.header.length !== out.length) {
+    new DataView(out.buffer).setUint32(4, out.length, true);
+    out[9] = computeChecksum(out);
+  }
+  return out;
+}
