@@ -2,10 +2,16 @@
 // Fuzzing the decoders: random and mutated tables (bit flips, corrupted lengths, truncation,
 // splices of two tables, random bytes behind a valid header). Anything escaping the decoders
 // other than AcpiDecodeError is a crash; so is a decode slower than `maxMsPerCase` (a loop that
-// does not advance). Decoders only allocate what the input's checked bounds allow.
+// does not advance). Decoders only allocate what the input's checked bounds allow. An IORT that
+// decodes must also re-encode to the same bytes, validate, and map requester IDs without a throw
+// (the ID walk ends on reference cycles).
 
 import { decodeDmar } from './dmar/dmar';
 import { isAcpiDecodeError } from './errors';
+import { iortPciDevice } from './iort/devices';
+import { decodeIort, encodeIort } from './iort/iort';
+import { IortIndex } from './iort/map-id';
+import { validateIort } from './iort/validate';
 import { decodeIvrs } from './ivrs/ivrs';
 
 export interface FuzzReport {
@@ -66,6 +72,20 @@ function fixLength(c: Uint8Array, r: () => number): Uint8Array {
   return c;
 }
 
+/** Decode, re-encode, validate and walk an IORT; throws (a crash) if re-encoding changes a byte. */
+function exerciseIort(input: Uint8Array): void {
+  const t = decodeIort(input); // a typed error here is a rejection
+  try {
+    if (!Buffer.from(encodeIort(t)).equals(Buffer.from(input))) throw new Error('re-encode differs from the input');
+    validateIort(t);
+    const ix = new IortIndex(t);
+    for (const rid of [0, 0x100, 0xffff]) iortPciDevice(ix, 0, rid);
+  } catch (e) {
+    // After a successful decode nothing may fail, typed or not.
+    throw new Error(`IORT decoded, then: ${(e as Error).message}`);
+  }
+}
+
 export function fuzzAcpi(corpus: readonly Uint8Array[], iterations: number, seed = 1, maxMsPerCase = 1000): FuzzReport {
   const r = rng(seed);
   const report: FuzzReport = { iterations, decoded: 0, rejected: 0, crashes: [], slowest: 0 };
@@ -76,6 +96,7 @@ export function fuzzAcpi(corpus: readonly Uint8Array[], iterations: number, seed
     try {
       const sig = String.fromCharCode(...input.subarray(0, 4));
       if (sig === 'IVRS') decodeIvrs(input);
+      else if (sig === 'IORT') exerciseIort(input);
       else decodeDmar(input);
       report.decoded++;
     } catch (e) {

@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // The public surface of @iofleet/acpi.
 
-export { formatAcpidump, MAX_DUMP_TABLES, parseAcpidump, pickTable } from './acpidump';
+export {
+  formatAcpidump,
+  IOMMU_TABLE_SIGNATURES,
+  type IommuTableSignature,
+  MAX_DUMP_TABLES,
+  parseAcpidump,
+  pickTable,
+} from './acpidump';
 export { buildDmar, buildIvrs, type DmarSpec, type IvrsSpec, type ScopeSpec } from './build';
 export { ByteReader, ByteWriter } from './bytes';
 export { type DeviceScope, decodeScopes, encodeScopes, SCOPE_TYPE_NAMES, scopeLength } from './dmar/device-scope';
@@ -16,6 +23,67 @@ export {
 export { AcpiDecodeError, type AcpiErrorCode, isAcpiDecodeError } from './errors';
 export { type FuzzReport, fuzzAcpi } from './fuzz';
 export { ACPI_HEADER_LENGTH, type AcpiHeader, byteSum, computeChecksum, decodeHeader, encodeHeader } from './header';
+export {
+  buildIort,
+  type IortSpec,
+  type RidRange,
+  type RmrSpec,
+  type RootComplexSpec,
+  type SmmuV3Spec,
+} from './iort/build';
+export {
+  type IortMsiTarget,
+  type IortNamedComponentDevice,
+  type IortPciDevice,
+  type IortStream,
+  iortFindNamedComponent,
+  iortFindRootComplex,
+  iortNamedComponentDevice,
+  iortPciDevice,
+  iortPlatformMsi,
+} from './iort/devices';
+export { decodeIort, encodeIort, IORT_FIXED_LENGTH, type IortTable, iortNodeOffsets } from './iort/iort';
+export {
+  IORT_ID_SINGLE_MAPPING,
+  IORT_ITS_GROUP,
+  IORT_NAMED_COMPONENT,
+  IORT_NODE_NAMES,
+  IORT_PMCG,
+  IORT_RMR,
+  IORT_ROOT_COMPLEX,
+  IORT_SMMU,
+  IORT_SMMU_V3,
+  NODE_FIELDS,
+} from './iort/layout';
+export { listIort } from './iort/listing';
+export {
+  FW_BUG,
+  type IdMapResult,
+  IORT_IOMMU_TYPE,
+  IORT_LOG_PREFIX,
+  IORT_MSI_TYPE,
+  IortIndex,
+  iortGetIdMappingIndex,
+  iortIdMap,
+  iortNodeGetId,
+  iortNodeMapId,
+  iortNodeMapPlatformId,
+  iortNodeStep,
+  type MapIdResult,
+  type NodeStep,
+} from './iort/map-id';
+export {
+  type IdMapping,
+  type IortNode,
+  type IortNodeName,
+  type NodeGap,
+  nodeLength,
+  type RmrDescriptor,
+  type SmmuGlobalInterrupts,
+  type SmmuInterrupt,
+} from './iort/node';
+export { type IortReservedRegion, iortRmrRegions } from './iort/rmr';
+export { validateIort } from './iort/validate';
 export { decodeEntries, encodeEntries, entrySize, IVHD_ENTRY_NAMES, type IvhdEntry } from './ivrs/device-entries';
 export {
   decodeIvrs,
