@@ -31,25 +31,43 @@ export interface IortReservedRegion {
 }
 
 const hex = (v: bigint) => `0x${v.toString(16)}`;
+
+/** Overlap lines kept per RMR node (a node can hold ~3,000 descriptors; Linux would print every pair). */
+export const MAX_RMR_OVERLAP_LINES = 32;
 const SZ_64K = 0x10000n;
 const U64 = (v: bigint) => BigInt.asUintN(64, v);
 
-/** iort_rmr_desc_check_overlap(): zero lengths and overlapping descriptors of one node. */
+/**
+ * iort_rmr_desc_check_overlap(): zero lengths and overlapping descriptors of one node. The model
+ * stops after MAX_RMR_OVERLAP_LINES lines (and says so); the kernel prints them all.
+ */
 function checkOverlap(descs: readonly RmrDescriptor[], log: string[]): void {
-  descs.forEach((d, i) => {
+  let lines = 0;
+  const emit = (line: string): boolean => {
+    if (lines++ < MAX_RMR_OVERLAP_LINES) log.push(line);
+    return lines <= MAX_RMR_OVERLAP_LINES;
+  };
+  for (const [i, d] of descs.entries()) {
     if (d.length === 0n) {
-      log.push(`${IORT_LOG_PREFIX}${FW_BUG}RMR descriptor[${hex(d.baseAddress)}] with zero length, continue anyway`);
-      return;
+      if (!emit(`${IORT_LOG_PREFIX}${FW_BUG}RMR descriptor[${hex(d.baseAddress)}] with zero length, continue anyway`))
+        break;
+      continue;
     }
     const end = U64(d.baseAddress + d.length - 1n);
-    for (const e of descs.slice(i + 1)) {
+    for (let j = i + 1; j < descs.length; j++) {
+      const e = descs[j]!;
       const eEnd = U64(e.baseAddress + e.length - 1n);
       if (d.baseAddress <= eEnd && end >= e.baseAddress)
-        log.push(
-          `${IORT_LOG_PREFIX}${FW_BUG}RMR descriptor[${hex(d.baseAddress)} - ${hex(end)}] overlaps, continue anyway`,
-        );
+        if (
+          !emit(
+            `${IORT_LOG_PREFIX}${FW_BUG}RMR descriptor[${hex(d.baseAddress)} - ${hex(end)}] overlaps, continue anyway`,
+          )
+        ) {
+          log.push(`(iofleet: further RMR descriptor lines of this node not listed)`);
+          return;
+        }
     }
-  });
+  }
 }
 
 /** iort_rmr_alloc(): the region's start and length, page-aligned when not 64 KiB aligned. */

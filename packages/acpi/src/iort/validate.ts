@@ -107,56 +107,91 @@ function singleMappings(ix: IortIndex, i: number, walked: number[], out: Finding
       });
 }
 
+/** Overlapping mapping pairs reported per node (a crafted table can hold ~3,000 mappings in a node). */
+export const MAX_OVERLAP_FINDINGS = 16;
+
+function overlapFinding(ix: IortIndex, i: number, a: Range, b: Range): Finding {
+  const node = ix.node(i);
+  const lo = Math.max(a.lo, b.lo);
+  const hi = Math.min(a.hi, b.hi);
+  const touching = lo === hi && ((a.hi === b.lo && a.lo < a.hi) || (b.hi === a.lo && b.lo < b.hi));
+  const step = iortNodeStep(ix, i, lo);
+  const uses = step.mapping === undefined ? 'no mapping' : `#${step.mapping}`;
+  const linux = step.log.length
+    ? ` Linux: ${step.log.map((l) => `"${l}"`).join(', ')}; it uses ${uses} for ${hex(lo)}`
+    : ` Linux uses ${uses} for ${hex(lo)} without a word`;
+  const ids = lo === hi ? `input ID ${hex(lo)}` : `input IDs ${hex(lo)}-${hex(hi)}`;
+  return {
+    severity: touching ? 'warning' : 'error',
+    code: touching ? 'MAP_OFF_BY_ONE' : 'MAP_OVERLAP',
+    structure: i,
+    message: `ID mappings #${a.k} [${hex(a.lo)}-${hex(a.hi)}] and #${b.k} [${hex(b.lo)}-${hex(b.hi)}] of node ${i} (${node.name}) share ${ids}${touching ? ': Number of IDs holds the count, not the count minus one' : ''}.${linux}`,
+  };
+}
+
+interface Range {
+  k: number;
+  lo: number;
+  hi: number;
+}
+
 function overlaps(ix: IortIndex, i: number, walked: number[], out: Finding[]): void {
   const node = ix.node(i);
-  const ranges = walked
+  const ranges: Range[] = walked
     .filter((k) => !(node.mappings[k]!.flags & IORT_ID_SINGLE_MAPPING))
     .map((k) => {
       const m = node.mappings[k]!;
       return { k, lo: m.inputBase, hi: Math.min(U32_MAX, m.inputBase + m.idCount) };
-    });
+    })
+    .sort((x, y) => x.lo - y.lo || x.k - y.k);
+  const pairs: [Range, Range][] = [];
+  let more = 0;
+  // Sweep in input order: each range against the later-starting ones it reaches.
   for (const [p, a] of ranges.entries())
-    for (const b of ranges.slice(p + 1)) {
-      const lo = Math.max(a.lo, b.lo);
-      const hi = Math.min(a.hi, b.hi);
-      if (lo > hi) continue;
-      const touching = lo === hi && ((a.hi === b.lo && a.lo < a.hi) || (b.hi === a.lo && b.lo < b.hi));
-      const step = iortNodeStep(ix, i, lo);
-      const uses = step.mapping === undefined ? 'no mapping' : `#${step.mapping}`;
-      const linux = step.log.length
-        ? ` Linux: ${step.log.map((l) => `"${l}"`).join(', ')}; it uses ${uses} for ${hex(lo)}`
-        : ` Linux uses ${uses} for ${hex(lo)} without a word`;
-      const ids = lo === hi ? `input ID ${hex(lo)}` : `input IDs ${hex(lo)}-${hex(hi)}`;
-      out.push({
-        severity: touching ? 'warning' : 'error',
-        code: touching ? 'MAP_OFF_BY_ONE' : 'MAP_OVERLAP',
-        structure: i,
-        message: `ID mappings #${a.k} [${hex(a.lo)}-${hex(a.hi)}] and #${b.k} [${hex(b.lo)}-${hex(b.hi)}] of node ${i} (${node.name}) share ${ids}${touching ? ': Number of IDs holds the count, not the count minus one' : ''}.${linux}`,
-      });
+    for (let q = p + 1; q < ranges.length && ranges[q]!.lo <= a.hi; q++) {
+      const b = ranges[q]!;
+      if (pairs.length < MAX_OVERLAP_FINDINGS) pairs.push(a.k < b.k ? [a, b] : [b, a]);
+      else more++;
     }
+  pairs.sort(([a1, b1], [a2, b2]) => a1.k - a2.k || b1.k - b2.k);
+  for (const [a, b] of pairs) out.push(overlapFinding(ix, i, a, b));
+  if (more)
+    out.push({
+      severity: 'error',
+      code: 'MAP_OVERLAP',
+      structure: i,
+      message: `and ${more} more overlapping pairs of ID mappings in node ${i} (${node.name})`,
+    });
 }
 
 function cycles(ix: IortIndex, out: Finding[]): void {
-  const state = new Array<number>(ix.table.nodes.length).fill(0); // 0 new, 1 on the path, 2 done
-  const visit = (i: number): boolean => {
-    if (state[i] === 1) return true;
-    if (state[i] === 2) return false;
-    state[i] = 1;
-    const next = ix.node(i).mappings.flatMap((m) => ix.nodeAt(m.outputReference) ?? []);
-    const looped = next.some(visit);
-    state[i] = 2;
-    return looped;
-  };
-  for (let i = 0; i < state.length; i++)
-    if (state[i] === 0 && visit(i)) {
-      out.push({
-        severity: 'error',
-        code: 'REFERENCE_CYCLE',
-        structure: i,
-        message: `output references starting at node ${i} (${ix.node(i).name}) lead back to a node on the way: Linux's iort_node_map_id() would never return`,
-      });
-      return;
+  // Iterative depth-first search (a table may hold thousands of nodes): 0 new, 1 on the path, 2 done.
+  const state = new Array<number>(ix.table.nodes.length).fill(0);
+  const next = (i: number) => ix.node(i).mappings.flatMap((m) => ix.nodeAt(m.outputReference) ?? []);
+  for (let root = 0; root < state.length; root++) {
+    if (state[root] !== 0) continue;
+    const stack: { node: number; succ: number[] }[] = [{ node: root, succ: next(root) }];
+    state[root] = 1;
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      const s = top.succ.pop();
+      if (s === undefined) {
+        state[top.node] = 2;
+        stack.pop();
+      } else if (state[s] === 1) {
+        out.push({
+          severity: 'error',
+          code: 'REFERENCE_CYCLE',
+          structure: root,
+          message: `output references starting at node ${root} (${ix.node(root).name}) lead back to node ${s} (${ix.node(s).name}): Linux's iort_node_map_id() would never return`,
+        });
+        return;
+      } else if (state[s] === 0) {
+        state[s] = 1;
+        stack.push({ node: s, succ: next(s) });
+      }
     }
+  }
 }
 
 function perNode(ix: IortIndex, i: number, n: IortNode, out: Finding[]): void {
