@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Fuzzes the DMAR and IVRS decoders with random and mutated tables built from the test fixtures.
+// Fuzzes the DMAR, IVRS and IORT decoders with random and mutated tables built from the test fixtures
+// (an IORT that decodes must also re-encode to the same bytes, validate and map requester IDs).
 //   node --conditions=@iofleet/source --import tsx tools/fuzz-acpi.ts [--iterations 100000] [--seed 1]
 // Exit 1 when anything but the typed decode error escapes, or a case hangs.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ const walk = (d: string) => {
     else if (/\.(dat|aml)$/.test(f.name)) {
       const b = new Uint8Array(readFileSync(p));
       const sig = String.fromCharCode(...b.subarray(0, 4));
-      if (sig === 'DMAR' || sig === 'IVRS') corpus.push(b);
+      if (sig === 'DMAR' || sig === 'IVRS' || sig === 'IORT') corpus.push(b);
     }
   }
 };

@@ -20,7 +20,7 @@ describe('decoder agrees with iasl disassemblies', () => {
 
   it('finds every .dsl and its table', () => {
     expect(files.length).toBeGreaterThanOrEqual(42);
-    // Only VIOT (no decoder in this package) is left out.
+    // Only VIOT (no decoder in this package) is left out; DMAR, IVRS and IORT are compared.
     const skipped = results.filter((r) => 'skipped' in r);
     expect(new Set(skipped.map((r) => r.signature))).toEqual(new Set(['VIOT']));
     expect(compared.length + skipped.length).toBe(files.length);
@@ -38,6 +38,61 @@ describe('decoder agrees with iasl disassemblies', () => {
   it('compares a large number of fields in total', () => {
     const total = compared.reduce((n, r) => n + r.compared, 0);
     expect(total).toBeGreaterThan(6000);
+  });
+
+  describe('fails when iasl and the IORT decoder disagree', () => {
+    const load = (name: string) => {
+      const dsl = join(FIX, name);
+      return { text: readFileSync(dsl, 'utf8'), bytes: new Uint8Array(readFileSync(tableFor(dsl))) };
+    };
+    const server = load('iasl/variants/iort-server.dsl');
+    const named = load('iasl/variants/iort-named-components.dsl');
+
+    it('accepts the untouched texts', () => {
+      for (const x of [server, named]) expect(agreeText(x.text, x.bytes).problems).toEqual([]);
+    });
+
+    it('a different output reference, context interrupt, ITS identifier, device name or padding', () => {
+      const cases: [typeof server, string, string, RegExp][] = [
+        [
+          server,
+          '[16Ch 0364 004h]            Output Reference : 00000064',
+          '[16Ch 0364 004h]            Output Reference : 00000065',
+          /^IORT@0x16C Output Reference .*iasl 0x65, decoder 0x64$/,
+        ],
+        [server, 'Context Interrupt : 0000000100000043', 'Context Interrupt : 0000000000000043', /Context Interrupt/],
+        [server, 'Identifiers : 00000002', 'Identifiers : 00000003', /^IORT@0x60 Identifiers/],
+        [named, 'Device Name : "\\_SB_.ETH0"', 'Device Name : "\\_SB_.ETH1"', /Device Name .*iasl "\\_SB_\.ETH1"/],
+        [
+          named,
+          '[0C8h 0200   4]                      Padding : 00 00 00 00',
+          '[0C8h 0200   4]                      Padding : 00 00 00 01',
+          /Padding/,
+        ],
+      ];
+      for (const [x, from, to, msg] of cases) {
+        expect(x.text).toContain(from);
+        expect(agreeText(x.text.replace(from, to), x.bytes).problems).toEqual([expect.stringMatching(msg)]);
+      }
+    });
+
+    it('a mapping iasl did not print, a renamed field and a field at an offset the decoder has none', () => {
+      const noMap = server.text.replace(/\[160h 0352 004h\][\s\S]*?\n\n/, '');
+      expect(agreeText(noMap, server.bytes).problems).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^IORT@0x160 Input base: decoded, but iasl printed no field there$/),
+        ]),
+      );
+      const renamed = server.text.replace('PCI Segment Number : 00000001', 'PCI Segment : 00000001');
+      expect(agreeText(renamed, server.bytes).problems).toEqual([expect.stringMatching(/iasl calls it "PCI Segment"/)]);
+      const extra = server.text.replace(
+        '[02Ch 0044 004h]                    Reserved : 00000000',
+        '[02Ch 0044 004h]                    Reserved : 00000000\n[02Eh 0046 002h]                   New Field : 0000',
+      );
+      expect(agreeText(extra, server.bytes).problems).toEqual([
+        expect.stringMatching(/IORT@0x2E New Field .*the decoder has no field at this offset/),
+      ]);
+    });
   });
 
   describe('fails when iasl and the decoder disagree', () => {

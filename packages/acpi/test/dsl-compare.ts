@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Compares a decoded DMAR/IVRS with an iasl disassembly (`iasl -d` .dsl), field by field and in
-// order: used by dsl-agreement.test.ts (the rules are described there).
+// order: used by dsl-agreement.test.ts (the rules are described there). IORT: dsl-compare-iort.ts.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
@@ -14,6 +14,7 @@ import {
   scopeLength,
 } from '../src/index';
 import { type DslField, type DslNode, type DslScope, type DslSubtable, type DslTable, structureDsl } from './dsl';
+import { compareIort } from './dsl-compare-iort';
 
 export const FIX = join(__dirname, 'fixtures');
 
@@ -383,7 +384,12 @@ export function agreeText(dslText: string, bytes: Uint8Array) {
   const t = structureDsl(dslText);
   const a = new Agreement();
   const signature = Buffer.from(bytes.subarray(0, 4)).toString('latin1');
-  const r = signature === 'DMAR' ? compareDmar(a, t, bytes) : compareIvrs(a, t, bytes);
+  const r =
+    signature === 'DMAR'
+      ? compareDmar(a, t, bytes)
+      : signature === 'IORT'
+        ? compareIort(a, dslText, bytes)
+        : compareIvrs(a, t, bytes);
   return {
     compared: a.compared,
     problems: a.problems,
@@ -397,7 +403,7 @@ export function agree(dslPath: string): Result | { dsl: string; signature: strin
   const bytes = new Uint8Array(readFileSync(table));
   const signature = Buffer.from(bytes.subarray(0, 4)).toString('latin1');
   const dsl = relative(FIX, dslPath);
-  if (signature !== 'DMAR' && signature !== 'IVRS') return { dsl, signature, skipped: true };
+  if (signature !== 'DMAR' && signature !== 'IVRS' && signature !== 'IORT') return { dsl, signature, skipped: true };
   const base = { dsl, table: relative(FIX, table), signature };
   try {
     return { ...base, ...agreeText(readFileSync(dslPath, 'utf8'), bytes) };

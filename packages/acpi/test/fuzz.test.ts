@@ -4,13 +4,41 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fuzzAcpi } from '../src/index';
 
+const FIX = join(__dirname, 'fixtures');
+
+/** Every fixture table (recursively) whose signature is one of `sigs`. */
+function tables(sigs: readonly string[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const walk = (d: string) => {
+    for (const f of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, f.name);
+      if (f.isDirectory()) walk(p);
+      else if (/\.(dat|aml)$/.test(f.name)) {
+        const b = new Uint8Array(readFileSync(p));
+        if (sigs.includes(String.fromCharCode(...b.subarray(0, 4)))) out.push(b);
+      }
+    }
+  };
+  walk(FIX);
+  return out;
+}
+
 describe('decoder fuzzing', () => {
   it('5,000 random and mutated tables: only typed decode errors escape, nothing hangs', () => {
-    const dir = join(__dirname, 'fixtures', 'real');
+    const dir = join(FIX, 'real');
     const corpus = readdirSync(dir)
       .filter((f) => f.endsWith('.dat'))
       .map((f) => new Uint8Array(readFileSync(join(dir, f))));
     const r = fuzzAcpi(corpus, 5000, 20261125, 500);
+    expect(r.crashes).toEqual([]);
+    expect(r.rejected).toBeGreaterThan(100);
+    expect(r.decoded).toBeGreaterThan(100);
+  });
+
+  it('5,000 mutated IORTs: typed errors only, and what decodes re-encodes, validates and maps RIDs', () => {
+    const corpus = tables(['IORT']);
+    expect(corpus.length).toBeGreaterThanOrEqual(10);
+    const r = fuzzAcpi(corpus, 5000, 20261206, 500);
     expect(r.crashes).toEqual([]);
     expect(r.rejected).toBeGreaterThan(100);
     expect(r.decoded).toBeGreaterThan(100);

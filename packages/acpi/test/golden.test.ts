@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeDmar, decodeIvrs, toJson } from '../src/index';
+import { decodeDmar, decodeIort, decodeIvrs, toJson } from '../src/index';
 
 const CASES = [
   'real/dell-precision-workstation-t7500-428B8D25DDA9.DMAR.dat',
@@ -14,15 +14,21 @@ const CASES = [
   'real/asustek-computer-asus-zenbook-s-16-um5606wa-um5606wa-4AF98851C2C6.IVRS.dat',
   'iasl/v20250404/dmar.aml',
   'iasl/v20250404/ivrs.aml',
+  'qemu-generated-7.2.22/virt-smmuv3-pxb.IORT.dat',
+  'iasl/variants/iort-server.aml',
+  'iasl/variants/iort-named-components.aml',
 ];
 
 describe('golden decoded outputs', () => {
   it.each(CASES)('%s', (rel) => {
     const bytes = new Uint8Array(readFileSync(join(__dirname, 'fixtures', rel)));
+    const sig = Buffer.from(bytes.subarray(0, 4)).toString('latin1');
     const json =
-      rel.includes('DMAR') || rel.includes('dmar')
+      sig === 'DMAR'
         ? toJson({ table: 'DMAR', dmar: decodeDmar(bytes) })
-        : toJson({ table: 'IVRS', ivrs: decodeIvrs(bytes) });
+        : sig === 'IORT'
+          ? toJson({ table: 'IORT', iort: decodeIort(bytes) })
+          : toJson({ table: 'IVRS', ivrs: decodeIvrs(bytes) });
     const golden = join(__dirname, 'golden', `${rel.replaceAll('/', '__')}.json`);
     if (process.env.UPDATE_GOLDEN === '1') writeFileSync(golden, `${json}\n`);
     if (!existsSync(golden))
