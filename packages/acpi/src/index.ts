@@ -42,6 +42,7 @@ export {
   iortPciDevice,
   iortPlatformMsi,
 } from './iort/devices';
+export { type ArmIommuDescription, type ArmSmmuUnit, iortSpecForArmHost } from './iort/from-host';
 export { decodeIort, encodeIort, IORT_FIXED_LENGTH, type IortTable, iortNodeOffsets } from './iort/iort';
 export {
   IORT_ID_SINGLE_MAPPING,
