@@ -67,4 +67,90 @@ describe('iofleet acpi', () => {
     expect(err.code).toBe(1);
     expect(err.stderr).toMatch(/^error: .*boots from its own firmware/);
   });
+
+  describe('IORT (Arm)', () => {
+    const ACPI_FIX = join(FIX, '..');
+    const qemu = join(ACPI_FIX, 'qemu-generated-7.2.22', 'virt-smmuv3.IORT.dat');
+
+    it('decodes an IORT into a listing and JSON that encodes back to the same bytes', async () => {
+      const { stdout: list } = await cli('decode', qemu);
+      expect(list).toMatch(/^Node #1 at 0048h\s+: 04 \[SMMU_V3\]/m);
+      const { stdout } = await cli('decode', '--json', qemu);
+      expect(JSON.parse(stdout).table).toBe('IORT');
+      writeFileSync(join(dir, 'iort.json'), stdout);
+      await cli('encode', join(dir, 'iort.json'), '-o', join(dir, 'iort.bin'));
+      expect(readFileSync(join(dir, 'iort.bin')).equals(readFileSync(qemu))).toBe(true);
+    });
+
+    it('finds an IORT in acpidump text and validates it: QEMU 7.2’s off-by-one is a warning, exit 0', async () => {
+      const { formatAcpidump } = await import('@iofleet/acpi');
+      writeFileSync(
+        join(dir, 'dump.txt'),
+        `${formatAcpidump('APIC', new Uint8Array(40))}${formatAcpidump('IORT', readFileSync(qemu))}`,
+      );
+      const { stdout } = await cli('validate', join(dir, 'dump.txt'));
+      expect(stdout).toMatch(/^warning: MAP_OFF_BY_ONE \(structure 2\): .*conflicting mapping for input ID 0x100/m);
+      const bad = readFileSync(qemu);
+      bad[9] = (bad[9]! + 1) & 0xff;
+      writeFileSync(join(dir, 'bad-iort.dat'), bad);
+      const err = await cli('validate', join(dir, 'bad-iort.dat')).catch((e) => e);
+      expect(err.code).toBe(1);
+      expect(err.stdout).toMatch(/^error: CHECKSUM: /m);
+    });
+
+    it('builds the IORT of an Arm host: SMMUv3 units by RID range, the rest to the ITS, reserved ranges', async () => {
+      const host = join(dir, 'arm-host.yaml');
+      writeFileSync(
+        host,
+        [
+          'name: arm-2s',
+          'cpu: { vendor: arm, model: Neoverse V2, sockets: 2, coresPerSocket: 72 }',
+          'numaNodes: [{ id: 0, memoryGiB: 256 }, { id: 1, memoryGiB: 256 }]',
+          'iommu:',
+          '  its: [[0], [1]]',
+          '  ats: true',
+          '  units:',
+          '    - { base: 0x10000000, segment: 0, rids: [0x0000, 0x7fff], numaNode: 0 }',
+          '    - { base: 0x20000000, segment: 1, streamIdBase: 0x10000, its: 1, numaNode: 1 }',
+          '  rmr:',
+          '    - { base: 0x80000000, end: 0x801fffff, devices: ["00:02.0"] }',
+          'pci:',
+          '  - { bdf: "00:02.0", kind: endpoint, class: gpu }',
+          '  - { bdf: "0001:01:00.0", kind: endpoint, class: nvme }',
+          '',
+        ].join('\n'),
+      );
+      const out = join(dir, 'built-iort.dat');
+      const { stdout: said } = await cli('build', host, '-o', out);
+      expect(said).toMatch(/: IORT, \d+ bytes$/m);
+      const { stdout: ok } = await cli('validate', out);
+      expect(ok).toMatch(/IORT OK, no findings/);
+      const t = JSON.parse((await cli('decode', '--json', out)).stdout).iort;
+      expect(t.nodes.map((n: { name: string }) => n.name)).toEqual([
+        'ITS_GROUP',
+        'ITS_GROUP',
+        'SMMU_V3',
+        'SMMU_V3',
+        'ROOT_COMPLEX',
+        'ROOT_COMPLEX',
+        'RMR',
+      ]);
+      const rc0 = t.nodes[4];
+      expect(rc0.fields.AtsAttribute).toBe(1);
+      expect(rc0.mappings.map((m: { inputBase: number; idCount: number }) => [m.inputBase, m.idCount])).toEqual([
+        [0, 0x7fff],
+        [0x8000, 0x7fff],
+      ]);
+      expect(t.nodes[6].mappings[0].outputBase).toBe(0x0010);
+    });
+
+    it('says in one line what is wrong with an Arm host file', async () => {
+      const host = join(dir, 'arm-bad.yaml');
+      writeFileSync(host, 'name: x\ncpu: { vendor: arm }\niommu: { units: [{ base: 0x1000, rids: [0, 0x10000] }] }\n');
+      const err = await cli('build', host, '-o', join(dir, 'x.dat')).catch((e) => e);
+      expect(err.code).toBe(1);
+      expect(err.stderr.trim().split('\n')).toHaveLength(1);
+      expect(err.stderr).toMatch(/^error: .*arm-bad\.yaml: iommu\.units\.0\.rids\.1: a 16-bit requester ID/);
+    });
+  });
 });
