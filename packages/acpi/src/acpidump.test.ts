@@ -8,6 +8,9 @@ import { isAcpiDecodeError } from './errors';
 const REAL = join(__dirname, '..', 'test', 'fixtures', 'real');
 const dmar = new Uint8Array(readFileSync(join(REAL, 'dell-precision-workstation-t7500-428B8D25DDA9.DMAR.dat')));
 const ivrs = new Uint8Array(readFileSync(join(REAL, 'supermicro-h8dgu-57ED146F2C3C.IVRS.dat')));
+const iort = new Uint8Array(
+  readFileSync(join(__dirname, '..', 'test', 'fixtures', 'qemu-generated-7.2.22', 'virt-smmuv3.IORT.dat')),
+);
 
 describe('acpidump text', () => {
   it('picks DMAR and IVRS out of a multi-table dump', () => {
@@ -17,6 +20,15 @@ describe('acpidump text', () => {
     expect([...tables.keys()]).toEqual(['FACP', 'DMAR', 'IVRS']);
     expect(Buffer.from(pickTable(Buffer.from(text), 'DMAR').bytes).equals(Buffer.from(dmar))).toBe(true);
     expect(Buffer.from(pickTable(Buffer.from(text), 'IVRS').bytes).equals(Buffer.from(ivrs))).toBe(true);
+  });
+
+  it('picks the IORT out of an Arm dump, and a raw IORT, without being told', () => {
+    const text = `${formatAcpidump('APIC', new Uint8Array(44))}${formatAcpidump('IORT', iort)}`;
+    const picked = pickTable(Buffer.from(text));
+    expect(picked.signature).toBe('IORT');
+    expect(Buffer.from(picked.bytes).equals(Buffer.from(iort))).toBe(true);
+    expect(pickTable(iort).signature).toBe('IORT');
+    expect(() => pickTable(iort, 'DMAR')).toThrow(/expected DMAR/);
   });
 
   it('reads a hand-written dump with lowercase hex and the ASCII column', () => {
