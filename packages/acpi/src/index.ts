@@ -45,6 +45,10 @@ export {
 export { type ArmIommuDescription, type ArmSmmuUnit, iortSpecForArmHost } from './iort/from-host';
 export { decodeIort, encodeIort, IORT_FIXED_LENGTH, type IortTable, iortNodeOffsets } from './iort/iort';
 export {
+  type Bits,
+  bits,
+  field,
+  ID_MAPPING_FLAGS,
   IORT_ID_SINGLE_MAPPING,
   IORT_ITS_GROUP,
   IORT_NAMED_COMPONENT,
@@ -54,7 +58,12 @@ export {
   IORT_ROOT_COMPLEX,
   IORT_SMMU,
   IORT_SMMU_V3,
+  MEMORY_ACCESS_FLAGS,
+  NC_FLAGS,
   NODE_FIELDS,
+  RC_ATS,
+  RMR_FLAGS,
+  SMMU_V3_FLAGS,
 } from './iort/layout';
 export { listIort } from './iort/listing';
 export {

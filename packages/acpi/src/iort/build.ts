@@ -12,7 +12,7 @@
 import { AcpiDecodeError } from '../errors';
 import type { AcpiHeader } from '../header';
 import { encodeIort, type IortTable } from './iort';
-import { IORT_ID_SINGLE_MAPPING, RC_ATS } from './layout';
+import { field, IORT_ID_SINGLE_MAPPING, MEMORY_ACCESS_FLAGS, RC_ATS, RMR_FLAGS, SMMU_V3_FLAGS } from './layout';
 import { type IdMapping, type IortNode, nodeLength } from './node';
 
 export interface SmmuV3Spec {
@@ -134,7 +134,9 @@ function smmuNode(spec: IortSpec, s: SmmuV3Spec, i: number): Draft {
   const g = s.gsiv ?? { event: 0, pri: 0, gerr: 0, sync: 0 };
   const fields = {
     BaseAddress: s.base,
-    Flags: (s.coherent === false ? 0 : 1) | (s.proximityDomain !== undefined ? 8 : 0),
+    Flags:
+      field(SMMU_V3_FLAGS.cohaccOverride, s.coherent === false ? 0 : 1) |
+      field(SMMU_V3_FLAGS.proximityDomainValid, s.proximityDomain !== undefined ? 1 : 0),
     Reserved: 0,
     VatosAddress: 0n,
     Model: s.model ?? 0,
@@ -159,8 +161,10 @@ function rootComplexNode(rc: RootComplexSpec): Draft {
     CacheCoherency: coherent ? 1 : 0,
     AllocationHints: 0,
     Reserved: 0,
-    MemoryAccessFlags: coherent ? 3 : 0,
-    AtsAttribute: (rc.ats ? RC_ATS.ats : 0) | (rc.pri ? RC_ATS.pri : 0),
+    MemoryAccessFlags: coherent
+      ? field(MEMORY_ACCESS_FLAGS.coherentPath, 1) | field(MEMORY_ACCESS_FLAGS.deviceAttributes, 1)
+      : 0,
+    AtsAttribute: field(RC_ATS.ats, rc.ats ? 1 : 0) | field(RC_ATS.pri, rc.pri ? 1 : 0),
     PciSegmentNumber: rc.segment,
     MemoryAddressSizeLimit: rc.memoryAddressSizeLimit ?? 64,
     PasidCapabilities: 0,
@@ -172,7 +176,13 @@ function rootComplexNode(rc: RootComplexSpec): Draft {
 function rmrNode(r: RmrSpec): Draft {
   const descriptors = r.regions.map((x) => ({ baseAddress: x.base, length: x.length, reserved: 0 }));
   const maps = [map(r.streamIds[0], r.streamIds[1] - r.streamIds[0], r.streamIds[0], { kind: 'smmu', index: r.smmu })];
-  const n = draft(6, 3, { Flags: r.remapPermitted ? 1 : 0, RmrOffset: 28 }, maps, 28 + 20 * descriptors.length);
+  const n = draft(
+    6,
+    3,
+    { Flags: field(RMR_FLAGS.remapPermitted, r.remapPermitted ? 1 : 0), RmrOffset: 28 },
+    maps,
+    28 + 20 * descriptors.length,
+  );
   n.rmrDescriptors = descriptors;
   return n;
 }

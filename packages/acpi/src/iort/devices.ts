@@ -11,7 +11,7 @@
 // - a platform device with its own IORT node (an SMMUv3 or PMCG): its MSI DeviceID.
 // The caller resolves PCI DMA aliases (pci_for_each_dma_alias()) and passes each requester ID.
 
-import { IORT_NAMED_COMPONENT, IORT_ROOT_COMPLEX, IORT_SMMU_V3 } from './layout';
+import { bits, IORT_NAMED_COMPONENT, IORT_ROOT_COMPLEX, IORT_SMMU_V3, NC_FLAGS, RC_ATS } from './layout';
 import {
   FW_BUG,
   IORT_IOMMU_TYPE,
@@ -108,7 +108,7 @@ export function iortPciDevice(ix: IortIndex, segment: number, rid: number): Iort
   const msi = msiTarget(ix, toIts);
   const out: IortPciDevice = {
     rootComplex: rc,
-    ats: iommu !== undefined && (Number(node.fields.AtsAttribute ?? 0) & 1) === 1,
+    ats: iommu !== undefined && bits(node.fields.AtsAttribute ?? 0, RC_ATS.ats) === 1,
     log: [...toIommu.log, ...toIts.log],
     ...broken(toIommu, toIts),
   };
@@ -161,7 +161,7 @@ export function iortNamedComponentDevice(
   const out: IortNamedComponentDevice = {
     node: nc,
     streams: results.flatMap((r) => stream(ix, r) ?? []),
-    pasidBits: (Number(node.fields.NodeFlags ?? 0) >>> 1) & 0x1f,
+    pasidBits: bits(node.fields.NodeFlags ?? 0, NC_FLAGS.pasidBits),
     log: [...results.flatMap((r) => r.log), ...(msi?.log ?? [])],
     ...broken(...results),
   };

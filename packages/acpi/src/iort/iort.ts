@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The IORT table (Arm DEN0049 §3, Table 3; ACPICA actbl2.h struct acpi_table_iort): the ACPI
+// The IORT table (Arm DEN0049, the IORT header; ACPICA actbl2.h struct acpi_table_iort): the ACPI
 // header, Number of IORT nodes (+36), Offset to array of IORT nodes (+40), Reserved (+44), optional
 // padding up to the node array, then the nodes. Linux walks Number-of-nodes nodes from the offset,
 // each by its Length (iort_scan_node()); so does the decoder, keeping any bytes after the last node

@@ -4,6 +4,7 @@
 
 import { ACPI_HEADER_LENGTH, type AcpiHeader } from '../header';
 import type { IortTable } from './iort';
+import { IORT_ID_SINGLE_MAPPING } from './layout';
 import { IortIndex } from './map-id';
 import type { IortNode } from './node';
 
@@ -56,7 +57,7 @@ function nodeLines(ix: IortIndex, i: number, n: IortNode): string[] {
       kv(
         '  ',
         `ID Mapping #${k}`,
-        `input ${h(m.inputBase, 8)} count-1 ${h(m.idCount, 8)} -> output ${h(m.outputBase, 8)} at ${h(m.outputReference, 8)} (${target})${m.flags & 1 ? ' single' : ''}`,
+        `input ${h(m.inputBase, 8)} count-1 ${h(m.idCount, 8)} -> output ${h(m.outputBase, 8)} at ${h(m.outputReference, 8)} (${target})${m.flags & IORT_ID_SINGLE_MAPPING ? ' single' : ''}`,
       ),
     );
   });

@@ -10,6 +10,7 @@
 import type { IortTable } from './iort';
 import { iortNodeOffsets } from './iort';
 import {
+  bits,
   IORT_ID_MAPPING_SIZE,
   IORT_ID_SINGLE_MAPPING,
   IORT_ITS_GROUP,
@@ -19,6 +20,7 @@ import {
   IORT_ROOT_COMPLEX,
   IORT_SMMU,
   IORT_SMMU_V3,
+  SMMU_V3_FLAGS,
 } from './layout';
 import type { IdMapping, IortNode } from './node';
 
@@ -107,7 +109,7 @@ export function iortGetIdMappingIndex(node: IortNode, nodeAt: number): { index: 
     if (node.revision < 1 || f.DeviceIdMappingIndex === undefined) return { index: -1, log: [] };
     if (node.revision < 5) {
       if (f.EventGsiv && f.PriGsiv && f.GerrGsiv && f.SyncGsiv) return { index: -1, log: [] };
-    } else if (!(Number(f.Flags ?? 0) & 0x10)) return { index: -1, log: [] };
+    } else if (!bits(f.Flags ?? 0, SMMU_V3_FLAGS.deviceIdValid)) return { index: -1, log: [] };
     const index = Number(f.DeviceIdMappingIndex);
     if (index >= node.mappings.length)
       return {

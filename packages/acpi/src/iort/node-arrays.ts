@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The arrays inside IORT nodes, as data: where each one's count and offset live and how one entry
-// is read and written. ID mappings (DEN0049 Table 5) are common to every node type; the GIC ITS
-// identifier array (Table 12), SMMUv1/v2 global, context and PMU interrupt arrays (Table 18/19)
-// and RMR memory range descriptors (Table 26) belong to one type each.
+// is read and written. ID mappings (struct acpi_iort_id_mapping) are common to every node type; the GIC ITS
+// identifier array, the SMMUv1/v2 global, context and PMU interrupt arrays (struct
+// acpi_iort_smmu_gsi and GSIV/flags pairs) and RMR memory range descriptors (struct
+// acpi_iort_rmr_desc) belong to one type each.
 
 import { type ByteReader, ByteWriter } from '../bytes';
 import { AcpiDecodeError } from '../errors';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Reserved memory ranges (RMR nodes, DEN0049 E.d §3.1.8) as Linux turns them into reserved
+// Reserved memory ranges (RMR nodes, DEN0049 E.d) as Linux turns them into reserved
 // regions of an SMMU's stream IDs (drivers/acpi/arm64/iort.c: iort_find_rmrs(),
 // iort_node_get_rmr_info(), iort_get_rmrs(), iort_rmr_desc_check_overlap(), iort_rmr_alloc()):
 // only tables of revision 5 (E.d) onwards; the stream IDs are the outputs of the RMR node's ID
@@ -7,7 +7,7 @@
 // (remapping permitted) relaxable, its base and length page-aligned when they are not 64 KiB
 // aligned. The kernel's page size is a parameter (arm64 kernels use 4, 16 or 64 KiB).
 
-import { IORT_RMR } from './layout';
+import { bits, IORT_RMR, RMR_FLAGS } from './layout';
 import { FW_BUG, IORT_LOG_PREFIX, type IortIndex } from './map-id';
 import type { RmrDescriptor } from './node';
 
@@ -105,7 +105,7 @@ export function iortRmrRegions(
     if (streamIds.length === 0) return;
     checkOverlap(descs, log);
     const flags = Number(node.fields.Flags ?? 0);
-    const attributes = (flags >>> 2) & 0xff;
+    const attributes = bits(flags, RMR_FLAGS.accessAttributes);
     for (const d of descs) {
       const [start, length] = alignRegion(d, BigInt(pageSize), log);
       regions.push({
@@ -114,8 +114,8 @@ export function iortRmrRegions(
         streamIds,
         start,
         length,
-        type: flags & 1 ? 'direct-relaxable' : 'direct',
-        privileged: (flags & 2) !== 0,
+        type: bits(flags, RMR_FLAGS.remapPermitted) ? 'direct-relaxable' : 'direct',
+        privileged: bits(flags, RMR_FLAGS.accessPrivileged) === 1,
         mmio: attributes <= 3,
         cacheable: attributes === 5,
       });
