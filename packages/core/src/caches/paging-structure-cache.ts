@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// Paging-structure caches (VT-d spec rev 4.1 §6.2.4: second-level PML5E/PML4E/PDPE/PDE caches):
+// Paging-structure caches (VT-d spec rev 4.1 §6.2.4: second-level PML5E/PML4E/PDPE/PDE caches;
+// the SMMUv3 walk caches of IHI 0070 §16.2 take the same shape, with any granule):
 // for each level L >= 2, a cache of non-leaf entries keyed by domain id and the IOVA bits the
 // entry translates, giving the physical address of the level L-1 table and the permission
 // accumulated on the way, so a walk can start below the root. Direct-mapped per level; typed
 // arrays; no allocation. Sizes are not published: a parameter (default 32 entries per level).
 
-import { POW2 } from '../page-table/level-math';
+import { granuleLevelShift, POW2 } from '../page-table/level-math';
 
 const INVALID = -1;
 
@@ -14,15 +15,24 @@ export class PagingStructureCache {
   private readonly tagPage: Float64Array;
   private readonly table: Float64Array;
   private readonly perm: Uint8Array;
+  /** Bytes one entry of each level covers (index = level). */
+  private readonly levelSpan: Float64Array;
   lastPerm = 0;
   hits = 0;
   misses = 0;
 
-  /** @param maxLevel highest level whose entries are cached (the root table's level). */
+  /**
+   * @param maxLevel highest level whose entries are cached (the root table's level).
+   * @param granuleLg2 the table format's granule (12 for the x86 formats; Arm also 14 and 16):
+   *   an entry at level L covers 2^(g + (g-3)(L-1)) bytes.
+   */
   constructor(
     readonly maxLevel: number,
     readonly entriesPerLevel = 32,
+    readonly granuleLg2 = 12,
   ) {
+    this.levelSpan = new Float64Array(maxLevel + 1);
+    for (let l = 1; l <= maxLevel; l++) this.levelSpan[l] = POW2[granuleLevelShift(granuleLg2, l)]!;
     const n = (maxLevel + 1) * entriesPerLevel;
     this.tagDid = new Int32Array(n).fill(INVALID);
     this.tagPage = new Float64Array(n);
@@ -36,7 +46,7 @@ export class PagingStructureCache {
 
   /** The table of level `level - 1` that the level-`level` entry for iova points to, or -1. */
   lookup(did: number, iova: number, level: number): number {
-    const page = Math.floor(iova / POW2[3 + 9 * level]!);
+    const page = Math.floor(iova / this.levelSpan[level]!);
     const e = this.slot(level, page);
     if (this.tagDid[e] === did && this.tagPage[e] === page) {
       this.hits++;
@@ -48,7 +58,7 @@ export class PagingStructureCache {
   }
 
   insert(did: number, iova: number, level: number, tablePa: number, perm: number): void {
-    const page = Math.floor(iova / POW2[3 + 9 * level]!);
+    const page = Math.floor(iova / this.levelSpan[level]!);
     const e = this.slot(level, page);
     this.tagDid[e] = did;
     this.tagPage[e] = page;

@@ -23,6 +23,9 @@ export const DEFAULT_MAX_TABLE_PAGES = 1 << 20;
 /** Default cap on lazily materialised data pages: 4 Mi pages = 16 GiB actually touched. */
 export const DEFAULT_MAX_DATA_PAGES = 1 << 22;
 
+/** Largest table block: 16 concatenated 64 KiB tables (an Arm stage-2 root), in 4 KiB pages. */
+export const MAX_BLOCK_PAGES = 256;
+
 export interface PhysMemoryOptions {
   /** First page frame number of the table pool (default 0x10000 = 256 MiB). */
   tablePoolBasePfn?: number;
@@ -37,6 +40,8 @@ export class PhysMemory {
   /** Dense pool: index = pfn - tablePoolBasePfn. */
   private readonly pool: Uint32Array[] = [];
   private readonly freeList: number[] = [];
+  /** Freed multi-page blocks by size in pages: first pool index of each. */
+  private readonly freeBlocks = new Map<number, number[]>();
   private readonly data = new Map<number, Uint32Array>();
   private inUse = 0;
   private peak = 0;
@@ -80,6 +85,65 @@ export class PhysMemory {
     this.inUse += n;
     if (this.inUse > this.peak) this.peak = this.inUse;
     return (this.tablePoolBasePfn + first) * 4096;
+  }
+
+  /**
+   * Allocates `pages` (a power of two) physically contiguous zeroed table pages aligned to their
+   * size, for tables bigger than 4 KiB (Arm 16/64 KiB granules, stage-2 concatenated roots); the
+   * hardware needs a table aligned to its size. Freed blocks (freeTableBlock) are reused for
+   * blocks of the same size only, so table memory stays bounded under map/unmap churn.
+   */
+  allocTableBlock(pages: number): number {
+    if (pages === 1) return this.allocTablePage();
+    if (!Number.isInteger(pages) || pages < 1 || (pages & (pages - 1)) !== 0 || pages > MAX_BLOCK_PAGES) {
+      throw new CoreError(
+        'INVALID_ARGUMENT',
+        `a table block of ${pages} pages is not a power of two up to ${MAX_BLOCK_PAGES}`,
+        {
+          pages,
+        },
+      );
+    }
+    let first = this.freeBlocks.get(pages)?.pop();
+    if (first !== undefined) {
+      for (let i = 0; i < pages; i++) this.pool[first + i]!.fill(0);
+    } else {
+      const aligned = Math.ceil(this.pool.length / pages) * pages;
+      if (aligned + pages > this.maxTablePages) {
+        throw new CoreError('LIMIT_EXCEEDED', `page-table memory exhausted allocating a ${pages}-page table block`, {
+          maxTablePages: this.maxTablePages,
+        });
+      }
+      // Pages skipped to align the block become ordinary free table pages.
+      while (this.pool.length < aligned) {
+        this.freeList.push(this.pool.length);
+        this.pool.push(new Uint32Array(PAGE_WORDS));
+      }
+      first = this.pool.length;
+      for (let i = 0; i < pages; i++) this.pool.push(new Uint32Array(PAGE_WORDS));
+    }
+    this.inUse += pages;
+    if (this.inUse > this.peak) this.peak = this.inUse;
+    return (this.tablePoolBasePfn + first) * 4096;
+  }
+
+  /** Returns a block from allocTableBlock(pages). */
+  freeTableBlock(pa: number, pages: number): void {
+    if (pages === 1) {
+      this.freeTablePage(pa);
+      return;
+    }
+    const idx = Math.floor(pa / 4096) - this.tablePoolBasePfn;
+    if (idx < 0 || idx + pages > this.pool.length || pa % (4096 * pages) !== 0) {
+      throw new CoreError('INVALID_ARGUMENT', `0x${pa.toString(16)} is not a ${pages}-page table block`, { pa, pages });
+    }
+    let list = this.freeBlocks.get(pages);
+    if (list === undefined) {
+      list = [];
+      this.freeBlocks.set(pages, list);
+    }
+    list.push(idx);
+    this.inUse -= pages;
   }
 
   freeTablePage(pa: number): void {

@@ -95,6 +95,7 @@ class AmdV1Format implements PageTableFormat {
   readonly spec = 'AMD IOMMU Specification pub. 48882 rev. 3.x, §2.2.3 I/O page tables (v1, host)';
   readonly levels: number;
   readonly inputWidth: number;
+  readonly granuleLg2 = 12;
   private readonly fcHi: number;
   private readonly sizes: (readonly number[])[];
 

@@ -3,8 +3,11 @@
 // (pt_common.h): one small set of operations per format; the walker, map, unmap and iteration
 // are written once over it (page-table.ts, walk.ts).
 //
-// Levels are numbered as the specifications do: level 1 holds 4 KiB leaves, level n indexes
-// address bits [12 + 9(n-1) + 8 : 12 + 9(n-1)]. Entries are 64-bit words read as two 32-bit
+// Levels are numbered from the leaves up: level 1 holds the smallest leaves (one granule), and with
+// tables of 2^g bytes (g = granuleLg2: 12 for 4 KiB, 14 for 16 KiB, 16 for 64 KiB) level n indexes
+// address bits [g + (g-3)n - 1 : g + (g-3)(n-1)]; for 4 KiB tables, bits [12 + 9(n-1) + 8 : 12 + 9(n-1)].
+// The root table indexes what is left of the input width: fewer entries than a granule holds, or
+// (Arm stage 2) up to 16 concatenated granules. Entries are 64-bit words read as two 32-bit
 // halves `lo` (bits 31:0) and `hi` (bits 63:32) straight from the table page (no allocation).
 
 /** Entry kinds returned by PageTableFormat.entryKind. Plain numbers keep the hot path monomorphic. */
@@ -26,6 +29,8 @@ export interface PageTableFormat {
   readonly levels: number;
   /** Input address width in bits the root covers (39, 48, 57, 64...). */
   readonly inputWidth: number;
+  /** log2 of a table's size in bytes, and of the smallest page: 12 (4 KiB), 14 (16 KiB) or 16 (64 KiB). */
+  readonly granuleLg2: number;
   /** Kind of the entry (ENTRY_*), given the level it was read at. */
   entryKind(lo: number, hi: number, level: number): number;
   /** For a table entry: the level of the table it points to (level - 1 unless the format skips). */
@@ -38,6 +43,12 @@ export interface PageTableFormat {
   entryPerm(lo: number, hi: number, level: number): number;
   /** True when the entry has reserved bits set for its level (the walk faults). */
   hasReservedBits(lo: number, hi: number, level: number): boolean;
+  /**
+   * For formats whose malformed entries fault in more than one way (Arm VMSAv8-64: an invalid
+   * descriptor, an output address above the output size, a clear access flag), the WALK_* status
+   * of an entry hasReservedBits() refused. Absent: WALK_RESERVED. Called on the fault path only.
+   */
+  reservedStatus?(lo: number, hi: number, level: number): number;
   /** Leaf sizes (log2 bytes) this format can install at `level`, largest first; [] if none. */
   leafSizesLg2(level: number): readonly number[];
   /** Writes a leaf mapping `pa` of 2^sizeLg2 bytes at words[2*index..]. Formats whose pages span
@@ -58,6 +69,8 @@ export const WALK_BEYOND_WIDTH = 3; // input address above the format's input wi
 export const WALK_BAD_POINTER = 4; // a table pointer leads outside simulated table memory
 export const WALK_SKIP_NONZERO = 5; // AMD-Vi level skip with non-zero skipped address bits
 export const WALK_PERMISSION = 6; // the access needs a permission the walk does not grant
+export const WALK_ADDRESS_SIZE = 7; // an output address above the configured output size (Arm)
+export const WALK_ACCESS_FLAG = 8; // a leaf whose access flag is clear (Arm, no hardware AF update)
 
 export interface WalkOut {
   status: number; // WALK_*

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// Arithmetic shared by every format and by the walker: every format we model uses 4 KiB tables
-// of 512 eight-byte entries, so level n indexes address bits [20 + 9(n-1) : 12 + 9(n-1)]
-// (facts sheet §1.6 for VT-d, §2.3 for AMD-Vi; Linux generic_pt pt_table_item_lg2sz()).
+// Arithmetic shared by every format and by the walker. The x86 formats use 4 KiB tables of 512
+// eight-byte entries, so level n indexes address bits [20 + 9(n-1) : 12 + 9(n-1)] (facts sheet
+// §1.6 for VT-d, §2.3 for AMD-Vi; Linux generic_pt pt_table_item_lg2sz()); the 4 KiB helpers
+// below (levelShift, levelOfSize, tableIndex) are theirs. Arm VMSAv8-64 also has 16 KiB and
+// 64 KiB granules: tables of 2^g bytes hold 2^(g-3) entries (Linux io-pgtable-arm.c
+// ARM_LPAE_LVL_SHIFT, bits_per_level = g - 3), and the granule helpers (granule*, fmt*) take g.
 // Addresses are numbers < 2^53 (addresses.ts); 64-bit entries are two 32-bit halves.
 
 import { type FieldSpec, hi32, lo32, maskOf } from '../bits/bitfield';
@@ -63,6 +66,47 @@ export function maskHalves(specs: readonly FieldSpec[]): MaskHalves {
 /** Address held under `mask` in an entry, as a number. */
 export function maskedAddress(lo: number, hi: number, mask: MaskHalves): number {
   return (hi & mask.hi) * 4294967296 + ((lo & mask.lo) >>> 0);
+}
+
+/** log2 of the bytes one entry at `level` covers with 2^granuleLg2-byte tables (level 1: one granule). */
+export function granuleLevelShift(granuleLg2: number, level: number): number {
+  return granuleLg2 + (granuleLg2 - 3) * (level - 1);
+}
+
+/** log2 of the bytes one entry at `level` of `fmt` covers. */
+export function fmtLevelShift(fmt: PageTableFormat, level: number): number {
+  return granuleLevelShift(fmt.granuleLg2, level);
+}
+
+/** The level whose entries cover 2^sizeLg2 bytes (or, for AMD-Vi contiguous pages, the level below). */
+export function fmtLevelOfSize(fmt: PageTableFormat, sizeLg2: number): number {
+  const g = fmt.granuleLg2;
+  return Math.floor((sizeLg2 - g) / (g - 3)) + 1;
+}
+
+/**
+ * Index bits of the table at `level`: the granule's g - 3 below the root; at the root, what the
+ * input width leaves (fewer, e.g. 2 entries for a 48-bit 16 KiB table, or up to 4 more for Arm
+ * stage-2 concatenated tables).
+ */
+export function fmtIndexBits(fmt: PageTableFormat, level: number): number {
+  return level === fmt.levels ? fmt.inputWidth - fmtLevelShift(fmt, level) : fmt.granuleLg2 - 3;
+}
+
+/**
+ * 4 KiB pages of simulated memory one table at `level` occupies: one granule, and at the root at
+ * least one granule (Linux allocates whole pages for a smaller pgd) or the concatenated tables.
+ */
+export function fmtTablePages(fmt: PageTableFormat, level: number): number {
+  const bytesLg2 = level === fmt.levels ? Math.max(fmtIndexBits(fmt, level) + 3, fmt.granuleLg2) : fmt.granuleLg2;
+  return POW2[bytesLg2 - 12]!;
+}
+
+/** Index into the table at `level` of `fmt` for an address given as halves (any granule). */
+export function fmtTableIndex(fmt: PageTableFormat, ivLo: number, ivHi: number, level: number): number {
+  const shift = fmtLevelShift(fmt, level);
+  const mask = POW2[fmtIndexBits(fmt, level)]! - 1;
+  return shift < 32 ? ((ivLo >>> shift) | (ivHi << (32 - shift))) & mask : (ivHi >>> (shift - 32)) & mask;
 }
 
 /** Every page size (log2 bytes) a format can map, ascending: Linux's pgsize_bitmap. */

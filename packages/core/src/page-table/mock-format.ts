@@ -35,6 +35,7 @@ class MockFormat implements PageTableFormat {
   readonly spec = 'iofleet mock format (no specification; tests only)';
   readonly levels = 3;
   readonly inputWidth = 39;
+  readonly granuleLg2 = 12;
 
   entryKind(lo: number, _hi: number, level: number): number {
     if ((lo & V) === 0) return ENTRY_EMPTY;

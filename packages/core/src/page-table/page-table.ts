@@ -14,6 +14,10 @@
 //    at a hole or when iova falls inside a leaf that starts before it (__unmap_range returns -EINVAL
 //    there and __iommu_unmap() stops on a short unmap).
 //  - Tables built here never skip levels (Linux builds AMD-Vi PDEs with NL = level-1).
+//  - Addresses, lengths and physical addresses are multiples of the format's granule (4 KiB, or
+//    16/64 KiB for Arm formats: Linux iommu_map() refuses anything below the smallest page size).
+//    A table is one granule of simulated memory (the root: at least one granule, or Arm stage-2
+//    concatenated tables), allocated aligned to its size as the hardware needs.
 //
 // Model departure: a table page that becomes empty is freed at once (lastFreedTablePages). Linux
 // frees only tables whose whole range the unmap covered and keeps emptied ones until reused or
@@ -26,12 +30,14 @@ import { ENTRY_EMPTY, ENTRY_LEAF, newWalkOut, type PageTableFormat, PERM_RW, WAL
 import {
   addrHi,
   addrLo,
+  fmtIndexBits,
+  fmtLevelOfSize,
+  fmtLevelShift,
+  fmtTableIndex,
+  fmtTablePages,
   formatInputLimit,
-  levelOfSize,
-  levelShift,
   POW2,
   pageSizesLg2,
-  tableIndex,
 } from './level-math';
 import { walk } from './walk';
 
@@ -63,6 +69,10 @@ export class PageTable {
   private readonly sizesDesc: number[];
   private readonly inputLimit: number;
   private readonly out = newWalkOut();
+  /** Bytes of the smallest page (the granule) and 4 KiB memory pages of a non-root table / the root. */
+  private readonly granule: number;
+  private readonly tableMemPages: number;
+  private readonly rootMemPages: number;
 
   constructor(
     readonly mem: PhysMemory,
@@ -73,7 +83,10 @@ export class PageTable {
   ) {
     this.sizesDesc = pageSizesLg2(fmt).reverse();
     this.inputLimit = formatInputLimit(fmt);
-    this.rootPa = mem.allocTablePage();
+    this.granule = POW2[fmt.granuleLg2]!;
+    this.tableMemPages = POW2[fmt.granuleLg2 - 12]!;
+    this.rootMemPages = fmtTablePages(fmt, fmt.levels);
+    this.rootPa = mem.allocTableBlock(this.rootMemPages);
     this.used.set(this.rootPa, 0);
     this.count(HW_TABLE_PAGES_ALLOCATED, 1);
   }
@@ -91,8 +104,12 @@ export class PageTable {
   map(iova: number, pa: number, lengthBytes: number, perm: number): void {
     this.checkLive();
     this.checkRange(iova, lengthBytes);
-    if (!isPageMultiple(pa) || pa + lengthBytes > OUTPUT_LIMIT) {
-      throw new CoreError('INVALID_ARGUMENT', `pa 0x${pa.toString(16)} is not a 4 KiB-aligned 52-bit address`, { pa });
+    if (!isMultiple(pa, this.granule) || pa + lengthBytes > OUTPUT_LIMIT) {
+      throw new CoreError(
+        'INVALID_ARGUMENT',
+        `pa 0x${pa.toString(16)} is not a ${this.granule / 1024} KiB-aligned 52-bit address`,
+        { pa },
+      );
     }
     if ((perm & PERM_RW) === 0 || (perm & ~PERM_RW) !== 0) {
       throw new CoreError('INVALID_ARGUMENT', `permission ${perm} is not PERM_READ, PERM_WRITE or PERM_RW`, { perm });
@@ -147,7 +164,7 @@ export class PageTable {
    */
   releaseFreed(): number {
     const n = this.freelist.length;
-    for (const pa of this.freelist) this.mem.freeTablePage(pa);
+    for (const pa of this.freelist) this.mem.freeTableBlock(pa, this.tableMemPages);
     this.freelist.length = 0;
     return n;
   }
@@ -155,7 +172,8 @@ export class PageTable {
   destroy(): void {
     if (this.destroyed) return;
     this.releaseFreed();
-    for (const tablePa of this.used.keys()) this.mem.freeTablePage(tablePa);
+    for (const tablePa of this.used.keys())
+      this.mem.freeTableBlock(tablePa, tablePa === this.rootPa ? this.rootMemPages : this.tableMemPages);
     this.count(HW_TABLE_PAGES_FREED, this.pages);
     this.used.clear();
     this.pages = 0;
@@ -167,7 +185,12 @@ export class PageTable {
       const size = POW2[s]!;
       if (size <= remaining && iova % size === 0 && pa % size === 0) return s;
     }
-    return 12; // unreachable: every format maps 4 KiB and the range is 4 KiB-aligned
+    return this.fmt.granuleLg2; // unreachable: every format maps its granule and the range is granule-aligned
+  }
+
+  /** The 4 KiB page of a table holding entry `idx` (entry idx & 511 of it). */
+  private entryPage(tablePa: number, idx: number): Uint32Array {
+    return this.mem.words(tablePa / 4096 + (idx >>> 9))!;
   }
 
   /** Installs one leaf (all its contiguous entries), allocating tables on the way down. */
@@ -175,18 +198,19 @@ export class PageTable {
     const fmt = this.fmt;
     const ivLo = addrLo(iova);
     const ivHi = addrHi(iova);
-    const target = levelOfSize(sizeLg2);
+    const target = fmtLevelOfSize(fmt, sizeLg2);
     let tablePa = this.rootPa;
     for (let level = fmt.levels; level > target; level--) {
-      const words = this.mem.words(tablePa / 4096)!;
-      const idx = tableIndex(ivLo, ivHi, level);
-      const lo = words[2 * idx]!;
-      const hi = words[2 * idx + 1]!;
+      const idx = fmtTableIndex(fmt, ivLo, ivHi, level);
+      const words = this.entryPage(tablePa, idx);
+      const e = idx & 511;
+      const lo = words[2 * e]!;
+      const hi = words[2 * e + 1]!;
       const kind = fmt.entryKind(lo, hi, level);
       if (kind === ENTRY_LEAF) throw alreadyMapped(iova, sizeLg2);
       if (kind === ENTRY_EMPTY) {
-        const child = this.mem.allocTablePage();
-        fmt.writeTable(words, idx, child, level);
+        const child = this.mem.allocTableBlock(this.tableMemPages);
+        fmt.writeTable(words, e, child, level);
         this.used.set(child, 0);
         this.used.set(tablePa, this.used.get(tablePa)! + 1);
         this.pages++;
@@ -197,13 +221,15 @@ export class PageTable {
         tablePa = fmt.entryOutputAddress(lo, hi, level);
       }
     }
-    const words = this.mem.words(tablePa / 4096)!;
     const n = fmt.contiguousEntries(sizeLg2, target);
-    const first = tableIndex(ivLo, ivHi, target);
+    const first = fmtTableIndex(fmt, ivLo, ivHi, target);
     for (let i = first; i < first + n; i++) {
-      if (fmt.entryKind(words[2 * i]!, words[2 * i + 1]!, target) !== ENTRY_EMPTY) throw alreadyMapped(iova, sizeLg2);
+      const words = this.entryPage(tablePa, i);
+      const e = i & 511;
+      if (fmt.entryKind(words[2 * e]!, words[2 * e + 1]!, target) !== ENTRY_EMPTY) throw alreadyMapped(iova, sizeLg2);
     }
-    for (let i = first; i < first + n; i++) fmt.writeLeaf(words, i, pa, sizeLg2, perm, target);
+    for (let i = first; i < first + n; i++)
+      fmt.writeLeaf(this.entryPage(tablePa, i), i & 511, pa, sizeLg2, perm, target);
     this.used.set(tablePa, this.used.get(tablePa)! + n);
     this.count(HW_PTE_WRITES, n);
   }
@@ -218,10 +244,11 @@ export class PageTable {
     const levels: number[] = [];
     let tablePa = this.rootPa;
     for (let level = fmt.levels; level >= 1; level--) {
-      const words = this.mem.words(tablePa / 4096)!;
-      const idx = tableIndex(ivLo, ivHi, level);
-      const lo = words[2 * idx]!;
-      const hi = words[2 * idx + 1]!;
+      const idx = fmtTableIndex(fmt, ivLo, ivHi, level);
+      const words = this.entryPage(tablePa, idx);
+      const e = idx & 511;
+      const lo = words[2 * e]!;
+      const hi = words[2 * e + 1]!;
       const kind = fmt.entryKind(lo, hi, level);
       if (kind === ENTRY_EMPTY) return 0;
       tables.push(tablePa);
@@ -231,7 +258,7 @@ export class PageTable {
         const sizeLg2 = fmt.leafSizeLg2(lo, hi, level);
         if (iova % POW2[sizeLg2]! !== 0) return 0;
         const n = fmt.contiguousEntries(sizeLg2, level);
-        for (let i = idx; i < idx + n; i++) fmt.clearEntry(words, i);
+        for (let i = idx; i < idx + n; i++) fmt.clearEntry(this.entryPage(tablePa, i), i & 511);
         this.count(HW_PTE_WRITES, n);
         this.release(tables, indexes, levels, iova, n);
         return POW2[sizeLg2]!;
@@ -254,17 +281,17 @@ export class PageTable {
       this.used.set(tablePa, left);
       if (left > 0 || k === 0) return;
       if (this.tableFreeing === 'covered') {
-        const span = POW2[levelShift(levels[k]! + 1)]!;
+        const span = POW2[fmtLevelShift(this.fmt, levels[k]! + 1)]!;
         const base = Math.floor(iova / span) * span;
         if (base < this.unmapLo || base + span > this.unmapHi) return;
       }
       this.used.delete(tablePa);
       if (this.tableFreeing === 'covered') this.freelist.push(tablePa);
-      else this.mem.freeTablePage(tablePa);
+      else this.mem.freeTableBlock(tablePa, this.tableMemPages);
       this.pages--;
       this.lastFreedTablePages++;
       this.count(HW_TABLE_PAGES_FREED, 1);
-      this.fmt.clearEntry(this.mem.words(tables[k - 1]! / 4096)!, indexes[k - 1]!);
+      this.fmt.clearEntry(this.entryPage(tables[k - 1]!, indexes[k - 1]!), indexes[k - 1]! & 511);
       this.count(HW_PTE_WRITES, 1);
       n = 1;
     }
@@ -272,11 +299,12 @@ export class PageTable {
 
   private *leavesIn(tablePa: number, level: number, base: number): Generator<MappedLeaf> {
     const fmt = this.fmt;
-    const words = this.mem.words(tablePa / 4096)!;
-    const span = POW2[levelShift(level)]!;
-    for (let i = 0; i < 512; i++) {
-      const lo = words[2 * i]!;
-      const hi = words[2 * i + 1]!;
+    const span = POW2[fmtLevelShift(fmt, level)]!;
+    const entries = POW2[fmtIndexBits(fmt, level)]!;
+    for (let i = 0; i < entries; i++) {
+      const words = this.entryPage(tablePa, i);
+      const lo = words[2 * (i & 511)]!;
+      const hi = words[2 * (i & 511) + 1]!;
       const kind = fmt.entryKind(lo, hi, level);
       if (kind === ENTRY_EMPTY) continue;
       if (kind === ENTRY_LEAF) {
@@ -291,10 +319,11 @@ export class PageTable {
   }
 
   private checkRange(iova: number, lengthBytes: number): void {
-    if (!isPageMultiple(iova) || !isPageMultiple(lengthBytes) || lengthBytes === 0) {
+    const g = this.granule;
+    if (!isMultiple(iova, g) || !isMultiple(lengthBytes, g) || lengthBytes === 0) {
       throw new CoreError(
         'INVALID_ARGUMENT',
-        `range 0x${iova.toString(16)}+0x${lengthBytes.toString(16)} is not 4 KiB-aligned`,
+        `range 0x${iova.toString(16)}+0x${lengthBytes.toString(16)} is not ${g / 1024} KiB-aligned`,
         {
           iova,
           lengthBytes,
@@ -323,8 +352,8 @@ export class PageTable {
   }
 }
 
-function isPageMultiple(n: number): boolean {
-  return Number.isSafeInteger(n) && n >= 0 && n % 4096 === 0;
+function isMultiple(n: number, granule: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0 && n % granule === 0;
 }
 
 function alreadyMapped(iova: number, sizeLg2: number): CoreError {

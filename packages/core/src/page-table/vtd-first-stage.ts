@@ -59,6 +59,7 @@ class VtdFirstStageFormat implements PageTableFormat {
   readonly spec = 'Intel VT-d Architecture Specification rev. 3.0+, §9.7 first-stage paging entries (IA-32e)';
   readonly levels: number;
   readonly inputWidth: number;
+  readonly granuleLg2 = 12;
   /** Per level: the low-half mask of a leaf's address (drops PAT and the superpage's low bits). */
   private readonly leafAddrLo: Int32Array;
   /** Per level: reserved low-half bits of a PS=1 entry. */

@@ -67,6 +67,7 @@ class VtdSecondStageFormat implements PageTableFormat {
   readonly spec = 'Intel VT-d Architecture Specification rev. 3.0+, §9.8 second-stage paging entries';
   readonly levels: number;
   readonly inputWidth: number;
+  readonly granuleLg2 = 12;
   private readonly snoop: boolean;
   /** Per level: reserved low-half bits of a non-leaf entry / of a PS=1 entry; reserved high half. */
   private readonly rsvdTableLo: Int32Array;

@@ -3,9 +3,13 @@
 // the hardware walks of VT-d §3.6/§3.7 and AMD-Vi §2.2.3). Hot path: no allocation, no bigint;
 // entries are read as two 32-bit halves straight from the table page's Uint32Array.
 //
-// Order of checks at each level, as the hardware does: present, then reserved bits, then the
+// Order of checks at each level, as the hardware does: present, then reserved bits (reported as
+// the format's reservedStatus when it has one: Arm address-size and access-flag faults), then the
 // kind of entry. Permission is the AND of every entry's permission on the way (AMD-Vi IR/IW,
-// VT-d R/W, x86 R/W) and is checked once, at the leaf.
+// VT-d R/W, x86 R/W, Arm AP/APTable/S2AP) and is checked once, at the leaf.
+//
+// Tables are 2^granuleLg2 bytes (4 KiB for the x86 formats, 4/16/64 KiB for Arm), kept in
+// simulated memory as runs of 4 KiB pages: entry i of a table lives in its page i >> 9, word 2(i & 511).
 //
 // Model departure: a pointer to memory that was never written (neither a table page nor a touched
 // data page) ends the walk with WALK_BAD_POINTER. Hardware would read zeros and report "not
@@ -96,22 +100,29 @@ export function walkFromLevel(
 ): void {
   const ivLo = iova >>> 0;
   const ivHi = (iova - ivLo) / 4294967296;
+  const g = fmt.granuleLg2;
+  const stride = g - 3;
+  const top = fmt.levels;
+  const strideMask = (1 << stride) - 1;
+  const topMask = POW2_[fmt.inputWidth - (g + stride * (top - 1))]! - 1;
   let reads = 0;
   for (;;) {
     if (path !== undefined) {
       path.tablePa[level] = tablePa;
       path.perm[level] = perm;
     }
-    const words = mem.words(tablePa / 4096);
+    const shift = g + stride * (level - 1);
+    const mask = level === top ? topMask : strideMask;
+    // Bits of the high half shifted below bit 32 - shift fall outside any mask (shift >= 12, mask <= 17 bits).
+    const idx = shift < 32 ? ((ivLo >>> shift) | (ivHi << (32 - shift))) & mask : (ivHi >>> (shift - 32)) & mask;
+    const words = mem.words(tablePa / 4096 + (idx >>> 9));
     if (words === undefined) {
       setFault(out, WALK_BAD_POINTER_, level, reads, perm);
       return;
     }
-    const shift = 3 + 9 * level;
-    const idx =
-      shift < 32 ? ((ivLo >>> shift) | (shift > 23 ? ivHi << (32 - shift) : 0)) & 511 : (ivHi >>> (shift - 32)) & 511;
-    const lo = words[2 * idx]!;
-    const hi = words[2 * idx + 1]!;
+    const e = 2 * (idx & 511);
+    const lo = words[e]!;
+    const hi = words[e + 1]!;
     reads++;
     const kind = fmt.entryKind(lo, hi, level);
     if (kind === ENTRY_EMPTY_) {
@@ -119,7 +130,8 @@ export function walkFromLevel(
       return;
     }
     if (fmt.hasReservedBits(lo, hi, level)) {
-      setFault(out, WALK_RESERVED_, level, reads, perm);
+      const status = fmt.reservedStatus === undefined ? WALK_RESERVED_ : fmt.reservedStatus(lo, hi, level);
+      setFault(out, status, level, reads, perm);
       return;
     }
     perm &= fmt.entryPerm(lo, hi, level);
@@ -140,10 +152,13 @@ export function walkFromLevel(
       setFault(out, WALK_RESERVED_, level, reads, perm);
       return;
     }
-    // AMD-Vi level skip: the index bits of the skipped levels [12+9*next, 12+9*(level-1)) must be 0.
-    if (next < level - 1 && Math.floor(iova / POW2_[12 + 9 * next]!) % POW2_[9 * (level - 1 - next)]! !== 0) {
-      setFault(out, WALK_SKIP_NONZERO_, level, reads, perm);
-      return;
+    // AMD-Vi level skip: the index bits of the skipped levels [shift(next + 1), shift(level)) must be 0.
+    if (next < level - 1) {
+      const low = g + stride * next;
+      if (Math.floor(iova / POW2_[low]!) % POW2_[shift - low]! !== 0) {
+        setFault(out, WALK_SKIP_NONZERO_, level, reads, perm);
+        return;
+      }
     }
     tablePa = fmt.entryOutputAddress(lo, hi, level);
     level = next;

@@ -16,7 +16,7 @@ import {
   WALK_OK,
   WALK_PERMISSION,
 } from '../page-table/format';
-import { pageSizesLg2 } from '../page-table/level-math';
+import { fmtTablePages, pageSizesLg2 } from '../page-table/level-math';
 import { PageTable } from '../page-table/page-table';
 import { walk } from '../page-table/walk';
 import { mulberry32, ReferencePageTable } from './page-table-reference';
@@ -49,11 +49,19 @@ interface Ctx {
   regionLg2: number;
   bigSizes: number[];
   limit: number;
+  /** The granule: smallest page and table size, bytes and log2 (4 KiB / 12 for x86 formats). */
+  G: number;
+  g: number;
   stats: RandomOpsStats;
   fail: (what: string) => never;
 }
 
 const int = (rnd: () => number, n: number) => Math.floor(rnd() * n);
+
+/** 4 KiB memory pages of a table with `tables` tables: one granule each, the root apart. */
+function memoryPages(fmt: PageTableFormat, tables: number): number {
+  return (tables - 1) * 2 ** (fmt.granuleLg2 - 12) + fmtTablePages(fmt, fmt.levels);
+}
 
 export function runRandomPageTableOps(fmt: PageTableFormat, opts: RandomOpsOptions): RandomOpsStats {
   const sizes = pageSizesLg2(fmt);
@@ -75,12 +83,14 @@ export function runRandomPageTableOps(fmt: PageTableFormat, opts: RandomOpsOptio
     fmt,
     mem,
     pt: new PageTable(mem, fmt),
-    ref: new ReferencePageTable(sizes, fmt.levels),
+    ref: new ReferencePageTable(sizes, fmt.levels, fmt.granuleLg2),
     rnd: mulberry32(opts.seed),
     regions: [0, 2 ** topLg2 - 2 ** regionLg2],
     regionLg2,
-    bigSizes: sizes.filter((s) => s > 12 && s <= regionLg2 - 2),
+    bigSizes: sizes.filter((s) => s > fmt.granuleLg2 && s <= regionLg2 - 2),
     limit: 2 ** Math.min(fmt.inputWidth, 53),
+    G: 2 ** fmt.granuleLg2,
+    g: fmt.granuleLg2,
     stats,
     fail: (what: string): never => {
       throw new Error(`${fmt.name} seed ${opts.seed} op ${op}: ${what}`);
@@ -97,7 +107,8 @@ export function runRandomPageTableOps(fmt: PageTableFormat, opts: RandomOpsOptio
   }
   fullCheck(c);
   unmapEverything(c);
-  if (c.pt.tablePages !== 1 || mem.tablePagesInUse !== 1) c.fail(`empty table holds ${c.pt.tablePages} pages`);
+  if (c.pt.tablePages !== 1 || mem.tablePagesInUse !== memoryPages(fmt, 1))
+    c.fail(`empty table holds ${c.pt.tablePages} pages`);
   c.pt.destroy();
   const leftAfterDestroy: number = mem.tablePagesInUse;
   if (leftAfterDestroy !== 0) c.fail(`destroy left ${leftAfterDestroy} pages`);
@@ -108,15 +119,16 @@ function randomMap(c: Ctx): void {
   const { rnd } = c;
   const region = c.regions[int(rnd, 2)]!;
   const big = c.bigSizes.length > 0 && rnd() < 0.25;
-  const s = big ? c.bigSizes[int(rnd, c.bigSizes.length)]! : 12;
+  const s = big ? c.bigSizes[int(rnd, c.bigSizes.length)]! : c.g;
   const count = big ? 1 + int(rnd, 2) : 1 + int(rnd, 8);
-  const extra = rnd() < 0.2 ? 4096 * (1 + int(rnd, 3)) : 0;
+  const extra = rnd() < 0.2 ? c.G * (1 + int(rnd, 3)) : 0;
   const lengthBytes = count * 2 ** s + extra;
   const windowLg2 = Math.min(c.regionLg2, Math.max(s + 4, 24));
   const slots = Math.floor((2 ** windowLg2 - lengthBytes) / 2 ** s);
   const iova = region + int(rnd, slots + 1) * 2 ** s;
   let pa = int(rnd, 2 ** Math.max(0, 44 - s)) * 2 ** s;
-  if (s > 12 && s <= 21 && rnd() < 0.1) pa += 4096; // misaligned pa: the split must fall back to 4 KiB
+  // A misaligned pa: the split must fall back to the granule.
+  if (s > c.g && s <= c.g + (c.g - 3) && rnd() < 0.1) pa += c.G;
   const perm = rnd() < 0.5 ? PERM_READ : PERM_RW;
   const expectOk = c.ref.map(iova, pa, lengthBytes, perm);
   let ok = true;
@@ -144,15 +156,15 @@ function randomUnmap(c: Ctx): void {
     iova = leaf.iova;
     if (v < 0.3) lengthBytes = size;
     else if (v < 0.5)
-      lengthBytes = 4096; // part of a large leaf: the whole leaf goes
-    else if (v < 0.65 && size > 4096) {
-      iova = leaf.iova + 4096; // inside a leaf: nothing is removed
-      lengthBytes = 4096;
+      lengthBytes = c.G; // part of a large leaf: the whole leaf goes
+    else if (v < 0.65 && size > c.G) {
+      iova = leaf.iova + c.G; // inside a leaf: nothing is removed
+      lengthBytes = c.G;
     } else lengthBytes = Math.min((1 + int(rnd, 4)) * size, c.limit - iova);
   } else {
     const region = c.regions[int(rnd, 2)]!;
-    iova = region + int(rnd, 2 ** (Math.min(c.regionLg2, 24) - 12) - 8) * 4096;
-    lengthBytes = 4096 * (1 + int(rnd, 8));
+    iova = region + int(rnd, 2 ** (Math.min(c.regionLg2, 24) - c.g) - 8) * c.G;
+    lengthBytes = c.G * (1 + int(rnd, 8));
   }
   const expected = ref.unmap(iova, lengthBytes);
   const got = c.pt.unmap(iova, lengthBytes);
@@ -170,7 +182,7 @@ function randomTranslate(c: Ctx): void {
     const leaf = leaves[int(rnd, leaves.length)]!;
     iova = leaf.iova + int(rnd, 2 ** leaf.sizeLg2);
   } else if (c.limit < 2 ** 53 && rnd() < 0.05) {
-    iova = c.limit + int(rnd, 4096); // beyond the input width
+    iova = c.limit + int(rnd, c.G); // beyond the input width
   } else {
     iova = c.regions[int(rnd, 2)]! + int(rnd, 2 ** Math.min(c.regionLg2, 24));
   }
@@ -188,7 +200,7 @@ function randomTranslate(c: Ctx): void {
   }
   const pa = leaf.pa + (iova - leaf.iova);
   const want = (access & ~leaf.perm) === 0 ? WALK_OK : WALK_PERMISSION;
-  const levelsRead = c.fmt.levels - ReferencePageTable.levelOf(leaf.sizeLg2) + 1;
+  const levelsRead = c.fmt.levels - ReferencePageTable.levelOf(leaf.sizeLg2, c.g) + 1;
   if (out.status !== want || out.pa !== pa || out.sizeLg2 !== leaf.sizeLg2 || out.perm !== leaf.perm) {
     c.fail(`${at}: got ${JSON.stringify(out)}, reference ${JSON.stringify({ ...leaf, pa, want })}`);
   }
@@ -203,7 +215,7 @@ function fullCheck(c: Ctx): void {
   const want = c.ref.sorted();
   if (JSON.stringify(got) !== JSON.stringify(want)) c.fail(`leaves differ: ${got.length} vs reference ${want.length}`);
   const pages = c.ref.expectedTablePages();
-  if (c.pt.tablePages !== pages || c.mem.tablePagesInUse !== pages) {
+  if (c.pt.tablePages !== pages || c.mem.tablePagesInUse !== memoryPages(c.fmt, pages)) {
     c.fail(`table pages ${c.pt.tablePages} (memory ${c.mem.tablePagesInUse}), reference ${pages}`);
   }
 }

@@ -41,10 +41,14 @@ function floorLg2(x: number): number {
 export class ReferencePageTable {
   readonly leaves = new Map<number, RefLeaf>();
 
-  /** `sizesLg2`: the page sizes the table may use; `levels`: levels of the root. */
+  /**
+   * `sizesLg2`: the page sizes the table may use; `levels`: levels of the root; `granuleLg2`: the
+   * table size (each table holds 2^(granuleLg2 - 3) entries; 12 for every x86 format).
+   */
   constructor(
     readonly sizesLg2: readonly number[],
     readonly levels: number,
+    readonly granuleLg2 = 12,
   ) {}
 
   /** The leaves a map of [iova, iova+length) is split into: iommu_pgsize() at every step. */
@@ -95,17 +99,21 @@ export class ReferencePageTable {
     return unmapped;
   }
 
-  /** Level of the table entry a leaf of 2^sizeLg2 lives in (9 index bits per level from bit 12). */
-  static levelOf(sizeLg2: number): number {
-    return Math.floor((sizeLg2 - 12) / 9) + 1;
+  /**
+   * Level of the table entry a leaf of 2^sizeLg2 lives in: g - 3 index bits per level from bit g
+   * (9 from bit 12 with 4 KiB tables).
+   */
+  static levelOf(sizeLg2: number, granuleLg2 = 12): number {
+    return Math.floor((sizeLg2 - granuleLg2) / (granuleLg2 - 3)) + 1;
   }
 
-  /** Table pages a table holding exactly these leaves needs, root included (empty tables freed). */
+  /** Tables a table holding exactly these leaves needs, root included (empty tables freed). */
   expectedTablePages(): number {
+    const g = this.granuleLg2;
     const tables = new Set<string>();
     for (const l of this.leaves.values()) {
-      for (let k = ReferencePageTable.levelOf(l.sizeLg2); k < this.levels; k++) {
-        tables.add(`${k}:${Math.floor(l.iova / 2 ** (12 + 9 * k))}`);
+      for (let k = ReferencePageTable.levelOf(l.sizeLg2, g); k < this.levels; k++) {
+        tables.add(`${k}:${Math.floor(l.iova / 2 ** (g + (g - 3) * k))}`);
       }
     }
     return tables.size + 1;
