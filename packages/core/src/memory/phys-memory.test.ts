@@ -45,6 +45,28 @@ describe('PhysMemory table pool', () => {
     expect(mem.tablePagesInUse).toBe(5);
   });
 
+  it('allocates size-aligned table blocks, reuses freed ones zeroed, and refuses bad sizes', () => {
+    const mem = new PhysMemory({ tablePoolBasePfn: 0x10000 });
+    const one = mem.allocTablePage(); // pool index 0: the next 16-page block starts at index 16
+    const a = mem.allocTableBlock(16);
+    expect([one, a]).toEqual([0x1000_0000, 0x1001_0000]);
+    expect(a % (16 * 4096)).toBe(0);
+    expect(mem.tablePagesInUse).toBe(17); // the 15 pages skipped for alignment are free, not in use
+    expect(mem.allocTablePage()).toBe(0x1000_1000); // a skipped page is handed out first
+    mem.writeU32(a + 15 * 4096, 7);
+    mem.freeTableBlock(a, 16);
+    expect(mem.tablePagesInUse).toBe(2);
+    expect(mem.allocTableBlock(16)).toBe(a); // the same block again, zeroed
+    expect(mem.readU32(a + 15 * 4096)).toBe(0);
+    expect(mem.allocTableBlock(1)).toBe(0x1000_2000);
+    expect(codeOf(() => mem.allocTableBlock(3))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => mem.allocTableBlock(512))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => mem.freeTableBlock(a + 4096, 16))).toBe('INVALID_ARGUMENT');
+    const small = new PhysMemory({ maxTablePages: 20 });
+    small.allocTablePage();
+    expect(codeOf(() => small.allocTableBlock(16))).toBe('LIMIT_EXCEEDED'); // 16 + 16 > 20
+  });
+
   it('refuses to free what is not a table page', () => {
     const mem = new PhysMemory();
     const a = mem.allocTablePage();

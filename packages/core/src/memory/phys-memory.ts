@@ -114,11 +114,13 @@ export class PhysMemory {
           maxTablePages: this.maxTablePages,
         });
       }
-      // Pages skipped to align the block become ordinary free table pages.
+      // Pages skipped to align the block become ordinary free table pages, lowest handed out first.
+      const skipped: number[] = [];
       while (this.pool.length < aligned) {
-        this.freeList.push(this.pool.length);
+        skipped.push(this.pool.length);
         this.pool.push(new Uint32Array(PAGE_WORDS));
       }
+      for (let i = skipped.length - 1; i >= 0; i--) this.freeList.push(skipped[i]!);
       first = this.pool.length;
       for (let i = 0; i < pages; i++) this.pool.push(new Uint32Array(PAGE_WORDS));
     }
