@@ -114,6 +114,7 @@ export {
 } from './cost/cost-model';
 export {
   AMD_EPYC_MILAN,
+  ARM_NEOVERSE_GRACE,
   COST_PROFILE_NAMES,
   COST_PROFILES,
   type CostParam,
@@ -281,6 +282,7 @@ export {
 export {
   DEFAULT_MAX_DATA_PAGES,
   DEFAULT_MAX_TABLE_PAGES,
+  MAX_BLOCK_PAGES,
   PAGE_WORDS,
   PhysMemory,
   type PhysMemoryOptions,
@@ -294,6 +296,14 @@ export {
   amdV1Format,
 } from './page-table/amd-v1';
 export {
+  ARM_DESC,
+  ARM_GRANULE_LG2,
+  type ArmGranule,
+  type ArmVmsav8Options,
+  armLevelOf,
+  armVmsav8Format,
+} from './page-table/arm-vmsav8';
+export {
   ENTRY_EMPTY,
   ENTRY_LEAF,
   ENTRY_TABLE,
@@ -302,6 +312,8 @@ export {
   PERM_READ,
   PERM_RW,
   PERM_WRITE,
+  WALK_ACCESS_FLAG,
+  WALK_ADDRESS_SIZE,
   WALK_BAD_POINTER,
   WALK_BEYOND_WIDTH,
   WALK_NOT_PRESENT,
@@ -312,7 +324,13 @@ export {
   type WalkOut,
 } from './page-table/format';
 export {
+  fmtIndexBits,
+  fmtLevelOfSize,
+  fmtLevelShift,
+  fmtTableIndex,
+  fmtTablePages,
   formatInputLimit,
+  granuleLevelShift,
   LEVEL_STRIDE,
   levelOfSize,
   levelShift,
@@ -335,6 +353,129 @@ export { MAX_LEVELS, newWalkPath, type WalkPath, walk, walkFromLevel } from './p
 export { MAX_PENDING_TIMERS, SimClock, type TimerCallback } from './sim/sim-clock';
 export { MAX_SIM_CPUS, SimCpu, SimCpuSet } from './sim/sim-cpu';
 export { SimLock } from './sim/sim-lock';
+export {
+  CERROR,
+  CMDQ_BATCH_ENTRIES,
+  CmdqBatch,
+  type CommandHandler,
+  CommandQueue,
+} from './smmu/command-queue';
+export {
+  ATC_INV_SIZE_ALL,
+  atcInv,
+  CMD,
+  CMD_ATC_INV,
+  CMD_BYTES,
+  CMD_CFGI,
+  CMD_PREFETCH,
+  CMD_PRI_RESP,
+  CMD_SYNC,
+  CMD_TLBI,
+  cfgiAll,
+  cfgiCd,
+  cfgiCdAll,
+  cfgiSte,
+  cmdSync,
+  OP,
+  OP_NAME,
+  opcodeOf,
+  PRI_RESP,
+  prefetchConfig,
+  priResp,
+  SYNC_CS,
+  type TlbiFields,
+  tlbi,
+  tlbiRangeBytes,
+} from './smmu/commands';
+export { CFG_ABORT, CFG_BYPASS, CFG_FAULT, CFG_TRANSLATE, type SmmuConfig } from './smmu/config';
+export {
+  CD,
+  CD_BYTES,
+  CdTable,
+  CTXDESC_L2_ENTRIES,
+  L1CD,
+  LINUX_MAIR,
+  type S1Cd,
+  s1Cd,
+} from './smmu/context-descriptor';
+export { type DomainHost, SmmuDomain } from './smmu/domain';
+export {
+  EVT,
+  EVT_BYTES,
+  EVT_CLASS,
+  EVT_NAME,
+  EVT_RECORD,
+  EventQueue,
+  encodeEvent,
+  linuxEventLines,
+  type SmmuEvent,
+} from './smmu/event-queue';
+export type { PriResponse } from './smmu/executor';
+export {
+  atcInvDomain,
+  atcRange,
+  type InvDomain,
+  type InvSmmu,
+  tlbInvContext,
+  tlbInvRange,
+  tlbInvRangeDomain,
+} from './smmu/linux-invalidate';
+export {
+  ARM64_UPSTREAM_KCONFIG,
+  armSmmuDefDomainType,
+  SMMU_LINUX_VERSION,
+} from './smmu/linux-policy';
+export {
+  ARM_SMMU_FEAT,
+  CR0,
+  CR1,
+  CR2,
+  DEFAULT_LINUX_SMMU_ENV,
+  DEFAULT_SMMUV3_PARAMS,
+  GBPA,
+  type GranuleName,
+  IDR0,
+  IDR1,
+  IDR3,
+  IDR5,
+  idrRegisters,
+  type LinuxSmmuEnv,
+  type LinuxSmmuProbe,
+  linuxBootLines,
+  linuxProbe,
+  OAS_BITS,
+  Q_BASE,
+  Q_CONS,
+  SMMU_REG,
+  type SmmuV3Params,
+  STRTAB_BASE,
+  STRTAB_BASE_CFG,
+} from './smmu/registers';
+export {
+  abortSte,
+  bypassSte,
+  type CdTableSte,
+  cdTableSte,
+  EATS,
+  L1STD,
+  S1DSS,
+  S1FMT,
+  type S2Ste,
+  STE,
+  STE_BYTES,
+  STE_CONFIG,
+  STRTAB_SPLIT,
+  STRW,
+  StreamTable,
+  s2DomainSte,
+} from './smmu/stream-table';
+export { CTX_NESTED, CTX_S1, CTX_S2, TlbContexts } from './smmu/tlb-contexts';
+export {
+  type SmmuAttachOptions,
+  type SmmuAttachTarget,
+  SmmuV3Unit,
+  type SmmuV3UnitOptions,
+} from './smmu/unit';
 export {
   HW_CONTEXT_CACHE_HIT,
   HW_CONTEXT_CACHE_MISS,

@@ -32,6 +32,16 @@ describe('cost profiles', () => {
   });
 });
 
+describe('the Arm Grace profile', () => {
+  it('puts a lone CMD_SYNC (one command, one wait) at U05: 240–250 ns with the queue in local memory', () => {
+    const m = new CostModel(getCostProfile('arm-neoverse-grace'));
+    const ns = m.ns.invDescriptor + m.ns.invProcess + m.ns.invWait;
+    expect(ns).toBeGreaterThanOrEqual(240);
+    expect(ns).toBeLessThanOrEqual(250);
+    expect(getCostProfile('arm-neoverse-grace').unit).toBe('smmu');
+  });
+});
+
 describe('CostModel', () => {
   it('turns counter deltas into ns and charges a CPU by category', () => {
     const m = new CostModel(getCostProfile('intel-icelake-sp'));

@@ -79,7 +79,7 @@ export interface CostParams {
 export interface CostProfile {
   readonly name: string;
   readonly description: string;
-  readonly unit: 'vtd' | 'amd';
+  readonly unit: 'vtd' | 'amd' | 'smmu';
   /** Core clock used to convert cycles <-> ns, GHz. */
   readonly cpuGhz: CostParam;
   readonly params: CostParams;
@@ -207,7 +207,66 @@ export const INTEL_BROADWELL_EP: CostProfile = {
   },
 };
 
-export const COST_PROFILES: readonly CostProfile[] = [INTEL_ICELAKE_SP, AMD_EPYC_MILAN, INTEL_BROADWELL_EP];
+/**
+ * NVIDIA Grace (Neoverse V2, LPDDR5X) with an Arm SMMUv3, the host of R01. Invalidation is an
+ * SMMU command batch and one CMD_SYNC (smmu/linux-invalidate.ts): U05's CMD_SYNC round trip is the
+ * one published SMMUv3 component figure, split below into the CPU's command write, the SMMU's work
+ * per command (which serialises the unit) and the CPU's wait. No Grace walk latency or TLB size
+ * is published: assumptions, for the lead to calibrate against R01/R08 (docs/smmuv3.md).
+ */
+export const ARM_NEOVERSE_GRACE: CostProfile = {
+  name: 'arm-neoverse-grace',
+  description: 'NVIDIA Grace (72 Neoverse V2 cores, LPDDR5X) with Arm SMMUv3: range invalidation, MSI-polled CMD_SYNC',
+  unit: 'smmu',
+  cpuGhz: A(3.44, 'GHz', "Grace's Neoverse V2 cores run at up to 3.44 GHz (Chips and Cheese, Grace Hopper, 2024)"),
+  params: {
+    iotlbHit: A(5, 'ns', 'TBU TLB lookup in the root-complex path, as on x86 (no SMMU figure published)'),
+    walkMemRead: A(
+      150,
+      'ns',
+      'one TCU table read through the mesh to LPDDR5X; no Grace figure published: below F&S lm = 197 ns (U06) and ' +
+        "Broadwell's 290 ns (R34), as Grace is one NUMA-free die whose 114 MB L3 often holds tables the CPU just wrote",
+    ),
+    pscHit: A(5, 'ns', 'walk-cache lookup'),
+    contextCacheMiss: A(450, 'ns', 'configuration fetch: L1STD, STE and CD, three reads at walkMemRead'),
+    dmaBase: M(65, 'ns', 'U06: l0 (Intel fit; no Arm figure published)'),
+    pageWalkers: A(
+      8,
+      'count',
+      'Arm MMU-600/700 TCUs walk several translations at once (a build-time number); Grace unpublished',
+    ),
+    invDescriptor: A(
+      60,
+      'cycles',
+      'arm_smmu_cmdq_issue_cmdlist(): a 16-byte command store, the cmpxchg on the shared queue word and the valid map, amortised',
+    ),
+    invProcess: M(
+      200,
+      'ns',
+      'U05: a lone CMD_SYNC takes 240–250 ns with the queue in local memory (550–560 ns remote), mostly the SMMU ' +
+        'fetching the command and writing its completion; 200 ns of SMMU time per command, serialised per unit',
+    ),
+    invWait: M(
+      30,
+      'ns',
+      'U05: 245 ns for a lone CMD_SYNC, less its command write (60 cycles) and the SMMU time above: the MSI-polled completion',
+    ),
+    ...LINUX_SOFTWARE,
+    iommuMapCall: M(
+      64,
+      'ns',
+      'U01: iommu_map() 4 KiB ≈ 62–65 ns (x86 kunit; io-pgtable-arm on Neoverse V2 assumed alike)',
+    ),
+    iommuUnmapCall: M(74, 'ns', 'U01: iommu_unmap() 4 KiB ≈ 71–76 ns (x86 kunit; io-pgtable-arm assumed alike)'),
+  },
+};
+
+export const COST_PROFILES: readonly CostProfile[] = [
+  INTEL_ICELAKE_SP,
+  AMD_EPYC_MILAN,
+  INTEL_BROADWELL_EP,
+  ARM_NEOVERSE_GRACE,
+];
 export const COST_PROFILE_NAMES: readonly string[] = COST_PROFILES.map((p) => p.name);
 
 export function getCostProfile(name: string): CostProfile {

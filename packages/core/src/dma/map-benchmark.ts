@@ -17,6 +17,7 @@ import { AmdViUnit } from '../amd/unit';
 import { type CostProfile, getCostProfile } from '../cost/cost-profile';
 import { CoreError } from '../errors';
 import type { IommuDomainOps } from '../iommu/domain-ops';
+import { SmmuV3Unit } from '../smmu/unit';
 import { HW_INV_WAITS } from '../stats/hw-counters';
 import { VtdUnit } from '../vtd/unit';
 import { DirectDmaOps } from './dma-direct';
@@ -131,10 +132,18 @@ function buildMode(mode: MapBenchMode, p: MapBenchParams, profile: CostProfile):
 }
 
 /**
- * The default hardware behind translated modes: a real VT-d unit (Intel profiles) or AMD-Vi unit
- * (AMD profiles) on the simulated machine's memory, with one device attached to a DMA domain.
+ * The default hardware behind translated modes: a real VT-d unit (Intel profiles), AMD-Vi unit
+ * (AMD profiles) or SMMUv3 (Arm profiles) on the simulated machine's memory, with one device
+ * attached to a DMA domain.
  */
 function unitDomain(sim: DmaSim, profile: CostProfile): IommuDomainOps {
+  if (profile.unit === 'smmu') {
+    const unit = new SmmuV3Unit({ mem: sim.mem });
+    const d = unit.createDomain('dma');
+    unit.attachDevice(0x0100, d);
+    unit.counters.reset();
+    return d;
+  }
   if (profile.name.startsWith('amd')) {
     const unit = new AmdViUnit({ mem: sim.mem });
     const d = unit.createDomain('dma');

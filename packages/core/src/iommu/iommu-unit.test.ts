@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AmdViUnit } from '../amd/unit';
 import { isCoreError } from '../errors';
 import { PhysMemory } from '../memory/phys-memory';
+import { SmmuV3Unit } from '../smmu/unit';
 import { VtdUnit } from '../vtd/unit';
 import { unitAttachDevice, unitCreateDomain, unitFreeDomain } from './iommu-unit';
 import { newTranslationOut } from './translation';
@@ -11,6 +12,7 @@ describe('vendor-neutral unit calls', () => {
   it.each([
     ['vtd', (mem: PhysMemory) => new VtdUnit({ mem })],
     ['amd', (mem: PhysMemory) => new AmdViUnit({ mem })],
+    ['smmu', (mem: PhysMemory) => new SmmuV3Unit({ mem })],
   ])('%s: a domain created and attached translates; pass-through is identity', (_n, make) => {
     const unit = make(new PhysMemory());
     const d = unitCreateDomain(unit, 'dma');
@@ -35,11 +37,20 @@ describe('vendor-neutral unit calls', () => {
       err = e;
     }
     expect(isCoreError(err) && err.code).toBe('INVALID_ARGUMENT');
+    const smmu = new SmmuV3Unit({ mem });
+    err = undefined;
+    try {
+      unitAttachDevice(smmu, 0x0100, unitCreateDomain(vtd, 'dma'));
+    } catch (e) {
+      err = e;
+    }
+    expect(isCoreError(err) && err.code).toBe('INVALID_ARGUMENT');
   });
 
   it.each([
     ['vtd', (mem: PhysMemory) => new VtdUnit({ mem })],
     ['amd', (mem: PhysMemory) => new AmdViUnit({ mem })],
+    ['smmu', (mem: PhysMemory) => new SmmuV3Unit({ mem })],
   ])('%s: a freed domain returns its tables and its id; one with devices attached cannot be freed', (_n, make) => {
     const mem = new PhysMemory();
     const unit = make(mem);

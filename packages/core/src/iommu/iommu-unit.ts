@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // Vendor-neutral calls on an IOMMU unit, for code above the drivers (the host model, the SDK's
-// test environment) that holds either a VT-d or an AMD-Vi unit: the model of the core's
+// test environment) that holds a VT-d, an AMD-Vi or an Arm SMMUv3 unit: the model of the core's
 // iommu_ops (domain_alloc_paging, attach_dev, identity/blocked domains) without the vendor types.
 
 import { AmdViDomain } from '../amd/domain';
 import { AmdViUnit } from '../amd/unit';
 import { CoreError } from '../errors';
+import { SmmuDomain } from '../smmu/domain';
+import { SmmuV3Unit } from '../smmu/unit';
 import { VtdDomain } from '../vtd/domain';
 import type { VtdUnit } from '../vtd/unit';
 import type { IommuDomainOps } from './domain-ops';
 
-export type IommuUnit = VtdUnit | AmdViUnit;
+export type IommuUnit = VtdUnit | AmdViUnit | SmmuV3Unit;
 export type AttachTarget = IommuDomainOps | 'passthrough' | 'blocked';
 
 /** A paging domain on `unit`: 'dma' for the DMA API, 'unmanaged' for VFIO and other users. */
@@ -18,13 +20,22 @@ export function unitCreateDomain(unit: IommuUnit, kind: 'dma' | 'unmanaged'): Io
   return unit.createDomain(kind);
 }
 
-/** Points `requesterId`'s context / device-table entry at `target` (a domain of the same unit). */
+/**
+ * Points `requesterId`'s context / device-table entry at `target` (a domain of the same unit). For
+ * an SMMUv3 the id is the StreamID (the IORT mapping of the requester ID).
+ */
 export function unitAttachDevice(
   unit: IommuUnit,
   requesterId: number,
   target: AttachTarget,
   opts: { ats?: boolean } = {},
 ): void {
+  if (unit instanceof SmmuV3Unit) {
+    if (typeof target !== 'string' && !(target instanceof SmmuDomain))
+      throw new CoreError('INVALID_ARGUMENT', `${unit.name}: cannot attach a domain of another IOMMU type`);
+    unit.attachDevice(requesterId, target, opts);
+    return;
+  }
   if (unit instanceof AmdViUnit) {
     if (typeof target !== 'string' && !(target instanceof AmdViDomain))
       throw new CoreError('INVALID_ARGUMENT', `${unit.name}: cannot attach a domain of another IOMMU type`);
@@ -38,6 +49,11 @@ export function unitAttachDevice(
 
 /** Frees a paging domain no device is attached to; its id is reused by the next domain. */
 export function unitFreeDomain(unit: IommuUnit, domain: IommuDomainOps): void {
+  if (unit instanceof SmmuV3Unit) {
+    if (!(domain instanceof SmmuDomain)) throw new CoreError('INVALID_ARGUMENT', `${unit.name}: not an SMMUv3 domain`);
+    unit.freeDomain(domain);
+    return;
+  }
   if (unit instanceof AmdViUnit) {
     if (!(domain instanceof AmdViDomain)) throw new CoreError('INVALID_ARGUMENT', `${unit.name}: not an AMD-Vi domain`);
     unit.freeDomain(domain);

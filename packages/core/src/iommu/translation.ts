@@ -17,8 +17,8 @@ export interface DmaRequest {
 }
 
 export interface TranslationFault {
-  unit: 'vtd' | 'amd';
-  /** The specification's numeric code: VT-d fault reason (0x01..0x90) or AMD event code (0x1..0xE). */
+  unit: 'vtd' | 'amd' | 'smmu';
+  /** The specification's numeric code: VT-d fault reason (0x01..0x90), AMD event code (0x1..0xE) or SMMUv3 event type (0x01..0x25). */
   reason: number;
   /** Linux's text for the reason (e.g. 'PTE Read access is not set'). */
   reasonText: string;

@@ -122,6 +122,11 @@ export interface ArmVmsav8Options {
   coherent?: boolean;
   /** Access flag managed by hardware or its faults disabled (CD.HA / CD.AFFD, STE.S2HA / S2AFFD). Default false. */
   accessFlagIgnored?: boolean;
+  /**
+   * Stage 2: the levels an STE's S2SL0 gives (4 - start level), instead of Linux's choice. The root
+   * then indexes 1 to (g - 3) + 4 bits (up to 16 concatenated tables); anything else is refused.
+   */
+  levels?: number;
 }
 
 const OUTPUT_BITS = [32, 36, 40, 42, 44, 48, 52];
@@ -160,6 +165,15 @@ class ArmVmsav8Format implements PageTableFormat {
     // arm_64_lpae_alloc_pgtable_s2(): a level-0 root of at most 16 entries becomes 16 concatenated level-1 tables.
     const pgdBits = opts.inputBits - granuleLevelShift(g, levels);
     if (opts.stage === 2 && opts.concatenate !== false && levels === 4 && pgdBits <= 4) levels = 3;
+    if (opts.levels !== undefined) {
+      const rootBits = opts.inputBits - granuleLevelShift(g, opts.levels);
+      if (opts.stage !== 2 || !Number.isInteger(opts.levels) || rootBits < 1 || rootBits > stride + 4) {
+        throw invalid(`${opts.levels} levels cannot translate ${opts.inputBits} bits at stage ${opts.stage}`, {
+          levels: opts.levels,
+        });
+      }
+      levels = opts.levels;
+    }
     this.stage = opts.stage;
     this.granuleLg2 = g;
     this.levels = levels;
@@ -264,7 +278,7 @@ function sizesAt(g: number, level: number, blocks: boolean, outputBits: number):
   return [];
 }
 
-function invalid(message: string, details: Record<string, unknown>): CoreError {
+function invalid(message: string, details: Record<string, string | number>): CoreError {
   return new CoreError('INVALID_ARGUMENT', `Arm VMSAv8-64: ${message}`, details);
 }
 

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: Apache-2.0
+// One SMMUv3's translation of a DMA request (IHI 0070 G.b §3.2 "Translation procedure" and §3.4):
+// the StreamID's configuration from the configuration cache (or fetched: STE, CD), then the TLB
+// tagged by ASID/VMID, then the stage-1 / stage-2 / nested walk (through the walk caches for a
+// single stage). A fault is a value: the event record goes to the event queue (when the stage's
+// R bit says to record it), and the TranslationFault carries the event code and Linux's line.
+// ATS translation requests from a device with an address translation cache (ATC) are answered
+// only when the STE allows them (EATS), else F_BAD_ATS_TREQ.
+//
+// Order of checks on a TLB miss, per §3.4 and Arm ARM D8.x: input range (Translation), descriptor
+// validity (Translation), output size (Address size), access flag (Access), permission
+// (Permission). A TLB hit without the needed permission walks again to report the stage that
+// refuses it.
+
+import type { Iotlb } from '../caches/iotlb';
+import type { DmaRequest, TranslationFault, TranslationOut } from '../iommu/translation';
+import { cachedWalk } from '../page-table/cached-walk';
+import {
+  newWalkOut,
+  PERM_READ,
+  PERM_WRITE,
+  WALK_ACCESS_FLAG,
+  WALK_ADDRESS_SIZE,
+  WALK_BAD_POINTER,
+  WALK_OK,
+  WALK_PERMISSION,
+  type WalkOut,
+} from '../page-table/format';
+import { newWalkPath, walk } from '../page-table/walk';
+import {
+  HW_CONTEXT_CACHE_HIT,
+  HW_CONTEXT_CACHE_MISS,
+  HW_FAULTS,
+  HW_IOTLB_HIT,
+  HW_IOTLB_MISS,
+  HW_PSC_HIT,
+  HW_TRANSLATIONS,
+  HW_WALK_MEM_READS,
+  type HwCounters,
+} from '../stats/hw-counters';
+import { CFG_ABORT, CFG_BYPASS, CFG_FAULT, type ConfigEnv, loadConfig, type SmmuConfig } from './config';
+import { EVT, EVT_CLASS, EVT_NAME, type EventQueue, encodeEvent, linuxEventLines, type SmmuEvent } from './event-queue';
+import { nestedWalk, newNestedInfo } from './nested-walk';
+
+// Module-local copies of imported constants used on the hot path (see vtd/unit.ts).
+const HW_CONTEXT_CACHE_HIT_ = HW_CONTEXT_CACHE_HIT;
+const HW_CONTEXT_CACHE_MISS_ = HW_CONTEXT_CACHE_MISS;
+const HW_IOTLB_HIT_ = HW_IOTLB_HIT;
+const HW_IOTLB_MISS_ = HW_IOTLB_MISS;
+const HW_PSC_HIT_ = HW_PSC_HIT;
+const HW_TRANSLATIONS_ = HW_TRANSLATIONS;
+const HW_WALK_MEM_READS_ = HW_WALK_MEM_READS;
+const CFG_TRANSLATE_ = 2;
+const PERM_READ_ = PERM_READ;
+const PERM_WRITE_ = PERM_WRITE;
+const WALK_OK_ = WALK_OK;
+
+/** Walk statuses to event types; anything else (not present, reserved, beyond width) is a Translation fault. */
+const WALK_EVENT: Readonly<Record<number, number>> = {
+  [WALK_ADDRESS_SIZE]: EVT.F_ADDR_SIZE,
+  [WALK_ACCESS_FLAG]: EVT.F_ACCESS,
+  [WALK_PERMISSION]: EVT.F_PERMISSION,
+  [WALK_BAD_POINTER]: EVT.F_WALK_EABT,
+};
+
+export interface TranslatorEnv extends ConfigEnv {
+  counters: HwCounters;
+  events: EventQueue;
+  /** The SMMU's device name, for Linux's lines. */
+  name: string;
+  /** ATCs of ATS-enabled devices, by StreamID. */
+  atc: Map<number, Iotlb>;
+  /** dev_name() of the master owning a StreamID, or undefined. */
+  clientOf(sid: number): string | undefined;
+}
+
+export class SmmuTranslator {
+  /** The configuration cache (STEs and CDs, invalid ones too), by StreamID and SubstreamID. */
+  private readonly cache = new Map<number, SmmuConfig>();
+  private readonly w = newWalkOut();
+  private readonly inner = newWalkOut();
+  private readonly path = newWalkPath();
+  private readonly nested = newNestedInfo();
+
+  constructor(private readonly env: TranslatorEnv) {}
+
+  private static key(sid: number, ssid: number): number {
+    return ssid < 0 ? sid : sid + (ssid + 1) * 4294967296;
+  }
+
+  /** CMD_CFGI_STE / CFGI_CD_ALL: every cached configuration of `sid`. */
+  invalidateStream(sid: number): void {
+    for (const k of this.cache.keys()) if (k % 4294967296 === sid) this.cache.delete(k);
+  }
+  /** CMD_CFGI_CD: the CD of (sid, ssid); SubstreamID 0 also serves traffic without one (S1DSS = SSID0). */
+  invalidateCd(sid: number, ssid: number): void {
+    this.cache.delete(SmmuTranslator.key(sid, ssid));
+    if (ssid === 0) this.cache.delete(sid);
+  }
+  invalidateAll(): void {
+    this.cache.clear();
+  }
+  /** CMD_PREFETCH_CONFIG: load the configuration of `sid` now. */
+  prefetch(sid: number): void {
+    if (!this.cache.has(sid)) this.cache.set(sid, loadConfig(this.env, sid, -1));
+  }
+  get cachedConfigs(): number {
+    return this.cache.size;
+  }
+
+  /** The configuration of a request, from the cache or fetched (counted as a context-cache miss). */
+  private config(sid: number, ssid: number, out: TranslationOut): SmmuConfig {
+    const key = SmmuTranslator.key(sid, ssid);
+    const c = this.env.counters.c;
+    let cfg = this.cache.get(key);
+    if (cfg === undefined) {
+      cfg = loadConfig(this.env, sid, ssid);
+      this.cache.set(key, cfg);
+      c[HW_CONTEXT_CACHE_MISS_]!++;
+      c[HW_WALK_MEM_READS_]! += cfg.reads;
+      out.memReads += cfg.reads;
+    } else c[HW_CONTEXT_CACHE_HIT_]!++;
+    return cfg;
+  }
+
+  /** Translates one DMA request (hot path: no allocation unless it faults). */
+  translate(req: DmaRequest, out: TranslationOut): void {
+    const c = this.env.counters.c;
+    c[HW_TRANSLATIONS_]!++;
+    out.memReads = 0;
+    out.iotlbHit = false;
+    out.fault = null;
+    const cfg = this.config(req.sourceId, req.pasid, out);
+    if (cfg.kind !== CFG_TRANSLATE_) {
+      this.untranslated(req, out, cfg);
+      return;
+    }
+    const need = req.write ? PERM_WRITE_ : PERM_READ_;
+    const atc = this.env.atc.size > 0 ? this.env.atc.get(req.sourceId) : undefined;
+    if (atc !== undefined) {
+      // The device asks its own ATC first; a miss is an ATS Translation Request (§3.9).
+      if (cfg.eats === 0) {
+        this.fault(req, out, cfg, EVT.F_BAD_ATS_TREQ, false, EVT_CLASS.IN, 0);
+        return;
+      }
+      const pa = atc.lookup(0, req.pasid + 1, req.address);
+      if (pa >= 0 && (atc.lastPerm & need) !== 0) {
+        out.ok = true;
+        out.iotlbHit = true;
+        out.pa = pa;
+        out.sizeLg2 = atc.lastSizeLg2;
+        return;
+      }
+    }
+    if (cfg.s1 === null && cfg.s2 === null) {
+      out.ok = true; // S1DSS = bypass with no stage 2
+      out.pa = req.address;
+      out.sizeLg2 = 12;
+      return;
+    }
+    const tlb = this.env.contexts.tlb;
+    const hit = tlb.lookup(cfg.ctx, 0, req.address);
+    if (hit >= 0) {
+      c[HW_IOTLB_HIT_]!++;
+      if ((tlb.lastPerm & need) !== 0) {
+        out.ok = true;
+        out.iotlbHit = true;
+        out.pa = hit;
+        out.sizeLg2 = tlb.lastSizeLg2;
+        return;
+      }
+    } else c[HW_IOTLB_MISS_]!++;
+    const w = this.w;
+    const s2Fault = this.walk(cfg, req.address, need, w);
+    c[HW_WALK_MEM_READS_]! += w.levelsRead;
+    out.memReads += w.levelsRead;
+    if (w.status !== WALK_OK_) {
+      const event = WALK_EVENT[w.status] ?? EVT.F_TRANSLATION;
+      this.fault(req, out, cfg, event, s2Fault, this.nested.class, this.nested.ipa);
+      return;
+    }
+    const base = w.pa - (req.address % 2 ** w.sizeLg2);
+    tlb.insert(cfg.ctx, 0, req.address, base, w.sizeLg2, w.perm);
+    atc?.insert(0, req.pasid + 1, req.address, base, w.sizeLg2, w.perm);
+    out.ok = true;
+    out.pa = w.pa;
+    out.sizeLg2 = w.sizeLg2;
+  }
+
+  /** Walks the configured stage(s); returns true when a fault is stage 2's (nested.class/ipa set). */
+  private walk(cfg: SmmuConfig, addr: number, need: number, w: WalkOut): boolean {
+    const n = this.nested;
+    n.class = EVT_CLASS.IN;
+    n.ipa = 0;
+    const { mem, contexts } = this.env;
+    if (cfg.s1 !== null && cfg.s1Disabled) {
+      w.status = -1; // CD.EPD0: no walk through TTB0, a Translation fault
+      w.levelsRead = 0;
+      return false;
+    }
+    if (cfg.s1 !== null && cfg.s2 !== null) {
+      nestedWalk(mem, cfg.s1, cfg.s1Root, cfg.s2, cfg.s2Root, addr, need, w, this.inner, n);
+      return n.s2;
+    }
+    const fmt = cfg.s1 ?? cfg.s2!;
+    const root = cfg.s1 !== null ? cfg.s1Root : cfg.s2Root;
+    const wc = contexts.walkCache(fmt.granuleLg2, fmt.levels);
+    if (wc === null || !(addr < 2 ** fmt.inputWidth)) walk(mem, fmt, root, addr, need, w);
+    else if (cachedWalk(mem, fmt, wc, cfg.ctx, root, addr, need, w, this.path)) this.env.counters.c[HW_PSC_HIT_]!++;
+    if (cfg.s1 === null) n.ipa = addr;
+    return cfg.s1 === null;
+  }
+
+  /** Abort (no event), bypass, or a configuration fault. */
+  private untranslated(req: DmaRequest, out: TranslationOut, cfg: SmmuConfig): void {
+    if (cfg.kind === CFG_BYPASS) {
+      out.ok = true;
+      out.pa = req.address;
+      out.sizeLg2 = 12;
+    } else if (cfg.kind === CFG_ABORT) {
+      // STE.Config = 0b000: the transaction is aborted and no event is recorded (§5.2).
+      this.env.counters.c[HW_FAULTS]!++;
+      out.ok = false;
+      out.fault = this.faultValue(req, 0, 'STE.Config abort (no event recorded)', 0, '');
+    } else if (cfg.kind === CFG_FAULT) {
+      this.fault(req, out, cfg, cfg.event, cfg.faultS2, cfg.faultS2 ? EVT_CLASS.CD : EVT_CLASS.IN, cfg.faultIpa);
+    }
+  }
+
+  private fault(
+    req: DmaRequest,
+    out: TranslationOut,
+    cfg: SmmuConfig,
+    type: number,
+    s2: boolean,
+    cls: number,
+    ipa: number,
+  ): void {
+    this.env.counters.c[HW_FAULTS]!++;
+    const translationFault = type >= EVT.F_TRANSLATION && type <= EVT.F_PERMISSION;
+    const record = !translationFault || (s2 ? cfg.recordS2 : cfg.recordS1);
+    const e: SmmuEvent = {
+      type,
+      sid: req.sourceId,
+      ssid: req.pasid,
+      read: !req.write,
+      s2,
+      class: cls,
+      inputAddr: req.address,
+      ipa: s2 ? ipa : 0,
+      fetchAddr: type === EVT.F_WALK_EABT ? 0 : cfg.kind === CFG_FAULT ? cfg.fetchAddr : 0,
+      ttRead: cls === EVT_CLASS.TT,
+    };
+    let line = '';
+    if (record) {
+      this.env.events.append(e);
+      line = linuxEventLines(encodeEvent(e), this.env.name, this.env.clientOf(req.sourceId))[5]!;
+    }
+    out.ok = false;
+    out.fault = this.faultValue(req, type, EVT_NAME[type] ?? 'UNKNOWN', s2 ? cfg.vmid : cfg.asid, line);
+  }
+
+  private faultValue(req: DmaRequest, reason: number, text: string, domainId: number, line: string): TranslationFault {
+    return {
+      unit: 'smmu',
+      reason,
+      reasonText: text,
+      sourceId: req.sourceId,
+      segment: req.segment,
+      address: req.address,
+      write: req.write,
+      pasid: req.pasid,
+      domainId,
+      flags: 0,
+      logLine: line,
+    };
+  }
+}
