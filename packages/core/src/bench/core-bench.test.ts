@@ -10,6 +10,7 @@ describe('core bench', () => {
     expect(r.pageWalkTranslationsPerSec).toBeGreaterThan(0);
     expect(r.iotlbHitTranslationsPerSec).toBeGreaterThan(r.pageWalkTranslationsPerSec);
     expect(r.amdIotlbHitTranslationsPerSec).toBeGreaterThan(r.amdPageWalkTranslationsPerSec);
+    expect(r.smmuPageWalkTranslationsPerSec).toBeGreaterThan(0);
     expect(r.iotlbHitHeapBytesPerTranslation).toBeLessThan(8);
   });
 });

@@ -147,6 +147,11 @@ class ArmVmsav8Format implements PageTableFormat {
   private readonly leafAddr: MaskHalves[] = [];
   private readonly sizes: (readonly number[])[] = [[]];
   private readonly outputLimit: number;
+  /** Per our level: a leaf may sit there; the bits a leaf must have (AF unless ignored). */
+  private readonly leafOk: boolean[] = [false];
+  private readonly leafNeedLo: number;
+  /** High-half bits that put an output address at or above the output size (or in RES0 51:48). */
+  private readonly oaOverHi: number;
 
   constructor(opts: ArmVmsav8Options) {
     const g = ARM_GRANULE_LG2[opts.granule];
@@ -185,11 +190,14 @@ class ArmVmsav8Format implements PageTableFormat {
     this.afIgnored = opts.accessFlagIgnored === true;
     this.name = `arm-s${opts.stage}-${opts.granule.toLowerCase()}-${opts.inputBits}${outputBits === 48 ? '' : `-oa${outputBits}`}`;
     this.spec = `Arm ARM DDI 0487 J.a §D8.3, VMSAv8-64 stage-${opts.stage} descriptors, ${opts.granule} granule`;
+    this.leafNeedLo = this.afIgnored ? 0 : AF;
+    this.oaOverHi = this.lpa ? 0 : maskHalves([[51, Math.max(32, outputBits)]]).hi;
     this.tableAddr = maskHalves([[47, g]]);
     for (let level = 1; level <= levels; level++) {
       const shift = granuleLevelShift(g, level);
       this.leafAddr[level] = maskHalves([[47, Math.min(shift, 47)]]);
       this.sizes.push(sizesAt(g, level, opts.blocks !== false, outputBits));
+      this.leafOk.push(level === 1 || this.sizes[level]!.length > 0);
     }
   }
 
@@ -217,7 +225,11 @@ class ArmVmsav8Format implements PageTableFormat {
     return (lo & AP_RO) !== 0 ? PERM_READ : PERM_RW;
   }
   hasReservedBits(lo: number, hi: number, level: number): boolean {
-    return this.reservedStatus(lo, hi, level) !== 0;
+    // Hot path: one test per kind of fault, from masks made at construction; reservedStatus() says which.
+    const leaf = level === 1 || (lo & TYPE) === 0;
+    if (leaf ? !this.leafOk[level] || (lo & this.leafNeedLo) !== this.leafNeedLo : false) return true;
+    if (level === 1 && (lo & TYPE) === 0) return true;
+    return (hi & this.oaOverHi) !== 0 || (this.lpa && this.entryOutputAddress(lo, hi, level) >= this.outputLimit);
   }
   /** The walk status of a malformed entry, or 0 when the entry is well formed. */
   reservedStatus(lo: number, hi: number, level: number): number {

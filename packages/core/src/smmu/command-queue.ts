@@ -18,7 +18,7 @@
 import { CoreError } from '../errors';
 import type { PhysMemory } from '../memory/phys-memory';
 import { HW_INV_DESCRIPTORS, HW_INV_WAITS, type HwCounters } from '../stats/hw-counters';
-import { CMD_BYTES, cmdSync, OP, opcodeOf } from './commands';
+import { CMD_BYTES, cmdSync, wordsToCmd } from './commands';
 
 /** Linux CMDQ_BATCH_ENTRIES (BITS_PER_LONG on arm64). */
 export const CMDQ_BATCH_ENTRIES = 64;
@@ -26,8 +26,8 @@ export const CMDQ_BATCH_ENTRIES = 64;
 export const CERROR = { NONE: 0, ILL: 1, ABT: 2, ATC_INV_SYNC: 3 } as const;
 const CERROR_STR = ['No error', 'Illegal command', 'Abort on command fetch', 'ATC invalidate timeout'];
 
-/** The SMMU's handler for one command: a CERROR code (0 = done). */
-export type CommandHandler = (cmd: bigint) => number;
+/** The SMMU's handler for one command, read as four 32-bit words: a CERROR code (0 = done). */
+export type CommandHandler = (words: Uint32Array) => number;
 
 export class CommandQueue {
   readonly basePa: number;
@@ -120,23 +120,26 @@ export class CommandQueue {
 
   private writeEntry(index: number, cmd: bigint): void {
     const pa = this.slotAddr(index);
-    this.mem.writeU64(pa, cmd & 0xffff_ffff_ffff_ffffn);
-    this.mem.writeU64(pa + 8, cmd >> 64n);
+    for (let i = 0; i < 4; i++) this.mem.writeU32(pa + 4 * i, Number((cmd >> BigInt(32 * i)) & 0xffff_ffffn));
   }
 
   /** The SMMU: executes commands from CONS up to PROD; an error stops it until Linux skips the command. */
   private consume(): void {
+    const w = this.words;
     while (this.cons !== this.prod) {
       const pa = this.slotAddr(this.cons);
-      const cmd = (this.mem.readU64(pa + 8) << 64n) | this.mem.readU64(pa);
-      const err = this.execute(cmd);
+      for (let i = 0; i < 4; i++) w[i] = this.mem.readU32(pa + 4 * i);
+      const err = this.execute(w);
       if (err !== CERROR.NONE) {
-        this.skipErr(cmd, err);
+        this.skipErr(wordsToCmd(w), err);
         continue; // the command is now a CMD_SYNC: execute it in its place
       }
       this.cons = (this.cons + 1) % (2 * this.entries);
     }
   }
+
+  /** The command the SMMU is reading (reused: consumption does not allocate per command). */
+  private readonly words = new Uint32Array(4);
 
   /** arm_smmu_gerror_handler() + __arm_smmu_cmdq_skip_err(). */
   private skipErr(cmd: bigint, err: number): void {
@@ -178,9 +181,4 @@ export class CmdqBatch {
     this.q.issueCmdlist(this.cmds, sync);
     this.cmds.length = 0;
   }
-}
-
-/** True for the opcodes the model's SMMU executes (everything else is CERROR_ILL). */
-export function isKnownOpcode(cmd: bigint): boolean {
-  return Object.values(OP).includes(opcodeOf(cmd) as never);
 }

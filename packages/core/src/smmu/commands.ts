@@ -2,7 +2,7 @@
 // SMMUv3 commands (IHI 0070 G.b §4 "Commands"): 16-byte entries, opcode in bits 7:0. Encoders
 // follow Linux's arm_smmu_cmdq_build_cmd(); the unit decodes the same field tables.
 
-import { type FieldTable, getField, pack } from '../bits/bitfield';
+import { type CompiledField, compile, type FieldTable, getField, pack } from '../bits/bitfield';
 
 export const CMD_BYTES = 16;
 
@@ -87,6 +87,37 @@ export const ATC_INV_SIZE_ALL = 52;
 export function opcodeOf(cmd: bigint): number {
   return Number(cmd & 0xffn);
 }
+
+/**
+ * The SMMU reads commands as four 32-bit words (w[0] = bits 31:0 ... w[3] = bits 127:96); the
+ * field tables compiled for that path (fields that straddle words are read with the helpers below).
+ */
+export const CMD_W = {
+  CFGI: compile(CMD_CFGI),
+  TLBI: compile(CMD_TLBI),
+  ATC: compile(CMD_ATC_INV),
+  PRI: compile(CMD_PRI_RESP),
+  SYNC: compile(CMD_SYNC),
+  PREFETCH: compile(CMD_PREFETCH),
+} as const;
+
+/** A field from a command's 32-bit words. */
+export function wfield(w: ArrayLike<number>, f: CompiledField): number {
+  return ((w[f.word]! >>> f.shift) & f.mask) >>> 0;
+}
+/** Bits 127:76 (TLBI and ATC_INV Address, 4 KiB aligned) as a byte address. */
+export function waddr(w: ArrayLike<number>): number {
+  return (w[2]! >>> 12) * 4096 + w[3]! * 4294967296;
+}
+/** CMD_SYNC MSIAddress (bits 115:66), a 4-byte-aligned byte address. */
+export function wmsiAddr(w: ArrayLike<number>): number {
+  return ((w[2]! & ~3) >>> 0) + (w[3]! & 0xfffff) * 4294967296;
+}
+export function wordsToCmd(w: ArrayLike<number>): bigint {
+  return (
+    BigInt(w[0]! >>> 0) | (BigInt(w[1]! >>> 0) << 32n) | (BigInt(w[2]! >>> 0) << 64n) | (BigInt(w[3]! >>> 0) << 96n)
+  );
+}
 export function field(cmd: bigint, table: FieldTable, name: string): number {
   return Number(getField(cmd, table[name]!));
 }
@@ -120,19 +151,39 @@ export interface TlbiFields {
   ttl?: number;
   tg?: number;
 }
-/** A TLBI command of opcode `op` (NH_ASID, NH_VA, EL2_VA, S12_VMALL, S2_IPA, NSNH_ALL, EL2_ALL...). */
+/**
+ * A TLBI command of opcode `op` (NH_ASID, NH_VA, EL2_VA, S12_VMALL, S2_IPA, NSNH_ALL, EL2_ALL...),
+ * built from the compiled field table in 32-bit words (strict unmaps issue one per I/O).
+ */
 export function tlbi(op: number, f: TlbiFields = {}): bigint {
-  return pack(CMD_TLBI, {
-    OPCODE: op,
-    NUM: f.num ?? 0,
-    SCALE: f.scale ?? 0,
-    VMID: f.vmid ?? 0,
-    ASID: f.asid ?? 0,
-    LEAF: f.leaf ? 1 : 0,
-    TTL: f.ttl ?? 0,
-    TG: f.tg ?? 0,
-    ADDR: BigInt(Math.floor((f.addr ?? 0) / 4096)),
-  });
+  const w = TLBI_WORDS;
+  w.fill(0);
+  put(w, T_OPCODE, op);
+  put(w, T_NUM, f.num ?? 0);
+  put(w, T_SCALE, f.scale ?? 0);
+  put(w, T_VMID, f.vmid ?? 0);
+  put(w, T_ASID, f.asid ?? 0);
+  put(w, T_LEAF, f.leaf ? 1 : 0);
+  put(w, T_TTL, f.ttl ?? 0);
+  put(w, T_TG, f.tg ?? 0);
+  const page = Math.floor((f.addr ?? 0) / 4096);
+  w[2] = (w[2]! | ((page % 1048576) << 12)) >>> 0; // Address bits 31:12 in word 2
+  w[3] = Math.floor(page / 1048576) >>> 0; // bits 63:32 in word 3
+  return wordsToCmd(w);
+}
+
+const TLBI_WORDS = new Uint32Array(4);
+const T_OPCODE = CMD_W.TLBI.OPCODE!;
+const T_NUM = CMD_W.TLBI.NUM!;
+const T_SCALE = CMD_W.TLBI.SCALE!;
+const T_VMID = CMD_W.TLBI.VMID!;
+const T_ASID = CMD_W.TLBI.ASID!;
+const T_LEAF = CMD_W.TLBI.LEAF!;
+const T_TTL = CMD_W.TLBI.TTL!;
+const T_TG = CMD_W.TLBI.TG!;
+
+function put(w: Uint32Array, c: CompiledField, v: number): void {
+  w[c.word] = (w[c.word]! | ((v & c.mask) << c.shift)) >>> 0;
 }
 
 /** arm_smmu_atc_inv_to_cmd() for one StreamID: `size` is log2 pages (ATC_INV_SIZE_ALL for everything). */
@@ -157,14 +208,10 @@ export function priResp(sid: number, ssid: number, ssv: boolean, grpid: number, 
  * else CS = SEV (completion seen as CONS passing the command). MSH = inner shareable, MSIAttr = WB.
  */
 export function cmdSync(msiAddr: number): bigint {
-  return pack(CMD_SYNC, {
-    OPCODE: OP.SYNC,
-    CS: msiAddr > 0 ? SYNC_CS.IRQ : SYNC_CS.SEV,
-    MSH: 3,
-    MSIATTR: 0xf,
-    MSIADDR: BigInt(Math.floor(msiAddr / 4)),
-  });
+  return msiAddr > 0 ? SYNC_MSI | (BigInt(Math.floor(msiAddr / 4)) << 66n) : SYNC_SEV;
 }
+const SYNC_MSI = pack(CMD_SYNC, { OPCODE: OP.SYNC, CS: SYNC_CS.IRQ, MSH: 3, MSIATTR: 0xf });
+const SYNC_SEV = pack(CMD_SYNC, { OPCODE: OP.SYNC, CS: SYNC_CS.SEV, MSH: 3, MSIATTR: 0xf });
 
 /** Range decoding of NUM/SCALE/TG (§4.4.1): bytes covered from ADDR, or 0 for a single address (TG = 0). */
 export function tlbiRangeBytes(cmd: bigint): number {

@@ -13,20 +13,7 @@ import type { Iotlb } from '../caches/iotlb';
 import type { PhysMemory } from '../memory/phys-memory';
 import { HW_DEVICE_IOTLB_INV, HW_IOTLB_ENTRIES_INVALIDATED, type HwCounters } from '../stats/hw-counters';
 import { CERROR, type CommandHandler } from './command-queue';
-import {
-  ATC_INV_SIZE_ALL,
-  CMD_ATC_INV,
-  CMD_CFGI,
-  CMD_PREFETCH,
-  CMD_PRI_RESP,
-  CMD_SYNC,
-  CMD_TLBI,
-  field,
-  OP,
-  opcodeOf,
-  SYNC_CS,
-  tlbiRangeBytes,
-} from './commands';
+import { ATC_INV_SIZE_ALL, CMD_W, OP, SYNC_CS, waddr, wfield, wmsiAddr } from './commands';
 import { type ContextMatch, CTX_NESTED, CTX_S1, CTX_S2, type TlbContexts } from './tlb-contexts';
 import type { SmmuTranslator } from './translate';
 
@@ -50,121 +37,102 @@ export interface ExecutorEnv {
   priResponses: PriResponse[];
 }
 
+/** PRI responses kept for the devices to read (the oldest are dropped: bounded by a constant, STYLE item 16). */
+export const MAX_PRI_RESPONSES = 1024;
+
 const S1_KINDS = [CTX_S1, CTX_NESTED];
 const ALL_KINDS = [CTX_S1, CTX_S2, CTX_NESTED];
 
 export function makeCommandHandler(env: ExecutorEnv): CommandHandler {
   const t = env.translator;
   const cnt = env.counters.c;
-  const tlbi = (cmd: bigint): { asid: number; vmid: number; addr: number; bytes: number; leaf: boolean } => {
-    const bytes = env.rangeInvalidation ? tlbiRangeBytes(cmd) : 0;
-    return {
-      asid: field(cmd, CMD_TLBI, 'ASID'),
-      vmid: field(cmd, CMD_TLBI, 'VMID'),
-      addr: field(cmd, CMD_TLBI, 'ADDR') * 4096,
-      bytes: bytes > 0 ? bytes : 4096, // one address: every entry over its page
-      leaf: field(cmd, CMD_TLBI, 'LEAF') === 1,
-    };
+  const { TLBI: T, CFGI: C, ATC: A, PRI: P, SYNC: S, PREFETCH: F } = CMD_W;
+  /** The TLBI's range in bytes (TG = 0 or no RIL: every entry over the address's page). */
+  const bytesOf = (w: Uint32Array): number => {
+    const tg = wfield(w, T.TG!);
+    if (!env.rangeInvalidation || tg === 0) return 4096;
+    return (wfield(w, T.NUM!) + 1) * 2 ** (wfield(w, T.SCALE!) + (tg === 1 ? 12 : tg === 2 ? 14 : 16));
   };
   const all = (m: ContextMatch) => {
     cnt[HW_IOTLB_ENTRIES_INVALIDATED]! += env.contexts.invalidateContexts(m);
     return CERROR.NONE;
   };
-  const range = (m: ContextMatch, f: ReturnType<typeof tlbi>) => {
-    cnt[HW_IOTLB_ENTRIES_INVALIDATED]! += env.contexts.invalidateRange(m, f.addr, f.bytes, f.leaf);
+  const range = (m: ContextMatch, w: Uint32Array) => {
+    const leaf = wfield(w, T.LEAF!) === 1;
+    cnt[HW_IOTLB_ENTRIES_INVALIDATED]! += env.contexts.invalidateRange(m, waddr(w), bytesOf(w), leaf);
     return CERROR.NONE;
   };
-  const needS2 = (fn: (cmd: bigint) => number) => (cmd: bigint) => (env.stage2 ? fn(cmd) : CERROR.ILL);
-  const needHyp = (fn: (cmd: bigint) => number) => (cmd: bigint) => (env.hyp ? fn(cmd) : CERROR.ILL);
+  const asid = (w: Uint32Array) => wfield(w, T.ASID!);
+  const vmid = (w: Uint32Array) => wfield(w, T.VMID!);
+  const needS2 =
+    (fn: CommandHandler): CommandHandler =>
+    (w) =>
+      env.stage2 ? fn(w) : CERROR.ILL;
+  const needHyp =
+    (fn: CommandHandler): CommandHandler =>
+    (w) =>
+      env.hyp ? fn(w) : CERROR.ILL;
+  const done =
+    (fn: (w: Uint32Array) => void): CommandHandler =>
+    (w) => {
+      fn(w);
+      return CERROR.NONE;
+    };
 
-  const handlers: Record<number, (cmd: bigint) => number> = {
-    [OP.PREFETCH_CONFIG]: (cmd) => {
-      t.prefetch(field(cmd, CMD_PREFETCH, 'SID'));
-      return CERROR.NONE;
-    },
+  const handlers: Record<number, CommandHandler> = {
+    [OP.PREFETCH_CONFIG]: done((w) => t.prefetch(wfield(w, F.SID!))),
     [OP.PREFETCH_ADDR]: () => CERROR.NONE,
-    [OP.CFGI_STE]: (cmd) => {
-      t.invalidateStream(field(cmd, CMD_CFGI, 'SID'));
-      return CERROR.NONE;
-    },
-    [OP.CFGI_STE_RANGE]: (cmd) => {
-      const span = 2 ** (field(cmd, CMD_CFGI, 'RANGE') + 1);
+    [OP.CFGI_STE]: done((w) => t.invalidateStream(wfield(w, C.SID!))),
+    [OP.CFGI_STE_RANGE]: done((w) => {
+      const span = 2 ** (wfield(w, C.RANGE!) + 1);
       if (span >= 2 ** 32) t.invalidateAll();
-      else {
-        const first = Math.floor(field(cmd, CMD_CFGI, 'SID') / span) * span;
-        for (let sid = first; sid < first + span; sid++) t.invalidateStream(sid);
-      }
-      return CERROR.NONE;
-    },
-    [OP.CFGI_CD]: (cmd) => {
-      t.invalidateCd(field(cmd, CMD_CFGI, 'SID'), field(cmd, CMD_CFGI, 'SSID'));
-      return CERROR.NONE;
-    },
-    [OP.CFGI_CD_ALL]: (cmd) => {
-      t.invalidateStream(field(cmd, CMD_CFGI, 'SID'));
-      return CERROR.NONE;
-    },
+      else t.invalidateStreams(Math.floor(wfield(w, C.SID!) / span) * span, span);
+    }),
+    [OP.CFGI_CD]: done((w) => t.invalidateCd(wfield(w, C.SID!), wfield(w, C.SSID!))),
+    [OP.CFGI_CD_ALL]: done((w) => t.invalidateStream(wfield(w, C.SID!))),
     [OP.CFGI_VMS_PIDM]: () => CERROR.NONE,
-    [OP.TLBI_NH_ALL]: (cmd) => all({ el2: false, kinds: S1_KINDS, vmid: field(cmd, CMD_TLBI, 'VMID') }),
-    [OP.TLBI_NH_ASID]: (cmd) => {
-      const f = tlbi(cmd);
-      return all({ el2: false, kinds: S1_KINDS, asid: f.asid, vmid: f.vmid });
-    },
-    [OP.TLBI_NH_VA]: (cmd) => {
-      const f = tlbi(cmd);
-      return range({ el2: false, kinds: S1_KINDS, asid: f.asid, vmid: f.vmid }, f);
-    },
-    [OP.TLBI_NH_VAA]: (cmd) => {
-      const f = tlbi(cmd);
-      return range({ el2: false, kinds: S1_KINDS, vmid: f.vmid }, f);
-    },
+    [OP.TLBI_NH_ALL]: (w) => all({ el2: false, kinds: S1_KINDS, vmid: vmid(w) }),
+    [OP.TLBI_NH_ASID]: (w) => all({ el2: false, kinds: S1_KINDS, asid: asid(w), vmid: vmid(w) }),
+    [OP.TLBI_NH_VA]: (w) => range({ el2: false, kinds: S1_KINDS, asid: asid(w), vmid: vmid(w) }, w),
+    [OP.TLBI_NH_VAA]: (w) => range({ el2: false, kinds: S1_KINDS, vmid: vmid(w) }, w),
     [OP.TLBI_EL2_ALL]: needHyp(() => all({ el2: true, kinds: S1_KINDS })),
-    [OP.TLBI_EL2_ASID]: needHyp((cmd) => all({ el2: true, kinds: S1_KINDS, asid: tlbi(cmd).asid })),
-    [OP.TLBI_EL2_VA]: needHyp((cmd) => {
-      const f = tlbi(cmd);
-      return range({ el2: true, kinds: S1_KINDS, asid: f.asid }, f);
-    }),
-    [OP.TLBI_EL2_VAA]: needHyp((cmd) => range({ el2: true, kinds: S1_KINDS }, tlbi(cmd))),
-    [OP.TLBI_S12_VMALL]: needS2((cmd) => all({ el2: false, kinds: ALL_KINDS, vmid: tlbi(cmd).vmid })),
-    [OP.TLBI_S2_IPA]: needS2((cmd) => {
-      const f = tlbi(cmd);
-      return range({ el2: false, kinds: [CTX_S2], vmid: f.vmid }, f);
-    }),
+    [OP.TLBI_EL2_ASID]: needHyp((w) => all({ el2: true, kinds: S1_KINDS, asid: asid(w) })),
+    [OP.TLBI_EL2_VA]: needHyp((w) => range({ el2: true, kinds: S1_KINDS, asid: asid(w) }, w)),
+    [OP.TLBI_EL2_VAA]: needHyp((w) => range({ el2: true, kinds: S1_KINDS }, w)),
+    [OP.TLBI_S12_VMALL]: needS2((w) => all({ el2: false, kinds: ALL_KINDS, vmid: vmid(w) })),
+    [OP.TLBI_S2_IPA]: needS2((w) => range({ el2: false, kinds: [CTX_S2], vmid: vmid(w) }, w)),
     [OP.TLBI_NSNH_ALL]: () => all({ el2: false, kinds: ALL_KINDS }),
-    [OP.ATC_INV]: (cmd) => {
-      const atc = env.atc.get(field(cmd, CMD_ATC_INV, 'SID'));
+    [OP.ATC_INV]: done((w) => {
       cnt[HW_DEVICE_IOTLB_INV]!++;
-      if (atc === undefined) return CERROR.NONE;
-      const size = field(cmd, CMD_ATC_INV, 'SIZE');
+      const atc = env.atc.get(wfield(w, A.SID!));
+      if (atc === undefined) return;
+      const size = wfield(w, A.SIZE!);
       // Without SSV every entry in the range goes, whatever its PASID (Linux arm_smmu_atc_inv_to_cmd()).
-      const pasid = field(cmd, CMD_ATC_INV, 'SSV') ? field(cmd, CMD_ATC_INV, 'SSID') + 1 : -1;
+      const pasid = wfield(w, A.SSV!) ? wfield(w, A.SSID!) + 1 : -1;
       if (size >= ATC_INV_SIZE_ALL) atc.invalidateAll();
       else {
         const span = 2 ** (size + 12);
-        atc.invalidateRange(0, pasid, Math.floor((field(cmd, CMD_ATC_INV, 'ADDR') * 4096) / span) * span, size + 12);
+        atc.invalidateRange(0, pasid, Math.floor(waddr(w) / span) * span, size + 12);
       }
-      return CERROR.NONE;
-    },
-    [OP.PRI_RESP]: (cmd) => {
+    }),
+    [OP.PRI_RESP]: done((w) => {
+      if (env.priResponses.length >= MAX_PRI_RESPONSES) env.priResponses.shift();
       env.priResponses.push({
-        sid: field(cmd, CMD_PRI_RESP, 'SID'),
-        ssid: field(cmd, CMD_PRI_RESP, 'SSV') ? field(cmd, CMD_PRI_RESP, 'SSID') : -1,
-        grpid: field(cmd, CMD_PRI_RESP, 'PRGI'),
-        resp: field(cmd, CMD_PRI_RESP, 'RESP'),
+        sid: wfield(w, P.SID!),
+        ssid: wfield(w, P.SSV!) ? wfield(w, P.SSID!) : -1,
+        grpid: wfield(w, P.PRGI!),
+        resp: wfield(w, P.RESP!),
       });
-      return CERROR.NONE;
-    },
+    }),
     [OP.RESUME]: () => CERROR.NONE, // no stalled transactions: this SMMU terminates
     [OP.STALL_TERM]: () => CERROR.NONE,
-    [OP.SYNC]: (cmd) => {
-      // CS = IRQ: the completion MSI writes MSIDATA to MSIADDR (Linux's MSI polling points it at the command).
-      if (field(cmd, CMD_SYNC, 'CS') === SYNC_CS.IRQ)
-        env.mem.writeU32(field(cmd, CMD_SYNC, 'MSIADDR') * 4, field(cmd, CMD_SYNC, 'MSIDATA'));
-      return CERROR.NONE;
-    },
+    // CS = IRQ: the completion MSI writes MSIDATA to MSIADDR (Linux's MSI polling points it at the command).
+    [OP.SYNC]: done((w) => {
+      if (wfield(w, S.CS!) === SYNC_CS.IRQ) env.mem.writeU32(wmsiAddr(w), wfield(w, S.MSIDATA!));
+    }),
   };
-  return (cmd) => {
-    const h = handlers[opcodeOf(cmd)];
-    return h === undefined ? CERROR.ILL : h(cmd);
+  return (w) => {
+    const h = handlers[w[0]! & 0xff];
+    return h === undefined ? CERROR.ILL : h(w);
   };
 }

@@ -14,7 +14,7 @@
 //    range rounded to a power of two of 4 KiB pages (arm_smmu_atc_inv_to_cmd()), in its own batch.
 
 import { CmdqBatch, type CommandQueue } from './command-queue';
-import { ATC_INV_SIZE_ALL, atcInv, OP, tlbi } from './commands';
+import { ATC_INV_SIZE_ALL, atcInv, OP, type TlbiFields, tlbi } from './commands';
 
 /** What these paths need to know about a domain. */
 export interface InvDomain {
@@ -46,7 +46,7 @@ export function tlbInvRange(
 ): void {
   if (size === 0) return;
   const op = d.stage === 1 ? (smmu.e2h ? OP.TLBI_EL2_VA : OP.TLBI_NH_VA) : OP.TLBI_S2_IPA;
-  const base = d.stage === 1 ? { asid: d.asid, vmid: 0 } : { asid: 0, vmid: d.vmid };
+  const f: TlbiFields = { asid: d.stage === 1 ? d.asid : 0, vmid: d.stage === 1 ? 0 : d.vmid, leaf, addr: 0 };
   const end = iova + size;
   const batch = new CmdqBatch(smmu.cmdq);
   let invRange = 2 ** pgsizeLg2;
@@ -59,6 +59,8 @@ export function tlbInvRange(
     if (leaf) ttl = 4 - Math.floor((pgsizeLg2 - 3) / (tgLg2 - 3));
     numPages = Math.floor(size / 2 ** tgLg2);
   }
+  f.tg = tg;
+  f.ttl = ttl;
   for (let at = iova; at < end; ) {
     let num = 0;
     let scale = 0;
@@ -68,7 +70,10 @@ export function tlbInvRange(
       invRange = num * 2 ** (scale + tgLg2);
       numPages -= num * 2 ** scale;
     }
-    batch.add(tlbi(op, { ...base, addr: at, leaf, tg, ttl, num: smmu.rangeInvalidation ? num - 1 : 0, scale }));
+    f.addr = at;
+    f.num = smmu.rangeInvalidation ? num - 1 : 0;
+    f.scale = scale;
+    batch.add(tlbi(op, f));
     at += invRange;
   }
   batch.submit();

@@ -72,21 +72,17 @@ export class TlbContexts {
     return c;
   }
 
-  private matching(m: ContextMatch): number[] {
-    const out: number[] = [];
-    for (let c = 0; c < this.kind.length; c++) {
-      if (this.el2[c] !== m.el2 || !m.kinds.includes(this.kind[c]!)) continue;
-      if (m.asid !== undefined && this.asid[c] !== m.asid) continue;
-      if (m.vmid !== undefined && this.vmid[c] !== m.vmid) continue;
-      out.push(c);
-    }
-    return out;
+  private matches(c: number, m: ContextMatch): boolean {
+    if (this.el2[c] !== m.el2 || !m.kinds.includes(this.kind[c]!)) return false;
+    if (m.asid !== undefined && this.asid[c] !== m.asid) return false;
+    return m.vmid === undefined || this.vmid[c] === m.vmid;
   }
 
   /** Drops every entry of the matching contexts (and their walk caches); returns entries dropped. */
   invalidateContexts(m: ContextMatch): number {
     let n = 0;
-    for (const c of this.matching(m)) {
+    for (let c = 0; c < this.kind.length; c++) {
+      if (!this.matches(c, m)) continue;
       n += this.tlb.invalidateDomain(c);
       for (const wc of this.walkCaches.values()) wc.invalidateDomain(c);
     }
@@ -99,7 +95,8 @@ export class TlbContexts {
    */
   invalidateRange(m: ContextMatch, addr: number, lengthBytes: number, leaf: boolean): number {
     let n = 0;
-    for (const c of this.matching(m)) {
+    for (let c = 0; c < this.kind.length; c++) {
+      if (!this.matches(c, m)) continue;
       for (let at = addr, left = lengthBytes; left > 0; ) {
         let lg2 = 12;
         while (lg2 < 52 && at % 2 ** (lg2 + 1) === 0 && 2 ** (lg2 + 1) <= left) lg2++;

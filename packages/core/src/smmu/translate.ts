@@ -90,7 +90,14 @@ export class SmmuTranslator {
 
   /** CMD_CFGI_STE / CFGI_CD_ALL: every cached configuration of `sid`. */
   invalidateStream(sid: number): void {
-    for (const k of this.cache.keys()) if (k % 4294967296 === sid) this.cache.delete(k);
+    this.invalidateStreams(sid, 1);
+  }
+  /** CMD_CFGI_STE_RANGE: the configurations of StreamIDs [first, first + count). */
+  invalidateStreams(first: number, count: number): void {
+    for (const k of this.cache.keys()) {
+      const sid = k % 4294967296;
+      if (sid >= first && sid < first + count) this.cache.delete(k);
+    }
   }
   /** CMD_CFGI_CD: the CD of (sid, ssid); SubstreamID 0 also serves traffic without one (S1DSS = SSID0). */
   invalidateCd(sid: number, ssid: number): void {

@@ -171,7 +171,8 @@ describe('SMMUv3 unit: SubstreamIDs, nesting, ATS, errors, PRI', () => {
     expect(tr(0x2010)).toMatchObject({ ok: true, pa: 0x9000_0010 });
     s2.unmap(0x1000_0000, 0x10_0000); // stage 2 no longer maps stage 1's tables
     s2.flushIotlbAll();
-    const lines = (tr(0x2010), unit.drainLog());
+    expect(tr(0x2010).ok).toBe(false);
+    const lines = unit.drainLog();
     // The IPA recorded is that of the stage-1 root entry stage 2 could not translate.
     expect(lines.at(-2)).toMatch(
       new RegExp(`event: F_TRANSLATION .* iova: 0x2010 ipa: 0x${s1.pt.rootPa.toString(16)}$`),
