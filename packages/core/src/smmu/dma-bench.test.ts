@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+// The SMMUv3 under Linux's DMA layer, priced by the Grace profile: the simulated dma_map_benchmark
+// maps through a real SmmuV3Unit domain (dma/map-benchmark.ts picks it for profiles of unit
+// 'smmu'), so strict unmaps pay a TLBI + CMD_SYNC each, lazy ones a share of the flush queue's
+// TLBI_EL2_ASID, and concurrent strict unmaps queue for the one SMMU.
+
+import { describe, expect, it } from 'vitest';
+import { getCostProfile } from '../cost/cost-profile';
+import { DMA_FROM_DEVICE } from '../dma/dma-types';
+import { DEFAULT_MAP_BENCH_PARAMS, runMapBenchMode } from '../dma/map-benchmark';
+
+const profile = getCostProfile('arm-neoverse-grace');
+const bench = (mode: 'pt' | 'lazy' | 'strict', threads: number) =>
+  runMapBenchMode(
+    mode,
+    { ...DEFAULT_MAP_BENCH_PARAMS, threads, seconds: 0.05, maxIterations: 3000, dir: DMA_FROM_DEVICE, profile },
+    profile,
+  );
+
+describe('dma_map_benchmark on the Grace profile', () => {
+  it('orders unmap latency pt < lazy < strict, and strict grows when eight threads share the SMMU', () => {
+    const [pt, lazy, strict, strict8] = [bench('pt', 1), bench('lazy', 1), bench('strict', 1), bench('strict', 8)];
+    expect(pt.unmapLatencyNs).toBeLessThan(lazy.unmapLatencyNs);
+    expect(lazy.unmapLatencyNs).toBeLessThan(strict.unmapLatencyNs);
+    // A strict unmap holds the SMMU for two commands (TLBI + CMD_SYNC) at invProcess each.
+    const smmuNs = 2 * profile.params.invProcess.value;
+    expect(strict.unmapLatencyNs - lazy.unmapLatencyNs).toBeGreaterThan(smmuNs);
+    expect(strict8.unmapLatencyNs).toBeGreaterThan(4 * smmuNs);
+  });
+});
