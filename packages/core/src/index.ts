@@ -469,7 +469,7 @@ export {
   StreamTable,
   s2DomainSte,
 } from './smmu/stream-table';
-export { CTX_NESTED, CTX_S1, CTX_S2, TlbContexts } from './smmu/tlb-contexts';
+export { CTX_NESTED, CTX_S1, CTX_S2, MAX_TLB_CONTEXTS, TlbContexts } from './smmu/tlb-contexts';
 export {
   type SmmuAttachOptions,
   type SmmuAttachTarget,

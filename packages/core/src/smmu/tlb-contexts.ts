@@ -15,6 +15,13 @@ import type { IotlbGeometry } from '../caches/cache-types';
 import { Iotlb } from '../caches/iotlb';
 import { PagingStructureCache } from '../caches/paging-structure-cache';
 
+/**
+ * Tags (ASID/VMID combinations) the registry holds before it rolls over: all contexts are dropped
+ * with the whole TLB and walk caches, and `onRollover` lets the unit drop configurations that name
+ * old contexts (STYLE item 16: random or hostile STEs and CDs cannot grow it without bound).
+ */
+export const MAX_TLB_CONTEXTS = 4096;
+
 export const CTX_S1 = 1;
 export const CTX_S2 = 2;
 export const CTX_NESTED = 3;
@@ -36,6 +43,9 @@ export class TlbContexts {
   private readonly el2: boolean[] = [];
   /** Walk caches by granule (most setups use one). */
   private readonly walkCaches = new Map<number, PagingStructureCache>();
+  /** Called when the registry rolls over (see MAX_TLB_CONTEXTS). */
+  onRollover: () => void = () => {};
+  rollovers = 0;
 
   constructor(
     geometry: IotlbGeometry,
@@ -51,6 +61,7 @@ export class TlbContexts {
     const key = ((el2 ? 4 : 0) + kind) * 2 ** 32 + asid * 2 ** 16 + v;
     let ctx = this.byKey.get(key);
     if (ctx === undefined) {
+      if (this.kind.length >= MAX_TLB_CONTEXTS) this.rollover();
       ctx = this.kind.length;
       this.byKey.set(key, ctx);
       this.kind.push(kind);
@@ -107,6 +118,17 @@ export class TlbContexts {
       if (!leaf) for (const wc of this.walkCaches.values()) wc.invalidateDomain(c);
     }
     return n;
+  }
+
+  private rollover(): void {
+    this.invalidateAll();
+    this.byKey.clear();
+    this.kind.length = 0;
+    this.asid.length = 0;
+    this.vmid.length = 0;
+    this.el2.length = 0;
+    this.rollovers++;
+    this.onRollover();
   }
 
   invalidateAll(): number {

@@ -13,6 +13,7 @@ import { CMD_BYTES, cfgiSte, OP, opcodeOf } from './commands';
 import { EVT } from './event-queue';
 import type { SmmuV3Params } from './registers';
 import { EATS, STE, STE_CONFIG } from './stream-table';
+import { MAX_TLB_CONTEXTS } from './tlb-contexts';
 import { SmmuV3Unit, type SmmuV3UnitOptions } from './unit';
 
 const SID = 0x0100;
@@ -246,6 +247,17 @@ describe('SMMUv3 unit: SubstreamIDs, nesting, ATS, errors, PRI', () => {
         address: 0,
       }),
     ).toThrow(/no PRI/);
+  });
+
+  it('rolls the TLB tags over instead of growing without bound, dropping cached configurations with them', () => {
+    const { unit, tr } = setup();
+    const d = unit.createDomain('dma');
+    d.map(0x1000, 0x5000, 0x1000, PERM_RW);
+    unit.attachDevice(SID, d);
+    expect(tr(0x1000).ok).toBe(true);
+    for (let asid = 0; asid < MAX_TLB_CONTEXTS; asid++) unit.contexts.contextOf(1, asid, 7, false);
+    expect([unit.contexts.rollovers, unit.translator.cachedConfigs]).toEqual([1, 0]);
+    expect(tr(0x1000)).toMatchObject({ ok: true, iotlbHit: false }); // refetched, retagged, walked again
   });
 
   it('counts commands and CMD_SYNCs for the cost model, and refuses what the hardware cannot do', () => {

@@ -162,6 +162,7 @@ export class SmmuV3Unit {
       atc: this.atc,
       clientOf: (sid) => this.clients.get(sid),
     });
+    this.contexts.onRollover = () => this.translator.invalidateAll();
     const handler = makeCommandHandler({
       mem: this.mem,
       translator: this.translator,
