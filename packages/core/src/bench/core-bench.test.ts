@@ -8,8 +8,8 @@ describe('core bench', () => {
     const r = runCoreBench(0.05);
     expect(r.iotlbHitTranslationsPerSec).toBeGreaterThan(0);
     expect(r.pageWalkTranslationsPerSec).toBeGreaterThan(0);
-    expect(r.iotlbHitTranslationsPerSec).toBeGreaterThan(r.pageWalkTranslationsPerSec);
-    expect(r.amdIotlbHitTranslationsPerSec).toBeGreaterThan(r.amdPageWalkTranslationsPerSec);
+    // No comparison of the figures with each other: they are wall-clock speeds, which a loaded
+    // machine reorders (that is what `iofleet bench core` is for).
     expect(r.smmuPageWalkTranslationsPerSec).toBeGreaterThan(0);
     expect(r.iotlbHitHeapBytesPerTranslation).toBeLessThan(8);
   });
