@@ -33,6 +33,9 @@ export class AmdViDomain implements IommuDomainOps {
   }
   map(iova: number, pa: number, lengthBytes: number, perm: number): void {
     this.pt.map(iova, pa, lengthBytes, perm);
+    // A large page that replaced emptied lower tables: flush (PDE=1) before the tables are freed,
+    // as iommu_v1_map_pages() does after free_clear_pte() (drivers/iommu/amd/io_pgtable.c).
+    if (this.pt.lastReplacedTablePages > 0) this.iotlbSync(iova, lengthBytes);
   }
   unmap(iova: number, lengthBytes: number): number {
     return this.pt.unmap(iova, lengthBytes);

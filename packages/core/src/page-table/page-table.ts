@@ -41,6 +41,9 @@ import {
 } from './level-math';
 import { walk } from './walk';
 
+/** What takeFreelist() returns when no table page was unlinked (no allocation per unmap). */
+const NO_PAGES: readonly number[] = Object.freeze([]);
+
 /** Output addresses are 52 bits in every format modelled (address field 51:12). */
 const OUTPUT_LIMIT = 2 ** 52;
 
@@ -57,6 +60,11 @@ export class PageTable {
   readonly rootPa: number;
   /** Table pages the last unmap() freed (for the IOTLB gather's freelist and the cost model). */
   lastFreedTablePages = 0;
+  /**
+   * Emptied lower tables the last map() replaced with a superpage: the caller must flush the
+   * range (IOTLB and paging-structure caches) before they are freed, as Linux does.
+   */
+  lastReplacedTablePages = 0;
   /** Unlinked table pages waiting for the IOTLB flush ('covered' mode; see releaseFreed()). */
   private readonly freelist: number[] = [];
   /** The range of the unmap in progress (decides which emptied tables are freed). */
@@ -114,6 +122,7 @@ export class PageTable {
     if ((perm & PERM_RW) === 0 || (perm & ~PERM_RW) !== 0) {
       throw new CoreError('INVALID_ARGUMENT', `permission ${perm} is not PERM_READ, PERM_WRITE or PERM_RW`, { perm });
     }
+    this.lastReplacedTablePages = 0;
     let done = 0;
     while (done < lengthBytes) {
       const sizeLg2 = this.pickSize(iova + done, pa + done, lengthBytes - done);
@@ -155,7 +164,6 @@ export class PageTable {
     yield* this.leavesIn(this.rootPa, this.fmt.levels, 0);
   }
 
-  /** Frees every table page, root included; the table cannot be used afterwards. */
   /**
    * Returns the table pages unlinked by unmaps since the last call to simulated memory. In
    * 'covered' mode tables are not freed at unmap: like Linux's iommu_pages_list freelist, they
@@ -169,6 +177,22 @@ export class PageTable {
     return n;
   }
 
+  /**
+   * Hands the pages unlinked since the last flush to a new owner (Linux's gather freelist spliced
+   * into a flush-queue entry by queue_iova()), who frees them with putPages() once an IOTLB flush
+   * that started after the unmap has finished. Returns a shared empty array when there are none.
+   */
+  takeFreelist(): readonly number[] {
+    if (this.freelist.length === 0) return NO_PAGES;
+    return this.freelist.splice(0);
+  }
+
+  /** iommu_put_pages_list(): frees pages taken with takeFreelist(). */
+  putPages(pages: readonly number[]): void {
+    for (const pa of pages) this.mem.freeTableBlock(pa, this.tableMemPages);
+  }
+
+  /** Frees every table page, root included; the table cannot be used afterwards. */
   destroy(): void {
     if (this.destroyed) return;
     this.releaseFreed();
@@ -226,12 +250,68 @@ export class PageTable {
     for (let i = first; i < first + n; i++) {
       const words = this.entryPage(tablePa, i);
       const e = i & 511;
-      if (fmt.entryKind(words[2 * e]!, words[2 * e + 1]!, target) !== ENTRY_EMPTY) throw alreadyMapped(iova, sizeLg2);
+      const kind = fmt.entryKind(words[2 * e]!, words[2 * e + 1]!, target);
+      if (kind === ENTRY_LEAF) throw alreadyMapped(iova, sizeLg2);
+      if (
+        kind !== ENTRY_EMPTY &&
+        this.hasLeaf(fmt.entryOutputAddress(words[2 * e]!, words[2 * e + 1]!, target), target - 1)
+      )
+        throw alreadyMapped(iova, sizeLg2);
+    }
+    for (let i = first; i < first + n; i++) {
+      const words = this.entryPage(tablePa, i);
+      const e = i & 511;
+      if (fmt.entryKind(words[2 * e]!, words[2 * e + 1]!, target) === ENTRY_EMPTY) continue;
+      // An emptied lower table sits where the superpage goes (kept by 'covered' freeing): replace
+      // it, as Linux does (VT-d switch_to_super_page(), AMD v1 free_clear_pte() in map_pages).
+      this.dropSubtree(fmt.entryOutputAddress(words[2 * e]!, words[2 * e + 1]!, target), target - 1);
+      fmt.clearEntry(words, e);
+      this.used.set(tablePa, this.used.get(tablePa)! - 1);
+      this.count(HW_PTE_WRITES, 1);
     }
     for (let i = first; i < first + n; i++)
       fmt.writeLeaf(this.entryPage(tablePa, i), i & 511, pa, sizeLg2, perm, target);
     this.used.set(tablePa, this.used.get(tablePa)! + n);
     this.count(HW_PTE_WRITES, n);
+  }
+
+  /** Whether the table of `level` at `tablePa` (and the tables below it) maps anything. */
+  private hasLeaf(tablePa: number, level: number): boolean {
+    if (this.used.get(tablePa) === 0) return false;
+    const entries = POW2[fmtIndexBits(this.fmt, level)]!;
+    for (let i = 0; i < entries; i++) {
+      const words = this.entryPage(tablePa, i);
+      const e = i & 511;
+      const kind = this.fmt.entryKind(words[2 * e]!, words[2 * e + 1]!, level);
+      if (kind === ENTRY_LEAF) return true;
+      if (
+        kind !== ENTRY_EMPTY &&
+        this.hasLeaf(this.fmt.entryOutputAddress(words[2 * e]!, words[2 * e + 1]!, level), level - 1)
+      )
+        return true;
+    }
+    return false;
+  }
+
+  /**
+   * Unlinks a leafless subtree (its caller clears the entry pointing to it). Its pages go to the
+   * freelist in 'covered' mode — freed after the flush the map must then issue (lastReplacedTablePages).
+   */
+  private dropSubtree(tablePa: number, level: number): void {
+    const entries = POW2[fmtIndexBits(this.fmt, level)]!;
+    if (level > 1)
+      for (let i = 0; i < entries; i++) {
+        const words = this.entryPage(tablePa, i);
+        const e = i & 511;
+        if (this.fmt.entryKind(words[2 * e]!, words[2 * e + 1]!, level) !== ENTRY_EMPTY)
+          this.dropSubtree(this.fmt.entryOutputAddress(words[2 * e]!, words[2 * e + 1]!, level), level - 1);
+      }
+    this.used.delete(tablePa);
+    if (this.tableFreeing === 'covered') this.freelist.push(tablePa);
+    else this.mem.freeTableBlock(tablePa, this.tableMemPages);
+    this.pages--;
+    this.lastReplacedTablePages++;
+    this.count(HW_TABLE_PAGES_FREED, 1);
   }
 
   /** Removes the leaf that starts at iova; 0 when none does (a hole, or iova inside a leaf). */

@@ -24,6 +24,30 @@ describe("Linux's table freeing ('covered')", () => {
     expect(pt.iovaToPhys(0x2000)).toBe(-1);
   });
 
+  it('replaces an emptied lower table with a superpage, and hands the old table to the flush', () => {
+    // VT-d switch_to_super_page() / AMD v1 free_clear_pte(): a 2 MiB map over the span of a kept,
+    // emptied level-1 table unlinks it (it must not be freed before the IOTLB flush) and maps.
+    const mem = new PhysMemory();
+    const pt = new PageTable(
+      mem,
+      vtdSecondStageFormat({ widthBits: 48, superpages: { '2M': true, '1G': true } }),
+      undefined,
+      'covered',
+    );
+    pt.map(0x20_1000, 0x9000, 4096, PERM_RW);
+    pt.unmap(0x20_1000, 4096); // the level-1 table under 0x200000 stays, empty
+    expect(pt.tablePages).toBe(4);
+    pt.map(0x20_0000, 0x4000_0000, 0x20_0000, PERM_RW);
+    expect(pt.lastReplacedTablePages).toBe(1);
+    expect(pt.tablePages).toBe(3);
+    expect(pt.iovaToPhys(0x20_1234)).toBe(0x4000_1234);
+    expect(pt.takeFreelist()).toHaveLength(1);
+    // A table that still maps something is an overlap, as before.
+    pt.map(0x40_1000, 0x9000, 4096, PERM_RW);
+    expect(() => pt.map(0x40_0000, 0x8000_0000, 0x20_0000, PERM_RW)).toThrow(/overlaps an existing mapping/);
+    expect(pt.iovaToPhys(0x40_1000)).toBe(0x9000);
+  });
+
   it("the default frees at once (the conformance suite's model)", () => {
     const pt = new PageTable(new PhysMemory(), fmt());
     pt.map(0x1000, 0x9000, 4096, PERM_RW);
