@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // A VT-d paging domain: a second-stage page table and a domain id (DID), with Linux's
-// invalidation paths: iommu_flush_iotlb_psi() for a range (page-selective with address mask
-// AM = ilog2(roundup_pow_of_two(pages)), falling back to domain-selective when CAP.PSI is 0 or the
-// mask exceeds CAP.MAMV), plus device-TLB invalidations for ATS devices; flush_iotlb_all is
-// domain-selective. Each goes through qi_submit_sync() with a wait descriptor.
+// invalidation paths (drivers/iommu/intel/cache.c): cache_tag_flush_range() for a range — a
+// page-selective invalidation whose address and mask come from calculate_psi_aligned_address(),
+// widened until the naturally aligned block covers the whole range, falling back to
+// domain-selective when CAP.PSI is 0 or the mask exceeds CAP.MAMV — plus device-TLB invalidations
+// of the same block for ATS devices; cache_tag_flush_all() is domain-selective. Each goes through
+// qi_submit_sync() with a wait descriptor.
 
 import type { IommuDomainOps } from '../iommu/domain-ops';
 import { PageTable } from '../page-table/page-table';
@@ -11,8 +13,25 @@ import type { HwCounters } from '../stats/hw-counters';
 import { devIotlbDesc, iotlbDesc, QI_GRAN_DOMAIN, QI_GRAN_PAGE } from './invalidation';
 import type { VtdUnit } from './unit';
 
-function ilog2RoundupPow2(n: number): number {
-  return n <= 1 ? 0 : Math.ceil(Math.log2(n));
+/** MAX_AGAW_PFN_WIDTH (iommu.h): 64 - VTD_PAGE_SHIFT, the mask that covers every address. */
+export const MAX_AGAW_PFN_WIDTH = 52;
+
+/**
+ * Linux calculate_psi_aligned_address() (drivers/iommu/intel/cache.c): the 4 KiB-page address and
+ * address mask (AM) of the smallest naturally aligned block of 2^mask pages that contains every
+ * page of [start, end] (end inclusive). PSI invalidates the block of 2^AM pages that contains ADDR
+ * (spec rev 4.1 §6.5.2.3), so a range that straddles an alignment boundary needs a larger mask
+ * than ilog2(roundup_pow_of_two(pages)): 0x3000..0x4fff is 2 pages but needs the 8-page block at 0.
+ */
+export function calculatePsiAlignedAddress(start: number, end: number): { addr: number; mask: number; pages: number } {
+  const pfn = Math.floor(start / 4096);
+  const endPfn = Math.floor(end / 4096);
+  const pages = endPfn - pfn + 1; // aligned_nrpages(start, end - start + 1)
+  let mask = pages <= 1 ? 0 : Math.ceil(Math.log2(pages)); // ilog2(__roundup_pow_of_two(pages))
+  // The lowest bit at or above `mask` where pfn and end_pfn agree (__ffs(shared_bits)): every
+  // higher bit agrees too, since end_pfn - pfn < 2^mask differs from pfn only by a carry.
+  while (mask < MAX_AGAW_PFN_WIDTH && Math.floor(pfn / 2 ** mask) !== Math.floor(endPfn / 2 ** mask)) mask++;
+  return { addr: Math.floor(pfn / 2 ** mask) * 2 ** mask * 4096, mask, pages: 2 ** mask };
 }
 
 export class VtdDomain implements IommuDomainOps {
@@ -21,6 +40,12 @@ export class VtdDomain implements IommuDomainOps {
   readonly apertureEnd: number;
   /** Devices (source ids) attached with ATS enabled: their device-TLBs are invalidated too. */
   readonly atsDevices = new Set<number>();
+  /**
+   * The iotlb gather (struct iommu_iotlb_gather): the span of what unmap() removed since the last
+   * flush. A range ending inside a superpage removes the whole leaf, so the flush must cover it.
+   */
+  private gatherStart = Number.POSITIVE_INFINITY;
+  private gatherEnd = 0;
 
   constructor(
     readonly unit: VtdUnit,
@@ -42,39 +67,61 @@ export class VtdDomain implements IommuDomainOps {
   map(iova: number, pa: number, lengthBytes: number, perm: number): void {
     this.pt.map(iova, pa, lengthBytes, perm);
     // Caching mode: not-present entries may be cached, so a map needs a flush too
-    // (intel_iommu_iotlb_sync_map -> iommu_flush_iotlb_psi with ih=0 when CM=1).
-    if (this.unit.params.cachingMode) this.iotlbSync(iova, lengthBytes);
+    // (intel_iommu_iotlb_sync_map -> cache_tag_flush_range_np() when CAP.CM=1). A superpage that
+    // replaced emptied lower tables is flushed before they are freed (switch_to_super_page()).
+    if (this.unit.params.cachingMode || this.pt.lastReplacedTablePages > 0) this.iotlbSync(iova, lengthBytes);
   }
 
   unmap(iova: number, lengthBytes: number): number {
-    return this.pt.unmap(iova, lengthBytes);
+    const removed = this.pt.unmap(iova, lengthBytes);
+    if (removed > 0) {
+      this.gatherStart = Math.min(this.gatherStart, iova);
+      this.gatherEnd = Math.max(this.gatherEnd, iova + removed);
+    }
+    return removed;
   }
 
   iovaToPhys(iova: number): number {
     return this.pt.iovaToPhys(iova);
   }
 
-  /** iommu_flush_iotlb_psi() + device-TLB flushes, one synchronous queue submission. */
+  /** The page-table pages unmaps freed, handed to their new owner (the gather's freelist). */
+  takeFreelist(): readonly number[] {
+    return this.pt.takeFreelist();
+  }
+
+  /** iommu_put_pages_list(): frees pages taken with takeFreelist() once a flush covered them. */
+  putPages(pages: readonly number[]): void {
+    this.pt.putPages(pages);
+  }
+
+  /** intel_iommu_tlb_sync() -> cache_tag_flush_range(): IOTLB + device-TLB flush, one submission. */
   iotlbSync(iova: number, lengthBytes: number): void {
-    const first = Math.floor(iova / 4096);
-    const pages = Math.ceil((iova + lengthBytes) / 4096) - first;
-    const mask = ilog2RoundupPow2(pages);
+    const start = Math.min(iova, this.gatherStart);
+    const end = Math.max(iova + lengthBytes, this.gatherEnd) - 1;
+    this.resetGather();
+    const { addr, mask } = calculatePsiAlignedAddress(start, end);
     const descs: bigint[] = [];
-    if (mask > this.unit.params.mamv) {
-      descs.push(iotlbDesc(QI_GRAN_DOMAIN, this.domainId));
-    } else {
-      const aligned = Math.floor(first / 2 ** mask) * 2 ** mask * 4096;
-      descs.push(iotlbDesc(QI_GRAN_PAGE, this.domainId, aligned, mask));
-      for (const sid of this.atsDevices) descs.push(devIotlbDesc(sid, 32, aligned, mask));
-    }
+    // Fall back to domain-selective when the mask is past CAP.MAMV (the model's CAP.PSI is 1).
+    if (mask > this.unit.params.mamv) descs.push(iotlbDesc(QI_GRAN_DOMAIN, this.domainId));
+    else descs.push(iotlbDesc(QI_GRAN_PAGE, this.domainId, addr, mask));
+    // CACHE_TAG_DEVTLB: qi_flush_dev_iotlb() with the same block, whatever the IOTLB granularity.
+    for (const sid of this.atsDevices) descs.push(devIotlbDesc(sid, 32, addr, mask));
     this.unit.submitSync(descs);
     this.pt.releaseFreed();
   }
 
+  /** cache_tag_flush_all(): domain-selective IOTLB flush and whole device-TLBs. */
   flushIotlbAll(): void {
+    this.resetGather();
     const descs = [iotlbDesc(QI_GRAN_DOMAIN, this.domainId)];
-    for (const sid of this.atsDevices) descs.push(devIotlbDesc(sid, 32, 0x7fff_ffff_f000, 52 - 12));
+    for (const sid of this.atsDevices) descs.push(devIotlbDesc(sid, 32, 0, MAX_AGAW_PFN_WIDTH));
     this.unit.submitSync(descs);
     this.pt.releaseFreed();
+  }
+
+  private resetGather(): void {
+    this.gatherStart = Number.POSITIVE_INFINITY;
+    this.gatherEnd = 0;
   }
 }

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Queued invalidation (VT-d spec rev 4.1 §6.5.2; facts sheet §1.7): 128-bit descriptors in a ring
 // in memory (IQA base, IQH head, IQT tail; Linux sizes it to 256 descriptors, QI_LENGTH), written
-// by software and consumed by the unit. Linux's qi_submit_sync() appends the descriptors plus an
-// invalidation-wait descriptor with SW|FN whose status write it polls.
+// by software and consumed by the unit. Linux's qi_submit_sync() (drivers/iommu/intel/dmar.c)
+// appends the descriptors plus an invalidation-wait descriptor with SW set and status data QI_DONE,
+// after setting the status word to QI_IN_USE, and polls the word until the unit writes QI_DONE. It
+// does not set FN (fence): descriptors of one queue complete in order anyway, and Linux uses FN
+// only when draining page requests (spec §6.5.2.8).
 
 import { type FieldTable, getField, pack } from '../bits/bitfield';
 import { CoreError } from '../errors';
@@ -54,9 +57,11 @@ export const DESC_WAIT: FieldTable = {
 
 /** QI_LENGTH in Linux: 256 descriptors. */
 export const QI_LENGTH = 256;
-/** Status values Linux writes / expects (QI_IN_USE / QI_DONE). */
-export const QI_IN_USE = 0;
-export const QI_DONE = 1;
+/** desc_status values (enum in drivers/iommu/intel/iommu.h: QI_FREE, QI_IN_USE, QI_DONE, QI_ABORT). */
+export const QI_FREE = 0;
+export const QI_IN_USE = 1;
+export const QI_DONE = 2;
+export const QI_ABORT = 3;
 
 export function iotlbDesc(g: number, did: number, addr = 0, am = 0, ih = false): bigint {
   return pack(DESC_IOTLB, {
@@ -84,11 +89,11 @@ export function devIotlbDesc(sid: number, qdep: number, addr: number, maskPages:
 export function iecDesc(global: boolean, index = 0, im = 0): bigint {
   return pack(DESC_IEC, { TYPE: QI_IEC_TYPE, G: global ? 0 : 1, IM: im, IIDX: index });
 }
+/** The wait descriptor qi_submit_sync() builds: QI_IWD_STATUS_DATA(data) | QI_IWD_STATUS_WRITE | QI_IWD_TYPE. */
 export function waitDesc(statusPa: number, statusData: number): bigint {
   return pack(DESC_WAIT, {
     TYPE: QI_IWD_TYPE,
     SW: 1,
-    FN: 1,
     STATUS_DATA: statusData,
     STATUS_ADDR: BigInt(statusPa) >> 2n,
   });
@@ -123,7 +128,8 @@ export class InvalidationQueue {
     this.mem.writeU64(pa + 8, d >> 64n);
   }
 
-  private readDesc(i: number): bigint {
+  /** The descriptor in ring slot `i`, as the unit reads it from memory. */
+  readDescriptor(i: number): bigint {
     const pa = this.basePa + i * 16;
     return (this.mem.readU64(pa + 8) << 64n) | this.mem.readU64(pa);
   }
@@ -131,7 +137,7 @@ export class InvalidationQueue {
   /** Hardware: consumes descriptors from head to tail (stops at an invalid one with IQE). */
   process(): void {
     while (this.head !== this.tail && !this.iqe) {
-      const d = this.readDesc(this.head);
+      const d = this.readDescriptor(this.head);
       if (descType(d) === QI_IWD_TYPE) {
         if (getField(d, DESC_WAIT.SW!) === 1n) {
           this.mem.writeU32(

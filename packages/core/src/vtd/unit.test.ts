@@ -6,8 +6,21 @@ import { PhysMemory } from '../memory/phys-memory';
 import { PERM_READ, PERM_RW } from '../page-table/format';
 import { HW_DEVICE_IOTLB_INV, HW_IOTLB_HIT } from '../stats/hw-counters';
 import { mulberry32 } from '../testing/index';
+import { calculatePsiAlignedAddress } from './domain';
 import { dmarFaultLine } from './faults';
-import { contextCacheDesc, DESC_IOTLB, devIotlbDesc, iotlbDesc, QI_GRAN_PAGE, waitDesc } from './invalidation';
+import {
+  contextCacheDesc,
+  DESC_DEV_IOTLB,
+  DESC_IOTLB,
+  DESC_WAIT,
+  devIotlbDesc,
+  iotlbDesc,
+  QI_DIOTLB_TYPE,
+  QI_DONE,
+  QI_GRAN_PAGE,
+  QI_IN_USE,
+  waitDesc,
+} from './invalidation';
 import { capReg, DEFAULT_VTD_PARAMS, ecapReg } from './registers';
 import { decodeContext, encodeContext, encodeRoot } from './root-context';
 import { VtdUnit } from './unit';
@@ -31,8 +44,9 @@ describe('VT-d bit patterns (golden, from the spec tables)', () => {
     expect(iotlbDesc(QI_GRAN_PAGE, 5, 0x1234_5000, 3)).toBe((0x1234_5003n << 64n) | 0x0005_00f2n);
     // Context-cache device-selective: G=3, DID 7, SID 0x0100: qw0 = 0x0100_0007_0031.
     expect(contextCacheDesc(3, 7, 0x100)).toBe(0x0100_0007_0031n);
-    // Wait: SW|FN, data 1, status at 0x1000: qw0 = 0x1_0000_0065, qw1 = 0x1000.
-    expect(waitDesc(0x1000, 1)).toBe((0x1000n << 64n) | 0x1_0000_0065n);
+    // Wait as qi_submit_sync() builds it: SW (bit 5), no FN, status data QI_DONE = 2, status at
+    // 0x1000: qw0 = 0x2_0000_0025, qw1 = 0x1000. (Was SW|FN with data 1: neither is Linux's.)
+    expect(waitDesc(0x1000, QI_DONE)).toBe((0x1000n << 64n) | 0x2_0000_0025n);
     // Device-TLB, 2 pages at 0x4000: S=1 and ADDR bit 12 clear (8 KiB); SID 0x300 at 47:32; qdep 32 -> 0.
     expect(devIotlbDesc(0x300, 32, 0x4000, 1)).toBe((0x4001n << 64n) | 0x300_0000_0003n);
     // 4 pages at 0x8000: ADDR bit 12 set -> 16 KiB.
@@ -135,6 +149,44 @@ describe('VT-d translation', () => {
     expect(() => setup({ passThrough: false }).unit.attachDevice(1, 'passthrough')).toThrow(/ECAP.PT=0/);
   });
 
+  it('widens a page-selective invalidation until its aligned block covers the range (calculate_psi_aligned_address)', () => {
+    // 2 pages at 0x3000 straddle a 16 KiB boundary: the 8-page block at 0 covers them (AM 3).
+    expect(calculatePsiAlignedAddress(0x3000, 0x4fff)).toEqual({ addr: 0, mask: 3, pages: 8 });
+    expect(calculatePsiAlignedAddress(0x4000, 0x5fff)).toEqual({ addr: 0x4000, mask: 1, pages: 2 });
+    expect(calculatePsiAlignedAddress(0x7000, 0x7fff)).toEqual({ addr: 0x7000, mask: 0, pages: 1 });
+    expect(calculatePsiAlignedAddress(0x1ff000, 0x200fff)).toEqual({ addr: 0, mask: 10, pages: 1024 });
+    const { unit, out } = setup();
+    const d = unit.createDomain('unmanaged');
+    unit.attachDevice(0x0200, d);
+    d.map(0x3000, 0x1_0000_3000, 0x2000, PERM_RW);
+    unit.translate(req(0x0200, 0x4000, true), out);
+    expect(out).toMatchObject({ ok: true, pa: 0x1_0000_4000 });
+    d.unmap(0x3000, 0x2000);
+    d.iotlbSync(0x3000, 0x2000);
+    unit.translate(req(0x0200, 0x4000, true), out); // was an IOTLB hit: PSI covered 0x2000-0x3fff only
+    expect(out.ok).toBe(false);
+    expect(out.fault!.reason).toBe(0x05);
+  });
+
+  it('polls a status word qi_submit_sync() set to QI_IN_USE (1) until the wait descriptor writes QI_DONE (2)', () => {
+    const { unit } = setup();
+    const d = unit.createDomain();
+    const writes: [number, number][] = [];
+    const write = unit.mem.writeU32.bind(unit.mem);
+    unit.mem.writeU32 = (pa: number, v: number) => {
+      writes.push([pa, v]);
+      write(pa, v);
+    };
+    d.flushIotlbAll();
+    const wait = unit.iq.readDescriptor(unit.iq.head - 1);
+    const statusPa = Number(getField(wait, DESC_WAIT.STATUS_ADDR!) << 2n);
+    expect(writes.filter(([pa]) => pa === statusPa).map(([, v]) => v)).toEqual([QI_IN_USE, QI_DONE]);
+    expect([QI_IN_USE, QI_DONE]).toEqual([1, 2]);
+    expect(getField(wait, DESC_WAIT.FN!)).toBe(0n);
+    expect(getField(wait, DESC_WAIT.SW!)).toBe(1n);
+    expect(getField(wait, DESC_WAIT.STATUS_DATA!)).toBe(2n);
+  });
+
   it('falls back to domain-selective invalidation past MAMV (iommu_flush_iotlb_psi)', () => {
     const { unit } = setup({ mamv: 2 });
     const d = unit.createDomain();
@@ -165,6 +217,26 @@ describe('VT-d device-TLB (ATS)', () => {
     unit.translate(req(0x0500, 0x2010), out);
     expect(out.ok).toBe(false);
     expect(unit.counters.c[HW_DEVICE_IOTLB_INV]).toBe(1);
+  });
+
+  it('invalidates the device-TLB even when the IOTLB flush falls back to domain-selective (cache_tag_flush_range)', () => {
+    const { unit, out } = setup({ mamv: 0 });
+    const d = unit.createDomain();
+    unit.attachDevice(0x0500, d, { ats: true });
+    d.map(0x2000, 0x6000, 0x2000, PERM_RW);
+    unit.translate(req(0x0500, 0x3000), out);
+    const seen: bigint[] = [];
+    const orig = unit.submitSync.bind(unit);
+    unit.submitSync = (descs) => {
+      seen.push(...descs);
+      orig(descs);
+    };
+    d.unmap(0x2000, 0x2000);
+    d.iotlbSync(0x2000, 0x2000); // mask 1 > MAMV 0: DSI for the IOTLB, the 2-page block for the device
+    expect(seen.map((x) => Number(getField(x, DESC_IOTLB.TYPE!)))).toEqual([2, QI_DIOTLB_TYPE]);
+    expect(getField(seen[1]!, DESC_DEV_IOTLB.S!)).toBe(1n);
+    unit.translate(req(0x0500, 0x3000), out);
+    expect(out.ok).toBe(false);
   });
 });
 
