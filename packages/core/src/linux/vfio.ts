@@ -3,8 +3,12 @@
 // a group is viable only when every device in it is bound to vfio-pci or to no driver (bridges
 // and ports bound to pcieport count as driver-managed DMA and are allowed); a viable group joins a
 // container; the container's MAP_DMA pins guest pages and maps them, iova -> host physical, into
-// the UNMANAGED domain of each group it holds. Errors are typed, with Linux's (and QEMU's) words.
+// the UNMANAGED domain of each group it holds, refusing IOVAs outside the usable ranges (the
+// aperture minus reserved regions such as the x86 MSI window). UNMAP_DMA unmaps and flushes each
+// mapping before unpinning (vfio_unmap_unpin(): iommu_unmap_fast() + iommu_iotlb_sync()). Errors
+// are typed, with Linux's (and QEMU's) words.
 
+import { X86_MSI_RESERVED } from '../dma/iommu-dma-cookie';
 import { CoreError } from '../errors';
 import type { IommuDomainOps } from '../iommu/domain-ops';
 import { PERM_READ, PERM_WRITE } from '../page-table/format';
@@ -95,17 +99,39 @@ export class VfioContainer {
   readonly groups: VfioGroupInfo[] = [];
   private readonly ranges: DmaRange[] = [];
   private pinned = 0;
+  /**
+   * The usable IOVA ranges, inclusive (iommu->iova_list, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE):
+   * the domain's aperture minus the groups' reserved regions (vfio_iommu_aper_expand(),
+   * vfio_iommu_resv_exclude()).
+   */
+  readonly iovaRanges: readonly (readonly [number, number])[];
 
   /**
    * @param domain the UNMANAGED domain the container maps into (one domain for all its groups here)
    * @param translateVaddr user virtual address -> host physical (the guest RAM's backing)
    * @param memlockLimitBytes RLIMIT_MEMLOCK for pinned pages
+   * @param reservedRegions the groups' reserved regions, inclusive [start, end]
+   *   (iommu_get_group_resv_regions(); default the x86 MSI window, IOMMU_RESV_MSI, which every
+   *   x86 group has; RMRRs that are not relaxable add IOMMU_RESV_DIRECT regions)
    */
   constructor(
     readonly domain: IommuDomainOps,
     private readonly translateVaddr: (vaddr: number) => number,
     readonly memlockLimitBytes = Number.MAX_SAFE_INTEGER,
-  ) {}
+    reservedRegions: readonly (readonly [number, number])[] = [X86_MSI_RESERVED],
+  ) {
+    let ranges: [number, number][] = [[0, domain.apertureEnd - 1]];
+    for (const [lo, hi] of reservedRegions)
+      ranges = ranges.flatMap(([a, b]): [number, number][] =>
+        hi < a || lo > b
+          ? [[a, b]]
+          : [
+              ...(a < lo ? [[a, lo - 1] as [number, number]] : []),
+              ...(hi < b ? [[hi + 1, b] as [number, number]] : []),
+            ],
+      );
+    this.iovaRanges = ranges;
+  }
 
   get pinnedBytes(): number {
     return this.pinned;
@@ -137,6 +163,17 @@ export class VfioContainer {
     }
     if (!(flags & (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)))
       throw new VfioError('EINVAL', 'MAP_DMA needs READ or WRITE');
+    // vfio_iommu_iova_dma_valid(): the whole range inside one usable range, else -EINVAL.
+    const last = iova + size - 1;
+    if (!this.iovaRanges.some(([a, b]) => iova >= a && last <= b)) {
+      throw new VfioError(
+        'EINVAL',
+        `iova range 0x${iova.toString(16)}-0x${last.toString(16)} is not within the usable IOVA ranges (${this.iovaRanges
+          .map(([a, b]) => `0x${a.toString(16)}-0x${b.toString(16)}`)
+          .join(', ')}): it overlaps a reserved region or the aperture end`,
+        { iova, size },
+      );
+    }
     if (this.ranges.some((r) => iova < r.iova + r.size && r.iova < iova + size)) {
       throw new VfioError(
         'EEXIST',
