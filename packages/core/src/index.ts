@@ -610,7 +610,6 @@ export {
   ScalableModeTables,
   SM_CONTEXT_ENTRY,
   SM_FAULT,
-  SM_FAULT_TEXT,
   SM_ROOT_ENTRY,
 } from './vtd/scalable-mode';
 export { ScalableTranslator } from './vtd/scalable-translate';

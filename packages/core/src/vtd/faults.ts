@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // VT-d fault reasons (spec rev 4.1 Appendix A; Linux dma_remap_fault_reasons[],
-// irq_remap_fault_reasons[]; facts sheet §1.8) and the lines Linux prints for them
+// dma_remap_sm_fault_reasons[], irq_remap_fault_reasons[] in drivers/iommu/intel/dmar.c; facts sheet §1.8) and the lines Linux prints for them
 // (dmar_fault_do_one(); facts §1.9). Fault recording registers (§11.4.14): NFR+1 records of 128
 // bits, filled round-robin from FRI; when the next record is still pending the unit sets PFO and
 // drops the fault (primary fault overflow).
@@ -42,6 +42,61 @@ const DMA_REMAP_TEXT: readonly string[] = [
   'PCE for translation request specifies blocking',
 ];
 
+/**
+ * Linux's dma_remap_sm_fault_reasons[] (drivers/iommu/intel/dmar.c): the scalable-mode reasons,
+ * 0x30..0x90, by the spec's Appendix A code; codes of that span not listed read "Unknown".
+ */
+const SM_FIRST = 0x30;
+const SM_LAST = 0x90;
+const DMA_REMAP_SM_TEXT: Readonly<Record<number, string>> = {
+  48: 'SM: Invalid Root Table Address',
+  49: 'SM: TTM 0 for request with PASID',
+  50: 'SM: TTM 0 for page group request',
+  56: 'SM: Error attempting to access Root Entry',
+  57: 'SM: Present bit in Root Entry is clear',
+  58: 'SM: Non-zero reserved field set in Root Entry',
+  64: 'SM: Error attempting to access Context Entry',
+  65: 'SM: Present bit in Context Entry is clear',
+  66: 'SM: Non-zero reserved field set in the Context Entry',
+  67: 'SM: Invalid Context Entry',
+  68: 'SM: DTE field in Context Entry is clear',
+  69: 'SM: PASID Enable field in Context Entry is clear',
+  70: 'SM: PASID is larger than the max in Context Entry',
+  71: 'SM: PRE field in Context-Entry is clear',
+  72: 'SM: RID_PASID field error in Context-Entry',
+  80: 'SM: Error attempting to access the PASID Directory Entry',
+  81: 'SM: Present bit in Directory Entry is clear',
+  82: 'SM: Non-zero reserved field set in PASID Directory Entry',
+  88: 'SM: Error attempting to access PASID Table Entry',
+  89: 'SM: Present bit in PASID Table Entry is clear',
+  90: 'SM: Non-zero reserved field set in PASID Table Entry',
+  91: 'SM: Invalid Scalable-Mode PASID Table Entry',
+  92: 'SM: ERE field is clear in PASID Table Entry',
+  93: 'SM: SRE field is clear in PASID Table Entry',
+  112: 'SM: Error attempting to access first-level paging entry',
+  113: 'SM: Present bit in first-level paging entry is clear',
+  114: 'SM: Non-zero reserved field set in first-level paging entry',
+  115: 'SM: Error attempting to access FL-PML4 entry',
+  116: 'SM: First-level entry address beyond MGAW in Nested translation',
+  117: 'SM: Read permission error in FL-PML4 entry in Nested translation',
+  118: 'SM: Read permission error in first-level paging entry in Nested translation',
+  119: 'SM: Write permission error in first-level paging entry in Nested translation',
+  120: 'SM: Error attempting to access second-level paging entry',
+  121: 'SM: Read/Write permission error in second-level paging entry',
+  122: 'SM: Non-zero reserved field set in second-level paging entry',
+  123: 'SM: Invalid second-level page table pointer',
+  124: 'SM: A/D bit update needed in second-level entry when set up in no snoop',
+  128: 'SM: Address in first-level translation is not canonical',
+  129: 'SM: U/S set 0 for first-level translation with user privilege',
+  130: 'SM: No execute permission for request with PASID and ER=1',
+  131: 'SM: Address beyond the DMA hardware max',
+  132: 'SM: Second-level entry address beyond the max',
+  133: 'SM: No write permission for Write/AtomicOp request',
+  134: 'SM: No read permission for Read/AtomicOp request',
+  135: 'SM: Invalid address-interrupt address',
+  144: 'SM: A/D bit update needed in first-level entry when set up in no snoop',
+};
+
 const IRQ_REMAP_TEXT: readonly string[] = [
   'Detected reserved fields in the decoded interrupt-remapped request',
   'Interrupt index exceeded the interrupt-remapping table size',
@@ -52,10 +107,15 @@ const IRQ_REMAP_TEXT: readonly string[] = [
   'Blocked an interrupt request due to source-id verification failure',
 ];
 
-/** dmar_get_fault_reason(): the text Linux prints for a reason code. */
+/**
+ * dmar_get_fault_reason(): the text Linux prints for any reason code — interrupt-remapping
+ * (0x20..0x26), scalable-mode (0x30..0x90), legacy (0x00..0x0D) — and "Unknown" otherwise. The
+ * one lookup every fault path (legacy and scalable-mode translation, the fault recorder) uses.
+ */
 export function faultReasonText(reason: number): string {
   if (reason >= 0x20 && reason - 0x20 < IRQ_REMAP_TEXT.length) return IRQ_REMAP_TEXT[reason - 0x20]!;
-  if (reason < DMA_REMAP_TEXT.length) return DMA_REMAP_TEXT[reason]!;
+  if (reason >= SM_FIRST && reason <= SM_LAST) return DMA_REMAP_SM_TEXT[reason] ?? 'Unknown';
+  if (reason >= 0 && reason < DMA_REMAP_TEXT.length) return DMA_REMAP_TEXT[reason]!;
   return 'Unknown';
 }
 
@@ -75,7 +135,7 @@ export function dmarFaultLine(f: {
 }): string {
   const dev = formatBdf(f.sourceId as never);
   const text = faultReasonText(f.reason);
-  if (f.reason >= 0x20 && f.reason < 0x30) {
+  if (f.reason >= 0x20 && f.reason - 0x20 < IRQ_REMAP_TEXT.length) {
     return `DMAR: [INTR-REMAP] Request device [${dev}] fault index 0x${f.address.toString(16)} [fault reason 0x${hex2(f.reason)}] ${text}`;
   }
   const kind = f.write ? 'DMA Write' : 'DMA Read';

@@ -5,6 +5,7 @@ import { PhysMemory } from '../memory/phys-memory';
 import { PERM_READ, PERM_RW } from '../page-table/format';
 import { PageTable } from '../page-table/page-table';
 import { vtdFirstStageFormat } from '../page-table/vtd-first-stage';
+import { faultReasonText } from './faults';
 import { encodePasidEntry, PGTT_FIRST_STAGE, PGTT_NESTED, PGTT_PASS_THROUGH, PGTT_SECOND_STAGE } from './scalable-mode';
 import { VtdUnit } from './unit';
 
@@ -81,6 +82,76 @@ describe('VT-d scalable mode', () => {
     expect(out.fault!.reason).toBe(0x59);
     expect(out.fault!.logLine).toBe(
       'DMAR: [DMA Read PASID 0x1] Request device [04:00.0] fault addr 0x1000 [fault reason 0x59] SM: Present bit in PASID Table Entry is clear',
+    );
+  });
+});
+
+describe('VT-d scalable-mode context entry', () => {
+  it('treats bit 84 (RID_PRIV) as a field, and bits 127:85 and 8:5 as reserved (QEMU VTD_SM_CONTEXT_ENTRY_RSVD_VAL0/1)', () => {
+    const mem = new PhysMemory();
+    const unit = new VtdUnit({ mem });
+    const sm = unit.enableScalableMode();
+    const out = newTranslationOut();
+    sm.tables.setPasidEntry(0x0100, 0, encodePasidEntry({ pgtt: PGTT_PASS_THROUGH, did: 1, aw: 2 }));
+    // The 32-byte context entry of 01:00.0: devfn 0 of the lower table of bus 1.
+    const lctp = Number(mem.readU64(sm.tables.rootPa + 16) & ~0xfffn);
+    const hi = mem.readU64(lctp + 8);
+    mem.writeU64(lctp + 8, hi | (1n << 20n)); // bit 84
+    unit.translate(req(0x0100, 0x5000), out);
+    expect(out).toMatchObject({ ok: true, pa: 0x5000 });
+    mem.writeU64(lctp + 8, hi | (1n << 21n)); // bit 85
+    unit.translate(req(0x0100, 0x5000), out);
+    expect(out.fault).toMatchObject({
+      reason: 0x42,
+      reasonText: 'SM: Non-zero reserved field set in the Context Entry',
+    });
+    mem.writeU64(lctp + 8, hi);
+    mem.writeU64(lctp, mem.readU64(lctp) | 0x20n); // bit 5
+    unit.translate(req(0x0100, 0x5000), out);
+    expect(out.fault!.reason).toBe(0x42);
+  });
+});
+
+describe("VT-d scalable-mode fault reasons (Linux's dma_remap_sm_fault_reasons[])", () => {
+  it.each([
+    [0x42, 'SM: Non-zero reserved field set in the Context Entry'],
+    [0x51, 'SM: Present bit in Directory Entry is clear'],
+    [0x5b, 'SM: Invalid Scalable-Mode PASID Table Entry'],
+    [0x84, 'SM: Second-level entry address beyond the max'],
+    [0x85, 'SM: No write permission for Write/AtomicOp request'],
+    [0x86, 'SM: No read permission for Read/AtomicOp request'],
+    [0x30, 'SM: Invalid Root Table Address'],
+    [0x90, 'SM: A/D bit update needed in first-level entry when set up in no snoop'],
+    [0x33, 'Unknown'],
+    [0x91, 'Unknown'],
+    [0x06, 'PTE Read access is not set'],
+    [0x26, 'Blocked an interrupt request due to source-id verification failure'],
+  ])('reason 0x%s reads as Linux prints it', (code, text) => {
+    expect(faultReasonText(code)).toBe(text);
+  });
+
+  it('prints those texts in the fault line of a scalable-mode translation', () => {
+    const mem = new PhysMemory();
+    const unit = new VtdUnit({ mem }); // 48-bit second stage
+    const sm = unit.enableScalableMode();
+    const out = newTranslationOut();
+    const sl = new PageTable(mem, unit.format);
+    sl.map(0x1000, 0x7000_0000, 4096, PERM_READ);
+    sm.tables.setPasidEntry(
+      0x0100,
+      0,
+      encodePasidEntry({ pgtt: PGTT_SECOND_STAGE, did: 1, aw: 2, slptptr: sl.rootPa }),
+    );
+    unit.translate(req(0x0100, 2 ** 48), out);
+    expect(out.fault!.logLine).toBe(
+      'DMAR: [DMA Read NO_PASID] Request device [01:00.0] fault addr 0x1000000000000 [fault reason 0x84] SM: Second-level entry address beyond the max',
+    );
+    unit.translate(req(0x0100, 0x1000, -1, true), out);
+    expect(out.fault).toMatchObject({ reason: 0x85, reasonText: 'SM: No write permission for Write/AtomicOp request' });
+    sm.tables.setPasidEntry(0x0100, 3, encodePasidEntry({ pgtt: 5, did: 1, aw: 2 })); // PGTT 5 is reserved
+    unit.translate(req(0x0100, 0x1000, 3), out);
+    expect(out.fault!.logLine).toBe(
+      'DMAR: [DMA Read PASID 0x3] Request device [01:00.0] fault addr 0x1000 [fault reason 0x5b] SM: Invalid Scalable-Mode PASID Table Entry',
     );
   });
 });

@@ -19,11 +19,17 @@ export const SM_CONTEXT_ENTRY: FieldTable = {
   PDTS: [11, 9],
   PASIDDIRPTR: [63, 12],
   RID_PASID: [83, 64],
+  /** RID_PRIV (spec rev 4.1 §9.4): privilege of requests-without-PASID; not reserved. */
+  RID_PRIV: [84, 84],
 };
-/** QEMU's reserved masks: lo 0x1e0 (bits 8:5), and bits above RID_PASID in the second quadword. */
+/**
+ * Reserved bits QEMU checks (VTD_SM_CONTEXT_ENTRY_RSVD_VAL0 0x1e0 = bits 8:5, VAL1
+ * 0xffffffffffe00000 = bits 127:85). Bit 84 is RID_PRIV. QEMU checks neither bits above the host
+ * address width here (the model's is 52) nor 255:128; the model does as QEMU does.
+ */
 export const SM_CONTEXT_RESERVED = maskOf([
   [8, 5],
-  [127, 84],
+  [127, 85],
 ]);
 export const PASID_DIR_ENTRY: FieldTable = { P: [0, 0], FPD: [1, 1], PTP: [63, 12] };
 export const PASID_ENTRY: FieldTable = {
@@ -106,25 +112,6 @@ export const SM_FAULT = {
   NO_WRITE: 0x85,
   NO_READ: 0x86,
 } as const;
-
-/** Descriptions of the scalable-mode reasons (spec Appendix A; facts sheet §1.8). */
-export const SM_FAULT_TEXT: Readonly<Record<number, string>> = {
-  57: 'SM: Present bit in Root Entry is clear',
-  65: 'SM: Present bit in Context Entry is clear',
-  66: 'SM: Non-zero reserved field set in Context Entry',
-  70: 'SM: PASID is larger than the max in Context Entry',
-  81: 'SM: Present bit in PASID Directory Entry is clear',
-  89: 'SM: Present bit in PASID Table Entry is clear',
-  91: 'SM: Invalid PASID Table Entry',
-  113: 'SM: Present bit in first-level paging entry is clear',
-  114: 'SM: Non-zero reserved field set in first-level paging entry',
-  121: 'SM: Read/Write permission error in second-level paging entry',
-  122: 'SM: Non-zero reserved field set in second-level paging entry',
-  123: 'SM: Invalid second-level page table pointer',
-  132: 'SM: Address beyond the max input address of second level',
-  133: 'SM: No write permission for write/atomic request',
-  134: 'SM: No read permission for read/atomic request',
-};
 
 /** The scalable-mode tables of one unit, allocated as entries are programmed. */
 export class ScalableModeTables {

@@ -18,6 +18,7 @@ import {
   PERM_READ,
   PERM_WRITE,
   WALK_BAD_POINTER,
+  WALK_BEYOND_WIDTH,
   WALK_NOT_PRESENT,
   WALK_OK,
   WALK_PERMISSION,
@@ -28,7 +29,7 @@ import { addrHi, addrLo, levelShift, POW2, tableIndex } from '../page-table/leve
 import { vtdFirstStageFormat } from '../page-table/vtd-first-stage';
 import { setFault, walk } from '../page-table/walk';
 import { HW_FAULTS, HW_IOTLB_HIT, HW_IOTLB_MISS, HW_WALK_MEM_READS } from '../stats/hw-counters';
-import { dmarFaultLine } from './faults';
+import { dmarFaultLine, faultReasonText } from './faults';
 import {
   PASID_ENTRY,
   PGTT_FIRST_STAGE,
@@ -36,7 +37,6 @@ import {
   PGTT_PASS_THROUGH,
   ScalableModeTables,
   SM_FAULT,
-  SM_FAULT_TEXT,
 } from './scalable-mode';
 import type { VtdUnit } from './unit';
 
@@ -173,6 +173,7 @@ export class ScalableTranslator {
   private walkFault(status: number, pgtt: number, write: boolean): number {
     if (status === WALK_PERMISSION) return write ? SM_FAULT.NO_WRITE : SM_FAULT.NO_READ;
     if (pgtt === PGTT_FIRST_STAGE) return status === WALK_RESERVED ? SM_FAULT.FL_RESERVED : SM_FAULT.FL_NOT_PRESENT;
+    if (status === WALK_BEYOND_WIDTH) return SM_FAULT.SL_BEYOND;
     if (status === WALK_RESERVED) return SM_FAULT.SL_RESERVED;
     if (status === WALK_BAD_POINTER) return SM_FAULT.SL_BAD_POINTER;
     return SM_FAULT.SL_PERMISSION;
@@ -181,12 +182,11 @@ export class ScalableTranslator {
   private fault(req: DmaRequest, out: TranslationOut, reason: number, did: number): void {
     this.unit.counters.c[HW_FAULTS]!++;
     const page = Math.floor(req.address / 4096) * 4096;
-    const text = SM_FAULT_TEXT[reason] ?? 'Unknown';
     out.ok = false;
     out.fault = {
       unit: 'vtd',
       reason,
-      reasonText: text,
+      reasonText: faultReasonText(reason),
       sourceId: req.sourceId,
       segment: req.segment,
       address: page,
@@ -194,13 +194,7 @@ export class ScalableTranslator {
       pasid: req.pasid,
       domainId: did,
       flags: 0,
-      logLine: dmarFaultLine({
-        sourceId: req.sourceId,
-        address: page,
-        reason,
-        write: req.write,
-        pasid: req.pasid,
-      }).replace(/\] Unknown$/, `] ${text}`),
+      logLine: dmarFaultLine({ sourceId: req.sourceId, address: page, reason, write: req.write, pasid: req.pasid }),
     };
     this.unit.faults.record({ fi: page, sid: req.sourceId, fr: reason, t: req.write ? 0 : 1, pasid: req.pasid });
   }
