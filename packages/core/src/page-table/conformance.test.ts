@@ -17,7 +17,12 @@ runPageTableConformance('vtd-ss-48 without superpages', () =>
   vtdSecondStageFormat({ widthBits: 48, superpages: { '2M': false, '1G': false } }),
 );
 runPageTableConformance('vtd-ss-48 snoop, 2M only', () =>
-  vtdSecondStageFormat({ widthBits: 48, superpages: { '2M': true, '1G': false }, snoop: true }),
+  vtdSecondStageFormat({
+    widthBits: 48,
+    superpages: { '2M': true, '1G': false },
+    snoopControl: true,
+    forceSnooping: true,
+  }),
 );
 for (const levels of [4, 5] as const) {
   runPageTableConformance(`vtd-fs-${levels}`, () => vtdFirstStageFormat({ levels, pages1G: true }));

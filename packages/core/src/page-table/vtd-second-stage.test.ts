@@ -62,7 +62,7 @@ describe('VT-d second-stage format', () => {
   });
 
   it('writes 1 GiB and 4 KiB leaves, SNP when snooping, and W-only as W', () => {
-    const s = setup({ widthBits: 39, superpages: BOTH, snoop: true });
+    const s = setup({ widthBits: 39, superpages: BOTH, snoopControl: true, forceSnooping: true });
     s.pt.map(0xc000_0000, 0x8000_0000, 0x4000_0000, PERM_RW);
     expect(s.mem.readU64(0x1000_0000 + 8 * 3)).toBe(0x8000_0883n);
     s.pt.map(0x1000, 0x1234_5000, 0x1000, PERM_READ);
@@ -92,6 +92,21 @@ describe('VT-d second-stage format', () => {
     s.pt.map(0x1000, 0x5000, 0x1000, PERM_RW);
     s.mem.writeU64(pa, entry);
     expect(walkStatus(s, 0x1000, PERM_READ)).toEqual([WALK_RESERVED, level]);
+  });
+
+  it('takes SNP in a leaf as a field when the unit has snoop control (ECAP.SC), never in a table entry', () => {
+    const sc = setup({ widthBits: 48, superpages: BOTH, snoopControl: true });
+    sc.pt.map(0x1000, 0x5000, 0x1000, PERM_RW);
+    sc.pt.map(0x4000_0000, 0x8000_0000, 0x20_0000, PERM_RW);
+    expect(sc.mem.readU64(0x1000_3000 + 8)).toBe(0x5003n); // Linux sets SNP only when force-snooping
+    sc.mem.writeU64(0x1000_3000 + 8, 0x5803n); // 4 KiB PTE with SNP
+    expect(walkStatus(sc, 0x1000, PERM_READ)).toEqual([WALK_OK, 1]);
+    expect(sc.mem.readU64(0x1000_4000)).toBe(0x8000_0083n); // the 2 MiB leaf (L3[1] -> L2 at 0x10004000)
+    sc.mem.writeU64(0x1000_4000, 0x8000_0883n); // 2 MiB leaf with SNP
+    expect(walkStatus(sc, 0x4000_0000, PERM_READ)).toEqual([WALK_OK, 2]);
+    sc.mem.writeU64(0x1000_0000, 0x1000_1803n); // SL-PML4E with SNP: reserved (QEMU vtd_spte_rsvd[4])
+    expect(walkStatus(sc, 0x1000, PERM_READ)).toEqual([WALK_RESERVED, 4]);
+    expect(() => vtdSecondStageFormat({ widthBits: 48, superpages: BOTH, forceSnooping: true })).toThrow(/ECAP.SC/);
   });
 
   it('treats PS as reserved at a level whose superpage the unit lacks', () => {

@@ -15,7 +15,8 @@
 //  - Address bits above the host address width (HAW) are not checked: the model takes bits 51:12.
 //  - A/D (bits 9/8 with second-stage A/D enabled) are not modelled: walks never write memory.
 //  - TM (bit 62) is always reserved: the model has no ECAP.DT.
-//  - SNP (bit 11) is reserved at every level unless `snoop` (ECAP.SC), as QEMU does.
+//  - SNP (bit 11) is reserved in non-leaf entries, and in leaves (PTEs and superpages) unless the
+//    unit has snoop control (ECAP.SC), as QEMU's vtd_init() builds vtd_spte_rsvd[].
 
 import { CoreError } from '../errors';
 import { ENTRY_EMPTY, ENTRY_LEAF, ENTRY_TABLE, type PageTableFormat } from './format';
@@ -58,8 +59,13 @@ export interface VtdSecondStageOptions {
   widthBits: VtdWidthBits;
   /** Superpage support (CAP.SLLPS bits 34/35). */
   superpages: { '2M': boolean; '1G': boolean };
-  /** ECAP.SC: SNP is honoured (and set on leaves, as Linux does for force-snooping domains). */
-  snoop?: boolean;
+  /** ECAP.SC (snoop control): SNP in a leaf is a field, not a reserved bit. */
+  snoopControl?: boolean;
+  /**
+   * Write SNP into leaves, as Linux does for a domain with force_snooping (set_pte_snp, only
+   * when every unit has ECAP.SC). Needs snoopControl.
+   */
+  forceSnooping?: boolean;
 }
 
 class VtdSecondStageFormat implements PageTableFormat {
@@ -84,20 +90,22 @@ class VtdSecondStageFormat implements PageTableFormat {
     this.levels = (opts.widthBits - 12) / 9;
     this.inputWidth = opts.widthBits;
     this.name = `vtd-ss-${opts.widthBits}`;
-    this.snoop = opts.snoop === true;
-    const always = maskHalves(
-      this.snoop ? [VTD_SL_PTE.RSVD_6_2, VTD_SL_PTE.TM] : [VTD_SL_PTE.RSVD_6_2, VTD_SL_PTE.TM, VTD_SL_PTE.SNP],
-    );
+    if (opts.forceSnooping === true && opts.snoopControl !== true) {
+      throw new CoreError('INVALID_ARGUMENT', 'VT-d second stage: force snooping needs snoop control (ECAP.SC)');
+    }
+    this.snoop = opts.forceSnooping === true;
+    const always = maskHalves([VTD_SL_PTE.RSVD_6_2, VTD_SL_PTE.TM]);
+    const leafSnp = opts.snoopControl === true ? 0 : SNP;
     this.rsvdHi = always.hi;
     this.rsvdTableLo = new Int32Array(this.levels + 1);
     this.rsvdLeafLo = new Int32Array(this.levels + 1);
     this.sizes = [[]];
     for (let level = 1; level <= this.levels; level++) {
       const psAllowed = (level === 2 && opts.superpages['2M']) || (level === 3 && opts.superpages['1G']);
-      this.rsvdTableLo[level] = always.lo;
+      this.rsvdTableLo[level] = always.lo | SNP;
       // A superpage's address bits below its size must be zero (QEMU masks 0x1ff000 / 0x3ffff000).
       const lowAddr = psAllowed ? maskHalves([[levelShift_(level) - 1, 12]]).lo : PS;
-      this.rsvdLeafLo[level] = always.lo | lowAddr;
+      this.rsvdLeafLo[level] = always.lo | lowAddr | leafSnp;
       this.sizes.push(level === 1 ? [12] : psAllowed ? [levelShift_(level)] : []);
     }
   }

@@ -76,6 +76,8 @@ export interface VtdParams {
    * without a VM exit. Server parts have it; client parts (laptops) do not.
    */
   postedInterrupts: boolean;
+  /** ECAP.SC: snoop control — SNP in second-stage leaves is honoured instead of reserved (§9.8). */
+  snoopControl: boolean;
 }
 
 export const DEFAULT_VTD_PARAMS: VtdParams = {
@@ -92,6 +94,7 @@ export const DEFAULT_VTD_PARAMS: VtdParams = {
   pscEntriesPerLevel: 32,
   coherent: true,
   postedInterrupts: true,
+  snoopControl: true,
 };
 
 /** Fault-recording registers start here (FRO x 16); IOTLB registers at IRO x 16 (as QEMU places them). */
@@ -108,14 +111,26 @@ export function agaw(width: 39 | 48 | 57): number {
   return sagawBit(width);
 }
 
+/**
+ * The second-stage widths the unit walks (CAP.SAGAW): every supported width up to its own, as
+ * QEMU reports them (39, plus 48 with aw-bits 48, plus 57 with aw-bits 57).
+ */
+export function supportedWidths(p: VtdParams): (39 | 48 | 57)[] {
+  return ([39, 48, 57] as const).filter((w) => w <= p.addressWidth);
+}
+
+/** CAP.SAGAW of the unit: bit 1 = 39-bit (3-level), 2 = 48-bit (4-level), 3 = 57-bit (5-level). */
+export function sagaw(p: VtdParams): number {
+  let bits = 0;
+  for (const w of supportedWidths(p)) bits |= 1 << sagawBit(w);
+  return bits;
+}
+
 export function capReg(p: VtdParams): bigint {
-  let sagaw = 1 << sagawBit(39);
-  if (p.addressWidth >= 48) sagaw |= 1 << sagawBit(48);
-  if (p.addressWidth === 57) sagaw |= 1 << sagawBit(57);
   return pack(CAP_REG, {
     ND: p.nd,
     CM: p.cachingMode ? 1 : 0,
-    SAGAW: sagaw,
+    SAGAW: sagaw(p),
     MGAW: p.addressWidth - 1,
     FRO: FRO_OFFSET / 16,
     SLLPS: (p.superpages['2M'] ? 1 : 0) | (p.superpages['1G'] ? 2 : 0),
@@ -136,7 +151,7 @@ export function ecapReg(p: VtdParams): bigint {
     IR: p.interruptRemapping ? 1 : 0,
     EIM: p.interruptRemapping ? 1 : 0,
     PT: p.passThrough ? 1 : 0,
-    SC: 1,
+    SC: p.snoopControl ? 1 : 0,
     IRO: IRO_OFFSET / 16,
     MHMV: 0xf,
   });

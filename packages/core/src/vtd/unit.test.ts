@@ -4,6 +4,8 @@ import { getField } from '../bits/bitfield';
 import { newTranslationOut } from '../iommu/translation';
 import { PhysMemory } from '../memory/phys-memory';
 import { PERM_READ, PERM_RW } from '../page-table/format';
+import { PageTable } from '../page-table/page-table';
+import { vtdSecondStageFormat } from '../page-table/vtd-second-stage';
 import { HW_DEVICE_IOTLB_INV, HW_IOTLB_HIT } from '../stats/hw-counters';
 import { mulberry32 } from '../testing/index';
 import { calculatePsiAlignedAddress } from './domain';
@@ -63,6 +65,12 @@ describe('VT-d bit patterns (golden, from the spec tables)', () => {
     expect(Number((capReg({ ...DEFAULT_VTD_PARAMS, postedInterrupts: false }) >> 59n) & 1n)).toBe(0);
   });
 });
+
+/** The two 32-bit halves of entry `i` of the table at `tablePa`. */
+function words(unit: VtdUnit, tablePa: number, i: number): [number, number] {
+  const w = unit.mem.words(tablePa / 4096)!;
+  return [w[2 * i]!, w[2 * i + 1]!];
+}
 
 function setup(params = {}) {
   const unit = new VtdUnit({ mem: new PhysMemory(), params });
@@ -136,6 +144,44 @@ describe('VT-d translation', () => {
     unit.translate(req(0x0200, 0x10_0000), out);
     expect(out.ok).toBe(false);
     expect(out.fault!.reason).toBe(0x06);
+  });
+
+  it("walks as many levels as the context entry's AW says, among the widths CAP.SAGAW reports", () => {
+    const { unit, out } = setup(); // 48-bit: SAGAW = 39 | 48
+    const pt3 = new PageTable(
+      unit.mem,
+      vtdSecondStageFormat({ widthBits: 39, superpages: { '2M': true, '1G': true } }),
+    );
+    pt3.map(0x7000, 0xabc_d000, 4096, PERM_RW);
+    unit.root.setContext(0x0600, encodeContext({ tt: 0, slptptr: pt3.rootPa, aw: 1, did: 9 }));
+    unit.translate(req(0x0600, 0x7008), out);
+    expect(out).toMatchObject({ ok: true, pa: 0xabc_d008, memReads: 2 + 3 }); // root + context, 3 levels
+    unit.translate(req(0x0600, 2 ** 39), out);
+    expect(out.fault!.reason).toBe(0x04); // beyond the context's 39 bits: "Access beyond MGAW"
+    unit.root.setContext(0x0700, encodeContext({ tt: 0, slptptr: pt3.rootPa, aw: 3, did: 9 })); // 57-bit: not in SAGAW
+    unit.translate(req(0x0700, 0x7008), out);
+    expect(out.fault).toMatchObject({ reason: 0x03, reasonText: 'Invalid context entry' });
+    unit.root.setContext(0x0701, encodeContext({ tt: 0, slptptr: pt3.rootPa, aw: 0, did: 9 })); // 30-bit: reserved
+    unit.translate(req(0x0701, 0x7008), out);
+    expect(out.fault!.reason).toBe(0x03);
+  });
+
+  it('honours SNP in a leaf when ECAP.SC is set, and faults on it (reserved) when not', () => {
+    for (const snoopControl of [true, false]) {
+      const { unit, out } = setup({ snoopControl });
+      expect(Number((unit.ecap >> 7n) & 1n)).toBe(snoopControl ? 1 : 0);
+      const d = unit.createDomain();
+      unit.attachDevice(0x0100, d);
+      d.map(0x5000, 0x9000, 4096, PERM_RW);
+      // Set SNP (bit 11) in the level-1 entry, as Linux does for a force-snooping domain.
+      const l1 = d.pt.fmt.entryOutputAddress(...words(unit, d.pt.rootPa, 0), 4);
+      const l2 = d.pt.fmt.entryOutputAddress(...words(unit, l1, 0), 3);
+      const l1Table = d.pt.fmt.entryOutputAddress(...words(unit, l2, 0), 2);
+      unit.mem.writeU64(l1Table + 5 * 8, unit.mem.readU64(l1Table + 5 * 8) | 0x800n);
+      unit.translate(req(0x0100, 0x5010), out);
+      if (snoopControl) expect(out).toMatchObject({ ok: true, pa: 0x9010 });
+      else expect(out.fault).toMatchObject({ reason: 0x0c, reasonText: 'non-zero reserved fields in PTE' });
+    }
   });
 
   it('passes through with TT=2 and blocks when the context entry is cleared', () => {

@@ -4,8 +4,10 @@
 // simulated memory; the context gives the domain id and the second-stage table, which is walked
 // unless the IOTLB holds the translation. Faults are recorded (§7.2) and returned as values.
 //
-// Not modelled here: scalable-mode (PASID-table) translation, nested translation, the
-// paging-structure caches (every IOTLB miss walks from the root), register-based invalidation.
+// The context entry's AW selects the second-stage walk (3, 4 or 5 levels) among the widths
+// CAP.SAGAW reports; any other AW makes the entry invalid (0x03).
+//
+// Not modelled here: register-based invalidation (scalable mode is scalable-translate.ts).
 
 import { getField } from '../bits/bitfield';
 import { Iotlb } from '../caches/iotlb';
@@ -62,7 +64,16 @@ import {
   QI_IEC_TYPE,
   QI_IOTLB_TYPE,
 } from './invalidation';
-import { agaw, capReg, DEFAULT_VTD_PARAMS, domainIdCount, ecapReg, type VtdParams } from './registers';
+import {
+  agaw,
+  capReg,
+  DEFAULT_VTD_PARAMS,
+  domainIdCount,
+  ecapReg,
+  sagaw,
+  supportedWidths,
+  type VtdParams,
+} from './registers';
 import {
   CONTEXT_TT_DEV_IOTLB,
   CONTEXT_TT_MULTI_LEVEL,
@@ -126,7 +137,16 @@ export class VtdUnit {
   readonly name: string;
   readonly registerBase: number;
   readonly counters: HwCounters;
+  /** The format of the unit's own width (CAP.MGAW): what Linux's domains use (iommu->agaw). */
   readonly format: PageTableFormat;
+  /**
+   * The second-stage format for each context AW the unit supports (CAP.SAGAW), by AW (1 = 39-bit
+   * 3-level, 2 = 48-bit, 3 = 57-bit): a context entry's AW selects how many levels are walked.
+   */
+  private readonly formatsByAw: (PageTableFormat | undefined)[] = [];
+  /** 2^width of each AW: a request at or above it faults with "Access beyond MGAW" (0x04). */
+  private readonly limitByAw = new Float64Array(4);
+  private readonly sagaw: number;
   readonly pageSizesLg2: readonly number[];
   readonly iotlb: Iotlb;
   /** Second-stage paging-structure caches (non-leaf entries), level 2 up to the root's. */
@@ -154,9 +174,8 @@ export class VtdUnit {
   private ccTt = new Uint8Array(0);
   private ccFpd = new Uint8Array(0);
   private ccRoot = new Float64Array(0);
+  private ccAw = new Uint8Array(0);
   private readonly walkOut = newWalkOut();
-  /** 2^addressWidth: requests at or above it fault with "Access beyond MGAW". */
-  private readonly inputLimit: number;
   private readonly cnt: Float64Array;
 
   constructor(opts: VtdUnitOptions) {
@@ -168,7 +187,13 @@ export class VtdUnit {
     this.registerBase = opts.registerBase ?? 0xfed90000;
     this.counters = opts.counters ?? new HwCounters();
     const superpages = opts.superpagesOff ? { '2M': false, '1G': false } : this.params.superpages;
-    this.format = vtdSecondStageFormat({ widthBits: this.params.addressWidth, superpages });
+    for (const widthBits of supportedWidths(this.params)) {
+      const aw = agaw(widthBits);
+      this.formatsByAw[aw] = vtdSecondStageFormat({ widthBits, superpages, snoopControl: this.params.snoopControl });
+      this.limitByAw[aw] = 2 ** widthBits;
+    }
+    this.sagaw = sagaw(this.params);
+    this.format = this.formatsByAw[agaw(this.params.addressWidth)]!;
     this.pageSizesLg2 = pageSizesLg2(this.format);
     this.iotlb = new Iotlb(this.params.iotlb);
     this.psc = new PagingStructureCache(this.format.levels, Math.max(1, this.params.pscEntriesPerLevel));
@@ -177,7 +202,6 @@ export class VtdUnit {
     this.iq = new InvalidationQueue(this.mem, (d) => this.execute(d));
     this.faults = new FaultRecorder(this.params.faultRecords);
     this.statusPa = this.mem.allocTablePage();
-    this.inputLimit = 2 ** this.params.addressWidth;
     this.cnt = this.counters.c;
   }
 
@@ -327,21 +351,23 @@ export class VtdUnit {
     if (!ctx.present) return VtdFault.CONTEXT_NOT_PRESENT;
     if (ctx.reservedSet) return VtdFault.CONTEXT_RESERVED;
     const ptOk = ctx.tt === CONTEXT_TT_PASS_THROUGH_ && this.params.passThrough;
-    if (ctx.tt === 3 || (ctx.tt === CONTEXT_TT_PASS_THROUGH_ && !ptOk) || ctx.aw !== agaw(this.params.addressWidth)) {
-      return VtdFault.CONTEXT_INVALID;
-    }
+    // AW must be a width CAP.SAGAW reports (spec §9.3; QEMU vtd_is_level_supported()), whatever TT.
+    const awOk = ctx.aw < 4 && (this.sagaw & (1 << ctx.aw)) !== 0;
+    if (ctx.tt === 3 || (ctx.tt === CONTEXT_TT_PASS_THROUGH_ && !ptOk) || !awOk) return VtdFault.CONTEXT_INVALID;
     if (this.ccState.length === 0) {
       this.ccState = new Uint8Array(65536);
       this.ccDid = new Int32Array(65536);
       this.ccTt = new Uint8Array(65536);
       this.ccFpd = new Uint8Array(65536);
       this.ccRoot = new Float64Array(65536);
+      this.ccAw = new Uint8Array(65536);
     }
     this.ccState[sid] = CC_VALID;
     this.ccDid[sid] = ctx.did;
     this.ccTt[sid] = ctx.tt;
     this.ccFpd[sid] = ctx.fpd ? 1 : 0;
     this.ccRoot[sid] = ctx.slptptr;
+    this.ccAw[sid] = ctx.aw;
     return 0;
   }
 
@@ -396,7 +422,8 @@ export class VtdUnit {
         return;
       }
     }
-    if (req.address >= this.inputLimit) {
+    const aw = this.ccAw[sid]!;
+    if (req.address >= this.limitByAw[aw]!) {
       this.fault(req, out, VtdFault.BEYOND_MGAW, did, this.ccFpd[sid] === 1);
       return;
     }
@@ -415,7 +442,7 @@ export class VtdUnit {
     }
     c[HW_IOTLB_MISS_]!++;
     const w = this.walkOut;
-    this.cachedWalk(did, this.ccRoot[sid]!, req.address, need, w);
+    this.cachedWalk(this.formatsByAw[aw]!, did, this.ccRoot[sid]!, req.address, need, w);
     c[HW_WALK_MEM_READS_]! += w.levelsRead;
     out.memReads += w.levelsRead;
     if (w.status !== WALK_OK_) {
@@ -431,11 +458,10 @@ export class VtdUnit {
     out.sizeLg2 = w.sizeLg2;
   }
 
-  /** A second-stage walk through the paging-structure caches (when they are on). */
-  private cachedWalk(did: number, rootPa: number, iova: number, need: number, w: WalkOut): void {
-    if (!this.pscEnabled) walk(this.mem, this.format, rootPa, iova, need, w);
-    else if (cachedWalk(this.mem, this.format, this.psc, did, rootPa, iova, need, w, this.path))
-      this.cnt[HW_PSC_HIT_]!++;
+  /** A second-stage walk of `fmt` (the context's AW) through the paging-structure caches (when on). */
+  private cachedWalk(fmt: PageTableFormat, did: number, rootPa: number, iova: number, need: number, w: WalkOut): void {
+    if (!this.pscEnabled) walk(this.mem, fmt, rootPa, iova, need, w);
+    else if (cachedWalk(this.mem, fmt, this.psc, did, rootPa, iova, need, w, this.path)) this.cnt[HW_PSC_HIT_]!++;
   }
 
   private fault(req: DmaRequest, out: TranslationOut, reason: number, did: number, fpd: boolean): void {
