@@ -40,15 +40,29 @@ export const DTE: FieldTable = {
   Lint1Pass: [191, 191],
 };
 
-/** Reserved bits QEMU checks (qword0 0x80300000000000fc, qword1 0x100, qword3 0x08f0000000000000). */
+/**
+ * Reserved DTE bits, as QEMU checks them since 2025 (hw/i386/amd_iommu.h AMDVI_DTE_QUAD0..3_RESERVED,
+ * "Update bitmasks representing DTE reserved fields", from spec §2.2.2.1): quad 0 bits 6:2 and 63,
+ * quad 1 none, quad 2 bits 53:52, quad 3 bits 14:0 and 53:48. A valid DTE with any of them set is
+ * an ILLEGAL_DEV_TABLE_ENTRY (amdvi_validate_dte()). The older QEMU masks (0x80300000000000fc,
+ * 0x100, 0x08f0000000000000 applied to quad 2) reserved PPR/GPRP (52, 53) and bit 72 of the DomainID
+ * quad, which Linux uses.
+ */
 export const DTE_RESERVED = maskOf([
   [6, 2],
-  [53, 52],
   [63, 63],
-  [72, 72],
-  [251, 248],
-  [251, 251],
+  [128 + 53, 128 + 52],
+  [192 + 14, 192 + 0],
+  [192 + 53, 192 + 48],
 ]);
+
+/** DTE_RESERVED as eight 32-bit words (bits 31:0, 63:32, ... 255:224), for the hot-path read. */
+const DTE_RESERVED_WORDS = Uint32Array.from({ length: 8 }, (_, k) =>
+  Number((DTE_RESERVED >> BigInt(32 * k)) & 0xffff_ffffn),
+);
+
+/** DTE Mode 7 is reserved (spec Table 7; only 0, "no translation", and 1..6 levels are defined). */
+export const DTE_MODE_RESERVED = 7;
 
 export const DTE_SIZE = 32;
 
@@ -95,6 +109,8 @@ export interface DecodedDte {
   iw: boolean;
   domainId: number;
   sa: boolean;
+  /** A reserved bit (DTE_RESERVED) is set. */
+  reserved: boolean;
 }
 
 export function decodeDte(v: bigint): DecodedDte {
@@ -107,6 +123,7 @@ export function decodeDte(v: bigint): DecodedDte {
     iw: getField(v, DTE.IW!) === 1n,
     domainId: Number(getField(v, DTE.DomainID!)),
     sa: getField(v, DTE.SA!) === 1n,
+    reserved: (v & DTE_RESERVED) !== 0n,
   };
 }
 
@@ -121,8 +138,9 @@ export class DeviceTable {
     this.base = base;
   }
   /**
-   * Hot path: decodes the fields translation uses straight from the entry's 32-bit words
-   * (w0 = bits 31:0, w1 = 63:32, w2 = 95:64) into `out`, without building the 256-bit value.
+   * Decodes the fields translation uses straight from the entry's 32-bit words (w0 = bits 31:0,
+   * w1 = 63:32, w2 = 95:64, ...) into `out`, without building the 256-bit value; read on a DTE-cache
+   * miss only.
    */
   readFast(deviceId: number, out: DecodedDte): void {
     const pa = this.base + deviceId * DTE_SIZE;
@@ -130,6 +148,7 @@ export class DeviceTable {
     if (page === undefined) {
       out.v = false;
       out.tv = false;
+      out.reserved = false;
       return;
     }
     const i = (pa & 0xfff) >>> 2; // a 32-byte entry never crosses a page
@@ -143,6 +162,9 @@ export class DeviceTable {
     out.iw = ((w1 >>> 30) & 1) !== 0;
     out.domainId = page[i + 2]! & 0xffff;
     out.sa = ((page[i + 3]! >>> 2) & 1) !== 0;
+    let rsvd = 0;
+    for (let k = 0; k < 8; k++) rsvd |= page[i + k]! & DTE_RESERVED_WORDS[k]!;
+    out.reserved = rsvd !== 0;
   }
 
   read(deviceId: number): bigint {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The AMD-Vi event log (spec §2.5; facts sheet §2.5-2.6): 16-byte events in a ring in memory
-// (Linux: 8 KiB = 512 entries), and the lines Linux's amd_iommu_print_event() prints for them.
+// (Linux: 8 KiB = 512 entries), and the lines Linux's iommu_print_event() prints for them.
 
 import { formatSbdf } from '../addresses';
 
@@ -28,29 +28,56 @@ export interface AmdEvent {
   domainId: number;
   address: number;
   flags: number;
+  /** PASID (ILLEGAL_DEV_TABLE_ENTRY and others print it); 0 when absent. */
+  pasid?: number;
 }
 
 /** Linux's event entries per 8 KiB log. */
 export const EVENT_LOG_ENTRIES = 512;
 
 const hex4 = (n: number) => n.toString(16).padStart(4, '0');
+const hex5 = (n: number) => n.toString(16).padStart(5, '0');
 
 /**
- * The line Linux prints for an event. `driver` names the device's bound driver when the kernel
- * knows the device (dev_data exists): `<driver> <ssss:bb:dd.f>: AMD-Vi: Event logged [...]`.
+ * How a line names the device, as amd_iommu_report_page_fault() chooses: a device the kernel
+ * probed (it has dev_data) is named by dev_printk — `<driver> <ssss:bb:dd.f>: ` with the bound
+ * driver's name, or the bus name "pci" without one — and the line omits device=; any other
+ * requester id is printed inside the brackets as device=ssss:bb:dd.f.
  */
-export function amdEventLine(e: AmdEvent, segment: number, driver?: string): string {
-  const dev = formatSbdf(segment, e.deviceId as never);
-  if (e.code === EVENT_TYPE_IO_FAULT) {
-    const body = `domain=0x${hex4(e.domainId)} address=0x${e.address.toString(16).padStart(16, '0')} flags=0x${hex4(e.flags)}`;
-    return driver
-      ? `${driver} ${dev}: AMD-Vi: Event logged [IO_PAGE_FAULT ${body}]`
-      : `AMD-Vi: Event logged [IO_PAGE_FAULT device=${dev} ${body}]`;
+export interface EventDevice {
+  /** dev_driver_string(): the bound driver's name, or "pci" for a probed device without one. */
+  driver?: string;
+  /** The IOMMU's own sysfs device name for iommu_print_event()'s dev_err() lines (default ivhd0). */
+  iommu?: string;
+}
+
+/**
+ * The line Linux prints for an event — mainline's format, drivers/iommu/amd/iommu.c
+ * amd_iommu_report_page_fault() and iommu_print_event() since the PCI segment was added to the
+ * device form (v6.0): addresses as 0x%llx without padding (v4.19-v5.x printed 0x%016llx),
+ * device=%04x:%02x:%02x.%x with the segment (older kernels: %02x:%02x.%x). pr_fmt/dev_fmt add
+ * "AMD-Vi: ". Events other than IO_PAGE_FAULT are dev_err() on the IOMMU's own device, class
+ * "iommu", named ivhd<index>. ILLEGAL_DEV_TABLE_ENTRY is followed in Linux by "Control Reg" and a
+ * DTE dump, which the model does not print.
+ */
+export function amdEventLine(e: AmdEvent, segment: number, dev: EventDevice = {}): string {
+  const sbdf = formatSbdf(segment, e.deviceId as never);
+  const addr = `0x${e.address.toString(16)}`;
+  const iommuDev = `iommu ${dev.iommu ?? 'ivhd0'}: AMD-Vi: `;
+  switch (e.code) {
+    case EVENT_TYPE_IO_FAULT: {
+      const body = `domain=0x${hex4(e.domainId)} address=${addr} flags=0x${hex4(e.flags)}`;
+      return dev.driver !== undefined
+        ? `${dev.driver} ${sbdf}: AMD-Vi: Event logged [IO_PAGE_FAULT ${body}]`
+        : `AMD-Vi: Event logged [IO_PAGE_FAULT device=${sbdf} ${body}]`;
+    }
+    case EVENT_TYPE_ILL_DEV:
+      return `${iommuDev}Event logged [ILLEGAL_DEV_TABLE_ENTRY device=${sbdf} pasid=0x${hex5(e.pasid ?? 0)} address=${addr} flags=0x${hex4(e.flags)}]`;
+    case EVENT_TYPE_ILL_CMD:
+      return `${iommuDev}Event logged [ILLEGAL_COMMAND_ERROR address=${addr}]`;
+    default:
+      return `${iommuDev}Event logged [UNKNOWN event[0]=0x${e.code.toString(16)}]`;
   }
-  if (e.code === EVENT_TYPE_ILL_DEV) {
-    return `AMD-Vi: Event logged [ILLEGAL_DEV_TABLE_ENTRY device=${dev} pasid=0x00000 address=0x${e.address.toString(16).padStart(16, '0')} flags=0x${hex4(e.flags)}]`;
-  }
-  return `AMD-Vi: Event logged [UNKNOWN event[0]=0x${e.code.toString(16)}]`;
 }
 
 /** The ring: the unit appends at the tail; software reads from the head. Overflow sets a flag. */
@@ -69,9 +96,12 @@ export class EventLog {
     return true;
   }
 
-  /** What Linux's iommu_poll_events() consumes (and prints, rate limits aside). */
-  drain(segment: number, driverOf?: (deviceId: number) => string | undefined): string[] {
-    const lines = this.events.map((e) => amdEventLine(e, segment, driverOf?.(e.deviceId)));
+  /**
+   * What Linux's iommu_poll_events() consumes (and prints, rate limits aside). `driverOf` names
+   * the driver of each probed device (undefined: not probed, printed with device=).
+   */
+  drain(segment: number, driverOf?: (deviceId: number) => string | undefined, iommu?: string): string[] {
+    const lines = this.events.map((e) => amdEventLine(e, segment, { driver: driverOf?.(e.deviceId), iommu }));
     this.events.length = 0;
     this.overflow = false;
     return lines;

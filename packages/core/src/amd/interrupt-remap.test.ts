@@ -16,8 +16,7 @@ describe('AMD-Vi interrupt remapping', () => {
     expect(t.remap(8)).toEqual({
       ok: false,
       reason: 'blocked',
-      logLine:
-        'AMD-Vi: Event logged [IO_PAGE_FAULT device=0000:03:00.0 domain=0x0000 address=0x00000000fee00000 flags=0x0008]',
+      logLine: 'AMD-Vi: Event logged [IO_PAGE_FAULT device=0000:03:00.0 domain=0x0000 address=0xfee00000 flags=0x0008]',
     });
     expect(new AmdIrqTable(mem, 1, 9, INTCTL_ABORT).remap(7)).toEqual({ ok: false, reason: 'aborted' });
   });

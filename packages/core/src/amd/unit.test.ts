@@ -2,11 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { newTranslationOut } from '../iommu/translation';
 import { PhysMemory } from '../memory/phys-memory';
+import { amdV1Format } from '../page-table/amd-v1';
 import { PERM_READ, PERM_RW } from '../page-table/format';
+import { PageTable } from '../page-table/page-table';
 import { mulberry32 } from '../testing/index';
 import { completionWait, decodeInvRange, invIommuPages } from './commands';
-import { translatingDte } from './device-table';
-import { amdEventLine, EVENT_TYPE_IO_FAULT } from './event-log';
+import { DTE_RESERVED, translatingDte } from './device-table';
+import { amdEventLine, EVENT_TYPE_ILL_DEV, EVENT_TYPE_IO_FAULT } from './event-log';
 import { AmdViUnit } from './unit';
 
 const req = (sourceId: number, address: number, write = false) => ({ sourceId, segment: 0, address, write, pasid: -1 });
@@ -27,14 +29,28 @@ describe('AMD-Vi bit patterns (golden, from the spec tables)', () => {
     expect(completionWait(0x1000, 7n)).toBe((7n << 64n) | 0x1000_0000_0000_1001n);
   });
 
-  it('prints IO_PAGE_FAULT as Linux does', () => {
+  it('prints IO_PAGE_FAULT as mainline amd_iommu_report_page_fault() does: 0x%llx, device with its segment', () => {
+    // The address was printed 0x%016llx (v4.19-v5.x kernels); mainline prints it unpadded.
     const e = { code: EVENT_TYPE_IO_FAULT, deviceId: 0x1500, domainId: 0, address: 0xfff5_0000, flags: 0x20 };
-    expect(amdEventLine(e, 0, 'xhci_hcd')).toBe(
-      'xhci_hcd 0000:15:00.0: AMD-Vi: Event logged [IO_PAGE_FAULT domain=0x0000 address=0x00000000fff50000 flags=0x0020]',
+    expect(amdEventLine(e, 0, { driver: 'xhci_hcd' })).toBe(
+      'xhci_hcd 0000:15:00.0: AMD-Vi: Event logged [IO_PAGE_FAULT domain=0x0000 address=0xfff50000 flags=0x0020]',
     );
     expect(amdEventLine(e, 0)).toBe(
-      'AMD-Vi: Event logged [IO_PAGE_FAULT device=0000:15:00.0 domain=0x0000 address=0x00000000fff50000 flags=0x0020]',
+      'AMD-Vi: Event logged [IO_PAGE_FAULT device=0000:15:00.0 domain=0x0000 address=0xfff50000 flags=0x0020]',
     );
+    expect(amdEventLine({ ...e, code: EVENT_TYPE_ILL_DEV, flags: 0x80 }, 1, { iommu: 'ivhd2' })).toBe(
+      'iommu ivhd2: AMD-Vi: Event logged [ILLEGAL_DEV_TABLE_ENTRY device=0001:15:00.0 pasid=0x00000 address=0xfff50000 flags=0x0080]',
+    );
+  });
+
+  it("device table reserved bits are QEMU's (AMDVI_DTE_QUAD0..3_RESERVED)", () => {
+    const q = (k: number) => (DTE_RESERVED >> BigInt(64 * k)) & 0xffff_ffff_ffff_ffffn;
+    expect([q(0), q(1), q(2), q(3)]).toEqual([
+      0x8000_0000_0000_007cn,
+      0n,
+      0x0030_0000_0000_0000n,
+      0x003f_0000_0000_7fffn,
+    ]);
   });
 });
 
@@ -98,9 +114,58 @@ describe('AMD-Vi translation', () => {
     d.iotlbSync(0x20_0000, 0x20_0000);
     unit.translate(req(0x0100, 0x20_0000, true), out);
     expect(out.ok).toBe(false);
+    // 01:00.0 is attached (the kernel probed it): dev_printk names it, with "pci" for the driver.
     expect(out.fault!.logLine).toBe(
-      'AMD-Vi: Event logged [IO_PAGE_FAULT device=0000:01:00.0 domain=0x0001 address=0x0000000000200000 flags=0x0020]',
+      'pci 0000:01:00.0: AMD-Vi: Event logged [IO_PAGE_FAULT domain=0x0001 address=0x200000 flags=0x0020]',
     );
+    unit.devTable.write(0x0901, translatingDte(0, 3, 0)); // a valid DTE of a device never attached
+    unit.translate(req(0x0901, 0x1000), out);
+    expect(out.fault!.logLine).toBe(
+      'AMD-Vi: Event logged [IO_PAGE_FAULT device=0000:09:00.1 domain=0x0000 address=0x1000 flags=0x0000]',
+    );
+  });
+
+  it('raises ILLEGAL_DEV_TABLE_ENTRY for a valid DTE with a reserved bit or Mode 7, and aborts the request', () => {
+    const unit = new AmdViUnit({ mem: new PhysMemory(), index: 1 });
+    const out = newTranslationOut();
+    const d = unit.createDomain();
+    unit.attachDevice(0x0100, d);
+    d.map(0x1000, 0x9000, 4096, PERM_RW);
+    const good = translatingDte(d.pt.rootPa, 4, d.domainId);
+    unit.devTable.write(0x0200, good | (1n << 2n)); // bit 2: reserved (quad 0 bits 6:2)
+    unit.translate(req(0x0200, 0x1000, true), out);
+    expect(out.fault).toMatchObject({ reason: EVENT_TYPE_ILL_DEV, reasonText: 'ILLEGAL_DEV_TABLE_ENTRY', flags: 0xa0 });
+    expect(out.fault!.logLine).toBe(
+      'iommu ivhd1: AMD-Vi: Event logged [ILLEGAL_DEV_TABLE_ENTRY device=0000:02:00.0 pasid=0x00000 address=0x1000 flags=0x00a0]',
+    );
+    unit.devTable.write(0x0201, good | (1n << (192n + 50n))); // quad 3 bit 50
+    unit.translate(req(0x0201, 0x1000), out);
+    expect(out.fault!.reason).toBe(EVENT_TYPE_ILL_DEV);
+    unit.devTable.write(0x0202, (good & ~(7n << 9n)) | (7n << 9n)); // Mode 7: reserved
+    unit.translate(req(0x0202, 0x1000), out);
+    expect(out.fault).toMatchObject({ reason: EVENT_TYPE_ILL_DEV, flags: 0 });
+    // Bits the old masks reserved are fields: PPR (52), bit 72 of the DomainID quad (DomainID is 79:64).
+    unit.devTable.write(0x0203, good | (1n << 52n));
+    unit.translate(req(0x0203, 0x1000), out);
+    expect(out).toMatchObject({ ok: true, pa: 0x9000 });
+    // An invalid DTE (V=0) is not checked: the request passes untranslated.
+    unit.devTable.write(0x0204, (good & ~1n) | (1n << 2n));
+    unit.translate(req(0x0204, 0x1000), out);
+    expect(out).toMatchObject({ ok: true, pa: 0x1000 });
+    expect(unit.events.drain(0).filter((l) => l.includes('ILLEGAL_DEV_TABLE_ENTRY'))).toHaveLength(3);
+  });
+
+  it("walks as many levels as the DTE's Mode says, whatever Mode Linux's domains use", () => {
+    const mem = new PhysMemory();
+    const unit = new AmdViUnit({ mem }); // domains get Mode 4
+    const out = newTranslationOut();
+    const pt3 = new PageTable(mem, amdV1Format({ mode: 3 }));
+    pt3.map(0x4000_7000, 0xabc_d000, 4096, PERM_RW); // root (level 3) index 1
+    unit.devTable.write(0x0300, translatingDte(pt3.rootPa, 3, 7));
+    unit.translate(req(0x0300, 0x4000_7008), out);
+    expect(out).toMatchObject({ ok: true, pa: 0xabc_d008, memReads: 1 + 3 }); // the DTE, 3 levels
+    unit.translate(req(0x0300, 2 ** 39), out); // beyond Mode 3's 39 bits
+    expect(out.fault).toMatchObject({ reason: EVENT_TYPE_IO_FAULT, flags: 0 });
   });
 
   it('denies writes through a read-only PTE with PR set, passes through Mode 0, blocks IR=IW=0', () => {

@@ -7,9 +7,13 @@
 // INVALIDATE_IOMMU_PAGES with PDE=1 the domain's cached directory entries); faults go to the event
 // log and are returned as values.
 //
+// The DTE's Mode selects the walk (the root level, 1..6); a valid DTE with reserved bits set (QEMU's
+// masks) or Mode 7 is an ILLEGAL_DEV_TABLE_ENTRY event and the request is aborted.
+//
 // Not modelled: the guest (v2/GCR3) tables, PPR, the event log's in-memory ring (events are kept
-// as values). DTE and PDE cache sizes are not published: the DTE cache is unbounded, the PDE cache
-// a parameter (32 entries per level, as VT-d's paging-structure caches here).
+// as values), EFR.HATS bounding the Mode a DTE may use. DTE and PDE cache sizes are not published:
+// the DTE cache is unbounded, the PDE cache a parameter (32 entries per level, as VT-d's
+// paging-structure caches here).
 
 import { getField } from '../bits/bitfield';
 import { DEFAULT_IOTLB_GEOMETRY, type IotlbGeometry } from '../caches/cache-types';
@@ -31,7 +35,7 @@ import {
   type WalkOut,
 } from '../page-table/format';
 import { pageSizesLg2 } from '../page-table/level-math';
-import { newWalkPath, walk } from '../page-table/walk';
+import { MAX_LEVELS, newWalkPath, walk } from '../page-table/walk';
 import {
   HW_CONTEXT_CACHE_HIT,
   HW_CONTEXT_CACHE_MISS,
@@ -60,9 +64,26 @@ import {
   invDevEntry,
   opcode,
 } from './commands';
-import { blockedDte, type DecodedDte, DeviceTable, passthroughDte, translatingDte } from './device-table';
+import {
+  blockedDte,
+  type DecodedDte,
+  DeviceTable,
+  DTE_MODE_RESERVED,
+  passthroughDte,
+  translatingDte,
+} from './device-table';
 import { AmdViDomain } from './domain';
-import { amdEventLine, EVENT_FLAG_PR, EVENT_FLAG_RW, EVENT_TYPE_IO_FAULT, EventLog } from './event-log';
+import {
+  type AmdEvent,
+  amdEventLine,
+  EVENT_FLAG_PR,
+  EVENT_FLAG_RW,
+  EVENT_FLAG_RZ,
+  EVENT_TYPE_ILL_CMD,
+  EVENT_TYPE_ILL_DEV,
+  EVENT_TYPE_IO_FAULT,
+  EventLog,
+} from './event-log';
 
 // Module-local copies of imported bindings used on the hot path (see vtd/unit.ts).
 const PERM_READ_ = PERM_READ;
@@ -111,7 +132,12 @@ export class AmdViUnit {
   /** The IOMMU's own PCI address, e.g. "0000:00:00.2", for log lines. */
   readonly name: string;
   readonly counters: HwCounters;
+  /** The v1 format of the mode Linux gives its domains (params.mode). */
   readonly format: PageTableFormat;
+  /** The v1 format for each DTE Mode 1..6: the DTE's Mode names the root level the walk starts at. */
+  private readonly formatsByMode: PageTableFormat[] = [];
+  /** The IOMMU's sysfs device (ivhd<index>), which names event lines other than IO_PAGE_FAULT. */
+  readonly ivhd: string;
   readonly pageSizesLg2: readonly number[];
   readonly iotlb: Iotlb;
   readonly devTable: DeviceTable;
@@ -143,6 +169,8 @@ export class AmdViUnit {
     params?: Partial<AmdViParams>;
     segment?: number;
     name?: string;
+    /** Index of the unit on the host: its sysfs name is ivhd<index>. */
+    index?: number;
     counters?: HwCounters;
   }) {
     this.params = { ...DEFAULT_AMDVI_PARAMS, ...opts.params };
@@ -152,10 +180,14 @@ export class AmdViUnit {
     this.counters = opts.counters ?? new HwCounters();
     this.domainIds = new DomainIds(0x10000, this.name);
     this.cnt = this.counters.c;
-    this.format = amdV1Format({ mode: this.params.mode, pageSizes: this.params.pageSizes });
+    this.ivhd = `ivhd${opts.index ?? 0}`;
+    for (let mode = 1; mode <= 6; mode++)
+      this.formatsByMode[mode] = amdV1Format({ mode, pageSizes: this.params.pageSizes });
+    this.format = this.formatsByMode[this.params.mode]!;
     this.pageSizesLg2 = pageSizesLg2(this.format);
     this.iotlb = new Iotlb(this.params.iotlb);
-    this.pdc = new PagingStructureCache(this.format.levels, Math.max(1, this.params.pdeCacheEntriesPerLevel));
+    // Levels up to 6: a DTE may name any mode, whatever Linux's domains use.
+    this.pdc = new PagingStructureCache(MAX_LEVELS, Math.max(1, this.params.pdeCacheEntriesPerLevel));
     this.devTable = new DeviceTable(this.mem);
     this.cmdBase = this.mem.allocTablePages(1); // 8 KiB
     this.semaphorePa = this.mem.allocTablePage();
@@ -241,7 +273,7 @@ export class AmdViUnit {
           this.cnt[HW_IOTLB_ENTRIES_INVALIDATED]! += this.iotlb.invalidateAll();
           this.pdc.invalidateAll();
           this.dteCache.clear();
-        } else this.events.append({ code: 0x5, deviceId: 0, domainId: 0, address: 0, flags: 0 });
+        } else this.events.append({ code: EVENT_TYPE_ILL_CMD, deviceId: 0, domainId: 0, address: 0, flags: 0 });
         return;
       case CMD_INV_DEV_ENTRY:
         this.dteCache.delete(Number(getField(cmd, CMD_INV_DTE.DEVID!)));
@@ -250,7 +282,7 @@ export class AmdViUnit {
       case CMD_INV_IRT:
         return; // device-TLB and interrupt-remapping caches are not kept apart from memory in this model
       default:
-        this.events.append({ code: 0x5, deviceId: 0, domainId: 0, address: 0, flags: 0 }); // ILLEGAL_COMMAND_ERROR
+        this.events.append({ code: EVENT_TYPE_ILL_CMD, deviceId: 0, domainId: 0, address: 0, flags: 0 });
     }
   }
 
@@ -267,12 +299,18 @@ export class AmdViUnit {
     // 32-byte read of the device table on a miss.
     let dte = this.dteCache.get(sid);
     if (dte === undefined) {
-      dte = { v: false, tv: false, mode: 0, root: 0, ir: false, iw: false, domainId: 0, sa: false };
+      dte = { v: false, tv: false, mode: 0, root: 0, ir: false, iw: false, domainId: 0, sa: false, reserved: false };
       this.devTable.readFast(sid, dte);
-      this.dteCache.set(sid, dte);
       c[HW_CONTEXT_CACHE_MISS_]!++;
       out.memReads += 1;
       c[HW_WALK_MEM_READS_]! += 1;
+      // A valid DTE with a reserved bit set, or with the reserved Mode 7 in a translation entry,
+      // is illegal: the request is aborted and logged (QEMU amdvi_validate_dte(); spec §2.2.2.1).
+      if (dte.v && (dte.reserved || (dte.tv && dte.mode === DTE_MODE_RESERVED))) {
+        this.illegalDte(req, out, dte);
+        return;
+      }
+      this.dteCache.set(sid, dte);
     } else c[HW_CONTEXT_CACHE_HIT_]!++;
     if (!dte.v || !dte.tv) {
       out.ok = true; // V=0 (or TV=0): untranslated access (spec §2.2.2.1)
@@ -305,7 +343,7 @@ export class AmdViUnit {
     }
     c[HW_IOTLB_MISS_]!++;
     const w = this.walkOut;
-    this.cachedWalk(dte.domainId, dte.root, req.address, need, w);
+    this.cachedWalk(this.formatsByMode[dte.mode]!, dte.domainId, dte.root, req.address, need, w);
     c[HW_WALK_MEM_READS_]! += w.levelsRead;
     out.memReads += w.levelsRead;
     const effective = w.perm & perm;
@@ -324,11 +362,44 @@ export class AmdViUnit {
     out.sizeLg2 = w.sizeLg2;
   }
 
-  /** A walk through the page-directory cache (when it is on). */
-  private cachedWalk(did: number, rootPa: number, iova: number, need: number, w: WalkOut): void {
-    if (this.params.pdeCacheEntriesPerLevel <= 0) walk(this.mem, this.format, rootPa, iova, need, w);
-    else if (cachedWalk(this.mem, this.format, this.pdc, did, rootPa, iova, need, w, this.walkPath))
-      this.cnt[HW_PSC_HIT_]!++;
+  /** A walk of `fmt` (the DTE's Mode) through the page-directory cache (when it is on). */
+  private cachedWalk(fmt: PageTableFormat, did: number, rootPa: number, iova: number, need: number, w: WalkOut): void {
+    if (this.params.pdeCacheEntriesPerLevel <= 0) walk(this.mem, fmt, rootPa, iova, need, w);
+    else if (cachedWalk(this.mem, fmt, this.pdc, did, rootPa, iova, need, w, this.walkPath)) this.cnt[HW_PSC_HIT_]!++;
+  }
+
+  /**
+   * The line for an event, naming the device as Linux does: a device the kernel probed (every
+   * device attached here has dev_data) by dev_printk — with the bus name "pci", as the unit does
+   * not know drivers (EventLog.drain() can name them) — any other requester with device=.
+   */
+  private eventLine(e: AmdEvent): string {
+    return amdEventLine(e, this.segment, {
+      driver: this.attached.has(e.deviceId) ? 'pci' : undefined,
+      iommu: this.ivhd,
+    });
+  }
+
+  /** ILLEGAL_DEV_TABLE_ENTRY: logged with RW and RZ (reserved bit set), the request aborted. */
+  private illegalDte(req: DmaRequest, out: TranslationOut, dte: DecodedDte): void {
+    this.cnt[HW_FAULTS]!++;
+    const flags = (req.write ? EVENT_FLAG_RW : 0) | (dte.reserved ? EVENT_FLAG_RZ : 0);
+    const event = { code: EVENT_TYPE_ILL_DEV, deviceId: req.sourceId, domainId: 0, address: req.address, flags };
+    this.events.append(event);
+    out.ok = false;
+    out.fault = {
+      unit: 'amd',
+      reason: EVENT_TYPE_ILL_DEV,
+      reasonText: 'ILLEGAL_DEV_TABLE_ENTRY',
+      sourceId: req.sourceId,
+      segment: req.segment,
+      address: req.address,
+      write: req.write,
+      pasid: req.pasid,
+      domainId: dte.domainId,
+      flags,
+      logLine: this.eventLine(event),
+    };
   }
 
   private ioPageFault(req: DmaRequest, out: TranslationOut, domainId: number, flags: number): void {
@@ -348,7 +419,7 @@ export class AmdViUnit {
       pasid: req.pasid,
       domainId,
       flags: f,
-      logLine: amdEventLine(event, this.segment),
+      logLine: this.eventLine(event),
     };
   }
 }
