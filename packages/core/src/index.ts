@@ -47,6 +47,8 @@ export {
   type DecodedDte,
   DeviceTable,
   DTE,
+  DTE_MODE_RESERVED,
+  DTE_RESERVED,
   decodeDte,
   passthroughDte,
   translatingDte,
@@ -57,7 +59,10 @@ export {
   amdEventLine,
   EVENT_FLAG_PR,
   EVENT_FLAG_RW,
+  EVENT_FLAG_RZ,
+  EVENT_TYPE_ILL_DEV,
   EVENT_TYPE_IO_FAULT,
+  type EventDevice,
   EventLog,
 } from './amd/event-log';
 export {
@@ -539,7 +544,7 @@ export {
   SPAN_VM_REQUEST,
   SPAN_WORKLOAD,
 } from './trace/vocabulary';
-export { VtdDomain } from './vtd/domain';
+export { calculatePsiAlignedAddress, MAX_AGAW_PFN_WIDTH, VtdDomain } from './vtd/domain';
 export { dmarFaultLine, type FaultRecord, FaultRecorder, faultReasonText, VtdFault } from './vtd/faults';
 export {
   encodeIrte,
@@ -563,12 +568,16 @@ export {
   InvalidationQueue,
   iecDesc,
   iotlbDesc,
+  QI_ABORT,
   QI_CC_TYPE,
   QI_DIOTLB_TYPE,
+  QI_DONE,
+  QI_FREE,
   QI_GRAN_DOMAIN,
   QI_GRAN_GLOBAL,
   QI_GRAN_PAGE,
   QI_IEC_TYPE,
+  QI_IN_USE,
   QI_IOTLB_TYPE,
   QI_IWD_TYPE,
   QI_LENGTH,
@@ -582,7 +591,9 @@ export {
   domainIdCount,
   ECAP_REG,
   ecapReg,
+  sagaw,
   sagawBit,
+  supportedWidths,
   type VtdParams,
 } from './vtd/registers';
 export {
