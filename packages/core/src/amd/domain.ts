@@ -43,6 +43,14 @@ export class AmdViDomain implements IommuDomainOps {
   iovaToPhys(iova: number): number {
     return this.pt.iovaToPhys(iova);
   }
+  /** The page-table pages unmaps freed, handed to their new owner (the gather's freelist). */
+  takeFreelist(): readonly number[] {
+    return this.pt.takeFreelist();
+  }
+  /** iommu_put_pages_list(): frees pages taken with takeFreelist() once a flush covered them. */
+  putPages(pages: readonly number[]): void {
+    this.pt.putPages(pages);
+  }
   iotlbSync(iova: number, lengthBytes: number): void {
     const cmds = [invIommuPages(this.domainId, iova, lengthBytes)];
     for (const dev of this.atsDevices) cmds.push(invIotlbPages(dev, 32, iova, lengthBytes));

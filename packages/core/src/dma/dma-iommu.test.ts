@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
 import { HW_INV_WAITS } from '../stats/hw-counters';
+import { VtdUnit } from '../vtd/unit';
 import { IommuDmaOps } from './dma-iommu';
 import { DmaSim } from './dma-sim';
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, dmaDevice, scatterEntry } from './dma-types';
@@ -89,6 +90,30 @@ describe('strict vs lazy invalidation', () => {
     s.sim.cpus.idleAll(IOVA_DEFAULT_FQ_TIMEOUT_NS + 1);
     const c = s.ops.mapPage(0x4000_0000, 4096, DMA_TO_DEVICE);
     expect([a, b]).toContain(c);
+  });
+
+  it('lazy: the flush-queue entry carries the page-table pages the unmap freed, freed when it is released', () => {
+    // queue_iova(cookie, pfn, pages, &gather.freelist): the tables go with the entry and are put
+    // (iommu_put_pages_list()) only after a flush that started after the unmap has finished.
+    const sim = new DmaSim({ cpuCount: 1 });
+    const unit = new VtdUnit({ mem: sim.mem, superpagesOff: true }); // 4 KiB PTEs: a 2 MiB buffer fills one table
+    const domain = unit.createDomain();
+    unit.attachDevice(0x0100, domain);
+    const cookie = new IommuDmaCookie(sim, domain, { mode: 'lazy' });
+    const ops = new IommuDmaOps(cookie, dmaDevice({ name: '0000:01:00.0' }));
+    const addr = ops.mapPage(0x4000_0000, 0x20_0000, DMA_FROM_DEVICE);
+    expect(addr % 0x20_0000).toBe(0); // size-aligned IOVA: the unmap covers the level-1 table
+    const inUse = sim.mem.tablePagesInUse;
+    const tables = domain.tablePages;
+    ops.unmapPage(addr, 0x20_0000, DMA_FROM_DEVICE);
+    expect(domain.tablePages).toBe(tables - 1); // unlinked...
+    const fq = cookie.fq!.queues[0]!;
+    expect(fq.freelist[fq.head]).toHaveLength(1); // ...and owned by the entry
+    expect(sim.mem.tablePagesInUse).toBe(inUse); // not yet freed
+    sim.cpus.idleAll(IOVA_DEFAULT_FQ_TIMEOUT_NS + 1);
+    expect(cookie.fq!.pending).toBe(0);
+    expect(sim.mem.tablePagesInUse).toBe(inUse - 1);
+    expect(fq.freelist.every((l) => l.length === 0)).toBe(true);
   });
 
   it('charges strict unmaps the invalidation wait: strict unmap costs more simulated time than lazy', () => {

@@ -29,10 +29,10 @@ describe('flush queue (dma-iommu.c queue_iova / fq_flush_timeout)', () => {
     const clock = new SimClock();
     const r = recorder();
     const fq = new FlushQueues(2, clock, r.host);
-    for (let i = 0; i < IOVA_DEFAULT_FQ_SIZE - 1; i++) fq.queueIova(0, 1000 + i, 1, 0);
+    for (let i = 0; i < IOVA_DEFAULT_FQ_SIZE - 1; i++) fq.queueIova(0, 1000 + i, 1);
     expect(r.events).toEqual([]);
     expect(fq.pending).toBe(255);
-    fq.queueIova(0, 5000, 1, 0);
+    fq.queueIova(0, 5000, 1);
     expect(r.events).toEqual(['flush']);
     expect(r.released.length).toBe(255);
     expect(r.released[0]).toBe(1000);
@@ -45,8 +45,8 @@ describe('flush queue (dma-iommu.c queue_iova / fq_flush_timeout)', () => {
     const clock = new SimClock();
     const r = recorder();
     const fq = new FlushQueues(2, clock, r.host);
-    fq.queueIova(0, 1, 1, 0);
-    fq.queueIova(1, 2, 1, 0);
+    fq.queueIova(0, 1, 1);
+    fq.queueIova(1, 2, 1);
     expect(fq.timerArmed).toBe(true);
     clock.advanceTo(IOVA_DEFAULT_FQ_TIMEOUT_NS - 1);
     expect(r.released).toEqual([]);
@@ -63,15 +63,15 @@ describe('flush queue (dma-iommu.c queue_iova / fq_flush_timeout)', () => {
     const host: FlushQueueHost = {
       // While CPU 0's flush is in progress, CPU 1 queues an entry (a concurrent unmap).
       flushIotlbAll: () => {
-        if (released.length === 0 && fq.pending === 255) fq.queueIova(1, 777, 1, 0);
+        if (released.length === 0 && fq.pending === 255) fq.queueIova(1, 777, 1);
       },
       releaseEntry: (pfn) => released.push(pfn),
       runTimer: (_t, h) => h(),
     };
     fq = new FlushQueues(2, clock, host);
-    for (let i = 0; i < 256; i++) fq.queueIova(0, 1000 + i, 1, 0);
+    for (let i = 0; i < 256; i++) fq.queueIova(0, 1000 + i, 1);
     expect(released).not.toContain(777);
-    fq.queueIova(1, 778, 1, 0); // CPU 1's ring frees only what a finished flush covered
+    fq.queueIova(1, 778, 1); // CPU 1's ring frees only what a finished flush covered
     expect(released).not.toContain(777);
     clock.advanceTo(IOVA_DEFAULT_FQ_TIMEOUT_NS);
     expect(released).toContain(777);

@@ -10,6 +10,9 @@
 
 import type { SimClock } from '../sim/sim-clock';
 
+/** An empty freelist, shared (most unmaps free no table page). */
+const NO_PAGES: readonly number[] = Object.freeze([]);
+
 /** Per-CPU queue entries (IOVA_DEFAULT_FQ_SIZE); the ring keeps one slot empty: 255 usable. */
 export const IOVA_DEFAULT_FQ_SIZE = 256;
 /** Per-CPU queue timeout (IOVA_DEFAULT_FQ_TIMEOUT, 10 ms), ns. */
@@ -23,8 +26,8 @@ export const IOVA_SINGLE_FQ_TIMEOUT_NS = 1_000_000_000;
 export interface FlushQueueHost {
   /** The domain-wide invalidation (ops->flush_iotlb_all) and its wait. */
   flushIotlbAll(): void;
-  /** free_iova_fast() of a released entry, plus iommu_put_pages_list() of its table pages. */
-  releaseEntry(pfn: number, pages: number, freedTablePages: number): void;
+  /** free_iova_fast() of a released entry, plus iommu_put_pages_list() of its freelist. */
+  releaseEntry(pfn: number, pages: number, freelist: readonly number[]): void;
   /** Runs the timer handler in timer context at simulated time `nowNs`. */
   runTimer(nowNs: number, handler: () => void): void;
 }
@@ -34,8 +37,11 @@ export class IovaFq {
   readonly pfn: Float64Array;
   readonly pages: Float64Array;
   readonly counter: Float64Array;
-  /** Page-table pages freed by the unmap, released with the entry (the freelist). */
-  readonly freedTablePages: Float64Array;
+  /**
+   * The page-table pages the unmap unlinked (the gather's freelist, list_splice()d into the entry
+   * by queue_iova()): physical addresses, freed only when the entry is released.
+   */
+  readonly freelist: (readonly number[])[];
   head = 0;
   tail = 0;
   readonly modMask: number;
@@ -44,7 +50,7 @@ export class IovaFq {
     this.pfn = new Float64Array(size);
     this.pages = new Float64Array(size);
     this.counter = new Float64Array(size);
-    this.freedTablePages = new Float64Array(size);
+    this.freelist = new Array<readonly number[]>(size).fill(NO_PAGES);
     this.modMask = size - 1;
   }
 
@@ -107,7 +113,8 @@ export class FlushQueues {
     const counter = this.fqFlushFinishCnt;
     for (let idx = fq.head; idx !== fq.tail; idx = (idx + 1) & fq.modMask) {
       if (fq.counter[idx]! >= counter) break;
-      this.host.releaseEntry(fq.pfn[idx]!, fq.pages[idx]!, fq.freedTablePages[idx]!);
+      this.host.releaseEntry(fq.pfn[idx]!, fq.pages[idx]!, fq.freelist[idx]!);
+      fq.freelist[idx] = NO_PAGES;
       this.entriesReleased++;
       fq.head = (fq.head + 1) & fq.modMask;
     }
@@ -129,7 +136,7 @@ export class FlushQueues {
   }
 
   /** queue_iova(): parks an unmapped range on CPU `cpu`'s queue (or the single queue). */
-  queueIova(cpu: number, pfn: number, pages: number, freedTablePages: number): void {
+  queueIova(cpu: number, pfn: number, pages: number, freelist: readonly number[] = NO_PAGES): void {
     const fq = this.singleQueue ? this.queues[0]! : this.queues[cpu]!;
     this.fqRingFree(fq);
     if (fq.full()) {
@@ -142,7 +149,7 @@ export class FlushQueues {
     fq.pfn[idx] = pfn;
     fq.pages[idx] = pages;
     fq.counter[idx] = this.fqFlushStartCnt;
-    fq.freedTablePages[idx] = freedTablePages;
+    fq.freelist[idx] = freelist;
     this.entriesQueued++;
     if (!this.fqTimerOn) {
       this.fqTimerOn = true;

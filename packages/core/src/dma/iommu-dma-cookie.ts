@@ -176,7 +176,8 @@ export class IommuDmaCookie implements FlushQueueHost {
       return;
     }
     this.sim.cost.charge(this.ctx, COST_IOVA, this.sim.cost.ns.fqQueue);
-    this.fq.queueIova(this.ctxCpuId, pfn, pages, 0);
+    // queue_iova(cookie, pfn, pages, &gather.freelist): the entry owns the unlinked table pages.
+    this.fq.queueIova(this.ctxCpuId, pfn, pages, this.domain.takeFreelist?.());
   }
 
   // --- FlushQueueHost -------------------------------------------------------------------------
@@ -185,10 +186,14 @@ export class IommuDmaCookie implements FlushQueueHost {
     this.invalidate(() => this.domain.flushIotlbAll());
   }
 
-  releaseEntry(pfn: number, pages: number, freedTablePages: number): void {
+  /**
+   * fq_ring_free_locked() for one entry: free_iova_fast() and iommu_put_pages_list() of its
+   * freelist, now that a flush that started after the unmap has finished. The pages' freeing was
+   * priced at the unmap (the unit's HW_TABLE_PAGES_FREED count), so it is not charged again.
+   */
+  releaseEntry(pfn: number, pages: number, freelist: readonly number[]): void {
     this.freeIovaFast(pfn, pages);
-    if (freedTablePages > 0)
-      this.sim.cost.charge(this.ctx, COST_PAGE_TABLE, freedTablePages * this.sim.cost.ns.tablePageFree);
+    if (freelist.length > 0) this.domain.putPages?.(freelist);
   }
 
   runTimer(nowNs: number, handler: () => void): void {

@@ -25,6 +25,14 @@ export interface IommuDomainOps {
   flushIotlbAll(): void;
   /** iommu_iova_to_phys(): -1 when not mapped. */
   iovaToPhys(iova: number): number;
+  /**
+   * The page-table pages unmap() unlinked since the last flush (the gather's freelist), handed to
+   * the caller, who frees them with putPages() once an IOTLB flush covering them has finished —
+   * the flush queue keeps them in the entry (queue_iova()). Domains without page tables omit it.
+   */
+  takeFreelist?(): readonly number[];
+  /** iommu_put_pages_list(): frees pages taken with takeFreelist(). */
+  putPages?(pages: readonly number[]): void;
   /** Event counters of the unit this domain lives on (read by the cost model). */
   readonly counters: HwCounters;
   /** Page-table pages this domain currently holds. */
