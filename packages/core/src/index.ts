@@ -228,6 +228,7 @@ export {
   domainTypeStr,
   domainTypeSysfs,
   driverEnabled,
+  type FirmwareFacts,
   type GlobalDefault,
   globalDefaultDomain,
   groupDefaultDomain,
@@ -243,7 +244,10 @@ export {
   IOMMU_DOMAIN_UNMANAGED,
   type IommuKconfig,
   type IommuVendor,
+  intelCachingMode,
   type PlatformFacts,
+  setDefaultPassthrough,
+  setDmaStrict,
   UPSTREAM_KCONFIG,
 } from './linux/default-domain';
 export { DISTRO_PRESETS, type DistroPreset, getDistro, listDistros } from './linux/distro';

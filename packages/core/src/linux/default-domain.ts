@@ -110,29 +110,77 @@ export type IommuVendor = 'intel' | 'amd';
 export interface DriverDecision {
   enabled: boolean;
   log: string[];
+  /**
+   * The platform opt-in forced the Intel driver on while it was disabled by default (Kconfig or
+   * no intel_iommu=on): Linux then makes pass-through the default domain type
+   * (iommu_set_default_passthrough(false)) — every group but untrusted devices' gets IDENTITY.
+   */
+  defaultPassthrough: boolean;
+}
+
+export interface FirmwareFacts {
+  tablePresent: boolean;
+  /** DMAR flag DMA_CTRL_PLATFORM_OPT_IN (bit 2): the firmware asks for DMA protection. */
+  platformOptIn?: boolean;
+  /** has_external_pci(): some PCI port is marked external-facing (a Thunderbolt/USB4 port). */
+  externalFacingPort?: boolean;
 }
 
 /**
- * Whether the vendor driver turns DMA remapping on. Intel: dmar_disabled = !INTEL_IOMMU_DEFAULT_ON,
- * intel_iommu=on/off, forced on by the DMAR platform opt-in flag when an untrusted device exists
- * (unless intel_iommu=off). AMD: on whenever an IVRS table exists, unless amd_iommu=off. iommu=off
- * (no_iommu) disables both on x86.
+ * Whether the vendor driver turns DMA remapping on.
+ *
+ * Intel (drivers/iommu/intel/iommu.c): dmar_disabled = !INTEL_IOMMU_DEFAULT_ON unless
+ * intel_iommu=on/off; iommu=off (no_iommu) disables it. platform_optin_force_iommu() runs first:
+ * with the DMAR platform opt-in flag and an external-facing port, and without intel_iommu=off
+ * (no_platform_optin), it forces the driver on — overriding dmar_disabled and, in mainline, also
+ * no_iommu (iommu=off) — printing "Intel-IOMMU force enabled due to platform opt in" when either
+ * was set, and makes pass-through the default when dmar_disabled was set. (A 2026 patch series,
+ * "iommu/vt-d: Fix no_iommu to disable platform optin", would make iommu=off win; not merged here.)
+ *
+ * AMD: on whenever an IVRS table exists, unless amd_iommu=off or iommu=off.
  */
 export function driverEnabled(
   vendor: IommuVendor,
   cmd: IommuCmdline,
   k: IommuKconfig,
-  firmware: { tablePresent: boolean; platformOptIn?: boolean; untrustedDevicePresent?: boolean },
+  firmware: FirmwareFacts,
 ): DriverDecision {
   const log: string[] = [];
-  if (!firmware.tablePresent || cmd.noIommu) return { enabled: false, log };
-  if (vendor === 'amd') return { enabled: !cmd.amdIommuOff, log };
-  let on = cmd.intelIommuOn ?? k.intelIommuDefaultOn;
-  if (!on && firmware.platformOptIn && firmware.untrustedDevicePresent && !cmd.noPlatformOptin) {
-    log.push('DMAR: Intel-IOMMU force enabled due to platform opt in');
-    on = true;
+  const off: DriverDecision = { enabled: false, log, defaultPassthrough: false };
+  if (!firmware.tablePresent) return off;
+  if (vendor === 'amd') return { enabled: !cmd.amdIommuOff && !cmd.noIommu, log, defaultPassthrough: false };
+  const dmarDisabled = !(cmd.intelIommuOn ?? k.intelIommuDefaultOn);
+  if (firmware.platformOptIn && firmware.externalFacingPort && !cmd.noPlatformOptin) {
+    if (cmd.noIommu || dmarDisabled) log.push('DMAR: Intel-IOMMU force enabled due to platform opt in');
+    return { enabled: true, log, defaultPassthrough: dmarDisabled };
   }
-  return { enabled: on, log };
+  return { enabled: !cmd.noIommu && !dmarDisabled, log, defaultPassthrough: false };
+}
+
+/** iommu_set_default_passthrough(false): the default domain type becomes IDENTITY. */
+export function setDefaultPassthrough(g: GlobalDefault): GlobalDefault {
+  return { ...g, type: IOMMU_DOMAIN_IDENTITY };
+}
+
+/** iommu_set_dma_strict(): strict invalidation, and DMA instead of DMA-FQ as the default type. */
+export function setDmaStrict(g: GlobalDefault): GlobalDefault {
+  return { ...g, strict: true, type: g.type === IOMMU_DOMAIN_DMA_FQ ? IOMMU_DOMAIN_DMA : g.type };
+}
+
+/**
+ * intel_iommu_init(): a unit with CAP.CM (caching mode: a virtual IOMMU that shadows the guest's
+ * tables) and second-stage tables for DMA domains (!first_level_by_default()) forces strict
+ * invalidation — the flush queue's domain-wide flushes would make the hypervisor resync whole
+ * shadow tables — and prints, once, "IOMMU batching disallowed due to virtualization" (mainline;
+ * older kernels printed "IOMMU batching is disabled due to virtualization"). Returns the
+ * global default to use and the lines, printed after the units' "Using Queued invalidation".
+ */
+export function intelCachingMode(
+  g: GlobalDefault,
+  units: readonly { cachingMode: boolean; firstLevelByDefault?: boolean }[],
+): { global: GlobalDefault; log: string[] } {
+  if (!units.some((u) => u.cachingMode && !u.firstLevelByDefault)) return { global: g, log: [] };
+  return { global: setDmaStrict(g), log: ['DMAR: IOMMU batching disallowed due to virtualization'] };
 }
 
 export interface DeviceFacts {

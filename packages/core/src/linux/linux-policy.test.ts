@@ -4,11 +4,14 @@ import {
   domainTypeSysfs,
   driverEnabled,
   globalDefaultDomain,
+  groupDefaultDomain,
   groupDomainRequest,
   IOMMU_DOMAIN_DMA,
   IOMMU_DOMAIN_DMA_FQ,
   IOMMU_DOMAIN_IDENTITY,
   type IommuKconfig,
+  intelCachingMode,
+  setDefaultPassthrough,
   UPSTREAM_KCONFIG,
 } from './default-domain';
 import { getDistro } from './distro';
@@ -120,17 +123,83 @@ describe('default domain: command line x Kconfig x trusted', () => {
     const k = getDistro('rhel9').kconfig;
     expect(driverEnabled('intel', parseIommuCmdline(''), k, { tablePresent: true }).enabled).toBe(false);
     expect(driverEnabled('intel', parseIommuCmdline('intel_iommu=on'), k, { tablePresent: true }).enabled).toBe(true);
-    expect(
-      driverEnabled('intel', parseIommuCmdline(''), k, {
-        tablePresent: true,
-        platformOptIn: true,
-        untrustedDevicePresent: true,
-      }).enabled,
-    ).toBe(true);
     expect(driverEnabled('amd', parseIommuCmdline(''), k, { tablePresent: true }).enabled).toBe(true);
     expect(driverEnabled('amd', parseIommuCmdline('amd_iommu=off'), k, { tablePresent: true }).enabled).toBe(false);
     expect(driverEnabled('amd', parseIommuCmdline('iommu=off'), k, { tablePresent: true }).enabled).toBe(false);
     expect(() => getDistro('nope')).toThrow(/unknown distribution 'nope'/);
+  });
+});
+
+describe('the DMAR platform opt-in (platform_optin_force_iommu(), intel/iommu.c)', () => {
+  const optin = { tablePresent: true, platformOptIn: true, externalFacingPort: true };
+  const FORCED = 'DMAR: Intel-IOMMU force enabled due to platform opt in';
+
+  it('forces the driver on when it is off by default, and makes pass-through the default domain', () => {
+    const k = getDistro('rhel9').kconfig; // INTEL_IOMMU_DEFAULT_ON=n
+    expect(driverEnabled('intel', parseIommuCmdline(''), k, optin)).toEqual({
+      enabled: true,
+      log: [FORCED],
+      defaultPassthrough: true,
+    });
+    const g = setDefaultPassthrough(globalDefaultDomain(parseIommuCmdline(''), k, { memoryEncryption: false }));
+    expect(domainTypeSysfs(g.type)).toBe('identity');
+    // Untrusted devices still get a strict DMA domain (iommu_get_def_domain_type()).
+    expect(domainTypeSysfs(groupDefaultDomain(groupDomainRequest('intel', [{ untrusted: true }], false), g))).toBe(
+      'DMA',
+    );
+  });
+
+  it('is silent and keeps the default domain when the driver is on anyway', () => {
+    expect(driverEnabled('intel', parseIommuCmdline(''), UPSTREAM_KCONFIG, optin)).toEqual({
+      enabled: true,
+      log: [],
+      defaultPassthrough: false,
+    });
+  });
+
+  it('overrides iommu=off (no_iommu), as mainline does, but not intel_iommu=off (no_platform_optin)', () => {
+    expect(driverEnabled('intel', parseIommuCmdline('iommu=off'), UPSTREAM_KCONFIG, optin)).toEqual({
+      enabled: true,
+      log: [FORCED],
+      defaultPassthrough: false,
+    });
+    expect(
+      driverEnabled('intel', parseIommuCmdline('iommu=off'), UPSTREAM_KCONFIG, { tablePresent: true }).enabled,
+    ).toBe(false);
+    expect(driverEnabled('intel', parseIommuCmdline('intel_iommu=off'), UPSTREAM_KCONFIG, optin).enabled).toBe(false);
+  });
+
+  it('needs both the DMAR flag and an external-facing port', () => {
+    const k = getDistro('rhel9').kconfig;
+    expect(driverEnabled('intel', parseIommuCmdline(''), k, { ...optin, externalFacingPort: false }).enabled).toBe(
+      false,
+    );
+    expect(driverEnabled('intel', parseIommuCmdline(''), k, { ...optin, platformOptIn: false }).enabled).toBe(false);
+  });
+});
+
+describe('caching mode (CAP.CM) in intel_iommu_init()', () => {
+  it('forces strict invalidation, DMA instead of DMA-FQ, with the line Linux prints once', () => {
+    const g = globalDefaultDomain(parseIommuCmdline(''), UPSTREAM_KCONFIG, { memoryEncryption: false });
+    expect(domainTypeSysfs(g.type)).toBe('DMA-FQ');
+    const cm = intelCachingMode(g, [{ cachingMode: true }, { cachingMode: true }]);
+    expect(cm.log).toEqual(['DMAR: IOMMU batching disallowed due to virtualization']);
+    expect(cm.global).toMatchObject({ strict: true });
+    expect(domainTypeSysfs(cm.global.type)).toBe('DMA');
+    // iommu.strict=0 does not win over it; pass-through stays pass-through.
+    expect(
+      domainTypeSysfs(
+        intelCachingMode(
+          globalDefaultDomain(parseIommuCmdline('iommu.strict=0'), UPSTREAM_KCONFIG, { memoryEncryption: false }),
+          [{ cachingMode: true }],
+        ).global.type,
+      ),
+    ).toBe('DMA');
+    const pt = globalDefaultDomain(parseIommuCmdline('iommu=pt'), UPSTREAM_KCONFIG, { memoryEncryption: false });
+    expect(domainTypeSysfs(intelCachingMode(pt, [{ cachingMode: true }]).global.type)).toBe('identity');
+    // Without CM, or with first-level tables by default (scalable mode with FLTS), nothing changes.
+    expect(intelCachingMode(g, [{ cachingMode: false }])).toEqual({ global: g, log: [] });
+    expect(intelCachingMode(g, [{ cachingMode: true, firstLevelByDefault: true }])).toEqual({ global: g, log: [] });
   });
 });
 

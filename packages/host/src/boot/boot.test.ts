@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadHost } from './load';
+import { bootHost } from './boot';
+import { loadHost, loadHostDescription } from './load';
 
 const EXAMPLES = join(__dirname, '..', '..', '..', '..', 'examples', 'hosts');
 
@@ -50,5 +51,55 @@ describe('booting a described host from the firmware iofleet builds for it', () 
     const d = h.device(bdf);
     const base = Number(ranges[0]![0]);
     expect(d.group!.domain!.iovaToPhys(base)).toBe(base);
+  });
+
+  it('a unit in caching mode (a virtual IOMMU) forces strict invalidation: DMA groups and the line intel_iommu_init() prints', () => {
+    const file = join(EXAMPLES, 'intel-xeon-2s.yaml');
+    const desc = loadHostDescription(file);
+    const h = bootHost({ ...desc, iommu: { ...desc.iommu, cachingMode: true } }, { file });
+    expect(new Set(h.sysfsGroups().map((g) => g.type))).toEqual(new Set(['DMA']));
+    const log = h.bootLog;
+    const at = log.indexOf('DMAR: IOMMU batching disallowed due to virtualization');
+    expect(at).toBeGreaterThan(log.lastIndexOf('DMAR: dmar1: Using Queued invalidation'));
+    expect(at).toBeLessThan(log.findIndex((l) => l.includes('Adding to iommu group')));
+    expect(log.filter((l) => l.includes('batching'))).toHaveLength(1); // pr_info_once
+    expect(log).toContain('iommu: DMA domain TLB invalidation policy: lazy mode'); // printed before, by iommu_subsys_init()
+    expect(
+      new Set(
+        loadHost(file)
+          .sysfsGroups()
+          .map((g) => g.type),
+      ),
+    ).toEqual(new Set(['DMA-FQ']));
+  });
+
+  it('the DMAR platform opt-in with an external-facing port forces VT-d on (pass-through by default when the kernel had it off), even with iommu=off', () => {
+    const file = join(EXAMPLES, 'intel-laptop-rmrr.yaml');
+    const base = loadHostDescription(file);
+    const desc = {
+      ...base,
+      iommu: { ...base.iommu, platformOptIn: true },
+      pci: base.pci.map((p) => (p.bdf === '00:07.0' ? { ...p, externalFacing: true } : p)),
+    };
+    const FORCED = 'DMAR: Intel-IOMMU force enabled due to platform opt in';
+    const rhel = bootHost(desc, { file, distro: 'rhel9' }); // INTEL_IOMMU_DEFAULT_ON=n
+    expect(rhel.iommuEnabled).toBe(true);
+    expect(rhel.bootLog).toContain(FORCED);
+    expect(rhel.bootLog.indexOf(FORCED)).toBeGreaterThan(
+      rhel.bootLog.indexOf('iommu: Default domain type: Translated'),
+    );
+    const type = (h: typeof rhel, bdf: string) => h.sysfsGroups().find((g) => g.devices.includes(bdf))!.type;
+    expect(type(rhel, '0000:6c:00.0')).toBe('identity');
+    expect(type(rhel, '0000:20:00.0')).toBe('DMA'); // untrusted, behind the Thunderbolt port
+    const off = bootHost(desc, { file, cmdline: 'iommu=off' }); // upstream: on by default
+    expect(off.iommuEnabled).toBe(true);
+    expect(off.bootLog).toContain(FORCED);
+    expect(type(off, '0000:6c:00.0')).toBe('DMA-FQ');
+    const upstream = bootHost(desc, { file });
+    expect(upstream.bootLog).not.toContain(FORCED); // on anyway: nothing to say
+    expect(bootHost(desc, { file, cmdline: 'intel_iommu=off' }).iommuEnabled).toBe(false);
+    expect(
+      bootHost({ ...desc, iommu: { ...desc.iommu, platformOptIn: false } }, { file, distro: 'rhel9' }).iommuEnabled,
+    ).toBe(false);
   });
 });

@@ -24,8 +24,10 @@ import {
   IOMMU_DOMAIN_IDENTITY,
   IommuDmaCookie,
   IommuDmaOps,
+  intelCachingMode,
   MAX_SIM_CPUS,
   SwiotlbPool,
+  setDefaultPassthrough,
   unitAttachDevice,
   unitCreateDomain,
   X86_MSI_RESERVED,
@@ -107,13 +109,17 @@ export function bootHost(desc: HostDescription, opts: BootOptions = {}): HostImp
       ? vtdUnitsFromDmar(bytes, tree, desc, sim.mem, counters, policy.cmdline.superpagesOff)
       : amdUnitsFromIvrs(bytes, tree, desc, sim.mem, counters);
   log.push(...fw.firmwareWarnings, ...fw.log);
-  const untrustedPresent = tree.functions.some((f) => f.desc.untrusted);
+  // has_external_pci(): a port marked external-facing (an untrusted device implies one above it).
+  const externalFacingPort = tree.functions.some((f) => f.desc.externalFacing || f.desc.untrusted);
   const drv = driverEnabled(desc.cpu.vendor, policy.cmdline, policy.kconfig, {
     tablePresent: fw.units.length > 0,
     platformOptIn: fw.platformOptIn,
-    untrustedDevicePresent: untrustedPresent,
+    externalFacingPort,
   });
-  log.push(...drv.log, ...policy.global.log);
+  // iommu_subsys_init() (subsys_initcall) prints before intel_iommu_init() (rootfs_initcall) runs
+  // platform_optin_force_iommu(), which may then switch the default type to pass-through.
+  log.push(...policy.global.log, ...drv.log);
+  let global = drv.defaultPassthrough ? setDefaultPassthrough(policy.global) : policy.global;
   // Built on first use: a host that never runs DMA (most hosts of a fleet) does not pay for them.
   let pool: SwiotlbPool | undefined;
   const swiotlb = () => {
@@ -129,8 +135,16 @@ export function bootHost(desc: HostDescription, opts: BootOptions = {}): HostImp
       devices.push(hostDevice(f, null, () => directOps(sim, f, swiotlb(), !!policy.cmdline.swiotlb?.force)));
     return new HostImpl(desc, file, tree, sim, policy, fw, false, devices, groups, log);
   }
-  if (fw.signature === 'DMAR')
+  if (fw.signature === 'DMAR') {
     for (const [i] of fw.units.entries()) log.push(`DMAR: dmar${i}: Using Queued invalidation`);
+    // intel_iommu_init(): a unit in caching mode (a virtual IOMMU) forces strict invalidation.
+    const cm = intelCachingMode(
+      global,
+      fw.units.map((u) => ({ cachingMode: u.kind === 'vtd' && u.unit.params.cachingMode })),
+    );
+    global = cm.global;
+    log.push(...cm.log);
+  }
   const devs = toPciDevs(tree);
   const index = new Map(tree.functions.map((f, i) => [f, i]));
   const covered = order.filter((f) => fw.unitOf(f) >= 0);
@@ -152,7 +166,7 @@ export function bootHost(desc: HostDescription, opts: BootOptions = {}): HostImp
       groups.push(hostGroup(id, fns, 0, unitIx, null, null));
       continue;
     }
-    const type = groupDefaultDomain(request, policy.global);
+    const type = groupDefaultDomain(request, global);
     groups.push(setupDefaultDomain(id, fns, type, unitIx, fw, sim));
   }
   const groupOfFn = new Map<unknown, HostGroup>();

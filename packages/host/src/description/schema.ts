@@ -61,6 +61,12 @@ export const pciNodeSchema = z
     virtfnOf: bdfText.optional(),
     /** Behind an external-facing port (Thunderbolt): Linux marks it untrusted. */
     untrusted: z.boolean().optional(),
+    /**
+     * A port the firmware marks external-facing (ACPI ExternalFacingPort: a Thunderbolt/USB4 port;
+     * pdev->external_facing). With the DMAR platform opt-in it forces the Intel IOMMU on. The
+     * devices behind it are not marked untrusted for you: mark them `untrusted`.
+     */
+    externalFacing: z.boolean().optional(),
     /** Quirk DMA alias (e.g. a device that issues DMA with another function's requester id). */
     dmaAlias: bdfText.optional(),
   })
@@ -80,7 +86,14 @@ export const iommuSchema = z
       .default({ entries: 512, ways: 8, replacement: 'lru' }),
     ats: z.boolean().default(false),
     scalableMode: z.boolean().default(false),
+    /** VT-d CAP.CM: a virtual IOMMU that caches not-present entries (QEMU caching-mode=on). Linux then forces strict invalidation. */
     cachingMode: z.boolean().default(false),
+    /**
+     * DMAR flag DMA_CTRL_PLATFORM_OPT_IN (bit 2): the firmware asks the OS to keep DMA protection
+     * on (Intel; laptops with Thunderbolt set it). With an external-facing port Linux forces the
+     * IOMMU on.
+     */
+    platformOptIn: z.boolean().default(false),
     /**
      * Posted interrupts (VT-d CAP.PI, AMD-Vi guest virtual APIC): an assigned device interrupts
      * its guest without a VM exit. Server parts have them; client parts (laptops) do not, and

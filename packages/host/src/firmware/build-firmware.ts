@@ -56,6 +56,7 @@ export function dmarSpecFor(desc: HostDescription, tree: PciTree): DmarSpec {
   return {
     hostAddressWidth: desc.iommu.addressWidth,
     interruptRemapping: true,
+    platformOptIn: desc.iommu.platformOptIn,
     units: units.map((u, i) => ({
       segment: 0,
       base: BigInt(u.base),
