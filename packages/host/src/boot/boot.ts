@@ -108,7 +108,7 @@ export function bootHost(desc: HostDescription, opts: BootOptions = {}): HostImp
     desc.cpu.vendor === 'intel'
       ? vtdUnitsFromDmar(bytes, tree, desc, sim.mem, counters, policy.cmdline.superpagesOff)
       : amdUnitsFromIvrs(bytes, tree, desc, sim.mem, counters);
-  log.push(...fw.firmwareWarnings, ...fw.log);
+  log.push(...fw.log);
   // has_external_pci(): a port marked external-facing (an untrusted device implies one above it).
   const externalFacingPort = tree.functions.some((f) => f.desc.externalFacing || f.desc.untrusted);
   const drv = driverEnabled(desc.cpu.vendor, policy.cmdline, policy.kconfig, {

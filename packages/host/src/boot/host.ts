@@ -110,14 +110,16 @@ export class HostImpl {
 
   /**
    * What the user should hear about the host's configuration that changes nothing or may not be
-   * what was meant: a firmware table with a wrong checksum (Linux warns, and refuses an IVRS),
+   * what was meant: a firmware table with a wrong checksum (Linux warns, and refuses an IVRS) or
+   * with another bug Linux prints a warning for (a bad RMRR, a DRHD at address 0, ...),
    * command-line parameters the model does not consume, and the parser messages Linux prints when
    * it rejects an option (the option then has no effect either).
    */
   get warnings(): string[] {
     const c = this.policy.cmdline;
     const rejected = c.messages.filter((m) => /Unknown option|Malformed early option/.test(m));
-    const firmware = this.bootLog.filter((l) => /^ACPI BIOS Warning|IVRS invalid checksum/.test(l));
+    const fwBugs = new Set(this.firmware.firmwareWarnings);
+    const firmware = this.bootLog.filter((l) => l.startsWith('ACPI BIOS Warning') || fwBugs.has(l));
     return [
       ...firmware.map((l) => `firmware: ${l}`),
       ...rejected.map((m) => `kernel command line: ${m} (the option has no effect)`),

@@ -16,8 +16,6 @@ import {
   type IvrsTable,
   isAcpiDecodeError,
   linuxChecksumWarning,
-  validateDmar,
-  validateIvrs,
 } from '@iofleet/acpi';
 import { AmdViUnit, type Bdf, type HwCounters, type PhysMemory, VtdUnit } from '@iofleet/core';
 import type { HostDescription } from '../description/schema';
@@ -35,9 +33,14 @@ export interface FirmwareUnits {
   unitOf(f: PciFunction): number;
   /** RMRR / IVMD unity ranges per function text: [base, end] inclusive. */
   reserved: Map<string, [bigint, bigint][]>;
-  /** Log lines of the parse, in the order Linux prints them. */
+  /** Log lines of the parse, in the order Linux prints them, its firmware warnings among them. */
   log: string[];
-  /** Validation findings of severity warning or error, as Linux's FW_BUG lines. */
+  /**
+   * The firmware warnings among `log`: only what Linux prints at boot, worded as it does
+   * ("[Firmware Bug]: Your BIOS is broken; bad RMRR [...]", "IVRS invalid checksum", ...). Other
+   * findings of `iofleet acpi validate` (a 36-bit host address width, overlapping RMRRs, an
+   * INCLUDE_PCI_ALL unit that is not last...) are not boot lines: Linux says nothing about them.
+   */
   firmwareWarnings: string[];
   /** DMAR flags: DMA_CTRL_PLATFORM_OPT_IN (bit 2). */
   platformOptIn: boolean;
@@ -63,6 +66,38 @@ const DMAR_LINES: Readonly<Record<string, (f: Record<string, number | bigint | s
   SATC: (f) => `DMAR: SATC flags: 0x${Number(f.Flags).toString(16)}`,
 };
 
+/** FW_BUG (include/linux/printk.h). */
+const FW_BUG = '[Firmware Bug]: ';
+
+/**
+ * What Linux prints while it parses one DMAR structure, after the structure's own line
+ * (dmar_walk_remapping_entries() prints, then calls the parser): dmar_alloc_dev_scope()'s
+ * "Unsupported device scope" for scope types other than 1-5, dmar_parse_one_rmrr()'s bad-RMRR
+ * FW_BUG (rmrr_sanity_check(): base and end+1 page aligned, end above base; arch_rmrr_sanity_check()
+ * needs the E820 map, not modelled), dmar_parse_one_rhsa()'s RHSA without a DRHD. The second line
+ * of those FW_BUG messages ("BIOS vendor: ...; Ver: ...; Product Version: ...") needs DMI strings
+ * the model does not have, and is left out.
+ */
+function dmarStructureWarnings(s: DmarTable['structures'][number], drhdBases: Set<bigint>): string[] {
+  const out: string[] = [];
+  if (s.name === 'DRHD' || s.name === 'RMRR' || s.name === 'ATSR' || s.name === 'SATC')
+    for (const sc of s.scopes) if (sc.type === 0 || sc.type > 5) out.push('DMAR: Unsupported device scope');
+  if (s.name === 'RMRR') {
+    const base = s.fields.BaseAddress as bigint;
+    const end = s.fields.EndAddress as bigint;
+    if (base % 4096n !== 0n || (end + 1n) % 4096n !== 0n || end <= base)
+      out.push(`DMAR: ${FW_BUG}Your BIOS is broken; bad RMRR [${hex018(base)}-${hex018(end)}]`);
+  }
+  if (s.name === 'RHSA' && !drhdBases.has(s.fields.BaseAddress as bigint))
+    out.push(
+      `DMAR: ${FW_BUG}Your BIOS is broken; RHSA refers to non-existent DMAR unit at ${(s.fields.BaseAddress as bigint).toString(16)}`,
+    );
+  return out;
+}
+
+/** %#018Lx */
+const hex018 = (v: bigint) => `0x${v.toString(16).padStart(16, '0')}`;
+
 export function vtdUnitsFromDmar(
   bytes: Uint8Array,
   tree: PciTree,
@@ -73,14 +108,41 @@ export function vtdUnitsFromDmar(
   superpagesOff = false,
 ): FirmwareUnits {
   const t: DmarTable = decode('DMAR', () => decodeDmar(bytes));
-  const log = [`DMAR: Host address width ${t.hostAddressWidth + 1}`];
+  // ACPICA's checksum warning is boot.ts's (it concerns any table); the DMAR is used anyway.
+  const warnings: string[] = [];
+  const none = (log: string[]): FirmwareUnits => ({
+    signature: 'DMAR',
+    units: [],
+    unitOf: () => -1,
+    reserved: new Map(),
+    log,
+    firmwareWarnings: warnings,
+    platformOptIn: false,
+  });
+  // detect_intel_iommu() -> dmar_validate_one_drhd(): a DRHD at address 0 stops VT-d altogether.
+  if (t.structures.some((s) => s.name === 'DRHD' && s.fields.RegisterBaseAddress === 0n)) {
+    warnings.push(`DMAR: ${FW_BUG}Your BIOS is broken; DMAR reported at address 0!`);
+    return none([...warnings]);
+  }
+  // parse_dmar_table(): a width below PAGE_SHIFT - 1 is refused; any other width is fine.
+  if (t.hostAddressWidth < 11) {
+    warnings.push('DMAR: Invalid DMAR haw');
+    return none([...warnings]);
+  }
+  const log = [...warnings, `DMAR: Host address width ${t.hostAddressWidth + 1}`];
   const drhds: DrhdLike[] = [];
   const units: HostUnit[] = [];
   const reserved = new Map<string, [bigint, bigint][]>();
   const irLines: string[] = [];
+  const drhdBases = new Set(
+    t.structures.filter((s) => s.name === 'DRHD').map((s) => s.fields.RegisterBaseAddress as bigint),
+  );
   for (const s of t.structures) {
     const line = DMAR_LINES[s.name];
     if (line) log.push(line(s.fields));
+    const found = dmarStructureWarnings(s, drhdBases);
+    log.push(...found);
+    warnings.push(...found);
     if (s.name === 'DRHD') {
       const base = s.fields.RegisterBaseAddress as bigint;
       const unit = new VtdUnit({
@@ -125,10 +187,12 @@ export function vtdUnitsFromDmar(
       }
     }
   }
+  if (units.length === 0) {
+    const noDrhd = `DMAR: ${FW_BUG}No DRHD structure found in DMAR table`;
+    log.push(noDrhd);
+    warnings.push(noDrhd);
+  }
   log.push(...irLines);
-  const firmwareWarnings = validateDmar(t)
-    .filter((x) => x.severity !== 'info')
-    .map((x) => `DMAR: [Firmware Bug]: ${x.message}`);
   const cache = new Map<PciFunction, number>();
   return {
     signature: 'DMAR',
@@ -142,7 +206,7 @@ export function vtdUnitsFromDmar(
     },
     reserved,
     log,
-    firmwareWarnings,
+    firmwareWarnings: warnings,
     platformOptIn: (t.flags & 4) !== 0,
   };
 }
@@ -165,26 +229,30 @@ export function amdUnitsFromIvrs(
   counters: () => HwCounters,
 ): FirmwareUnits {
   // check_ivrs_checksum() (drivers/iommu/amd/init.c): a corrupt IVRS stops the driver (-ENODEV).
-  if (linuxChecksumWarning(bytes))
+  if (linuxChecksumWarning(bytes)) {
+    const refused = `AMD-Vi: ${FW_BUG}IVRS invalid checksum`;
     return {
       signature: 'IVRS',
       units: [],
       unitOf: () => -1,
       reserved: new Map(),
-      log: ['AMD-Vi: [Firmware Bug]: IVRS invalid checksum'],
-      firmwareWarnings: [],
+      log: [refused],
+      firmwareWarnings: [refused],
       platformOptIn: false,
     };
+  }
   const t: IvrsTable = decode('IVRS', () => decodeIvrs(bytes));
+  const warnings: string[] = [];
   const ivhds = ivhdsUsed(t);
   const cov: IvhdCoverage = ivhdCoverage(ivhds);
   const log: string[] = [];
-  const units: HostUnit[] = ivhds.map((h) => {
+  const units: HostUnit[] = ivhds.map((h, index) => {
     const name = `${h.segment.toString(16).padStart(4, '0')}:${((h.deviceId >> 8) & 0xff).toString(16).padStart(2, '0')}:${((h.deviceId >> 3) & 0x1f).toString(16).padStart(2, '0')}.${h.deviceId & 7}`;
     const unit = new AmdViUnit({
       mem,
       segment: h.segment,
       name,
+      index,
       counters: counters(),
       params: {
         pageSizes: desc.iommu.superpages.length ? 'all' : '4k',
@@ -203,16 +271,13 @@ export function amdUnitsFromIvrs(
     if (f)
       reserved.set(f.text, [...(reserved.get(f.text) ?? []), [b.startAddress, b.startAddress + b.memoryLength - 1n]]);
   }
-  const firmwareWarnings = validateIvrs(t)
-    .filter((x) => x.severity !== 'info')
-    .map((x) => `AMD-Vi: [Firmware Bug]: ${x.message}`);
   return {
     signature: 'IVRS',
     units,
     unitOf: (f) => matchIvhd(ivhds, cov, f.segment, f.bdf),
     reserved,
     log,
-    firmwareWarnings,
+    firmwareWarnings: warnings,
     platformOptIn: false,
   };
 }
