@@ -26,6 +26,7 @@ export {
   parseBdf,
 } from './addresses';
 export {
+  CMD_BUFFER_ENTRIES,
   CMD_COMPL_WAIT,
   CMD_INV_DEV_ENTRY,
   CMD_INV_IOMMU_ALL,
@@ -33,6 +34,7 @@ export {
   CMD_INV_IOMMU_PAGES,
   CMD_INV_IOTLB_PAGES,
   CMD_INV_IRT,
+  CommandBuffer,
   completionWait,
   decodeInvRange,
   invAddress,
@@ -74,7 +76,7 @@ export {
   INTCTL_REMAP,
   IRTE32,
 } from './amd/interrupt-remap';
-export { type AmdViParams, AmdViUnit, CMD_BUFFER_ENTRIES, DEFAULT_AMDVI_PARAMS } from './amd/unit';
+export { type AmdViParams, AmdViUnit, DEFAULT_AMDVI_PARAMS } from './amd/unit';
 export { type CoreBenchResult, runCoreBench } from './bench/core-bench';
 export {
   type CompiledField,

@@ -5,6 +5,7 @@
 // build_inv_iotlb_pages() and build_inv_all().
 
 import { type FieldTable, getField, pack } from '../bits/bitfield';
+import type { PhysMemory } from '../memory/phys-memory';
 
 export const CMD_COMPL_WAIT = 0x01;
 export const CMD_INV_DEV_ENTRY = 0x02;
@@ -120,4 +121,40 @@ export function decodeInvRange(cmd: bigint): { domainId: number; start: number; 
   if (sizeLg2 >= 52) return { domainId, start: 0, sizeLg2: 53, pde };
   const start = Number((addr >> BigInt(sizeLg2)) << BigInt(sizeLg2));
   return { domainId, start, sizeLg2, pde };
+}
+
+/** Command-buffer entries (Linux: 8 KiB of 16-byte commands). */
+export const CMD_BUFFER_ENTRIES = 512;
+
+/**
+ * The command buffer's ring in memory and its head/tail (MMIO 0x2000/0x2008, as entry indexes):
+ * software writes commands at the tail (copy_cmd_to_buffer()), the unit consumes them from the
+ * head and hands each to `execute`.
+ */
+export class CommandBuffer {
+  readonly base: number;
+  private head = 0;
+  private tail = 0;
+
+  constructor(
+    private readonly mem: PhysMemory,
+    private readonly execute: (cmd: bigint) => void,
+  ) {
+    this.base = mem.allocTablePages(1); // 8 KiB
+  }
+
+  /** Writes `cmds` at the tail and lets the unit run them all. */
+  run(cmds: readonly bigint[]): void {
+    for (const c of cmds) {
+      const pa = this.base + this.tail * 16;
+      this.mem.writeU64(pa, c & 0xffff_ffff_ffff_ffffn);
+      this.mem.writeU64(pa + 8, c >> 64n);
+      this.tail = (this.tail + 1) % CMD_BUFFER_ENTRIES;
+    }
+    while (this.head !== this.tail) {
+      const pa = this.base + this.head * 16;
+      this.execute((this.mem.readU64(pa + 8) << 64n) | this.mem.readU64(pa));
+      this.head = (this.head + 1) % CMD_BUFFER_ENTRIES;
+    }
+  }
 }

@@ -59,6 +59,7 @@ import {
   CMD_INV_IOMMU_PAGES,
   CMD_INV_IOTLB_PAGES,
   CMD_INV_IRT,
+  CommandBuffer,
   completionWait,
   decodeInvRange,
   invDevEntry,
@@ -122,9 +123,6 @@ export const DEFAULT_AMDVI_PARAMS: AmdViParams = {
   pdeCacheEntriesPerLevel: 32,
 };
 
-/** Command-buffer entries (Linux: 8 KiB). */
-export const CMD_BUFFER_ENTRIES = 512;
-
 export class AmdViUnit {
   readonly params: AmdViParams;
   readonly mem: PhysMemory;
@@ -143,9 +141,7 @@ export class AmdViUnit {
   readonly devTable: DeviceTable;
   readonly events = new EventLog();
   readonly domains = new Map<number, AmdViDomain>();
-  readonly cmdBase: number;
-  private cmdHead = 0;
-  private cmdTail = 0;
+  readonly commands: CommandBuffer;
   private readonly semaphorePa: number;
   private semaphoreSeq = 0n;
   private readonly domainIds: DomainIds;
@@ -189,7 +185,7 @@ export class AmdViUnit {
     // Levels up to 6: a DTE may name any mode, whatever Linux's domains use.
     this.pdc = new PagingStructureCache(MAX_LEVELS, Math.max(1, this.params.pdeCacheEntriesPerLevel));
     this.devTable = new DeviceTable(this.mem);
-    this.cmdBase = this.mem.allocTablePages(1); // 8 KiB
+    this.commands = new CommandBuffer(this.mem, (cmd) => this.execute(cmd));
     this.semaphorePa = this.mem.allocTablePage();
   }
 
@@ -227,26 +223,11 @@ export class AmdViUnit {
   /** Linux iommu_queue_command() + iommu_completion_wait(): commands, COMPLETION_WAIT, poll. */
   submit(cmds: readonly bigint[]): void {
     const seq = ++this.semaphoreSeq;
-    for (const c of [...cmds, completionWait(this.semaphorePa, seq)]) {
-      const pa = this.cmdBase + this.cmdTail * 16;
-      this.mem.writeU64(pa, c & 0xffff_ffff_ffff_ffffn);
-      this.mem.writeU64(pa + 8, c >> 64n);
-      this.cmdTail = (this.cmdTail + 1) % CMD_BUFFER_ENTRIES;
-    }
-    this.processCommands();
+    this.commands.run([...cmds, completionWait(this.semaphorePa, seq)]);
     if (this.mem.readU64(this.semaphorePa) !== seq)
       throw new CoreError('INVALID_STATE', 'AMD-Vi: Completion-Wait loop timed out');
     this.cnt[HW_INV_DESCRIPTORS]! += cmds.length + 1;
     this.cnt[HW_INV_WAITS]!++;
-  }
-
-  private processCommands(): void {
-    while (this.cmdHead !== this.cmdTail) {
-      const pa = this.cmdBase + this.cmdHead * 16;
-      const cmd = (this.mem.readU64(pa + 8) << 64n) | this.mem.readU64(pa);
-      this.execute(cmd);
-      this.cmdHead = (this.cmdHead + 1) % CMD_BUFFER_ENTRIES;
-    }
   }
 
   private execute(cmd: bigint): void {
@@ -382,43 +363,40 @@ export class AmdViUnit {
 
   /** ILLEGAL_DEV_TABLE_ENTRY: logged with RW and RZ (reserved bit set), the request aborted. */
   private illegalDte(req: DmaRequest, out: TranslationOut, dte: DecodedDte): void {
-    this.cnt[HW_FAULTS]!++;
     const flags = (req.write ? EVENT_FLAG_RW : 0) | (dte.reserved ? EVENT_FLAG_RZ : 0);
-    const event = { code: EVENT_TYPE_ILL_DEV, deviceId: req.sourceId, domainId: 0, address: req.address, flags };
-    this.events.append(event);
-    out.ok = false;
-    out.fault = {
-      unit: 'amd',
-      reason: EVENT_TYPE_ILL_DEV,
-      reasonText: 'ILLEGAL_DEV_TABLE_ENTRY',
-      sourceId: req.sourceId,
-      segment: req.segment,
-      address: req.address,
-      write: req.write,
-      pasid: req.pasid,
-      domainId: dte.domainId,
-      flags,
-      logLine: this.eventLine(event),
-    };
+    this.raise(req, out, EVENT_TYPE_ILL_DEV, 'ILLEGAL_DEV_TABLE_ENTRY', dte.domainId, flags, 0);
   }
 
   private ioPageFault(req: DmaRequest, out: TranslationOut, domainId: number, flags: number): void {
-    this.cnt[HW_FAULTS]!++;
     const f = flags | (req.write ? EVENT_FLAG_RW : 0);
-    const event = { code: EVENT_TYPE_IO_FAULT, deviceId: req.sourceId, domainId, address: req.address, flags: f };
+    this.raise(req, out, EVENT_TYPE_IO_FAULT, 'IO_PAGE_FAULT', domainId, f, domainId);
+  }
+
+  /** Logs an event for a request and fails the request with it (a fault is a value). */
+  private raise(
+    req: DmaRequest,
+    out: TranslationOut,
+    code: number,
+    reasonText: string,
+    domainId: number,
+    flags: number,
+    eventDomainId: number,
+  ): void {
+    this.cnt[HW_FAULTS]!++;
+    const event = { code, deviceId: req.sourceId, domainId: eventDomainId, address: req.address, flags };
     this.events.append(event);
     out.ok = false;
     out.fault = {
       unit: 'amd',
-      reason: EVENT_TYPE_IO_FAULT,
-      reasonText: 'IO_PAGE_FAULT',
+      reason: code,
+      reasonText,
       sourceId: req.sourceId,
       segment: req.segment,
       address: req.address,
       write: req.write,
       pasid: req.pasid,
       domainId,
-      flags: f,
+      flags,
       logLine: this.eventLine(event),
     };
   }
