@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Property: once an unmap returns, no translation of the unmapped range survives in any cache of
-// the unit (IOTLB, paging-structure / page-directory caches, device-TLB), whatever the range's
-// alignment. Checked with real units (VT-d and AMD-Vi) and their real invalidation commands,
+// the unit (IOTLB, paging-structure / page-directory / walk caches, device-TLB), whatever the
+// range's alignment. Checked with real units (VT-d, AMD-Vi, SMMUv3) and their real invalidations,
 // through both users of the unmap path: VFIO type1 (VFIO_IOMMU_UNMAP_DMA of whole mappings at
 // arbitrary 4 KiB-aligned IOVAs) and dma-iommu in strict mode (map/unmap of pages and lists).
 
@@ -13,6 +13,7 @@ import { DMA_BIDIRECTIONAL, dmaDevice, scatterEntry } from '../dma/dma-types';
 import { IommuDmaCookie } from '../dma/iommu-dma-cookie';
 import { VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE, VfioContainer } from '../linux/vfio';
 import type { PhysMemory } from '../memory/phys-memory';
+import { SmmuV3Unit } from '../smmu/unit';
 import { mulberry32 } from '../testing/index';
 import { VtdUnit } from '../vtd/unit';
 import type { IommuDomainOps } from './domain-ops';
@@ -25,6 +26,7 @@ const SIDS = [0x0100, 0x0101] as const;
 const UNITS: [string, (mem: PhysMemory) => IommuUnit][] = [
   ['VT-d', (mem) => new VtdUnit({ mem, params: { iotlb: { entries: 256, ways: 8, replacement: 'lru' } } })],
   ['AMD-Vi', (mem) => new AmdViUnit({ mem, params: { iotlb: { entries: 256, ways: 8, replacement: 'lru' } } })],
+  ['SMMUv3', (mem) => new SmmuV3Unit({ mem, params: { tlb: { entries: 256, ways: 8, replacement: 'lru' } } })],
 ];
 
 function attach(unit: IommuUnit, domain: IommuDomainOps): void {

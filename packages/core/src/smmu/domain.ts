@@ -70,6 +70,12 @@ export class SmmuDomain implements IommuDomainOps, InvDomain {
 
   map(iova: number, pa: number, lengthBytes: number, perm: number): void {
     this.pt.map(iova, pa, lengthBytes, perm);
+    if (this.pt.lastReplacedTablePages > 0) {
+      // arm_lpae_init_pte(): a block over an (emptied) table unmaps the table first —
+      // __arm_lpae_unmap() -> io_pgtable_tlb_flush_walk() (Leaf = 0) and sync — then frees it.
+      tlbInvRangeDomain(this.unit, this, iova, lengthBytes, this.granuleLg2, false);
+      this.pt.releaseFreed();
+    }
   }
 
   unmap(iova: number, lengthBytes: number): number {
