@@ -58,11 +58,17 @@ function ensureProtoGenerated() {
   const generated = fs.existsSync(gen) ? walk(gen) : [];
   const oldestGen = Math.min(...generated.map(mtimeMs));
   if (generated.length > 0 && protos.every((p) => mtimeMs(p) <= oldestGen)) return;
-  const buf = path.join(ROOT, 'node_modules', '.bin', 'buf');
-  const r = spawnSync(buf, ['generate'], { cwd: ROOT, encoding: 'utf8' });
+  const bin = path.join(ROOT, 'node_modules', '.bin');
+  // buf runs its `local:` plugins (protoc-gen-ts_proto) from PATH, as `npx buf generate` sets it.
+  const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` };
+  const r = spawnSync(path.join(bin, 'buf'), ['generate'], { cwd: ROOT, encoding: 'utf8', env });
   if (r.status !== 0) {
     throw new Error(`buf generate failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr ?? '').trim()}`);
   }
+  // buf leaves a file whose content did not change with its old time: mark them all as new, or a
+  // change of buf.gen.yaml that changes no output would look stale at every launch.
+  const now = new Date();
+  for (const f of walk(gen)) fs.utimesSync(f, now, now);
 }
 
 /** esbuild plugin: bundle `@iofleet/*` and relative imports; every other bare import stays external. */
