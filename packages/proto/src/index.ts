@@ -12,6 +12,7 @@ export {
   clientCredentials,
   DEFAULT_CALL_DEADLINE_MS,
 } from './agent-client';
+export { DESCRIPTOR_SET_BASE64 } from './gen/descriptor-set';
 export {
   type DeepPartial,
   Device,
@@ -87,3 +88,19 @@ export {
 // Minimal OTLP trace subset (proto/opentelemetry), for the in-repo test receiver.
 export { AnyValue as OtlpAnyValue, KeyValue as OtlpKeyValue } from './gen/opentelemetry/proto/common/v1/common';
 export { Span as OtlpSpan } from './gen/opentelemetry/proto/trace/v1/trace';
+export {
+  checkHealth,
+  type HealthStatus,
+  type HealthWatch,
+  reflectFilesOf,
+  reflectServices,
+  watchHealth,
+} from './standard-clients';
+export {
+  addStandardServices,
+  HEALTH_SERVICE,
+  HOST_AGENT_SERVICE,
+  packageDefinition,
+  SCHEDULER_SERVICE,
+  type StandardServices,
+} from './standard-services';
