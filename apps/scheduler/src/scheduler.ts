@@ -13,7 +13,7 @@ import {
   QUEUE_PLACEMENT,
 } from '@iofleet/jobs';
 import { DEFAULT_POLICY, FleetState, PlacementPolicy, type PolicyOptions, type VmRequest } from '@iofleet/placement';
-import { type ClientTlsFiles, SchedulerService } from '@iofleet/proto';
+import { addStandardServices, type ClientTlsFiles, SCHEDULER_SERVICE, SchedulerService } from '@iofleet/proto';
 import { carrierFromActive, IofleetMetrics, SERVICE_SCHEDULER, startMetricsServer } from '@iofleet/telemetry';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -147,9 +147,12 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
       releaseLocal: (vmId) => state.release(vmId),
     }),
   );
+  // grpc.health.v1.Health and server reflection beside the Scheduler service (grpcurl, k8s probes).
+  const standard = addStandardServices(server, [SCHEDULER_SERVICE]);
   const port = await new Promise<number>((res, rej) =>
     server.bindAsync(opts.listen, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
   );
+  standard.setServing(true);
   const host = opts.listen.slice(0, opts.listen.lastIndexOf(':'));
   return {
     port,
@@ -160,6 +163,8 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
     ...(served && { metricsAddress: served.address }),
     submit,
     async stop() {
+      // Probes see NOT_SERVING from the start of the drain; health Watch streams end.
+      standard.shutdown();
       await new Promise<void>((r) => server.tryShutdown(() => r()));
       registry.stop();
       await Promise.all([placeWorker.close(), attachWorker.close()]);
