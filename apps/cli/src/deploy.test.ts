@@ -136,4 +136,18 @@ describe('deploy/k8s', () => {
     }
     expect(agents.spec.serviceName).toBe('host-agent');
   });
+
+  it('probes the agents and the scheduler with gRPC health checks on their gRPC ports', () => {
+    for (const name of ['host-agent', 'scheduler']) {
+      const [c] = containersOf(workloads.find((w) => w.metadata.name === name)!) as {
+        ports: { name: string; containerPort: number }[];
+        readinessProbe?: { grpc?: { port: number } };
+        livenessProbe?: { grpc?: { port: number } };
+      }[];
+      const grpcPort = c!.ports.find((p) => p.name === 'grpc')!.containerPort;
+      // Kubernetes' grpc probe takes a port number (a named port is not allowed there).
+      expect(c!.readinessProbe?.grpc?.port, name).toBe(grpcPort);
+      expect(c!.livenessProbe?.grpc?.port, name).toBe(grpcPort);
+    }
+  });
 });
