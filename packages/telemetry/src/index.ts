@@ -12,6 +12,7 @@ export {
   ATTR_LENGTH,
   ATTR_MODE,
   ATTR_REQUEST_ID,
+  ATTR_SCENARIO,
   ATTR_SIM_LATENCY_NS,
   ATTR_VARIANT,
   ATTR_VM_ID,
@@ -28,13 +29,16 @@ export {
   SPAN_DMA_MAP,
   SPAN_DMA_UNMAP,
   SPAN_DOMAIN_ATTACH,
+  SPAN_HOST_RUN,
   SPAN_IOMMU_FAULT,
   SPAN_IOMMU_INVALIDATE,
   SPAN_IOMMU_TRANSLATE,
   SPAN_PLACEMENT,
+  SPAN_SIMULATE,
   SPAN_VM_REQUEST,
   SPAN_WORKLOAD,
 } from '@iofleet/core';
+export { GuardedExporter, type GuardOptions } from './export-guard';
 export { IofleetMetrics, startMetricsServer } from './metrics';
 export { OtelSimTracer, type OtelSimTracerOptions } from './otel-sim-tracer';
 export {
@@ -46,4 +50,15 @@ export {
   type TraceCarrier,
   tracerOf,
 } from './propagation';
-export { makeExporter, type OtlpProtocol, protocolFromEnv, startTracing, type TracingOptions } from './setup';
+export {
+  CLI_EXPORT_TIMEOUT_MS,
+  DEFAULT_OTLP_PROTOCOL,
+  exportTarget,
+  IOFLEET_VERSION,
+  makeExporter,
+  type OtlpProtocol,
+  protocolFromEnv,
+  type RunningTracing,
+  startTracing,
+  type TracingOptions,
+} from './setup';

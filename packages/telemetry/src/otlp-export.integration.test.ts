@@ -6,7 +6,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtelSimTracer } from './otel-sim-tracer';
-import { makeExporter } from './setup';
+import { makeExporter, type OtlpProtocol } from './setup';
 import { type OtlpReceiver, startOtlpReceiver } from './testing/index';
 
 let rx: OtlpReceiver;
@@ -17,7 +17,7 @@ afterAll(async () => {
   await rx.close();
 });
 
-async function emit(protocol: 'grpc' | 'http/protobuf', service: string) {
+async function emit(protocol: OtlpProtocol, service: string) {
   const endpoint = protocol === 'grpc' ? rx.grpcEndpoint : rx.httpEndpoint;
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': service }),
@@ -33,7 +33,7 @@ async function emit(protocol: 'grpc' | 'http/protobuf', service: string) {
   await provider.shutdown();
 }
 
-describe.each(['grpc', 'http/protobuf'] as const)('OTLP export over %s', (protocol) => {
+describe.each(['grpc', 'http/protobuf', 'http/json'] as const)('OTLP export over %s', (protocol) => {
   it('delivers a parent/child trace with simulated times and attributes', async () => {
     const service = `svc-${protocol}`;
     await emit(protocol, service);

@@ -15,6 +15,9 @@ export const SPAN_ATTACH_JOB = 'scheduler.attach';
 export const SPAN_ATTACH = 'host_agent.attach';
 export const SPAN_DOMAIN_ATTACH = 'host.domain_attach';
 export const SPAN_WORKLOAD = 'host.workload';
+/** Root spans of the CLI's traced runs; what they ran on (host, scenario) is in attributes. */
+export const SPAN_HOST_RUN = 'host.run';
+export const SPAN_SIMULATE = 'simulate';
 
 /** Span events. */
 export const EVENT_IOTLB_HIT = 'iotlb.hit';
@@ -37,6 +40,7 @@ export const ATTR_WALK_LEVEL = 'iofleet.walk.level';
 export const ATTR_VM_ID = 'iofleet.vm.id';
 export const ATTR_REQUEST_ID = 'iofleet.request.id';
 export const ATTR_VARIANT = 'iofleet.variant';
+export const ATTR_SCENARIO = 'iofleet.scenario';
 
 /** service.name of each app. */
 export const SERVICE_CLI = 'iofleet-cli';

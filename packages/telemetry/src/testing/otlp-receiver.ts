@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // An in-repo OTLP trace receiver for tests (no Jaeger or Collector exists on this machine): the
-// gRPC TraceService/Export method and the HTTP/protobuf POST /v1/traces endpoint, both decoding
-// with the ts-proto OTLP subset in @iofleet/proto and flattening spans for assertions.
+// gRPC TraceService/Export method and the HTTP POST /v1/traces endpoint (protobuf or JSON bodies),
+// all decoding with the ts-proto OTLP subset in @iofleet/proto and flattening spans for assertions.
 
 import { createServer, type Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
@@ -15,6 +15,8 @@ import {
 
 export interface ReceivedSpan {
   service: string;
+  /** Every attribute of the span's resource (service.name, service.version, ...). */
+  resource: Record<string, unknown>;
   scope: string;
   name: string;
   traceId: string;
@@ -45,11 +47,13 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 function collect(req: OtlpExportTraceServiceRequest, into: ReceivedSpan[]): void {
   for (const rs of req.resourceSpans) {
-    const service = String(attrs(rs.resource?.attributes ?? [])['service.name'] ?? '');
+    const resource = attrs(rs.resource?.attributes ?? []);
+    const service = String(resource['service.name'] ?? '');
     for (const ss of rs.scopeSpans) {
       for (const s of ss.spans) {
         into.push({
           service,
+          resource,
           scope: ss.scope?.name ?? '',
           name: s.name,
           traceId: hex(s.traceId),
@@ -64,6 +68,16 @@ function collect(req: OtlpExportTraceServiceRequest, into: ReceivedSpan[]): void
       }
     }
   }
+}
+
+/** OTLP/JSON ids are hex (OTLP specification, "JSON Protobuf Encoding"); ts-proto's fromJSON reads base64. */
+const HEX_ID_KEYS = new Set(['traceId', 'spanId', 'parentSpanId']);
+
+function fromOtlpJson(body: Buffer): OtlpExportTraceServiceRequest {
+  const obj = JSON.parse(body.toString('utf8'), (k, v) =>
+    HEX_ID_KEYS.has(k) && typeof v === 'string' ? Buffer.from(v, 'hex').toString('base64') : v,
+  );
+  return OtlpExportTraceServiceRequest.fromJSON(obj);
 }
 
 export interface OtlpReceiver {
@@ -99,8 +113,11 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         return;
       }
       try {
-        collect(OtlpExportTraceServiceRequest.decode(Buffer.concat(chunks)), spans);
-        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+        const body = Buffer.concat(chunks);
+        const json = /json/.test(req.headers['content-type'] ?? '');
+        collect(json ? fromOtlpJson(body) : OtlpExportTraceServiceRequest.decode(body), spans);
+        if (json) res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        else res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
       } catch {
         res.writeHead(400).end();
       }
