@@ -93,7 +93,10 @@ export function registerHost(program: Command): void {
     .option('--distro <name>', 'distribution preset for the kernel defaults')
     .option('--plugin <module...>', 'load device plugins from these modules (paths or package names)')
     .option('--json', 'print { "results": [...] } as JSON')
-    .option('--trace', 'export DMA spans and a span per mode over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL)')
+    .option(
+      '--trace',
+      'export DMA spans and a span per mode over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL; default http/protobuf to localhost:4318)',
+    )
     .option('--trace-sample <n>', 'trace one DMA operation in N', (x) => Number(x), 100)
     .action(
       action(
@@ -137,9 +140,11 @@ export function registerHost(program: Command): void {
                 if (!o.json && process.stderr.isTTY) process.stderr.write(`[${i + 1}/${modes.length}] ${m}...\r`);
               },
             });
-          const rows = o.trace
+          // Traced: the spans are flushed after the results are printed, and never fail the run.
+          const traced = o.trace
             ? await (await import('../trace-host-run.js')).traceHostRun(desc.name, o.traceSample, run)
-            : run();
+            : { result: run(), flushed: Promise.resolve() };
+          const rows = traced.result;
           if (o.json)
             process.stdout.write(
               `${JSON.stringify({ host: desc.name, workload: o.workload, results: rows }, null, 2)}\n`,
@@ -148,6 +153,7 @@ export function registerHost(program: Command): void {
             process.stdout.write(
               `host ${desc.name}, device ${rows[0]?.device} (${rows[0]?.plugin}), ${durationMs} ms simulated per mode\n${formatRunTable(rows)}`,
             );
+          await traced.flushed;
         },
       ),
     );

@@ -41,7 +41,10 @@ export function registerSimulate(program: Command): void {
     .option('--distributed', 'run through host-agent processes and a scheduler over gRPC and BullMQ on Redis')
     .option('--redis <url>', 'Redis for --distributed (default: start a local redis-server)')
     .option('--agents <n>', 'host-agent processes for --distributed', (x) => Number(x), 2)
-    .option('--trace', 'export the DMA spans of the device runs over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL)')
+    .option(
+      '--trace',
+      'export the DMA spans of the device runs over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL; default http/protobuf to localhost:4318)',
+    )
     .option('--trace-sample <n>', 'trace one DMA operation in N', (x) => Number(x), 100)
     .option('--quiet', 'no progress bar')
     .action(
@@ -82,6 +85,7 @@ export function registerSimulate(program: Command): void {
               bar.update(done, total, { variant, phase }),
           };
           let r: SimulationReport;
+          let flushed = Promise.resolve();
           if (o.distributed) {
             const s = loadScenario(file);
             const { DistributedBackend } = await import('../distributed-backend.js');
@@ -99,9 +103,14 @@ export function registerSimulate(program: Command): void {
             if (!Number.isSafeInteger(o.traceSample) || o.traceSample < 1)
               throw new UsageError(`--trace-sample must be a positive integer, got '${o.traceSample}'`);
             const { withSimTracing } = await import('../trace-host-run.js');
-            r = await withSimTracing(`simulate ${file}`, o.traceSample, (tracer) =>
-              simulate(file, { ...opts, tracer }),
-            );
+            const { ATTR_SCENARIO, SPAN_SIMULATE } = await import('@iofleet/telemetry');
+            // The spans are flushed after the report is out, and never fail the run.
+            ({ result: r, flushed } = await withSimTracing(
+              SPAN_SIMULATE,
+              { [ATTR_SCENARIO]: file },
+              o.traceSample,
+              (tracer) => simulate(file, { ...opts, tracer }),
+            ));
           } else r = simulate(file, opts);
           bar.stop();
           const warn = warnOnce();
@@ -117,6 +126,7 @@ export function registerSimulate(program: Command): void {
             process.stdout.write(renderTable(r, { width: process.stdout.isTTY ? process.stdout.columns : undefined }));
             if (dir) process.stdout.write(`report: ${resolve(dir, 'report.html')}\n`);
           }
+          await flushed;
         },
       ),
     );
