@@ -13,7 +13,16 @@ const RULES = {
   '@iofleet/core': [],
   '@iofleet/acpi': [],
   '@iofleet/sdk': ['@iofleet/core'], // its ./runtime and ./testing entries run devices on the real model
-  '@iofleet/host': ['@iofleet/core', '@iofleet/acpi', '@iofleet/sdk'],
+  // host's ./plugins entry lists the built-in plugins for every app (plugins depend on sdk only).
+  '@iofleet/host': [
+    '@iofleet/core',
+    '@iofleet/acpi',
+    '@iofleet/sdk',
+    '@iofleet/plugin-nvme',
+    '@iofleet/plugin-nic',
+    '@iofleet/plugin-gpu',
+    '@iofleet/plugin-pciebench',
+  ],
   '@iofleet/placement': [],
   '@iofleet/telemetry': ['@iofleet/proto', '@iofleet/core'],
   '@iofleet/proto': [],

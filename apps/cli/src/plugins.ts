@@ -1,21 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// The device plugins the CLI knows: the built-in ones, plus any module given with --plugin (a
-// third party's package or file exporting a plugin made by defineDevicePlugin).
+// The device plugins the CLI knows: the one built-in list every iofleet process loads (the host
+// agent too: @iofleet/host/plugins), plus any module given with --plugin (a third party's package
+// or file exporting a plugin made by defineDevicePlugin), loaded by ./plugin-loader.
 import type { PluginRegistry } from '@iofleet/host';
-import { gpuPlugin } from '@iofleet/plugin-gpu';
-import { nicPlugin } from '@iofleet/plugin-nic';
-import { nvmePlugin } from '@iofleet/plugin-nvme';
-import { pciebenchPlugin } from '@iofleet/plugin-pciebench';
+import { BUILTIN_PLUGINS } from '@iofleet/host/plugins';
 import { type DevicePlugin, isDevicePlugin } from '@iofleet/sdk';
 import { UsageError } from './cli-error';
 import { loadPluginModule } from './plugin-loader';
 
-export const BUILTIN_PLUGINS: readonly DevicePlugin[] = [
-  nvmePlugin,
-  nicPlugin,
-  gpuPlugin,
-  pciebenchPlugin,
-] as DevicePlugin[];
+export { BUILTIN_PLUGINS };
 
 /** Loads plugin modules (paths or package names) and returns the registry with the built-ins. */
 export function pluginRegistry(modules: readonly string[] = []): PluginRegistry {

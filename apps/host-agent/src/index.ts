@@ -10,4 +10,4 @@ export {
   type TlsFiles,
 } from './server';
 export { AgentService, MAX_REMEMBERED_REQUESTS } from './service';
-export { BUILTIN_PLUGINS, hostIdFor, loadShard, MAX_HOSTS_PER_AGENT, type ShardOptions } from './shard';
+export { hostIdFor, loadShard, MAX_HOSTS_PER_AGENT, type ShardOptions } from './shard';

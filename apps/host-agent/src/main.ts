@@ -10,10 +10,13 @@
 //   --tls-client-ca / IOFLEET_AGENT_TLS_CLIENT_CA             require client certificates (mTLS)
 //   --drain-ms / IOFLEET_AGENT_DRAIN_MS   longest a SIGTERM drain may take (default 10000)
 //   --metrics / IOFLEET_AGENT_METRICS     serve Prometheus metrics at http://<host:port>/metrics
+//   --plugin / IOFLEET_AGENT_PLUGINS      third-party device plugin modules (repeatable / comma-separated),
+//                                         beside the built-in ones the CLI loads too
 // The scheduler lists agents statically (--agents) and heartbeats them with GetInventory.
 // On SIGTERM or SIGINT the agent drains: new calls get UNAVAILABLE, in-flight calls finish.
 import { parseArgs } from 'node:util';
 import { isHostError } from '@iofleet/host';
+import { pluginRegistry } from '@iofleet/host/plugins';
 import { IofleetMetrics, SERVICE_HOST_AGENT, startMetricsServer, startTracing } from '@iofleet/telemetry';
 import { startAgentServer } from './server';
 import { loadShard } from './shard';
@@ -31,6 +34,8 @@ Options:
   --tls-client-ca <file>   CA for client certificates: mutual TLS [IOFLEET_AGENT_TLS_CLIENT_CA]
   --drain-ms <n>           SIGTERM drain limit [IOFLEET_AGENT_DRAIN_MS, default 10000]
   --metrics <host:port>    serve Prometheus metrics at /metrics [IOFLEET_AGENT_METRICS]
+  --plugin <module>        load device plugins from a module (path or package; repeatable),
+                           beside the built-in nvme, nic, gpu, pciebench [IOFLEET_AGENT_PLUGINS, comma-separated]
   -h, --help               show this help
 `;
 
@@ -55,6 +60,7 @@ async function main(): Promise<void> {
       'tls-client-ca': { type: 'string' },
       'drain-ms': { type: 'string' },
       metrics: { type: 'string' },
+      plugin: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -73,8 +79,10 @@ async function main(): Promise<void> {
   const prefix = values.prefix ?? env.IOFLEET_AGENT_PREFIX;
   const metricsListen = values.metrics ?? env.IOFLEET_AGENT_METRICS;
   const metrics = metricsListen ? new IofleetMetrics(SERVICE_HOST_AGENT) : undefined;
+  const pluginModules = values.plugin ?? (env.IOFLEET_AGENT_PLUGINS ?? '').split(',').filter(Boolean);
   const backends = loadShard({
     ...(metrics && { metrics }),
+    plugins: pluginRegistry(pluginModules),
     template,
     hosts: int('hosts', values.hosts ?? env.IOFLEET_AGENT_HOSTS, 1, 1, 4096),
     first: int('first', values.first ?? env.IOFLEET_AGENT_FIRST, 0, 0, 1e9),

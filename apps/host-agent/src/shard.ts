@@ -4,19 +4,12 @@
 // an agent with the same flags serves the same host ids.
 
 import { bootHost, loadHostDescription, type PluginRegistry } from '@iofleet/host';
-import { gpuPlugin } from '@iofleet/plugin-gpu';
-import { nicPlugin } from '@iofleet/plugin-nic';
-import { nvmePlugin } from '@iofleet/plugin-nvme';
-import type { DevicePlugin } from '@iofleet/sdk';
+import { pluginRegistry } from '@iofleet/host/plugins';
 import type { IofleetMetrics } from '@iofleet/telemetry';
 import { ModelBackend } from './model-backend';
 
 /** Bound on hosts one agent process serves (memory: each is a full model). */
 export const MAX_HOSTS_PER_AGENT = 4096;
-
-export const BUILTIN_PLUGINS: PluginRegistry = new Map(
-  ([nvmePlugin, nicPlugin, gpuPlugin] as DevicePlugin[]).map((p) => [p.name, p]),
-);
 
 export function hostIdFor(prefix: string, i: number): string {
   return `${prefix}-${String(i).padStart(4, '0')}`;
@@ -29,6 +22,7 @@ export interface ShardOptions {
   prefix?: string;
   /** First index of this shard (several agents can split one fleet: --first 100 --hosts 100). */
   first?: number;
+  /** Device plugins (default: the built-in ones, as the CLI loads them). */
   plugins?: PluginRegistry;
   metrics?: IofleetMetrics;
 }
@@ -39,15 +33,9 @@ export function loadShard(o: ShardOptions): ModelBackend[] {
   const desc = loadHostDescription(o.template);
   const prefix = o.prefix ?? desc.name;
   const first = o.first ?? 0;
+  const plugins = o.plugins ?? pluginRegistry();
   return Array.from({ length: o.hosts }, (_, k) => {
     const id = hostIdFor(prefix, first + k);
-    return new ModelBackend(
-      id,
-      bootHost(desc, { file: o.template }),
-      desc,
-      o.plugins ?? BUILTIN_PLUGINS,
-      o.template,
-      o.metrics,
-    );
+    return new ModelBackend(id, bootHost(desc, { file: o.template }), desc, plugins, o.template, o.metrics);
   });
 }
