@@ -1,245 +1,145 @@
 // SPDX-License-Identifier: Apache-2.0
 // `iofleet simulate --distributed`: the same what-if through the real system — host-agent
 // processes (each a shard of hosts, booted from the template with the variant applied), a
-// scheduler process placing by BullMQ jobs on Redis, and gRPC between them. VMs are submitted one
-// at a time in timeline order and each waits for its terminal state, so the scheduler decides on
-// the same fleet view in the same order as the embedded run: same placements, same figures.
-// Redis: the given URL (one database per variant, so variants never see each other's records) or
-// a redis-server started here; every process started here is stopped afterwards.
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import { freePort, type RedisProcess, startRedisServer } from '@iofleet/jobs';
-import type { PlacementHost, VmRequest } from '@iofleet/placement';
-import { AgentClient, NumaPolicy, SchedulerClient, VmState, type VmStatus, WorkloadPath } from '@iofleet/proto';
-import {
-  applyVariant,
-  firstIndex,
-  type IoRun,
-  type PlaceResult,
-  type RunFigures,
-  type SimBackend,
-  type Template,
-  type Variant,
-  type VariantBackend,
-} from '@iofleet/whatif';
-import { stringify } from 'yaml';
+// scheduler process placing by BullMQ jobs on Redis, gRPC between them, and with --workers N the
+// device workloads fanned out as BullMQ jobs to N `iofleet worker` processes (and any others
+// started against the same Redis). VMs are submitted one at a time in timeline order and each
+// waits for its final state, so the scheduler decides on the same fleet view in the same order as
+// the embedded run (and its view lock keeps heartbeats out of the way: apps/scheduler/view-lock.ts):
+// the same placements and figures, every run.
+//
+// Redis: the given URL or a redis-server started here. Every run takes its own namespace
+// (`<ns>:<run id>:v<variant>` for the scheduler's records and queues), so a Redis holding an
+// earlier run's data is never mistaken for this one's, and the namespace is deleted at the end.
+// Every wait is bounded; every process and temporary file is removed at the end, on error and on
+// Ctrl-C (distributed-run.ts).
+import { randomBytes } from 'node:crypto';
+import { type RedisProcess, startRedisServer } from '@iofleet/jobs';
+import type { PlacementHost } from '@iofleet/placement';
+import type { SimBackend, Template, Variant, VariantBackend } from '@iofleet/whatif';
 import { CliError } from './cli-error';
-import { AGENT_MAIN, SCHED_MAIN, startMain } from './processes';
-
-/** Databases a Redis server offers by default: one per variant. */
-export const MAX_DISTRIBUTED_VARIANTS = 15;
-
-const NUMA: Record<VmRequest['numaPolicy'], NumaPolicy> = {
-  required: NumaPolicy.NUMA_POLICY_REQUIRED,
-  preferred: NumaPolicy.NUMA_POLICY_PREFERRED,
-  socket: NumaPolicy.NUMA_POLICY_SOCKET,
-  none: NumaPolicy.NUMA_POLICY_NONE,
-};
-const PATH: Record<string, WorkloadPath> = {
-  booted: WorkloadPath.WORKLOAD_PATH_HOST_BOOTED,
-  vfio: WorkloadPath.WORKLOAD_PATH_VFIO,
-  emulated: WorkloadPath.WORKLOAD_PATH_EMULATED,
-  viommu: WorkloadPath.WORKLOAD_PATH_VFIO_VIOMMU,
-  'viommu-bounce': WorkloadPath.WORKLOAD_PATH_VFIO_VIOMMU_BOUNCE,
-};
-
-// biome-ignore lint/suspicious/noExplicitAny: promisifier over generated client methods
-const call = <T>(c: any, m: string, req: unknown): Promise<T> =>
-  new Promise((res, rej) =>
-    c[m](req, new grpc.Metadata(), { deadline: new Date(Date.now() + 30_000) }, (e: Error | null, v: T) =>
-      e ? rej(e) : res(v),
-    ),
-  );
-
-/** The template as a host file with the variant's deltas and kernel settings written in. */
-function variantHostFile(t: Template, v: Variant, dir: string, i: number): string {
-  const d = applyVariant(t.desc, v);
-  const abs = (p?: string) => (p && !isAbsolute(p) ? resolve(dirname(t.file), p) : p);
-  const desc = {
-    ...d,
-    kernel: {
-      ...d.kernel,
-      cmdline: [d.kernel.cmdline, v.cmdline ?? ''].filter((x) => x.trim()).join(' '),
-      ...(v.distro && { distro: v.distro }),
-    },
-    ...(d.firmware && {
-      firmware: {
-        ...d.firmware,
-        table: abs(d.firmware.table),
-        acpidump: abs(d.firmware.acpidump),
-        lspci: abs(d.firmware.lspci),
-      },
-    }),
-  };
-  const file = join(dir, `template-${i}.yaml`);
-  writeFileSync(file, stringify(JSON.parse(JSON.stringify(desc))));
-  return file;
-}
+import { DistributedRun } from './distributed-run';
+import { IoFanout } from './io-fanout';
 
 export interface DistributedOptions {
   redisUrl?: string;
   agents: number;
+  /** `iofleet worker` processes started here for the device workloads (0: the agents run them). */
+  workers: number;
+  /** Namespace of the IO queue that workers (here and elsewhere) listen on. */
+  namespace: string;
   /** Simulated time of each device workload (the scenario's duration), ns. */
   durationNs: number;
+  /** Third-party plugin modules, for the agents and the workers. */
+  plugins?: readonly string[];
 }
 
 export class DistributedBackend implements SimBackend {
+  /** Variants run at once: each has its own agents, scheduler and namespace. */
+  readonly parallelVariants = true;
   private redis: RedisProcess | null = null;
+  private redisStarting: Promise<RedisProcess> | null = null;
   private variantIndex = 0;
+  /** This run's id: its Redis namespaces and job ids carry it. */
+  readonly runId = `run-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  private io: IoFanout | null = null;
+  private ioStarting: Promise<void> | null = null;
+  private readonly active = new Set<DistributedRun>();
+  private readonly onSignal = (sig: NodeJS.Signals) => {
+    // Ctrl-C or a kill: stop every process and remove every file now, then leave as the signal would.
+    for (const r of this.active) r.stopNow();
+    this.io?.stopNow();
+    void this.redis?.kill();
+    process.stderr.write(`\n${sig}: stopped the distributed run's processes and removed its files\n`);
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
 
-  constructor(private readonly o: DistributedOptions) {}
+  /** Whatever ends the process (an uncaught error too): kill the children, remove the files. */
+  private readonly onExit = () => {
+    for (const r of this.active) r.stopNow();
+    this.io?.stopNow();
+    if (this.redis?.proc.exitCode === null) this.redis.proc.kill('SIGKILL');
+  };
+
+  constructor(private readonly o: DistributedOptions) {
+    process.once('SIGINT', this.onSignal);
+    process.once('SIGTERM', this.onSignal);
+    process.once('exit', this.onExit);
+  }
 
   private async redisUrl(): Promise<string> {
     if (this.o.redisUrl) return this.o.redisUrl;
-    this.redis ??= await startRedisServer().catch((e: Error) => {
-      throw new CliError(`${e.message} (or give --redis URL)`);
+    // Variants start at once: one redis-server for all of them.
+    this.redisStarting ??= startRedisServer().then(
+      (r) => {
+        this.redis = r;
+        return r;
+      },
+      (e: Error) => {
+        throw new CliError(`${e.message} (or give --redis URL)`);
+      },
+    );
+    return (await this.redisStarting).url;
+  }
+
+  /** The workers are shared by every variant: started once, by the first variant that needs them. */
+  private async startIo(redisUrl: string): Promise<void> {
+    const io = new IoFanout({
+      redisUrl,
+      namespace: this.o.namespace,
+      runId: this.runId,
+      workers: this.o.workers,
+      plugins: this.o.plugins ?? [],
     });
-    return this.redis.url;
+    this.io = io;
+    await io.start();
   }
 
   async close(): Promise<void> {
+    process.removeListener('SIGINT', this.onSignal);
+    process.removeListener('SIGTERM', this.onSignal);
+    process.removeListener('exit', this.onExit);
+    for (const r of this.active) await r.stop();
+    await this.io?.close();
+    this.io = null;
     await this.redis?.kill();
     this.redis = null;
+    this.redisStarting = null;
   }
 
   async start(v: Variant, templates: readonly Template[], hosts: readonly PlacementHost[]): Promise<VariantBackend> {
-    const db = ++this.variantIndex;
-    if (db > MAX_DISTRIBUTED_VARIANTS)
-      throw new CliError(`distributed mode runs at most ${MAX_DISTRIBUTED_VARIANTS} variants`);
-    const base = (await this.redisUrl()).replace(/\/\d+$/, '');
-    const redisUrl = `${base}/${db}`;
-    const dir = mkdtempSync(join(tmpdir(), 'iofleet-dist-'));
-    const procs: ChildProcess[] = [];
-    const clients: { close(): void }[] = [];
-    const stop = () => {
-      for (const c of clients) c.close();
-      for (const p of procs) p.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    };
+    const index = this.variantIndex++;
+    const redisUrl = await this.redisUrl();
+    if (this.o.workers > 0) this.ioStarting ??= this.startIo(redisUrl);
+    await this.ioStarting;
+    const run = new DistributedRun({
+      redisUrl,
+      namespace: `${this.o.namespace}:${this.runId}:v${index}`,
+      variant: v,
+      templates,
+      hosts,
+      agents: this.o.agents,
+      durationNs: this.o.durationNs,
+      plugins: this.o.plugins ?? [],
+    });
+    this.active.add(run);
     try {
-      // Agents: each template's hosts split in shards over the agent processes.
-      const total = templates.reduce((a, t) => a + t.count, 0);
-      const agentOf: { t: number; first: number; count: number; address: string }[] = [];
-      const starts: Promise<string>[] = [];
-      for (const [i, t] of templates.entries()) {
-        const file = variantHostFile(t, v, dir, i);
-        const shards = Math.max(1, Math.round((this.o.agents * t.count) / total));
-        const per = Math.ceil(t.count / shards);
-        for (let k = 0; k * per < t.count; k++) {
-          const first = firstIndex(templates, i) + k * per;
-          const count = Math.min(per, t.count - k * per);
-          const port = await freePort();
-          const address = `127.0.0.1:${port}`;
-          agentOf.push({ t: i, first, count, address });
-          const args = [
-            '--template',
-            file,
-            '--hosts',
-            String(count),
-            '--first',
-            String(first),
-            '--prefix',
-            t.desc.name,
-          ];
-          starts.push(startMain(AGENT_MAIN, [...args, '--listen', address], /listening on/, procs));
-        }
-      }
-      await Promise.all(starts);
-      const port = await freePort();
-      const schedArgs = [
-        '--redis',
-        redisUrl,
-        '--agents',
-        agentOf.map((a) => a.address).join(','),
-        '--listen',
-        `127.0.0.1:${port}`,
-      ];
-      await startMain(SCHED_MAIN, [...schedArgs, '--heartbeat-ms', '1000'], /scheduler listening on/, procs);
-      const sched = new SchedulerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
-        'grpc.enable_http_proxy': 0,
-      });
-      clients.push(sched);
-      for (let i = 0; ; i++) {
-        const r = await call<{ hosts: unknown[] }>(sched, 'listHosts', {});
-        if (r.hosts.length >= hosts.length) break;
-        if (i > 600) throw new CliError(`the scheduler sees ${r.hosts.length} of ${hosts.length} hosts after 60 s`);
-        await new Promise((t) => setTimeout(t, 100));
-      }
-      const agents = new Map<string, AgentClient>();
-      const agentFor = (t: number) => {
-        const a = agentOf.find((x) => x.t === t)!;
-        let c = agents.get(a.address);
-        if (!c) {
-          c = new AgentClient(a.address, { deadlineMs: 600_000 });
-          agents.set(a.address, c);
-          clients.push(c);
-        }
-        return { c, hostId: `${templates[t]!.desc.name}-${String(a.first).padStart(4, '0')}` };
-      };
-      return {
-        placer: {
-          place: async (vm): Promise<PlaceResult> => {
-            const spec = {
-              vcpus: vm.vcpus,
-              memoryMib: BigInt(vm.memoryMiB),
-              devices: vm.devices.map((d) => ({
-                alias: d.alias,
-                deviceClass: d.deviceClass,
-                vendor: d.vendor ?? '',
-                product: d.product ?? '',
-                count: d.count,
-                allowVf: !!d.allowVf,
-              })),
-              numaPolicy: NUMA[vm.numaPolicy],
-              colocate: (vm.colocate ?? []).map((aliases) => ({ aliases })),
-              antiAffinityGroup: vm.antiAffinityGroup ?? '',
-              acceptableModes: [],
-            };
-            await call(sched, 'submitVm', { requestId: `${v.name}-${vm.id}`, vmId: vm.id, spec });
-            for (;;) {
-              const { status } = await call<{ status: VmStatus }>(sched, 'getVm', { vmId: vm.id });
-              if (status.state === VmState.VM_STATE_RUNNING)
-                return { placed: true, hostId: status.hostId, deviceIds: status.deviceIds };
-              if (status.state === VmState.VM_STATE_FAILED)
-                return { placed: false, reason: status.reason.replace(/^no host fits: /, '') };
-              await new Promise((t) => setTimeout(t, 2));
-            }
-          },
-          release: async (vmId) => {
-            await call(sched, 'cancelVm', { vmId });
-          },
-        },
-        runIo: async (r: IoRun): Promise<RunFigures> => {
-          const { c, hostId } = agentFor(r.t);
-          const w = await c.runWorkload({
-            hostId,
-            deviceId: r.device,
-            plugin: r.plugin,
-            options: Object.fromEntries(Object.entries(r.options).map(([k, x]) => [k, String(x)])),
-            mode: 0,
-            path: PATH[r.mode]!,
-            durationNs: BigInt(Math.round(this.o.durationNs)),
-            seed: 1n,
-          });
-          return {
-            iops: w.iops,
-            gbps: w.gbps,
-            latencyP50Ns: w.latencyP50Ns,
-            latencyP99Ns: w.latencyP99Ns,
-            cpuNsPerIo: w.cpuNsPerIo,
-            iotlbHitRate: w.iotlbHitRate,
-            pageTableBytes: Number(w.pageTableBytes),
-            faults: Number(w.faults),
-          };
-        },
-        stop,
-      };
+      await run.start();
     } catch (e) {
-      stop();
+      this.active.delete(run);
+      await run.stop();
       throw e;
     }
+    const io = this.io;
+    return {
+      placer: run.placer(),
+      runIo: (r) => run.runIoOnAgent(r),
+      ...(io && { runIoMany: (runs, onDone) => io.runAll(v, templates, runs, this.o.durationNs, onDone) }),
+      notes: () => run.notes(),
+      stop: async () => {
+        this.active.delete(run);
+        await run.stop();
+      },
+    };
   }
 }

@@ -7,9 +7,12 @@
 //   --lock-ms / IOFLEET_LOCK_MS           job lock: how soon a crashed worker's job moves on (default 30000)
 //   --concurrency / IOFLEET_CONCURRENCY   attach jobs at once (default 8)
 //   --metrics / IOFLEET_SCHEDULER_METRICS serve Prometheus metrics at http://<host:port>/metrics
+//   --namespace / IOFLEET_NAMESPACE       Redis key/queue namespace (default iofleet): systems sharing a Redis differ here
+//   --startup-wait-ms / IOFLEET_STARTUP_WAIT_MS  how long startup waits for every agent to answer (default 30000)
 //   --agent-ca, --agent-cert, --agent-key / IOFLEET_AGENT_CA, _CERT, _KEY  TLS (mutual with cert) to agents
 // Drains on SIGTERM: stops serving, lets running jobs finish, closes Redis connections.
 import { parseArgs } from 'node:util';
+import { DEFAULT_NAMESPACE, NAMESPACE_PATTERN } from '@iofleet/jobs';
 import { SERVICE_SCHEDULER, startTracing } from '@iofleet/telemetry';
 import { startScheduler } from './scheduler';
 
@@ -23,6 +26,8 @@ Options:
   --lock-ms <n>            job lock; a crashed worker's job moves on after it [IOFLEET_LOCK_MS, default 30000]
   --concurrency <n>        attach jobs run at once [IOFLEET_CONCURRENCY, default 8]
   --metrics <host:port>    serve Prometheus metrics at /metrics [IOFLEET_SCHEDULER_METRICS]
+  --namespace <ns>         Redis key, queue and channel namespace [IOFLEET_NAMESPACE, default iofleet]
+  --startup-wait-ms <n>    wait this long for every agent to answer before serving [IOFLEET_STARTUP_WAIT_MS, default 30000]
   --agent-ca <file>        CA of the agents' certificates: talk TLS to them [IOFLEET_AGENT_CA]
   --agent-cert <file>      client certificate for mutual TLS [IOFLEET_AGENT_CERT]
   --agent-key <file>       client key for mutual TLS [IOFLEET_AGENT_KEY]
@@ -39,6 +44,8 @@ async function main(): Promise<void> {
       'lock-ms': { type: 'string' },
       concurrency: { type: 'string' },
       metrics: { type: 'string' },
+      namespace: { type: 'string' },
+      'startup-wait-ms': { type: 'string' },
       'agent-ca': { type: 'string' },
       'agent-cert': { type: 'string' },
       'agent-key': { type: 'string' },
@@ -60,6 +67,11 @@ async function main(): Promise<void> {
   const concurrency = Number(values.concurrency ?? env.IOFLEET_CONCURRENCY ?? 8);
   if (!Number.isSafeInteger(concurrency) || concurrency < 1)
     throw new Error('--concurrency must be a positive integer');
+  const namespace = values.namespace ?? env.IOFLEET_NAMESPACE ?? DEFAULT_NAMESPACE;
+  if (!NAMESPACE_PATTERN.test(namespace))
+    throw new Error(`--namespace must match ${NAMESPACE_PATTERN} (letters, digits, . _ - :), got '${namespace}'`);
+  const startupWaitMs = Number(values['startup-wait-ms'] ?? env.IOFLEET_STARTUP_WAIT_MS ?? 30_000);
+  if (!Number.isFinite(startupWaitMs) || startupWaitMs < 0) throw new Error('--startup-wait-ms must be a number >= 0');
   const ca = values['agent-ca'] ?? env.IOFLEET_AGENT_CA;
   const cert = values['agent-cert'] ?? env.IOFLEET_AGENT_CERT;
   const key = values['agent-key'] ?? env.IOFLEET_AGENT_KEY;
@@ -75,6 +87,8 @@ async function main(): Promise<void> {
     ...(metricsListen && { metricsListen }),
     lockMs,
     concurrency,
+    namespace,
+    startupWaitMs,
     ...(ca && { agentTls: { ca, ...(cert && key && { cert, key }) } }),
     redisUrl,
     agents,

@@ -5,12 +5,17 @@
 import * as grpc from '@grpc/grpc-js';
 import {
   type AttachVmPayload,
+  bullPrefix,
+  DEFAULT_NAMESPACE,
   FleetStore,
   JOB_PLACE_VM,
   JOBS_VERSION,
+  OUTAGE_RETRY,
   type PlaceVmPayload,
   QUEUE_ATTACH,
   QUEUE_PLACEMENT,
+  RedisOutageLog,
+  vmEventsChannel,
 } from '@iofleet/jobs';
 import { DEFAULT_POLICY, FleetState, PlacementPolicy, type PolicyOptions, type VmRequest } from '@iofleet/placement';
 import { addStandardServices, type ClientTlsFiles, SCHEDULER_SERVICE, SchedulerService } from '@iofleet/proto';
@@ -21,9 +26,11 @@ import { placementHostFromInventory } from './convert';
 import { type ReconcileCounters, reconcileHost } from './reconciler';
 import { HostRegistry, type RegisteredHost } from './registry';
 import { schedulerImplementation } from './service';
-import { failAttach, failPlacement, processAttachVm, processPlaceVm, type WorkerDeps } from './workers';
+import { ViewLock } from './view-lock';
+import { failAttach, failPlacement, hostsLiveness, processAttachVm, processPlaceVm, type WorkerDeps } from './workers';
 
-export const VM_EVENTS_CHANNEL = 'iofleet:vm-events';
+/** The VM events channel of the default namespace (vmEventsChannel(ns) in general). */
+export const VM_EVENTS_CHANNEL = vmEventsChannel(DEFAULT_NAMESPACE);
 
 export interface SchedulerOptions {
   redisUrl: string;
@@ -38,6 +45,12 @@ export interface SchedulerOptions {
   agentTls?: ClientTlsFiles;
   /** Serve Prometheus metrics at http://<host:port>/metrics. */
   metricsListen?: string;
+  /** Key, queue and channel namespace in Redis (default 'iofleet'): systems sharing a Redis differ here. */
+  namespace?: string;
+  /** How long startup waits for every listed agent to answer once, ms (default 30 s). */
+  startupWaitMs?: number;
+  /** Where warnings go (default stderr): Redis outages, hosts going down and coming back. */
+  log?: (line: string) => void;
 }
 
 export interface RunningScheduler {
@@ -52,18 +65,55 @@ export interface RunningScheduler {
   stop(): Promise<void>;
 }
 
+/** Longest one step of stop() may take, ms. */
+export const STOP_STEP_MS = 10_000;
+
+/** Resolves true when `p` settles within `ms`, false otherwise (never rejects). */
+function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((r) => {
+      t = setTimeout(() => r(false), ms);
+    }),
+  ]).finally(() => clearTimeout(t));
+}
+
+/** Redis URL without its password, for logs. */
+function redisWhere(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    u.username = '';
+    return u.toString();
+  } catch {
+    return 'the configured Redis';
+  }
+}
+
 export async function startScheduler(opts: SchedulerOptions): Promise<RunningScheduler> {
-  const connection = { url: opts.redisUrl, maxRetriesPerRequest: null };
+  const ns = opts.namespace ?? DEFAULT_NAMESPACE;
+  const outage = new RedisOutageLog(redisWhere(opts.redisUrl), opts.log);
+  const retryStrategy = OUTAGE_RETRY;
+  const connection = { url: opts.redisUrl, maxRetriesPerRequest: null, retryStrategy };
   // Auto-pipelining batches the commands of concurrent jobs into one round trip.
-  const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null, enableAutoPipelining: true });
-  const pub = new Redis(opts.redisUrl, { maxRetriesPerRequest: null, enableAutoPipelining: true });
-  const store = new FleetStore(redis);
+  const redisOpts = { maxRetriesPerRequest: null, enableAutoPipelining: true, retryStrategy };
+  const redis = new Redis(opts.redisUrl, redisOpts);
+  const pub = new Redis(opts.redisUrl, redisOpts);
+  for (const c of [redis, pub]) outage.watch(c);
+  const store = new FleetStore(redis, ns);
   const state = new FleetState();
   const policy = new PlacementPolicy(state, opts.policy ?? DEFAULT_POLICY);
   const registry = new HostRegistry(opts.agents, opts.heartbeatMs ?? 1000, opts.agentTls ? { tls: opts.agentTls } : {});
-  const placeQueue = new Queue(QUEUE_PLACEMENT, { connection });
-  const attachQueue = new Queue(QUEUE_ATTACH, { connection });
+  const prefix = bullPrefix(ns);
+  const placeQueue = new Queue(QUEUE_PLACEMENT, { connection, prefix });
+  const attachQueue = new Queue(QUEUE_ATTACH, { connection, prefix });
+  for (const q of [placeQueue, attachQueue]) outage.watch(q);
   const metrics = opts.metricsListen ? new IofleetMetrics(SERVICE_SCHEDULER) : undefined;
+  const eventsChannel = vmEventsChannel(ns);
   const deps: WorkerDeps = {
     ...(metrics && { metrics }),
     state,
@@ -71,36 +121,50 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
     store,
     registry,
     attachQueue,
+    placeQueue,
+    lock: new ViewLock(),
     publish: async (vmId) => {
-      await pub.publish(VM_EVENTS_CHANNEL, vmId);
+      await pub.publish(eventsChannel, vmId);
     },
   };
 
   const reconcile: ReconcileCounters = { reattached: 0, detached: 0, errors: 0 };
-  registry.onRefresh = async (hosts: RegisteredHost[]) => {
-    const owners = await store.ownersMany(hosts.map((h) => h.hostId));
-    // Hosts join the placement view in id order, whatever order their agents answered in, so the
-    // policy sees the same fleet in every run (and as the embedded what-if does).
-    for (const h of [...hosts].sort((a, b) => (a.hostId < b.hostId ? -1 : a.hostId > b.hostId ? 1 : 0))) {
-      if (!state.host(h.hostId)) state.addHost(placementHostFromInventory(h.inventory));
-      const recorded = owners.get(h.hostId) ?? {};
-      state.syncDeviceOwners(h.hostId, recorded);
-      await reconcileHost(store, registry, h, recorded, reconcile).catch(() => {
+  // The first view holds every agent's hosts (waiting, bounded, for each agent to answer once), in
+  // host id order, so the policy sees the same fleet in every run, as the embedded what-if does.
+  await registry.refreshUntilComplete(opts.startupWaitMs ?? 30_000);
+  const onRefresh = async (hosts: RegisteredHost[]) => {
+    const sorted = [...hosts].sort((a, b) => (a.hostId < b.hostId ? -1 : a.hostId > b.hostId ? 1 : 0));
+    const owners = await deps.lock.run(async () => {
+      // Read and applied under the view lock: no placement or release can fall in between.
+      const o = await store.ownersMany(sorted.map((h) => h.hostId));
+      for (const h of sorted) {
+        if (!state.host(h.hostId)) state.addHost(placementHostFromInventory(h.inventory));
+        state.syncDeviceOwners(h.hostId, o.get(h.hostId) ?? {});
+      }
+      return o;
+    });
+    for (const h of sorted) {
+      await reconcileHost(store, registry, h, owners.get(h.hostId) ?? {}, reconcile).catch(() => {
         reconcile.errors++;
       });
     }
   };
-  await registry.refresh();
+  await onRefresh([...registry.hosts.values()]);
+  registry.onRefresh = onRefresh;
+  registry.onLiveness = (hosts, alive) => hostsLiveness(deps, hosts, alive, opts.log);
   registry.start();
 
   const lock = opts.lockMs ?? 30_000;
-  const workerOpts = { connection, concurrency: opts.concurrency ?? 8, lockDuration: lock, stalledInterval: lock };
-  const placeWorker = new Worker<PlaceVmPayload>(QUEUE_PLACEMENT, (job) => processPlaceVm(deps, job), {
-    ...workerOpts,
-    // Decisions run one at a time on the event loop and take their devices in the local view at
-    // once; reservations are atomic in Redis. Concurrency overlaps the Redis round trips.
+  const workerOpts = {
+    connection,
+    prefix,
     concurrency: opts.concurrency ?? 8,
-  });
+    lockDuration: lock,
+    stalledInterval: lock,
+  };
+  // Decisions take the view lock one at a time; concurrency overlaps the rest (Redis round trips,
+  // attaches). Reservations are atomic in Redis.
+  const placeWorker = new Worker<PlaceVmPayload>(QUEUE_PLACEMENT, (job) => processPlaceVm(deps, job), workerOpts);
   placeWorker.on('failed', (job, err) => {
     if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError')) {
       void failPlacement(deps, job.data, err.message).catch(() => undefined);
@@ -112,6 +176,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
       void failAttach(deps, job.data, err.message).catch(() => undefined);
     }
   });
+  for (const w of [placeWorker, attachWorker]) outage.watch(w);
 
   const submit = async (requestId: string, vm: VmRequest) => {
     const existing = await store.getVm(vm.id);
@@ -144,6 +209,8 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
       registry,
       submit,
       redisUrl: opts.redisUrl,
+      eventsChannel,
+      lock: deps.lock,
       releaseLocal: (vmId) => state.release(vmId),
     }),
   );
@@ -165,11 +232,14 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
     async stop() {
       // Probes see NOT_SERVING from the start of the drain; health Watch streams end.
       standard.shutdown();
-      await new Promise<void>((r) => server.tryShutdown(() => r()));
+      // Every step is bounded: open WatchPlacements streams, a job stuck on a dead agent or a
+      // Redis that is gone never keep the process from exiting.
+      const bounded = (p: Promise<unknown>) => within(p, STOP_STEP_MS);
+      if (!(await bounded(new Promise<void>((r) => server.tryShutdown(() => r()))))) server.forceShutdown();
       registry.stop();
-      await Promise.all([placeWorker.close(), attachWorker.close()]);
-      await Promise.all([placeQueue.close(), attachQueue.close()]);
-      await Promise.all([redis.quit(), pub.quit()]);
+      await bounded(Promise.all([placeWorker.close(), attachWorker.close()]));
+      await bounded(Promise.all([placeQueue.close(), attachQueue.close()]));
+      if (!(await bounded(Promise.all([redis.quit(), pub.quit()])))) for (const c of [redis, pub]) c.disconnect();
       served?.server.close();
     },
   };

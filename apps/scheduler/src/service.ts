@@ -3,7 +3,7 @@
 // leave through one mapping (RequestError -> INVALID_ARGUMENT, unknown VM -> NOT_FOUND).
 
 import * as grpc from '@grpc/grpc-js';
-import type { FleetStore, VmRecord } from '@iofleet/jobs';
+import { type FleetStore, OUTAGE_RETRY, type VmRecord } from '@iofleet/jobs';
 import type { VmRequest } from '@iofleet/placement';
 import { type SchedulerServer, VmState, type VmStatus } from '@iofleet/proto';
 import { ATTR_REQUEST_ID, ATTR_VM_ID, inSpan, SERVICE_SCHEDULER, SPAN_VM_REQUEST, tracerOf } from '@iofleet/telemetry';
@@ -11,6 +11,7 @@ import { context as otelContext } from '@opentelemetry/api';
 import { Redis } from 'ioredis';
 import { MODE_FROM_PLACEMENT, placementHostFromInventory, RequestError, vmRequestFromSpec } from './convert';
 import type { HostRegistry } from './registry';
+import type { ViewLock } from './view-lock';
 
 const STATE: Record<string, VmState> = {
   pending: VmState.VM_STATE_PENDING,
@@ -53,6 +54,10 @@ export interface ServiceDeps {
   redisUrl: string;
   /** Frees the VM in this process's placement view at once (the next heartbeat would, later). */
   releaseLocal?(vmId: string): void;
+  /** The namespace's VM events channel (vmEventsChannel()). */
+  eventsChannel: string;
+  /** The view lock: a release in Redis and in the view is one step (view-lock.ts). */
+  lock: ViewLock;
 }
 
 export function schedulerImplementation(deps: ServiceDeps): SchedulerServer {
@@ -86,13 +91,17 @@ export function schedulerImplementation(deps: ServiceDeps): SchedulerServer {
     cancelVm: unary(async (req) => {
       const r = await get(req.vmId);
       if (r.hostId && r.deviceIds) {
-        await deps.store.release(r.hostId, r.vmId, r.deviceIds);
-        deps.releaseLocal?.(r.vmId);
-        // Detach on the agent now; if it is unreachable the reconciler detaches later.
-        await deps.registry
-          .clientForHost(r.hostId)
-          ?.detach({ requestId: `cancel-${r.vmId}`, hostId: r.hostId, vmId: r.vmId }, 5000)
-          .catch(() => undefined);
+        const { hostId, deviceIds } = r;
+        await deps.lock.run(async () => {
+          await deps.store.release(hostId, r.vmId, deviceIds);
+          deps.releaseLocal?.(r.vmId);
+        });
+        // Detach on the agent now; if it is unreachable (or down) the reconciler detaches later.
+        if (deps.registry.isAlive(hostId))
+          await deps.registry
+            .clientForHost(hostId)
+            ?.detach({ requestId: `cancel-${r.vmId}`, hostId, vmId: r.vmId }, 5000)
+            .catch(() => undefined);
       }
       await deps.store.putVm({ vmId: r.vmId, state: 'cancelled', reason: 'cancelled by request' });
       return { status: vmStatus((await deps.store.getVm(r.vmId))!) };
@@ -107,8 +116,10 @@ export function schedulerImplementation(deps: ServiceDeps): SchedulerServer {
       })),
     })),
     watchPlacements: (call) => {
-      const sub = new Redis(deps.redisUrl, { maxRetriesPerRequest: null });
-      void sub.subscribe('iofleet:vm-events');
+      const sub = new Redis(deps.redisUrl, { maxRetriesPerRequest: null, retryStrategy: OUTAGE_RETRY });
+      // An outage is logged once by the scheduler's own connections; this one only reconnects.
+      sub.on('error', () => undefined);
+      void sub.subscribe(deps.eventsChannel).catch(() => undefined);
       sub.on('message', (_ch, vmId: string) => {
         void deps.store.getVm(vmId).then((r) => r && call.write({ status: vmStatus(r) }));
       });

@@ -12,13 +12,14 @@ import {
   checkVersion,
   type FleetStore,
   JOB_ATTACH_VM,
+  JOB_PLACE_VM,
   JOBS_VERSION,
   type PlaceVmPayload,
   type PlaceVmResult,
   QUEUE_ATTACH,
   type VmRecord,
 } from '@iofleet/jobs';
-import type { FleetState, PlacementPolicy } from '@iofleet/placement';
+import type { FleetState, PlacementPolicy, VmRequest } from '@iofleet/placement';
 import { AgentCallError } from '@iofleet/proto';
 import {
   ATTR_HOST,
@@ -34,7 +35,8 @@ import {
   tracerOf,
 } from '@iofleet/telemetry';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
-import type { HostRegistry } from './registry';
+import type { HostRegistry, RegisteredHost } from './registry';
+import type { ViewLock } from './view-lock';
 
 const TRACER = tracerOf(SERVICE_SCHEDULER);
 
@@ -48,8 +50,14 @@ export interface WorkerDeps {
   store: FleetStore;
   registry: HostRegistry;
   attachQueue: Queue;
+  placeQueue: Queue;
+  /** Serialises changes of the placement view with the Redis records they mirror (view-lock.ts). */
+  lock: ViewLock;
   publish(vmId: string): Promise<void>;
 }
+
+/** Times a VM whose host went down during its attach is placed again before it is failed. */
+export const MAX_REPLACEMENTS = 3;
 
 /** Enqueues the attach step of a placed VM (idempotent: one job id per request). */
 async function enqueueAttach(deps: WorkerDeps, job: Job<PlaceVmPayload>, hostId: string, deviceIds: string[]) {
@@ -61,6 +69,9 @@ async function enqueueAttach(deps: WorkerDeps, job: Job<PlaceVmPayload>, hostId:
     hostId,
     deviceIds,
     guestMemoryMiB: vm.memoryMiB,
+    // The request travels on, so a VM whose host goes down mid-attach can be placed again.
+    vm,
+    ...(job.data.replacements && { replacements: job.data.replacements }),
     // The attach job continues the placement's trace.
     trace: carrierFromActive(),
   };
@@ -116,37 +127,37 @@ async function placeVm(deps: WorkerDeps, job: Job<PlaceVmPayload>): Promise<Plac
     const resumed = await resume(deps, job, prior);
     if (resumed) return resumed;
   }
+  // Decide, take in the view and reserve in Redis as one step under the view lock (view-lock.ts).
+  const r = await deps.lock.run(() => decideAndReserve(deps, vm, requestId));
+  await deps.publish(vm.id);
+  if (r.placed && r.deviceIds!.length > 0) await enqueueAttach(deps, job, r.hostId!, r.deviceIds!);
+  return r;
+}
+
+async function decideAndReserve(deps: WorkerDeps, vm: VmRequest, requestId: string): Promise<PlaceVmResult> {
   for (let attempt = 0; attempt < MAX_RESERVATION_CONFLICTS; attempt++) {
     const d = deps.policy.decide(vm);
     if (!d.placed) {
       const reason = `no host fits: ${d.reason}`;
       await deps.store.putVm({ vmId: vm.id, state: 'failed', reason, requestId });
-      await deps.publish(vm.id);
       deps.metrics?.placements.inc({ result: 'rejected' });
       return { v: JOBS_VERSION, placed: false, reason, rejections: d.rejections as Record<string, number> };
     }
     const a = d.assignment!;
-    // Taken in the local view at once, so placement jobs running concurrently in this process do
-    // not pick the same devices; Redis has the final word and the view is rolled back on conflict.
     if (!deps.state.assignments.has(vm.id)) deps.state.commit(vm, a);
     // Written before the reservation, so a crash between the two can be resumed (see resume()).
     await deps.store.putVm({ vmId: vm.id, state: 'pending', hostId: a.hostId, deviceIds: a.deviceIds, requestId });
     const r = await deps.store.reserve(a.hostId, vm.id, a.deviceIds);
     if (!r.ok) {
+      // Another scheduler took a device first: refresh this host from Redis and decide again.
       deps.state.release(vm.id);
       deps.state.syncDeviceOwners(a.hostId, await deps.store.owners(a.hostId));
       continue;
     }
     deps.metrics?.placements.inc({ result: 'placed' });
-    if (a.deviceIds.length === 0) {
-      // Nothing to attach: the VM runs on its host with CPUs and memory only.
-      await deps.store.putVm({ vmId: vm.id, state: 'running', hostId: a.hostId, deviceIds: [], requestId });
-      await deps.publish(vm.id);
-      return { v: JOBS_VERSION, placed: true, hostId: a.hostId, deviceIds: [] };
-    }
-    await deps.store.putVm({ vmId: vm.id, state: 'placed', hostId: a.hostId, deviceIds: a.deviceIds, requestId });
-    await deps.publish(vm.id);
-    await enqueueAttach(deps, job, a.hostId, a.deviceIds);
+    // Nothing to attach: the VM runs on its host with CPUs and memory only.
+    const state = a.deviceIds.length === 0 ? 'running' : 'placed';
+    await deps.store.putVm({ vmId: vm.id, state, hostId: a.hostId, deviceIds: a.deviceIds, requestId });
     return { v: JOBS_VERSION, placed: true, hostId: a.hostId, deviceIds: a.deviceIds };
   }
   await deps.store.putVm({ vmId: vm.id, state: 'pending', requestId });
@@ -174,6 +185,8 @@ async function attachVm(deps: WorkerDeps, job: Job<AttachVmPayload>): Promise<At
   const p = job.data;
   const client = deps.registry.clientForHost(p.hostId);
   if (!client) throw new Error(`host ${p.hostId} is not registered (yet)`);
+  // A host whose agent is gone gets no more attempts: failAttach places the VM again elsewhere.
+  if (!deps.registry.isAlive(p.hostId)) throw new UnrecoverableError(hostDownReason(p.hostId));
   await deps.store.putVm({
     vmId: p.vmId,
     state: 'attaching',
@@ -210,8 +223,10 @@ async function attachVm(deps: WorkerDeps, job: Job<AttachVmPayload>): Promise<At
 export async function failPlacement(deps: WorkerDeps, data: PlaceVmPayload, reason: string): Promise<void> {
   const prior = await deps.store.getVm(data.vm.id);
   if (prior && prior.state !== 'pending') return; // it got further than placement: not ours to fail
-  if (prior?.hostId && prior.deviceIds) await deps.store.release(prior.hostId, data.vm.id, prior.deviceIds);
-  deps.state.release(data.vm.id);
+  await deps.lock.run(async () => {
+    if (prior?.hostId && prior.deviceIds) await deps.store.release(prior.hostId, data.vm.id, prior.deviceIds);
+    deps.state.release(data.vm.id);
+  });
   await deps.store.putVm({
     vmId: data.vm.id,
     state: 'failed',
@@ -221,11 +236,39 @@ export async function failPlacement(deps: WorkerDeps, data: PlaceVmPayload, reas
   await deps.publish(data.vm.id);
 }
 
-/** Called when an attach job failed for good: free what the VM held, record why. */
+const hostDownReason = (hostId: string) => `host ${hostId} is down (its agent stopped answering)`;
+
+/**
+ * Called when an attach job failed for good: free what the VM held; if its host went down, place
+ * it again (up to MAX_REPLACEMENTS times, the host excluded), otherwise record why it failed.
+ */
 export async function failAttach(deps: WorkerDeps, data: AttachVmPayload, reason: string): Promise<void> {
-  await deps.store.release(data.hostId, data.vmId, data.deviceIds);
-  deps.state.release(data.vmId);
-  deps.state.syncDeviceOwners(data.hostId, await deps.store.owners(data.hostId));
+  await deps.lock.run(async () => {
+    await deps.store.release(data.hostId, data.vmId, data.deviceIds);
+    deps.state.release(data.vmId);
+    deps.state.syncDeviceOwners(data.hostId, await deps.store.owners(data.hostId));
+  });
+  const again = (data.replacements ?? 0) + 1;
+  if (data.vm && !deps.registry.isAlive(data.hostId) && again <= MAX_REPLACEMENTS) {
+    await deps.store.putVm({
+      vmId: data.vmId,
+      state: 'pending',
+      requestId: data.requestId,
+      reason: hostDownReason(data.hostId),
+    });
+    await deps.store.clearPlacement(data.vmId);
+    const payload: PlaceVmPayload = { v: JOBS_VERSION, requestId: data.requestId, vm: data.vm, trace: data.trace };
+    await deps.placeQueue.add(
+      JOB_PLACE_VM,
+      { ...payload, replacements: again },
+      {
+        jobId: `place-${data.requestId}-again-${again}`,
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 200 },
+      },
+    );
+    return;
+  }
   await deps.store.putVm({
     vmId: data.vmId,
     state: 'failed',
@@ -234,6 +277,41 @@ export async function failAttach(deps: WorkerDeps, data: AttachVmPayload, reason
     requestId: data.requestId,
   });
   await deps.publish(data.vmId);
+}
+
+/**
+ * Hosts whose agent went away are taken out of the placement view, and the VMs running there are
+ * reported failed (their records say why) and their devices freed; hosts that come back take VMs
+ * again (the reconciler detaches what their agent still holds for VMs that no longer own it).
+ */
+export async function hostsLiveness(
+  deps: WorkerDeps,
+  hosts: readonly RegisteredHost[],
+  alive: boolean,
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<void> {
+  const ids = hosts.map((h) => h.hostId).sort();
+  log(`${alive ? 'hosts back up' : 'warning: hosts down'}: ${ids.join(', ')}`);
+  const lost: string[] = [];
+  await deps.lock.run(async () => {
+    for (const id of ids) deps.state.setDown(id, !alive);
+    if (alive) return;
+    const owners = await deps.store.ownersMany(ids);
+    for (const id of ids) {
+      const byVm = new Map<string, string[]>();
+      for (const [dev, vm] of Object.entries(owners.get(id) ?? {})) byVm.set(vm, [...(byVm.get(vm) ?? []), dev]);
+      for (const [vmId, devs] of byVm) {
+        const rec = await deps.store.getVm(vmId);
+        // A VM still being attached there is placed again by failAttach; a running one is lost.
+        if (rec?.state !== 'running') continue;
+        await deps.store.release(id, vmId, devs);
+        deps.state.release(vmId);
+        await deps.store.putVm({ ...rec, state: 'failed', reason: hostDownReason(id) });
+        lost.push(vmId);
+      }
+    }
+  });
+  for (const vmId of lost) await deps.publish(vmId);
 }
 
 export { QUEUE_ATTACH };

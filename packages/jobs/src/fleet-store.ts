@@ -5,9 +5,34 @@
 
 import type { Redis } from 'ioredis';
 
-const P = 'iofleet';
-export const ownerKey = (hostId: string) => `${P}:owner:${hostId}`;
-export const vmKey = (vmId: string) => `${P}:vm:${vmId}`;
+/**
+ * Every key, queue and channel of one iofleet system lives under a namespace, so several systems
+ * (or runs: `simulate --distributed` takes one per run and variant) share a Redis without seeing
+ * each other's records, and a run's leftovers can be found and deleted by prefix.
+ */
+export const DEFAULT_NAMESPACE = 'iofleet';
+/** Namespaces are Redis key prefixes: letters, digits and . _ - : only. */
+export const NAMESPACE_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export const ownerKey = (hostId: string, ns = DEFAULT_NAMESPACE) => `${ns}:owner:${hostId}`;
+export const vmKey = (vmId: string, ns = DEFAULT_NAMESPACE) => `${ns}:vm:${vmId}`;
+/** The pub/sub channel that carries the id of every VM whose record changed. */
+export const vmEventsChannel = (ns = DEFAULT_NAMESPACE) => `${ns}:vm-events`;
+/** BullMQ's key prefix for the namespace's queues (BullMQ's own default is 'bull'). */
+export const bullPrefix = (ns = DEFAULT_NAMESPACE) => `${ns}:bull`;
+
+/** Deletes every key of a namespace (SCAN, not KEYS: never blocks the server); returns how many. */
+export async function deleteNamespace(redis: Redis, ns: string): Promise<number> {
+  if (!NAMESPACE_PATTERN.test(ns)) throw new RangeError(`invalid namespace '${ns}'`);
+  let cursor = '0';
+  let n = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${ns}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) n += await redis.unlink(...keys);
+  } while (cursor !== '0');
+  return n;
+}
 
 /**
  * KEYS[1] owner hash of the host; ARGV[1] vm id; ARGV[2..] device ids.
@@ -45,10 +70,15 @@ export interface VmRecord {
 }
 
 export class FleetStore {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    readonly namespace = DEFAULT_NAMESPACE,
+  ) {
+    if (!NAMESPACE_PATTERN.test(namespace)) throw new RangeError(`invalid namespace '${namespace}'`);
+  }
 
   async reserve(hostId: string, vmId: string, deviceIds: readonly string[]): Promise<ReserveResult> {
-    const r = (await this.redis.eval(RESERVE_LUA, 1, ownerKey(hostId), vmId, ...deviceIds)) as [
+    const r = (await this.redis.eval(RESERVE_LUA, 1, ownerKey(hostId, this.namespace), vmId, ...deviceIds)) as [
       number,
       string?,
       string?,
@@ -58,17 +88,17 @@ export class FleetStore {
 
   async release(hostId: string, vmId: string, deviceIds: readonly string[]): Promise<number> {
     if (deviceIds.length === 0) return 0;
-    return (await this.redis.eval(RELEASE_LUA, 1, ownerKey(hostId), vmId, ...deviceIds)) as number;
+    return (await this.redis.eval(RELEASE_LUA, 1, ownerKey(hostId, this.namespace), vmId, ...deviceIds)) as number;
   }
 
   async owners(hostId: string): Promise<Record<string, string>> {
-    return this.redis.hgetall(ownerKey(hostId));
+    return this.redis.hgetall(ownerKey(hostId, this.namespace));
   }
 
   /** owners() of many hosts in one pipelined round trip. */
   async ownersMany(hostIds: readonly string[]): Promise<Map<string, Record<string, string>>> {
     const p = this.redis.pipeline();
-    for (const h of hostIds) p.hgetall(ownerKey(h));
+    for (const h of hostIds) p.hgetall(ownerKey(h, this.namespace));
     const res = (await p.exec()) ?? [];
     const out = new Map<string, Record<string, string>>();
     for (const [i, h] of hostIds.entries()) {
@@ -85,11 +115,16 @@ export class FleetStore {
     if (rec.deviceIds !== undefined) fields.deviceIds = JSON.stringify(rec.deviceIds);
     if (rec.reason !== undefined) fields.reason = rec.reason;
     if (rec.requestId !== undefined) fields.requestId = rec.requestId;
-    await this.redis.hset(vmKey(rec.vmId), fields);
+    await this.redis.hset(vmKey(rec.vmId, this.namespace), fields);
+  }
+
+  /** Forgets the host and devices a VM record names (it is to be placed again). */
+  async clearPlacement(vmId: string): Promise<void> {
+    await this.redis.hdel(vmKey(vmId, this.namespace), 'hostId', 'deviceIds');
   }
 
   async getVm(vmId: string): Promise<VmRecord | undefined> {
-    const h = await this.redis.hgetall(vmKey(vmId));
+    const h = await this.redis.hgetall(vmKey(vmId, this.namespace));
     if (!h.vmId) return undefined;
     return {
       vmId: h.vmId,

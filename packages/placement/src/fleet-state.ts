@@ -15,6 +15,8 @@ export interface HostEntry {
   byId: Map<string, PlacementDevice>;
   /** Free healthy devices per class (an upper bound used to skip hosts fast). */
   freeByClass: Map<string, number>;
+  /** The host cannot take VMs: its agent is gone (set by the scheduler's heartbeats). */
+  down: boolean;
 }
 
 export interface Assignment {
@@ -55,6 +57,7 @@ export class FleetState {
       vfsOf: new Map(),
       byId: new Map(),
       freeByClass: new Map(),
+      down: false,
     };
     for (const d of host.devices) {
       entry.byId.set(d.id, d);
@@ -93,6 +96,14 @@ export class FleetState {
     list[pos] = list[list.length - 1]!;
     list.pop();
     this.inClassIndex.get(cls)!.delete(hostIndex);
+  }
+
+  /** Marks a host down (no placement considers it) or up again; false for an unknown host. */
+  setDown(hostId: string, down: boolean): boolean {
+    const entry = this.byHostId.get(hostId);
+    if (!entry) return false;
+    entry.down = down;
+    return true;
   }
 
   /** Records a placement. The caller has checked it (placeVm does). */

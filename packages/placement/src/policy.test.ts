@@ -38,6 +38,19 @@ const vm = (id: string, devices: VmRequest['devices'], extra: Partial<VmRequest>
 const gpu = [{ alias: 'gpu', deviceClass: 'gpu', count: 1 }];
 
 describe('placement policy', () => {
+  it('never places on a host marked down, with that reason, and places there again once it is up', () => {
+    const s = new FleetState([host('h1', [dev('g1', 'gpu', 1)]), host('h2', [dev('g2', 'gpu', 2)])]);
+    const p = new PlacementPolicy(s);
+    expect(s.setDown('h1', true)).toBe(true);
+    expect(p.place(vm('a', gpu)).assignment?.hostId).toBe('h2');
+    const d = p.place(vm('b', gpu));
+    expect(d.placed).toBe(false);
+    expect(d.rejections['host-down']).toBe(1);
+    s.setDown('h1', false);
+    expect(p.place(vm('c', gpu)).assignment?.hostId).toBe('h1');
+    expect(s.setDown('nope', true)).toBe(false);
+  });
+
   it('assigns a GPU together with the audio function of its IOMMU group', () => {
     const p = new PlacementPolicy(new FleetState([host('h', [dev('g', 'gpu', 1), dev('a', 'audio', 1)])]));
     const d = p.place(vm('v', gpu));

@@ -8,7 +8,7 @@ import { type DeviceChoice, type DeviceReason, findDevices } from './device-sear
 import type { Assignment, FleetState, HostEntry } from './fleet-state';
 import { DEFAULT_POLICY, type PlacementDevice, type PolicyOptions, type VmRequest } from './model';
 
-export type RejectReason = DeviceReason | 'iommu-off' | 'iommu-mode' | 'anti-affinity' | 'cpu' | 'memory';
+export type RejectReason = DeviceReason | 'iommu-off' | 'iommu-mode' | 'anti-affinity' | 'cpu' | 'memory' | 'host-down';
 
 export interface Decision {
   vmId: string;
@@ -84,6 +84,7 @@ function score(entry: HostEntry, vm: VmRequest, choice: DeviceChoice, opts: Poli
 }
 
 export function evaluateHost(entry: HostEntry, vm: VmRequest, opts: PolicyOptions = DEFAULT_POLICY): Verdict {
+  if (entry.down) return { ok: false, reason: 'host-down' };
   const mode = entry.host.iommuMode;
   if (vm.devices.length > 0 && mode === 'off') return { ok: false, reason: 'iommu-off' };
   if (vm.acceptableModes && !vm.acceptableModes.includes(mode)) return { ok: false, reason: 'iommu-mode' };

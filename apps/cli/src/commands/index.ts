@@ -8,6 +8,7 @@ import { registerDma } from './dma';
 import { registerHost } from './host';
 import { registerPlugin } from './plugin';
 import { registerSimulate } from './simulate';
+import { registerWorker } from './worker';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -19,4 +20,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerPlugin,
   registerCalibrate,
   registerBench,
+  registerWorker,
 ];

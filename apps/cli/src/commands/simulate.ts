@@ -42,6 +42,12 @@ export function registerSimulate(program: Command): void {
     .option('--redis <url>', 'Redis for --distributed (default: start a local redis-server)')
     .option('--agents <n>', 'host-agent processes for --distributed', (x) => Number(x), 2)
     .option(
+      '--workers <n>',
+      '--distributed: start N `iofleet worker` processes and run the device I/O as jobs on them (with any others on the same Redis); 0: on the agents',
+      (x) => Number(x),
+      0,
+    )
+    .option(
       '--trace',
       'export the DMA spans of the device runs over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL; default http/protobuf to localhost:4318)',
     )
@@ -61,6 +67,7 @@ export function registerSimulate(program: Command): void {
             distributed?: boolean;
             redis?: string;
             agents: number;
+            workers: number;
             trace?: boolean;
             traceSample: number;
           },
@@ -68,6 +75,9 @@ export function registerSimulate(program: Command): void {
           if (!Number.isSafeInteger(o.agents) || o.agents < 1 || o.agents > 64)
             throw new UsageError(`--agents must be an integer in 1..64, got '${o.agents}'`);
           if (o.redis && !o.distributed) throw new UsageError('--redis goes with --distributed');
+          if (!Number.isSafeInteger(o.workers) || o.workers < 0 || o.workers > 64)
+            throw new UsageError(`--workers must be an integer in 0..64, got '${o.workers}'`);
+          if (o.workers > 0 && !o.distributed) throw new UsageError('--workers goes with --distributed');
           const dir = o.out ?? (o.html ? 'iofleet-report' : undefined);
           if (dir) ensureWritableDir(dir);
           const { loadScenario, renderCsv, renderHtml, renderTable, simulate, simulateWith } = await import(
@@ -91,6 +101,9 @@ export function registerSimulate(program: Command): void {
             const { DistributedBackend } = await import('../distributed-backend.js');
             const backend = new DistributedBackend({
               agents: o.agents,
+              workers: o.workers,
+              namespace: process.env.IOFLEET_NAMESPACE ?? 'iofleet',
+              ...(o.plugin && { plugins: o.plugin }),
               durationNs: s.duration,
               ...(o.redis && { redisUrl: o.redis }),
             });

@@ -81,10 +81,16 @@ export function simulate(file: string, o: SimulateOptions): SimulationReport {
 export interface VariantBackend {
   placer: Placer;
   runIo(r: IoRun): RunFigures | Promise<RunFigures>;
+  /** All of a variant's runs at once (fanned out to workers), figures in the order of `runs`. */
+  runIoMany?(runs: readonly IoRun[], onDone?: (done: number) => void): Promise<RunFigures[]>;
+  /** What went wrong on the way (hosts that went down, VMs lost), for the report's notes. */
+  notes?(): Promise<string[]>;
   stop(): void | Promise<void>;
 }
 
 export interface SimBackend {
+  /** The backend runs several variants at once (each start() gets its own processes). */
+  readonly parallelVariants?: boolean;
   /** Prepares a variant: `hosts` is the fleet's placement view as the embedded run sees it. */
   start(v: Variant, templates: readonly Template[], hosts: readonly PlacementHost[]): Promise<VariantBackend>;
 }
@@ -198,7 +204,7 @@ export async function simulateWith(
   mode = 'distributed',
 ): Promise<SimulationReport> {
   const p = prepare(s, file, o, mode);
-  for (const v of s.variants) {
+  const runVariant = async (v: Variant) => {
     const hosts = fleetHosts(p.templates, bootTemplates(p, v));
     const b = await backend.start(v, p.templates, hosts);
     try {
@@ -207,16 +213,36 @@ export async function simulateWith(
         o.onProgress?.(v.name, 'placement', d, events),
       );
       const runs = planIoRuns(s, v, p.templates, p.templateOf, p.arrivals, placement.assignments, o.full);
-      o.onProgress?.(v.name, 'io', 0, runs.length);
-      const figures: RunFigures[] = [];
-      for (const r of runs) {
-        figures.push(await b.runIo(r));
-        o.onProgress?.(v.name, 'io', figures.length, runs.length);
+      const progress = (done: number) => o.onProgress?.(v.name, 'io', done, Math.max(1, runs.length));
+      progress(0);
+      let figures: RunFigures[];
+      if (b.runIoMany) figures = await b.runIoMany(runs, progress);
+      else {
+        figures = [];
+        for (const r of runs) {
+          figures.push(await b.runIo(r));
+          progress(figures.length);
+        }
       }
-      addVariant(p, v, placement, aggregateIo(runs, figures));
+      progress(runs.length);
+      return { v, placement, io: aggregateIo(runs, figures), notes: (await b.notes?.()) ?? [] };
     } finally {
       await b.stop();
     }
+  };
+  // Variants are independent (each its own processes and Redis namespace): a backend that can
+  // runs them at once; the report lists them in the scenario's order either way.
+  const settled = backend.parallelVariants
+    ? await Promise.allSettled(s.variants.map(runVariant))
+    : await s.variants.reduce<Promise<PromiseSettledResult<Awaited<ReturnType<typeof runVariant>>>[]>>(
+        async (acc, v) => [...(await acc), ...(await Promise.allSettled([runVariant(v)]))],
+        Promise.resolve([]),
+      );
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
+  for (const r of settled) {
+    if (r.status !== 'fulfilled') continue;
+    addVariant(p, r.value.v, r.value.placement, r.value.io);
+    for (const n of r.value.notes) p.report.notes.push(`${r.value.v.name}: ${n}`);
   }
   return finish(p);
 }

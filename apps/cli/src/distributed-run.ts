@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: Apache-2.0
+// One variant of `simulate --distributed`: its host-agent and scheduler processes, the scheduler
+// client that places VMs one at a time, and everything's removal. Every wait has a deadline and
+// says what it waited for; stop() and stopNow() leave no process, file or Redis key behind.
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { deleteNamespace } from '@iofleet/jobs';
+import type { PlacementHost, VmRequest } from '@iofleet/placement';
+import { AgentClient, NumaPolicy, SchedulerClient, VmState, type VmStatus, WorkloadPath } from '@iofleet/proto';
+import {
+  applyVariant,
+  firstIndex,
+  type IoRun,
+  type Placer,
+  type RunFigures,
+  type Template,
+  type Variant,
+} from '@iofleet/whatif';
+import { Redis } from 'ioredis';
+import { stringify } from 'yaml';
+import { CliError } from './cli-error';
+import { AGENT_MAIN, SCHED_MAIN, startMain } from './processes';
+
+/** Longest a VM may take from submit to its final state (placement, attach, retries), ms. */
+export const PLACE_TIMEOUT_MS = 120_000;
+/** Longest the scheduler may take to see every host, ms. */
+export const HOSTS_TIMEOUT_MS = 120_000;
+/** How often a placement is checked by polling besides the event stream (a missed event), ms. */
+const POLL_MS = 250;
+
+const NUMA: Record<VmRequest['numaPolicy'], NumaPolicy> = {
+  required: NumaPolicy.NUMA_POLICY_REQUIRED,
+  preferred: NumaPolicy.NUMA_POLICY_PREFERRED,
+  socket: NumaPolicy.NUMA_POLICY_SOCKET,
+  none: NumaPolicy.NUMA_POLICY_NONE,
+};
+const PATH: Record<string, WorkloadPath> = {
+  booted: WorkloadPath.WORKLOAD_PATH_HOST_BOOTED,
+  vfio: WorkloadPath.WORKLOAD_PATH_VFIO,
+  emulated: WorkloadPath.WORKLOAD_PATH_EMULATED,
+  viommu: WorkloadPath.WORKLOAD_PATH_VFIO_VIOMMU,
+  'viommu-bounce': WorkloadPath.WORKLOAD_PATH_VFIO_VIOMMU_BOUNCE,
+};
+
+// biome-ignore lint/suspicious/noExplicitAny: promisifier over generated client methods
+const call = <T>(c: any, m: string, req: unknown, deadlineMs = 30_000): Promise<T> =>
+  new Promise((res, rej) =>
+    c[m](req, new grpc.Metadata(), { deadline: new Date(Date.now() + deadlineMs) }, (e: Error | null, v: T) =>
+      e ? rej(e) : res(v),
+    ),
+  );
+
+/** The template as a host file with the variant's deltas and kernel settings written in. */
+export function variantHostFile(t: Template, v: Variant, dir: string, i: number): string {
+  const d = applyVariant(t.desc, v);
+  const abs = (p?: string) => (p && !isAbsolute(p) ? resolve(dirname(t.file), p) : p);
+  const desc = {
+    ...d,
+    kernel: {
+      ...d.kernel,
+      cmdline: [d.kernel.cmdline, v.cmdline ?? ''].filter((x) => x.trim()).join(' '),
+      ...(v.distro && { distro: v.distro }),
+    },
+    ...(d.firmware && {
+      firmware: {
+        ...d.firmware,
+        table: abs(d.firmware.table),
+        acpidump: abs(d.firmware.acpidump),
+        lspci: abs(d.firmware.lspci),
+      },
+    }),
+  };
+  const file = join(dir, `template-${i}.yaml`);
+  writeFileSync(file, stringify(JSON.parse(JSON.stringify(desc))));
+  return file;
+}
+
+function specOf(vm: VmRequest) {
+  return {
+    vcpus: vm.vcpus,
+    memoryMib: BigInt(vm.memoryMiB),
+    devices: vm.devices.map((d) => ({
+      alias: d.alias,
+      deviceClass: d.deviceClass,
+      vendor: d.vendor ?? '',
+      product: d.product ?? '',
+      count: d.count,
+      allowVf: !!d.allowVf,
+    })),
+    numaPolicy: NUMA[vm.numaPolicy],
+    colocate: (vm.colocate ?? []).map((aliases) => ({ aliases })),
+    antiAffinityGroup: vm.antiAffinityGroup ?? '',
+    acceptableModes: [],
+  };
+}
+
+export interface RunOptions {
+  redisUrl: string;
+  /** Redis namespace of this variant's scheduler (records, queues, events). */
+  namespace: string;
+  variant: Variant;
+  templates: readonly Template[];
+  hosts: readonly PlacementHost[];
+  agents: number;
+  durationNs: number;
+  plugins: readonly string[];
+}
+
+/** Where a process says it listens (its first line: "... listening on <address>, ..."). */
+function listeningOn(out: string): string {
+  const m = /listening on (\S+?),?\s/.exec(out);
+  if (!m) throw new CliError(`could not read the listen address from: ${out.split('\n')[0]}`);
+  return m[1]!;
+}
+
+const isFinal = (s: VmState) => s === VmState.VM_STATE_RUNNING || s === VmState.VM_STATE_FAILED;
+
+export class DistributedRun {
+  private readonly dir = mkdtempSync(join(tmpdir(), 'iofleet-dist-'));
+  private readonly procs: ChildProcess[] = [];
+  private readonly clients: { close(): void }[] = [];
+  private agentOf: { t: number; first: number; count: number; address: string }[] = [];
+  private sched?: SchedulerClient;
+  private stream?: grpc.ClientReadableStream<{ status?: VmStatus }>;
+  private readonly waiters = new Map<string, (s: VmStatus) => void>();
+  private readonly agentClients = new Map<string, AgentClient>();
+  private stopped = false;
+
+  constructor(private readonly o: RunOptions) {}
+
+  /** Starts the agents (each template's hosts in shards) and the scheduler; waits until it sees every host. */
+  async start(): Promise<void> {
+    const { templates, variant: v } = this.o;
+    const total = templates.reduce((a, t) => a + t.count, 0);
+    const starts: Promise<void>[] = [];
+    const plugins = this.o.plugins.flatMap((p) => ['--plugin', p]);
+    for (const [i, t] of templates.entries()) {
+      const file = variantHostFile(t, v, this.dir, i);
+      const shards = Math.max(1, Math.round((this.o.agents * t.count) / total));
+      const per = Math.ceil(t.count / shards);
+      for (let k = 0; k * per < t.count; k++) {
+        const first = firstIndex(templates, i) + k * per;
+        const count = Math.min(per, t.count - k * per);
+        const shard = { t: i, first, count, address: '' };
+        this.agentOf.push(shard);
+        // Port 0: the agent picks a free port and says which (no race between parallel starts).
+        const args = ['--template', file, '--hosts', String(count), '--first', String(first), '--prefix', t.desc.name];
+        starts.push(
+          startMain(AGENT_MAIN, [...args, ...plugins, '--listen', '127.0.0.1:0'], /listening on \S+,/, this.procs).then(
+            (out) => {
+              shard.address = listeningOn(out);
+            },
+          ),
+        );
+      }
+    }
+    await Promise.all(starts);
+    const schedArgs = [
+      ['--redis', this.o.redisUrl],
+      ['--namespace', this.o.namespace],
+      ['--agents', this.agentOf.map((a) => a.address).join(',')],
+      ['--listen', '127.0.0.1:0'],
+      ['--heartbeat-ms', '1000'],
+    ].flat();
+    const address = listeningOn(await startMain(SCHED_MAIN, schedArgs, /scheduler listening on \S+,/, this.procs));
+    this.sched = new SchedulerClient(address, grpc.credentials.createInsecure(), { 'grpc.enable_http_proxy': 0 });
+    this.clients.push(this.sched);
+    const end = Date.now() + HOSTS_TIMEOUT_MS;
+    for (;;) {
+      const r = await call<{ hosts: unknown[] }>(this.sched, 'listHosts', {});
+      if (r.hosts.length >= this.o.hosts.length) break;
+      if (Date.now() > end)
+        throw new CliError(
+          `the scheduler sees ${r.hosts.length} of ${this.o.hosts.length} hosts after ${HOSTS_TIMEOUT_MS / 1000} s`,
+        );
+      await new Promise((t) => setTimeout(t, 100));
+    }
+    this.watch();
+  }
+
+  /** Final states arrive on the scheduler's event stream; place() also polls in case one is missed. */
+  private watch(): void {
+    const stream = this.sched!.watchPlacements({});
+    stream.on('data', (r: { status?: VmStatus }) => {
+      const st = r.status;
+      if (st && isFinal(st.state)) this.waiters.get(st.vmId)?.(st);
+    });
+    stream.on('error', () => undefined); // cancelled at stop; polling covers a broken stream
+    this.stream = stream;
+  }
+
+  /**
+   * The VM's final state: from the event stream, or from polling (in case an event is missed),
+   * started once `submitted` resolves; rejects after PLACE_TIMEOUT_MS.
+   */
+  private waitFinal(vmId: string, submitted: Promise<unknown>): Promise<VmStatus> {
+    return new Promise<VmStatus>((resolve, reject) => {
+      const end = Date.now() + PLACE_TIMEOUT_MS;
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (fn: () => void) => {
+        clearTimeout(timer);
+        if (!this.waiters.delete(vmId)) return;
+        fn();
+      };
+      this.waiters.set(vmId, (s) => settle(() => resolve(s)));
+      const poll = () => {
+        if (this.stopped) return settle(() => reject(new CliError('the distributed run was stopped')));
+        call<{ status: VmStatus }>(this.sched!, 'getVm', { vmId }).then(
+          ({ status }) => {
+            if (isFinal(status.state)) return settle(() => resolve(status));
+            if (Date.now() > end)
+              return settle(() =>
+                reject(
+                  new CliError(
+                    `VM ${vmId} did not reach a final state within ${PLACE_TIMEOUT_MS / 1000} s (last state ${VmState[status.state]})`,
+                  ),
+                ),
+              );
+            if (this.waiters.has(vmId)) timer = setTimeout(poll, POLL_MS);
+          },
+          (e: Error) =>
+            settle(() => reject(new CliError(`the scheduler did not answer about VM ${vmId}: ${e.message}`))),
+        );
+      };
+      submitted.then(
+        () => {
+          if (this.waiters.has(vmId)) timer = setTimeout(poll, POLL_MS);
+        },
+        (e: unknown) => settle(() => reject(e)),
+      );
+    });
+  }
+
+  placer(): Placer {
+    const v = this.o.variant;
+    return {
+      place: async (vm) => {
+        // Listening for the final state before submitting, so the event cannot come first.
+        const submitted = call(this.sched!, 'submitVm', {
+          requestId: `${v.name}-${vm.id}`,
+          vmId: vm.id,
+          spec: specOf(vm),
+        });
+        const status = await this.waitFinal(vm.id, submitted);
+        if (status.state === VmState.VM_STATE_RUNNING)
+          return { placed: true, hostId: status.hostId, deviceIds: status.deviceIds };
+        return { placed: false, reason: status.reason.replace(/^no host fits: /, '') };
+      },
+      release: async (vmId) => {
+        await call(this.sched!, 'cancelVm', { vmId });
+      },
+    };
+  }
+
+  private agentFor(t: number): { c: AgentClient; hostId: string } {
+    const a = this.agentOf.find((x) => x.t === t)!;
+    let c = this.agentClients.get(a.address);
+    if (!c) {
+      c = new AgentClient(a.address, { deadlineMs: 600_000 });
+      this.agentClients.set(a.address, c);
+      this.clients.push(c);
+    }
+    return { c, hostId: `${this.o.templates[t]!.desc.name}-${String(a.first).padStart(4, '0')}` };
+  }
+
+  /** One device workload on the template's first agent (the path without --workers). */
+  async runIoOnAgent(r: IoRun): Promise<RunFigures> {
+    const { c, hostId } = this.agentFor(r.t);
+    const w = await c.runWorkload({
+      hostId,
+      deviceId: r.device,
+      plugin: r.plugin,
+      options: Object.fromEntries(Object.entries(r.options).map(([k, x]) => [k, String(x)])),
+      mode: 0,
+      path: PATH[r.mode]!,
+      durationNs: BigInt(Math.round(this.o.durationNs)),
+      seed: 1n,
+    });
+    return {
+      iops: w.iops,
+      gbps: w.gbps,
+      latencyP50Ns: w.latencyP50Ns,
+      latencyP99Ns: w.latencyP99Ns,
+      cpuNsPerIo: w.cpuNsPerIo,
+      iotlbHitRate: w.iotlbHitRate,
+      pageTableBytes: Number(w.pageTableBytes),
+      faults: Number(w.faults),
+    };
+  }
+
+  /** Hosts the scheduler judged down during the variant (their agent died), for the report. */
+  async notes(): Promise<string[]> {
+    const r = await call<{ hosts: { hostId: string; alive: boolean }[] }>(this.sched!, 'listHosts', {});
+    const down = r.hosts.filter((h) => !h.alive).map((h) => h.hostId);
+    if (!down.length) return [];
+    return [
+      `${down.length} host(s) went down during the run (their agent stopped answering): ${down.join(', ')}; ` +
+        'VMs running there were reported failed, VMs being attached there were placed again elsewhere',
+    ];
+  }
+
+  /** Stops everything at once (signal handler): no waiting, no Redis. */
+  stopNow(): void {
+    this.stopped = true;
+    this.stream?.cancel();
+    for (const c of this.clients) c.close();
+    for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Stops the processes, removes the files and the variant's Redis keys. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopNow();
+    const r = new Redis(this.o.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 5000, lazyConnect: true });
+    r.on('error', () => undefined);
+    try {
+      await r.connect();
+      await deleteNamespace(r, this.o.namespace);
+    } catch {
+      // Redis gone: its keys went with it (or stay under this run's own namespace, harmless).
+    } finally {
+      r.disconnect();
+    }
+  }
+}

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: Apache-2.0
+// The expensive part of a what-if — every placed VM's device I/O with --full — as BullMQ jobs on
+// the queue iofleet-io of a namespace, taken by `iofleet worker` processes: the N this starts on
+// this machine (--workers N) and any others started against the same Redis, on other machines.
+// Runs are batched per host template (one description per job) into about four jobs per worker,
+// so the per-job cost (a few Redis round trips) stays small against the runs' own.
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import {
+  bullPrefix,
+  type IoRunSpec,
+  JOB_RUN_IO,
+  JOBS_VERSION,
+  QUEUE_IO,
+  type RunIoPayload,
+  type RunIoResult,
+} from '@iofleet/jobs';
+import { applyVariant, type IoRun, type RunFigures, type Template, type Variant } from '@iofleet/whatif';
+import { Queue, QueueEvents } from 'bullmq';
+import { CliError } from './cli-error';
+import { REPO_ROOT } from './paths';
+import { startMain } from './processes';
+
+/** The `iofleet` command's launcher: workers are `iofleet worker` processes. */
+export const CLI_MAIN = join(REPO_ROOT, 'apps', 'cli', 'bin', 'iofleet.cjs');
+/** Most runs in one job (a job is one unit of retry and of load balancing). */
+export const MAX_RUNS_PER_JOB = 25;
+/** Longest one job may wait and run before the run gives up on it, ms. */
+export const IO_JOB_TIMEOUT_MS = 30 * 60_000;
+/** Longest to wait for the first sign of a worker on the queue, ms. */
+export const WORKER_WAIT_MS = 60_000;
+
+export interface FanoutOptions {
+  redisUrl: string;
+  namespace: string;
+  runId: string;
+  /** Worker processes to start here (others may run elsewhere). */
+  workers: number;
+  plugins: readonly string[];
+}
+
+export class IoFanout {
+  private readonly procs: ChildProcess[] = [];
+  private queue?: Queue<RunIoPayload, RunIoResult>;
+  private events?: QueueEvents;
+  private batch = 0;
+  private readonly pending = new Map<string, (err: string | null, r: RunIoResult | undefined) => void>();
+
+  constructor(private readonly o: FanoutOptions) {}
+
+  async start(): Promise<void> {
+    const connection = { url: this.o.redisUrl, maxRetriesPerRequest: null };
+    const prefix = bullPrefix(this.o.namespace);
+    this.queue = new Queue<RunIoPayload, RunIoResult>(QUEUE_IO, { connection, prefix });
+    this.events = new QueueEvents(QUEUE_IO, { connection, prefix });
+    // Errors surface through the bounded waits below; the events only need a listener.
+    this.queue.on('error', () => undefined);
+    this.events.on('error', () => undefined);
+    // One listener for every job (not one per job): completions carry the result.
+    this.events.on('completed', ({ jobId, returnvalue }) => {
+      this.pending.get(jobId)?.(
+        null,
+        (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as RunIoResult,
+      );
+    });
+    this.events.on('failed', ({ jobId, failedReason }) => {
+      // A job with attempts left goes back to wait: only a job that stays failed ends the run.
+      void this.queue!.getJobState(jobId).then(
+        (state) => state === 'failed' && this.pending.get(jobId)?.(failedReason || 'failed', undefined),
+        () => undefined,
+      );
+    });
+    const args = ['worker', '--redis', this.o.redisUrl, '--namespace', this.o.namespace];
+    const plugins = this.o.plugins.flatMap((p) => ['--plugin', p]);
+    await Promise.all([
+      this.events.waitUntilReady(),
+      ...Array.from({ length: this.o.workers }, () =>
+        startMain(CLI_MAIN, [...args, ...plugins], /io worker ready/, this.procs),
+      ),
+    ]);
+  }
+
+  /** Runs every run as jobs; resolves with the figures in the order of `runs`. */
+  async runAll(
+    v: Variant,
+    templates: readonly Template[],
+    runs: readonly IoRun[],
+    durationNs: number,
+    onDone?: (done: number) => void,
+  ): Promise<RunFigures[]> {
+    const queue = this.queue!;
+    await this.waitForWorkers();
+    const perJob = Math.min(MAX_RUNS_PER_JOB, Math.max(1, Math.ceil(runs.length / (4 * Math.max(1, this.o.workers)))));
+    const batches: { at: number[]; payload: RunIoPayload }[] = [];
+    for (const [t, tpl] of templates.entries()) {
+      const mine = runs.flatMap((r, i) => (r.t === t ? [i] : []));
+      const desc = applyVariant(tpl.desc, v);
+      for (let k = 0; k < mine.length; k += perJob) {
+        const at = mine.slice(k, k + perJob);
+        const specs: IoRunSpec[] = at.map((i) => {
+          const r = runs[i]!;
+          return { device: r.device, plugin: r.plugin, options: r.options, mode: r.mode };
+        });
+        batches.push({
+          at,
+          payload: {
+            v: JOBS_VERSION,
+            runId: this.o.runId,
+            desc,
+            file: tpl.file,
+            ...(v.cmdline && { cmdline: v.cmdline }),
+            ...(v.distro && { distro: v.distro }),
+            durationMs: durationNs / 1e6,
+            runs: specs,
+          },
+        });
+      }
+    }
+    const jobs = await queue.addBulk(
+      batches.map((b) => ({
+        name: JOB_RUN_IO,
+        data: b.payload,
+        opts: {
+          jobId: `${this.o.runId}-${this.batch++}`,
+          attempts: 2,
+          removeOnComplete: true,
+          removeOnFail: { age: 3600 },
+        },
+      })),
+    );
+    const figures: RunFigures[] = new Array(runs.length);
+    let done = 0;
+    await Promise.all(
+      jobs.map(async (job, j) => {
+        const r = await this.finished(job.id!);
+        for (const [k, i] of batches[j]!.at.entries()) figures[i] = r.figures[k]!;
+        done += batches[j]!.at.length;
+        onDone?.(done);
+      }),
+    );
+    return figures;
+  }
+
+  /** Resolves with the job's result when QueueEvents says it completed; bounded by IO_JOB_TIMEOUT_MS. */
+  private finished(jobId: string): Promise<RunIoResult> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(jobId);
+        reject(new CliError(`device workload job ${jobId} did not finish within ${IO_JOB_TIMEOUT_MS / 60_000} min`));
+      }, IO_JOB_TIMEOUT_MS);
+      timer.unref();
+      this.pending.set(jobId, (e, r) => {
+        clearTimeout(timer);
+        this.pending.delete(jobId);
+        if (e) reject(new CliError(`device workload job ${jobId} failed: ${e.split('\n')[0]}`));
+        else resolve(r!);
+      });
+    });
+  }
+
+  /** Fails at once with a clear message when no worker listens (rather than waiting for none). */
+  private async waitForWorkers(): Promise<void> {
+    const end = Date.now() + WORKER_WAIT_MS;
+    for (;;) {
+      if ((await this.queue!.getWorkersCount()) > 0) return;
+      if (Date.now() > end)
+        throw new CliError(
+          `no iofleet worker listens on namespace '${this.o.namespace}' of ${this.o.redisUrl.replace(/\/\/[^@/]*@/, '//')} (start some with \`iofleet worker\`, or give --workers N)`,
+        );
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  stopNow(): void {
+    for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
+    await Promise.race([
+      Promise.all([this.queue?.close(), this.events?.close()]),
+      new Promise((r) => setTimeout(r, 10_000).unref()),
+    ]);
+    this.stopNow();
+  }
+}
