@@ -65,6 +65,9 @@ export interface RunningScheduler {
   stop(): Promise<void>;
 }
 
+/** Placement jobs at once per attach job allowed at once (--concurrency). */
+export const PLACE_CONCURRENCY_FACTOR = 4;
+
 /** Longest one step of stop() may take, ms. */
 export const STOP_STEP_MS = 10_000;
 
@@ -164,7 +167,12 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
   };
   // Decisions take the view lock one at a time; concurrency overlaps the rest (Redis round trips,
   // attaches). Reservations are atomic in Redis.
-  const placeWorker = new Worker<PlaceVmPayload>(QUEUE_PLACEMENT, (job) => processPlaceVm(deps, job), workerOpts);
+  // A placement job also makes the VM's first attach attempt (a gRPC round trip to the agent),
+  // so more of them run at once than attach retries do; decisions still take the lock in turn.
+  const placeWorker = new Worker<PlaceVmPayload>(QUEUE_PLACEMENT, (job) => processPlaceVm(deps, job), {
+    ...workerOpts,
+    concurrency: PLACE_CONCURRENCY_FACTOR * (opts.concurrency ?? 8),
+  });
   placeWorker.on('failed', (job, err) => {
     if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError')) {
       void failPlacement(deps, job.data, err.message).catch(() => undefined);

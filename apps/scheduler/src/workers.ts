@@ -59,27 +59,49 @@ export interface WorkerDeps {
 /** Times a VM whose host went down during its attach is placed again before it is failed. */
 export const MAX_REPLACEMENTS = 3;
 
-/** Enqueues the attach step of a placed VM (idempotent: one job id per request). */
-async function enqueueAttach(deps: WorkerDeps, job: Job<PlaceVmPayload>, hostId: string, deviceIds: string[]) {
+/** The attach step of a placed VM, as a payload (the request travels on for a re-placement). */
+function attachPayload(job: Job<PlaceVmPayload>, hostId: string, deviceIds: string[]): AttachVmPayload {
   const { vm, requestId } = job.data;
-  const payload: AttachVmPayload = {
+  return {
     v: JOBS_VERSION,
     requestId,
     vmId: vm.id,
     hostId,
     deviceIds,
     guestMemoryMiB: vm.memoryMiB,
-    // The request travels on, so a VM whose host goes down mid-attach can be placed again.
     vm,
     ...(job.data.replacements && { replacements: job.data.replacements }),
-    // The attach job continues the placement's trace.
+    // The attach continues the placement's trace.
     trace: carrierFromActive(),
   };
+}
+
+/** Enqueues the attach step of a placed VM (idempotent: one job id per request). */
+async function enqueueAttach(deps: WorkerDeps, job: Job<PlaceVmPayload>, hostId: string, deviceIds: string[]) {
+  const payload = attachPayload(job, hostId, deviceIds);
   await deps.attachQueue.add(JOB_ATTACH_VM, payload, {
-    jobId: `attach-${requestId}`,
+    jobId: `attach-${payload.requestId}`,
     attempts: 6,
     backoff: { type: 'exponential', delay: 200 },
   });
+}
+
+/**
+ * The attach, tried at once inside the placement job (one queue hop less per VM); only when it
+ * fails does it become an attach job, with its retries and backoff (or fail for good at once).
+ */
+async function attachInline(deps: WorkerDeps, job: Job<PlaceVmPayload>, hostId: string, deviceIds: string[]) {
+  const p = attachPayload(job, hostId, deviceIds);
+  const attrs = { [ATTR_VM_ID]: p.vmId, [ATTR_HOST]: p.hostId };
+  const t0 = performance.now();
+  try {
+    await inSpan(TRACER, SPAN_ATTACH_JOB, attrs, contextFromCarrier(p.trace), () => attachVm(deps, p));
+  } catch (e) {
+    if (e instanceof UnrecoverableError) await failAttach(deps, p, e.message);
+    else await enqueueAttach(deps, job, hostId, deviceIds);
+  } finally {
+    deps.metrics?.attachSeconds.observe({ role: 'scheduler' }, (performance.now() - t0) / 1000);
+  }
 }
 
 /**
@@ -130,7 +152,7 @@ async function placeVm(deps: WorkerDeps, job: Job<PlaceVmPayload>): Promise<Plac
   // Decide, take in the view and reserve in Redis as one step under the view lock (view-lock.ts).
   const r = await deps.lock.run(() => decideAndReserve(deps, vm, requestId));
   await deps.publish(vm.id);
-  if (r.placed && r.deviceIds!.length > 0) await enqueueAttach(deps, job, r.hostId!, r.deviceIds!);
+  if (r.placed && r.deviceIds!.length > 0) await attachInline(deps, job, r.hostId!, r.deviceIds!);
   return r;
 }
 
@@ -145,9 +167,10 @@ async function decideAndReserve(deps: WorkerDeps, vm: VmRequest, requestId: stri
     }
     const a = d.assignment!;
     if (!deps.state.assignments.has(vm.id)) deps.state.commit(vm, a);
-    // Written before the reservation, so a crash between the two can be resumed (see resume()).
-    await deps.store.putVm({ vmId: vm.id, state: 'pending', hostId: a.hostId, deviceIds: a.deviceIds, requestId });
-    const r = await deps.store.reserve(a.hostId, vm.id, a.deviceIds);
+    // Nothing to attach: the VM runs on its host with CPUs and memory only.
+    const state = a.deviceIds.length === 0 ? 'running' : 'placed';
+    // Reservation and record in one atomic step (one round trip while the view lock is held).
+    const r = await deps.store.reserveAndRecord(a.hostId, vm.id, a.deviceIds, state, requestId);
     if (!r.ok) {
       // Another scheduler took a device first: refresh this host from Redis and decide again.
       deps.state.release(vm.id);
@@ -155,9 +178,6 @@ async function decideAndReserve(deps: WorkerDeps, vm: VmRequest, requestId: stri
       continue;
     }
     deps.metrics?.placements.inc({ result: 'placed' });
-    // Nothing to attach: the VM runs on its host with CPUs and memory only.
-    const state = a.deviceIds.length === 0 ? 'running' : 'placed';
-    await deps.store.putVm({ vmId: vm.id, state, hostId: a.hostId, deviceIds: a.deviceIds, requestId });
     return { v: JOBS_VERSION, placed: true, hostId: a.hostId, deviceIds: a.deviceIds };
   }
   await deps.store.putVm({ vmId: vm.id, state: 'pending', requestId });
@@ -175,14 +195,15 @@ export async function processAttachVm(deps: WorkerDeps, job: Job<AttachVmPayload
   const attrs = { [ATTR_VM_ID]: job.data.vmId, [ATTR_HOST]: job.data.hostId };
   const t0 = performance.now();
   try {
-    return await inSpan(TRACER, SPAN_ATTACH_JOB, attrs, contextFromCarrier(job.data.trace), () => attachVm(deps, job));
+    return await inSpan(TRACER, SPAN_ATTACH_JOB, attrs, contextFromCarrier(job.data.trace), () =>
+      attachVm(deps, job.data),
+    );
   } finally {
     deps.metrics?.attachSeconds.observe({ role: 'scheduler' }, (performance.now() - t0) / 1000);
   }
 }
 
-async function attachVm(deps: WorkerDeps, job: Job<AttachVmPayload>): Promise<AttachVmResult> {
-  const p = job.data;
+async function attachVm(deps: WorkerDeps, p: AttachVmPayload): Promise<AttachVmResult> {
   const client = deps.registry.clientForHost(p.hostId);
   if (!client) throw new Error(`host ${p.hostId} is not registered (yet)`);
   // A host whose agent is gone gets no more attempts: failAttach places the VM again elsewhere.

@@ -57,6 +57,23 @@ end
 return n
 `;
 
+/**
+ * The reservation and the VM's record in one step: KEYS[1] owner hash of the host, KEYS[2] the
+ * VM's record; ARGV[1] vm id, ARGV[2] now (ms), ARGV[3] state, ARGV[4] host id, ARGV[5] device
+ * ids (JSON), ARGV[6] request id, ARGV[7..] device ids. As RESERVE_LUA, and on success the
+ * record names the host and devices: no crash can leave one without the other.
+ */
+const RESERVE_RECORD_LUA = `
+for i = 7, #ARGV do
+  local owner = redis.call('HGET', KEYS[1], ARGV[i])
+  if owner and owner ~= ARGV[1] then return {0, ARGV[i], owner} end
+end
+for i = 7, #ARGV do redis.call('HSET', KEYS[1], ARGV[i], ARGV[1]) end
+redis.call('HSET', KEYS[2], 'vmId', ARGV[1], 'updatedMs', ARGV[2], 'state', ARGV[3], 'hostId', ARGV[4],
+  'deviceIds', ARGV[5], 'requestId', ARGV[6])
+return {1}
+`;
+
 export type ReserveResult = { ok: true } | { ok: false; device: string; owner: string };
 
 export interface VmRecord {
@@ -83,6 +100,30 @@ export class FleetStore {
       string?,
       string?,
     ];
+    return r[0] === 1 ? { ok: true } : { ok: false, device: r[1]!, owner: r[2]! };
+  }
+
+  /** reserve() and putVm() of the VM as `state` on that host, atomically (one round trip). */
+  async reserveAndRecord(
+    hostId: string,
+    vmId: string,
+    deviceIds: readonly string[],
+    state: string,
+    requestId: string,
+  ): Promise<ReserveResult> {
+    const r = (await this.redis.eval(
+      RESERVE_RECORD_LUA,
+      2,
+      ownerKey(hostId, this.namespace),
+      vmKey(vmId, this.namespace),
+      vmId,
+      String(Date.now()),
+      state,
+      hostId,
+      JSON.stringify(deviceIds),
+      requestId,
+      ...deviceIds,
+    )) as [number, string?, string?];
     return r[0] === 1 ? { ok: true } : { ok: false, device: r[1]!, owner: r[2]! };
   }
 

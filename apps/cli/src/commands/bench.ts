@@ -2,11 +2,13 @@
 // `iofleet bench ...`: benchmarks of the simulator itself (wall-clock speed of the model), as
 // opposed to the simulated latencies the model predicts. Figures are printed as one JSON object
 // with --json; run them side by side in one process when comparing (the machine is shared).
+
+import { join } from 'node:path';
 import { runCoreBench } from '@iofleet/core';
 import { benchPurePlacement } from '@iofleet/placement';
 import type { Command } from 'commander';
-import { action, UsageError } from '../cli-error';
-import { DEFAULT_AGENT_TEMPLATE } from '../paths';
+import { action, CliError, UsageError } from '../cli-error';
+import { DEFAULT_AGENT_TEMPLATE, EXAMPLE_SCENARIOS_DIR } from '../paths';
 import { progressBar } from '../progress';
 
 export function positiveInt(name: string): (v: string) => number {
@@ -178,6 +180,57 @@ export function registerBench(program: Command): void {
             `  workloadCallsPerSec  ${r.workloadCallsPerSec.toFixed(1)}  (${r.workloadCalls} calls of ${r.workloadSimulatedNs / 1000} µs simulated)\n`,
         );
       }),
+    );
+
+  bench
+    .command('distributed [scenario.yaml]')
+    .description(
+      "--full what-if (every placed VM's device I/O) embedded vs distributed with --workers worker processes,\n" +
+        'side by side in one run, alternating, --repeat times: wall seconds, speedup (embedded / distributed),\n' +
+        'and whether both gave the same placements and figures. Default scenario: pt-vs-translated with --vms 300',
+    )
+    .option('--vms <n>', "VMs of the (Poisson) scenario: scales the run's cost", positiveInt('vms'))
+    .option('--workers <n>', 'worker processes taking the device I/O jobs', positiveInt('workers'), 2)
+    .option('--agents <n>', 'host-agent processes per variant', positiveInt('agents'), 2)
+    .option('--repeat <n>', 'rounds (each runs both, one after the other)', positiveInt('repeat'), 3)
+    .option('--redis <url>', 'Redis to use (default: start a local redis-server)')
+    .option('--json', 'print one JSON object')
+    .action(
+      action(
+        async (
+          file: string | undefined,
+          opts: { vms?: number; workers: number; agents: number; repeat: number; redis?: string; json?: boolean },
+        ) => {
+          const { benchDistributed } = await import('../bench-distributed.js');
+          const scenarioFile = file ?? join(EXAMPLE_SCENARIOS_DIR, 'pt-vs-translated.yaml');
+          const r = await benchDistributed({
+            scenarioFile,
+            vms: opts.vms ?? (file ? undefined : 300),
+            workers: opts.workers,
+            agents: opts.agents,
+            repeat: opts.repeat,
+            ...(opts.redis && { redisUrl: opts.redis }),
+            onProgress: (line) => {
+              if (!opts.json) process.stderr.write(`${line}\n`);
+            },
+          });
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify(r)}\n`);
+            return;
+          }
+          process.stdout.write(
+            `${r.scenario}: ${r.vms} VMs, ${r.variants} variants, --full; distributed with ${r.workers} workers, ${r.agents} agents per variant\n` +
+              r.rounds
+                .map(
+                  (x, i) =>
+                    `  round ${i + 1}: embedded ${x.embeddedSeconds.toFixed(1)} s, distributed ${x.distributedSeconds.toFixed(1)} s, speedup ${x.speedup.toFixed(2)}x, ${x.sameDigests && x.sameFigures ? 'same placements and figures' : 'DIFFERENT results'}\n`,
+                )
+                .join('') +
+              `  median speedup ${r.medianSpeedup.toFixed(2)}x; results ${r.identical ? 'identical in every round' : 'DIFFER'}\n`,
+          );
+          if (!r.identical) throw new CliError('distributed results differ from embedded');
+        },
+      ),
     );
 
   bench

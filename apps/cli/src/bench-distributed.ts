@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: Apache-2.0
+// `iofleet bench distributed`: the what-if with every placed VM's device I/O (--full), embedded
+// (one process) and distributed (agents, a scheduler, Redis, and --workers worker processes taking
+// the I/O as BullMQ jobs), side by side in one run, alternating, `repeat` times: wall seconds of
+// each, their ratio, and whether the two gave the same placements (assignment digests) and the
+// same figures. On a shared machine read the ratios, not the seconds.
+import type { Scenario } from '@iofleet/whatif';
+import { CliError } from './cli-error';
+
+export interface DistributedBenchOptions {
+  scenarioFile: string;
+  /** VMs of a Poisson scenario (scales its cost); undefined keeps the scenario's own. */
+  vms?: number;
+  workers: number;
+  agents: number;
+  repeat: number;
+  redisUrl?: string;
+  onProgress?(line: string): void;
+}
+
+export interface DistributedBenchRound {
+  embeddedSeconds: number;
+  distributedSeconds: number;
+  /** embedded / distributed: above 1 means distributed was faster. */
+  speedup: number;
+  sameDigests: boolean;
+  sameFigures: boolean;
+}
+
+export interface DistributedBenchResult {
+  scenario: string;
+  vms: number;
+  variants: number;
+  workers: number;
+  agents: number;
+  rounds: DistributedBenchRound[];
+  medianSpeedup: number;
+  /** Every round gave the embedded run's digests and figures. */
+  identical: boolean;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+export async function benchDistributed(o: DistributedBenchOptions): Promise<DistributedBenchResult> {
+  const { loadScenario, simulateScenario, simulateWith } = await import('@iofleet/whatif');
+  const { pluginRegistry } = await import('./plugins.js');
+  const { DistributedBackend } = await import('./distributed-backend.js');
+  const s: Scenario = loadScenario(o.scenarioFile);
+  if (o.vms !== undefined) {
+    if (s.workload.kind !== 'poisson') throw new CliError('--vms applies to Poisson scenarios only', 2);
+    s.workload = { ...s.workload, vms: o.vms };
+  }
+  const opts = { plugins: pluginRegistry(), full: true };
+  const rounds: DistributedBenchRound[] = [];
+  for (let i = 0; i < o.repeat; i++) {
+    o.onProgress?.(`round ${i + 1}/${o.repeat}: embedded`);
+    let t0 = performance.now();
+    const emb = simulateScenario(s, o.scenarioFile, opts);
+    const embeddedSeconds = (performance.now() - t0) / 1000;
+    o.onProgress?.(`round ${i + 1}/${o.repeat}: distributed (${embeddedSeconds.toFixed(1)} s embedded)`);
+    const backend = new DistributedBackend({
+      agents: o.agents,
+      workers: o.workers,
+      namespace: 'iofleet-bench',
+      durationNs: s.duration,
+      ...(o.redisUrl && { redisUrl: o.redisUrl }),
+    });
+    t0 = performance.now();
+    let dist: Awaited<ReturnType<typeof simulateWith>>;
+    try {
+      dist = await simulateWith(s, o.scenarioFile, opts, backend);
+    } finally {
+      await backend.close();
+    }
+    const distributedSeconds = (performance.now() - t0) / 1000;
+    const digests = (r: typeof emb) => r.variants.map((v) => v.placement.assignmentDigest);
+    const figures = (r: typeof emb) => JSON.stringify(r.variants.map((v) => v.io));
+    rounds.push({
+      embeddedSeconds,
+      distributedSeconds,
+      speedup: embeddedSeconds / distributedSeconds,
+      sameDigests: JSON.stringify(digests(emb)) === JSON.stringify(digests(dist)),
+      sameFigures: figures(emb) === figures(dist),
+    });
+  }
+  return {
+    scenario: o.scenarioFile,
+    vms: s.workload.kind === 'poisson' ? s.workload.vms : 0,
+    variants: s.variants.length,
+    workers: o.workers,
+    agents: o.agents,
+    rounds,
+    medianSpeedup: median(rounds.map((r) => r.speedup)),
+    identical: rounds.every((r) => r.sameDigests && r.sameFigures),
+  };
+}
