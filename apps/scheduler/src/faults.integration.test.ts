@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // Fault tests with real processes: a real redis-server (append-only), host-agent processes and
 // scheduler processes on loopback. A scheduler is SIGKILLed mid-work, an agent is SIGKILLed during
-// attaches and restarted, Redis is SIGKILLed and restarted from its append-only file. Each time
-// every accepted request must end running or failed with a reason, and no device may ever be
-// assigned to two VMs — in Redis or on the agents.
+// attaches (its hosts go down: VMs there are placed again or reported, then it comes back), Redis
+// is SIGKILLed and restarted from its append-only file. Each kill happens when Redis shows the
+// work in flight (VM records part-way), never after a fixed delay. Each time every accepted
+// request must end running or failed with a reason, and no device may ever be assigned to two
+// VMs — in Redis or on the agents.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { FleetStore, freePort, type RedisProcess, startRedisServer } from '@iofleet/jobs';
+import { FleetStore, freePort, type RedisProcess, startRedisServer, type VmRecord } from '@iofleet/jobs';
 import { AgentClient, SchedulerClient, VmState, type VmStatus } from '@iofleet/proto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -135,6 +137,24 @@ async function submitAll(c: SchedulerClient, prefix: string, n: number): Promise
   return ids;
 }
 
+/** Resolves once Redis shows work in flight: some of `ids` past 'pending' (and `pred` holds for one). */
+async function inFlight(url: string, ids: string[], pred: (r: VmRecord) => boolean, timeoutMs = 60_000) {
+  const r = new Redis(url, { maxRetriesPerRequest: 3 });
+  try {
+    const store = new FleetStore(r);
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      const recs = (await Promise.all(ids.map((id) => store.getVm(id)))).filter((x): x is VmRecord => !!x);
+      const terminal = recs.filter((x) => x.state === 'running' || x.state === 'failed').length;
+      if (recs.some(pred) && terminal < ids.length) return;
+      await new Promise((t) => setTimeout(t, 5));
+    }
+    throw new Error('no work in flight was seen in Redis');
+  } finally {
+    r.disconnect();
+  }
+}
+
 async function waitTerminal(c: SchedulerClient, ids: string[], timeoutMs = 90_000): Promise<Map<string, VmStatus>> {
   const end = Date.now() + timeoutMs;
   const out = new Map<string, VmStatus>();
@@ -206,37 +226,63 @@ describe('faults with real processes', () => {
   it('a scheduler SIGKILLed mid-work: its jobs complete exactly once on the other', async () => {
     const f = await fleet(2);
     const [a, b] = f.schedulers;
-    const ids = await submitAll(schedClient(a!.address), 'k', 30);
-    await new Promise((t) => setTimeout(t, 50)); // let it take jobs
+    const submitted = submitAll(schedClient(a!.address), 'k', 30);
+    const ids = Array.from({ length: 30 }, (_, i) => `k-${i}`);
+    // Killed while Redis shows placements part-way (some placed or attaching, not all final).
+    await inFlight(f.redis.url, ids, (r) => r.state === 'placed' || r.state === 'attaching');
     a!.proc.kill('SIGKILL');
     await killed(a!.proc);
+    await submitted.catch(() => undefined); // submits cut by the kill are re-sent below
+    await submitAll(schedClient(b!.address), 'k', 30);
     const st = await waitTerminal(schedClient(b!.address), ids);
     const running = [...st.values()].filter((s) => s.state === VmState.VM_STATE_RUNNING).length;
     expect(running).toBe(2 * DEVICES_PER_AGENT);
     await expectConsistent(f, st);
   }, 180_000);
 
-  it('an agent SIGKILLed during attaches and restarted: VMs end running (re-applied) or failed, nothing held', async () => {
+  it('an agent SIGKILLed during attaches: its hosts go down, VMs there are placed again or reported, and it comes back', async () => {
     const f = await fleet(1);
     const c = schedClient(f.schedulers[0]!.address);
     const ids = await submitAll(c, 'g', 16);
-    await new Promise((t) => setTimeout(t, 50)); // attaches under way
+    // Killed while Redis shows a VM of its hosts placed or being attached.
+    await inFlight(f.redis.url, ids, (r) => (r.hostId ?? '').startsWith('agent0-') && r.state !== 'failed');
     f.agents[0]!.kill('SIGKILL');
     await killed(f.agents[0]!);
-    await new Promise((t) => setTimeout(t, 800));
-    f.agents[0] = await startAgent(f.agentPorts[0]!, 0);
     const st = await waitTerminal(c, ids);
-    // Some VMs live on the restarted agent's hosts: their attachments had to be re-applied.
-    expect(
-      [...st.values()].filter((s) => s.state === VmState.VM_STATE_RUNNING && s.hostId.startsWith('agent0-')).length,
-    ).toBeGreaterThan(0);
-    await expectConsistent(f, st);
+    // Its hosts were marked down, and nothing runs there any more.
+    const hosts = await call<{ hosts: { hostId: string; alive: boolean }[] }>(c, 'listHosts', {});
+    expect(hosts.hosts.filter((h) => h.hostId.startsWith('agent0-')).every((h) => !h.alive)).toBe(true);
+    const onDead = [...st.values()].filter(
+      (s) => s.state === VmState.VM_STATE_RUNNING && s.hostId.startsWith('agent0-'),
+    );
+    expect(onDead).toEqual([]);
+    // Every VM that met the dead host says so: placed again (running on agent1) or reported failed.
+    const met = [...st.values()].filter((s) => /host agent0-000\d is down/.test(s.reason));
+    expect(met.length).toBeGreaterThan(0);
+    for (const s of met)
+      expect(s.state === VmState.VM_STATE_FAILED || s.hostId.startsWith('agent1-'), s.vmId).toBe(true);
+    // Restarted, its hosts come back up and take VMs again.
+    f.agents[0] = await startAgent(f.agentPorts[0]!, 0);
+    const back = Date.now() + 30_000;
+    for (;;) {
+      const h = await call<{ hosts: { hostId: string; alive: boolean }[] }>(c, 'listHosts', {});
+      if (h.hosts.filter((x) => x.hostId.startsWith('agent0-')).every((x) => x.alive)) break;
+      if (Date.now() > back) throw new Error('agent0 hosts did not come back up');
+      await new Promise((t) => setTimeout(t, 200));
+    }
+    const later = await submitAll(c, 'h', 4);
+    const st2 = await waitTerminal(c, later);
+    expect([...st2.values()].some((s) => s.state === VmState.VM_STATE_RUNNING && s.hostId.startsWith('agent0-'))).toBe(
+      true,
+    );
+    await expectConsistent(f, new Map([...st, ...st2]));
   }, 180_000);
 
   it('Redis SIGKILLed and restarted from its append-only file: no accepted request is lost', async () => {
     const f = await fleet(1);
     const c = schedClient(f.schedulers[0]!.address);
     const ids = await submitAll(c, 'r', 10);
+    await inFlight(f.redis.url, ids, (r) => r.state !== 'pending');
     const port = f.redis.port;
     await f.redis.kill();
     f.redis = await startRedisServer({ appendOnlyDir: f.redisDir, port });

@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
-// Integration: `iofleet simulate --distributed` (a real redis-server, host-agent and scheduler
-// processes, gRPC and BullMQ) agrees with the embedded run of the same scenario and seed: the
-// same placements (VM -> host and devices) and the same per-variant figures.
-import { execFile } from 'node:child_process';
+// Integration: `iofleet simulate --distributed` (a real redis-server, host-agent, scheduler and
+// worker processes, gRPC and BullMQ) agrees with the embedded run of the same scenario: the same
+// placements (the assignment digest of every VM's host and devices) and the same figures — every
+// run, with the machine's cores kept busy by other processes, against a Redis that still holds
+// an earlier run's data, and with the device I/O fanned out to workers. It leaves no temporary
+// folder, no process and no Redis key behind, also when interrupted mid-run.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { type RedisProcess, startRedisServer } from '@iofleet/jobs';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
@@ -16,33 +23,109 @@ interface Report {
   variants: { name: string; placement: Record<string, unknown>; io: Record<string, number | string>[] }[];
 }
 
+const distDirs = () => new Set(readdirSync(tmpdir()).filter((d) => d.startsWith('iofleet-dist-')));
+
+async function simulate(args: string[], timeout = 600_000): Promise<Report> {
+  return JSON.parse((await run(process.execPath, [BIN, 'simulate', ...args, '--json', '--quiet'], { timeout })).stdout);
+}
+
+function expectSame(dist: Report, emb: Report) {
+  expect(dist.variants.map((v) => v.name)).toEqual(emb.variants.map((v) => v.name));
+  for (const [i, v] of dist.variants.entries()) {
+    const e = emb.variants[i]!;
+    expect(v.placement, v.name).toEqual(e.placement); // includes the assignment digest
+    expect(v.io, v.name).toEqual(e.io);
+  }
+}
+
+/** Processes that keep both cores busy (bounded: they stop themselves after `seconds`). */
+function burnCpu(n: number, seconds: number): ChildProcess[] {
+  const code = `const end = Date.now() + ${seconds * 1000}; while (Date.now() < end) {}`;
+  return Array.from({ length: n }, () => spawn(process.execPath, ['-e', code], { stdio: 'ignore' }));
+}
+
+let redis: RedisProcess;
+let embedded: Report;
+const burners: ChildProcess[] = [];
+beforeAll(async () => {
+  redis = await startRedisServer();
+  embedded = await simulate([SCENARIO], 120_000);
+}, 180_000);
+afterAll(async () => {
+  for (const b of burners) if (b.exitCode === null) b.kill('SIGKILL');
+  await redis?.stop();
+});
+
 describe('iofleet simulate --distributed', () => {
-  it('gives the same placements and figures as the embedded run', async () => {
-    const emb: Report = JSON.parse(
-      (await run(process.execPath, [BIN, 'simulate', SCENARIO, '--json'], { timeout: 120_000 })).stdout,
-    );
-    const dist: Report = JSON.parse(
-      (
-        await run(process.execPath, [BIN, 'simulate', SCENARIO, '--json', '--distributed', '--agents', '2'], {
-          timeout: 400_000,
-        })
-      ).stdout,
-    );
-    expect(dist.notes.join(' ')).toMatch(/distributed/);
-    expect(dist.variants.map((v) => v.name)).toEqual(emb.variants.map((v) => v.name));
-    for (const [i, v] of dist.variants.entries()) {
-      const e = emb.variants[i]!;
-      expect(v.placement, v.name).toEqual(e.placement); // includes the digest of every VM's host and devices
-      expect(v.io.length).toBe(e.io.length);
-      for (const [j, c] of v.io.entries())
-        for (const [k, x] of Object.entries(c)) {
-          const y = e.io[j]![k]!;
-          if (typeof x === 'number')
-            expect(Math.abs(x - (y as number)), `${v.name} ${c.deviceClass} ${k}`).toBeLessThanOrEqual(
-              1e-9 * Math.abs(y as number),
-            );
-          else expect(x).toBe(y);
-        }
+  it('gives the embedded placements and figures, run after run, with the cores kept busy by other processes', async () => {
+    const before = distDirs();
+    const first = await simulate([SCENARIO, '--distributed', '--agents', '2']);
+    expect(first.notes.join(' ')).toMatch(/distributed/);
+    expectSame(first, embedded);
+    burners.push(...burnCpu(3, 600));
+    try {
+      expectSame(await simulate([SCENARIO, '--distributed', '--agents', '3']), embedded);
+    } finally {
+      for (const b of burners) b.kill('SIGKILL');
     }
-  }, 500_000);
+    // Every temporary folder it made is gone.
+    expect([...distDirs()].filter((d) => !before.has(d))).toEqual([]);
+  }, 1_500_000);
+
+  it('reuses a Redis that holds an earlier run: no hang, the same results, and no keys left behind', async () => {
+    const url = `${redis.url}/0`;
+    const a = await simulate([SCENARIO, '--distributed', '--redis', url]);
+    const b = await simulate([SCENARIO, '--distributed', '--redis', url]);
+    expectSame(a, embedded);
+    expectSame(b, embedded);
+    const r = new Redis(url, { maxRetriesPerRequest: 1 });
+    try {
+      // Each run's scheduler namespace (iofleet:<run id>:v<n>) was deleted at its end.
+      expect(await r.keys('iofleet:run-*')).toEqual([]);
+    } finally {
+      r.disconnect();
+    }
+  }, 1_500_000);
+
+  it('--full with --workers 2: the device I/O as jobs on worker processes gives the embedded --full figures', async () => {
+    const full = await simulate([SCENARIO, '--full'], 300_000);
+    expectSame(await simulate([SCENARIO, '--full', '--distributed', '--workers', '2']), full);
+  }, 1_500_000);
+
+  it('interrupted (SIGINT) once placement is under way in Redis: exits 130, removes its folders, stops its processes', async () => {
+    const url = `${redis.url}/1`;
+    const before = distDirs();
+    const p = spawn(process.execPath, [BIN, 'simulate', SCENARIO, '--distributed', '--redis', url, '--quiet'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
+    // Wait for work in flight: a VM record of this run in Redis (not a fixed delay).
+    const r = new Redis(url, { maxRetriesPerRequest: 1 });
+    try {
+      const end = Date.now() + 300_000;
+      while (Date.now() < end && (await r.keys('iofleet:run-*:vm:*')).length === 0)
+        await new Promise((t) => setTimeout(t, 100));
+      expect((await r.keys('iofleet:run-*:vm:*')).length).toBeGreaterThan(0);
+      const dirs = [...distDirs()].filter((d) => !before.has(d));
+      expect(dirs.length).toBeGreaterThan(0);
+      p.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect([...distDirs()].filter((d) => !before.has(d))).toEqual([]);
+      // No process of the run is left: none has the run's folders on its command line.
+      const stray = readdirSync('/proc')
+        .filter((x) => /^\d+$/.test(x))
+        .filter((pid) => {
+          try {
+            const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+            return dirs.some((d) => cmd.includes(d));
+          } catch {
+            return false;
+          }
+        });
+      expect(stray).toEqual([]);
+    } finally {
+      r.disconnect();
+      if (p.exitCode === null) p.kill('SIGKILL');
+    }
+  }, 600_000);
 });
