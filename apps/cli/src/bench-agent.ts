@@ -14,6 +14,8 @@ export interface AgentBenchResult {
   attachDetachPerSec: number;
   attachDetachRoundTrips: number;
   concurrency: number;
+  /** Copies of the host the agent served so that `concurrency` VMs each had their own IOMMU group. */
+  hosts: number;
   /** The same, one VM at a time (latency-bound: two RPC round trips each). */
   attachDetachSequentialPerSec: number;
   workloadCallsPerSec: number;
@@ -24,12 +26,12 @@ export interface AgentBenchResult {
   device: string;
 }
 
-async function startAgent(template: string): Promise<{ proc: ChildProcess; address: string }> {
+async function startAgent(template: string, hosts: number): Promise<{ proc: ChildProcess; address: string }> {
   const procs: ChildProcess[] = [];
   try {
     const out = await startMain(
       AGENT_MAIN,
-      ['--template', template, '--listen', '127.0.0.1:0'],
+      ['--template', template, '--hosts', String(hosts), '--listen', '127.0.0.1:0'],
       /listening on (\S+),/,
       procs,
     );
@@ -38,6 +40,20 @@ async function startAgent(template: string): Promise<{ proc: ChildProcess; addre
     for (const p of procs) p.kill('SIGKILL');
     throw e;
   }
+}
+
+/** Most copies of the host the benchmark's agent serves (as the agent's own --hosts bound). */
+export const MAX_BENCH_HOSTS = 4096;
+
+/** IOMMU groups of the host a VM can take: groups of endpoints, none host-bound. */
+async function assignableGroups(template: string): Promise<number> {
+  const { loadHost } = await import('@iofleet/host');
+  const h = loadHost(template);
+  return h.groups.filter(
+    (g) =>
+      g.functions.every((f) => !f.desc.hostBound) &&
+      g.functions.some((f) => f.kind === 'endpoint' || f.kind === 'pciEndpoint'),
+  ).length;
 }
 
 /** VMs cycling attach/detach at once in the throughput figure (a scheduler drives many). */
@@ -56,43 +72,64 @@ export async function benchAgent(
   template = DEFAULT_AGENT_TEMPLATE,
   concurrency = DEFAULT_CONCURRENCY,
 ): Promise<AgentBenchResult> {
-  const { proc, address } = await startAgent(template);
+  // N VMs at once need N IOMMU groups a VM can take: the agent serves as many copies of the host
+  // as that takes (a VM takes a whole group; two VMs never share one).
+  const perHost = await assignableGroups(template);
+  if (perHost === 0) throw new CliError(`${template}: no IOMMU group a VM can take (all host-bound or no IOMMU)`);
+  const hostsNeeded = Math.ceil(concurrency / perHost);
+  if (hostsNeeded > MAX_BENCH_HOSTS)
+    throw new CliError(
+      `--concurrency ${concurrency} needs ${hostsNeeded} copies of the host (${perHost} assignable groups each); at most ${MAX_BENCH_HOSTS}`,
+    );
+  const { proc, address } = await startAgent(template, hostsNeeded);
   const c = new AgentClient(address);
   try {
-    const [inv] = await c.inventory();
+    const all = await c.inventory();
+    const [inv] = all;
     const nvme = inv!.devices.find((d) => d.plugin === 'nvme') ?? inv!.devices[0];
     if (!nvme) throw new CliError(`${template}: the host has no devices to attach`);
     for (let i = 0; i < 20; i++) {
       await c.attach({
         requestId: `warm-a${i}`,
-        hostId: '',
+        hostId: inv!.hostId,
         vmId: 'warm',
         deviceIds: [nvme.id],
         guestMemoryMib: 1024n,
       });
-      await c.detach({ requestId: `warm-d${i}`, hostId: '', vmId: 'warm' });
+      await c.detach({ requestId: `warm-d${i}`, hostId: inv!.hostId, vmId: 'warm' });
     }
-    const cycle = (dev: string, tag: string) => async (i: number) => {
+    const cycle = (hostId: string, dev: string, tag: string) => async (i: number) => {
       await c.attach({
         requestId: `a${tag}-${i}`,
-        hostId: '',
+        hostId,
         vmId: `vm${tag}-${i}`,
         deviceIds: [dev],
         guestMemoryMib: 1024n,
       });
-      await c.detach({ requestId: `d${tag}-${i}`, hostId: '', vmId: `vm${tag}-${i}` });
+      await c.detach({ requestId: `d${tag}-${i}`, hostId, vmId: `vm${tag}-${i}` });
     };
-    const seq = await timed(seconds, cycle(nvme.id, 's'));
-    // One free device per distinct IOMMU group, so the concurrent VMs never contend.
-    const byGroup = new Map<number, string>();
-    for (const d of inv!.devices) if (!d.hostBound && !byGroup.has(d.iommuGroup)) byGroup.set(d.iommuGroup, d.id);
-    const devs = [...byGroup.values()].slice(0, concurrency);
-    const runs = await Promise.all(devs.map((dev, k) => timed(seconds, cycle(dev, `c${k}`))));
+    const seq = await timed(seconds, cycle(inv!.hostId, nvme.id, 's'));
+    // One free device per distinct IOMMU group of every host, so the concurrent VMs never contend.
+    const slots: { hostId: string; dev: string }[] = [];
+    for (const h of all) {
+      const seen = new Set<number>();
+      for (const d of h.devices)
+        if (!d.hostBound && d.iommuGroup > 0 && !seen.has(d.iommuGroup)) {
+          seen.add(d.iommuGroup);
+          slots.push({ hostId: h.hostId, dev: d.id });
+        }
+    }
+    const use = slots.slice(0, concurrency);
+    if (use.length < concurrency)
+      throw new CliError(
+        `--concurrency ${concurrency}: only ${use.length} groups a VM can take on ${all.length} host(s)`,
+      );
+    const runs = await Promise.all(use.map((x, k) => timed(seconds, cycle(x.hostId, x.dev, `c${k}`))));
     const ad = { n: runs.reduce((a, r) => a + r.n, 0), perSec: runs.reduce((a, r) => a + r.perSec, 0) };
     const durationNs = 100_000n;
     const wl = await timed(seconds, async () => {
       await c.runWorkload({
-        hostId: '',
+        hostId: inv!.hostId,
         deviceId: nvme.plugin ? nvme.id : '',
         plugin: nvme.plugin || 'nvme',
         options: {},
@@ -105,7 +142,8 @@ export async function benchAgent(
     return {
       attachDetachPerSec: ad.perSec,
       attachDetachRoundTrips: ad.n,
-      concurrency: devs.length,
+      concurrency: use.length,
+      hosts: all.length,
       attachDetachSequentialPerSec: seq.perSec,
       workloadCallsPerSec: wl.perSec,
       workloadCalls: wl.n,

@@ -32,4 +32,15 @@ describe('iofleet bench agent', () => {
     expect(r.attachDetachRoundTrips).toBeGreaterThan(0);
     expect(r.workloadCalls).toBeGreaterThan(0);
   });
+
+  it('honours a --concurrency larger than one host has IOMMU groups, by serving copies of the host', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [BIN, 'bench', 'agent', '--seconds', '0.3', '--concurrency', '40', '--json'],
+      { timeout: 180_000 },
+    );
+    const r = JSON.parse(stdout);
+    expect(r.concurrency).toBe(40);
+    expect(r.hosts).toBeGreaterThan(1);
+  });
 });

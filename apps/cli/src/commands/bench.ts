@@ -160,7 +160,7 @@ export function registerBench(program: Command): void {
     )
     .option(
       '--concurrency <n>',
-      'VMs cycling attach/detach at once, each on its own IOMMU group',
+      'VMs cycling attach/detach at once, each on its own IOMMU group (the agent serves enough copies of the host)',
       positiveInt('concurrency'),
       8,
     )
@@ -175,7 +175,7 @@ export function registerBench(program: Command): void {
         }
         process.stdout.write(
           `host agent over loopback gRPC (device ${r.device})\n` +
-            `  attachDetachPerSec   ${r.attachDetachPerSec.toFixed(0)}  (${r.attachDetachRoundTrips} round trips, ${r.concurrency} VMs at once)\n` +
+            `  attachDetachPerSec   ${r.attachDetachPerSec.toFixed(0)}  (${r.attachDetachRoundTrips} round trips, ${r.concurrency} VMs at once, each its own IOMMU group, over ${r.hosts} host(s))\n` +
             `  one VM at a time     ${r.attachDetachSequentialPerSec.toFixed(0)} per second\n` +
             `  workloadCallsPerSec  ${r.workloadCallsPerSec.toFixed(1)}  (${r.workloadCalls} calls of ${r.workloadSimulatedNs / 1000} µs simulated)\n`,
         );
