@@ -14,18 +14,22 @@ const DEPLOY = join(ROOT, 'deploy');
 const MAINS: Record<string, string> = {
   'apps/scheduler/src/main.ts': '',
   'apps/host-agent/src/main.ts': '',
+  'apps/cli/src/main.ts': '',
 };
-const helpOf = (main: string) => {
-  if (!MAINS[main])
-    MAINS[main] = execFileSync(
+/** The app's --help; for the CLI, the help of the subcommand the args start with. */
+const helpOf = (main: string, args: readonly string[] = []) => {
+  const sub = main === 'apps/cli/src/main.ts' ? [args[0]!] : [];
+  const key = [main, ...sub].join(' ');
+  if (!MAINS[key])
+    MAINS[key] = execFileSync(
       process.execPath,
-      ['--conditions=@iofleet/source', '--import', 'tsx', join(ROOT, main), '--help'],
+      ['--conditions=@iofleet/source', '--import', 'tsx', join(ROOT, main), ...sub, '--help'],
       {
         encoding: 'utf8',
         timeout: 60_000,
       },
     );
-  return MAINS[main]!;
+  return MAINS[key]!;
 };
 const flags = (args: readonly string[]) => args.filter((a) => a.startsWith('--'));
 const arg = (args: readonly string[], f: string) => (args.includes(f) ? args[args.indexOf(f) + 1] : undefined);
@@ -56,14 +60,16 @@ describe('deploy/docker-compose.yml', () => {
     for (const [name, s] of apps) {
       const [main, ...args] = s.command!;
       expect(MAINS, name).toHaveProperty([main!]);
-      const help = helpOf(main!);
+      const help = helpOf(main!, args);
       for (const f of flags(args)) expect(help, `${name}: ${f}`).toContain(f);
       const listen = portOf(arg(args, '--listen'));
       const metrics = portOf(arg(args, '--metrics'));
       for (const p of s.ports ?? []) expect([listen, metrics], `${name}: ${p}`).toContain(Number(p.split(':')[1]));
       const template = arg(args, '--template');
       if (template) expect(existsSync(join(ROOT, template)), template).toBe(true);
-      expect(s.environment?.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://jaeger:4317');
+      if (main !== 'apps/cli/src/main.ts')
+        expect(s.environment?.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://jaeger:4317');
+      else expect(arg(args, '--redis')).toBe('redis://redis:6379');
     }
     const sched = compose.services.scheduler!.command!;
     for (const a of arg(sched, '--agents')!.split(',')) {
@@ -77,7 +83,7 @@ describe('deploy/docker-compose.yml', () => {
 });
 
 describe('deploy/k8s', () => {
-  const docs = ['redis.yaml', 'jaeger.yaml', 'host-agent.yaml', 'scheduler.yaml'].flatMap((f) =>
+  const docs = ['redis.yaml', 'jaeger.yaml', 'host-agent.yaml', 'scheduler.yaml', 'worker.yaml'].flatMap((f) =>
     parseAllDocuments(readFileSync(join(DEPLOY, 'k8s', f), 'utf8')).map((d) => {
       expect(d.errors, f).toEqual([]);
       return d.toJS();
@@ -97,6 +103,7 @@ describe('deploy/k8s', () => {
       'Deployment/jaeger',
       'Deployment/redis',
       'Deployment/scheduler',
+      'Deployment/worker',
       'StatefulSet/host-agent',
     ]);
     const k = parse(readFileSync(join(DEPLOY, 'k8s', 'kustomization.yaml'), 'utf8'));
@@ -135,6 +142,16 @@ describe('deploy/k8s', () => {
       expect(Number(m[2])).toBe(grpcPort);
     }
     expect(agents.spec.serviceName).toBe('host-agent');
+  });
+
+  it('runs device-workload workers with flags the worker command of the CLI knows, against the Redis Service', () => {
+    const w = workloads.find((x) => x.metadata.name === 'worker')!;
+    const [main, ...args] = containersOf(w)[0]!.args;
+    expect(main).toBe('apps/cli/src/main.ts');
+    expect(args[0]).toBe('worker');
+    for (const f of flags(args)) expect(helpOf(main!, args), f).toContain(f);
+    const redisSvc = services.find((x) => x.metadata.name === 'redis')!;
+    expect(arg(args, '--redis')).toBe(`redis://redis:${redisSvc.spec.ports[0].port}`);
   });
 
   it('probes the agents and the scheduler with gRPC health checks on their gRPC ports', () => {
