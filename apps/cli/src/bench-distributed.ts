@@ -5,7 +5,7 @@
 // each, their ratio, and whether the two gave the same placements (assignment digests) and the
 // same figures. On a shared machine read the ratios, not the seconds.
 import type { Scenario } from '@iofleet/whatif';
-import { CliError } from './cli-error';
+import { UsageError } from './cli-error';
 
 export interface DistributedBenchOptions {
   scenarioFile: string;
@@ -50,7 +50,7 @@ export async function benchDistributed(o: DistributedBenchOptions): Promise<Dist
   const { DistributedBackend } = await import('./distributed-backend.js');
   const s: Scenario = loadScenario(o.scenarioFile);
   if (o.vms !== undefined) {
-    if (s.workload.kind !== 'poisson') throw new CliError('--vms applies to Poisson scenarios only', 2);
+    if (s.workload.kind !== 'poisson') throw new UsageError('--vms applies to Poisson scenarios only');
     s.workload = { ...s.workload, vms: o.vms };
   }
   const opts = { plugins: pluginRegistry(), full: true };

@@ -3,7 +3,7 @@
 // (io-worker.ts). Start any number, on any machine that reaches the Redis and has the same host
 // files and plugins; `simulate --distributed --workers N` starts N of them itself.
 import type { Command } from 'commander';
-import { action, CliError } from '../cli-error';
+import { action, UsageError } from '../cli-error';
 import { positiveInt } from './bench';
 
 export function registerWorker(program: Command): void {
@@ -29,7 +29,7 @@ export function registerWorker(program: Command): void {
       action(async (o: { redis: string; namespace: string; concurrency: number; plugin?: string[] }) => {
         const { NAMESPACE_PATTERN } = await import('@iofleet/jobs');
         if (!NAMESPACE_PATTERN.test(o.namespace))
-          throw new CliError(`--namespace: invalid namespace '${o.namespace}'`, 2);
+          throw new UsageError(`--namespace: invalid namespace '${o.namespace}'`);
         const { pluginRegistry } = await import('../plugins.js');
         const { startIoWorker } = await import('../io-worker.js');
         const w = await startIoWorker({
