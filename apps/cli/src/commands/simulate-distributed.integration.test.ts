@@ -6,7 +6,7 @@
 // an earlier run's data, and with the device I/O fanned out to workers. It leaves no temporary
 // folder, no process and no Redis key behind, also when interrupted mid-run.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,10 +23,16 @@ interface Report {
   variants: { name: string; placement: Record<string, unknown>; io: Record<string, number | string>[] }[];
 }
 
-const distDirs = () => new Set(readdirSync(tmpdir()).filter((d) => d.startsWith('iofleet-dist-')));
+// The runs' temporary folders go to a folder of this test's own (TMPDIR), not the machine's /tmp
+// that other test runs share, so "nothing left behind" is about these runs only.
+const TMP = mkdtempSync(join(tmpdir(), 'iofleet-dist-test-'));
+const ENV = { ...process.env, TMPDIR: TMP };
+const distDirs = () => new Set(readdirSync(TMP).filter((d) => d.startsWith('iofleet-dist-')));
 
 async function simulate(args: string[], timeout = 600_000): Promise<Report> {
-  return JSON.parse((await run(process.execPath, [BIN, 'simulate', ...args, '--json', '--quiet'], { timeout })).stdout);
+  return JSON.parse(
+    (await run(process.execPath, [BIN, 'simulate', ...args, '--json', '--quiet'], { timeout, env: ENV })).stdout,
+  );
 }
 
 function expectSame(dist: Report, emb: Report) {
@@ -54,6 +60,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const b of burners) if (b.exitCode === null) b.kill('SIGKILL');
   await redis?.stop();
+  rmSync(TMP, { recursive: true, force: true });
 });
 
 describe('iofleet simulate --distributed', () => {
@@ -97,6 +104,7 @@ describe('iofleet simulate --distributed', () => {
     const before = distDirs();
     const p = spawn(process.execPath, [BIN, 'simulate', SCENARIO, '--distributed', '--redis', url, '--quiet'], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: ENV,
     });
     const exited = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
     // Wait for work in flight: a VM record of this run in Redis (not a fixed delay).
