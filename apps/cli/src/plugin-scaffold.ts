@@ -6,11 +6,13 @@
 // monorepo around it. The device it starts from is the simplest honest one: one coherent
 // descriptor ring, one streaming mapping per I/O, the device reading the descriptor and moving the
 // data.
+
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { SDK_VERSION } from '@iofleet/sdk';
 import { CliError, UsageError } from './cli-error';
+import { makeWritableDir } from './out-dir';
 import { REPO_ROOT } from './paths';
 
 const NAME_RE = /^[a-z][a-z0-9-]{0,40}$/;
@@ -272,7 +274,7 @@ export async function scaffoldPlugin(name: string, parentDir: string): Promise<S
     const rel = relative(dir, root) || '.';
     out = files(name, rel, relative(dir, join(root, 'packages', 'sdk')));
   } else {
-    mkdirSync(dir, { recursive: true });
+    makeWritableDir(dir, 'plugin new:');
     try {
       out = standaloneFiles(name, await vendorSdk(dir));
     } catch (e) {

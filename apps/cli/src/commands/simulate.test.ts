@@ -160,6 +160,10 @@ describe('iofleet simulate', () => {
     expect(e.code).toBe(2);
     expect(e.stderr).toMatch(/^error: --out .*small-scenario\.yaml\/rep: cannot write there \(ENOTDIR\)/);
     expect(e.stdout).toBe('');
+    // Under /proc, Node 20's recursive mkdir retries ENOENT forever: the CLI must still answer at once.
+    const p = await cli(SCENARIO, '--out', '/proc/iofleet-no/such', '--quiet').catch((x) => x);
+    expect(p.code).toBe(2);
+    expect(p.stderr).toMatch(/^error: --out \/proc\/iofleet-no\/such: cannot write there \(ENOENT\)/);
   });
 
   it('reports a bad scenario with file, line and path on one error: line', async () => {

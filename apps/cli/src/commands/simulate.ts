@@ -3,27 +3,18 @@
 // placement policy and the device workloads in this process). A terminal table by default; --json
 // prints the report; --html and --out write report.json, report.csv and a self-contained
 // report.html. The output directory is checked before the run, so a bad --out fails at once.
-import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SimulationReport } from '@iofleet/whatif';
 import type { Command } from 'commander';
 import { action, UsageError, warnOnce } from '../cli-error';
+import { makeWritableDir } from '../out-dir';
 import { progressBar } from '../progress';
 
 /** The report as printed and written: assignments are kept out (they are for comparisons). */
 export function publicReport(r: SimulationReport): Omit<SimulationReport, 'assignments'> {
   const { assignments: _a, ...rest } = r;
   return rest;
-}
-
-/** Creates `dir` and checks it takes files, so a bad --out fails before a long run, not after it. */
-function ensureWritableDir(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
-  } catch (e) {
-    throw new UsageError(`--out ${dir}: cannot write there (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
 }
 
 export function registerSimulate(program: Command): void {
@@ -79,7 +70,7 @@ export function registerSimulate(program: Command): void {
             throw new UsageError(`--workers must be an integer in 0..64, got '${o.workers}'`);
           if (o.workers > 0 && !o.distributed) throw new UsageError('--workers goes with --distributed');
           const dir = o.out ?? (o.html ? 'iofleet-report' : undefined);
-          if (dir) ensureWritableDir(dir);
+          if (dir) makeWritableDir(dir, '--out');
           const { loadScenario, renderCsv, renderHtml, renderTable, simulate, simulateWith } = await import(
             '@iofleet/whatif'
           );
