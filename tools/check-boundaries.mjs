@@ -10,9 +10,10 @@ import { join } from 'node:path';
 
 /** Which @iofleet packages each project may depend on ('*' = any package, never an app). */
 const RULES = {
+  '@iofleet/vocabulary': [],
   '@iofleet/core': [],
   '@iofleet/acpi': [],
-  '@iofleet/sdk': ['@iofleet/core'], // its ./runtime and ./testing entries run devices on the real model
+  '@iofleet/sdk': ['@iofleet/core', '@iofleet/vocabulary'], // its ./runtime and ./testing entries run devices on the real model
   // host's ./plugins entry lists the built-in plugins for every app (plugins depend on sdk only).
   '@iofleet/host': [
     '@iofleet/core',
@@ -24,9 +25,9 @@ const RULES = {
     '@iofleet/plugin-pciebench',
   ],
   '@iofleet/placement': [],
-  '@iofleet/telemetry': ['@iofleet/proto', '@iofleet/core'],
+  '@iofleet/telemetry': ['@iofleet/proto', '@iofleet/vocabulary'],
   '@iofleet/proto': [],
-  '@iofleet/jobs': ['@iofleet/placement'],
+  '@iofleet/jobs': ['@iofleet/placement', '@iofleet/vocabulary'],
   '@iofleet/calibration': ['@iofleet/host'],
   '@iofleet/whatif': ['@iofleet/host', '@iofleet/placement', '@iofleet/core'],
 };

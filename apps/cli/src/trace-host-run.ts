@@ -10,18 +10,22 @@
 
 import type { SimTracer } from '@iofleet/core';
 import type { HostRunRow } from '@iofleet/host';
+import { CLI_EXPORT_TIMEOUT_MS, OtelSimTracer, startTracing } from '@iofleet/telemetry';
 import {
   ATTR_DEVICE_BDF,
   ATTR_HOST,
+  ATTR_MESSAGE,
   ATTR_MODE,
   ATTR_SIM_LATENCY_NS,
-  CLI_EXPORT_TIMEOUT_MS,
-  OtelSimTracer,
+  ATTR_WORKLOAD_CPU_NS_PER_IO,
+  ATTR_WORKLOAD_IOPS,
+  ATTR_WORKLOAD_IOTLB_HIT_RATE,
+  ATTR_WORKLOAD_LATENCY_P99_NS,
+  EVENT_DEVICE_FAULT,
   SERVICE_CLI,
   SPAN_HOST_RUN,
   SPAN_WORKLOAD,
-  startTracing,
-} from '@iofleet/telemetry';
+} from '@iofleet/vocabulary';
 import { type Attributes, trace } from '@opentelemetry/api';
 
 /** A traced run's result, and the flush of its spans (await it after printing the result). */
@@ -74,13 +78,13 @@ export function traceHostRun(
           [ATTR_DEVICE_BDF]: r.device,
           [ATTR_MODE]: r.mode,
           [ATTR_SIM_LATENCY_NS]: r.latencyP50Ns,
-          'iofleet.workload.iops': r.iops,
-          'iofleet.workload.latency_p99_ns': r.latencyP99Ns,
-          'iofleet.workload.cpu_ns_per_io': r.cpuNsPerIo,
-          'iofleet.workload.iotlb_hit_rate': r.iotlbHitRate,
+          [ATTR_WORKLOAD_IOPS]: r.iops,
+          [ATTR_WORKLOAD_LATENCY_P99_NS]: r.latencyP99Ns,
+          [ATTR_WORKLOAD_CPU_NS_PER_IO]: r.cpuNsPerIo,
+          [ATTR_WORKLOAD_IOTLB_HIT_RATE]: r.iotlbHitRate,
         },
       });
-      if (r.pluginFault) s.addEvent('device.fault', { message: r.pluginFault });
+      if (r.pluginFault) s.addEvent(EVENT_DEVICE_FAULT, { [ATTR_MESSAGE]: r.pluginFault });
       s.end();
     }
     return rows;

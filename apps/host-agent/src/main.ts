@@ -17,7 +17,8 @@
 import { parseArgs } from 'node:util';
 import { isHostError } from '@iofleet/host';
 import { pluginRegistry } from '@iofleet/host/plugins';
-import { IofleetMetrics, SERVICE_HOST_AGENT, startMetricsServer, startTracing } from '@iofleet/telemetry';
+import { IofleetMetrics, startMetricsServer, startTracing } from '@iofleet/telemetry';
+import { SERVICE_HOST_AGENT } from '@iofleet/vocabulary';
 import { startAgentServer } from './server';
 import { loadShard } from './shard';
 

@@ -29,14 +29,8 @@ import {
   WorkloadPath,
   type WorkloadResult,
 } from '@iofleet/proto';
-import {
-  ATTR_HOST,
-  ATTR_VM_ID,
-  type IofleetMetrics,
-  SERVICE_HOST_AGENT,
-  SPAN_DOMAIN_ATTACH,
-  tracerOf,
-} from '@iofleet/telemetry';
+import { type IofleetMetrics, tracerOf } from '@iofleet/telemetry';
+import { ATTR_HOST, ATTR_VM_ID, SERVICE_HOST_AGENT, SPAN_DOMAIN_ATTACH } from '@iofleet/vocabulary';
 import type { AttachOutcome, HostBackend } from './backend';
 import { AgentError } from './errors';
 

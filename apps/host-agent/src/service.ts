@@ -18,15 +18,8 @@ import {
   type WatchEventsResponse,
   WorkloadPath,
 } from '@iofleet/proto';
-import {
-  ATTR_HOST,
-  ATTR_VM_ID,
-  contextFromMetadata,
-  inSpan,
-  SERVICE_HOST_AGENT,
-  SPAN_ATTACH,
-  tracerOf,
-} from '@iofleet/telemetry';
+import { contextFromMetadata, inSpan, tracerOf } from '@iofleet/telemetry';
+import { ATTR_HOST, ATTR_VM_ID, SERVICE_HOST_AGENT, SPAN_ATTACH } from '@iofleet/vocabulary';
 import type { HostBackend } from './backend';
 import { AgentError, toServiceError } from './errors';
 

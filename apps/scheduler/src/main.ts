@@ -13,7 +13,8 @@
 // Drains on SIGTERM: stops serving, lets running jobs finish, closes Redis connections.
 import { parseArgs } from 'node:util';
 import { DEFAULT_NAMESPACE, NAMESPACE_PATTERN } from '@iofleet/jobs';
-import { SERVICE_SCHEDULER, startTracing } from '@iofleet/telemetry';
+import { startTracing } from '@iofleet/telemetry';
+import { SERVICE_SCHEDULER } from '@iofleet/vocabulary';
 import { startScheduler } from './scheduler';
 
 const HELP = `iofleet scheduler: places VMs by IOMMU group and drives host agents

@@ -19,7 +19,8 @@ import {
 } from '@iofleet/jobs';
 import { DEFAULT_POLICY, FleetState, PlacementPolicy, type PolicyOptions, type VmRequest } from '@iofleet/placement';
 import { addStandardServices, type ClientTlsFiles, SCHEDULER_SERVICE, SchedulerService } from '@iofleet/proto';
-import { carrierFromActive, IofleetMetrics, SERVICE_SCHEDULER, startMetricsServer } from '@iofleet/telemetry';
+import { carrierFromActive, IofleetMetrics, startMetricsServer } from '@iofleet/telemetry';
+import { SERVICE_SCHEDULER } from '@iofleet/vocabulary';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { placementHostFromInventory } from './convert';

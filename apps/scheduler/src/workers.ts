@@ -21,19 +21,15 @@ import {
 } from '@iofleet/jobs';
 import type { FleetState, PlacementPolicy, VmRequest } from '@iofleet/placement';
 import { AgentCallError } from '@iofleet/proto';
+import { carrierFromActive, contextFromCarrier, type IofleetMetrics, inSpan, tracerOf } from '@iofleet/telemetry';
 import {
   ATTR_HOST,
   ATTR_REQUEST_ID,
   ATTR_VM_ID,
-  carrierFromActive,
-  contextFromCarrier,
-  type IofleetMetrics,
-  inSpan,
   SERVICE_SCHEDULER,
   SPAN_ATTACH_JOB,
   SPAN_PLACEMENT,
-  tracerOf,
-} from '@iofleet/telemetry';
+} from '@iofleet/vocabulary';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import type { HostRegistry, RegisteredHost } from './registry';
 import type { ViewLock } from './view-lock';

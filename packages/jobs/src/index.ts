@@ -32,7 +32,6 @@ export {
   QUEUE_PLACEMENT,
   type RunIoPayload,
   type RunIoResult,
-  type TraceCarrier,
   type VmState,
 } from './jobs';
 export { OUTAGE_RETRY, RedisOutageLog } from './outage-log';

@@ -3,6 +3,7 @@
 // Payloads carry a version so workers of a newer release can refuse (or upgrade) old jobs.
 
 import type { VmRequest } from '@iofleet/placement';
+import type { TraceCarrier } from '@iofleet/vocabulary';
 
 export const JOBS_VERSION = 1;
 
@@ -17,12 +18,6 @@ export const JOB_DETACH_VM = 'detach-vm';
 export const JOB_RUN_IO = 'run-io';
 
 export type JobName = typeof JOB_PLACE_VM | typeof JOB_ATTACH_VM | typeof JOB_DETACH_VM | typeof JOB_RUN_IO;
-
-/** W3C trace context carried in the job so a VM request is one trace end to end. */
-export interface TraceCarrier {
-  traceparent?: string;
-  tracestate?: string;
-}
 
 export interface PlaceVmPayload {
   v: typeof JOBS_VERSION;

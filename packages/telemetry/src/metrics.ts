@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // Prometheus metrics of the agent and the scheduler (prom-client), served at /metrics by a small
 // HTTP server: queue depths, placements, attach latency, and the simulated DMA latency of device
-// workloads per mode. Names are iofleet_<what>_<unit>, as Prometheus recommends.
+// workloads per mode. The names are in @iofleet/vocabulary (iofleet_<what>_<unit>, as Prometheus
+// recommends).
 
 import { createServer, type Server } from 'node:http';
+import {
+  METRIC_ATTACH_LATENCY,
+  METRIC_ATTACHES,
+  METRIC_DMA_LATENCY,
+  METRIC_PLACEMENTS,
+  METRIC_QUEUE_DEPTH,
+} from '@iofleet/vocabulary';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Buckets of simulated DMA latency, seconds: 1 µs .. ~10 ms, doubling. */
@@ -23,33 +31,33 @@ export class IofleetMetrics {
     this.registry.setDefaultLabels({ service });
     collectDefaultMetrics({ register: this.registry });
     this.placements = new Counter({
-      name: 'iofleet_placements_total',
+      name: METRIC_PLACEMENTS,
       help: 'VM placement decisions, by result (placed or rejected)',
       labelNames: ['result'],
       registers: [this.registry],
     });
     this.attaches = new Counter({
-      name: 'iofleet_attaches_total',
+      name: METRIC_ATTACHES,
       help: 'VFIO attach requests, by result',
       labelNames: ['result'],
       registers: [this.registry],
     });
     this.attachSeconds = new Histogram({
-      name: 'iofleet_attach_latency_seconds',
+      name: METRIC_ATTACH_LATENCY,
       help: 'Attach latency: the scheduler job (role=scheduler) or the agent call (role=agent)',
       labelNames: ['role'],
       buckets: ATTACH_BUCKETS,
       registers: [this.registry],
     });
     this.dmaLatencySeconds = new Histogram({
-      name: 'iofleet_dma_latency_seconds',
+      name: METRIC_DMA_LATENCY,
       help: 'Simulated I/O latency of device workloads (sampled I/Os of each run), by IOMMU mode and plugin',
       labelNames: ['mode', 'plugin'],
       buckets: DMA_BUCKETS,
       registers: [this.registry],
     });
     this.queueDepth = new Gauge({
-      name: 'iofleet_queue_depth',
+      name: METRIC_QUEUE_DEPTH,
       help: 'Jobs in the scheduler queues, by queue and state (read at scrape time)',
       labelNames: ['queue', 'state'],
       registers: [this.registry],

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Integration: real OTLP exporters (gRPC and HTTP/protobuf) over loopback into the in-repo receiver.
 
-import { ATTR_SIM_LATENCY_NS, SPAN_DMA_MAP, SPAN_IOMMU_TRANSLATE } from '@iofleet/core';
+import { ATTR_SIM_LATENCY_NS, SPAN_DMA_MAP, SPAN_IOMMU_TRANSLATE } from '@iofleet/vocabulary';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

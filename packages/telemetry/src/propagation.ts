@@ -4,6 +4,7 @@
 // Without a started SDK every call here is a cheap no-op.
 
 import type { Metadata } from '@grpc/grpc-js';
+import type { TraceCarrier } from '@iofleet/vocabulary';
 import {
   type Attributes,
   type Context,
@@ -14,11 +15,6 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-
-export interface TraceCarrier {
-  traceparent?: string;
-  tracestate?: string;
-}
 
 /** The active trace context as a carrier for a job payload. */
 export function carrierFromActive(): TraceCarrier {

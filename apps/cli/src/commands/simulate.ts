@@ -107,7 +107,7 @@ export function registerSimulate(program: Command): void {
             if (!Number.isSafeInteger(o.traceSample) || o.traceSample < 1)
               throw new UsageError(`--trace-sample must be a positive integer, got '${o.traceSample}'`);
             const { withSimTracing } = await import('../trace-host-run.js');
-            const { ATTR_SCENARIO, SPAN_SIMULATE } = await import('@iofleet/telemetry');
+            const { ATTR_SCENARIO, SPAN_SIMULATE } = await import('@iofleet/vocabulary');
             // The spans are flushed after the report is out, and never fail the run.
             ({ result: r, flushed } = await withSimTracing(
               SPAN_SIMULATE,

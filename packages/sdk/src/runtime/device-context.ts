@@ -28,7 +28,6 @@
 // transfers book the DMA path separately (no plugin mixes the two).
 
 import {
-  ATTR_SIM_LATENCY_NS,
   COST_SOFTWARE,
   DMA_BIDIRECTIONAL,
   DMA_FROM_DEVICE,
@@ -36,12 +35,11 @@ import {
   type DmaOps,
   type DmaSim,
   type SimTracer,
-  SPAN_DMA_MAP,
-  SPAN_DMA_UNMAP,
   scatterEntry,
   type TranslationFault,
   type TranslationOut,
 } from '@iofleet/core';
+import { ATTR_SIM_LATENCY_NS, SPAN_DMA_MAP, SPAN_DMA_UNMAP } from '@iofleet/vocabulary';
 import type { Bar, ConfigSpace, DeviceContext, DeviceInfo, DmaDirection, SgEntry } from '../context';
 import { SdkError } from '../errors';
 import { BusyCalendar } from './busy-calendar';

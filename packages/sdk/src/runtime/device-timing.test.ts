@@ -3,21 +3,19 @@
 // path through each page's translation; independent requests (bus.request) overlap their page
 // walks up to the IOMMU's walkers and share the path only for their bytes.
 import {
-  ATTR_SIM_LATENCY_NS,
   DmaSim,
   dmaDevice,
-  EVENT_IOTLB_MISS,
   getCostProfile,
   IommuDmaCookie,
   IommuDmaOps,
   newTranslationOut,
   RecordingTracer,
-  SPAN_IOMMU_TRANSLATE,
   SwiotlbPool,
   unitAttachDevice,
   unitCreateDomain,
   VtdUnit,
 } from '@iofleet/core';
+import { ATTR_SIM_LATENCY_NS, EVENT_IOTLB_MISS, SPAN_IOMMU_TRANSLATE } from '@iofleet/vocabulary';
 import { describe, expect, it } from 'vitest';
 import type { IoHandle } from '../plugin';
 import { defineDevicePlugin } from '../plugin';

@@ -5,6 +5,7 @@
 // SIMULATED clock: the span's duration is the simulated latency. Sampling is decided once per
 // call; with tracing off a call site costs one branch.
 
+import { COST_INVALIDATION, type DmaSim, type SimSpan, type SimTracer, type TranslationOut } from '@iofleet/core';
 import {
   ATTR_DEVICE_BDF,
   ATTR_DIRECTION,
@@ -16,20 +17,15 @@ import {
   ATTR_MODE,
   ATTR_SIM_LATENCY_NS,
   ATTR_WALK_LEVEL,
-  COST_INVALIDATION,
-  type DmaSim,
   EVENT_INVALIDATION_WAIT,
   EVENT_IOTLB_HIT,
   EVENT_IOTLB_MISS,
   EVENT_WALK_LEVEL,
-  type SimSpan,
-  type SimTracer,
   type SPAN_DMA_MAP,
   type SPAN_DMA_UNMAP,
   SPAN_IOMMU_FAULT,
   SPAN_IOMMU_TRANSLATE,
-  type TranslationOut,
-} from '@iofleet/core';
+} from '@iofleet/vocabulary';
 
 export interface DmaTraceContext {
   host: string;

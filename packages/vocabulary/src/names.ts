@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// The one vocabulary of span, event and attribute names (STYLE.md item 15). It lives in core so the
-// instrumented simulation (sdk runtime, host) and @iofleet/telemetry (which re-exports it) share it;
-// nothing else spells these names.
+// The one vocabulary of span, event, attribute, service and metric names (STYLE.md item 15). These
+// strings are a contract with whoever reads the telemetry (Jaeger searches, dashboards, alerts):
+// nothing else in the tree spells them, and renaming one is a breaking change for those readers.
+// Attribute keys follow OpenTelemetry's naming rules (lower-case, dot-separated, our `iofleet.`
+// namespace); metric names follow Prometheus's (`iofleet_<what>_<unit>`).
 
 /** Span names. */
 export const SPAN_DMA_MAP = 'dma.map';
@@ -24,6 +26,8 @@ export const EVENT_IOTLB_HIT = 'iotlb.hit';
 export const EVENT_IOTLB_MISS = 'iotlb.miss';
 export const EVENT_WALK_LEVEL = 'page_walk.level';
 export const EVENT_INVALIDATION_WAIT = 'invalidation.wait';
+/** A device plugin threw during a run (STYLE.md item 10); its message is in ATTR_MESSAGE. */
+export const EVENT_DEVICE_FAULT = 'device.fault';
 
 /** Attribute keys. */
 export const ATTR_HOST = 'iofleet.host';
@@ -41,8 +45,22 @@ export const ATTR_VM_ID = 'iofleet.vm.id';
 export const ATTR_REQUEST_ID = 'iofleet.request.id';
 export const ATTR_VARIANT = 'iofleet.variant';
 export const ATTR_SCENARIO = 'iofleet.scenario';
+/** Figures of one device workload run (a host.workload span), in simulated time. */
+export const ATTR_WORKLOAD_IOPS = 'iofleet.workload.iops';
+export const ATTR_WORKLOAD_LATENCY_P99_NS = 'iofleet.workload.latency_p99_ns';
+export const ATTR_WORKLOAD_CPU_NS_PER_IO = 'iofleet.workload.cpu_ns_per_io';
+export const ATTR_WORKLOAD_IOTLB_HIT_RATE = 'iofleet.workload.iotlb_hit_rate';
+/** A human-readable message on an event (e.g. EVENT_DEVICE_FAULT). */
+export const ATTR_MESSAGE = 'message';
 
 /** service.name of each app. */
 export const SERVICE_CLI = 'iofleet-cli';
 export const SERVICE_HOST_AGENT = 'iofleet-host-agent';
 export const SERVICE_SCHEDULER = 'iofleet-scheduler';
+
+/** Prometheus metric names (served at /metrics by the agent and the scheduler). */
+export const METRIC_PLACEMENTS = 'iofleet_placements_total';
+export const METRIC_ATTACHES = 'iofleet_attaches_total';
+export const METRIC_ATTACH_LATENCY = 'iofleet_attach_latency_seconds';
+export const METRIC_DMA_LATENCY = 'iofleet_dma_latency_seconds';
+export const METRIC_QUEUE_DEPTH = 'iofleet_queue_depth';
