@@ -11,9 +11,10 @@ import { join } from 'node:path';
 /** Which @iofleet packages each project may depend on ('*' = any package, never an app). */
 const RULES = {
   '@iofleet/vocabulary': [],
-  '@iofleet/core': [],
-  '@iofleet/acpi': [],
-  '@iofleet/sdk': ['@iofleet/core', '@iofleet/vocabulary'], // its ./runtime and ./testing entries run devices on the real model
+  '@iofleet/prng': [],
+  '@iofleet/core': ['@iofleet/prng'],
+  '@iofleet/acpi': ['@iofleet/prng'],
+  '@iofleet/sdk': ['@iofleet/core', '@iofleet/vocabulary', '@iofleet/prng'], // its ./runtime and ./testing entries run devices on the real model
   // host's ./plugins entry lists the built-in plugins for every app (plugins depend on sdk only).
   '@iofleet/host': [
     '@iofleet/core',
@@ -24,12 +25,12 @@ const RULES = {
     '@iofleet/plugin-gpu',
     '@iofleet/plugin-pciebench',
   ],
-  '@iofleet/placement': [],
+  '@iofleet/placement': ['@iofleet/prng'],
   '@iofleet/telemetry': ['@iofleet/proto', '@iofleet/vocabulary'],
   '@iofleet/proto': [],
   '@iofleet/jobs': ['@iofleet/placement', '@iofleet/vocabulary'],
   '@iofleet/calibration': ['@iofleet/host'],
-  '@iofleet/whatif': ['@iofleet/host', '@iofleet/placement', '@iofleet/core'],
+  '@iofleet/whatif': ['@iofleet/host', '@iofleet/placement', '@iofleet/core', '@iofleet/prng'],
 };
 const PLUGIN_RULE = ['@iofleet/sdk'];
 const APP_RULE = '*';

@@ -6,6 +6,7 @@
 // decodes must also re-encode to the same bytes, validate, and map requester IDs without a throw
 // (the ID walk ends on reference cycles).
 
+import { mulberry32 } from '@iofleet/prng';
 import { decodeDmar } from './dmar/dmar';
 import { isAcpiDecodeError } from './errors';
 import { iortPciDevice } from './iort/devices';
@@ -20,17 +21,6 @@ export interface FuzzReport {
   rejected: number;
   crashes: { iteration: number; error: string; input: string }[];
   slowest: number;
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Mutator = (b: Uint8Array, r: () => number, corpus: readonly Uint8Array[]) => Uint8Array;
@@ -87,7 +77,7 @@ function exerciseIort(input: Uint8Array): void {
 }
 
 export function fuzzAcpi(corpus: readonly Uint8Array[], iterations: number, seed = 1, maxMsPerCase = 1000): FuzzReport {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const report: FuzzReport = { iterations, decoded: 0, rejected: 0, crashes: [], slowest: 0 };
   for (let i = 0; i < iterations; i++) {
     const base = corpus[Math.floor(r() * corpus.length)]!;

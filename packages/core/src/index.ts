@@ -183,7 +183,6 @@ export {
 } from './dma/map-benchmark';
 export { MapPageTable, ModelDomain, type ModelTranslation, type PageTableLike } from './dma/model-domain';
 export { SimPageAllocator } from './dma/page-allocator';
-export { mulberry32 } from './dma/prng';
 export {
   IOVA_DEPOT_DELAY_NS,
   IOVA_MAG_SIZE,

@@ -3,17 +3,10 @@
 // of `iofleet bench placement`. Synthetic fleet: hosts with two NUMA nodes, GPUs with audio
 // companions, NICs with SR-IOV, NVMe drives; VMs ask for mixes of them.
 
+import { mulberry32 } from '@iofleet/prng';
 import { FleetState } from './fleet-state';
 import type { PlacementDevice, PlacementHost, VmRequest } from './model';
 import { PlacementPolicy } from './policy';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
 
 export function syntheticHost(i: number): PlacementHost {
   const devices: PlacementDevice[] = [];
@@ -110,7 +103,7 @@ export interface PurePlacementBench {
 export function benchPurePlacement(hosts: number, vms: number, seed = 1): PurePlacementBench {
   const state = new FleetState(Array.from({ length: hosts }, (_, i) => syntheticHost(i)));
   const policy = new PlacementPolicy(state);
-  const rand = lcg(seed);
+  const rand = mulberry32(seed);
   const requests = Array.from({ length: vms }, (_, i) => syntheticVm(i, rand));
   let placed = 0;
   const t0 = process.hrtime.bigint();

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
+
+import { mulberry32 } from '@iofleet/prng';
 import { describe, expect, it } from 'vitest';
 import { feasible, violation } from '../test/brute-force';
-import { mulberry32, randomHost, randomVm } from '../test/fleet-gen';
+import { randomHost, randomVm } from '../test/fleet-gen';
 import { FleetState } from './fleet-state';
 import type { PlacementDevice, PlacementHost, VmRequest } from './model';
 import { evaluateHost, PlacementPolicy } from './policy';

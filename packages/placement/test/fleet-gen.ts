@@ -2,17 +2,6 @@
 // Random fleets and VM requests for property tests and benchmarks (seeded).
 import type { PlacementDevice, PlacementHost, VmRequest } from '../src/model';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const CLASSES = ['gpu', 'nic', 'nvme'] as const;
 
 export function randomHost(rand: () => number, id: string, maxGroups = 6): PlacementHost {

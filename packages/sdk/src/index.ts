@@ -3,6 +3,9 @@
 // (@iofleet/sdk/runtime is the shared implementation of the context, used by hosts and by
 // @iofleet/sdk/testing).
 
+// Seeded randomness for device models whose runs must repeat (offsets, sizes): the tree's one
+// generator, re-exported so plugins need nothing but the SDK (tools/pack.cjs inlines it).
+export { mulberry32, type Random } from '@iofleet/prng';
 export {
   type Bar,
   type BusApi,

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
+
+import { mulberry32 } from '@iofleet/prng';
 import { describe, expect, it } from 'vitest';
 import { newTranslationOut } from '../iommu/translation';
 import { PhysMemory } from '../memory/phys-memory';
 import { amdV1Format } from '../page-table/amd-v1';
 import { PERM_READ, PERM_RW } from '../page-table/format';
 import { PageTable } from '../page-table/page-table';
-import { mulberry32 } from '../testing/index';
 import { completionWait, decodeInvRange, invIommuPages } from './commands';
 import { DTE_RESERVED, translatingDte } from './device-table';
 import { amdEventLine, EVENT_TYPE_ILL_DEV, EVENT_TYPE_IO_FAULT } from './event-log';

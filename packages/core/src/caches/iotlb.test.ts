@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
+
+import { mulberry32 } from '@iofleet/prng';
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../testing/index';
 import { Iotlb } from './iotlb';
 
 describe('IOTLB', () => {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
+
+import { mulberry32 } from '@iofleet/prng';
 import { describe, expect, it } from 'vitest';
 import { flsLong, IOVA_ANCHOR_PFN, IovaDomain } from './iova-allocator';
-import { mulberry32 } from './prng';
 import { IOVA_MAG_SIZE, IovaCaches, orderBase2 } from './rcache';
 
 /** Brute-force reference: the set of allocated ranges as a plain array. */

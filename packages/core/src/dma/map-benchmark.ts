@@ -13,6 +13,7 @@
 // samples get seeded multiplicative noise of the profile's timingJitterCv (measurement noise the
 // model does not otherwise produce: interrupts, cache misses).
 
+import { mulberry32 } from '@iofleet/prng';
 import { AmdViUnit } from '../amd/unit';
 import { type CostProfile, getCostProfile } from '../cost/cost-profile';
 import { CoreError } from '../errors';
@@ -32,7 +33,6 @@ import {
   dmaDevice,
 } from './dma-types';
 import { IommuDmaCookie } from './iommu-dma-cookie';
-import { mulberry32 } from './prng';
 import { SwiotlbPool } from './swiotlb';
 
 export type MapBenchMode = 'pt' | 'lazy' | 'strict' | 'bounce';

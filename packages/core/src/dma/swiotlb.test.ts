@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
+
+import { mulberry32 } from '@iofleet/prng';
 import { describe, expect, it } from 'vitest';
 import { PhysMemory } from '../memory/phys-memory';
 import { DirectDmaOps } from './dma-direct';
 import { DmaSim } from './dma-sim';
 import { DMA_FROM_DEVICE, DMA_MAPPING_ERROR, DMA_TO_DEVICE, dmaDevice } from './dma-types';
-import { mulberry32 } from './prng';
 import { IO_TLB_SEGSIZE, IO_TLB_SIZE, parseSwiotlbParam, SwiotlbPool } from './swiotlb';
 
 describe('swiotlb= (setup_io_tlb_npages)', () => {

@@ -5,6 +5,7 @@
 // through both users of the unmap path: VFIO type1 (VFIO_IOMMU_UNMAP_DMA of whole mappings at
 // arbitrary 4 KiB-aligned IOVAs) and dma-iommu in strict mode (map/unmap of pages and lists).
 
+import { mulberry32 } from '@iofleet/prng';
 import { describe, expect, it } from 'vitest';
 import { AmdViUnit } from '../amd/unit';
 import { IommuDmaOps } from '../dma/dma-iommu';
@@ -14,7 +15,6 @@ import { IommuDmaCookie } from '../dma/iommu-dma-cookie';
 import { VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE, VfioContainer } from '../linux/vfio';
 import type { PhysMemory } from '../memory/phys-memory';
 import { SmmuV3Unit } from '../smmu/unit';
-import { mulberry32 } from '../testing/index';
 import { VtdUnit } from '../vtd/unit';
 import type { IommuDomainOps } from './domain-ops';
 import { type IommuUnit, unitAttachDevice, unitCreateDomain } from './iommu-unit';

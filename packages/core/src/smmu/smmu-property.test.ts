@@ -5,12 +5,12 @@
 //  - fuzz: random STE/CD words and random commands never throw out of translate() or the queue, and
 //    every fault is a value with an SMMUv3 event code (or 0 for an aborting STE).
 
+import { mulberry32 } from '@iofleet/prng';
 import { describe, expect, it } from 'vitest';
 import { isCoreError } from '../errors';
 import { newTranslationOut } from '../iommu/translation';
 import { PhysMemory } from '../memory/phys-memory';
 import { PERM_READ, PERM_RW } from '../page-table/format';
-import { mulberry32 } from '../testing/page-table-reference';
 import { cfgiAll } from './commands';
 import { CD_BYTES } from './context-descriptor';
 import { EVT_NAME } from './event-queue';

@@ -3,4 +3,4 @@
 
 export { type ConformanceOptions, runPageTableConformance } from './page-table-conformance';
 export { type RandomOpsOptions, type RandomOpsStats, runRandomPageTableOps } from './page-table-property';
-export { mulberry32, ReferencePageTable, type RefLeaf } from './page-table-reference';
+export { ReferencePageTable, type RefLeaf } from './page-table-reference';

@@ -3,6 +3,7 @@
 // seed so a failure replays. Throws an Error naming the seed, the operation number and what
 // differed; returns counts so a test can check the run exercised every path.
 
+import { mulberry32 } from '@iofleet/prng';
 import { isCoreError } from '../errors';
 import { PhysMemory } from '../memory/phys-memory';
 import {
@@ -19,7 +20,7 @@ import {
 import { fmtTablePages, pageSizesLg2 } from '../page-table/level-math';
 import { PageTable } from '../page-table/page-table';
 import { walk } from '../page-table/walk';
-import { mulberry32, ReferencePageTable } from './page-table-reference';
+import { ReferencePageTable } from './page-table-reference';
 
 export interface RandomOpsOptions {
   ops: number;

@@ -11,18 +11,6 @@ export interface RefLeaf {
   perm: number;
 }
 
-/** mulberry32: a tiny seeded PRNG, so property tests replay exactly. Returns [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Largest k with 2^k dividing x (64 for 0). */
 function alignmentLg2(x: number): number {
   if (x === 0) return 64;

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+
+import { mulberry32 } from '@iofleet/prng';
 import { describe, expect, it } from 'vitest';
 import { getField } from '../bits/bitfield';
 import { newTranslationOut } from '../iommu/translation';
@@ -7,7 +9,6 @@ import { PERM_READ, PERM_RW } from '../page-table/format';
 import { PageTable } from '../page-table/page-table';
 import { vtdSecondStageFormat } from '../page-table/vtd-second-stage';
 import { HW_DEVICE_IOTLB_INV, HW_IOTLB_HIT } from '../stats/hw-counters';
-import { mulberry32 } from '../testing/index';
 import { calculatePsiAlignedAddress } from './domain';
 import { dmarFaultLine } from './faults';
 import {

@@ -19,6 +19,7 @@ import {
   type DeviceContext,
   defineDevicePlugin,
   type IoHandle,
+  mulberry32,
   optionBytes,
   optionEnum,
   optionNumber,
@@ -96,18 +97,6 @@ export function linkBytes(size: number): number {
   return size + Math.ceil(size / MAX_PAYLOAD_BYTES) * TLP_OVERHEAD_BYTES;
 }
 
-/** mulberry32: a small, fast, seeded generator (offsets must repeat run to run). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 interface PciebenchIo extends IoHandle {
   offset: number;
 }
@@ -123,7 +112,7 @@ function createPciebench(ctx: DeviceContext, o: PciebenchOptions) {
   const read = o.rw === 'read';
   const linkNs = linkBytes(o.size) / o.linkGBps;
   let buffer: { pa: number; dmaAddr: number } | null = null;
-  let next = rng(o.seed);
+  let next = mulberry32(o.seed);
   let linkFreeAt = 0;
 
   const start = () => {
@@ -137,7 +126,7 @@ function createPciebench(ctx: DeviceContext, o: PciebenchOptions) {
       throw new Error('pciebench: dma mapping of the host buffer failed');
     }
     buffer = { pa, dmaAddr };
-    next = rng(o.seed);
+    next = mulberry32(o.seed);
     linkFreeAt = 0;
   };
   const stop = () => {

@@ -15,6 +15,7 @@ import {
   unitCreateDomain,
   VtdUnit,
 } from '@iofleet/core';
+import { mulberry32 } from '@iofleet/prng';
 import { ATTR_SIM_LATENCY_NS, EVENT_IOTLB_MISS, SPAN_IOMMU_TRANSLATE } from '@iofleet/vocabulary';
 import { describe, expect, it } from 'vitest';
 import type { IoHandle } from '../plugin';
@@ -49,11 +50,7 @@ const probe = defineDevicePlugin<ProbeOptions>({
   }),
   create: (ctx, o) => {
     let pages: { pa: number; dma: number }[] = [];
-    let seed = 12345;
-    const rand = () => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return seed >>> 8;
-    };
+    const rand = mulberry32(12345);
     return {
       workload: {
         queueDepth: o.tags,
@@ -71,7 +68,7 @@ const probe = defineDevicePlugin<ProbeOptions>({
           }
           pages = [];
         },
-        submit: (): ProbeIo => ({ bytes: o.size, addr: pages[rand() % o.pages]!.dma }),
+        submit: (): ProbeIo => ({ bytes: o.size, addr: pages[Math.floor(rand() * o.pages)]!.dma }),
         device(io: ProbeIo) {
           ctx.bus.busy(o.latencyNs);
           if (o.engine === 'request') ctx.bus.request(io.addr, o.size, false);

@@ -7,8 +7,8 @@
 
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { mulberry32 } from '@iofleet/core';
 import type { VmRequest } from '@iofleet/placement';
+import { mulberry32 } from '@iofleet/prng';
 import type { Scenario, VmShape } from '../scenario/schema';
 import { parseTracePods } from '../trace/alibaba-gpu';
 
