@@ -1,91 +1,135 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: Apache-2.0
-// Keeps the arrows of DESIGN.md true (STYLE.md item 1). For every workspace project it checks
-//  1. its package.json dependencies on @iofleet/* packages are allowed by the rules below, and
-//  2. every `@iofleet/...` import in its sources is a declared dependency (no hidden edges that
-//     `nx graph` would not show), and no source imports another package's src/, dist/ or internal.
+// Keeps the code true to the arrows of tools/architecture.json (docs/architecture.md shows them;
+// STYLE.md item 1). The rules are not written here: they are the description's. For every project:
+//  1. its Nx tags are its layer's (tools/architecture.mjs --write sets them) and every project it
+//     depends on carries a layer tag its own layer may depend on (the Nx depConstraints);
+//  2. its package.json @iofleet/* dependencies are exactly its arrows (devDependencies: its test
+//     arrows), so `nx graph` shows what the description says;
+//  3. every `@iofleet/...` import in its sources (static, `export from`, dynamic `import()`,
+//     `require`) is allowed for the file's entry point: a file reached (through relative imports)
+//     from an `exports` subpath may use that entry's arrows, other files (tests, helpers) any of
+//     the part's; every arrow is used by some import; nothing reaches into another package's
+//     src/, dist/ or internal.
 // Exit 1 with one line per violation.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
+import {
+  allowedFrom,
+  DESCRIPTION,
+  depConstraints,
+  descriptionErrors,
+  loadArchitecture,
+  ROOT,
+  tagsOf,
+  workspaceProjects,
+} from './architecture.mjs';
 
-/** Which @iofleet packages each project may depend on ('*' = any package, never an app). */
-const RULES = {
-  '@iofleet/vocabulary': [],
-  '@iofleet/prng': [],
-  '@iofleet/core': ['@iofleet/prng'],
-  '@iofleet/acpi': ['@iofleet/prng'],
-  '@iofleet/sdk': ['@iofleet/core', '@iofleet/vocabulary', '@iofleet/prng'], // its ./runtime and ./testing entries run devices on the real model
-  // host's ./plugins entry lists the built-in plugins for every app (plugins depend on sdk only).
-  '@iofleet/host': [
-    '@iofleet/core',
-    '@iofleet/acpi',
-    '@iofleet/sdk',
-    '@iofleet/plugin-nvme',
-    '@iofleet/plugin-nic',
-    '@iofleet/plugin-gpu',
-    '@iofleet/plugin-pciebench',
-  ],
-  '@iofleet/placement': ['@iofleet/prng'],
-  '@iofleet/telemetry': ['@iofleet/proto', '@iofleet/vocabulary'],
-  '@iofleet/proto': [],
-  '@iofleet/jobs': ['@iofleet/placement', '@iofleet/vocabulary'],
-  '@iofleet/calibration': ['@iofleet/host'],
-  '@iofleet/whatif': ['@iofleet/host', '@iofleet/placement', '@iofleet/core', '@iofleet/prng'],
-};
-const PLUGIN_RULE = ['@iofleet/sdk'];
-const APP_RULE = '*';
-
-function projects() {
-  const out = [];
-  for (const root of ['packages', 'packages/plugins', 'apps']) {
-    if (!existsSync(root)) continue;
-    for (const name of readdirSync(root)) {
-      const dir = join(root, name);
-      const pj = join(dir, 'package.json');
-      if (existsSync(pj)) out.push({ dir, pkg: JSON.parse(readFileSync(pj, 'utf8')), kind: root });
-    }
-  }
-  return out;
-}
+const SKIP = new Set(['node_modules', 'dist', 'gen', 'out-tsc', 'bundle', 'test-results', 'bin']);
+const IMPORT = /(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\s*\(\s*|^import\s+)['"]([^'"]+)['"]/gm;
 
 function* sourceFiles(dir) {
   if (!existsSync(dir)) return;
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
-    if (name === 'node_modules' || name === 'dist' || name === 'gen') continue;
+    if (SKIP.has(name)) continue;
     if (statSync(p).isDirectory()) yield* sourceFiles(p);
-    else if (/\.(ts|mts|cts)$/.test(name)) yield p;
+    else if (/\.(ts|mts|cts)$/.test(name) && !name.endsWith('.d.ts')) yield p;
   }
 }
 
-const all = projects();
-const apps = new Set(all.filter((p) => p.kind === 'apps').map((p) => p.pkg.name));
-const violations = [];
-for (const { dir, pkg, kind } of all) {
-  const allowed = kind === 'apps' ? APP_RULE : kind === 'packages/plugins' ? PLUGIN_RULE : RULES[pkg.name];
-  if (allowed === undefined) {
-    violations.push(`${pkg.name}: no dependency rule in tools/check-boundaries.mjs (add one that follows DESIGN.md)`);
-    continue;
-  }
-  const deps = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((d) => d.startsWith('@iofleet/'));
-  for (const d of deps) {
-    // An app may start another app in its integration tests (devDependencies); a package never imports an app.
-    if (apps.has(d) && (kind !== 'apps' || pkg.dependencies?.[d])) {
-      violations.push(
-        `${pkg.name}: depends on the app ${d}; ${kind === 'apps' ? 'only as a devDependency, for tests' : 'a package never imports an app'}`,
-      );
-    } else if (allowed !== '*' && !allowed.includes(d)) violations.push(`${pkg.name}: may not depend on ${d}`);
-  }
-  for (const file of sourceFiles(join(dir, 'src'))) {
-    const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/from '(@iofleet\/[a-z0-9-]+)(\/[^']*)?'/g)) {
-      const [, name, sub] = m;
-      if (name === pkg.name) continue;
-      if (!deps.includes(name)) violations.push(`${file}: imports ${name} which ${pkg.name} does not declare`);
-      if (sub && /\/(src|dist|internal)(\/|$)/.test(sub)) violations.push(`${file}: reaches into ${name}${sub}`);
+const importsOf = (file) => [...readFileSync(file, 'utf8').matchAll(IMPORT)].map((m) => m[1]);
+
+/** The file a relative import names (./x -> x.ts or x/index.ts), or undefined. */
+function resolveRelative(from, spec) {
+  const base = resolve(dirname(from), spec.replace(/\.(js|mjs|cjs)$/, ''));
+  for (const c of [base, `${base}.ts`, `${base}.mts`, join(base, 'index.ts')])
+    if (existsSync(c) && statSync(c).isFile()) return c;
+  return undefined;
+}
+
+/** Files reached from `entry` through relative imports. */
+function reachable(entry) {
+  const seen = new Set();
+  const todo = [entry];
+  while (todo.length) {
+    const f = todo.pop();
+    if (seen.has(f)) continue;
+    seen.add(f);
+    for (const spec of importsOf(f)) {
+      if (!spec.startsWith('.')) continue;
+      const r = resolveRelative(f, spec);
+      if (r && /\.(ts|mts)$/.test(r)) todo.push(r);
     }
   }
+  return seen;
+}
+
+/** Entry point -> the files it reaches, from package.json exports with an @iofleet/source condition. */
+function entryFiles(dir, pkg) {
+  const out = new Map();
+  for (const [sub, target] of Object.entries(pkg.exports ?? {})) {
+    const src = typeof target === 'object' ? target['@iofleet/source'] : undefined;
+    if (src) out.set(sub, reachable(join(ROOT, dir, src)));
+  }
+  if (!out.size && existsSync(join(ROOT, dir, 'src/main.ts'))) out.set('.', reachable(join(ROOT, dir, 'src/main.ts')));
+  return out;
+}
+
+const arch = loadArchitecture();
+const projects = workspaceProjects();
+const violations = descriptionErrors(arch, projects);
+const tagOf = new Map(projects.map((p) => [p.name, p.pkg.nx?.tags ?? []]));
+const constraints = new Map(depConstraints(arch).map((c) => [c.sourceTag, c.onlyDependOnLibsWithTags]));
+
+for (const { name, dir, pkg } of projects) {
+  const part = arch.parts.get(name);
+  if (!part) continue; // reported by descriptionErrors
+  const tags = tagOf.get(name);
+  if (JSON.stringify(tags) !== JSON.stringify(tagsOf(part)))
+    violations.push(`${name}: Nx tags ${JSON.stringify(tags)}, the description gives ${JSON.stringify(tagsOf(part))}`);
+  const ours = (deps) => Object.keys(deps ?? {}).filter((d) => d.startsWith('@iofleet/'));
+  const declared = ours(pkg.dependencies);
+  const arrows = allowedFrom(part);
+  for (const d of declared) {
+    if (!arrows.has(d))
+      violations.push(`${name}: package.json depends on ${d}, which is not an arrow of ${DESCRIPTION}`);
+    const layerTag = (tagOf.get(d) ?? []).find((t) => t.startsWith('layer:'));
+    const okTags = constraints.get(`layer:${part.layer}`) ?? [];
+    if (!okTags.includes(layerTag))
+      violations.push(`${name} (layer:${part.layer}): may not depend on ${d} (${layerTag})`);
+  }
+  for (const a of arrows)
+    if (!declared.includes(a))
+      violations.push(`${name}: ${DESCRIPTION} says it depends on ${a}; package.json does not`);
+  const devDeclared = ours(pkg.devDependencies);
+  for (const d of devDeclared)
+    if (!part.testDependsOn.includes(d)) violations.push(`${name}: devDependency ${d} is not a testDependsOn arrow`);
+  for (const a of part.testDependsOn)
+    if (!devDeclared.includes(a)) violations.push(`${name}: testDependsOn ${a} is not a devDependency`);
+
+  const entries = entryFiles(dir, pkg);
+  const used = new Set();
+  for (const file of sourceFiles(join(ROOT, dir))) {
+    const inEntries = [...entries].filter(([, files]) => files.has(file)).map(([sub]) => sub);
+    // A file reached from several entries may use only what all of them may.
+    const allowed = inEntries.length
+      ? new Set([...allowedFrom(part, inEntries[0])].filter((d) => inEntries.every((e) => allowedFrom(part, e).has(d))))
+      : new Set([...arrows, ...part.testDependsOn]);
+    const where = relative(ROOT, file);
+    for (const spec of importsOf(file)) {
+      const m = /^(@iofleet\/[a-z0-9-]+)(\/.*)?$/.exec(spec);
+      if (!m || m[1] === name) continue;
+      used.add(m[1]);
+      if (!allowed.has(m[1]))
+        violations.push(
+          `${where}: imports ${m[1]}, which ${inEntries.length ? `entry ${inEntries.join(', ')} of ${name}` : name} may not use`,
+        );
+      if (m[2] && /\/(src|dist|internal)(\/|$)/.test(m[2])) violations.push(`${where}: reaches into ${spec}`);
+    }
+  }
+  for (const a of arrows) if (!used.has(a)) violations.push(`${name}: arrow to ${a} is never imported (remove it)`);
 }
 for (const v of violations) console.error(`boundaries: ${v}`);
 if (violations.length) process.exit(1);
-console.log(`boundaries: ${all.length} projects follow DESIGN.md`);
+console.log(`boundaries: ${projects.length} projects follow ${DESCRIPTION}`);

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # Scaffolds a library package the way every package in this repo is laid out.
 #   tools/new-package.sh <dir, e.g. packages/acpi> <npm name, e.g. @iofleet/acpi> "<description>"
-# Afterwards run `npx nx sync` so the TypeScript project references are updated.
+# Afterwards describe it in tools/architecture.json (its layer and arrows), then run
+# `node tools/architecture.mjs --write` (Nx tags, docs/architecture.md) and `npx nx sync` (TypeScript
+# project references).
 set -euo pipefail
 dir=$1; name=$2; desc=${3:-}
 rel=$(realpath --relative-to="$dir" .)
