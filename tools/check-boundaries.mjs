@@ -11,6 +11,8 @@
 //     from an `exports` subpath may use that entry's arrows, other files (tests, helpers) any of
 //     the part's; every arrow is used by some import; nothing reaches into another package's
 //     src/, dist/ or internal.
+//  4. no source outside @iofleet/vocabulary spells one of its names as a string literal (tests may:
+//     they pin the names readers rely on); names too plain to tell apart ('simulate') are skipped.
 // Exit 1 with one line per violation.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -129,6 +131,26 @@ for (const { name, dir, pkg } of projects) {
     }
   }
   for (const a of arrows) if (!used.has(a)) violations.push(`${name}: arrow to ${a} is never imported (remove it)`);
+}
+// 4. The vocabulary's names are spelt only in the vocabulary.
+const VOCABULARY = arch.parts.get('@iofleet/vocabulary');
+if (VOCABULARY) {
+  const names = new Map();
+  for (const f of sourceFiles(join(ROOT, VOCABULARY.dir, 'src')))
+    for (const m of readFileSync(f, 'utf8').matchAll(/export const ([A-Z0-9_]+) = '([^']+)'/g))
+      if (/[._-]/.test(m[2])) names.set(m[2], m[1]);
+  for (const { name, dir } of projects) {
+    if (name === VOCABULARY.name) continue;
+    for (const file of sourceFiles(join(ROOT, dir))) {
+      if (/\.test\.ts$|\/test\//.test(file)) continue;
+      const code = readFileSync(file, 'utf8').replace(/^\s*(\/\/|\/?\*).*$/gm, ''); // not in comments
+      for (const m of code.matchAll(/['"]([a-z][a-z0-9_.-]*)['"]/g))
+        if (names.has(m[1]))
+          violations.push(
+            `${relative(ROOT, file)}: spells '${m[1]}'; import ${names.get(m[1])} from @iofleet/vocabulary`,
+          );
+    }
+  }
 }
 for (const v of violations) console.error(`boundaries: ${v}`);
 if (violations.length) process.exit(1);
