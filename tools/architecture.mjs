@@ -13,24 +13,25 @@ import { join } from 'node:path';
 export const ROOT = join(import.meta.dirname, '..');
 export const DESCRIPTION = 'tools/architecture.json';
 export const DOC = 'docs/architecture.md';
-const readJson = (f) => JSON.parse(readFileSync(join(ROOT, f), 'utf8'));
+const readJson = (root, f) => JSON.parse(readFileSync(join(root, f), 'utf8'));
 
-/** Every workspace project: { name, dir, pkg }. */
-export function workspaceProjects() {
+/** Every workspace project under `root`: { name, dir, pkg }. */
+export function workspaceProjects(root = ROOT) {
   const out = [];
-  for (const base of readJson('package.json').workspaces.map((w) => w.replace(/\/\*$/, ''))) {
-    if (!existsSync(join(ROOT, base))) continue;
-    for (const n of readdirSync(join(ROOT, base)).sort()) {
+  for (const base of readJson(root, 'package.json').workspaces.map((w) => w.replace(/\/\*$/, ''))) {
+    if (!existsSync(join(root, base))) continue;
+    for (const n of readdirSync(join(root, base)).sort()) {
       const dir = `${base}/${n}`;
-      if (existsSync(join(ROOT, dir, 'package.json'))) out.push({ name: readJson(`${dir}/package.json`).name, dir });
+      if (existsSync(join(root, dir, 'package.json')))
+        out.push({ name: readJson(root, `${dir}/package.json`).name, dir });
     }
   }
-  return out.map((p) => ({ ...p, pkg: readJson(`${p.dir}/package.json`) }));
+  return out.map((p) => ({ ...p, pkg: readJson(root, `${p.dir}/package.json`) }));
 }
 
 /** The description, with each part's layer index and the arrows of every entry point resolved. */
-export function loadArchitecture() {
-  const d = readJson(DESCRIPTION);
+export function loadArchitecture(root = ROOT) {
+  const d = readJson(root, DESCRIPTION);
   const layerIndex = new Map(d.layers.map((l, i) => [l.name, i]));
   const parts = new Map();
   for (const [name, p] of Object.entries(d.parts)) {
@@ -223,19 +224,29 @@ export function generatedFiles(arch, projects) {
   return files;
 }
 
-function main(mode) {
-  const projects = workspaceProjects();
-  const arch = loadArchitecture();
+/**
+ * The generated files under `root` that differ from the description (rewritten when `write`), or
+ * the description's errors when it has any (then nothing is written).
+ */
+export function syncGenerated(root, write) {
+  const projects = workspaceProjects(root);
+  const arch = loadArchitecture(root);
   const errors = descriptionErrors(arch, projects);
-  for (const e of errors) console.error(`architecture: ${e}`);
-  if (errors.length) process.exit(1);
+  if (errors.length) return { errors, stale: [] };
   const stale = [];
   for (const [file, text] of generatedFiles(arch, projects)) {
-    const now = existsSync(join(ROOT, file)) ? readFileSync(join(ROOT, file), 'utf8') : undefined;
+    const now = existsSync(join(root, file)) ? readFileSync(join(root, file), 'utf8') : undefined;
     if (now === text) continue;
-    if (mode === '--write') writeFileSync(join(ROOT, file), text);
+    if (write) writeFileSync(join(root, file), text);
     stale.push(file);
   }
+  return { errors, stale, projects };
+}
+
+function main(mode) {
+  const { errors, stale, projects } = syncGenerated(ROOT, mode === '--write');
+  for (const e of errors) console.error(`architecture: ${e}`);
+  if (errors.length) process.exit(1);
   if (mode === '--write') console.log(`architecture: ${stale.length ? `wrote ${stale.join(', ')}` : 'up to date'}`);
   else if (stale.length) {
     for (const f of stale) console.error(`architecture: ${f} is not generated from ${DESCRIPTION}`);

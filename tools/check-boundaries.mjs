@@ -68,90 +68,112 @@ function reachable(entry) {
 }
 
 /** Entry point -> the files it reaches, from package.json exports with an @iofleet/source condition. */
-function entryFiles(dir, pkg) {
+function entryFiles(root, dir, pkg) {
   const out = new Map();
   for (const [sub, target] of Object.entries(pkg.exports ?? {})) {
     const src = typeof target === 'object' ? target['@iofleet/source'] : undefined;
-    if (src) out.set(sub, reachable(join(ROOT, dir, src)));
+    if (src) out.set(sub, reachable(join(root, dir, src)));
   }
-  if (!out.size && existsSync(join(ROOT, dir, 'src/main.ts'))) out.set('.', reachable(join(ROOT, dir, 'src/main.ts')));
+  if (!out.size && existsSync(join(root, dir, 'src/main.ts'))) out.set('.', reachable(join(root, dir, 'src/main.ts')));
   return out;
 }
 
-const arch = loadArchitecture();
-const projects = workspaceProjects();
-const violations = descriptionErrors(arch, projects);
-const tagOf = new Map(projects.map((p) => [p.name, p.pkg.nx?.tags ?? []]));
-const constraints = new Map(depConstraints(arch).map((c) => [c.sourceTag, c.onlyDependOnLibsWithTags]));
+const ours = (deps) => Object.keys(deps ?? {}).filter((d) => d.startsWith('@iofleet/'));
 
-for (const { name, dir, pkg } of projects) {
+/** 1 and 2: a project's tags and package.json dependencies against its arrows and its layer's rule. */
+function manifestViolations(arch, { name, pkg }, tagOf, constraints) {
+  const out = [];
   const part = arch.parts.get(name);
-  if (!part) continue; // reported by descriptionErrors
   const tags = tagOf.get(name);
   if (JSON.stringify(tags) !== JSON.stringify(tagsOf(part)))
-    violations.push(`${name}: Nx tags ${JSON.stringify(tags)}, the description gives ${JSON.stringify(tagsOf(part))}`);
-  const ours = (deps) => Object.keys(deps ?? {}).filter((d) => d.startsWith('@iofleet/'));
+    out.push(`${name}: Nx tags ${JSON.stringify(tags)}, the description gives ${JSON.stringify(tagsOf(part))}`);
   const declared = ours(pkg.dependencies);
   const arrows = allowedFrom(part);
   for (const d of declared) {
-    if (!arrows.has(d))
-      violations.push(`${name}: package.json depends on ${d}, which is not an arrow of ${DESCRIPTION}`);
+    if (!arrows.has(d)) out.push(`${name}: package.json depends on ${d}, which is not an arrow of ${DESCRIPTION}`);
     const layerTag = (tagOf.get(d) ?? []).find((t) => t.startsWith('layer:'));
-    const okTags = constraints.get(`layer:${part.layer}`) ?? [];
-    if (!okTags.includes(layerTag))
-      violations.push(`${name} (layer:${part.layer}): may not depend on ${d} (${layerTag})`);
+    if (!(constraints.get(`layer:${part.layer}`) ?? []).includes(layerTag))
+      out.push(`${name} (layer:${part.layer}): may not depend on ${d} (${layerTag})`);
   }
   for (const a of arrows)
-    if (!declared.includes(a))
-      violations.push(`${name}: ${DESCRIPTION} says it depends on ${a}; package.json does not`);
+    if (!declared.includes(a)) out.push(`${name}: ${DESCRIPTION} says it depends on ${a}; package.json does not`);
   const devDeclared = ours(pkg.devDependencies);
   for (const d of devDeclared)
-    if (!part.testDependsOn.includes(d)) violations.push(`${name}: devDependency ${d} is not a testDependsOn arrow`);
+    if (!part.testDependsOn.includes(d)) out.push(`${name}: devDependency ${d} is not a testDependsOn arrow`);
   for (const a of part.testDependsOn)
-    if (!devDeclared.includes(a)) violations.push(`${name}: testDependsOn ${a} is not a devDependency`);
+    if (!devDeclared.includes(a)) out.push(`${name}: testDependsOn ${a} is not a devDependency`);
+  return out;
+}
 
-  const entries = entryFiles(dir, pkg);
+/** 3: every import of a project's sources against the arrows of the entry points that reach it. */
+function importViolations(root, arch, { name, dir, pkg }) {
+  const out = [];
+  const part = arch.parts.get(name);
+  const arrows = allowedFrom(part);
+  const entries = entryFiles(root, dir, pkg);
   const used = new Set();
-  for (const file of sourceFiles(join(ROOT, dir))) {
+  for (const file of sourceFiles(join(root, dir))) {
     const inEntries = [...entries].filter(([, files]) => files.has(file)).map(([sub]) => sub);
     // A file reached from several entries may use only what all of them may.
     const allowed = inEntries.length
       ? new Set([...allowedFrom(part, inEntries[0])].filter((d) => inEntries.every((e) => allowedFrom(part, e).has(d))))
       : new Set([...arrows, ...part.testDependsOn]);
-    const where = relative(ROOT, file);
+    const where = relative(root, file);
     for (const spec of importsOf(file)) {
       const m = /^(@iofleet\/[a-z0-9-]+)(\/.*)?$/.exec(spec);
       if (!m || m[1] === name) continue;
       used.add(m[1]);
       if (!allowed.has(m[1]))
-        violations.push(
+        out.push(
           `${where}: imports ${m[1]}, which ${inEntries.length ? `entry ${inEntries.join(', ')} of ${name}` : name} may not use`,
         );
-      if (m[2] && /\/(src|dist|internal)(\/|$)/.test(m[2])) violations.push(`${where}: reaches into ${spec}`);
+      if (m[2] && /\/(src|dist|internal)(\/|$)/.test(m[2])) out.push(`${where}: reaches into ${spec}`);
     }
   }
-  for (const a of arrows) if (!used.has(a)) violations.push(`${name}: arrow to ${a} is never imported (remove it)`);
+  for (const a of arrows) if (!used.has(a)) out.push(`${name}: arrow to ${a} is never imported (remove it)`);
+  return out;
 }
-// 4. The vocabulary's names are spelt only in the vocabulary.
-const VOCABULARY = arch.parts.get('@iofleet/vocabulary');
-if (VOCABULARY) {
+
+/** 4: the vocabulary's names are spelt only in the vocabulary (tests aside). */
+function vocabularyViolations(root, arch, projects) {
+  const out = [];
+  const vocabulary = arch.parts.get('@iofleet/vocabulary');
+  if (!vocabulary) return out;
   const names = new Map();
-  for (const f of sourceFiles(join(ROOT, VOCABULARY.dir, 'src')))
+  for (const f of sourceFiles(join(root, vocabulary.dir, 'src')))
     for (const m of readFileSync(f, 'utf8').matchAll(/export const ([A-Z0-9_]+) = '([^']+)'/g))
       if (/[._-]/.test(m[2])) names.set(m[2], m[1]);
   for (const { name, dir } of projects) {
-    if (name === VOCABULARY.name) continue;
-    for (const file of sourceFiles(join(ROOT, dir))) {
+    if (name === vocabulary.name) continue;
+    for (const file of sourceFiles(join(root, dir))) {
       if (/\.test\.ts$|\/test\//.test(file)) continue;
       const code = readFileSync(file, 'utf8').replace(/^\s*(\/\/|\/?\*).*$/gm, ''); // not in comments
       for (const m of code.matchAll(/['"]([a-z][a-z0-9_.-]*)['"]/g))
         if (names.has(m[1]))
-          violations.push(
-            `${relative(ROOT, file)}: spells '${m[1]}'; import ${names.get(m[1])} from @iofleet/vocabulary`,
-          );
+          out.push(`${relative(root, file)}: spells '${m[1]}'; import ${names.get(m[1])} from @iofleet/vocabulary`);
     }
   }
+  return out;
 }
-for (const v of violations) console.error(`boundaries: ${v}`);
-if (violations.length) process.exit(1);
-console.log(`boundaries: ${projects.length} projects follow ${DESCRIPTION}`);
+
+/** Every violation of the workspace under `root`, one line each. */
+export function boundaryViolations(root = ROOT) {
+  const arch = loadArchitecture(root);
+  const projects = workspaceProjects(root);
+  const violations = descriptionErrors(arch, projects);
+  const tagOf = new Map(projects.map((p) => [p.name, p.pkg.nx?.tags ?? []]));
+  const constraints = new Map(depConstraints(arch).map((c) => [c.sourceTag, c.onlyDependOnLibsWithTags]));
+  for (const p of projects) {
+    if (!arch.parts.has(p.name)) continue; // reported by descriptionErrors
+    violations.push(...manifestViolations(arch, p, tagOf, constraints), ...importViolations(root, arch, p));
+  }
+  violations.push(...vocabularyViolations(root, arch, projects));
+  return { violations, projects };
+}
+
+if (process.argv[1] === import.meta.filename) {
+  const { violations, projects } = boundaryViolations();
+  for (const v of violations) console.error(`boundaries: ${v}`);
+  if (violations.length) process.exit(1);
+  console.log(`boundaries: ${projects.length} projects follow ${DESCRIPTION}`);
+}
