@@ -7,8 +7,8 @@
 //                                         (tools/run-tests.sh runs it, as it runs `nx sync:check`)
 // The description's own consistency (every workspace project is a part, arrows point down the
 // layers) is checked by both; tools/check-boundaries.mjs checks the code against the arrows.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..');
 export const DESCRIPTION = 'tools/architecture.json';
@@ -237,7 +237,10 @@ export function syncGenerated(root, write) {
   for (const [file, text] of generatedFiles(arch, projects)) {
     const now = existsSync(join(root, file)) ? readFileSync(join(root, file), 'utf8') : undefined;
     if (now === text) continue;
-    if (write) writeFileSync(join(root, file), text);
+    if (write) {
+      mkdirSync(dirname(join(root, file)), { recursive: true });
+      writeFileSync(join(root, file), text);
+    }
     stale.push(file);
   }
   return { errors, stale, projects };

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 export NX_NO_CLOUD=true NX_DAEMON=false NX_TUI=false FORCE_COLOR=0
 export no_proxy="127.0.0.1,localhost,::1${no_proxy:+,$no_proxy}" NO_PROXY="127.0.0.1,localhost,::1${NO_PROXY:+,$NO_PROXY}"
 npx nx sync:check || { echo "nx project references are out of date: run 'npx nx sync'"; echo "0 passed, 1 failed"; exit 1; }
+node --test --test-reporter=dot tools/architecture.test.mjs || { echo "0 passed, 1 failed"; exit 1; }
 node tools/architecture.mjs --check || { echo "0 passed, 1 failed"; exit 1; }
 node tools/check-boundaries.mjs || { echo "0 passed, 1 failed"; exit 1; }
 rm -rf packages/*/test-results packages/plugins/*/test-results apps/*/test-results
