@@ -7,7 +7,7 @@ import semver from 'semver';
 import { SdkError } from './errors';
 
 /** Version of the plugin contract. Bumped on every change a plugin can observe. */
-export const SDK_VERSION = '0.1.2';
+export const SDK_VERSION = '0.1.3';
 
 export function checkSdkRange(plugin: string, range: string, sdkVersion = SDK_VERSION): void {
   if (!semver.validRange(range))
