@@ -28,7 +28,8 @@ export function unitAttachDevice(
   unit: IommuUnit,
   requesterId: number,
   target: AttachTarget,
-  opts: { ats?: boolean } = {},
+  /** `name`: the device's dev_name(), which an SMMUv3's event lines print as the client. */
+  opts: { ats?: boolean; name?: string } = {},
 ): void {
   if (unit instanceof SmmuV3Unit) {
     if (typeof target !== 'string' && !(target instanceof SmmuDomain))
@@ -36,6 +37,7 @@ export function unitAttachDevice(
     unit.attachDevice(requesterId, target, opts);
     return;
   }
+  opts = opts.ats === undefined ? {} : { ats: opts.ats };
   if (unit instanceof AmdViUnit) {
     if (typeof target !== 'string' && !(target instanceof AmdViDomain))
       throw new CoreError('INVALID_ARGUMENT', `${unit.name}: cannot attach a domain of another IOMMU type`);

@@ -105,7 +105,7 @@ export function globalDefaultDomain(cmd: IommuCmdline, k: IommuKconfig, p: Platf
   return { type, strict, log };
 }
 
-export type IommuVendor = 'intel' | 'amd';
+export type IommuVendor = 'intel' | 'amd' | 'arm';
 
 export interface DriverDecision {
   enabled: boolean;
@@ -138,6 +138,9 @@ export interface FirmwareFacts {
  * "iommu/vt-d: Fix no_iommu to disable platform optin", would make iommu=off win; not merged here.)
  *
  * AMD: on whenever an IVRS table exists, unless amd_iommu=off or iommu=off.
+ *
+ * Arm: arm-smmu-v3 probes every SMMUv3 the IORT describes; arm64 has no iommu=off (the x86
+ * `iommu=` parameter is arch/x86's), so only a missing table leaves devices untranslated.
  */
 export function driverEnabled(
   vendor: IommuVendor,
@@ -149,6 +152,7 @@ export function driverEnabled(
   const off: DriverDecision = { enabled: false, log, defaultPassthrough: false };
   if (!firmware.tablePresent) return off;
   if (vendor === 'amd') return { enabled: !cmd.amdIommuOff && !cmd.noIommu, log, defaultPassthrough: false };
+  if (vendor === 'arm') return { enabled: true, log, defaultPassthrough: false };
   const dmarDisabled = !(cmd.intelIommuOn ?? k.intelIommuDefaultOn);
   if (firmware.platformOptIn && firmware.externalFacingPort && !cmd.noPlatformOptin) {
     if (cmd.noIommu || dmarDisabled) log.push('DMAR: Intel-IOMMU force enabled due to platform opt in');
@@ -189,6 +193,8 @@ export interface DeviceFacts {
   noHwPassthrough?: boolean;
   /** AMD: the device supports PASID (IOMMUv2-capable). */
   pasid?: boolean;
+  /** Arm: arm_smmu_def_domain_type()'s answer for the device (IOMMU_DOMAIN_IDENTITY for HiSilicon PTT). */
+  armDefDomainType?: number;
 }
 
 /**
@@ -206,6 +212,7 @@ export function groupDomainRequest(
   for (const d of devices) {
     let t = 0;
     if (vendor === 'intel' && d.noHwPassthrough) t = IOMMU_DOMAIN_DMA;
+    if (vendor === 'arm') t = d.armDefDomainType ?? 0;
     if (vendor === 'amd') {
       if (d.untrusted) t = IOMMU_DOMAIN_DMA;
       else if (d.pasid && !memoryEncryption) t = IOMMU_DOMAIN_IDENTITY;

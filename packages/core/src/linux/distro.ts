@@ -10,6 +10,8 @@ export interface DistroPreset {
   name: string;
   title: string;
   kconfig: IommuKconfig;
+  /** The options this preset sets itself (the rest are upstream's defaults for the architecture). */
+  sets: readonly (keyof IommuKconfig)[];
   /** Command-line IOMMU options the distribution adds by default (usually none). */
   cmdline: string;
   source: string;
@@ -20,6 +22,7 @@ const P = (name: string, title: string, k: Partial<IommuKconfig>, source: string
   name,
   title,
   kconfig: { ...UPSTREAM_KCONFIG, ...k },
+  sets: Object.keys(k) as (keyof IommuKconfig)[],
   cmdline: '',
   source,
   verified,

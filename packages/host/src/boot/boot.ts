@@ -4,12 +4,15 @@
 // vendor driver turns on and which default domain type groups get (iommu_subsys_init());
 // devices are probed in pci_bus_add_devices() order and each joins its IOMMU group
 // (pci_device_group()); every group gets its default domain (iommu_setup_default_domain()):
-// IDENTITY (pass-through context/DTE), DMA (strict) or DMA-FQ (lazy, flush queue).
+// IDENTITY (pass-through context/DTE, bypass STE), DMA (strict) or DMA-FQ (lazy, flush queue).
+// Arm hosts boot from an IORT (./smmu-units.ts): SMMUv3 units, StreamIDs from the root complex's
+// ID mappings (iort_iommu_configure_id()), groups as pci_device_group() forms them.
 
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { isAcpiDecodeError, linuxChecksumWarning, pickTable } from '@iofleet/acpi';
 import {
+  armSmmuDefDomainType,
   DirectDmaOps,
   type DmaOps,
   DmaSim,
@@ -37,10 +40,11 @@ import { HostError } from '../errors';
 import { buildFirmware } from '../firmware/build-firmware';
 import { parseDmesgPci, parseLspci } from '../pci/lspci';
 import { buildPciTree, type PciFunction, type PciTree, withVirtualFunctions } from '../pci/tree';
-import { fullName, type HostDevice, type HostGroup, HostImpl } from './host';
+import { attachOpts, fullName, type HostDevice, type HostGroup, HostImpl } from './host';
 import { amdUnitsFromIvrs, type FirmwareUnits, vtdUnitsFromDmar } from './iommu-units';
 import { type KernelOverrides, type KernelPolicy, kernelPolicy } from './kernel-policy';
 import { toPciDevs } from './pci-devs';
+import { smmuUnitsFromIort } from './smmu-units';
 
 export interface BootOptions extends KernelOverrides {
   /** File the description came from (for messages) and the base for relative firmware paths. */
@@ -60,11 +64,14 @@ function readInput(desc: HostDescription, path: string, file: string): Buffer {
   }
 }
 
-/** The DMAR/IVRS bytes: the real machine's (firmware.table / firmware.acpidump, raw or acpidump text) or built ones. */
+const FIRMWARE_TABLE = { intel: 'DMAR', amd: 'IVRS', arm: 'IORT' } as const;
+const DEFAULT_PROFILE = { intel: 'intel-icelake-sp', amd: 'amd-epyc-milan', arm: 'arm-neoverse-grace' } as const;
+
+/** The DMAR/IVRS/IORT bytes: the real machine's (firmware.table / firmware.acpidump, raw or acpidump text) or built ones. */
 function firmwareBytes(desc: HostDescription, tree: PciTree, file: string): Uint8Array {
   const path = desc.firmware?.acpidump ?? desc.firmware?.table;
   if (!path) return buildFirmware(desc, tree).bytes;
-  const want = desc.cpu.vendor === 'intel' ? 'DMAR' : 'IVRS';
+  const want = FIRMWARE_TABLE[desc.cpu.vendor];
   try {
     return pickTable(new Uint8Array(readInput(desc, path, file)), want).bytes;
   } catch (e) {
@@ -96,7 +103,7 @@ export function bootHost(desc: HostDescription, opts: BootOptions = {}): HostImp
   const sim = new DmaSim({
     cpuCount,
     numaNodes: desc.numaNodes.length,
-    profile: getCostProfile(desc.costProfile ?? (desc.cpu.vendor === 'amd' ? 'amd-epyc-milan' : 'intel-icelake-sp')),
+    profile: getCostProfile(desc.costProfile ?? DEFAULT_PROFILE[desc.cpu.vendor]),
   });
   const log: string[] = [...policy.cmdline.messages];
   const bytes = firmwareBytes(desc, tree, file);
@@ -107,7 +114,9 @@ export function bootHost(desc: HostDescription, opts: BootOptions = {}): HostImp
   const fw: FirmwareUnits =
     desc.cpu.vendor === 'intel'
       ? vtdUnitsFromDmar(bytes, tree, desc, sim.mem, counters, policy.cmdline.superpagesOff)
-      : amdUnitsFromIvrs(bytes, tree, desc, sim.mem, counters);
+      : desc.cpu.vendor === 'amd'
+        ? amdUnitsFromIvrs(bytes, tree, desc, sim.mem, counters)
+        : smmuUnitsFromIort(bytes, tree, desc, sim.mem, counters);
   log.push(...fw.log);
   // has_external_pci(): a port marked external-facing (an untrusted device implies one above it).
   const externalFacingPort = tree.functions.some((f) => f.desc.externalFacing || f.desc.untrusted);
@@ -158,7 +167,7 @@ export function bootHost(desc: HostDescription, opts: BootOptions = {}): HostImp
     const unitIx = fw.unitOf(fns[0]!);
     const request = groupDomainRequest(
       desc.cpu.vendor,
-      fns.map((f) => ({ untrusted: !!f.desc.untrusted })),
+      fns.map((f) => ({ untrusted: !!f.desc.untrusted, armDefDomainType: armSmmuDefDomainType(pciIds(f)) })),
       desc.kernel.memoryEncryption,
     );
     if (request < 0) {
@@ -186,6 +195,12 @@ export function bootHost(desc: HostDescription, opts: BootOptions = {}): HostImp
   }
   if (fw.signature === 'DMAR') log.push('DMAR: Intel(R) Virtualization Technology for Directed I/O');
   return new HostImpl(desc, file, tree, sim, policy, fw, true, devices, groups, log);
+}
+
+/** The function's PCI vendor and device IDs, when the description gives them. */
+function pciIds(f: PciFunction): { vendor: number; device: number } | undefined {
+  if (!f.desc.vendor || !f.desc.device) return undefined;
+  return { vendor: Number.parseInt(f.desc.vendor, 16), device: Number.parseInt(f.desc.device, 16) };
 }
 
 /** A device whose DMA ops are built on first use (the Linux DMA API of its driver). */
@@ -249,12 +264,12 @@ function setupDefaultDomain(
 ): HostGroup {
   const hu = fw.units[unitIx]!;
   if (type === IOMMU_DOMAIN_IDENTITY) {
-    for (const f of fns) unitAttachDevice(hu.unit, f.bdf, 'passthrough');
+    for (const f of fns) unitAttachDevice(hu.unit, fw.sourceIdOf(f), 'passthrough', attachOpts(fw, f));
     return hostGroup(id, fns, type, unitIx, null, null);
   }
   const domain = unitCreateDomain(hu.unit, 'dma');
   for (const f of fns) {
-    unitAttachDevice(hu.unit, f.bdf, domain);
+    unitAttachDevice(hu.unit, fw.sourceIdOf(f), domain, attachOpts(fw, f));
     // RMRR / IVMD unity ranges are identity-mapped into the default domain (iommu_create_device_direct_mappings()).
     for (const [lo, hi] of fw.reserved.get(f.text) ?? []) {
       const start = Math.floor(Number(lo) / 4096) * 4096;
@@ -263,7 +278,9 @@ function setupDefaultDomain(
     }
   }
   // The IOVA allocator keeps away from the MSI window and from the reserved ranges (iommu_dma_init_domain()).
-  const reservedRegions: (readonly [number, number])[] = [X86_MSI_RESERVED];
+  // Arm's MSI window is IOMMU_RESV_SW_MSI, which iova_reserve_iommu_regions() skips for DMA
+  // domains (the cookie maps MSI doorbells itself): only the RMR ranges are kept away.
+  const reservedRegions: (readonly [number, number])[] = hu.kind === 'smmu' ? [] : [X86_MSI_RESERVED];
   for (const f of fns)
     for (const [lo, hi] of fw.reserved.get(f.text) ?? []) reservedRegions.push([Number(lo), Number(hi)]);
   const mode = type === IOMMU_DOMAIN_DMA ? 'strict' : 'lazy';

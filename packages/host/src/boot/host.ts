@@ -50,6 +50,12 @@ export interface SysfsGroup {
 export const fullName = (f: { segment: number; text: string }) =>
   f.text.length > 7 ? f.text : `${f.segment.toString(16).padStart(4, '0')}:${f.text}`;
 
+/** What an attach tells the unit about the device: its name (SMMUv3 event lines) and the IORT's ATS. */
+export function attachOpts(fw: FirmwareUnits, f: PciFunction): { name: string; ats?: boolean } {
+  const ats = fw.atsOf?.(f);
+  return ats === undefined ? { name: fullName(f) } : { name: fullName(f), ats };
+}
+
 export class HostImpl {
   private readonly byName = new Map<string, HostDevice>();
   private readonly out: TranslationOut = newTranslationOut();
@@ -84,6 +90,11 @@ export class HostImpl {
     return d;
   }
 
+  /** The ID `f`'s requests carry to its IOMMU: its requester ID, or on Arm its IORT StreamID. */
+  sourceIdOf(f: PciFunction): number {
+    return this.firmware.sourceIdOf(f);
+  }
+
   /** Functions that name a device plugin, in probe order. */
   pluginDevices(): HostDevice[] {
     return this.devices.filter((d) => d.fn.desc.plugin);
@@ -104,7 +115,7 @@ export class HostImpl {
       return o;
     }
     const u = this.firmware.units[dev.unit]!;
-    u.unit.translate({ sourceId: dev.fn.bdf, segment: dev.fn.segment, address, write, pasid: -1 }, o);
+    u.unit.translate({ sourceId: this.sourceIdOf(dev.fn), segment: dev.fn.segment, address, write, pasid: -1 }, o);
     return o;
   }
 
@@ -150,7 +161,7 @@ export class HostImpl {
       firmware: this.firmware.signature,
       units: this.firmware.units.map((u, i) => ({
         index: i,
-        name: u.kind === 'vtd' ? u.unit.name : `AMD-Vi ${u.unit.name}`,
+        name: u.kind === 'amd' ? `AMD-Vi ${u.unit.name}` : u.unit.name,
         registerBase: `0x${u.base.toString(16)}`,
         devices: this.devices.filter((d) => d.unit === i).map((d) => fullName(d.fn)),
       })),

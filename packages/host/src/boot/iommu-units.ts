@@ -17,20 +17,30 @@ import {
   isAcpiDecodeError,
   linuxChecksumWarning,
 } from '@iofleet/acpi';
-import { AmdViUnit, type Bdf, type HwCounters, type PhysMemory, VtdUnit } from '@iofleet/core';
+import { AmdViUnit, type Bdf, type HwCounters, type PhysMemory, type SmmuV3Unit, VtdUnit } from '@iofleet/core';
 import type { HostDescription } from '../description/schema';
 import { HostError } from '../errors';
 import { type DrhdLike, matchDrhd, resolveScope as resolveInTree, SCOPE_IOAPIC } from '../firmware/dmar-scope';
 import { type IvhdCoverage, ivhdCoverage, matchIvhd } from '../firmware/ivhd-scope';
 import type { PciFunction, PciTree } from '../pci/tree';
 
-export type HostUnit = { kind: 'vtd'; unit: VtdUnit; base: bigint } | { kind: 'amd'; unit: AmdViUnit; base: bigint };
+export type HostUnit =
+  | { kind: 'vtd'; unit: VtdUnit; base: bigint }
+  | { kind: 'amd'; unit: AmdViUnit; base: bigint }
+  | { kind: 'smmu'; unit: SmmuV3Unit; base: bigint };
 
 export interface FirmwareUnits {
-  signature: 'DMAR' | 'IVRS';
+  signature: 'DMAR' | 'IVRS' | 'IORT';
   units: HostUnit[];
   /** Index into `units` of the unit translating `f`, or -1 (no IOMMU: no group). */
   unitOf(f: PciFunction): number;
+  /**
+   * The ID `f`'s requests carry to its unit: the requester ID (VT-d source-id, AMD-Vi DeviceID),
+   * or on an SMMUv3 the StreamID the IORT maps the requester ID to.
+   */
+  sourceIdOf(f: PciFunction): number;
+  /** The firmware lets `f` use ATS (IORT root complex ATS attribute); absent: the unit decides. */
+  atsOf?(f: PciFunction): boolean;
   /** RMRR / IVMD unity ranges per function text: [base, end] inclusive. */
   reserved: Map<string, [bigint, bigint][]>;
   /** Log lines of the parse, in the order Linux prints them, its firmware warnings among them. */
@@ -114,6 +124,7 @@ export function vtdUnitsFromDmar(
     signature: 'DMAR',
     units: [],
     unitOf: () => -1,
+    sourceIdOf: (f) => f.bdf,
     reserved: new Map(),
     log,
     firmwareWarnings: warnings,
@@ -204,6 +215,7 @@ export function vtdUnitsFromDmar(
       cache.set(f, u);
       return u;
     },
+    sourceIdOf: (f) => f.bdf,
     reserved,
     log,
     firmwareWarnings: warnings,
@@ -235,6 +247,7 @@ export function amdUnitsFromIvrs(
       signature: 'IVRS',
       units: [],
       unitOf: () => -1,
+      sourceIdOf: (f) => f.bdf,
       reserved: new Map(),
       log: [refused],
       firmwareWarnings: [refused],
@@ -275,6 +288,7 @@ export function amdUnitsFromIvrs(
     signature: 'IVRS',
     units,
     unitOf: (f) => matchIvhd(ivhds, cov, f.segment, f.bdf),
+    sourceIdOf: (f) => f.bdf,
     reserved,
     log,
     firmwareWarnings: warnings,

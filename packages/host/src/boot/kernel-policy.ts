@@ -5,6 +5,7 @@
 // choice are @iofleet/core's (iommu_subsys_init(), the vendor drivers' early parameters).
 
 import {
+  ARM64_UPSTREAM_KCONFIG,
   type GlobalDefault,
   getDistro,
   globalDefaultDomain,
@@ -41,8 +42,15 @@ export function kernelPolicy(desc: HostDescription, o: KernelOverrides = {}): Ke
     throw e;
   }
   const k = desc.kernel.kconfig;
+  // drivers/iommu/Kconfig: the lazy default is x86's and s390's; on arm64 the default domain is
+  // strict unless the distribution's kernel chooses otherwise (nvidia-grace: lazy).
+  const archDefault =
+    desc.cpu.vendor === 'arm' && !preset.sets.includes('defaultDomain')
+      ? { defaultDomain: ARM64_UPSTREAM_KCONFIG.defaultDomain }
+      : {};
   const kconfig: IommuKconfig = {
     ...preset.kconfig,
+    ...archDefault,
     ...(k.defaultDomain !== undefined && { defaultDomain: k.defaultDomain }),
     ...(k.intelIommuDefaultOn !== undefined && { intelIommuDefaultOn: k.intelIommuDefaultOn }),
     ...(k.scalableModeDefaultOn !== undefined && { intelScalableModeDefaultOn: k.scalableModeDefaultOn }),

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The host description (YAML), version iofleet/v1. A host is either described (CPU, memory, PCI
 // tree, IOMMU parameters: iofleet builds its DMAR or IVRS) or given as firmware (a real DMAR/IVRS
-// or acpidump output plus an lspci-style device list). See docs/host-description.md.
+// or acpidump output plus an lspci-style device list). See docs/host-description.md. Arm hosts
+// (cpu.vendor: arm) boot from an IORT (docs/acpi.md, "An Arm host's IORT"; docs/smmuv3.md).
 
 import { z } from 'zod';
 
@@ -72,6 +73,30 @@ export const pciNodeSchema = z
   })
   .strict();
 
+const rid = intLike.refine((v) => v <= 0xffff, 'a 16-bit requester ID');
+
+/** One IOMMU unit. Intel / AMD: base, includeAll, scope. Arm (an IORT SMMUv3 node): the rest. */
+const unitSchema = z
+  .object({
+    base: intLike,
+    includeAll: z.boolean().default(false),
+    /** Root ports or endpoints this unit covers (bridge scopes cover their subtree). */
+    scope: z.array(bdfText).default([]),
+    /** Arm: the PCI segment (root complex) whose requester IDs it translates (default 0). */
+    segment: intLike.optional(),
+    /** Arm: first and last requester ID it translates (default: the whole segment). */
+    rids: z.tuple([rid, rid]).optional(),
+    /** Arm: stream ID of the first RID (default: stream ID = RID). */
+    streamIdBase: intLike.optional(),
+    /** Arm: ITS group (index) for its MSIs and its devices' (default 0). */
+    its: intLike.optional(),
+    /** Arm: proximity domain (NUMA node) of the SMMU. */
+    numaNode: intLike.optional(),
+    /** Arm: wired interrupts (default: MSIs). */
+    gsiv: z.object({ event: intLike, pri: intLike, gerr: intLike, sync: intLike }).strict().optional(),
+  })
+  .strict();
+
 export const iommuSchema = z
   .object({
     addressWidth: z.union([z.literal(39), z.literal(48), z.literal(57)]).default(48),
@@ -100,20 +125,21 @@ export const iommuSchema = z
      * each interrupt then costs the guest an exit (../vm/guest-device.ts).
      */
     postedInterrupts: z.boolean().default(true),
-    /** IOMMU units; default: one unit with INCLUDE_PCI_ALL (Intel) / one IVHD covering all (AMD). */
-    units: z
-      .array(
-        z
-          .object({
-            base: intLike,
-            includeAll: z.boolean().default(false),
-            /** Root ports or endpoints this unit covers (bridge scopes cover their subtree). */
-            scope: z.array(bdfText).default([]),
-          })
-          .strict(),
-      )
-      .optional(),
+    /**
+     * IOMMU units; default: one unit with INCLUDE_PCI_ALL (Intel) / one IVHD covering all (AMD) /
+     * one SMMUv3 translating every requester ID of segment 0 (Arm).
+     */
+    units: z.array(unitSchema).optional(),
     rmrr: z.array(z.object({ base: intLike, end: intLike, devices: z.array(bdfText).min(1) }).strict()).default([]),
+    /** Arm: GIC ITS identifiers per ITS group (IORT ITS group nodes; default one group, ITS 0). */
+    its: z.array(z.array(intLike).min(1)).min(1).optional(),
+    /** Arm: memory a device keeps using across boot (IORT RMR nodes on its stream ID). */
+    rmr: z.array(z.object({ base: intLike, end: intLike, devices: z.array(bdfText).min(1) }).strict()).default([]),
+    /**
+     * Arm: the kernel's PAGE_SIZE, the granule of its DMA domains' page tables (arm64 kernels are
+     * built with 4K, 16K or 64K pages; NVIDIA's Grace kernels ship a 64K flavour too).
+     */
+    pageSize: z.enum(['4K', '16K', '64K']).default('4K'),
   })
   .strict();
 
@@ -141,7 +167,7 @@ export const hostDescriptionSchema = z
     description: z.string().optional(),
     cpu: z
       .object({
-        vendor: z.enum(['intel', 'amd']),
+        vendor: z.enum(['intel', 'amd', 'arm']),
         model: z.string().optional(),
         sockets: z.number().int().min(1).max(16).default(1),
         coresPerSocket: z.number().int().min(1).max(512),

@@ -9,10 +9,24 @@
 // description; one ATSR with ALL_PORTS when ATS is on. Host address width from iommu.addressWidth.
 // AMD: one IVHD type 11h per unit (default: one covering ALL DeviceIDs, the IOMMU itself at
 // 00:00.2 as on EPYC), an IOAPIC special entry, IVMD type 21h unity maps for RMRR-like ranges.
+// Arm: an IORT (@iofleet/acpi iortSpecForArmHost()): one SMMUv3 node per unit (default: one at
+// DEFAULT_SMMU_BASE translating all of segment 0), a root complex per PCI segment, ITS groups, and
+// RMR nodes for iommu.rmr.
 // Simplification: no RHSA/ANDD/SATC and no HPET scope are generated (Linux needs none of them to
 // boot); real tables carrying them can be given instead (firmware.table).
 
-import { buildDmar, buildIvrs, type DmarSpec, type IvrsSpec, type ScopeSpec } from '@iofleet/acpi';
+import {
+  type ArmIommuDescription,
+  buildDmar,
+  buildIort,
+  buildIvrs,
+  type DmarSpec,
+  type IortSpec,
+  type IvrsSpec,
+  iortSpecForArmHost,
+  isAcpiDecodeError,
+  type ScopeSpec,
+} from '@iofleet/acpi';
 import { bdfBus, parseBdf } from '@iofleet/core';
 import type { HostDescription } from '../description/schema';
 import { HostError } from '../errors';
@@ -33,8 +47,11 @@ export const INTEL_IOAPIC_SCOPE: ScopeSpec = {
 };
 export const AMD_IOAPIC_DEVICE_ID = 0x00a0;
 
+/** Where the SMMUv3 is when an Arm description names none (QEMU virt's VIRT_SMMU is 0x09050000). */
+export const DEFAULT_SMMU_BASE = 0x0905_0000;
+
 export interface BuiltFirmware {
-  signature: 'DMAR' | 'IVRS';
+  signature: 'DMAR' | 'IVRS' | 'IORT';
   bytes: Uint8Array;
 }
 
@@ -110,8 +127,42 @@ export function ivrsSpecFor(desc: HostDescription, tree: PciTree): IvrsSpec {
   };
 }
 
-/** The DMAR or IVRS bytes of a described host (its CPU vendor decides which). */
+/** The IORT of a described Arm host (docs/acpi.md, "An Arm host's IORT"). */
+export function iortSpecFor(desc: HostDescription, tree: PciTree): IortSpec {
+  const units = desc.iommu.units ?? [{ base: DEFAULT_SMMU_BASE, includeAll: true, scope: [] }];
+  const d: ArmIommuDescription = {
+    ats: desc.iommu.ats,
+    units: units.map((u) => ({
+      base: BigInt(u.base),
+      ...(u.segment !== undefined && { segment: u.segment }),
+      ...(u.rids && { rids: u.rids }),
+      ...(u.streamIdBase !== undefined && { streamIdBase: u.streamIdBase }),
+      ...(u.its !== undefined && { its: u.its }),
+      ...(u.numaNode !== undefined && { numaNode: u.numaNode }),
+      ...(u.gsiv && { gsiv: u.gsiv }),
+    })),
+    reserved: desc.iommu.rmr.flatMap((r, i) =>
+      r.devices.map((b) => {
+        const f = lookup(tree, b, `iommu.rmr[${i}].devices`);
+        return { base: BigInt(r.base), end: BigInt(r.end), segment: f.segment, rid: f.bdf };
+      }),
+    ),
+  };
+  if (desc.iommu.its) d.its = desc.iommu.its;
+  try {
+    return iortSpecForArmHost(
+      d,
+      tree.functions.map((f) => f.segment),
+    );
+  } catch (e) {
+    if (isAcpiDecodeError(e)) throw new HostError('DESCRIPTION_INVALID', e.message);
+    throw e;
+  }
+}
+
+/** The DMAR, IVRS or IORT bytes of a described host (its CPU vendor decides which). */
 export function buildFirmware(desc: HostDescription, tree: PciTree): BuiltFirmware {
+  if (desc.cpu.vendor === 'arm') return { signature: 'IORT', bytes: buildIort(iortSpecFor(desc, tree)) };
   if (desc.cpu.vendor === 'intel') return { signature: 'DMAR', bytes: buildDmar(dmarSpecFor(desc, tree)) };
   return { signature: 'IVRS', bytes: buildIvrs(ivrsSpecFor(desc, tree)) };
 }

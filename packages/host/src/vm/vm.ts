@@ -23,7 +23,7 @@ import {
   VfioContainer,
   type VfioGroupInfo,
 } from '@iofleet/core';
-import { fullName, type HostDevice, type HostGroup, type HostImpl } from '../boot/host';
+import { attachOpts, fullName, type HostDevice, type HostGroup, type HostImpl } from '../boot/host';
 import { HostError } from '../errors';
 
 const BRIDGE_KINDS: ReadonlySet<string> = new Set([
@@ -138,7 +138,8 @@ export class Vm {
     // All groups are viable: switch them to their UNMANAGED domains and map guest RAM.
     for (const a of attached) {
       const hu = host.units[a.group.unit]!;
-      for (const f of a.group.functions) unitAttachDevice(hu.unit, f.bdf, a.domain);
+      for (const f of a.group.functions)
+        unitAttachDevice(hu.unit, host.sourceIdOf(f), a.domain, attachOpts(host.firmware, f));
       if (!o.viommu) a.container.mapDma(0, 0, this.memBytes, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
       this.containers.push(a);
     }
@@ -157,7 +158,7 @@ export class Vm {
       const hu = host.units[c.group.unit]!;
       for (const f of c.group.functions) {
         const back = c.group.domain ?? (c.group.type === IOMMU_DOMAIN_IDENTITY ? 'passthrough' : 'blocked');
-        unitAttachDevice(hu.unit, f.bdf, back);
+        unitAttachDevice(hu.unit, host.sourceIdOf(f), back, attachOpts(host.firmware, f));
       }
       unitFreeDomain(hu.unit, c.domain);
     }
