@@ -16,6 +16,7 @@ import { attachPlugin, detachPlugin, lookupPlugin, type PluginRegistry } from '.
 import { HostError } from '../errors';
 import { guestDevice } from '../vm/guest-device';
 import {
+  ARM_MODE_CMDLINE,
   DEFAULT_RUN_MS,
   GUEST_DEVICE_MODELS,
   GUEST_VCPUS,
@@ -97,7 +98,13 @@ export function runHostWorkload(desc: HostDescription, o: HostRunOptions): HostR
   const rows: HostRunRow[] = [];
   for (const [i, mode] of o.modes.entries()) {
     o.onMode?.(mode, i);
-    const cmdline = [o.cmdline ?? '', MODE_CMDLINE[mode]].filter(Boolean).join(' ');
+    const modeLine = desc.cpu.vendor === 'arm' ? ARM_MODE_CMDLINE[mode] : MODE_CMDLINE[mode];
+    if (modeLine === null)
+      throw new HostError(
+        'BOOT_FAILED',
+        `${file}: mode ${mode} has no arm64 kernel command line (arm64 has no iommu=off, intel_iommu=sp_off or swiotlb-only DMA); use pt, lazy, strict, booted or a guest mode`,
+      );
+    const cmdline = [o.cmdline ?? '', modeLine].filter(Boolean).join(' ');
     const host = bootHost(desc, { file, cmdline, ...(o.distro && { distro: o.distro }) });
     for (const w of host.warnings) o.onWarning?.(w);
     // The first function of the description (its order, not probe order) that uses the plugin.

@@ -46,6 +46,26 @@ export const MODE_CMDLINE: Readonly<Record<RunMode, string>> = {
   'viommu-bounce': 'intel_iommu=on',
 };
 
+/**
+ * The same modes on an arm64 kernel, which has no intel_iommu= and no iommu= (both are x86's):
+ * iommu.passthrough= and iommu.strict= choose the default domain (drivers/iommu/iommu.c). `off`,
+ * `nosp` and `bounce` have no arm64 command line (an Arm machine without an SMMU is one whose IORT
+ * has no SMMUv3 node; sp_off is VT-d's): null.
+ */
+export const ARM_MODE_CMDLINE: Readonly<Record<RunMode, string | null>> = {
+  pt: 'iommu.passthrough=1',
+  lazy: 'iommu.passthrough=0 iommu.strict=0',
+  strict: 'iommu.passthrough=0 iommu.strict=1',
+  off: null,
+  nosp: null,
+  bounce: null,
+  booted: '',
+  vfio: '',
+  emulated: '',
+  viommu: '',
+  'viommu-bounce': '',
+};
+
 /** Simulated time per mode when none is given, ms. */
 export const DEFAULT_RUN_MS = 20;
 /** Bound on simulated time per mode, ms. */
