@@ -146,11 +146,14 @@ describe('iofleet acpi', () => {
 
     it('says in one line what is wrong with an Arm host file', async () => {
       const host = join(dir, 'arm-bad.yaml');
-      writeFileSync(host, 'name: x\ncpu: { vendor: arm }\niommu: { units: [{ base: 0x1000, rids: [0, 0x10000] }] }\n');
+      writeFileSync(
+        host,
+        'name: x\ncpu: { vendor: arm, coresPerSocket: 4 }\nnumaNodes: [{ id: 0, memoryGiB: 8 }]\niommu: { units: [{ base: 0x1000, rids: [0, 0x10000] }] }\n',
+      );
       const err = await cli('build', host, '-o', join(dir, 'x.dat')).catch((e) => e);
       expect(err.code).toBe(1);
       expect(err.stderr.trim().split('\n')).toHaveLength(1);
-      expect(err.stderr).toMatch(/^error: .*arm-bad\.yaml: iommu\.units\.0\.rids\.1: a 16-bit requester ID/);
+      expect(err.stderr).toMatch(/^error: .*arm-bad\.yaml:4: iommu\.units\[0\]\.rids\[1\]: a 16-bit requester ID/);
     });
   });
 });

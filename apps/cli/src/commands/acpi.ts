@@ -4,8 +4,6 @@
 // line.
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
-  type ArmIommuDescription,
-  buildIort,
   type DecodedTable,
   decodeDmar,
   decodeIort,
@@ -14,7 +12,6 @@ import {
   encodeIort,
   encodeIvrs,
   fromJson,
-  iortSpecForArmHost,
   listDmar,
   listIort,
   listIvrs,
@@ -25,7 +22,6 @@ import {
   validateIort,
   validateIvrs,
 } from '@iofleet/acpi';
-import { parseBdf } from '@iofleet/core';
 import type { Command } from 'commander';
 import { action, CliError } from '../cli-error';
 
@@ -65,90 +61,6 @@ const json = (d: DecodedTable): string =>
         ? { table: 'IORT', iort: d.iort }
         : { table: 'IVRS', ivrs: d.ivrs },
   );
-
-/**
- * The part of an Arm host file (cpu.vendor: arm) the IORT is built from; docs/acpi.md describes it.
- * Until packages/host boots Arm hosts, `acpi build` reads it here and ignores the rest of the file.
- * zod is loaded by the command that needs it (the CLI starts without it).
- */
-async function armHostSchema() {
-  const { z } = await import('zod');
-  /** Integers written as numbers or strings ("0x..."); addresses as bigint. */
-  const int = z.union([
-    z.number().int().nonnegative(),
-    z
-      .string()
-      .regex(/^(0x[0-9a-fA-F]+|\d+)$/)
-      .transform(Number),
-  ]);
-  const addr = z.union([int, z.bigint()]).transform((v) => BigInt(v));
-  const rid = int.refine((v) => v <= 0xffff, 'a 16-bit requester ID');
-  return z.object({
-    name: z.string().min(1),
-    cpu: z.object({ vendor: z.literal('arm') }).passthrough(),
-    iommu: z
-      .object({
-        its: z.array(z.array(int).min(1)).min(1).optional(),
-        ats: z.boolean().default(false),
-        units: z
-          .array(
-            z
-              .object({
-                base: addr,
-                segment: int.default(0),
-                rids: z.tuple([rid, rid]).optional(),
-                streamIdBase: int.optional(),
-                its: int.optional(),
-                numaNode: int.optional(),
-                gsiv: z.object({ event: int, pri: int, gerr: int, sync: int }).strict().optional(),
-              })
-              .strict(),
-          )
-          .min(1),
-        rmr: z.array(z.object({ base: addr, end: addr, devices: z.array(z.string()).min(1) }).strict()).default([]),
-      })
-      .passthrough(),
-    pci: z.array(z.object({ bdf: z.string() }).passthrough()).default([]),
-  });
-}
-
-function bdfOf(text: string, where: string): { segment: number; bdf: number } {
-  const p = parseBdf(text);
-  if (!p) throw new CliError(`${where}: "${text}" is not a PCI address (bb:dd.f or ssss:bb:dd.f)`);
-  return p;
-}
-
-/** The IORT of an Arm host file, or undefined when the file describes another vendor's host. */
-async function buildArmIort(file: string): Promise<Uint8Array | undefined> {
-  const { parse: parseYaml } = await import('yaml');
-  let doc: unknown;
-  try {
-    doc = parseYaml(new TextDecoder().decode(readInput(file)));
-  } catch (e) {
-    throw new CliError(`${file}: invalid YAML: ${(e as Error).message.split('\n')[0]}`);
-  }
-  const vendor = (doc as { cpu?: { vendor?: unknown } } | null)?.cpu?.vendor;
-  if (vendor !== 'arm') return undefined;
-  const r = (await armHostSchema()).safeParse(doc);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new CliError(`${file}: ${i.path.join('.')}: ${i.message}`);
-  }
-  const h = r.data;
-  const desc: ArmIommuDescription = {
-    ats: h.iommu.ats,
-    units: h.iommu.units,
-    reserved: h.iommu.rmr.flatMap((m, k) =>
-      m.devices.map((d) => {
-        const p = bdfOf(d, `iommu.rmr[${k}].devices`);
-        return { base: m.base, end: m.end, segment: p.segment, rid: p.bdf };
-      }),
-    ),
-  };
-  if (h.iommu.its) desc.its = h.iommu.its;
-  const segments = h.pci.map((p, k) => bdfOf(p.bdf, `pci[${k}].bdf`).segment);
-  return buildIort(iortSpecForArmHost(desc, segments));
-}
 
 export function registerAcpi(program: Command): void {
   const acpi = program
@@ -210,8 +122,7 @@ export function registerAcpi(program: Command): void {
     .requiredOption('-o, --output <file>', 'where to write the table')
     .action(
       action(async (file: string, opts: { output: string }) => {
-        const iort = await buildArmIort(file);
-        const fw = iort ? { signature: 'IORT', bytes: iort } : (await import('@iofleet/host')).buildHostFirmware(file);
+        const fw = (await import('@iofleet/host')).buildHostFirmware(file);
         writeFileSync(opts.output, fw.bytes);
         process.stdout.write(`${opts.output}: ${fw.signature}, ${fw.bytes.length} bytes\n`);
       }),
