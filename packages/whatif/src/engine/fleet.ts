@@ -30,6 +30,44 @@ export function loadTemplates(s: Scenario, scenarioFile: string): Template[] {
   });
 }
 
+/**
+ * The fleet a variant runs on: the scenario's templates, with those the variant's `hostTemplates`
+ * names replaced by another host file (same count; the hosts take the new file's name, so their
+ * ids are `<new host name>-<index>`). `cache` keeps loaded files across variants.
+ */
+export function variantTemplates(
+  base: readonly Template[],
+  s: Scenario,
+  v: Variant,
+  scenarioFile: string,
+  cache: Map<string, HostDescription>,
+): Template[] {
+  if (!v.hostTemplates) return [...base];
+  const dir = dirname(scenarioFile);
+  return base.map((t, i) => {
+    const f = s.fleet[i]!;
+    const to = v.hostTemplates![f.template ?? f.host!.name];
+    if (to === undefined) return t;
+    const file = isAbsolute(to) ? to : resolve(dir, to);
+    let desc = cache.get(file);
+    if (!desc) {
+      desc = loadHostDescription(file);
+      cache.set(file, desc);
+    }
+    return { name: to, file, desc, count: t.count };
+  });
+}
+
+/** Index of the template a host id (`<template host name>-<index>`) belongs to, or -1. */
+export function templateIndexOf(templates: readonly Template[], hostId: string): number {
+  const cut = hostId.lastIndexOf('-');
+  const name = hostId.slice(0, cut);
+  const k = Number(hostId.slice(cut + 1));
+  return templates.findIndex(
+    (t, i) => t.desc.name === name && k >= firstIndex(templates, i) && k < firstIndex(templates, i) + t.count,
+  );
+}
+
 /** The host description with the variant's hardware and topology deltas applied. */
 export function applyVariant(desc: HostDescription, v: Variant): HostDescription {
   const iommu = { ...desc.iommu };

@@ -6,13 +6,13 @@
 
 import { createHash } from 'node:crypto';
 import type { SimTracer } from '@iofleet/core';
-import { type Host, loadYamlWithSchema, type PluginRegistry } from '@iofleet/host';
+import { type Host, type HostDescription, loadYamlWithSchema, type PluginRegistry } from '@iofleet/host';
 import type { PlacementHost } from '@iofleet/placement';
 import { type Scenario, scenarioSchema, type Variant } from '../scenario/schema';
 import { generateArrivals, type VmArrival } from './arrivals';
 import { checkDeviceClasses, SCENARIO_LINES } from './checks';
 import { diffOf, type FleetTotals, fleetTotals } from './compare';
-import { bootVariant, firstIndex, fleetHosts, loadTemplates, type Template } from './fleet';
+import { bootVariant, fleetHosts, loadTemplates, type Template, templateIndexOf, variantTemplates } from './fleet';
 import { aggregateIo, type ClassFigures, type IoRun, planIoRuns, type RunFigures, runIoEmbedded } from './io-figures';
 import { type PlacementOutcome, type Placer, runPlacement, runPlacementWith } from './placement-run';
 
@@ -100,24 +100,23 @@ interface Prepared {
   file: string;
   /** Host warnings, each with the variants it came up in. */
   warnings: Map<string, string[]>;
+  /** The scenario's fleet; a variant may move some of it to other host files (forVariant()). */
   templates: Template[];
   arrivals: VmArrival[];
-  templateOf: (hostId: string) => number;
   report: SimulationReport;
+  /** Host files variants moved hosts to, loaded once. */
+  hostFiles: Map<string, HostDescription>;
+}
+
+/** The templates a variant runs on and, for its host ids (<template host name>-<index>), their template. */
+function forVariant(p: Prepared, v: Variant): { templates: Template[]; templateOf: (hostId: string) => number } {
+  const templates = variantTemplates(p.templates, p.s, v, p.file, p.hostFiles);
+  return { templates, templateOf: (hostId) => templateIndexOf(templates, hostId) };
 }
 
 function prepare(s: Scenario, file: string, o: SimulateOptions, mode: string): Prepared {
   const templates = loadTemplates(s, file);
   const arrivals = generateArrivals(s, file);
-  // Host ids are <template host name>-<index>: the template is found by name and index range.
-  const templateOf = (hostId: string) => {
-    const cut = hostId.lastIndexOf('-');
-    const name = hostId.slice(0, cut);
-    const k = Number(hostId.slice(cut + 1));
-    return templates.findIndex(
-      (t, i) => t.desc.name === name && k >= firstIndex(templates, i) && k < firstIndex(templates, i) + t.count,
-    );
-  };
   const report: SimulationReport = {
     scenario: s.name,
     ...(s.description && { description: s.description }),
@@ -135,7 +134,7 @@ function prepare(s: Scenario, file: string, o: SimulateOptions, mode: string): P
     warnings: [],
     assignments: {},
   };
-  return { s, file, templates, arrivals, templateOf, report, warnings: new Map() };
+  return { s, file, templates, arrivals, report, warnings: new Map(), hostFiles: new Map() };
 }
 
 function addVariant(p: Prepared, v: Variant, placement: PlacementOutcome, io: ClassFigures[]): void {
@@ -154,13 +153,16 @@ function addVariant(p: Prepared, v: Variant, placement: PlacementOutcome, io: Cl
   });
 }
 
-/** Boots every template under `v`, keeping the hosts' warnings; the first variant also checks device classes. */
-function bootTemplates(p: Prepared, v: Variant): Host[] {
-  const hosts = p.templates.map((t) => bootVariant(t, v));
-  if (p.report.variants.length === 0) checkDeviceClasses(p.s, p.file, hosts);
+/**
+ * Boots every template under `v`, keeping the hosts' warnings; the first variant, and any that
+ * moves hosts to other files, also checks device classes.
+ */
+function bootTemplates(p: Prepared, v: Variant, templates: readonly Template[]): Host[] {
+  const hosts = templates.map((t) => bootVariant(t, v));
+  if (p.report.variants.length === 0 || v.hostTemplates) checkDeviceClasses(p.s, p.file, hosts);
   hosts.forEach((h, i) => {
     for (const w of h.warnings) {
-      const key = `${p.templates[i]!.name}: ${w}`;
+      const key = `${templates[i]!.name}: ${w}`;
       p.warnings.set(key, [...(p.warnings.get(key) ?? []), v.name]);
     }
   });
@@ -180,13 +182,14 @@ function finish(p: Prepared): SimulationReport {
 export function simulateScenario(s: Scenario, file: string, o: SimulateOptions): SimulationReport {
   const p = prepare(s, file, o, 'embedded');
   for (const v of s.variants) {
-    const hosts = fleetHosts(p.templates, bootTemplates(p, v));
+    const { templates, templateOf } = forVariant(p, v);
+    const hosts = fleetHosts(templates, bootTemplates(p, v, templates));
     const events = p.arrivals.length * 2;
     const placement = runPlacement(hosts, p.arrivals, undefined, (d) => o.onProgress?.(v.name, 'placement', d, events));
-    const runs = planIoRuns(s, v, p.templates, p.templateOf, p.arrivals, placement.assignments, o.full);
+    const runs = planIoRuns(s, v, templates, templateOf, p.arrivals, placement.assignments, o.full);
     o.onProgress?.(v.name, 'io', 0, runs.length);
     const figures = runs.map((r, i) => {
-      const f = runIoEmbedded(s, v, p.templates, o.plugins, r, o.tracer);
+      const f = runIoEmbedded(s, v, templates, o.plugins, r, o.tracer);
       o.onProgress?.(v.name, 'io', i + 1, runs.length);
       return f;
     });
@@ -205,14 +208,15 @@ export async function simulateWith(
 ): Promise<SimulationReport> {
   const p = prepare(s, file, o, mode);
   const runVariant = async (v: Variant) => {
-    const hosts = fleetHosts(p.templates, bootTemplates(p, v));
-    const b = await backend.start(v, p.templates, hosts);
+    const { templates, templateOf } = forVariant(p, v);
+    const hosts = fleetHosts(templates, bootTemplates(p, v, templates));
+    const b = await backend.start(v, templates, hosts);
     try {
       const events = p.arrivals.length * 2;
       const placement = await runPlacementWith(hosts, p.arrivals, b.placer, (d) =>
         o.onProgress?.(v.name, 'placement', d, events),
       );
-      const runs = planIoRuns(s, v, p.templates, p.templateOf, p.arrivals, placement.assignments, o.full);
+      const runs = planIoRuns(s, v, templates, templateOf, p.arrivals, placement.assignments, o.full);
       const progress = (done: number) => o.onProgress?.(v.name, 'io', done, Math.max(1, runs.length));
       progress(0);
       let figures: RunFigures[];

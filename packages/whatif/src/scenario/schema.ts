@@ -76,6 +76,12 @@ export const variantSchema = z
      * 'viommu-bounce' (the same guest bouncing through a pool mapped once).
      */
     deviceModel: z.enum(['passthrough', 'emulated', 'viommu', 'viommu-bounce']).optional(),
+    /**
+     * Hosts moved to other hardware: a fleet entry (its `template` path as the fleet gives it, or
+     * an inline host's name) -> the host file its hosts are in this variant (relative to the
+     * scenario), with the same count; e.g. x86 hosts replaced by Arm ones.
+     */
+    hostTemplates: z.record(z.string().min(1), z.string().min(1)).optional(),
   })
   .strict();
 
@@ -135,6 +141,16 @@ export const scenarioSchema = z
       if (names.has(v.name))
         ctx.addIssue({ code: 'custom', path: ['variants', i, 'name'], message: `duplicate variant name '${v.name}'` });
       names.add(v.name);
+    });
+    const fleetKeys = new Set(s.fleet.map((f) => f.template ?? f.host?.name));
+    s.variants.forEach((v, i) => {
+      for (const from of Object.keys(v.hostTemplates ?? {}))
+        if (!fleetKeys.has(from))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['variants', i, 'hostTemplates', from],
+            message: `'${from}' is no fleet entry (fleet: ${[...fleetKeys].join(', ')})`,
+          });
     });
     if (s.variants.filter((v) => v.baseline).length > 1) {
       ctx.addIssue({ code: 'custom', path: ['variants'], message: 'at most one variant may be the baseline' });
