@@ -80,3 +80,40 @@ describe('host description', () => {
     }
   });
 });
+
+describe('host description: IOMMU fields of the other firmware table', () => {
+  const arm = `name: a
+cpu: { vendor: arm, coresPerSocket: 8 }
+numaNodes: [{ id: 0, memoryGiB: 64 }]
+`;
+  it('an Arm host refuses DMAR/IVRS unit fields and RMRRs, with the path', () => {
+    expect(() =>
+      parseYamlWithSchema(
+        `${arm}iommu: { units: [{ base: 0x1000, includeAll: true }] }\n`,
+        'a.yaml',
+        hostDescriptionSchema,
+      ),
+    ).toThrow(/a\.yaml:4: iommu\.units\[0\]: includeAll and scope are DMAR\/IVRS unit fields/);
+    expect(() =>
+      parseYamlWithSchema(
+        `${arm}iommu: { rmrr: [{ base: 0, end: 4095, devices: ["00:01.0"] }] }\n`,
+        'a.yaml',
+        hostDescriptionSchema,
+      ),
+    ).toThrow(/iommu\.rmrr: rmrr is Intel\/AMD firmware; an Arm host gives iommu\.rmr/);
+  });
+
+  it('an x86 host refuses IORT fields and a page size other than 4K', () => {
+    const x86 = arm.replace('vendor: arm', 'vendor: amd');
+    expect(() =>
+      parseYamlWithSchema(
+        `${x86}iommu: { units: [{ base: 0x1000, rids: [0, 255] }] }\n`,
+        'x.yaml',
+        hostDescriptionSchema,
+      ),
+    ).toThrow(/iommu\.units\[0\]\.rids: rids is an Arm \(IORT\) unit field; this host is amd/);
+    expect(() => parseYamlWithSchema(`${x86}iommu: { pageSize: 64K }\n`, 'x.yaml', hostDescriptionSchema)).toThrow(
+      /iommu\.pageSize: pageSize 64K is an arm64 kernel's/,
+    );
+  });
+});

@@ -191,7 +191,31 @@ export const hostDescriptionSchema = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((d, ctx) => {
+    // IOMMU fields belong to one firmware table: DMAR/IVRS (x86) or IORT (Arm).
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    const arm = d.cpu.vendor === 'arm';
+    const ARM_ONLY = ['segment', 'rids', 'streamIdBase', 'its', 'numaNode', 'gsiv'] as const;
+    (d.iommu.units ?? []).forEach((u, i) => {
+      if (arm && (u.includeAll || u.scope.length))
+        issue(
+          ['iommu', 'units', i],
+          'includeAll and scope are DMAR/IVRS unit fields; an Arm SMMUv3 takes segment and rids',
+        );
+      if (!arm)
+        for (const k of ARM_ONLY)
+          if (u[k] !== undefined)
+            issue(['iommu', 'units', i, k], `${k} is an Arm (IORT) unit field; this host is ${d.cpu.vendor}`);
+    });
+    if (arm && d.iommu.rmrr.length) issue(['iommu', 'rmrr'], 'rmrr is Intel/AMD firmware; an Arm host gives iommu.rmr');
+    if (!arm) {
+      if (d.iommu.its) issue(['iommu', 'its'], `its is an Arm (IORT) field; this host is ${d.cpu.vendor}`);
+      if (d.iommu.rmr.length) issue(['iommu', 'rmr'], `rmr is an Arm (IORT) field; this host uses iommu.rmrr`);
+      if (d.iommu.pageSize !== '4K')
+        issue(['iommu', 'pageSize'], `pageSize ${d.iommu.pageSize} is an arm64 kernel's; x86 pages are 4K`);
+    }
+  });
 
 export type HostDescription = z.output<typeof hostDescriptionSchema>;
 export type PciNodeDescription = z.output<typeof pciNodeSchema>;
