@@ -29,6 +29,7 @@ import {
   IommuDmaOps,
   intelCachingMode,
   MAX_SIM_CPUS,
+  SimLock,
   SwiotlbPool,
   setDefaultPassthrough,
   unitAttachDevice,
@@ -284,5 +285,16 @@ function setupDefaultDomain(
   for (const f of fns)
     for (const [lo, hi] of fw.reserved.get(f.text) ?? []) reservedRegions.push([Number(lo), Number(hi)]);
   const mode = type === IOMMU_DOMAIN_DMA ? 'strict' : 'lazy';
-  return hostGroup(id, fns, type, unitIx, domain, () => new IommuDmaCookie(sim, domain, { mode, reservedRegions }));
+  // One invalidation queue and one engine per IOMMU unit, shared by every domain on it (VT-d's
+  // qi->q_lock, AMD-Vi's command buffer, arm-smmu-v3's command queue): devices on one unit contend.
+  hu.locks ??= { queue: new SimLock(`${hu.unit.name} invalidation queue`), engine: new SimLock(`${hu.unit.name} invalidation engine`) };
+  const locks = { invalidationQueueLock: hu.locks.queue, invalidationEngine: hu.locks.engine };
+  return hostGroup(
+    id,
+    fns,
+    type,
+    unitIx,
+    domain,
+    () => new IommuDmaCookie(sim, domain, { mode, reservedRegions, ...locks }),
+  );
 }

@@ -17,17 +17,32 @@ import {
   isAcpiDecodeError,
   linuxChecksumWarning,
 } from '@iofleet/acpi';
-import { AmdViUnit, type Bdf, type HwCounters, type PhysMemory, type SmmuV3Unit, VtdUnit } from '@iofleet/core';
+import {
+  AmdViUnit,
+  type Bdf,
+  type HwCounters,
+  type PhysMemory,
+  type SimLock,
+  type SmmuV3Unit,
+  VtdUnit,
+} from '@iofleet/core';
 import type { HostDescription } from '../description/schema';
 import { HostError } from '../errors';
 import { type DrhdLike, matchDrhd, resolveScope as resolveInTree, SCOPE_IOAPIC } from '../firmware/dmar-scope';
 import { type IvhdCoverage, ivhdCoverage, matchIvhd } from '../firmware/ivhd-scope';
 import type { PciFunction, PciTree } from '../pci/tree';
 
-export type HostUnit =
+/** The unit's invalidation queue lock and engine, shared by the DMA cookies of its domains (made on first use). */
+interface UnitLocks {
+  locks?: { queue: SimLock; engine: SimLock };
+}
+
+export type HostUnit = (
   | { kind: 'vtd'; unit: VtdUnit; base: bigint }
   | { kind: 'amd'; unit: AmdViUnit; base: bigint }
-  | { kind: 'smmu'; unit: SmmuV3Unit; base: bigint };
+  | { kind: 'smmu'; unit: SmmuV3Unit; base: bigint }
+) &
+  UnitLocks;
 
 export interface FirmwareUnits {
   signature: 'DMAR' | 'IVRS' | 'IORT';

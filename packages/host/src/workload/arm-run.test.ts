@@ -40,6 +40,28 @@ describe('Linux arm-smmu-v3 pass-through, lazy and strict on an Arm host', () =>
     expect(invalidations('iommu.passthrough=1', 100)).toEqual({ cmds: 0, syncs: 0 });
   });
 
+  it('strict unmaps of two devices on one SMMU queue for its engine; devices on different SMMUs do not', () => {
+    const contended = (b1: string, b2: string) => {
+      const h = loadHost(FILE, { cmdline: 'iommu.strict=1' });
+      const pa = h.sim.pages.allocPages(1);
+      for (let i = 0; i < 50; i++)
+        for (const [cpu, b] of [
+          [0, b1],
+          [1, b2],
+        ] as const) {
+          h.sim.cpus.runOn(cpu);
+          h.sim.cpus.beginCall();
+          const ops = h.device(b).ops;
+          ops.unmapPage(ops.mapPage(pa, 4096, DMA_FROM_DEVICE), 4096, DMA_FROM_DEVICE);
+        }
+      return h.units.map((u) => u.locks?.engine.contended ?? 0);
+    };
+    const [same0, same1] = contended('0000:03:00.0', '0000:04:00.0');
+    expect(same0).toBeGreaterThan(0);
+    expect(same1).toBe(0);
+    expect(contended('0000:03:00.0', '0001:03:00.0')).toEqual([0, 0]);
+  });
+
   it('host run: pt ≈ lazy > strict for one NVMe, with the domain types Linux gives each mode', () => {
     const rows = runHostWorkload(loadHostDescription(FILE), {
       workload: parseWorkloadSpec('nvme'),
