@@ -287,7 +287,10 @@ function setupDefaultDomain(
   const mode = type === IOMMU_DOMAIN_DMA ? 'strict' : 'lazy';
   // One invalidation queue and one engine per IOMMU unit, shared by every domain on it (VT-d's
   // qi->q_lock, AMD-Vi's command buffer, arm-smmu-v3's command queue): devices on one unit contend.
-  hu.locks ??= { queue: new SimLock(`${hu.unit.name} invalidation queue`), engine: new SimLock(`${hu.unit.name} invalidation engine`) };
+  hu.locks ??= {
+    queue: new SimLock(`${hu.unit.name} invalidation queue`),
+    engine: new SimLock(`${hu.unit.name} invalidation engine`),
+  };
   const locks = { invalidationQueueLock: hu.locks.queue, invalidationEngine: hu.locks.engine };
   return hostGroup(
     id,

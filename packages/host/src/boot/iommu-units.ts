@@ -73,7 +73,17 @@ export interface FirmwareUnits {
 
 const hex16 = (v: bigint | number) => `0x${v.toString(16).padStart(14, '0')}`;
 
-function decode<T>(what: string, f: () => T): T {
+/** A firmware table's bytes -> the units Linux creates from it (one per vendor). */
+export type UnitsFromFirmware = (
+  bytes: Uint8Array,
+  tree: PciTree,
+  desc: HostDescription,
+  mem: PhysMemory,
+  counters: () => HwCounters,
+) => FirmwareUnits;
+
+/** Decodes a table; a decode error is the host's BOOT_FAILED naming the table. */
+export function decode<T>(what: string, f: () => T): T {
   try {
     return f();
   } catch (e) {

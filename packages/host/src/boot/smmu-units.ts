@@ -25,14 +25,11 @@ import {
   type IortTable,
   iortPciDevice,
   iortRmrRegions,
-  isAcpiDecodeError,
   SMMU_V3_FLAGS,
 } from '@iofleet/acpi';
-import { type HwCounters, type PhysMemory, SmmuV3Unit } from '@iofleet/core';
-import type { HostDescription } from '../description/schema';
-import { HostError } from '../errors';
-import type { PciFunction, PciTree } from '../pci/tree';
-import type { FirmwareUnits, HostUnit } from './iommu-units';
+import { SmmuV3Unit } from '@iofleet/core';
+import type { PciFunction } from '../pci/tree';
+import { decode, type HostUnit, type UnitsFromFirmware } from './iommu-units';
 
 const IORT_PREFIX = 'ACPI: IORT: ';
 const PAGE_BYTES = { '4K': 4096, '16K': 16384, '64K': 65536 } as const;
@@ -54,20 +51,8 @@ function sidBitsFor(n: IortTable['nodes'][number]): number {
   return Math.max(16, Math.ceil(Math.log2(max + 1)));
 }
 
-export function smmuUnitsFromIort(
-  bytes: Uint8Array,
-  tree: PciTree,
-  desc: HostDescription,
-  mem: PhysMemory,
-  counters: () => HwCounters,
-): FirmwareUnits {
-  let t: IortTable;
-  try {
-    t = decodeIort(bytes);
-  } catch (e) {
-    if (isAcpiDecodeError(e)) throw new HostError('BOOT_FAILED', `firmware IORT: ${e.message}`);
-    throw e;
-  }
+export const smmuUnitsFromIort: UnitsFromFirmware = (bytes, tree, desc, mem, counters) => {
+  const t: IortTable = decode('IORT', () => decodeIort(bytes));
   const ix = new IortIndex(t);
   const log: string[] = [];
   const units: HostUnit[] = [];
@@ -144,4 +129,4 @@ export function smmuUnitsFromIort(
     firmwareWarnings,
     platformOptIn: false,
   };
-}
+};
