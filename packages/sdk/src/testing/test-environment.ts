@@ -14,6 +14,7 @@ import {
   IommuDmaCookie,
   IommuDmaOps,
   newTranslationOut,
+  SmmuV3Unit,
   SwiotlbPool,
   type TranslationFault,
   unitAttachDevice,
@@ -31,7 +32,8 @@ export type TestMode = 'pt' | 'strict' | 'lazy';
 
 export interface TestEnvironmentOptions {
   mode?: TestMode;
-  vendor?: 'intel' | 'amd';
+  /** The IOMMU the device sits behind: VT-d (default), AMD-Vi or an Arm SMMUv3 (StreamID = requester id). */
+  vendor?: 'intel' | 'amd' | 'arm';
   options?: RawOptions;
   cpus?: number;
   /** Requester id of the device (bus << 8 | devfn). */
@@ -79,10 +81,18 @@ export class TestEnvironment {
     const mode = opts.mode ?? 'strict';
     const rid = opts.requesterId ?? 0x0100;
     this.label = `plugin ${plugin.name} (${mode})`;
-    const profile = getCostProfile(opts.vendor === 'amd' ? 'amd-epyc-milan' : 'intel-icelake-sp');
+    const vendor = opts.vendor ?? 'intel';
+    const profile = getCostProfile(
+      vendor === 'amd' ? 'amd-epyc-milan' : vendor === 'arm' ? 'arm-neoverse-grace' : 'intel-icelake-sp',
+    );
     this.sim = new DmaSim({ cpuCount: opts.cpus ?? 2, profile });
     const sim = this.sim;
-    const unit = opts.vendor === 'amd' ? new AmdViUnit({ mem: sim.mem }) : new VtdUnit({ mem: sim.mem });
+    const unit =
+      vendor === 'amd'
+        ? new AmdViUnit({ mem: sim.mem })
+        : vendor === 'arm'
+          ? new SmmuV3Unit({ mem: sim.mem })
+          : new VtdUnit({ mem: sim.mem });
     const dev = dmaDevice({ name: `0000:01:00.0 (${plugin.name})` });
     const swiotlb = new SwiotlbPool(sim.mem, { cpuCount: sim.cpus.count });
     let ops: DmaOps;
