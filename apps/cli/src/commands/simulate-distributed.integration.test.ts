@@ -94,6 +94,14 @@ describe('iofleet simulate --distributed', () => {
     }
   }, 1_500_000);
 
+  it('a variant that moves the fleet from x86 to Arm hosts gives the embedded placements and figures', async () => {
+    const arm = join(__dirname, '..', '..', 'test', 'fixtures', 'x86-to-arm-small.yaml');
+    const emb = await simulate([arm], 120_000);
+    // x86 (lazy), Arm strict and Arm lazy: three different sets of figures to agree on.
+    expect(new Set(emb.variants.map((v) => v.io[0]!.iops)).size).toBe(3);
+    expectSame(await simulate([arm, '--distributed', '--agents', '2']), emb);
+  }, 600_000);
+
   it('--full with --workers 2: the device I/O as jobs on worker processes gives the embedded --full figures', async () => {
     const full = await simulate([SCENARIO, '--full'], 300_000);
     expectSame(await simulate([SCENARIO, '--full', '--distributed', '--workers', '2']), full);
