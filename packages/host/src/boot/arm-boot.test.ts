@@ -84,3 +84,25 @@ describe('an Arm host boots from the IORT iofleet builds for it', () => {
     expect(g.functions.map((f) => f.text)).toContain('02:00.0');
   });
 });
+
+describe('an Arm host with RMRs and a 64 KiB kernel', () => {
+  it("identity-maps an RMR into the default domain of the device whose StreamID it names, at the kernel's granule", () => {
+    const desc: HostDescription = loadHostDescription(FILE);
+    const h = bootHost(
+      {
+        ...desc,
+        iommu: {
+          ...desc.iommu,
+          pageSize: '64K',
+          rmr: [{ base: 0x8000_0000, end: 0x8001_ffff, devices: ['0001:04:00.0'] }],
+        },
+      },
+      { file: FILE },
+    );
+    const d = h.device('0001:04:00.0');
+    expect(h.firmware.reserved.get(d.fn.text)).toEqual([[0x8000_0000n, 0x8001_ffffn]]);
+    expect(d.group!.domain!.pageSizesLg2[0]).toBe(16);
+    expect(d.group!.domain!.iovaToPhys(0x8001_0040)).toBe(0x8001_0040);
+    expect(h.device('0001:03:00.0').group!.domain!.iovaToPhys(0x8000_0000)).toBeLessThan(0);
+  });
+});

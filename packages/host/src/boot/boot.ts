@@ -272,9 +272,11 @@ function setupDefaultDomain(
   for (const f of fns) {
     unitAttachDevice(hu.unit, fw.sourceIdOf(f), domain, attachOpts(fw, f));
     // RMRR / IVMD unity ranges are identity-mapped into the default domain (iommu_create_device_direct_mappings()).
+    // Aligned to the domain's smallest page (4 KiB; an arm64 kernel's 16 or 64 KiB granule).
+    const page = 2 ** (domain.pageSizesLg2[0] ?? 12);
     for (const [lo, hi] of fw.reserved.get(f.text) ?? []) {
-      const start = Math.floor(Number(lo) / 4096) * 4096;
-      const len = Math.ceil((Number(hi) + 1 - start) / 4096) * 4096;
+      const start = Math.floor(Number(lo) / page) * page;
+      const len = Math.ceil((Number(hi) + 1 - start) / page) * page;
       if (domain.iovaToPhys(start) < 0) domain.map(start, start, len, 3);
     }
   }
