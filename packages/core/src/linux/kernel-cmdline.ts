@@ -82,6 +82,12 @@ export interface IommuCmdline {
    * (BOOT_IMAGE=, root=, quiet, console=...; BOOT_PLUMBING) is left out.
    */
   ignored: string[];
+  /**
+   * x86 parameters on an arm64 kernel (`iommu=pt`, `intel_iommu=on`...), as written: no arm64 code
+   * defines them, so Linux lists them as "Unknown kernel command line parameters" (passed to user
+   * space) and they change nothing.
+   */
+  foreign: string[];
 }
 
 /**
@@ -126,6 +132,7 @@ export function emptyCmdline(): IommuCmdline {
     intremap: undefined,
     messages: [],
     ignored: [],
+    foreign: [],
   };
 }
 
@@ -333,12 +340,25 @@ const HANDLERS: Record<string, (c: IommuCmdline, value: string | undefined, key:
 };
 
 /** Parses a full kernel command line for the IOMMU parameters it carries. */
-export function parseIommuCmdline(cmdline: string): IommuCmdline {
+/**
+ * Parameters only an x86 kernel has: arch/x86's early_param("iommu") (pci-dma.c), the Intel and AMD
+ * IOMMU drivers' intel_iommu= / amd_iommu= (x86-only drivers), intremap= (x86 interrupt remapping).
+ */
+export const X86_ONLY_PARAMS: ReadonlySet<string> = new Set(['iommu', 'intel_iommu', 'amd_iommu', 'intremap']);
+
+export function parseIommuCmdline(cmdline: string, arch: 'x86' | 'arm64' = 'x86'): IommuCmdline {
   const c = emptyCmdline();
   for (const { key, value } of splitKernelArgs(cmdline)) {
+    if (arch === 'arm64' && X86_ONLY_PARAMS.has(key)) {
+      c.foreign.push(value === undefined ? key : `${key}=${value}`);
+      continue;
+    }
     const handler = HANDLERS[key];
     if (handler) handler(c, value, key);
     else if (!isBootPlumbing(key)) c.ignored.push(value === undefined ? key : `${key}=${value}`);
   }
+  // print_unknown_bootoptions() (init/main.c); only the x86 ones are known to be unknown here.
+  if (c.foreign.length)
+    c.messages.push(`Unknown kernel command line parameters "${c.foreign.join(' ')}", will be passed to user space.`);
   return c;
 }

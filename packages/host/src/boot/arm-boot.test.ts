@@ -68,6 +68,21 @@ describe('an Arm host boots from the IORT iofleet builds for it', () => {
     expect([r.ok, r.pa]).toEqual([true, 0x1234_5000]);
   });
 
+  it('x86 parameters (iommu=pt, intel_iommu=on) are unknown to arm64 Linux: said in the boot log and warnings, no effect', () => {
+    const h = loadHost(FILE, { cmdline: 'iommu=pt intel_iommu=on' });
+    expect(new Set(h.sysfsGroups().map((g) => g.type))).toEqual(new Set(['DMA']));
+    expect(h.bootLog).toContain(
+      'Unknown kernel command line parameters "iommu=pt intel_iommu=on", will be passed to user space.',
+    );
+    expect(h.warnings.some((w) => w.startsWith('kernel command line: iommu=pt intel_iommu=on: x86 parameters'))).toBe(
+      true,
+    );
+    // The same line on an x86 host is understood.
+    expect(
+      loadHost(FILE.replace('arm-grace-2s', 'intel-xeon-2s'), { cmdline: 'iommu=pt' }).sysfsGroups()[0]!.type,
+    ).toBe('identity');
+  });
+
   it('RIDs the IORT sends straight to the ITS have no SMMU and no group; a switch without ACS shares one group', () => {
     const desc: HostDescription = loadHostDescription(FILE);
     const iommu = { ...desc.iommu, units: [{ ...desc.iommu.units![0]!, rids: [0x0000, 0x03ff] as [number, number] }] };

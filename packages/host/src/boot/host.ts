@@ -137,6 +137,11 @@ export class HostImpl {
       ...(c.ignored.length
         ? [`kernel command line: ${c.ignored.join(' ')}: not modelled by iofleet, changes nothing here`]
         : []),
+      ...(c.foreign.length
+        ? [
+            `kernel command line: ${c.foreign.join(' ')}: x86 parameters, unknown to an arm64 kernel (Linux passes them to user space); they change nothing (use iommu.passthrough= / iommu.strict=)`,
+          ]
+        : []),
     ];
   }
 

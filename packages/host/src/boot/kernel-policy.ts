@@ -56,7 +56,7 @@ export function kernelPolicy(desc: HostDescription, o: KernelOverrides = {}): Ke
     ...(k.scalableModeDefaultOn !== undefined && { intelScalableModeDefaultOn: k.scalableModeDefaultOn }),
   };
   const cmdlineText = [preset.cmdline, desc.kernel.cmdline, o.cmdline ?? ''].filter((s) => s.trim()).join(' ');
-  const cmdline = parseIommuCmdline(cmdlineText);
+  const cmdline = parseIommuCmdline(cmdlineText, desc.cpu.vendor === 'arm' ? 'arm64' : 'x86');
   const global = globalDefaultDomain(cmdline, kconfig, { memoryEncryption: desc.kernel.memoryEncryption });
   return { distro: preset.name, cmdlineText, cmdline, kconfig, global };
 }
