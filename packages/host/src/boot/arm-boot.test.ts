@@ -35,6 +35,11 @@ describe('an Arm host boots from the IORT iofleet builds for it', () => {
     expect(h.sourceIdOf(h.device('0001:03:00.0').fn)).toBe(0x1_0300);
     expect(h.device('0000:03:00.0').unit).toBe(0);
     expect(h.device('0001:03:00.0').unit).toBe(1);
+    // The root complexes' IORT ATS attribute follows iommu.ats (off in the example).
+    expect(h.firmware.atsOf!(h.device('0000:03:00.0').fn)).toBe(false);
+    const desc = loadHostDescription(FILE);
+    const ats = bootHost({ ...desc, iommu: { ...desc.iommu, ats: true } }, { file: FILE });
+    expect(ats.firmware.atsOf!(ats.device('0000:03:00.0').fn)).toBe(true);
   });
 
   it("a device's DMA is translated under its stream ID; a fault names that stream ID in Linux's event line", () => {

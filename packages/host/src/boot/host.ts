@@ -51,9 +51,11 @@ export const fullName = (f: { segment: number; text: string }) =>
   f.text.length > 7 ? f.text : `${f.segment.toString(16).padStart(4, '0')}:${f.text}`;
 
 /** What an attach tells the unit about the device: its name (SMMUv3 event lines) and the IORT's ATS. */
-export function attachOpts(fw: FirmwareUnits, f: PciFunction): { name: string; ats?: boolean } {
-  const ats = fw.atsOf?.(f);
-  return ats === undefined ? { name: fullName(f) } : { name: fullName(f), ats };
+export function attachOpts(_fw: FirmwareUnits, f: PciFunction): { name: string } {
+  // ATS is left off: arm_smmu_ats_supported() needs the root complex's IORT ATS flag (fw.atsOf())
+  // and the device's own ATS capability, which a description does not carry (as on x86, where
+  // the default domains' attach does not enable device-TLBs either).
+  return { name: fullName(f) };
 }
 
 export class HostImpl {
