@@ -77,6 +77,7 @@ export {
   IRTE32,
 } from './amd/interrupt-remap';
 export { type AmdViParams, AmdViUnit, DEFAULT_AMDVI_PARAMS } from './amd/unit';
+export { ALIGNED_DEFAULT_MAPPINGS, type AlignedBenchResult, runAlignedBench } from './bench/aligned-bench';
 export { type CoreBenchResult, runCoreBench } from './bench/core-bench';
 export {
   type CompiledField,

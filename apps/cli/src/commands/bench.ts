@@ -65,9 +65,36 @@ export function registerBench(program: Command): void {
       },
       1,
     )
+    .option(
+      '--vs-c',
+      'instead: the C reference (bench-c/cref.c, cc -O2) and the VT-d unit on the same work, ratios TS / C',
+    )
+    .option('--mappings <n>', '--vs-c: dense 4 KiB mappings (default 1048576)', positiveInt('mappings'), 1 << 20)
+    .option('--rounds <n>', '--vs-c: rounds, each C then TypeScript (ratios are medians)', positiveInt('rounds'), 1)
     .option('--json', 'print one JSON object')
     .action(
-      action((opts: { seconds: number; json?: boolean }) => {
+      action(async (opts: { seconds: number; vsC?: boolean; mappings: number; rounds: number; json?: boolean }) => {
+        if (opts.vsC) {
+          const { benchVsC } = await import('../bench-vs-c.js');
+          const v = benchVsC(opts.mappings, opts.rounds, opts.seconds);
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify(v)}\n`);
+            return;
+          }
+          const m = (x: number) => `${(x / 1e6).toFixed(2)} M`.padStart(9);
+          process.stdout.write(
+            `VT-d unit vs C reference (${v.compiler} -O2), ${v.mappings} dense 4 KiB mappings; translations per second\n` +
+              v.rounds
+                .map(
+                  (r, i) =>
+                    `  round ${i + 1}: walks C ${m(r.c.pageWalkTranslationsPerSec)}  TS ${m(r.ts.pageWalkTranslationsPerSec)}  x${r.walkRatio.toFixed(3)}` +
+                    `   IOTLB hits C ${m(r.c.iotlbHitTranslationsPerSec)}  TS ${m(r.ts.iotlbHitTranslationsPerSec)}  x${r.iotlbHitRatio.toFixed(3)}\n`,
+                )
+                .join('') +
+              `  median ratio TS / C: walks x${v.walkRatio.toFixed(3)}, IOTLB hits x${v.iotlbHitRatio.toFixed(3)}\n`,
+          );
+          return;
+        }
         const r = runCoreBench(opts.seconds);
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(r)}\n`);

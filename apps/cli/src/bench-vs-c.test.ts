@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+// bench core --vs-c compiles the project's copy of the C reference and runs both on the same work
+// (figures are wall-clock speeds: checked for being real, never compared).
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = join(__dirname, '..', 'bin', 'iofleet.cjs');
+
+describe('bench core --vs-c', () => {
+  it('runs the C reference and the VT-d unit on the same mappings and prints both with ratios', async () => {
+    const args = [BIN, 'bench', 'core', '--vs-c', '--mappings', '4096', '--seconds', '0.05', '--json'];
+    const { stdout } = await run(process.execPath, args, { timeout: 120_000 });
+    const r = JSON.parse(stdout);
+    expect(r.mappings).toBe(4096);
+    expect(r.rounds).toHaveLength(1);
+    const [round] = r.rounds;
+    expect(round.c.mappings).toBe(4096); // the C program took the same work
+    expect(round.ts.mappings).toBe(4096);
+    // The hot set's 2,048 pages each miss once on first touch, in C and in the unit alike.
+    expect(round.c.iotlbMisses).toBe(2048);
+    expect(round.ts.iotlbMisses).toBe(2048);
+    for (const side of [round.c, round.ts]) {
+      expect(side.pageWalkTranslationsPerSec).toBeGreaterThan(0);
+      expect(side.iotlbHitTranslationsPerSec).toBeGreaterThan(0);
+    }
+    expect(r.walkRatio).toBeCloseTo(round.ts.pageWalkTranslationsPerSec / round.c.pageWalkTranslationsPerSec, 9);
+  });
+
+  it('says it needs a C compiler when there is none (exit 1, one error line)', async () => {
+    const err = await run(process.execPath, [BIN, 'bench', 'core', '--vs-c', '--mappings', '4096'], {
+      timeout: 60_000,
+      env: { ...process.env, CC: 'no-such-cc-iofleet' },
+    }).catch((e) => e);
+    expect(err.code).toBe(1);
+    expect(err.stderr).toMatch(/^error: bench core --vs-c needs a C compiler: 'no-such-cc-iofleet' was not found/);
+  });
+});

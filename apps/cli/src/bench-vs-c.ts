@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+// `iofleet bench core --vs-c`: the C reference (apps/cli/bench-c/cref.c, compiled with `cc -O2`
+// into a temporary directory) and the project's VT-d unit on the same work, side by side in one
+// run, alternating C then TypeScript for each round; prints each figure and the ratio TS / C.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type AlignedBenchResult, runAlignedBench } from '@iofleet/core';
+import { CliError } from './cli-error';
+import { REPO_ROOT } from './paths';
+
+export const CREF_SOURCE = join(REPO_ROOT, 'apps', 'cli', 'bench-c', 'cref.c');
+
+export interface VsCRound {
+  c: AlignedBenchResult;
+  ts: AlignedBenchResult;
+  walkRatio: number;
+  iotlbHitRatio: number;
+}
+
+export interface VsCResult {
+  compiler: string;
+  mappings: number;
+  rounds: VsCRound[];
+  /** Median over the rounds of TS / C. */
+  walkRatio: number;
+  iotlbHitRatio: number;
+}
+
+/** Compiles cref.c into `dir`; a CliError naming the compiler when there is none or it fails. */
+export function compileCref(dir: string, compiler = process.env.CC || 'cc'): string {
+  const exe = join(dir, 'cref');
+  const r = spawnSync(compiler, ['-O2', '-o', exe, CREF_SOURCE], { encoding: 'utf8' });
+  if (r.error !== undefined) {
+    const code = (r.error as NodeJS.ErrnoException).code;
+    throw new CliError(
+      code === 'ENOENT'
+        ? `bench core --vs-c needs a C compiler: '${compiler}' was not found (install cc/gcc/clang or set CC)`
+        : `bench core --vs-c: running '${compiler}' failed: ${r.error.message}`,
+    );
+  }
+  if (r.status !== 0) throw new CliError(`bench core --vs-c: '${compiler} -O2 ${CREF_SOURCE}' failed:\n${r.stderr}`);
+  return exe;
+}
+
+function runC(exe: string, mappings: number): AlignedBenchResult {
+  const r = spawnSync(exe, [String(mappings)], { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0 || r.error !== undefined)
+    throw new CliError(`bench core --vs-c: the C reference exited with ${r.status ?? r.signal}: ${r.stderr}`);
+  const j = JSON.parse(r.stdout) as AlignedBenchResult;
+  if (!(j.pageWalkTranslationsPerSec > 0 && j.iotlbHitTranslationsPerSec > 0))
+    throw new CliError(`bench core --vs-c: the C reference printed no figures: ${r.stdout}`);
+  return j;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+export function benchVsC(mappings: number, rounds: number, seconds: number): VsCResult {
+  const compiler = process.env.CC || 'cc';
+  const dir = mkdtempSync(join(tmpdir(), 'iofleet-cref-'));
+  try {
+    const exe = compileCref(dir, compiler);
+    const out: VsCRound[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const c = runC(exe, mappings);
+      const ts = runAlignedBench(mappings, seconds);
+      out.push({
+        c,
+        ts,
+        walkRatio: ts.pageWalkTranslationsPerSec / c.pageWalkTranslationsPerSec,
+        iotlbHitRatio: ts.iotlbHitTranslationsPerSec / c.iotlbHitTranslationsPerSec,
+      });
+    }
+    return {
+      compiler,
+      mappings,
+      rounds: out,
+      walkRatio: median(out.map((r) => r.walkRatio)),
+      iotlbHitRatio: median(out.map((r) => r.iotlbHitRatio)),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
