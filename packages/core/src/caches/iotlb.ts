@@ -47,6 +47,8 @@ export class Iotlb implements IotlbLike {
     this.ways = geometry.ways;
     this.sets = geometry.entries / geometry.ways;
     this.setMask = (this.sets & (this.sets - 1)) === 0 ? this.sets - 1 : -1;
+    this.lru = geometry.replacement === 'lru';
+    this.random = geometry.replacement === 'random';
     const n = geometry.entries;
     this.tagDomain = new Int32Array(n).fill(INVALID);
     this.tagPasid = new Int32Array(n);
@@ -59,6 +61,9 @@ export class Iotlb implements IotlbLike {
 
   /** sets - 1 when sets is a power of two (then the set is the page number's low bits). */
   private readonly setMask: number;
+  /** The replacement policy as booleans (a string compare per hit costs on the hot path). */
+  private readonly lru: boolean;
+  private readonly random: boolean;
 
   private setOf(page: number): number {
     // Low bits of the page number pick the set. `page >>> 0` is page mod 2^32 for any page < 2^53.
@@ -67,6 +72,9 @@ export class Iotlb implements IotlbLike {
 
   lookup(domainId: number, pasid: number, iova: number): number {
     const sizes = this.sizesPresent;
+    // Hot path: only 4 KiB entries cached (the common case) and a power-of-two set count: the
+    // page number and set come from the address's 32-bit halves, without a division.
+    if (sizes.length === 1 && sizes[0] === 12 && this.setMask >= 0) return this.lookup4k(domainId, pasid, iova);
     for (let s = 0; s < sizes.length; s++) {
       const lg2 = sizes[s]!;
       const size = POW2_[lg2]!;
@@ -80,12 +88,37 @@ export class Iotlb implements IotlbLike {
           this.tagSize[e] === lg2 &&
           this.tagPasid[e] === pasid
         ) {
-          if (this.geometry.replacement === 'lru') this.stamp[e] = this.clock++;
+          if (this.lru) this.stamp[e] = this.clock++;
           this.lastPerm = this.perm[e]!;
           this.lastSizeLg2 = lg2;
           this.hits++;
           return this.outPage[e]! + (iova - page * size);
         }
+      }
+    }
+    this.misses++;
+    return -1;
+  }
+
+  /** lookup() when the cache holds 4 KiB entries only and sets is a power of two. */
+  private lookup4k(domainId: number, pasid: number, iova: number): number {
+    const ivLo = iova >>> 0;
+    const off = ivLo & 0xfff;
+    const page = (iova - off) / 4096;
+    const base = ((ivLo >>> 12) & this.setMask) * this.ways;
+    const tagPage = this.tagPage;
+    for (let e = base, end = base + this.ways; e < end; e++) {
+      if (
+        tagPage[e] === page &&
+        this.tagDomain[e] === domainId &&
+        this.tagSize[e] === 12 &&
+        this.tagPasid[e] === pasid
+      ) {
+        if (this.lru) this.stamp[e] = this.clock++;
+        this.lastPerm = this.perm[e]!;
+        this.lastSizeLg2 = 12;
+        this.hits++;
+        return this.outPage[e]! + off;
       }
     }
     this.misses++;
@@ -99,7 +132,7 @@ export class Iotlb implements IotlbLike {
       if (this.tagDomain[e] === INVALID) return e;
       if (this.stamp[e]! < this.stamp[v]!) v = e;
     }
-    if (this.geometry.replacement === 'random') {
+    if (this.random) {
       this.rng ^= this.rng << 13;
       this.rng ^= this.rng >>> 17;
       this.rng ^= this.rng << 5;
@@ -109,9 +142,13 @@ export class Iotlb implements IotlbLike {
   }
 
   insert(domainId: number, pasid: number, iova: number, pa: number, sizeLg2: number, perm: number): void {
-    const size = 2 ** sizeLg2;
-    const page = Math.floor(iova / size);
+    const size = POW2_[sizeLg2]!;
+    const page = sizeLg2 === 12 ? (iova - ((iova >>> 0) & 0xfff)) / 4096 : Math.floor(iova / size);
     const base = this.setOf(page);
+    if (sizeLg2 === 12 && this.sizesPresent.length === 1 && this.sizesPresent[0] === 12) {
+      this.insert4k(domainId, pasid, page, base, pa, perm);
+      return;
+    }
     let e = -1;
     for (let w = 0; w < this.ways; w++) {
       const x = base + w;
@@ -133,7 +170,39 @@ export class Iotlb implements IotlbLike {
     this.tagPasid[e] = pasid;
     this.tagSize[e] = sizeLg2;
     this.tagPage[e] = page;
-    this.outPage[e] = Math.floor(pa / size) * size;
+    this.outPage[e] = sizeLg2 === 12 ? pa - ((pa >>> 0) & 0xfff) : Math.floor(pa / size) * size;
+    this.perm[e] = perm;
+    this.stamp[e] = this.clock++;
+  }
+
+  /**
+   * insert() of a 4 KiB entry when only 4 KiB entries are cached: one pass over the set finds the
+   * entry of the same tag, else the first invalid way, else the LRU/FIFO victim (random: as victim()).
+   */
+  private insert4k(domainId: number, pasid: number, page: number, base: number, pa: number, perm: number): void {
+    let e = -1;
+    let free = -1;
+    let oldest = base;
+    for (let x = base, end = base + this.ways; x < end; x++) {
+      if (this.tagPage[x] === page && this.tagDomain[x] === domainId && this.tagPasid[x] === pasid) {
+        e = x;
+        break;
+      }
+      if (this.tagDomain[x] === INVALID) {
+        if (free < 0) free = x;
+      } else if (this.stamp[x]! < this.stamp[oldest]!) oldest = x;
+    }
+    if (e < 0) {
+      if (free >= 0) {
+        e = free;
+        this.sizeCount[12]!++;
+      } else e = this.random ? this.victim(base) : oldest;
+    }
+    this.tagDomain[e] = domainId;
+    this.tagPasid[e] = pasid;
+    this.tagSize[e] = 12;
+    this.tagPage[e] = page;
+    this.outPage[e] = pa - ((pa >>> 0) & 0xfff);
     this.perm[e] = perm;
     this.stamp[e] = this.clock++;
   }

@@ -23,6 +23,15 @@ export const DEFAULT_MAX_TABLE_PAGES = 1 << 20;
 /** Default cap on lazily materialised data pages: 4 Mi pages = 16 GiB actually touched. */
 export const DEFAULT_MAX_DATA_PAGES = 1 << 22;
 
+/**
+ * Table pages live in chunks of CHUNK_PAGES consecutive pool pages, each chunk one Uint32Array
+ * allocated when its first page is: a walk then reaches any table entry with two array indexes
+ * (chunk, word) into a handful of hot objects instead of one typed array per page (issue #19).
+ * 64 pages = 256 KiB: the most a memory that uses one table page carries.
+ */
+export const CHUNK_PAGES_LG2 = 6;
+export const CHUNK_PAGES = 1 << CHUNK_PAGES_LG2;
+
 /** Largest table block: 16 concatenated 64 KiB tables (an Arm stage-2 root), in 4 KiB pages. */
 export const MAX_BLOCK_PAGES = 256;
 
@@ -37,8 +46,13 @@ export class PhysMemory {
   readonly tablePoolBasePfn: number;
   readonly maxTablePages: number;
   readonly maxDataPages: number;
-  /** Dense pool: index = pfn - tablePoolBasePfn. */
+  /** Dense pool: index = pfn - tablePoolBasePfn; each page a view into its chunk. */
   private readonly pool: Uint32Array[] = [];
+  /**
+   * Hot path (walks): the chunks of the pool; pool page i is words [(i & (CHUNK_PAGES - 1)) * 1024,
+   * + 1024) of chunks[i >>> CHUNK_PAGES_LG2]. Pages at index >= poolPages are not allocated.
+   */
+  readonly chunks: Uint32Array[] = [];
   private readonly freeList: number[] = [];
   /** Freed multi-page blocks by size in pages: first pool index of each. */
   private readonly freeBlocks = new Map<number, number[]>();
@@ -52,6 +66,20 @@ export class PhysMemory {
     this.maxDataPages = opts.maxDataPages ?? DEFAULT_MAX_DATA_PAGES;
   }
 
+  /** Pages of the pool ever allocated (free or in use): valid pool indexes are below it. */
+  get poolPages(): number {
+    return this.pool.length;
+  }
+
+  /** Appends a zeroed page to the pool, as a view into the current chunk (a new chunk when full). */
+  private pushPoolPage(): void {
+    const i = this.pool.length;
+    const c = i >>> CHUNK_PAGES_LG2;
+    if (c === this.chunks.length) this.chunks.push(new Uint32Array(CHUNK_PAGES * PAGE_WORDS));
+    const off = (i & (CHUNK_PAGES - 1)) * PAGE_WORDS;
+    this.pool.push(this.chunks[c]!.subarray(off, off + PAGE_WORDS));
+  }
+
   /** Allocates a zeroed 4 KiB table page; returns its physical address. */
   allocTablePage(): number {
     let idx = this.freeList.pop();
@@ -62,7 +90,7 @@ export class PhysMemory {
         });
       }
       idx = this.pool.length;
-      this.pool.push(new Uint32Array(PAGE_WORDS));
+      this.pushPoolPage();
     } else {
       this.pool[idx]!.fill(0);
     }
@@ -81,7 +109,7 @@ export class PhysMemory {
     }
     // Contiguity: take fresh pages from the end of the pool (the free list is not contiguous).
     const first = this.pool.length;
-    for (let i = 0; i < n; i++) this.pool.push(new Uint32Array(PAGE_WORDS));
+    for (let i = 0; i < n; i++) this.pushPoolPage();
     this.inUse += n;
     if (this.inUse > this.peak) this.peak = this.inUse;
     return (this.tablePoolBasePfn + first) * 4096;
@@ -118,11 +146,11 @@ export class PhysMemory {
       const skipped: number[] = [];
       while (this.pool.length < aligned) {
         skipped.push(this.pool.length);
-        this.pool.push(new Uint32Array(PAGE_WORDS));
+        this.pushPoolPage();
       }
       for (let i = skipped.length - 1; i >= 0; i--) this.freeList.push(skipped[i]!);
       first = this.pool.length;
-      for (let i = 0; i < pages; i++) this.pool.push(new Uint32Array(PAGE_WORDS));
+      for (let i = 0; i < pages; i++) this.pushPoolPage();
     }
     this.inUse += pages;
     if (this.inUse > this.peak) this.peak = this.inUse;

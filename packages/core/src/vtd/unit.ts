@@ -29,7 +29,12 @@ import {
   type WalkOut,
 } from '../page-table/format';
 import { pageSizesLg2 } from '../page-table/level-math';
-import { vtdSecondStageFormat } from '../page-table/vtd-second-stage';
+import {
+  asVtdSecondStage,
+  type VtdSecondStageFormat,
+  vtdSecondStageFormat,
+  vtdWalk,
+} from '../page-table/vtd-second-stage';
 import { newWalkPath, type WalkPath, walk } from '../page-table/walk';
 import {
   HW_CONTEXT_CACHE_HIT,
@@ -144,6 +149,8 @@ export class VtdUnit {
    * 3-level, 2 = 48-bit, 3 = 57-bit): a context entry's AW selects how many levels are walked.
    */
   private readonly formatsByAw: (PageTableFormat | undefined)[] = [];
+  /** The same formats as vtdWalk() takes them (the hot path's specialised walk). */
+  private readonly vtdFormatsByAw: (VtdSecondStageFormat | null)[] = [null, null, null, null];
   /** 2^width of each AW: a request at or above it faults with "Access beyond MGAW" (0x04). */
   private readonly limitByAw = new Float64Array(4);
   private readonly sagaw: number;
@@ -191,6 +198,7 @@ export class VtdUnit {
       const aw = agaw(widthBits);
       this.formatsByAw[aw] = vtdSecondStageFormat({ widthBits, superpages, snoopControl: this.params.snoopControl });
       this.limitByAw[aw] = 2 ** widthBits;
+      this.vtdFormatsByAw[aw] = asVtdSecondStage(this.formatsByAw[aw]!);
     }
     this.sagaw = sagaw(this.params);
     this.format = this.formatsByAw[agaw(this.params.addressWidth)]!;
@@ -442,7 +450,7 @@ export class VtdUnit {
     }
     c[HW_IOTLB_MISS_]!++;
     const w = this.walkOut;
-    this.cachedWalk(this.formatsByAw[aw]!, did, this.ccRoot[sid]!, req.address, need, w);
+    this.cachedWalk(aw, did, this.ccRoot[sid]!, req.address, need, w);
     c[HW_WALK_MEM_READS_]! += w.levelsRead;
     out.memReads += w.levelsRead;
     if (w.status !== WALK_OK_) {
@@ -450,18 +458,22 @@ export class VtdUnit {
       this.fault(req, out, code, did, this.ccFpd[sid] === 1);
       return;
     }
-    const size = 2 ** w.sizeLg2;
-    this.iotlb.insert(did, 0, req.address, w.pa - (req.address % size), w.sizeLg2, w.perm);
-    atc?.insert(0, 0, req.address, w.pa - (req.address % size), w.sizeLg2, w.perm);
+    // insert() keeps the page base of w.pa (the translation of the page holding the address).
+    this.iotlb.insert(did, 0, req.address, w.pa, w.sizeLg2, w.perm);
+    atc?.insert(0, 0, req.address, w.pa, w.sizeLg2, w.perm);
     out.ok = true;
     out.pa = w.pa;
     out.sizeLg2 = w.sizeLg2;
   }
 
   /** A second-stage walk of `fmt` (the context's AW) through the paging-structure caches (when on). */
-  private cachedWalk(fmt: PageTableFormat, did: number, rootPa: number, iova: number, need: number, w: WalkOut): void {
-    if (!this.pscEnabled) walk(this.mem, fmt, rootPa, iova, need, w);
-    else if (cachedWalk(this.mem, fmt, this.psc, did, rootPa, iova, need, w, this.path)) this.cnt[HW_PSC_HIT_]!++;
+  private cachedWalk(aw: number, did: number, rootPa: number, iova: number, need: number, w: WalkOut): void {
+    const fmt = this.formatsByAw[aw]!;
+    if (!this.pscEnabled) {
+      const vf = this.vtdFormatsByAw[aw]!;
+      // The specialised walk; the generic one when a pointer leaves the table pool (it reports why).
+      if (vf === null || !vtdWalk(this.mem, vf, rootPa, iova, need, w)) walk(this.mem, fmt, rootPa, iova, need, w);
+    } else if (cachedWalk(this.mem, fmt, this.psc, did, rootPa, iova, need, w, this.path)) this.cnt[HW_PSC_HIT_]!++;
   }
 
   private fault(req: DmaRequest, out: TranslationOut, reason: number, did: number, fpd: boolean): void {
