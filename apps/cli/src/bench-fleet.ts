@@ -15,11 +15,22 @@ export interface FleetBenchResult {
   rejected: number;
   wallSeconds: number;
   placementsPerSec: number;
+  /** --full: every placed VM's device I/O. */
+  full: boolean;
+  /** VM device I/O runs the what-if needed (all variants); with --full one per placed VM and I/O spec. */
+  ioRuns: number;
+  /** Of those, runs actually simulated: identical runs (same template, device, plugin, options, mode) are simulated once per variant. */
+  ioRunsExecuted: number;
+  /** ioRuns / wallSeconds. */
+  vmIoRunsPerSec: number;
+  /** Peak resident set of this process (process.resourceUsage().maxRSS), MiB. */
+  peakRssMiB: number;
 }
 
 export function benchFleet(
   hosts: number,
   vms: number,
+  full: boolean,
   onProgress?: (variant: string, phase: string, done: number, total: number) => void,
 ): FleetBenchResult {
   const s: Scenario = scenarioSchema.parse({
@@ -51,9 +62,12 @@ export function benchFleet(
       { name: 'strict', cmdline: 'iommu=nopt iommu.strict=1' },
     ],
   });
+  const stats = { ioRuns: 0, ioRunsExecuted: 0 };
   const t0 = performance.now();
   const r = simulateScenario(s, join(EXAMPLE_SCENARIOS_DIR, 'bench-fleet.yaml'), {
     plugins: pluginRegistry(),
+    full,
+    stats,
     ...(onProgress && { onProgress }),
   });
   const wallSeconds = (performance.now() - t0) / 1000;
@@ -67,5 +81,9 @@ export function benchFleet(
     rejected,
     wallSeconds,
     placementsPerSec: (placed + rejected) / wallSeconds,
+    full,
+    ...stats,
+    vmIoRunsPerSec: stats.ioRuns / wallSeconds,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
 }

@@ -268,12 +268,13 @@ export function registerBench(program: Command): void {
     )
     .option('--hosts <n>', 'hosts in the fleet', positiveInt('hosts'), 10_000)
     .option('--vms <n>', 'VMs arriving', positiveInt('vms'), 40_000)
+    .option('--full', "every placed VM's device I/O (as simulate --full); reports vmIoRunsPerSec")
     .option('--json', 'print one JSON object')
     .action(
-      action(async (opts: { hosts: number; vms: number; json?: boolean }) => {
+      action(async (opts: { hosts: number; vms: number; full?: boolean; json?: boolean }) => {
         const { benchFleet } = await import('../bench-fleet.js');
         const bar = await progressBar('{variant} {phase} [{bar}] {percentage}% {value}/{total}', !opts.json);
-        const r = benchFleet(opts.hosts, opts.vms, (variant, phase, done, total) =>
+        const r = benchFleet(opts.hosts, opts.vms, !!opts.full, (variant, phase, done, total) =>
           bar.update(done, total, { variant, phase }),
         );
         bar.stop();
@@ -282,8 +283,9 @@ export function registerBench(program: Command): void {
           return;
         }
         process.stdout.write(
-          `what-if of ${r.hosts} hosts, ${r.vms} VMs, ${r.variants} variants in ${r.wallSeconds.toFixed(1)} s\n` +
-            `  placed / rejected (all variants)  ${r.placed} / ${r.rejected}\n`,
+          `what-if of ${r.hosts} hosts, ${r.vms} VMs, ${r.variants} variants${r.full ? ', --full' : ''} in ${r.wallSeconds.toFixed(1)} s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB\n` +
+            `  placed / rejected (all variants)  ${r.placed} / ${r.rejected}\n` +
+            `  VM-I/O runs                       ${r.ioRuns} (${r.vmIoRunsPerSec.toFixed(0)} per second; ${r.ioRunsExecuted} simulated, identical runs once per variant)\n`,
         );
       }),
     );

@@ -130,6 +130,15 @@ export function planIoRuns(
   return runs;
 }
 
+/**
+ * What a run's figures depend on besides the variant: template, device, plugin, options and mode
+ * (not `n`, the pairs it stands for). A run boots a fresh host and is deterministic (seeded), so
+ * runs of one variant with the same key give the same figures: --full reuses them (issue #19).
+ */
+export function ioRunKey(r: IoRun): string {
+  return `${r.t}\u0000${r.device}\u0000${r.plugin}\u0000${r.mode}\u0000${JSON.stringify(r.options)}`;
+}
+
 /** A run in this process: boot the template's host with the variant and run the workload. */
 export function runIoEmbedded(
   s: Scenario,
