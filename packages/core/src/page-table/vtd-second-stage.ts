@@ -32,6 +32,7 @@ import {
   type WalkOut,
 } from './format';
 import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, maskHalves } from './level-math';
+import { setFault } from './walk';
 
 // Module-local copies of imported bindings used on the hot path (see vtd/unit.ts).
 const ENTRY_EMPTY_ = ENTRY_EMPTY;
@@ -47,6 +48,7 @@ const WALK_NOT_PRESENT_ = WALK_NOT_PRESENT;
 const WALK_OK_ = WALK_OK;
 const WALK_PERMISSION_ = WALK_PERMISSION;
 const WALK_RESERVED_ = WALK_RESERVED;
+const setFault_ = setFault;
 
 /** Second-stage paging entry, bits as §9.8 prints them. */
 export const VTD_SL_PTE = {
@@ -218,12 +220,12 @@ export function vtdWalk(
     const lo = words[e]!;
     const hi = words[e + 1]!;
     if ((lo & (R | W)) === 0) {
-      walkStop(out, WALK_NOT_PRESENT_, level, reads, perm);
+      setFault_(out, WALK_NOT_PRESENT_, level, reads, perm);
       return true;
     }
     const leaf = level === 1 || (lo & PS) !== 0;
     if ((lo & (leaf ? rsvdLeaf[level]! : rsvdTable[level]!)) !== 0 || (hi & rsvdHi) !== 0) {
-      walkStop(out, WALK_RESERVED_, level, reads, perm);
+      setFault_(out, WALK_RESERVED_, level, reads, perm);
       return true;
     }
     perm &= lo;
@@ -240,15 +242,6 @@ export function vtdWalk(
     page = (hi & ADDR_HI_) * 1048576 + (lo >>> 12) - base;
     level--;
   }
-}
-
-function walkStop(out: WalkOut, status: number, level: number, reads: number, perm: number): void {
-  out.status = status;
-  out.pa = 0;
-  out.sizeLg2 = 0;
-  out.perm = perm;
-  out.levelsRead = reads;
-  out.level = level;
 }
 
 export function vtdSecondStageFormat(opts: VtdSecondStageOptions): PageTableFormat {
