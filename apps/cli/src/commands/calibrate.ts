@@ -18,7 +18,9 @@ export function registerCalibrate(program: Command): void {
     .option('--quiet', 'no progress bar')
     .action(
       action(async (o: { rows?: string; plugin?: string[]; json?: boolean; quiet?: boolean }) => {
-        const { BUILTIN_ROWS_FILE, calibrate, loadRows, rowsBaseDir } = await import('@iofleet/calibration');
+        const { BUILTIN_ROWS_FILE, CALIBRATION_TOLERANCE, calibrate, loadRows, rowHolds, rowsBaseDir } = await import(
+          '@iofleet/calibration'
+        );
         const { pluginRegistry } = await import('../plugins.js');
         const rowsFile = o.rows ?? BUILTIN_ROWS_FILE;
         const input = loadRows(rowsFile);
@@ -43,9 +45,9 @@ export function registerCalibrate(program: Command): void {
           process.stdout.write(
             `${r.id.padEnd(w)}  ${r.metric.padEnd(mw)}  ${r.published.toFixed(3).padStart(9)}  ${r.predicted.toFixed(3).padStart(9)}  ${`${(r.relativeError * 100).toFixed(1)}%`.padStart(6)}  ${r.orderRight ? 'right' : 'WRONG'}\n`,
           );
-        const good = rows.filter((r) => r.relativeError < 0.25 && r.orderRight).length;
+        const good = rows.filter(rowHolds).length;
         process.stdout.write(
-          `${good} of ${rows.length} rows within 25 % of the published ratio with the modes in the right order\n`,
+          `${good} of ${rows.length} rows within ${CALIBRATION_TOLERANCE * 100} % of the published ratio with the modes in the right order\n`,
         );
       }),
     );
