@@ -131,6 +131,7 @@ export {
   getCostProfile,
   INTEL_BROADWELL_EP,
   INTEL_ICELAKE_SP,
+  type MeasurementId,
 } from './cost/cost-profile';
 export { DirectDmaOps } from './dma/dma-direct';
 export { IommuDmaOps } from './dma/dma-iommu';

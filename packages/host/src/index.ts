@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 
-export { type BootOptions, bootHost } from './boot/boot';
+export { type BootOptions, bootHost, hostCostProfile } from './boot/boot';
 export { fullName, type HostDevice, type HostGroup, HostImpl as Host, type SysfsGroup } from './boot/host';
 export type { FirmwareUnits, HostUnit } from './boot/iommu-units';
 export { type KernelOverrides, type KernelPolicy, kernelPolicy } from './boot/kernel-policy';

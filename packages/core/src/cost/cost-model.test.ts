@@ -13,15 +13,53 @@ import { CostModel, HwSnapshot, newInvalidationCost } from './cost-model';
 import { COST_PROFILES, getCostProfile } from './cost-profile';
 
 describe('cost profiles', () => {
-  it('give every parameter a source: a measurement row id or a stated assumption', () => {
+  it('give every parameter a source: a measurement row id, a fit or a stated assumption', () => {
     const rows = /^(U\d\d|R\d\d)\b/;
     for (const p of COST_PROFILES) {
       for (const [name, param] of Object.entries(p.params)) {
-        expect(rows.test(param.source) || param.source.startsWith('assumption: '), `${p.name}.${name}`).toBe(true);
+        const kind = rows.test(param.source)
+          ? 'measured'
+          : param.source.startsWith('fitted: ')
+            ? 'fitted'
+            : param.source.startsWith('assumption: ')
+              ? 'assumed'
+              : 'none';
+        expect(kind, `${p.name}.${name}`).not.toBe('none');
         expect(param.value).toBeGreaterThanOrEqual(0);
       }
     }
     expect(() => getCostProfile('no-such-cpu')).toThrow(/unknown cost profile/);
+  });
+
+  it('list beside every value the measurements it was set from, each named in its source', () => {
+    for (const p of COST_PROFILES) {
+      for (const [name, param] of Object.entries(p.params)) {
+        const at = `${p.name}.${name}`;
+        expect(Array.isArray(param.from), at).toBe(true);
+        for (const id of param.from) {
+          expect(id, at).toMatch(/^[RU]\d\d$/);
+          expect(param.source, at).toContain(id);
+        }
+        // A value read off or fitted to measurements names at least one; a pure assumption may name none.
+        if (!param.source.startsWith('assumption: ')) expect(param.from.length, at).toBeGreaterThan(0);
+        // The measurement a source starts with is one it was set from.
+        const first = /^([RU]\d\d)\b/.exec(param.source)?.[1];
+        if (first) expect(param.from, at).toContain(first);
+      }
+    }
+    // The fitted ones are the parameters docs/model.md lists as fitted.
+    const fitted = Object.entries(getCostProfile('intel-icelake-sp').params)
+      .filter(([, q]) => q.source.startsWith('fitted: '))
+      .map(([n, q]) => `${n} <- ${q.from.join(', ')}`)
+      .sort();
+    expect(fitted).toEqual([
+      'dmaIommuMapOverhead <- R02',
+      'dmaIommuUnmapOverhead <- R02',
+      'swiotlbCopy <- R28',
+      'vfioPinPage <- R14',
+      'vfioUnpinPage <- R14',
+      'viommuRequest <- R14',
+    ]);
   });
 
   it('puts a VT-d invalidation (2 descriptors + wait) at U07 ≈ 2548 cycles', () => {

@@ -13,6 +13,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { isAcpiDecodeError, linuxChecksumWarning, pickTable } from '@iofleet/acpi';
 import {
   armSmmuDefDomainType,
+  type CostProfile,
   DirectDmaOps,
   type DmaOps,
   DmaSim,
@@ -50,6 +51,16 @@ import { smmuUnitsFromIort } from './smmu-units';
 export interface BootOptions extends KernelOverrides {
   /** File the description came from (for messages) and the base for relative firmware paths. */
   file?: string;
+  /**
+   * The cost profile to price the host with instead of the description's (hostCostProfile):
+   * `iofleet calibrate --cross-validate` moves parameters to see which rows depend on them.
+   */
+  profile?: CostProfile;
+}
+
+/** The cost profile a description names, or its CPU vendor's default. */
+export function hostCostProfile(desc: HostDescription): CostProfile {
+  return getCostProfile(desc.costProfile ?? DEFAULT_PROFILE[desc.cpu.vendor]);
 }
 
 function readInput(desc: HostDescription, path: string, file: string): Buffer {
@@ -104,7 +115,7 @@ export function bootHost(desc: HostDescription, opts: BootOptions = {}): HostImp
   const sim = new DmaSim({
     cpuCount,
     numaNodes: desc.numaNodes.length,
-    profile: getCostProfile(desc.costProfile ?? DEFAULT_PROFILE[desc.cpu.vendor]),
+    profile: opts.profile ?? hostCostProfile(desc),
   });
   const log: string[] = [...policy.cmdline.messages];
   const bytes = firmwareBytes(desc, tree, file);

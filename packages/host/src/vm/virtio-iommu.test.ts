@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { COST_INVALIDATION, COST_SOFTWARE, DmaSim, PERM_READ, PERM_WRITE } from '@iofleet/core';
 import { describe, expect, it } from 'vitest';
 import { loadHost } from '../boot/load';
-import { VIOMMU_COST, VirtioIommuDomain } from './virtio-iommu';
+import { VirtioIommuDomain } from './virtio-iommu';
 import { Vm } from './vm';
 
 const XEON = join(__dirname, '..', '..', '..', '..', 'examples', 'hosts', 'intel-xeon-2s.yaml');
@@ -52,7 +52,7 @@ describe('virtio-iommu over a VFIO container', () => {
     expect(domain.requests).toBe(2);
     // The vCPU waited for both round trips, the pinning and the host's invalidation.
     expect(guest.cost.totals[COST_SOFTWARE]!).toBeGreaterThanOrEqual(
-      2 * VIOMMU_COST.requestNs + 3 * (VIOMMU_COST.pinPageNs + VIOMMU_COST.unpinPageNs),
+      2 * host.sim.cost.ns.viommuRequest + 3 * (host.sim.cost.ns.vfioPinPage + host.sim.cost.ns.vfioUnpinPage),
     );
     expect(guest.cost.totals[COST_INVALIDATION]!).toBeGreaterThan(invBefore);
     vm.release();

@@ -11,7 +11,7 @@
 // - viommu_iotlb_sync() is empty: the UNMAP request is the flush.
 // The vCPU that maps waits for the whole round trip, so all of it is charged to that vCPU: the
 // request (VM exit on the virtqueue kick, the VMM's dispatch and ioctl, the used-ring completion
-// back in the guest: VIOMMU_COST), the pinning, and the host's page-table and invalidation work
+// back in the guest: the host profile's viommuRequest), the pinning, and the host's page-table and invalidation work
 // priced by the host's cost model from the host unit's counters.
 
 import {
@@ -29,23 +29,6 @@ import {
   VFIO_DMA_MAP_FLAG_WRITE,
   type VfioContainer,
 } from '@iofleet/core';
-
-/**
- * What a virtio-iommu request costs the guest beyond the host's IOMMU work. Assumptions (no
- * published per-request figure): fitted once with R14 (David Stevens's VFIO NVMe guest), the one
- * published virtio-iommu measurement, and kept for every guest.
- */
-export const VIOMMU_COST = {
-  /**
-   * One request round trip, ns: virtqueue kick (VM exit), the VMM's request dispatch and its
-   * VFIO ioctl entry, the completion seen by the guest's polling vCPU.
-   */
-  requestNs: 3_000,
-  /** vfio_pin_pages_remote() per 4 KiB page (pin_user_pages + accounting), ns. */
-  pinPageNs: 150,
-  /** vfio_unpin_pages_remote() per page (put_page + accounting), ns. */
-  unpinPageNs: 100,
-} as const;
 
 /** The guest's view of a virtio-iommu domain over one host VFIO container. */
 export class VirtioIommuDomain implements IommuDomainOps {
@@ -88,7 +71,7 @@ export class VirtioIommuDomain implements IommuDomainOps {
     for (let off = 0; off < lengthBytes; off += 4096) this.pages.set((iova + off) / 4096, gpa + off);
     this.requests++;
     const host = this.host.sim.cost;
-    this.charge(COST_SOFTWARE, VIOMMU_COST.requestNs + (lengthBytes / 4096) * VIOMMU_COST.pinPageNs);
+    this.charge(COST_SOFTWARE, host.ns.viommuRequest + (lengthBytes / 4096) * host.ns.vfioPinPage);
     this.charge(COST_PAGE_TABLE, host.ns.iommuMapCall + host.pageTableNs(this.snap, hc));
   }
 
@@ -99,7 +82,7 @@ export class VirtioIommuDomain implements IommuDomainOps {
     for (let off = 0; off < done; off += 4096) this.pages.delete((iova + off) / 4096);
     this.requests++;
     const host = this.host.sim.cost;
-    this.charge(COST_SOFTWARE, VIOMMU_COST.requestNs + (done / 4096) * VIOMMU_COST.unpinPageNs);
+    this.charge(COST_SOFTWARE, host.ns.viommuRequest + (done / 4096) * host.ns.vfioUnpinPage);
     this.charge(COST_PAGE_TABLE, host.ns.iommuUnmapCall + host.pageTableNs(this.snap, hc));
     const inv = host.invalidationNs(this.snap, hc, this.inv);
     this.charge(COST_INVALIDATION, inv.submitNs + inv.processNs + inv.waitNs);

@@ -5,7 +5,7 @@
 // Linux): pt = identity default domains, lazy = DMA-FQ, strict = DMA, off = no IOMMU at all,
 // nosp = DMA-FQ with IOMMU superpages off (intel_iommu=sp_off: 4 KiB IOMMU pages only).
 
-import { domainTypeSysfs, type SimTracer } from '@iofleet/core';
+import { type CostProfile, domainTypeSysfs, type SimTracer } from '@iofleet/core';
 import type { RawOptions } from '@iofleet/sdk';
 import { isSdkError } from '@iofleet/sdk';
 import { guard, type RunResult, runWorkload } from '@iofleet/sdk/runtime';
@@ -60,6 +60,8 @@ export interface HostRunOptions {
   onWarning?(warning: string): void;
   /** DMA spans (sampled) of the device's runs. */
   tracer?: SimTracer;
+  /** Price the host with this cost profile instead of its description's (BootOptions.profile). */
+  profile?: CostProfile;
 }
 
 /** One row of `host run`: the mode, where it ran, and the workload's figures (RunResult). */
@@ -105,7 +107,12 @@ export function runHostWorkload(desc: HostDescription, o: HostRunOptions): HostR
         `${file}: mode ${mode} has no arm64 kernel command line (arm64 has no iommu=off, intel_iommu=sp_off or swiotlb-only DMA); use pt, lazy, strict, booted or a guest mode`,
       );
     const cmdline = [o.cmdline ?? '', modeLine].filter(Boolean).join(' ');
-    const host = bootHost(desc, { file, cmdline, ...(o.distro && { distro: o.distro }) });
+    const host = bootHost(desc, {
+      file,
+      cmdline,
+      ...(o.distro && { distro: o.distro }),
+      ...(o.profile && { profile: o.profile }),
+    });
     for (const w of host.warnings) o.onWarning?.(w);
     // The first function of the description (its order, not probe order) that uses the plugin.
     const dev = o.device
