@@ -3,8 +3,10 @@
 // the row's host file; the prediction is the ratio of the metric, compared with the published one.
 
 import { dirname, isAbsolute, resolve } from 'node:path';
+import type { CostProfile } from '@iofleet/core';
 import {
   type HostRunRow,
+  hostCostProfile,
   loadHostDescription,
   type PluginRegistry,
   parseWorkloadSpec,
@@ -41,20 +43,30 @@ export const rowHolds = (r: Pick<RowResult, 'relativeError' | 'orderRight'>): bo
 /** Simulated milliseconds each side runs. */
 export const CALIBRATION_RUN_MS = 20;
 
+/** Prices a row's host with another profile than its own (cross-validation moves parameters). */
+export type ProfileChange = (own: CostProfile) => CostProfile;
+
+/** The host file of a row, resolved against the rows file's directory. */
+export const rowHostFile = (row: CalibrationRow, baseDir: string): string =>
+  isAbsolute(row.host) ? row.host : resolve(baseDir, row.host);
+
 function side(
   row: CalibrationRow,
   which: 'numerator' | 'denominator',
   baseDir: string,
   plugins: PluginRegistry,
+  change?: ProfileChange,
 ): HostRunRow {
   const r = row[which];
-  const file = isAbsolute(row.host) ? row.host : resolve(baseDir, row.host);
-  const [out] = runHostWorkload(loadHostDescription(file), {
+  const file = rowHostFile(row, baseDir);
+  const desc = loadHostDescription(file);
+  const [out] = runHostWorkload(desc, {
     file,
     workload: parseWorkloadSpec(r.workload),
     modes: [r.mode as RunMode],
     plugins,
     durationMs: CALIBRATION_RUN_MS,
+    ...(change && { profile: change(hostCostProfile(desc)) }),
   });
   if (out!.pluginFault) throw new Error(`row ${row.id} ${which}: ${out!.pluginFault}`);
   return out!;
@@ -76,8 +88,20 @@ export function calibrate(
 ): RowResult[] {
   return rows.map((row, i) => {
     onRow?.(row.id, i, rows.length);
-    const n = side(row, 'numerator', baseDir, plugins)[row.metric];
-    const d = side(row, 'denominator', baseDir, plugins)[row.metric];
+    return predictRow(row, plugins, baseDir);
+  });
+}
+
+/** One row's prediction; `change` prices its host with a changed profile. */
+export function predictRow(
+  row: CalibrationRow,
+  plugins: PluginRegistry,
+  baseDir: string,
+  change?: ProfileChange,
+): RowResult {
+  {
+    const n = side(row, 'numerator', baseDir, plugins, change)[row.metric];
+    const d = side(row, 'denominator', baseDir, plugins, change)[row.metric];
     const predicted = d === 0 ? Number.POSITIVE_INFINITY : n / d;
     return {
       id: row.id,
@@ -90,7 +114,7 @@ export function calibrate(
       numerator: n,
       denominator: d,
     };
-  });
+  }
 }
 
 export function rowsBaseDir(file: string): string {

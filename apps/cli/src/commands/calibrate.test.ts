@@ -10,9 +10,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
-const BUILTIN = JSON.parse(
-  readFileSync(join(__dirname, '..', '..', '..', '..', 'packages', 'calibration', 'measurements.json'), 'utf8'),
-) as { rows: { id: string }[] };
+const ROOT = join(__dirname, '..', '..', '..', '..');
+const BUILTIN = JSON.parse(readFileSync(join(ROOT, 'packages', 'calibration', 'measurements.json'), 'utf8')) as {
+  rows: { id: string; host: string }[];
+};
 /** The tolerance, written out here so that loosening CALIBRATION_TOLERANCE fails this test. */
 const TOLERANCE = 0.25;
 const dir = mkdtempSync(join(tmpdir(), 'iofleet-cal-'));
@@ -63,4 +64,45 @@ describe('iofleet calibrate', () => {
     expect(e.code).toBe(1);
     expect(e.stderr).toMatch(/^error: .*rows\.yaml:5: rows\[0\]\.metric/);
   });
+
+  it('--cross-validate refits nothing and tells the rows that depend on parameters set from their own source', async () => {
+    // Three pcie-bench rows and one whose source set no parameter: the walk (R34) moves the 64 MiB
+    // latency, not the 8 KiB one (every read hits); an 'R06' row is predicted out of sample.
+    const pick = (id: string) => {
+      const r = BUILTIN.rows.find((x) => x.id === id)!;
+      return { ...r, host: join(ROOT, 'packages', 'calibration', r.host) };
+    };
+    const own = { ...pick('R34-lat-8k'), id: 'R06-same-run' };
+    const rows = join(dir, 'cv.json');
+    writeFileSync(rows, JSON.stringify({ rows: [pick('R34-lat-64m'), pick('R34-lat-8k'), own] }));
+    const args = [BIN, 'calibrate', '--rows', rows, '--cross-validate', '--quiet'];
+    const cv: {
+      id: string;
+      publication: string[];
+      selfParameters: string[];
+      dependsOn: string[];
+      shift: number;
+      inSample: boolean;
+      relativeError: number;
+    }[] = JSON.parse((await run(process.execPath, [...args, '--json'], { timeout: 120_000 })).stdout).crossValidation;
+    const by = Object.fromEntries(cv.map((c) => [c.id, c]));
+    expect(by['R34-lat-64m']!.publication).toEqual(['R30', 'R34']);
+    expect(by['R34-lat-64m']!.selfParameters.sort()).toEqual(['contextCacheMiss', 'pageWalkers', 'walkMemRead']);
+    expect(by['R34-lat-64m']!.dependsOn).toEqual(['walkMemRead']);
+    expect(by['R34-lat-64m']!.inSample).toBe(true);
+    // A 64 B read's mean latency: 600 ns + one 290 ns walk; the walk moved by 20 % shifts the ratio ~4 %.
+    expect(by['R34-lat-64m']!.shift).toBeGreaterThan(0.03);
+    expect(by['R34-lat-8k']!.inSample).toBe(false);
+    expect(by['R34-lat-8k']!.shift).toBeLessThan(0.01);
+    expect(by['R06-same-run']!.selfParameters).toEqual([]);
+    expect(by['R06-same-run']!.inSample).toBe(false);
+    // The same rows, same predictions: nothing was refitted by the moves.
+    const plain = JSON.parse(
+      (await run(process.execPath, [BIN, 'calibrate', '--rows', rows, '--json'], { timeout: 120_000 })).stdout,
+    ).rows as Row[];
+    for (const r of plain) expect(by[r.id]!.relativeError).toBeCloseTo(r.relativeError, 9);
+    const text = (await run(process.execPath, args, { timeout: 120_000 })).stdout;
+    expect(text).toMatch(/R34-lat-64m .* IN +.*walkMemRead\*/);
+    expect(text).toMatch(/1 of 3 rows depend on parameters set from their own source/);
+  }, 240_000);
 });
