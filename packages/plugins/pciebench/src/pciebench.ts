@@ -9,11 +9,23 @@
 // paper measured what an IOTLB miss costs (R30 throughput, R34 latency in
 // shared/reference/published-measurements.md).
 //
-// Device time per transfer: the read's round trip (`latencyNs`: link, root complex and memory,
-// measured without an IOMMU; writes are posted and have none), the transfer's bytes on the PCIe
-// link (serial, in issue order, with TLP framing, PCIe 3.0 §2.2: ~24 bytes per TLP), and the
-// IOMMU's part through ctx.bus.request(): an independent request that waits for a page walker on
-// an IOTLB miss, not for the device's other requests (see the SDK's device-context.ts).
+// Reads and writes are different transactions (PCIe 3.0 §2.4, §2.6):
+// - a read is non-posted: it holds one of `tags` tags for its round trip (`latencyNs`: link, root
+//   complex and memory, measured without an IOMMU) until its completion returns;
+// - a write is posted: no completion and no round trip. What limits posted writes is flow
+//   control (§2.6.1): each write holds one of the root complex's `credits` posted-request credits
+//   from the moment it is sent until the root complex has committed it to memory (`postedNs`) and
+//   returned the credit in an UpdateFC. The root complex cannot commit a write before the IOMMU
+//   has translated its address (VT-d 3.x §3.1, remapping precedes the memory write), so an IOTLB
+//   miss holds the write's credit for its walk: under the IOMMU, writes lose throughput only when
+//   walks hold enough credits (or all walkers) — and, having no round trip, far less per miss
+//   than reads, whose tag waits out the round trip and the walk.
+// Both: the transfer's bytes on the PCIe link (serial, in issue order, with TLP framing, §2.2:
+// ~24 bytes per TLP), and the IOMMU's part through ctx.bus.request(): an independent request that
+// waits for a page walker on an IOTLB miss, not for the device's other requests (see the SDK's
+// device-context.ts). A write's "latency" is its credit's hold time (send to commit).
+// Simplification: the root complex commits writes out of order (real ones keep posted writes in
+// order to the coherence point but commit them in parallel; docs/model.md).
 
 import {
   type DeviceContext,
@@ -54,13 +66,17 @@ export interface PciebenchOptions {
   tags: number;
   /** Round trip of one DMA read without an IOMMU, ns (R34: 603–649 ns on five Intel parts). */
   latencyNs: number;
+  /** Posted-request credits the root complex advertises (PCIe 3.0 §2.6.1): writes in flight. */
+  credits: number;
+  /** Time from a write's arrival to its commit in memory and its credit's return, ns (no IOMMU). */
+  postedNs: number;
   /** PCIe link data rate, GB/s (Gen3 x8: 8 GT/s x 8 lanes x 128/130 / 8 = 7.88). */
   linkGBps: number;
   /** Seed of the offset sequence (runs are repeatable). */
   seed: number;
 }
 
-const KNOWN = ['size', 'window', 'rw', 'pattern', 'tags', 'latencyNs', 'linkGBps', 'seed'];
+const KNOWN = ['size', 'window', 'rw', 'pattern', 'tags', 'latencyNs', 'credits', 'postedNs', 'linkGBps', 'seed'];
 
 function integer(raw: RawOptions, key: string, def: number, min: number, max: number): number {
   const n = optionNumber(raw, key, def, min, max);
@@ -87,6 +103,10 @@ export function parsePciebenchOptions(raw: RawOptions): PciebenchOptions {
     pattern: optionEnum(raw, 'pattern', ['rand', 'seq'] as const, 'rand'),
     tags: integer(raw, 'tags', 32, 1, PCIEBENCH_MAX_TAGS),
     latencyNs: optionNumber(raw, 'latencyNs', 600, 0, 1e6),
+    // 32 credits held 675 ns each: 47.4 M writes/s, Broadwell's 64 B random writes without an
+    // IOMMU at every window (pcie-bench/data bw_dma_win_sweep_wr_rnd_64, E5-2630 v4: 24.27 Gbit/s).
+    credits: integer(raw, 'credits', 32, 1, PCIEBENCH_MAX_TAGS),
+    postedNs: optionNumber(raw, 'postedNs', 675, 0, 1e6),
     linkGBps: optionNumber(raw, 'linkGBps', 7.88, 0.1, 1000),
     seed: integer(raw, 'seed', 1, 0, 2 ** 32 - 1),
   };
@@ -140,9 +160,10 @@ function createPciebench(ctx: DeviceContext, o: PciebenchOptions) {
     reset: stop,
     remove: stop,
     workload: {
-      queueDepth: o.tags,
+      // Reads in flight are bound by tags, writes by posted credits.
+      queueDepth: read ? o.tags : o.credits,
       jobs: 1,
-      parallelism: o.tags,
+      parallelism: read ? o.tags : o.credits,
       start,
       stop,
       submit(seq: number): PciebenchIo {
@@ -155,8 +176,10 @@ function createPciebench(ctx: DeviceContext, o: PciebenchOptions) {
         const now = ctx.nowNs();
         const begin = Math.max(now, linkFreeAt);
         linkFreeAt = begin + linkNs;
-        ctx.bus.busy((read ? o.latencyNs : 0) + (linkFreeAt - now));
-        // The IOMMU and the DMA path; a fault is recorded by the runtime (the transfer is lost).
+        // A read's round trip; a write's wait in the root complex until it is committed.
+        ctx.bus.busy((read ? o.latencyNs : o.postedNs) + (linkFreeAt - now));
+        // The IOMMU and the DMA path, which hold the tag (read) or the credit (write) on a miss;
+        // a fault is recorded by the runtime (the transfer is lost).
         ctx.bus.request(buffer!.dmaAddr + io.offset, o.size, !read);
       },
       complete() {},
