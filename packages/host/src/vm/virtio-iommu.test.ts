@@ -45,6 +45,9 @@ describe('virtio-iommu over a VFIO container', () => {
 
     const invBefore = guest.cost.totals[COST_INVALIDATION]!;
     expect(domain.unmap(iova, 3 * 4096)).toBe(3 * 4096);
+    // Queued, not yet sent: the host still maps the range until the guest syncs.
+    expect(c.container.mappings).toBe(1);
+    domain.iotlbSync();
     expect(c.container.mappings).toBe(0);
     expect(domain.iovaToPhys(iova)).toBe(-1);
     // The host IOTLB entry the access above filled is gone: the device faults now.
@@ -55,6 +58,32 @@ describe('virtio-iommu over a VFIO container', () => {
       2 * host.sim.cost.ns.viommuRequest + 3 * (host.sim.cost.ns.vfioPinPage + host.sim.cost.ns.vfioUnpinPage),
     );
     expect(guest.cost.totals[COST_INVALIDATION]!).toBeGreaterThan(invBefore);
+    vm.release();
+  });
+
+  it('queued UNMAPs wait for one sync: a lazy guest pays one round trip per flush, not per unmap', () => {
+    const { host, vm, guest, c, domain, dev } = setup();
+    const base = 0xfff0_0000;
+    for (let i = 0; i < 8; i++) domain.map(base + i * 4096, 0x20_0000 + i * 4096, 4096, PERM_READ | PERM_WRITE);
+    expect(domain.roundTrips).toBe(8); // each MAP waits (viommu_iotlb_sync_map)
+    expect(host.dmaAccess(dev, base + 5 * 4096, false).ok).toBe(true);
+    const before = guest.cost.totals[COST_SOFTWARE]!;
+    for (let i = 0; i < 8; i++) expect(domain.unmap(base + i * 4096, 4096)).toBe(4096);
+    expect(domain.roundTrips).toBe(8);
+    expect(domain.unmap(base, 4096)).toBe(0); // no longer in the guest's tree
+    // The flush-queue window: the host still maps the pages, the device still reaches them.
+    expect(c.container.mappings).toBe(8);
+    expect(host.dmaAccess(dev, base + 5 * 4096, false).ok).toBe(true);
+    domain.flushIotlbAll();
+    expect(domain.roundTrips).toBe(9);
+    expect(domain.requests).toBe(16);
+    expect(c.container.mappings).toBe(0);
+    expect(host.dmaAccess(dev, base + 5 * 4096, false).ok).toBe(false);
+    const ns = host.sim.cost.ns;
+    const spent = guest.cost.totals[COST_SOFTWARE]! - before;
+    expect(spent).toBeCloseTo(ns.viommuRequest + 8 * ns.vfioUnpinPage, 6);
+    domain.flushIotlbAll(); // nothing queued: no round trip
+    expect(domain.roundTrips).toBe(9);
     vm.release();
   });
 });
