@@ -43,6 +43,7 @@ const PATH: Record<string, WorkloadPath> = {
   emulated: WorkloadPath.WORKLOAD_PATH_EMULATED,
   viommu: WorkloadPath.WORKLOAD_PATH_VFIO_VIOMMU,
   'viommu-bounce': WorkloadPath.WORKLOAD_PATH_VFIO_VIOMMU_BOUNCE,
+  'viommu-lazy': WorkloadPath.WORKLOAD_PATH_VFIO_VIOMMU_LAZY,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: promisifier over generated client methods

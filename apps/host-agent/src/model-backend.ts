@@ -66,6 +66,7 @@ const PATH_MODE: Readonly<Record<number, RunMode>> = {
   [WorkloadPath.WORKLOAD_PATH_EMULATED]: 'emulated',
   [WorkloadPath.WORKLOAD_PATH_VFIO_VIOMMU]: 'viommu',
   [WorkloadPath.WORKLOAD_PATH_VFIO_VIOMMU_BOUNCE]: 'viommu-bounce',
+  [WorkloadPath.WORKLOAD_PATH_VFIO_VIOMMU_LAZY]: 'viommu-lazy',
 };
 
 /** The one translation of host-model errors to agent errors. */

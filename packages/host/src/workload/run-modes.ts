@@ -4,8 +4,14 @@
 // modes without loading the host model.
 
 /** How a VM's guest uses a device: assigned through VFIO, or emulated by the hypervisor (../vm/guest-device.ts). */
-export type GuestDeviceModel = 'vfio' | 'emulated' | 'viommu' | 'viommu-bounce';
-export const GUEST_DEVICE_MODELS: readonly GuestDeviceModel[] = ['vfio', 'emulated', 'viommu', 'viommu-bounce'];
+export type GuestDeviceModel = 'vfio' | 'emulated' | 'viommu' | 'viommu-lazy' | 'viommu-bounce';
+export const GUEST_DEVICE_MODELS: readonly GuestDeviceModel[] = [
+  'vfio',
+  'emulated',
+  'viommu',
+  'viommu-lazy',
+  'viommu-bounce',
+];
 
 /**
  * Host modes (the device driven by the host kernel) and guest modes (the device used by a VM:
@@ -43,6 +49,7 @@ export const MODE_CMDLINE: Readonly<Record<RunMode, string>> = {
   vfio: 'intel_iommu=on',
   emulated: 'intel_iommu=on',
   viommu: 'intel_iommu=on',
+  'viommu-lazy': 'intel_iommu=on',
   'viommu-bounce': 'intel_iommu=on',
 };
 
