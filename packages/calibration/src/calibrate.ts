@@ -84,11 +84,23 @@ export function calibrate(
   rows: readonly CalibrationRow[],
   plugins: PluginRegistry,
   baseDir: string,
-  onRow?: (id: string, index: number, total: number) => void,
+  onRow?: OnRow,
 ): RowResult[] {
+  return mapRows(rows, onRow, (row) => predictRow(row, plugins, baseDir));
+}
+
+/** Progress: called with a row's id, index and the row count before the row runs. */
+export type OnRow = (id: string, index: number, total: number) => void;
+
+/** `f` of every row in order, telling `onRow` before each. */
+export function mapRows<T>(
+  rows: readonly CalibrationRow[],
+  onRow: OnRow | undefined,
+  f: (row: CalibrationRow) => T,
+): T[] {
   return rows.map((row, i) => {
     onRow?.(row.id, i, rows.length);
-    return predictRow(row, plugins, baseDir);
+    return f(row);
   });
 }
 
@@ -99,22 +111,20 @@ export function predictRow(
   baseDir: string,
   change?: ProfileChange,
 ): RowResult {
-  {
-    const n = side(row, 'numerator', baseDir, plugins, change)[row.metric];
-    const d = side(row, 'denominator', baseDir, plugins, change)[row.metric];
-    const predicted = d === 0 ? Number.POSITIVE_INFINITY : n / d;
-    return {
-      id: row.id,
-      source: row.source,
-      metric: row.metric,
-      published: row.published,
-      predicted,
-      relativeError: Math.abs(predicted - row.published) / row.published,
-      orderRight: sameSide(predicted, row.published),
-      numerator: n,
-      denominator: d,
-    };
-  }
+  const n = side(row, 'numerator', baseDir, plugins, change)[row.metric];
+  const d = side(row, 'denominator', baseDir, plugins, change)[row.metric];
+  const predicted = d === 0 ? Number.POSITIVE_INFINITY : n / d;
+  return {
+    id: row.id,
+    source: row.source,
+    metric: row.metric,
+    published: row.published,
+    predicted,
+    relativeError: Math.abs(predicted - row.published) / row.published,
+    orderRight: sameSide(predicted, row.published),
+    numerator: n,
+    denominator: d,
+  };
 }
 
 export function rowsBaseDir(file: string): string {

@@ -9,7 +9,7 @@
 
 import type { CostParam, CostProfile, MeasurementId } from '@iofleet/core';
 import { hostCostProfile, loadHostDescription, type PluginRegistry } from '@iofleet/host';
-import { predictRow, type RowResult, rowHostFile } from './calibrate';
+import { mapRows, type OnRow, predictRow, type RowResult, rowHostFile } from './calibrate';
 import type { CalibrationRow } from './rows';
 
 /** Measurements published together: leaving one source out leaves all of them out. */
@@ -83,10 +83,9 @@ export function crossValidate(
   rows: readonly CalibrationRow[],
   plugins: PluginRegistry,
   baseDir: string,
-  onRow?: (id: string, index: number, total: number) => void,
+  onRow?: OnRow,
 ): CrossValidation[] {
-  return rows.map((row, i) => {
-    onRow?.(row.id, i, rows.length);
+  return mapRows(rows, onRow, (row) => {
     const result = predictRow(row, plugins, baseDir);
     const source = rowSource(row.id);
     const publication = source ? publicationOf(source) : [];
