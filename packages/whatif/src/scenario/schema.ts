@@ -72,10 +72,11 @@ export const variantSchema = z
     groupIsolation: z.enum(['acs', 'override']).optional(),
     /**
      * How VMs get their devices: 'passthrough' (VFIO), 'emulated' (the hypervisor translates in
-     * software), 'viommu' (VFIO with a virtio-iommu in the guest: every guest map traps) or
+     * software), 'viommu' (VFIO with a virtio-iommu in the guest: every guest map traps),
+     * 'viommu-lazy' (the same guest with a lazy domain: unmaps sent once per flush-queue flush) or
      * 'viommu-bounce' (the same guest bouncing through a pool mapped once).
      */
-    deviceModel: z.enum(['passthrough', 'emulated', 'viommu', 'viommu-bounce']).optional(),
+    deviceModel: z.enum(['passthrough', 'emulated', 'viommu', 'viommu-lazy', 'viommu-bounce']).optional(),
     /**
      * Hosts moved to other hardware: a fleet entry (its `template` path as the fleet gives it, or
      * an inline host's name) -> the host file its hosts are in this variant (relative to the
