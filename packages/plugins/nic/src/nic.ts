@@ -19,8 +19,11 @@
 // Linux-based networking" (PeerJ CS 2023, R25): with IOMMU superpages one IOTLB entry covers
 // 512 pages of buffers.
 //
-// The link is one serial resource shared by all queues: a packet occupies the wire for
-// pkt * 8 / gbps ns after the packet before it, so throughput cannot pass line rate. Interrupt
+// The link is one serial resource per direction shared by all queues (full duplex, IEEE 802.3
+// clause 4): a packet occupies its direction's wire for pkt * 8 / gbps ns after the packet before
+// it, so each direction's throughput cannot pass line rate. `dir=both` receives and transmits at
+// once, alternating packets: RX and TX buffers, both rings and both directions' descriptors share
+// the device's DMA path and the IOMMU's IOTLB and walkers, as one NIC's queues do. Interrupt
 // moderation (ITR) is not modelled; the network stack above the driver is charged only as the
 // `stackNs` option asks (CPU per packet: GRO, IP/TCP receive or transmit, the socket), 0 by default.
 
@@ -91,7 +94,7 @@ export interface NicOptions {
   mode: 'map' | 'pagepool';
   mtu: number;
   pkt: number;
-  dir: 'rx' | 'tx';
+  dir: 'rx' | 'tx' | 'both';
   qd: number;
   jobs: number;
   gbps: number;
@@ -139,7 +142,7 @@ export function parseNicOptions(raw: RawOptions): NicOptions {
     mode,
     mtu,
     pkt,
-    dir: optionEnum(raw, 'dir', ['rx', 'tx'] as const, 'rx'),
+    dir: optionEnum(raw, 'dir', ['rx', 'tx', 'both'] as const, 'rx'),
     qd,
     jobs,
     gbps: optionNumber(raw, 'gbps', 100, 0.01, 1600),
@@ -157,13 +160,15 @@ interface Coherent {
 interface NicQueue {
   rx: Coherent;
   tx: Coherent;
-  /** Next descriptor to use (next_to_use). */
-  ntu: number;
+  /** Next descriptor to use (next_to_use) of the RX ring [0] and the TX ring [1]. */
+  ntu: [number, number];
   /** Free buffer slots of this queue. */
   free: SlotRing;
 }
 
 interface NicIo extends IoHandle {
+  /** A received packet (else a transmitted one). */
+  rx: boolean;
   queue: number;
   desc: number;
   slot: number;
@@ -171,18 +176,24 @@ interface NicIo extends IoHandle {
 }
 
 function createNic(ctx: DeviceContext, o: NicOptions) {
-  const rx = o.dir === 'rx';
   const slots = o.qd * o.jobs;
   /** Receive buffer length (rx_buffer_len): the largest frame the MTU allows. */
   const bufLen = o.mtu + NIC_FRAME_OVERHEAD;
   const pagesPerBuf = Math.ceil(bufLen / PAGE);
   const ringBytes = Math.ceil((o.qd * NIC_DESC_BYTES) / PAGE) * PAGE;
   /** What a packet mapping covers: the whole receive buffer on RX, the packet on TX. */
-  const mapLen = rx ? bufLen : o.pkt;
-  const mapDir: DmaDirection = rx ? 'from-device' : 'to-device';
-  /** page_pool maps for the pool's dma_dir: from-device for RX, bidirectional for XDP_TX. */
-  const poolDir: DmaDirection = rx ? 'from-device' : 'bidirectional';
+  const mapLen = (rx: boolean) => (rx ? bufLen : o.pkt);
+  const mapDir = (rx: boolean): DmaDirection => (rx ? 'from-device' : 'to-device');
+  /** page_pool maps for the pool's dma_dir: from-device for RX, bidirectional for XDP_TX (and both). */
+  const poolDir: DmaDirection = o.dir === 'rx' ? 'from-device' : 'bidirectional';
   const wireNs = (o.pkt * 8) / o.gbps;
+  /** dir=both: the next packet's direction (alternating, RX first). */
+  let nextRx = true;
+  const takeDirection = () => {
+    if (o.dir !== 'both') return o.dir === 'rx';
+    nextRx = !nextRx;
+    return !nextRx;
+  };
   let queues: NicQueue[] = [];
   /** Physical address of each slot's buffer. */
   let buffers: number[] = [];
@@ -190,7 +201,10 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
   let dma: number[] = [];
   /** hugepages=1: the pool's huge pages and their one mapping each. */
   let huge: Coherent[] = [];
-  let wireFreeAt = 0;
+  /** map mode: DMA addresses of the live per-packet mappings that are RX buffers. */
+  const mappedRx = new Set<number>();
+  /** When each direction's wire is free: [RX, TX]. */
+  const wireFreeAt = [0, 0];
 
   const stop = () => {
     if (!queues.length) return;
@@ -205,7 +219,8 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
       for (const a of dma)
         if (a >= 0) {
           if (o.mode === 'pagepool') ctx.dma.unmapSingle(a, pagesPerBuf * PAGE, poolDir);
-          else ctx.dma.unmapSingle(a, mapLen, mapDir); // a packet still in flight (a faulted run)
+          // A packet still in flight (a faulted run), in the direction it was mapped for.
+          else ctx.dma.unmapSingle(a, mapLen(mappedRx.has(a)), mapDir(mappedRx.has(a)));
         }
       for (const b of buffers) ctx.memory.freePages(b, pagesPerBuf);
     }
@@ -216,12 +231,14 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
     queues = [];
     buffers = [];
     dma = [];
+    mappedRx.clear();
   };
 
   const start = () => {
     if (queues.length) return;
     ctx.dma.setMask(64);
-    wireFreeAt = 0;
+    wireFreeAt.fill(0);
+    nextRx = true;
     try {
       for (let q = 0; q < o.jobs; q++) {
         const rxRing = ctx.dma.allocCoherent(ringBytes);
@@ -232,7 +249,7 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
         }
         const free = new SlotRing(o.qd);
         for (let i = 0; i < o.qd; i++) free.push(q * o.qd + i);
-        queues.push({ rx: rxRing, tx: txRing, ntu: 0, free });
+        queues.push({ rx: rxRing, tx: txRing, ntu: [0, 0], free });
       }
       if (o.hugepages) {
         // Buffers carved from huge pages (page-aligned strides), each huge page mapped once.
@@ -294,46 +311,52 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
       submit(): NicIo {
         if (!queues.length) start();
         const { queue, slot } = takeSlot();
+        const rx = takeDirection();
         const q = queues[queue]!;
-        const desc = q.ntu;
-        q.ntu = (q.ntu + 1) % o.qd;
+        const ring = rx ? 0 : 1;
+        const desc = q.ntu[ring];
+        q.ntu[ring] = (desc + 1) % o.qd;
         ctx.cpu.work(DRIVER_SUBMIT_NS + (rx ? 0 : o.stackNs)); // TX: the stack builds the packet first
         let dmaAddr: number;
         if (o.mode === 'map') {
-          dmaAddr = ctx.dma.mapSingle(buffers[slot]!, mapLen, mapDir);
+          dmaAddr = ctx.dma.mapSingle(buffers[slot]!, mapLen(rx), mapDir(rx));
           if (dmaAddr < 0) {
             q.free.push(slot);
             throw new Error('nic: dma mapping failed');
           }
           dma[slot] = dmaAddr;
+          if (rx) mappedRx.add(dmaAddr);
         } else {
           dmaAddr = dma[slot]!;
           // RX refill hands the buffer back to the device; TX hands it the packet just written.
           ctx.dma.syncForDevice(dmaAddr, rx ? bufLen : o.pkt, poolDir);
         }
-        return { bytes: o.pkt, queue, desc, slot, dmaAddr };
+        return { bytes: o.pkt, rx, queue, desc, slot, dmaAddr };
       },
       device(io: NicIo) {
+        const { rx } = io;
         const q = queues[io.queue]!;
         const ring = rx ? q.rx : q.tx;
         const descAddr = ring.dmaAddr + io.desc * NIC_DESC_BYTES;
         ctx.bus.dma(descAddr, NIC_DESC_BYTES, false); // descriptor fetch
         ctx.bus.dma(io.dmaAddr, o.pkt, rx); // packet: on RX the device writes memory
-        // The wire: this packet follows the one before it on the shared link.
+        // The wire: this packet follows the one before it in its direction on the shared link.
+        const w = rx ? 0 : 1;
         const now = ctx.nowNs();
-        const begin = Math.max(now, wireFreeAt);
-        wireFreeAt = begin + wireNs;
-        ctx.bus.busy(wireFreeAt - now);
+        const begin = Math.max(now, wireFreeAt[w]!);
+        wireFreeAt[w] = begin + wireNs;
+        ctx.bus.busy(wireFreeAt[w]! - now);
         ctx.bus.dma(descAddr, NIC_DESC_BYTES, true); // descriptor write-back (DD bit)
         ctx.raiseIrq(1 + io.queue);
       },
       complete(io: NicIo) {
         if (!queues.length) return;
         if (o.mode === 'map') {
-          ctx.dma.unmapSingle(io.dmaAddr, mapLen, mapDir);
+          ctx.dma.unmapSingle(io.dmaAddr, mapLen(io.rx), mapDir(io.rx));
+          mappedRx.delete(io.dmaAddr);
           dma[io.slot] = -1;
-        } else if (rx) ctx.dma.syncForCpu(io.dmaAddr, o.pkt, poolDir); // before the stack reads it
-        ctx.cpu.work(DRIVER_COMPLETE_NS + (rx ? o.stackNs : 0)); // RX: the stack takes the packet up
+        } else if (io.rx) ctx.dma.syncForCpu(io.dmaAddr, o.pkt, poolDir); // before the stack reads it
+        ctx.cpu.work(DRIVER_COMPLETE_NS + (io.rx ? o.stackNs : 0)); // RX: the stack takes the packet up
         queues[io.queue]!.free.push(io.slot);
       },
     },
