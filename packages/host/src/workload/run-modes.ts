@@ -70,6 +70,7 @@ export const ARM_MODE_CMDLINE: Readonly<Record<RunMode, string | null>> = {
   vfio: '',
   emulated: '',
   viommu: '',
+  'viommu-lazy': '',
   'viommu-bounce': '',
 };
 
