@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The deployment files (deploy/) checked as far as a machine without Docker or Kubernetes
-// allows: they parse; every flag they give the scheduler and the agents is one the app's --help
+// allows (the image itself: deploy-image.test.ts): they parse; every flag they give the scheduler and the agents is one the app's --help
 // lists; ports agree between commands, containers, services and the compose port maps; selectors
 // match labels; the host files they serve exist; traces go to the Jaeger they define.
 import { execFileSync } from 'node:child_process';
@@ -11,24 +11,20 @@ import { parse, parseAllDocuments } from 'yaml';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const DEPLOY = join(ROOT, 'deploy');
-const MAINS: Record<string, string> = {
-  'apps/scheduler/src/main.ts': '',
-  'apps/host-agent/src/main.ts': '',
-  'apps/cli/src/main.ts': '',
-};
-/** The app's --help; for the CLI, the help of the subcommand the args start with. */
+/** The launchers the image runs (deploy/Dockerfile: the apps' bundles, no tsx). */
+const SCHEDULER = 'apps/scheduler/bin/iofleet-scheduler.cjs';
+const AGENT = 'apps/host-agent/bin/iofleet-host-agent.cjs';
+const CLI = 'apps/cli/bin/iofleet.cjs';
+const MAINS: Record<string, string> = { [SCHEDULER]: '', [AGENT]: '', [CLI]: '' };
+/** The app's --help, as the image's launcher prints it; for the CLI, the help of the subcommand the args start with. */
 const helpOf = (main: string, args: readonly string[] = []) => {
-  const sub = main === 'apps/cli/src/main.ts' ? [args[0]!] : [];
+  const sub = main === CLI ? [args[0]!] : [];
   const key = [main, ...sub].join(' ');
   if (!MAINS[key])
-    MAINS[key] = execFileSync(
-      process.execPath,
-      ['--conditions=@iofleet/source', '--import', 'tsx', join(ROOT, main), ...sub, '--help'],
-      {
-        encoding: 'utf8',
-        timeout: 60_000,
-      },
-    );
+    MAINS[key] = execFileSync(process.execPath, [join(ROOT, main), ...sub, '--help'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
   return MAINS[key]!;
 };
 const flags = (args: readonly string[]) => args.filter((a) => a.startsWith('--'));
@@ -51,7 +47,7 @@ describe('deploy/docker-compose.yml', () => {
 
   it('runs Redis, Jaeger with OTLP, the scheduler and several host agents', () => {
     expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['redis', 'jaeger', 'scheduler']));
-    expect(apps.filter(([, s]) => s.command![0] === 'apps/host-agent/src/main.ts').length).toBeGreaterThanOrEqual(2);
+    expect(apps.filter(([, s]) => s.command![0] === AGENT).length).toBeGreaterThanOrEqual(2);
     expect(compose.services.jaeger!.environment?.COLLECTOR_OTLP_ENABLED).toBe('true');
     expect(existsSync(join(DEPLOY, 'Dockerfile'))).toBe(true);
   });
@@ -67,8 +63,7 @@ describe('deploy/docker-compose.yml', () => {
       for (const p of s.ports ?? []) expect([listen, metrics], `${name}: ${p}`).toContain(Number(p.split(':')[1]));
       const template = arg(args, '--template');
       if (template) expect(existsSync(join(ROOT, template)), template).toBe(true);
-      if (main !== 'apps/cli/src/main.ts')
-        expect(s.environment?.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://jaeger:4317');
+      if (main !== CLI) expect(s.environment?.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://jaeger:4317');
       else expect(arg(args, '--redis')).toBe('redis://redis:6379');
     }
     const sched = compose.services.scheduler!.command!;
@@ -130,9 +125,10 @@ describe('deploy/k8s', () => {
     for (const f of flags(args)) expect(helpOf(main!), f).toContain(f);
     const agents = workloads.find((w) => w.metadata.name === 'host-agent')!;
     const agentCmd = containersOf(agents)[0]!.args.join(' ');
-    // The app's own flags: those after its main file (node's --conditions/--import come before).
-    const appArgs = agentCmd.slice(agentCmd.indexOf('main.ts'));
-    for (const f of appArgs.match(/--[a-z-]+/g) ?? []) expect(helpOf('apps/host-agent/src/main.ts'), f).toContain(f);
+    // The app's own flags: those after its launcher (node's own options would come before).
+    expect(agentCmd).toMatch(new RegExp(`^exec node ${AGENT} `));
+    const appArgs = agentCmd.slice(agentCmd.indexOf(AGENT));
+    for (const f of appArgs.match(/--[a-z-]+/g) ?? []) expect(helpOf(AGENT), f).toContain(f);
     expect(existsSync(join(ROOT, /--template (\S+)/.exec(agentCmd)![1]!))).toBe(true);
     const grpcPort = containersOf(agents)[0]!.ports.find((p) => p.name === 'grpc')!.containerPort;
     for (const a of arg(args, '--agents')!.split(',')) {
@@ -147,7 +143,7 @@ describe('deploy/k8s', () => {
   it('runs device-workload workers with flags the worker command of the CLI knows, against the Redis Service', () => {
     const w = workloads.find((x) => x.metadata.name === 'worker')!;
     const [main, ...args] = containersOf(w)[0]!.args;
-    expect(main).toBe('apps/cli/src/main.ts');
+    expect(main).toBe(CLI);
     expect(args[0]).toBe('worker');
     for (const f of flags(args)) expect(helpOf(main!, args), f).toContain(f);
     const redisSvc = services.find((x) => x.metadata.name === 'redis')!;
