@@ -130,11 +130,11 @@ export class DistributedBackend implements SimBackend {
       await run.stop();
       throw e;
     }
-    const io = this.io;
+    const io = this.io?.forVariant(v, templates, this.o.durationNs);
     return {
       placer: run.placer(),
       runIo: (r) => run.runIoOnAgent(r),
-      ...(io && { runIoMany: (runs, onDone) => io.runAll(v, templates, runs, this.o.durationNs, onDone) }),
+      ...(io && { runIoMany: (runs, onDone) => io.runAll(runs, onDone), prefetchIo: (runs) => io.prefetch(runs) }),
       notes: () => run.notes(),
       stop: async () => {
         this.active.delete(run);

@@ -2,8 +2,10 @@
 // The expensive part of a what-if — every placed VM's device I/O with --full — as BullMQ jobs on
 // the queue iofleet-io of a namespace, taken by `iofleet worker` processes: the N this starts on
 // this machine (--workers N) and any others started against the same Redis, on other machines.
-// Runs are batched per host template (one description per job) into about four jobs per worker,
-// so the per-job cost (a few Redis round trips) stays small against the runs' own.
+// Runs are batched per host template (one description per job), a few runs per job, so the
+// per-job cost (a few Redis round trips) stays small against the runs' own; with --full, each
+// placed VM's runs are queued as soon as it is placed (VariantIo), so the workers run the I/O while
+// the scheduler is still placing, and the placement's round trips hide behind it.
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import {
@@ -20,11 +22,10 @@ import { Queue, QueueEvents } from 'bullmq';
 import { CliError } from './cli-error';
 import { REPO_ROOT } from './paths';
 import { startMain } from './processes';
+import { VariantIo } from './variant-io';
 
 /** The `iofleet` command's launcher: workers are `iofleet worker` processes. */
 export const CLI_MAIN = join(REPO_ROOT, 'apps', 'cli', 'bin', 'iofleet.cjs');
-/** Most runs in one job (a job is one unit of retry and of load balancing). */
-export const MAX_RUNS_PER_JOB = 25;
 /** Longest one job may wait and run before the run gives up on it, ms. */
 export const IO_JOB_TIMEOUT_MS = 30 * 60_000;
 /** Longest to wait for the first sign of a worker on the queue, ms. */
@@ -80,65 +81,39 @@ export class IoFanout {
     ]);
   }
 
-  /** Runs every run as jobs; resolves with the figures in the order of `runs`. */
-  async runAll(
-    v: Variant,
-    templates: readonly Template[],
-    runs: readonly IoRun[],
-    durationNs: number,
-    onDone?: (done: number) => void,
-  ): Promise<RunFigures[]> {
-    const queue = this.queue!;
-    await this.waitForWorkers();
-    const perJob = Math.min(MAX_RUNS_PER_JOB, Math.max(1, Math.ceil(runs.length / (4 * Math.max(1, this.o.workers)))));
-    const batches: { at: number[]; payload: RunIoPayload }[] = [];
-    for (const [t, tpl] of templates.entries()) {
-      const mine = runs.flatMap((r, i) => (r.t === t ? [i] : []));
-      const desc = applyVariant(tpl.desc, v);
-      for (let k = 0; k < mine.length; k += perJob) {
-        const at = mine.slice(k, k + perJob);
-        const specs: IoRunSpec[] = at.map((i) => {
-          const r = runs[i]!;
-          return { device: r.device, plugin: r.plugin, options: r.options, mode: r.mode };
-        });
-        batches.push({
-          at,
-          payload: {
-            v: JOBS_VERSION,
-            runId: this.o.runId,
-            desc,
-            file: tpl.file,
-            ...(v.cmdline && { cmdline: v.cmdline }),
-            ...(v.distro && { distro: v.distro }),
-            durationMs: durationNs / 1e6,
-            runs: specs,
-          },
-        });
-      }
-    }
-    const jobs = await queue.addBulk(
-      batches.map((b) => ({
-        name: JOB_RUN_IO,
-        data: b.payload,
-        opts: {
-          jobId: `${this.o.runId}-${this.batch++}`,
-          attempts: 2,
-          removeOnComplete: true,
-          removeOnFail: { age: 3600 },
-        },
-      })),
-    );
-    const figures: RunFigures[] = new Array(runs.length);
-    let done = 0;
-    await Promise.all(
-      jobs.map(async (job, j) => {
-        const r = await this.finished(job.id!);
-        for (const [k, i] of batches[j]!.at.entries()) figures[i] = r.figures[k]!;
-        done += batches[j]!.at.length;
-        onDone?.(done);
-      }),
-    );
-    return figures;
+  /** One job of runs on one template's host under a variant; resolves with their figures in order. */
+  submit(v: Variant, tpl: Template, runs: readonly IoRun[], durationNs: number): Promise<RunFigures[]> {
+    const jobId = `${this.o.runId}-${this.batch++}`;
+    const specs: IoRunSpec[] = runs.map((r) => ({
+      device: r.device,
+      plugin: r.plugin,
+      options: r.options,
+      mode: r.mode,
+    }));
+    const data: RunIoPayload = {
+      v: JOBS_VERSION,
+      runId: this.o.runId,
+      desc: applyVariant(tpl.desc, v),
+      file: tpl.file,
+      ...(v.cmdline && { cmdline: v.cmdline }),
+      ...(v.distro && { distro: v.distro }),
+      durationMs: durationNs / 1e6,
+      runs: specs,
+    };
+    // Listening before adding: a fast worker's completion cannot come first.
+    const done = this.finished(jobId);
+    const added = this.queue!.add(JOB_RUN_IO, data, {
+      jobId,
+      attempts: 2,
+      removeOnComplete: true,
+      removeOnFail: { age: 3600 },
+    });
+    return Promise.all([done, added]).then(([r]) => r.figures);
+  }
+
+  /** A variant's device I/O on the workers (VariantIo: hinted runs start during placement). */
+  forVariant(v: Variant, templates: readonly Template[], durationNs: number): VariantIo {
+    return new VariantIo(this, v, templates, durationNs);
   }
 
   /** Resolves with the job's result when QueueEvents says it completed; bounded by IO_JOB_TIMEOUT_MS. */
@@ -159,7 +134,7 @@ export class IoFanout {
   }
 
   /** Fails at once with a clear message when no worker listens (rather than waiting for none). */
-  private async waitForWorkers(): Promise<void> {
+  async waitForWorkers(): Promise<void> {
     const end = Date.now() + WORKER_WAIT_MS;
     for (;;) {
       if ((await this.queue!.getWorkersCount()) > 0) return;

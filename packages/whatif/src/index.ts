@@ -16,7 +16,9 @@ export {
   aggregateIo,
   type ClassFigures,
   type IoRun,
+  ioRunKey,
   planIoRuns,
+  planVmIoRuns,
   type RunFigures,
   runIoEmbedded,
 } from './engine/io-figures';

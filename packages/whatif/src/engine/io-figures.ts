@@ -79,11 +79,58 @@ export interface IoRun {
 /** The figures of one run (a HostRunRow's, as an agent's RunWorkload also returns them). */
 export type RunFigures = Pick<HostRunRow, (typeof FIGURES)[number]> & { pluginFault?: string };
 
+type IoUse = { t: number; io: ReturnType<typeof ioOf>[number]; n: number; device?: string };
+
+/** The run of a use: on its device (or the template's first of the class); undefined when the template has none. */
+function runOf(v: Variant, templates: readonly Template[], { t, io, n, device: given }: IoUse): IoRun | undefined {
+  const desc = applyVariant(templates[t]!.desc, v);
+  const device = given ?? firstOfClass(desc, io.device);
+  if (!device) return undefined; // the template has no such device: nothing of this class ran there
+  return {
+    t,
+    deviceClass: io.device,
+    device,
+    plugin: io.plugin ?? desc.pci.find((p) => p.bdf === device)?.plugin ?? io.device,
+    options: io.options,
+    mode: io.via === 'host' ? 'booted' : !v.deviceModel || v.deviceModel === 'passthrough' ? 'vfio' : v.deviceModel,
+    n,
+  };
+}
+
+/**
+ * Full mode, one placed VM: its runs, on the device it was given (assigned I/O) or on the host's
+ * devices of the class in turn (host-served I/O). `turn` counts the I/O specs of the VMs placed
+ * before it, in arrival order; the result says where the next VM's count starts. planIoRuns(full)
+ * is this over every placed VM in arrival order, so a caller can plan a VM's runs as soon as it is
+ * placed (the distributed run starts them while later VMs are still being placed).
+ */
+export function planVmIoRuns(
+  s: Scenario,
+  v: Variant,
+  templates: readonly Template[],
+  t: number,
+  a: VmArrival,
+  deviceIds: readonly string[],
+  turn: number,
+): { runs: IoRun[]; turn: number } {
+  // A VM's identical I/O specs are one run (on the device of the last of them).
+  const uses = new Map<string, IoUse>();
+  for (const io of ioOf(s, a)) {
+    const device = deviceFor(templates[t]!.desc, io, deviceIds, turn++);
+    uses.set(JSON.stringify(io), { t, io, n: 1, ...(device && { device }) });
+  }
+  const runs: IoRun[] = [];
+  for (const u of uses.values()) {
+    const r = runOf(v, templates, u);
+    if (r) runs.push(r);
+  }
+  return { runs, turn };
+}
+
 /**
  * The runs the placed VMs' I/O needs. Representative (default): one per distinct (template, I/O
  * spec), on the first device of the class, standing for every such VM. Full: one per placed VM and
- * I/O spec, on the device the VM was given (assigned I/O) or on the host's devices of the class in
- * turn (host-served I/O) — the check that the shortcut is representative.
+ * I/O spec (planVmIoRuns) — the check that the shortcut is representative.
  */
 export function planIoRuns(
   s: Scenario,
@@ -94,38 +141,33 @@ export function planIoRuns(
   assignments: ReadonlyMap<string, { hostId: string; deviceIds: string[] }>,
   full = false,
 ): IoRun[] {
-  const uses = new Map<string, { t: number; io: ReturnType<typeof ioOf>[number]; n: number; device?: string }>();
-  let turn = 0;
+  const runs: IoRun[] = [];
+  if (full) {
+    let turn = 0;
+    for (const a of arrivals) {
+      const as = assignments.get(a.vm.id);
+      if (!as) continue;
+      const r = planVmIoRuns(s, v, templates, templateOfHost(as.hostId), a, as.deviceIds, turn);
+      turn = r.turn;
+      runs.push(...r.runs);
+    }
+    return runs;
+  }
+  const uses = new Map<string, IoUse>();
   for (const a of arrivals) {
     const as = assignments.get(a.vm.id);
     if (!as) continue;
     const t = templateOfHost(as.hostId);
     for (const io of ioOf(s, a)) {
-      if (full) {
-        const device = deviceFor(templates[t]!.desc, io, as.deviceIds, turn++);
-        uses.set(`${a.vm.id}\u0000${JSON.stringify(io)}`, { t, io, n: 1, ...(device && { device }) });
-        continue;
-      }
       const key = `${t}\u0000${JSON.stringify(io)}`;
       const u = uses.get(key);
       if (u) u.n++;
       else uses.set(key, { t, io, n: 1 });
     }
   }
-  const runs: IoRun[] = [];
-  for (const { t, io, n, device: given } of uses.values()) {
-    const desc = applyVariant(templates[t]!.desc, v);
-    const device = given ?? firstOfClass(desc, io.device);
-    if (!device) continue; // the template has no such device: nothing of this class ran there
-    runs.push({
-      t,
-      deviceClass: io.device,
-      device,
-      plugin: io.plugin ?? desc.pci.find((p) => p.bdf === device)?.plugin ?? io.device,
-      options: io.options,
-      mode: io.via === 'host' ? 'booted' : !v.deviceModel || v.deviceModel === 'passthrough' ? 'vfio' : v.deviceModel,
-      n,
-    });
+  for (const u of uses.values()) {
+    const r = runOf(v, templates, u);
+    if (r) runs.push(r);
   }
   return runs;
 }

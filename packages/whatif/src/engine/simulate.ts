@@ -19,6 +19,7 @@ import {
   type IoRun,
   ioRunKey,
   planIoRuns,
+  planVmIoRuns,
   type RunFigures,
   runIoEmbedded,
 } from './io-figures';
@@ -93,6 +94,12 @@ export interface VariantBackend {
   runIo(r: IoRun): RunFigures | Promise<RunFigures>;
   /** All of a variant's runs at once (fanned out to workers), figures in the order of `runs`. */
   runIoMany?(runs: readonly IoRun[], onDone?: (done: number) => void): Promise<RunFigures[]>;
+  /**
+   * Full mode: the runs a VM will need, given as soon as it is placed (placement goes on), so the
+   * backend can start them while later VMs are placed. A hint only: runIoMany still gets every
+   * run after placement, and must give the same figures whether or not a run was hinted.
+   */
+  prefetchIo?(runs: readonly IoRun[]): void;
   /** What went wrong on the way (hosts that went down, VMs lost), for the report's notes. */
   notes?(): Promise<string[]>;
   stop(): void | Promise<void>;
@@ -218,6 +225,42 @@ export function simulateScenario(s: Scenario, file: string, o: SimulateOptions):
   return finish(p);
 }
 
+/**
+ * The placer, telling `prefetch` each placed VM's full-mode runs as it is placed. Exact when VMs are
+ * placed in arrival order (the timeline's order for arrivals sorted by time, as generated); a VM
+ * placed out of that order only makes its hints differ from the final plan, which runIoMany gets.
+ */
+function prefetching(
+  p: Prepared,
+  v: Variant,
+  at: ReturnType<typeof forVariant>,
+  placer: Placer,
+  prefetch: (runs: readonly IoRun[]) => void,
+): Placer {
+  const arrivalOf = new Map(p.arrivals.map((a) => [a.vm.id, a]));
+  let turn = 0;
+  return {
+    place: async (vm) => {
+      const r = await placer.place(vm);
+      if (r.placed) {
+        const planned = planVmIoRuns(
+          p.s,
+          v,
+          at.templates,
+          at.templateOf(r.hostId),
+          arrivalOf.get(vm.id)!,
+          r.deviceIds,
+          turn,
+        );
+        turn = planned.turn;
+        if (planned.runs.length) prefetch(planned.runs);
+      }
+      return r;
+    },
+    release: (vmId) => placer.release(vmId),
+  };
+}
+
 /** The what-if on another backend (distributed: host agents and a scheduler), event by event. */
 export async function simulateWith(
   s: Scenario,
@@ -233,7 +276,11 @@ export async function simulateWith(
     const b = await backend.start(v, templates, hosts);
     try {
       const events = p.arrivals.length * 2;
-      const placement = await runPlacementWith(hosts, p.arrivals, b.placer, (d) =>
+      const placer =
+        o.full && b.prefetchIo
+          ? prefetching(p, v, { templates, templateOf }, b.placer, b.prefetchIo.bind(b))
+          : b.placer;
+      const placement = await runPlacementWith(hosts, p.arrivals, placer, (d) =>
         o.onProgress?.(v.name, 'placement', d, events),
       );
       const runs = planIoRuns(s, v, templates, templateOf, p.arrivals, placement.assignments, o.full);

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+// simulateWith's full-mode hints (VariantBackend.prefetchIo): each placed VM's runs, told as it is
+// placed, are exactly the runs planIoRuns plans after placement, in the same order — so a backend
+// that starts the hinted runs early runs every run once.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type Scenario, scenarioSchema } from '../scenario/schema';
+import type { IoRun, RunFigures } from './io-figures';
+import { policyPlacer } from './placement-run';
+import { type SimBackend, simulateWith } from './simulate';
+
+const FILE = join(__dirname, '..', '..', '..', '..', 'examples', 'scenarios', 'test.yaml');
+
+const scenario: Scenario = scenarioSchema.parse({
+  name: 't',
+  duration: '10us',
+  fleet: [{ template: '../hosts/gpu-node-8.yaml', count: 3 }],
+  workload: {
+    kind: 'poisson',
+    vms: 60,
+    ratePerHour: 100,
+    meanLifetime: '1h',
+    shapes: [
+      {
+        name: 'g',
+        vcpus: 2,
+        memoryGiB: 4,
+        devices: [{ class: 'gpu' }],
+        io: [{ device: 'gpu' }, { device: 'nvme', via: 'host' }, { device: 'nvme', via: 'host' }],
+      },
+      { name: 's', vcpus: 2, memoryGiB: 4, io: [{ device: 'nvme', via: 'host', options: { qd: 8 } }] },
+    ],
+  },
+  variants: [{ name: 'pt', baseline: true, cmdline: 'iommu=pt' }],
+});
+
+const FIGURES: RunFigures = {
+  iops: 1,
+  gbps: 1,
+  latencyP50Ns: 1,
+  latencyP99Ns: 1,
+  cpuNsPerIo: 1,
+  iotlbHitRate: 1,
+  pageTableBytes: 1,
+  faults: 0,
+};
+
+describe('simulateWith --full hints', () => {
+  it('tells each placed VM its runs as it is placed: together, the final plan in its order', async () => {
+    const hinted: IoRun[] = [];
+    let final: readonly IoRun[] = [];
+    const backend: SimBackend = {
+      start: async (_v, _t, hosts) => ({
+        placer: policyPlacer(hosts),
+        runIo: () => FIGURES,
+        runIoMany: async (runs) => {
+          final = runs;
+          return runs.map(() => FIGURES);
+        },
+        prefetchIo: (runs) => hinted.push(...runs),
+        stop: () => undefined,
+      }),
+    };
+    const r = await simulateWith(scenario, FILE, { plugins: new Map(), full: true }, backend, 'test');
+    expect(r.variants[0]!.placement.placed).toBeGreaterThan(10);
+    expect(final.length).toBeGreaterThan(10);
+    expect(hinted).toEqual(final);
+    // Host-served runs go round the host's NVMe drives: the turn carried from VM to VM matters.
+    expect(new Set(final.filter((x) => x.mode === 'booted').map((x) => x.device)).size).toBeGreaterThan(1);
+  });
+
+  it('gives no hints without --full (one representative run per template and spec)', async () => {
+    let hints = 0;
+    const backend: SimBackend = {
+      start: async (_v, _t, hosts) => ({
+        placer: policyPlacer(hosts),
+        runIo: () => FIGURES,
+        prefetchIo: () => {
+          hints++;
+        },
+        stop: () => undefined,
+      }),
+    };
+    await simulateWith(scenario, FILE, { plugins: new Map() }, backend, 'test');
+    expect(hints).toBe(0);
+  });
+});
