@@ -3,7 +3,7 @@
 // driven over loopback gRPC with the shared AgentClient: every RPC, the status codes, deadlines,
 // an attach storm, SIGTERM drain, and mutual TLS with certificates the test makes.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -219,10 +219,26 @@ describe('host agent serving host models', async () => {
   });
 });
 
+/** User + system CPU time of a process so far, in clock ticks (/proc/<pid>/stat fields 14 and 15). */
+function cpuTicks(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+/** Resolves once the process has used `ticks` more CPU than `before` (work observed in flight); bounded. */
+async function cpuBusy(pid: number, before: number, ticks = 2, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (cpuTicks(pid) < before + ticks) {
+    if (Date.now() > end) throw new Error(`process ${pid} did not start working within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
 describe('host agent process lifecycle', () => {
   it('drains on SIGTERM: the in-flight call finishes, the process exits 0', async () => {
     const { proc, address } = await startAgent();
     const c = connect(address);
+    const cpuBefore = cpuTicks(proc.pid!);
     const inflight = c.runWorkload(
       {
         hostId: '',
@@ -236,7 +252,13 @@ describe('host agent process lifecycle', () => {
       },
       60_000,
     );
-    await new Promise((r) => setTimeout(r, 150));
+    // SIGTERM once the workload is seen running (the agent's CPU time grows), not after a fixed delay.
+    let settled = false;
+    void inflight.finally(() => {
+      settled = true;
+    });
+    await cpuBusy(proc.pid!, cpuBefore, 3);
+    expect(settled, 'the call is still in flight at the SIGTERM').toBe(false);
     const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
     proc.kill('SIGTERM');
     await expect(inflight).resolves.toMatchObject({ mode: IommuMode.IOMMU_MODE_STRICT });
