@@ -4,8 +4,46 @@
 // the I/O as BullMQ jobs), side by side in one run, alternating, `repeat` times: wall seconds of
 // each, their ratio, and whether the two gave the same placements (assignment digests) and the
 // same figures. On a shared machine read the ratios, not the seconds.
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Scenario } from '@iofleet/whatif';
 import { UsageError } from './cli-error';
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every Linux architecture node runs on). */
+const USER_HZ = 100;
+
+/** CPU seconds this process and its reaped children have used (children: Linux only, else NaN). */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  let children = Number.NaN;
+  try {
+    // Fields after the command name: state is [0], so cutime and cstime (fields 16 and 17) are [13] and [14].
+    const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    children = (Number(f[13]) + Number(f[14])) / USER_HZ;
+  } catch {
+    // not Linux: no children's times
+  }
+  return (u.user + u.system) / 1e6 + children;
+}
+
+/** Waits (bounded) until this process has no child left, so their CPU times are counted. */
+async function childrenGone(timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  const mine = () => {
+    try {
+      return readdirSync('/proc').filter((d) => {
+        if (!/^\d+$/.test(d)) return false;
+        try {
+          return Number(readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === process.pid;
+        } catch {
+          return false;
+        }
+      }).length;
+    } catch {
+      return 0;
+    }
+  };
+  while (mine() > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+}
 
 export interface DistributedBenchOptions {
   scenarioFile: string;
@@ -23,6 +61,9 @@ export interface DistributedBenchRound {
   distributedSeconds: number;
   /** embedded / distributed: above 1 means distributed was faster. */
   speedup: number;
+  /** CPU seconds used: the embedded run; the distributed run's every process (this one, Redis, agents, schedulers, workers). */
+  embeddedCpuSeconds: number;
+  distributedCpuSeconds: number;
   sameDigests: boolean;
   sameFigures: boolean;
 }
@@ -58,8 +99,10 @@ export async function benchDistributed(o: DistributedBenchOptions): Promise<Dist
   for (let i = 0; i < o.repeat; i++) {
     o.onProgress?.(`round ${i + 1}/${o.repeat}: embedded`);
     let t0 = performance.now();
+    let c0 = cpuSeconds();
     const emb = simulateScenario(s, o.scenarioFile, opts);
     const embeddedSeconds = (performance.now() - t0) / 1000;
+    const embeddedCpuSeconds = cpuSeconds() - c0;
     o.onProgress?.(`round ${i + 1}/${o.repeat}: distributed (${embeddedSeconds.toFixed(1)} s embedded)`);
     const backend = new DistributedBackend({
       agents: o.agents,
@@ -69,6 +112,7 @@ export async function benchDistributed(o: DistributedBenchOptions): Promise<Dist
       ...(o.redisUrl && { redisUrl: o.redisUrl }),
     });
     t0 = performance.now();
+    c0 = cpuSeconds();
     let dist: Awaited<ReturnType<typeof simulateWith>>;
     try {
       dist = await simulateWith(s, o.scenarioFile, opts, backend);
@@ -76,12 +120,16 @@ export async function benchDistributed(o: DistributedBenchOptions): Promise<Dist
       await backend.close();
     }
     const distributedSeconds = (performance.now() - t0) / 1000;
+    await childrenGone();
+    const distributedCpuSeconds = cpuSeconds() - c0;
     const digests = (r: typeof emb) => r.variants.map((v) => v.placement.assignmentDigest);
     const figures = (r: typeof emb) => JSON.stringify(r.variants.map((v) => v.io));
     rounds.push({
       embeddedSeconds,
       distributedSeconds,
       speedup: embeddedSeconds / distributedSeconds,
+      embeddedCpuSeconds,
+      distributedCpuSeconds,
       sameDigests: JSON.stringify(digests(emb)) === JSON.stringify(digests(dist)),
       sameFigures: figures(emb) === figures(dist),
     });

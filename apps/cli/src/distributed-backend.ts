@@ -131,11 +131,22 @@ export class DistributedBackend implements SimBackend {
       throw e;
     }
     const io = this.io?.forVariant(v, templates, this.o.durationNs);
+    let notes: string[] | undefined;
     return {
       placer: run.placer(),
       runIo: (r) => run.runIoOnAgent(r),
-      ...(io && { runIoMany: (runs, onDone) => io.runAll(runs, onDone), prefetchIo: (runs) => io.prefetch(runs) }),
-      notes: () => run.notes(),
+      ...(io && {
+        // Placement is over: the variant's agents and scheduler have nothing left to do, so they
+        // stop now (their notes kept) rather than take heartbeats and memory from the workers.
+        runIoMany: async (runs, onDone) => {
+          notes = await run.notes();
+          this.active.delete(run);
+          await run.stop();
+          return io.runAll(runs, onDone);
+        },
+        prefetchIo: (runs) => io.prefetch(runs),
+      }),
+      notes: async () => notes ?? run.notes(),
       stop: async () => {
         this.active.delete(run);
         await run.stop();

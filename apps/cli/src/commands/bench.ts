@@ -250,7 +250,7 @@ export function registerBench(program: Command): void {
               r.rounds
                 .map(
                   (x, i) =>
-                    `  round ${i + 1}: embedded ${x.embeddedSeconds.toFixed(1)} s, distributed ${x.distributedSeconds.toFixed(1)} s, speedup ${x.speedup.toFixed(2)}x, ${x.sameDigests && x.sameFigures ? 'same placements and figures' : 'DIFFERENT results'}\n`,
+                    `  round ${i + 1}: embedded ${x.embeddedSeconds.toFixed(1)} s, distributed ${x.distributedSeconds.toFixed(1)} s, speedup ${x.speedup.toFixed(2)}x, ${x.sameDigests && x.sameFigures ? 'same placements and figures' : 'DIFFERENT results'}; CPU ${x.embeddedCpuSeconds.toFixed(1)} s embedded, ${x.distributedCpuSeconds.toFixed(1)} s distributed (all processes)\n`,
                 )
                 .join('') +
               `  median speedup ${r.medianSpeedup.toFixed(2)}x; results ${r.identical ? 'identical in every round' : 'DIFFER'}\n`,
