@@ -282,8 +282,12 @@ describe('faults with real processes', () => {
   it('Redis SIGKILLed and restarted from its append-only file: no accepted request is lost', async () => {
     const f = await fleet(1);
     const c = schedClient(f.schedulers[0]!.address);
-    const ids = await submitAll(c, 'r', 10);
-    await inFlight(f.redis.url, ids, (r) => r.state !== 'pending');
+    // Redis is watched from before the first submit: ten placements can all end before a watch
+    // started after the submits sees one of them.
+    const ids = Array.from({ length: 10 }, (_, i) => `r-${i}`);
+    const seen = inFlight(f.redis.url, ids, (r) => r.state !== 'pending');
+    await submitAll(c, 'r', ids.length);
+    await seen;
     const port = f.redis.port;
     await f.redis.kill();
     f.redis = await startRedisServer({ appendOnlyDir: f.redisDir, port });
