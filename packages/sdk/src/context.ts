@@ -68,6 +68,13 @@ export interface BusApi {
   request(dmaAddr: number, length: number, write: boolean): boolean;
   /** Device-side time (media access, link transfer) for the current I/O, in ns. */
   busy(ns: number): void;
+  /**
+   * Where the device is in simulated time within the current I/O: when it started it plus the
+   * DMA and busy time the I/O has accumulated so far, ns. A shared resource the device books
+   * (a NIC's wire) starts from here, not from the submitting CPU's clock (`nowNs()`), which does
+   * not see the device's queueing.
+   */
+  nowNs(): number;
 }
 
 /** Driver CPU work outside the DMA API (block layer, descriptor setup, doorbell writes). */

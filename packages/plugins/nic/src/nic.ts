@@ -342,7 +342,7 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
         ctx.bus.dma(io.dmaAddr, o.pkt, rx); // packet: on RX the device writes memory
         // The wire: this packet follows the one before it in its direction on the shared link.
         const w = rx ? 0 : 1;
-        const now = ctx.nowNs();
+        const now = ctx.bus.nowNs();
         const begin = Math.max(now, wireFreeAt[w]!);
         wireFreeAt[w] = begin + wireNs;
         ctx.bus.busy(wireFreeAt[w]! - now);

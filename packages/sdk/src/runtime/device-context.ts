@@ -123,6 +123,8 @@ export class DeviceRuntime {
    * and link time (busy) overlap across I/Os and do not hold the path.
    */
   private deviceStart = 0;
+  /** The device's accumulated time (stats.ioNs) when the current I/O started. */
+  private ioNsAtStart = 0;
   private dmaNsThisIo = 0;
   private dmaFreeAt = 0;
   /** The DMA path as independent requests book it (streaming transfers use dmaFreeAt). */
@@ -328,6 +330,7 @@ export class DeviceRuntime {
             throw new SdkError('PLUGIN_FAULT', `${info.bdf}: busy(${ns}) is not a time`);
           stats.ioNs += ns;
         },
+        nowNs: () => this.deviceStart + (stats.ioNs - this.ioNsAtStart),
       },
       cpu: {
         work: (ns) => {
@@ -389,6 +392,7 @@ export class DeviceRuntime {
   /** The runner tells the device when (simulated ns) it starts working on the next I/O. */
   startDeviceWork(atNs: number): void {
     this.deviceStart = atNs;
+    this.ioNsAtStart = this.stats.ioNs;
     this.requestPath.forgetBefore(atNs - REQUEST_HORIZON_NS);
     this.dmaNsThisIo = 0;
   }

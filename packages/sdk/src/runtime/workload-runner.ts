@@ -121,7 +121,26 @@ export function runWorkload(
   const channels = new Float64Array(Math.max(1, Math.min(o.parallelism ?? hooks.parallelism ?? qd * jobs, qd * jobs)));
   const lat = new Float64Array(maxIos);
   const inflight = new Int32Array(jobs);
-  const heap = new CompletionHeap();
+  // One heap per CPU: a completion runs on its own CPU, at max(done, that CPU's time). Taking the
+  // earliest `done` of one shared heap ran a completion whose CPU was still busy before another
+  // CPU's earlier one, and the global clock (beginCall) then pulled that other CPU forward: CPUs
+  // lost time, so a multi-queue NIC at 1,500-byte frames stalled near 60 Gbit/s with idle CPUs.
+  const heaps = Array.from({ length: jobs }, () => new CompletionHeap());
+  /** The CPU whose next completion comes first in simulated time, or -1. */
+  const nextCompletion = (): number => {
+    let best = -1;
+    let at = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < jobs; k++) {
+      const top = heaps[k]!.peek();
+      if (!top) continue;
+      const t = Math.max(top.done, cpus[k]!.nowNs);
+      if (t < at) {
+        at = t;
+        best = k;
+      }
+    }
+    return best;
+  };
   const complLat = o.completionLatencyNs ?? hooks.completionLatencyNs ?? 0;
   const cpus = sim.cpus.cpus;
   const busy0 = cpus.slice(0, jobs).map((c) => c.busyNs);
@@ -153,12 +172,12 @@ export function runWorkload(
       for (let k = 0; k < jobs; k++)
         if (inflight[k]! < qd && cpus[k]!.nowNs < endNs && (j < 0 || cpus[k]!.nowNs < cpus[j]!.nowNs)) j = k;
       if (submitted >= maxIos) j = -1;
-      const next = heap.peek();
-      if (j < 0 && !next) return;
+      const nc = nextCompletion();
+      if (j < 0 && nc < 0) return;
       // Events run in simulated-time order (the DMA layer syncs every CPU to the global clock): a
       // completion happens when its CPU is free, at max(done, that CPU's time).
-      if (next && (j < 0 || Math.max(next.done, cpus[next.cpu]!.nowNs) <= cpus[j]!.nowNs)) {
-        heap.pop();
+      if (nc >= 0 && (j < 0 || Math.max(heaps[nc]!.peek()!.done, cpus[nc]!.nowNs) <= cpus[j]!.nowNs)) {
+        const next = heaps[nc]!.pop();
         const cpu = sim.cpus.runOn(next.cpu);
         if (cpu.nowNs < next.done) cpu.idle(next.done - cpu.nowNs);
         sim.cpus.beginCall();
@@ -185,7 +204,7 @@ export function runWorkload(
       call('device()', () => hooks.device(io));
       const done = devStart + (dev.ioNs - before);
       channels[ch] = done;
-      heap.push({ io, cpu: j, start, done: done + complLat });
+      heaps[j]!.push({ io, cpu: j, start, done: done + complLat });
     }
   };
   guard(`${label}: workload`, loop, o.timeLimitMs ?? 120_000);
