@@ -6,7 +6,7 @@
 
 import type { SimTracer, TranslationFault } from '@iofleet/core';
 import { checkSdkRange, type DeviceInstance, type DevicePlugin, isSdkError, type RawOptions } from '@iofleet/sdk';
-import { type DeviceObserver, DeviceRuntime, guard } from '@iofleet/sdk/runtime';
+import { type DeviceObserver, DeviceRuntime, guard, PageWalkers } from '@iofleet/sdk/runtime';
 import { fullName, type HostDevice, type HostImpl } from '../boot/host';
 import { HostError } from '../errors';
 
@@ -40,6 +40,24 @@ export function lookupPlugin(registry: PluginRegistry, name: string, where: stri
     throw e;
   }
   return p;
+}
+
+/** Each host's IOMMU units' page walkers, by unit index (created on first use). */
+const WALKERS = new WeakMap<HostImpl, Map<number, PageWalkers>>();
+
+/**
+ * The page walkers of the unit translating for `dev`, shared by every device of that unit
+ * (sdk/runtime page-walkers.ts: a DRHD's, an AMD IOMMU's, an SMMU's walkers serve all its
+ * devices); a device no unit translates for gets its own (it never walks).
+ */
+export function unitWalkers(host: HostImpl, dev: HostDevice): PageWalkers {
+  const count = host.sim.cost.ns.pageWalkers;
+  if (dev.unit < 0) return new PageWalkers(count);
+  const units = WALKERS.get(host) ?? new Map<number, PageWalkers>();
+  WALKERS.set(host, units);
+  const w = units.get(dev.unit) ?? new PageWalkers(count);
+  units.set(dev.unit, w);
+  return w;
 }
 
 /**
@@ -89,6 +107,7 @@ export function attachPlugin(
         translated,
       },
       access: (address, write) => host.dmaAccess(dev, address, write),
+      walkers: unitWalkers(host, dev),
       ...(trace && {
         tracer: trace.tracer,
         trace: { host: host.desc.name, mode: trace.mode, domainId: dev.group?.domain?.domainId ?? -1 },

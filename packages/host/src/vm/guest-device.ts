@@ -41,6 +41,7 @@ import {
 import type { WorkloadHooks } from '@iofleet/sdk';
 import { DeviceRuntime } from '@iofleet/sdk/runtime';
 import { fullName, type HostDevice, type HostImpl } from '../boot/host';
+import { unitWalkers } from '../devices/plugin-devices';
 import type { GuestDeviceModel } from '../workload/run-modes';
 import { VirtioIommuDomain } from './virtio-iommu';
 import { Vm } from './vm';
@@ -138,6 +139,8 @@ export function guestDevice(
     sim,
     ops,
     ...(unposted && { observer: { onIrq: () => irqs++ } }),
+    // An assigned device walks the host unit's tables on the host unit's walkers.
+    ...(assigned && { walkers: unitWalkers(host, dev) }),
     ...(tracer && {
       tracer,
       trace: { host: host.desc.name, mode: model, domainId: vm.domainOf(fullName(dev.fn))?.domainId ?? -1 },

@@ -22,7 +22,8 @@
 //    SIGCOMM 2018): a miss waits only for a free walker, so up to pageWalkers walks overlap; the
 //    data then holds the DMA path for its bytes' share of l0 (64 B: 1 ns). R30/R34: a miss adds
 //    ~290 ns to one read, yet 19.2 M reads/s still complete with nearly all of them missing.
-// Simplifications: walkers are per device (two devices behind one IOMMU do not contend); walks
+// The walkers are the IOMMU unit's (page-walkers.ts): a host passes one set per unit, so devices
+// behind one unit wait for each other's walks. Simplifications: walks
 // and streaming pages are served in the order the device starts its I/Os, not strictly in time
 // order (request data books the path by time: busy-calendar.ts); a device's streaming and request
 // transfers book the DMA path separately (no plugin mixes the two).
@@ -44,6 +45,7 @@ import type { Bar, ConfigSpace, DeviceContext, DeviceInfo, DmaDirection, SgEntry
 import { SdkError } from '../errors';
 import { BusyCalendar } from './busy-calendar';
 import { DmaTrace } from './dma-trace';
+import { PageWalkers } from './page-walkers';
 
 const DIR = { bidirectional: DMA_BIDIRECTIONAL, 'to-device': DMA_TO_DEVICE, 'from-device': DMA_FROM_DEVICE } as const;
 const PAGE = 4096;
@@ -73,6 +75,11 @@ export interface RuntimeOptions {
   access(address: number, write: boolean): TranslationOut;
   bars?: readonly Bar[];
   observer?: DeviceObserver;
+  /**
+   * The page walkers of the IOMMU unit translating for the device, shared with the unit's other
+   * devices (page-walkers.ts); default: a set of its own (`pageWalkers` of the cost profile).
+   */
+  walkers?: PageWalkers;
   /** DMA spans (sampled); default: none. */
   tracer?: SimTracer;
   /** Host id, DMA path and domain id named on the spans. */
@@ -129,8 +136,8 @@ export class DeviceRuntime {
   private dmaFreeAt = 0;
   /** The DMA path as independent requests book it (streaming transfers use dmaFreeAt). */
   private readonly requestPath = new BusyCalendar();
-  /** When each of the IOMMU's page walkers is free next (simulated ns). */
-  private readonly walkerFreeAt: Float64Array;
+  /** The IOMMU unit's page walkers (shared by the unit's devices when the host passes them). */
+  readonly walkers: PageWalkers;
   private logBudget = DEVICE_LOG_LINES_PER_SECOND;
   private logWindow = 0;
 
@@ -139,7 +146,7 @@ export class DeviceRuntime {
     const obs = o.observer ?? {};
     const cost = sim.cost.ns;
     const stats = this.stats;
-    this.walkerFreeAt = new Float64Array(Math.max(1, Math.round(cost.pageWalkers)));
+    this.walkers = o.walkers ?? new PageWalkers(cost.pageWalkers);
     this.dmaBaseNs = cost.dmaBase;
     /** Translation time of one page: an IOTLB hit, or the walk's memory reads (0 untranslated). */
     const translateNs = (t: TranslationOut) => (t.iotlbHit ? cost.iotlbHit : t.memReads * cost.walkMemRead);
@@ -399,14 +406,9 @@ export class DeviceRuntime {
 
   private readonly dmaBaseNs: number;
 
-  /** A page walk of `ns` that may start at `at`, on the walker free first; returns when it ends. */
+  /** A page walk of `ns` that may start at `at`, on the unit's walker free first; returns when it ends. */
   private walk(at: number, ns: number): number {
-    const w = this.walkerFreeAt;
-    let k = 0;
-    for (let i = 1; i < w.length; i++) if (w[i]! < w[k]!) k = i;
-    const end = Math.max(at, w[k]!) + ns;
-    w[k] = end;
-    return end;
+    return this.walkers.walk(at, ns);
   }
 
   /**

@@ -11,4 +11,5 @@ export {
   type RuntimeOptions,
 } from './device-context';
 export { guard, HOOK_TIME_LIMIT_MS } from './guard';
+export { PageWalkers } from './page-walkers';
 export { MAX_IN_FLIGHT, MAX_RUN_IOS, type RunOptions, type RunResult, runWorkload } from './workload-runner';
