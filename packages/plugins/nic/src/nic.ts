@@ -101,9 +101,12 @@ export interface NicOptions {
   vfs: number;
   hugepages: boolean;
   stackNs: number;
+  acks: number;
 }
 
-const KNOWN = ['mode', 'mtu', 'pkt', 'dir', 'qd', 'jobs', 'gbps', 'vfs', 'hugepages', 'stackNs'];
+const KNOWN = ['mode', 'mtu', 'pkt', 'dir', 'qd', 'jobs', 'gbps', 'vfs', 'hugepages', 'stackNs', 'acks'];
+/** Bytes of a pure TCP ACK frame: Ethernet 14 + IPv4 20 + TCP 20 + timestamps 12. */
+export const NIC_ACK_BYTES = 66;
 /** Pages of a 2 MiB huge page. */
 const HUGE_PAGES = 512;
 
@@ -149,6 +152,7 @@ export function parseNicOptions(raw: RawOptions): NicOptions {
     vfs: integer(raw, 'vfs', 0, 0, NIC_MAX_VFS),
     hugepages,
     stackNs: optionNumber(raw, 'stackNs', 0, 0, 1e6),
+    acks: integer(raw, 'acks', 0, 0, 1024),
   };
 }
 
@@ -173,6 +177,9 @@ interface NicIo extends IoHandle {
   desc: number;
   slot: number;
   dmaAddr: number;
+  /** A TCP ACK the receiver transmits with this packet: its TX descriptor and mapping, else -1. */
+  ackDesc: number;
+  ackAddr: number;
 }
 
 function createNic(ctx: DeviceContext, o: NicOptions) {
@@ -205,6 +212,9 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
   const mappedRx = new Set<number>();
   /** When each direction's wire is free: [RX, TX]. */
   const wireFreeAt = [0, 0];
+  /** acks=N: received packets since each queue's last ACK, and each queue's ACK skb heads (one page each, reused in turn). */
+  let sinceAck: number[] = [];
+  let ackPages: number[][] = [];
 
   const stop = () => {
     if (!queues.length) return;
@@ -224,6 +234,8 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
         }
       for (const b of buffers) ctx.memory.freePages(b, pagesPerBuf);
     }
+    for (const pages of ackPages) for (const pa of pages) ctx.memory.freePages(pa, 1);
+    ackPages = [];
     for (const q of queues) {
       ctx.dma.freeCoherent(ringBytes, q.tx.pa, q.tx.dmaAddr);
       ctx.dma.freeCoherent(ringBytes, q.rx.pa, q.rx.dmaAddr);
@@ -250,7 +262,10 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
         const free = new SlotRing(o.qd);
         for (let i = 0; i < o.qd; i++) free.push(q * o.qd + i);
         queues.push({ rx: rxRing, tx: txRing, ntu: [0, 0], free });
+        // ACK skb heads: at most one ACK per `acks` packets of the ring is in flight at once.
+        ackPages.push(o.acks ? Array.from({ length: Math.ceil(o.qd / o.acks) }, () => ctx.memory.allocPages(1)) : []);
       }
+      sinceAck = queues.map(() => 0);
       if (o.hugepages) {
         // Buffers carved from huge pages (page-aligned strides), each huge page mapped once.
         const perHuge = Math.floor(HUGE_PAGES / pagesPerBuf);
@@ -331,7 +346,22 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
           // RX refill hands the buffer back to the device; TX hands it the packet just written.
           ctx.dma.syncForDevice(dmaAddr, rx ? bufLen : o.pkt, poolDir);
         }
-        return { bytes: o.pkt, rx, queue, desc, slot, dmaAddr };
+        // A TCP receiver acknowledges every `acks` full-sized segments (RFC 5681 §4.2: at least
+        // every second; Linux __tcp_ack_snd_check() when more than one full frame is unacked):
+        // the ACK goes out on this queue's TX ring, its skb head mapped per packet as every
+        // driver maps a TX skb (ice_tx_map()) and unmapped on TX completion — so under a strict
+        // IOMMU each ACK's IOVA was invalidated since its last use and its read misses the IOTLB.
+        let ackDesc = -1;
+        let ackAddr = -1;
+        if (rx && o.acks && ++sinceAck[queue]! >= o.acks) {
+          sinceAck[queue] = 0;
+          ackDesc = q.ntu[1];
+          q.ntu[1] = (ackDesc + 1) % o.qd;
+          const heads = ackPages[queue]!;
+          ackAddr = ctx.dma.mapSingle(heads[ackDesc % heads.length]!, NIC_ACK_BYTES, 'to-device');
+          if (ackAddr < 0) ackDesc = -1;
+        }
+        return { bytes: o.pkt, rx, queue, desc, slot, dmaAddr, ackDesc, ackAddr };
       },
       device(io: NicIo) {
         const { rx } = io;
@@ -347,6 +377,12 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
         wireFreeAt[w] = begin + wireNs;
         ctx.bus.busy(wireFreeAt[w]! - now);
         ctx.bus.dma(descAddr, NIC_DESC_BYTES, true); // descriptor write-back (DD bit)
+        if (io.ackDesc >= 0) {
+          const ackDescAddr = q.tx.dmaAddr + io.ackDesc * NIC_DESC_BYTES;
+          ctx.bus.dma(ackDescAddr, NIC_DESC_BYTES, false);
+          ctx.bus.dma(io.ackAddr, NIC_ACK_BYTES, false); // the ACK frame (its wire time is negligible)
+          ctx.bus.dma(ackDescAddr, NIC_DESC_BYTES, true);
+        }
         ctx.raiseIrq(1 + io.queue);
       },
       complete(io: NicIo) {
@@ -356,6 +392,7 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
           mappedRx.delete(io.dmaAddr);
           dma[io.slot] = -1;
         } else if (io.rx) ctx.dma.syncForCpu(io.dmaAddr, o.pkt, poolDir); // before the stack reads it
+        if (io.ackDesc >= 0) ctx.dma.unmapSingle(io.ackAddr, NIC_ACK_BYTES, 'to-device'); // TX clean
         ctx.cpu.work(DRIVER_COMPLETE_NS + (io.rx ? o.stackNs : 0)); // RX: the stack takes the packet up
         queues[io.queue]!.free.push(io.slot);
       },
