@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 export {
+  NIC_ACK_BYTES,
   NIC_DESC_BYTES,
   NIC_FRAME_OVERHEAD,
   NIC_MAX_MTU,
