@@ -26,6 +26,10 @@
 // the device's DMA path and the IOMMU's IOTLB and walkers, as one NIC's queues do. Interrupt
 // moderation (ITR) is not modelled; the network stack above the driver is charged only as the
 // `stackNs` option asks (CPU per packet: GRO, IP/TCP receive or transmit, the socket), 0 by default.
+// `acks=N` makes the receiver TCP: an ACK per N received packets goes out on the queue's TX ring
+// (descriptor, a 66-byte frame mapped per packet, write-back) — the TX traffic a receiving NIC
+// carries, whose per-packet mappings miss the IOTLB under a strict IOMMU.
+// Descriptors cost the device's DMA path their bytes (sdk bus.dma), not a page's time.
 
 import {
   type DeviceContext,
