@@ -21,6 +21,7 @@ const run = (mode: TestMode, options: RawOptions, ios = 1000, cpus = 8) => {
 
 runDevicePluginConformance(nicPlugin, { options: { hugepages: '1', qd: 256, jobs: 3 } });
 runDevicePluginConformance(nicPlugin, { options: { mode: 'map', dir: 'both', qd: 32, jobs: 2 } });
+runDevicePluginConformance(nicPlugin, { options: { acks: '2', qd: 64, jobs: 2 } });
 
 describe('nic', () => {
   it('stackNs charges the network stack per packet, on completion for RX and on submission for TX', () => {

@@ -219,6 +219,8 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
   /** acks=N: received packets since each queue's last ACK, and each queue's ACK skb heads (one page each, reused in turn). */
   let sinceAck: number[] = [];
   let ackPages: number[][] = [];
+  /** ACK mappings not yet cleaned (a run stopped with ACKs in flight unmaps them). */
+  const liveAcks = new Set<number>();
 
   const stop = () => {
     if (!queues.length) return;
@@ -238,6 +240,8 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
         }
       for (const b of buffers) ctx.memory.freePages(b, pagesPerBuf);
     }
+    for (const a of liveAcks) ctx.dma.unmapSingle(a, NIC_ACK_BYTES, 'to-device');
+    liveAcks.clear();
     for (const pages of ackPages) for (const pa of pages) ctx.memory.freePages(pa, 1);
     ackPages = [];
     for (const q of queues) {
@@ -364,6 +368,7 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
           const heads = ackPages[queue]!;
           ackAddr = ctx.dma.mapSingle(heads[ackDesc % heads.length]!, NIC_ACK_BYTES, 'to-device');
           if (ackAddr < 0) ackDesc = -1;
+          else liveAcks.add(ackAddr);
         }
         return { bytes: o.pkt, rx, queue, desc, slot, dmaAddr, ackDesc, ackAddr };
       },
@@ -396,7 +401,10 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
           mappedRx.delete(io.dmaAddr);
           dma[io.slot] = -1;
         } else if (io.rx) ctx.dma.syncForCpu(io.dmaAddr, o.pkt, poolDir); // before the stack reads it
-        if (io.ackDesc >= 0) ctx.dma.unmapSingle(io.ackAddr, NIC_ACK_BYTES, 'to-device'); // TX clean
+        if (io.ackDesc >= 0) {
+          ctx.dma.unmapSingle(io.ackAddr, NIC_ACK_BYTES, 'to-device'); // TX clean
+          liveAcks.delete(io.ackAddr);
+        }
         ctx.cpu.work(DRIVER_COMPLETE_NS + (io.rx ? o.stackNs : 0)); // RX: the stack takes the packet up
         queues[io.queue]!.free.push(io.slot);
       },
