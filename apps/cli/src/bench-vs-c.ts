@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AlignedBenchResult, runAlignedBench } from '@iofleet/core';
+import { type AlignedBenchResult, runAlignedBench } from '@iofleet/core/bench';
 import { CliError } from './cli-error';
 import { REPO_ROOT } from './paths';
 

@@ -8,7 +8,7 @@
 // Simplification: a VM's guest RAM is modelled up to MODEL_GUEST_MIB (mapped GPA -> HPA through
 // VFIO); larger guests are accounted by size but not mapped page by page.
 
-import { domainTypeSysfs } from '@iofleet/core';
+import { domainTypeSysfs } from '@iofleet/core/linux';
 import {
   fullName,
   type Host,

@@ -3,7 +3,7 @@
 // the row's host file; the prediction is the ratio of the metric, compared with the published one.
 
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { CostProfile } from '@iofleet/core';
+import type { CostProfile } from '@iofleet/core/cost';
 import {
   type HostRunRow,
   hostCostProfile,

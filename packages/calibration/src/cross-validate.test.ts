@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 
-import { getCostProfile } from '@iofleet/core';
+import { getCostProfile } from '@iofleet/core/cost';
 import { describe, expect, it } from 'vitest';
 import { MOVE, moveParameters, parametersFrom, publicationOf, rowSource } from './cross-validate';
 

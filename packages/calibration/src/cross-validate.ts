@@ -7,7 +7,7 @@
 // does not move (or has no such parameter) is predicted out of sample. Nothing is refitted: this
 // only says which agreements are evidence.
 
-import type { CostParam, CostProfile, MeasurementId } from '@iofleet/core';
+import type { CostParam, CostProfile, MeasurementId } from '@iofleet/core/cost';
 import { hostCostProfile, loadHostDescription, type PluginRegistry } from '@iofleet/host';
 import { mapRows, type OnRow, predictRow, type RowResult, rowHostFile } from './calibrate';
 import type { CalibrationRow } from './rows';

@@ -4,7 +4,7 @@
 // with --json; run them side by side in one process when comparing (the machine is shared).
 
 import { join } from 'node:path';
-import { runCoreBench } from '@iofleet/core';
+import { runCoreBench } from '@iofleet/core/bench';
 import { benchPurePlacement } from '@iofleet/placement';
 import type { Command } from 'commander';
 import { action, CliError, UsageError } from '../cli-error';

@@ -2,15 +2,16 @@
 // `iofleet dma bench`: the simulated dma_map_benchmark. Latencies are SIMULATED (charged by the
 // cost model from a named hardware profile), not the wall-clock speed of the simulator; the text
 // output reads like the kernel tool's (tools/dma/dma_map_benchmark.c).
+
 import {
-  COST_PROFILE_NAMES,
   DEFAULT_MAP_BENCH_PARAMS,
   formatMapBench,
   MAP_BENCH_MODES,
   type MapBenchMode,
   parseDmaDirection,
   runMapBenchmark,
-} from '@iofleet/core';
+} from '@iofleet/core/bench';
+import { COST_PROFILE_NAMES } from '@iofleet/core/cost';
 import type { Command } from 'commander';
 import { action, UsageError } from '../cli-error';
 

@@ -4,10 +4,26 @@
 // INVALIDATE_IOTLB_PAGES for ATS devices, then COMPLETION_WAIT (amd_iommu_domain_flush_pages()).
 
 import type { IommuDomainOps } from '../iommu/domain-ops';
+import type { PhysMemory } from '../memory/phys-memory';
+import type { PageTableFormat } from '../page-table/format';
 import { PageTable } from '../page-table/page-table';
 import type { HwCounters } from '../stats/hw-counters';
 import { invIommuAllPages, invIommuPages, invIotlbPages } from './commands';
-import type { AmdViUnit } from './unit';
+
+/**
+ * What a domain needs of the AMD-Vi unit it lives on (the unit implements it): its memory, its
+ * page-table format and the command buffer. An interface, not the unit class, so that the unit
+ * may import the domain without the domain importing the unit (no import loop), as
+ * struct protection_domain reaches its amd_iommu only through the ops it calls.
+ */
+export interface AmdDomainHost {
+  readonly mem: PhysMemory;
+  readonly format: PageTableFormat;
+  readonly counters: HwCounters;
+  readonly pageSizesLg2: readonly number[];
+  /** Queues the commands on the command buffer and waits for them (COMPLETION_WAIT). */
+  submit(cmds: readonly bigint[]): void;
+}
 
 export class AmdViDomain implements IommuDomainOps {
   readonly pt: PageTable;
@@ -16,7 +32,7 @@ export class AmdViDomain implements IommuDomainOps {
   readonly atsDevices = new Set<number>();
 
   constructor(
-    readonly unit: AmdViUnit,
+    readonly unit: AmdDomainHost,
     readonly domainId: number,
     readonly kind: 'dma' | 'unmanaged',
   ) {

@@ -73,7 +73,7 @@ import {
   passthroughDte,
   translatingDte,
 } from './device-table';
-import { AmdViDomain } from './domain';
+import { type AmdDomainHost, AmdViDomain } from './domain';
 import {
   type AmdEvent,
   amdEventLine,
@@ -123,7 +123,7 @@ export const DEFAULT_AMDVI_PARAMS: AmdViParams = {
   pdeCacheEntriesPerLevel: 32,
 };
 
-export class AmdViUnit {
+export class AmdViUnit implements AmdDomainHost {
   readonly params: AmdViParams;
   readonly mem: PhysMemory;
   readonly segment: number;

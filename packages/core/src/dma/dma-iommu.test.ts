@@ -7,7 +7,7 @@ import { DmaSim } from './dma-sim';
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, dmaDevice, scatterEntry } from './dma-types';
 import { IOVA_DEFAULT_FQ_TIMEOUT_NS } from './flush-queue';
 import { IommuDmaCookie, type IommuDmaMode } from './iommu-dma-cookie';
-import { ModelDomain } from './model-domain';
+import { ModelDomain } from '../testing/model-domain';
 import { SwiotlbPool } from './swiotlb';
 
 function setup(

@@ -12,12 +12,12 @@ import { IommuDmaOps } from '../dma/dma-iommu';
 import { DmaSim } from '../dma/dma-sim';
 import { DMA_BIDIRECTIONAL, dmaDevice, scatterEntry } from '../dma/dma-types';
 import { IommuDmaCookie } from '../dma/iommu-dma-cookie';
+import { type IommuUnit, unitAttachDevice, unitCreateDomain } from '../linux/iommu-api';
 import { VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE, VfioContainer } from '../linux/vfio';
 import type { PhysMemory } from '../memory/phys-memory';
 import { SmmuV3Unit } from '../smmu/unit';
 import { VtdUnit } from '../vtd/unit';
 import type { IommuDomainOps } from './domain-ops';
-import { type IommuUnit, unitAttachDevice, unitCreateDomain } from './iommu-unit';
 import { newTranslationOut } from './translation';
 
 /** Two devices of one group: one plain, one with ATS (a device-TLB on VT-d). */

@@ -4,7 +4,7 @@
 import { runPageTableConformance } from '../testing/page-table-conformance';
 import { amdV1Format } from './amd-v1';
 import { armVmsav8Format } from './arm-vmsav8';
-import { mockFormat } from './mock-format';
+import { mockFormat } from '../testing/mock-format';
 import { vtdFirstStageFormat } from './vtd-first-stage';
 import { vtdSecondStageFormat } from './vtd-second-stage';
 

@@ -5,9 +5,9 @@
 // TLBI_EL2_ASID, and concurrent strict unmaps queue for the one SMMU.
 
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_MAP_BENCH_PARAMS, runMapBenchMode } from '../bench/map-benchmark';
 import { getCostProfile } from '../cost/cost-profile';
 import { DMA_FROM_DEVICE } from '../dma/dma-types';
-import { DEFAULT_MAP_BENCH_PARAMS, runMapBenchMode } from '../dma/map-benchmark';
 
 const profile = getCostProfile('arm-neoverse-grace');
 const bench = (mode: 'pt' | 'lazy' | 'strict', threads: number) =>

@@ -2,7 +2,7 @@
 // Booting an Arm host from its IORT as Linux does: SMMUv3 units per node, StreamIDs from the root
 // complex's ID mappings, groups from the PCI topology, arm64's default domain types.
 import { join } from 'node:path';
-import { SmmuV3Unit } from '@iofleet/core';
+import { SmmuV3Unit } from '@iofleet/core/hardware';
 import { describe, expect, it } from 'vitest';
 import type { HostDescription } from '../description/schema';
 import { bootHost } from './boot';

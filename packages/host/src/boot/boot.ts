@@ -11,32 +11,30 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { isAcpiDecodeError, linuxChecksumWarning, pickTable } from '@iofleet/acpi';
+import { MAX_SIM_CPUS, SimLock } from '@iofleet/core';
+import { type CostProfile, getCostProfile } from '@iofleet/core/cost';
+import { HwCounters } from '@iofleet/core/hardware';
 import {
   armSmmuDefDomainType,
-  type CostProfile,
   DirectDmaOps,
   type DmaOps,
   DmaSim,
   dmaDevice,
   driverEnabled,
   formIommuGroups,
-  getCostProfile,
   groupDefaultDomain,
   groupDomainRequest,
-  HwCounters,
   IOMMU_DOMAIN_DMA,
   IOMMU_DOMAIN_IDENTITY,
   IommuDmaCookie,
   IommuDmaOps,
   intelCachingMode,
-  MAX_SIM_CPUS,
-  SimLock,
   SwiotlbPool,
   setDefaultPassthrough,
   unitAttachDevice,
   unitCreateDomain,
   X86_MSI_RESERVED,
-} from '@iofleet/core';
+} from '@iofleet/core/linux';
 import type { HostDescription } from '../description/schema';
 import { HostError } from '../errors';
 import { buildFirmware } from '../firmware/build-firmware';

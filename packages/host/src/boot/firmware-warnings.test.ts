@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDmar, decodeDmar, encodeDmar } from '@iofleet/acpi';
-import { HwCounters, PhysMemory } from '@iofleet/core';
+import { HwCounters, PhysMemory } from '@iofleet/core/hardware';
 import { describe, expect, it } from 'vitest';
 import { buildPciTree } from '../pci/tree';
 import { bootHost } from './boot';

@@ -3,15 +3,8 @@
 // and the views a user reads (/sys/kernel/iommu_groups, a description for `iofleet host describe`).
 // Devices' memory accesses go through their unit (IOTLB, walk, faults) by requester id.
 
-import {
-  type DmaOps,
-  type DmaSim,
-  domainTypeSysfs,
-  type IommuDmaCookie,
-  type IommuDomainOps,
-  newTranslationOut,
-  type TranslationOut,
-} from '@iofleet/core';
+import { type IommuDomainOps, newTranslationOut, type TranslationOut } from '@iofleet/core/hardware';
+import { type DmaOps, type DmaSim, domainTypeSysfs, type IommuDmaCookie } from '@iofleet/core/linux';
 import type { HostDescription } from '../description/schema';
 import { HostError } from '../errors';
 import type { PciFunction, PciTree } from '../pci/tree';

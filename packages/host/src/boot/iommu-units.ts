@@ -17,15 +17,8 @@ import {
   isAcpiDecodeError,
   linuxChecksumWarning,
 } from '@iofleet/acpi';
-import {
-  AmdViUnit,
-  type Bdf,
-  type HwCounters,
-  type PhysMemory,
-  type SimLock,
-  type SmmuV3Unit,
-  VtdUnit,
-} from '@iofleet/core';
+import type { Bdf, SimLock } from '@iofleet/core';
+import { AmdViUnit, type HwCounters, type PhysMemory, type SmmuV3Unit, VtdUnit } from '@iofleet/core/hardware';
 import type { HostDescription } from '../description/schema';
 import { HostError } from '../errors';
 import { type DrhdLike, matchDrhd, resolveScope as resolveInTree, SCOPE_IOAPIC } from '../firmware/dmar-scope';

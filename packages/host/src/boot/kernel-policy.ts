@@ -4,6 +4,7 @@
 // is appended, so its values win as later parameters do in Linux). Parsing and the default-domain
 // choice are @iofleet/core's (iommu_subsys_init(), the vendor drivers' early parameters).
 
+import { isCoreError } from '@iofleet/core';
 import {
   ARM64_UPSTREAM_KCONFIG,
   type GlobalDefault,
@@ -11,9 +12,8 @@ import {
   globalDefaultDomain,
   type IommuCmdline,
   type IommuKconfig,
-  isCoreError,
   parseIommuCmdline,
-} from '@iofleet/core';
+} from '@iofleet/core/linux';
 import type { HostDescription } from '../description/schema';
 import { HostError } from '../errors';
 

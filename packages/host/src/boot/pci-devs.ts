@@ -2,8 +2,8 @@
 // The described PCI tree in the form @iofleet/core's group code reads (struct pci_dev fields:
 // pcie type, bus->self, multifunction, the ACS capability and control registers, DMA aliases).
 
+import { bdfBus, parseBdf } from '@iofleet/core';
 import {
-  bdfBus,
   PCI_ACS_CR,
   PCI_ACS_DT,
   PCI_ACS_EC,
@@ -13,8 +13,7 @@ import {
   PCI_ACS_UF,
   type PciDev,
   type PciType,
-  parseBdf,
-} from '@iofleet/core';
+} from '@iofleet/core/linux';
 import type { PciFunction, PciKind, PciTree } from '../pci/tree';
 
 const ACS_BIT: Readonly<Record<string, number>> = {

@@ -27,7 +27,7 @@ import {
   iortRmrRegions,
   SMMU_V3_FLAGS,
 } from '@iofleet/acpi';
-import { SmmuV3Unit } from '@iofleet/core';
+import { SmmuV3Unit } from '@iofleet/core/hardware';
 import type { PciFunction } from '../pci/tree';
 import { decode, type HostUnit, type UnitsFromFirmware } from './iommu-units';
 

@@ -4,7 +4,8 @@
 // translation, and every hook runs in the SDK's guard. A plugin that throws, hangs or maps memory
 // it was not given faults its device (a log line and a device fault) — the host carries on.
 
-import type { SimTracer, TranslationFault } from '@iofleet/core';
+import type { SimTracer } from '@iofleet/core';
+import type { TranslationFault } from '@iofleet/core/hardware';
 import { checkSdkRange, type DeviceInstance, type DevicePlugin, isSdkError, type RawOptions } from '@iofleet/sdk';
 import { type DeviceObserver, DeviceRuntime, guard, PageWalkers } from '@iofleet/sdk/runtime';
 import { fullName, type HostDevice, type HostImpl } from '../boot/host';

@@ -22,8 +22,10 @@
 //   per I/O it copies instead of trapping. Modelled as swiotlb=force on a pool the container maps
 //   once, IOVA = GPA (the patch's pool grows on demand; in steady state it is mapped).
 
+import type { SimTracer } from '@iofleet/core';
+import { COST_SOFTWARE } from '@iofleet/core/cost';
+import { newTranslationOut } from '@iofleet/core/hardware';
 import {
-  COST_SOFTWARE,
   DirectDmaOps,
   type DmaOps,
   DmaSim,
@@ -31,13 +33,11 @@ import {
   IO_TLB_DEFAULT_SIZE,
   IommuDmaCookie,
   IommuDmaOps,
-  newTranslationOut,
-  type SimTracer,
   SwiotlbPool,
   VFIO_DMA_MAP_FLAG_READ,
   VFIO_DMA_MAP_FLAG_WRITE,
   X86_MSI_RESERVED,
-} from '@iofleet/core';
+} from '@iofleet/core/linux';
 import type { WorkloadHooks } from '@iofleet/sdk';
 import { DeviceRuntime } from '@iofleet/sdk/runtime';
 import { fullName, type HostDevice, type HostImpl } from '../boot/host';

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import { join } from 'node:path';
-import { COST_INVALIDATION, COST_SOFTWARE, DmaSim, PERM_READ, PERM_WRITE } from '@iofleet/core';
+import { COST_INVALIDATION, COST_SOFTWARE } from '@iofleet/core/cost';
+import { PERM_READ, PERM_WRITE } from '@iofleet/core/hardware';
+import { DmaSim } from '@iofleet/core/linux';
 import { describe, expect, it } from 'vitest';
 import { loadHost } from '../boot/load';
 import { VirtioIommuDomain } from './virtio-iommu';

@@ -21,21 +21,10 @@
 // back in the guest: the host profile's viommuRequest), the pinning, and the host's page-table and invalidation work
 // priced by the host's cost model from the host unit's counters.
 
-import {
-  COST_INVALIDATION,
-  COST_PAGE_TABLE,
-  COST_SOFTWARE,
-  CoreError,
-  type DmaSim,
-  HwCounters,
-  HwSnapshot,
-  type IommuDomainOps,
-  newInvalidationCost,
-  PERM_WRITE,
-  VFIO_DMA_MAP_FLAG_READ,
-  VFIO_DMA_MAP_FLAG_WRITE,
-  type VfioContainer,
-} from '@iofleet/core';
+import { CoreError } from '@iofleet/core';
+import { COST_INVALIDATION, COST_PAGE_TABLE, COST_SOFTWARE, HwSnapshot, newInvalidationCost } from '@iofleet/core/cost';
+import { HwCounters, type IommuDomainOps, PERM_WRITE } from '@iofleet/core/hardware';
+import { type DmaSim, VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE, type VfioContainer } from '@iofleet/core/linux';
 
 /** The guest's view of a virtio-iommu domain over one host VFIO container. */
 export class VirtioIommuDomain implements IommuDomainOps {

@@ -11,9 +11,9 @@
 // Simplifications: guest RAM is backed by one physically contiguous host range (so runs map with
 // the largest page sizes alignment allows), and the size is bounded by the simulated host memory.
 
+import type { IommuDomainOps } from '@iofleet/core/hardware';
 import {
   IOMMU_DOMAIN_IDENTITY,
-  type IommuDomainOps,
   isVfioError,
   unitAttachDevice,
   unitCreateDomain,
@@ -22,7 +22,7 @@ import {
   VFIO_DMA_MAP_FLAG_WRITE,
   VfioContainer,
   type VfioGroupInfo,
-} from '@iofleet/core';
+} from '@iofleet/core/linux';
 import { attachOpts, fullName, type HostDevice, type HostGroup, type HostImpl } from '../boot/host';
 import { HostError } from '../errors';
 

@@ -3,7 +3,8 @@
 // (strict: a TLBI and a CMD_SYNC per unmap; lazy: the flush queue's one TLBI_ASID + CMD_SYNC per
 // batch) and the mode order it gives a device-bound NVMe.
 import { join } from 'node:path';
-import { DMA_FROM_DEVICE, HW_INV_DESCRIPTORS, HW_INV_WAITS } from '@iofleet/core';
+import { HW_INV_DESCRIPTORS, HW_INV_WAITS } from '@iofleet/core/hardware';
+import { DMA_FROM_DEVICE } from '@iofleet/core/linux';
 import { describe, expect, it } from 'vitest';
 import { loadHost, loadHostDescription } from '../boot/load';
 import { pluginRegistry } from '../builtin-plugins';

@@ -5,7 +5,9 @@
 // Linux): pt = identity default domains, lazy = DMA-FQ, strict = DMA, off = no IOMMU at all,
 // nosp = DMA-FQ with IOMMU superpages off (intel_iommu=sp_off: 4 KiB IOMMU pages only).
 
-import { type CostProfile, domainTypeSysfs, type SimTracer } from '@iofleet/core';
+import type { SimTracer } from '@iofleet/core';
+import type { CostProfile } from '@iofleet/core/cost';
+import { domainTypeSysfs } from '@iofleet/core/linux';
 import type { RawOptions } from '@iofleet/sdk';
 import { isSdkError } from '@iofleet/sdk';
 import { guard, type RunResult, runWorkload } from '@iofleet/sdk/runtime';

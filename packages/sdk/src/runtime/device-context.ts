@@ -28,18 +28,17 @@
 // order (request data books the path by time: busy-calendar.ts); a device's streaming and request
 // transfers book the DMA path separately (no plugin mixes the two).
 
+import type { SimTracer } from '@iofleet/core';
+import { COST_SOFTWARE } from '@iofleet/core/cost';
+import type { TranslationFault, TranslationOut } from '@iofleet/core/hardware';
 import {
-  COST_SOFTWARE,
   DMA_BIDIRECTIONAL,
   DMA_FROM_DEVICE,
   DMA_TO_DEVICE,
   type DmaOps,
   type DmaSim,
-  type SimTracer,
   scatterEntry,
-  type TranslationFault,
-  type TranslationOut,
-} from '@iofleet/core';
+} from '@iofleet/core/linux';
 import { ATTR_SIM_LATENCY_NS, SPAN_DMA_MAP, SPAN_DMA_UNMAP } from '@iofleet/vocabulary';
 import type { Bar, ConfigSpace, DeviceContext, DeviceInfo, DmaDirection, SgEntry } from '../context';
 import { SdkError } from '../errors';

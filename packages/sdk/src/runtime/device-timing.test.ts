@@ -2,19 +2,19 @@
 // The device-side timing model (device-context.ts): a streaming engine (bus.dma) holds the DMA
 // path through each page's translation; independent requests (bus.request) overlap their page
 // walks up to the IOMMU's walkers and share the path only for their bytes.
+
+import { RecordingTracer } from '@iofleet/core';
+import { getCostProfile } from '@iofleet/core/cost';
+import { newTranslationOut, VtdUnit } from '@iofleet/core/hardware';
 import {
   DmaSim,
   dmaDevice,
-  getCostProfile,
   IommuDmaCookie,
   IommuDmaOps,
-  newTranslationOut,
-  RecordingTracer,
   SwiotlbPool,
   unitAttachDevice,
   unitCreateDomain,
-  VtdUnit,
-} from '@iofleet/core';
+} from '@iofleet/core/linux';
 import { mulberry32 } from '@iofleet/prng';
 import { ATTR_SIM_LATENCY_NS, EVENT_IOTLB_MISS, SPAN_IOMMU_TRANSLATE } from '@iofleet/vocabulary';
 import { describe, expect, it } from 'vitest';

@@ -5,7 +5,10 @@
 // SIMULATED clock: the span's duration is the simulated latency. Sampling is decided once per
 // call; with tracing off a call site costs one branch.
 
-import { COST_INVALIDATION, type DmaSim, type SimSpan, type SimTracer, type TranslationOut } from '@iofleet/core';
+import type { SimSpan, SimTracer } from '@iofleet/core';
+import { COST_INVALIDATION } from '@iofleet/core/cost';
+import type { TranslationOut } from '@iofleet/core/hardware';
+import type { DmaSim } from '@iofleet/core/linux';
 import {
   ATTR_DEVICE_BDF,
   ATTR_DIRECTION,

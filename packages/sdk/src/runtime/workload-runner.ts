@@ -7,7 +7,7 @@
 // I/Os over simulated time. The whole run executes inside one guard (a hanging hook is stopped,
 // a throwing hook faults the device and ends the run with what was measured so far).
 
-import type { DmaSim } from '@iofleet/core';
+import type { DmaSim } from '@iofleet/core/linux';
 import { SdkError } from '../errors';
 import type { IoHandle, WorkloadHooks } from '../plugin';
 import type { DeviceRuntime } from './device-context';

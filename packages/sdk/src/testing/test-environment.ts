@@ -4,23 +4,19 @@
 // @iofleet/core, the device attached in pass-through, strict or lazy (flush-queue) mode, and every
 // DMA map, unmap, device access, IOMMU fault, interrupt and log line recorded for assertions.
 
+import { getCostProfile } from '@iofleet/core/cost';
+import { AmdViUnit, newTranslationOut, SmmuV3Unit, type TranslationFault, VtdUnit } from '@iofleet/core/hardware';
 import {
-  AmdViUnit,
   DirectDmaOps,
   type DmaOps,
   DmaSim,
   dmaDevice,
-  getCostProfile,
   IommuDmaCookie,
   IommuDmaOps,
-  newTranslationOut,
-  SmmuV3Unit,
   SwiotlbPool,
-  type TranslationFault,
   unitAttachDevice,
   unitCreateDomain,
-  VtdUnit,
-} from '@iofleet/core';
+} from '@iofleet/core/linux';
 import type { DeviceInfo, DmaDirection } from '../context';
 import type { DeviceInstance, DevicePlugin, RawOptions } from '../plugin';
 import { DeviceRuntime } from '../runtime/device-context';

@@ -6,7 +6,7 @@
 // per template and variant gives every host's groups exactly.
 
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { domainTypeSysfs } from '@iofleet/core';
+import { domainTypeSysfs } from '@iofleet/core/linux';
 import { bootHost, fullName, type Host, type HostDescription, loadHostDescription } from '@iofleet/host';
 import type { IommuMode, PlacementDevice, PlacementHost } from '@iofleet/placement';
 import type { Scenario, Variant } from '../scenario/schema';

@@ -8,7 +8,7 @@
 //    trace DMA must bypass translation; no preference for any other device.
 //  - There is no x86 `iommu=pt`: arm64 uses iommu.passthrough= (linux/kernel-cmdline.ts parses both).
 
-import { IOMMU_DOMAIN_IDENTITY, type IommuKconfig, UPSTREAM_KCONFIG } from '../linux/default-domain';
+import { IOMMU_DOMAIN_IDENTITY, type IommuKconfig, UPSTREAM_KCONFIG } from './default-domain';
 
 /** The kernel whose arm-smmu-v3 behaviour the model follows (event lines: arm_smmu_dump_event()). */
 export const SMMU_LINUX_VERSION = 'Linux v6.15+ drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c';

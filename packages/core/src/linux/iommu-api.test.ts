@@ -2,11 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { AmdViUnit } from '../amd/unit';
 import { isCoreError } from '../errors';
+import { newTranslationOut } from '../iommu/translation';
 import { PhysMemory } from '../memory/phys-memory';
 import { SmmuV3Unit } from '../smmu/unit';
 import { VtdUnit } from '../vtd/unit';
-import { unitAttachDevice, unitCreateDomain, unitFreeDomain } from './iommu-unit';
-import { newTranslationOut } from './translation';
+import { unitAttachDevice, unitCreateDomain, unitFreeDomain } from './iommu-api';
 
 describe('vendor-neutral unit calls', () => {
   it.each([

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
-import { DMA_FROM_DEVICE } from './dma-types';
+import { DMA_FROM_DEVICE } from '../dma/dma-types';
 import { formatMapBench, runMapBenchmark } from './map-benchmark';
 
 describe('simulated dma_map_benchmark', () => {

@@ -16,14 +16,9 @@
 import { mulberry32 } from '@iofleet/prng';
 import { AmdViUnit } from '../amd/unit';
 import { type CostProfile, getCostProfile } from '../cost/cost-profile';
-import { CoreError } from '../errors';
-import type { IommuDomainOps } from '../iommu/domain-ops';
-import { SmmuV3Unit } from '../smmu/unit';
-import { HW_INV_WAITS } from '../stats/hw-counters';
-import { VtdUnit } from '../vtd/unit';
-import { DirectDmaOps } from './dma-direct';
-import { IommuDmaOps } from './dma-iommu';
-import { DmaSim } from './dma-sim';
+import { DirectDmaOps } from '../dma/dma-direct';
+import { IommuDmaOps } from '../dma/dma-iommu';
+import { DmaSim } from '../dma/dma-sim';
 import {
   DMA_BIDIRECTIONAL,
   DMA_FROM_DEVICE,
@@ -31,9 +26,14 @@ import {
   type DmaDirection,
   type DmaOps,
   dmaDevice,
-} from './dma-types';
-import { IommuDmaCookie } from './iommu-dma-cookie';
-import { SwiotlbPool } from './swiotlb';
+} from '../dma/dma-types';
+import { IommuDmaCookie } from '../dma/iommu-dma-cookie';
+import { SwiotlbPool } from '../dma/swiotlb';
+import { CoreError } from '../errors';
+import type { IommuDomainOps } from '../iommu/domain-ops';
+import { SmmuV3Unit } from '../smmu/unit';
+import { HW_INV_WAITS } from '../stats/hw-counters';
+import { VtdUnit } from '../vtd/unit';
 
 export type MapBenchMode = 'pt' | 'lazy' | 'strict' | 'bounce';
 export const MAP_BENCH_MODES: readonly MapBenchMode[] = ['pt', 'lazy', 'strict', 'bounce'];

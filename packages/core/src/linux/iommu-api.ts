@@ -6,11 +6,11 @@
 import { AmdViDomain } from '../amd/domain';
 import { AmdViUnit } from '../amd/unit';
 import { CoreError } from '../errors';
+import type { IommuDomainOps } from '../iommu/domain-ops';
 import { SmmuDomain } from '../smmu/domain';
 import { SmmuV3Unit } from '../smmu/unit';
 import { VtdDomain } from '../vtd/domain';
 import type { VtdUnit } from '../vtd/unit';
-import type { IommuDomainOps } from './domain-ops';
 
 export type IommuUnit = VtdUnit | AmdViUnit | SmmuV3Unit;
 export type AttachTarget = IommuDomainOps | 'passthrough' | 'blocked';

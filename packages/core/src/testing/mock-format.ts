@@ -10,8 +10,8 @@
 // | middle      | 2         | 2 MiB   | LEAF = 1  |
 // | bottom      | 1         | 4 KiB   | always    |
 
-import { ENTRY_EMPTY, ENTRY_LEAF, ENTRY_TABLE, type PageTableFormat } from './format';
-import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, maskHalves } from './level-math';
+import { ENTRY_EMPTY, ENTRY_LEAF, ENTRY_TABLE, type PageTableFormat } from '../page-table/format';
+import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, maskHalves } from '../page-table/level-math';
 
 /** Mock entry layout. */
 export const MOCK_PTE = {

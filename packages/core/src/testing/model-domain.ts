@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// A stand-in hardware domain (IommuDomainOps) for the DMA layer's tests and for `iofleet dma bench`
-// until the VT-d / AMD-Vi units are wired: a page table (any PageTableLike, e.g. page-table.ts's
+// A stand-in hardware domain (IommuDomainOps) for the DMA layer's tests (`iofleet dma bench` and
+// the host run use the real units' domains): a page table (any PageTableLike, e.g. page-table.ts's
 // PageTable, or the MapPageTable below) plus an IOTLB modelled as a Map that *can go stale*: unmap
 // clears PTEs but leaves IOTLB entries until iotlbSync/flushIotlbAll, exactly the hazard lazy mode
 // accepts. Counters are kept as a VT-d unit would (invalidation = one descriptor + one wait

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// @iofleet/core/hardware: the IOMMU hardware — VT-d, AMD-Vi and Arm SMMUv3 units, physical
+// memory, the page-table permissions, the event counters, and what a unit gives the Linux layer
+// (a request and its translation, the paging-domain ops its domains implement). It imports
+// nothing of core's Linux layer, cost model or benchmarks. Every export named (STYLE.md item 2).
+
+export { type AmdViParams, AmdViUnit, DEFAULT_AMDVI_PARAMS } from '../amd/unit';
+export { DEFAULT_IOTLB_GEOMETRY, type IotlbGeometry, type ReplacementPolicy } from '../caches/cache-types';
+export type { IommuDomainOps } from '../iommu/domain-ops';
+export { type DmaRequest, newTranslationOut, type TranslationFault, type TranslationOut } from '../iommu/translation';
+export { PhysMemory, type PhysMemoryOptions } from '../memory/phys-memory';
+export { type PageTableFormat, PERM_READ, PERM_RW, PERM_WRITE } from '../page-table/format';
+export { DEFAULT_SMMUV3_PARAMS, type SmmuV3Params } from '../smmu/registers';
+export { type SmmuAttachOptions, type SmmuAttachTarget, SmmuV3Unit, type SmmuV3UnitOptions } from '../smmu/unit';
+export {
+  HW_CONTEXT_CACHE_HIT,
+  HW_CONTEXT_CACHE_MISS,
+  HW_COUNTER_COUNT,
+  HW_COUNTER_NAMES,
+  HW_DEVICE_IOTLB_INV,
+  HW_FAULTS,
+  HW_INTERRUPTS_REMAPPED,
+  HW_INV_DESCRIPTORS,
+  HW_INV_WAITS,
+  HW_IOTLB_ENTRIES_INVALIDATED,
+  HW_IOTLB_HIT,
+  HW_IOTLB_MISS,
+  HW_PSC_HIT,
+  HW_PTE_WRITES,
+  HW_TABLE_PAGES_ALLOCATED,
+  HW_TABLE_PAGES_FREED,
+  HW_TRANSLATIONS,
+  HW_WALK_MEM_READS,
+  HwCounters,
+} from '../stats/hw-counters';
+export { DEFAULT_VTD_PARAMS, type VtdParams } from '../vtd/registers';
+export { VtdUnit, type VtdUnitOptions } from '../vtd/unit';
