@@ -140,6 +140,13 @@ function partSection(arch, p, pkg) {
     lines.push(
       `- Only its ${code(sub)} entry depends on ${e.dependsOn.map((x) => code(short(x))).join(', ')}: ${e.note}.`,
     );
+  if (p.inside) {
+    lines.push('- Inner layers, bottom up (a file may import only its own inner layer or a lower one):', '');
+    lines.push('  | entry point | holds (under `src/`) | what it is |', '  |---|---|---|');
+    for (const l of p.inside) lines.push(`  | ${code(l.entry)} | ${l.holds.map(code).join(', ')} | ${l.summary} |`);
+    lines.push('');
+    for (const k of p.knownLoops ?? []) lines.push(`- Import loop left: ${k.files.map(code).join(', ')}: ${k.note}.`);
+  }
   if (p.testDependsOn.length) lines.push(`- Its tests start ${p.testDependsOn.map((x) => code(short(x))).join(', ')}`);
   lines.push(`- Used by: ${usedBy.length ? usedBy.join(', ') : 'no other part'}`, '');
   return lines;
@@ -197,7 +204,9 @@ export function renderDoc(arch, projects) {
     'not declare, when a source file imports a part that its entry point may not use (static, dynamic or',
     "`require`), when an arrow is never used, or when a file reaches into another package's `src/`, `dist/`",
     'or `internal`; and when a source file (tests aside) outside `vocabulary` spells one of its span,',
-    'attribute, service or metric names instead of importing it.',
+    'attribute, service or metric names instead of importing it. A part with inner layers (`inside`: core)',
+    'is checked inside too: a file that imports a file of a higher inner layer, a file in no inner layer,',
+    'and an import loop among its files (type-only imports included) but those it lists, are reported.',
     '',
     '## Where this differs from DESIGN.md',
     '',

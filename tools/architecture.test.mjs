@@ -134,3 +134,37 @@ test('a vocabulary name spelt outside the vocabulary (not in comments or tests)'
     "packages/core/src/util.ts: spells 'dma.map'; import SPAN_DMA_MAP from @iofleet/vocabulary",
   ]);
 });
+
+test("a part's inner layers: an import up them, a file in none, an import loop", () => {
+  const core = DESCRIPTION.parts['@iofleet/core'];
+  const inside = [
+    { entry: '.', holds: ['index.ts', 'util.ts'], summary: 'base' },
+    { entry: './testing', holds: ['testing.ts'], summary: 'helpers' },
+  ];
+  write('tools/architecture.json', {
+    ...DESCRIPTION,
+    parts: { ...DESCRIPTION.parts, '@iofleet/core': { ...core, inside } },
+  });
+  assert.deepEqual(violations(), []);
+  write('packages/core/src/util.ts', "export { SPAN_DMA_MAP } from './testing';\nexport const two = 2;\n");
+  assert.ok(
+    violations().includes(
+      'packages/core/src/util.ts: imports testing.ts, of a higher layer of @iofleet/core (./testing above .)',
+    ),
+    violations().join('\n'),
+  );
+  write('packages/core/src/util.ts', "import { one } from './index';\nexport const two = one + 1;\n");
+  write('packages/core/src/extra.ts', 'export const three = 3;\n');
+  const v = violations();
+  assert.ok(
+    v.includes('packages/core/src/util.ts: imports index.ts, which imports it back (an import loop)'),
+    v.join('\n'),
+  );
+  assert.ok(v.includes('packages/core/src/extra.ts: in no inner layer of @iofleet/core'), v.join('\n'));
+  const knownLoops = [{ files: ['index.ts', 'util.ts'], note: 'being split' }];
+  write('tools/architecture.json', {
+    ...DESCRIPTION,
+    parts: { ...DESCRIPTION.parts, '@iofleet/core': { ...core, inside, knownLoops } },
+  });
+  assert.ok(!violations().some((x) => x.includes('import loop')), violations().join('\n'));
+});

@@ -11,7 +11,10 @@
 //     from an `exports` subpath may use that entry's arrows, other files (tests, helpers) any of
 //     the part's; every arrow is used by some import; nothing reaches into another package's
 //     src/, dist/ or internal.
-//  4. no source outside @iofleet/vocabulary spells one of its names as a string literal (tests may:
+//  4. a part with layers inside (`inside`, core): no source file imports a file of a higher inner
+//     layer, every source file lies in one, each inner layer's entry point exists, and the part's
+//     sources have no import loop (type-only imports included) but the `knownLoops` it lists;
+//  5. no source outside @iofleet/vocabulary spells one of its names as a string literal (tests may:
 //     they pin the names readers rely on); names too plain to tell apart ('simulate') are skipped.
 // Exit 1 with one line per violation.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -134,7 +137,66 @@ function importViolations(root, arch, { name, dir, pkg }) {
   return out;
 }
 
-/** 4: the vocabulary's names are spelt only in the vocabulary (tests aside). */
+/** Every relative import edge of the part's non-test sources under src/: [from, to], paths relative to src/. */
+function relativeEdges(src) {
+  const edges = [];
+  for (const file of sourceFiles(src)) {
+    if (/\.test\.ts$/.test(file)) continue;
+    for (const spec of importsOf(file)) {
+      if (!spec.startsWith('.')) continue;
+      const r = resolveRelative(file, spec);
+      if (r) edges.push([relative(src, file), relative(src, r)]);
+    }
+  }
+  return edges;
+}
+
+/** Edges [a, b] that lie on an import loop (b reaches a). */
+function loopEdges(edges) {
+  const next = new Map();
+  for (const [a, b] of edges) next.set(a, [...(next.get(a) ?? []), b]);
+  const reaches = (from, to) => {
+    const seen = new Set();
+    const todo = [from];
+    while (todo.length) {
+      const f = todo.pop();
+      if (f === to) return true;
+      if (seen.has(f)) continue;
+      seen.add(f);
+      todo.push(...(next.get(f) ?? []));
+    }
+    return false;
+  };
+  return edges.filter(([a, b]) => reaches(b, a));
+}
+
+/** 4: a part's inner layers (`inside`): imports go down, every file is in a layer, no loops but the known ones. */
+function insideViolations(root, { name, dir, pkg }, part) {
+  if (!part.inside) return [];
+  const out = [];
+  const src = join(root, dir, 'src');
+  const layerOf = (file) => part.inside.findIndex((l) => l.holds.includes(file.split('/')[0]));
+  for (const l of part.inside)
+    if (!pkg.exports?.[l.entry]) out.push(`${name}: inner layer ${l.entry} is not an exports entry of package.json`);
+  for (const file of sourceFiles(src)) {
+    const f = relative(src, file);
+    if (!/\.test\.ts$/.test(f) && layerOf(f) < 0) out.push(`${dir}/src/${f}: in no inner layer of ${name}`);
+  }
+  const edges = relativeEdges(src);
+  for (const [a, b] of edges) {
+    const [la, lb] = [layerOf(a), layerOf(b)];
+    if (la >= 0 && lb > la)
+      out.push(
+        `${dir}/src/${a}: imports ${b}, of a higher layer of ${name} (${part.inside[lb].entry} above ${part.inside[la].entry})`,
+      );
+  }
+  const known = (a, b) => (part.knownLoops ?? []).some((k) => k.files.includes(a) && k.files.includes(b));
+  for (const [a, b] of loopEdges(edges))
+    if (!known(a, b)) out.push(`${dir}/src/${a}: imports ${b}, which imports it back (an import loop)`);
+  return out;
+}
+
+/** 5: the vocabulary's names are spelt only in the vocabulary (tests aside). */
 function vocabularyViolations(root, arch, projects) {
   const out = [];
   const vocabulary = arch.parts.get('@iofleet/vocabulary');
@@ -165,7 +227,11 @@ export function boundaryViolations(root = ROOT) {
   const constraints = new Map(depConstraints(arch).map((c) => [c.sourceTag, c.onlyDependOnLibsWithTags]));
   for (const p of projects) {
     if (!arch.parts.has(p.name)) continue; // reported by descriptionErrors
-    violations.push(...manifestViolations(arch, p, tagOf, constraints), ...importViolations(root, arch, p));
+    violations.push(
+      ...manifestViolations(arch, p, tagOf, constraints),
+      ...importViolations(root, arch, p),
+      ...insideViolations(root, p, arch.parts.get(p.name)),
+    );
   }
   violations.push(...vocabularyViolations(root, arch, projects));
   return { violations, projects };
