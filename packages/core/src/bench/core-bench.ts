@@ -5,6 +5,7 @@
 // over at least `minSeconds` of wall time.
 
 import { GCProfiler } from 'node:v8';
+import type { Hpa, Iova } from '../addresses';
 import { AmdViUnit } from '../amd/unit';
 import type { IommuDomainOps } from '../iommu/domain-ops';
 import { type DmaRequest, newTranslationOut, type TranslationOut } from '../iommu/translation';
@@ -76,7 +77,7 @@ function prepare(kind: 'vtd' | 'amd' | 'smmu', iotlbEntries: number, ways: numbe
     unit = u;
     d = dom;
   }
-  for (let i = 0; i < PAGES; i++) d.map(i * STRIDE, 0x1_0000_0000 + i * 4096, 4096, PERM_RW);
+  for (let i = 0; i < PAGES; i++) d.map((i * STRIDE) as Iova, (0x1_0000_0000 + i * 4096) as Hpa, 4096, PERM_RW);
   return unit;
 }
 

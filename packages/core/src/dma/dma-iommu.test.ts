@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
 import { HW_INV_WAITS } from '../stats/hw-counters';
+import { ModelDomain } from '../testing/model-domain';
 import { VtdUnit } from '../vtd/unit';
 import { IommuDmaOps } from './dma-iommu';
 import { DmaSim } from './dma-sim';
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_TO_DEVICE, dmaDevice, scatterEntry } from './dma-types';
 import { IOVA_DEFAULT_FQ_TIMEOUT_NS } from './flush-queue';
 import { IommuDmaCookie, type IommuDmaMode } from './iommu-dma-cookie';
-import { ModelDomain } from '../testing/model-domain';
 import { SwiotlbPool } from './swiotlb';
 
 function setup(

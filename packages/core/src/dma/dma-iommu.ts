@@ -6,6 +6,7 @@
 // devices are always strict and bounce sub-granule buffers through swiotlb. Every call runs on the
 // current simulated CPU and is charged there (iommu-dma-cookie.ts).
 
+import type { Hpa, Iova } from '../addresses';
 import { COST_PAGE_TABLE, COST_SOFTWARE } from '../cost/cost-model';
 import { PERM_READ, PERM_RW, PERM_WRITE } from '../page-table/format';
 import type { SimCpu } from '../sim/sim-cpu';
@@ -50,36 +51,36 @@ export class IommuDmaOps implements DmaOps {
   }
 
   /** iommu_dma_alloc_iova(): returns the IOVA (bytes) or 0 when the space is exhausted. */
-  allocIova(size: number, dmaLimit: number): number {
+  allocIova(size: number, dmaLimit: number): Iova {
     const iovad = this.cookie.iovad;
     const shift = iovad.shift;
     const pages = size / iovad.granule;
     const limit = Math.min(dmaLimit, this.cookie.domain.apertureEnd - 1);
     if (limit > 0xffff_ffff && this.pci32bitWorkaround) {
       const pfn = this.cookie.allocIovaFast(pages, Math.floor(0xffff_ffff / 2 ** shift), false);
-      if (pfn) return pfn * iovad.granule;
+      if (pfn) return (pfn * iovad.granule) as Iova;
       this.pci32bitWorkaround = false;
       this.sim.printk(`${this.dev.name}: Using ${Math.ceil(Math.log2(limit + 1))}-bit DMA addresses`);
     }
-    return this.cookie.allocIovaFast(pages, Math.floor(limit / 2 ** shift), true) * iovad.granule;
+    return (this.cookie.allocIovaFast(pages, Math.floor(limit / 2 ** shift), true) * iovad.granule) as Iova;
   }
 
   /** __iommu_dma_map(): maps [pa, pa + size) at a fresh IOVA; DMA_MAPPING_ERROR on failure. */
-  private iommuDmaMap(pa: number, size: number, prot: number, dmaLimit: number): number {
+  private iommuDmaMap(pa: Hpa, size: number, prot: number, dmaLimit: number): number {
     const g = this.cookie.granule;
     const iovaOff = pa % g;
     const len = Math.ceil((size + iovaOff) / g) * g;
     const iova = this.allocIova(len, dmaLimit);
     if (!iova) return DMA_MAPPING_ERROR;
-    this.cookie.map(iova, pa - iovaOff, len, prot);
+    this.cookie.map(iova, (pa - iovaOff) as Hpa, len, prot);
     return iova + iovaOff;
   }
 
   /** __iommu_dma_unmap() */
-  private iommuDmaUnmap(dmaAddr: number, size: number): void {
+  private iommuDmaUnmap(dmaAddr: Iova, size: number): void {
     const g = this.cookie.granule;
     const iovaOff = dmaAddr % g;
-    this.cookie.unmapAndRelease(dmaAddr - iovaOff, Math.ceil((size + iovaOff) / g) * g, this.strict);
+    this.cookie.unmapAndRelease((dmaAddr - iovaOff) as Iova, Math.ceil((size + iovaOff) / g) * g, this.strict);
   }
 
   /** iova_unaligned() / dev_use_swiotlb(): untrusted device and a buffer not covering whole granules. */
@@ -99,7 +100,7 @@ export class IommuDmaOps implements DmaOps {
       this.sim.chargeSwiotlb(cpu, this.swiotlb!, cost.ns.swiotlbSlotAlloc, phys < 0 ? 0 : size);
       if (phys < 0) return DMA_MAPPING_ERROR;
     }
-    const addr = this.iommuDmaMap(phys, size, DIR_PROT[dir]!, dmaBitMask(this.dev.dmaBits));
+    const addr = this.iommuDmaMap(phys as Hpa, size, DIR_PROT[dir]!, dmaBitMask(this.dev.dmaBits));
     if (addr < 0 && phys !== pa) this.swiotlb!.unmapSingle(phys, size, DMA_TO_DEVICE);
     return addr;
   }
@@ -109,8 +110,10 @@ export class IommuDmaOps implements DmaOps {
     const cpu = this.cookie.enter();
     const cost = this.sim.cost;
     cost.charge(cpu, COST_SOFTWARE, cost.ns.dmaIommuUnmapOverhead);
-    const phys = this.cookie.domain.iovaToPhys(dmaAddr);
-    this.iommuDmaUnmap(dmaAddr, size);
+    // dma_addr_t (a bare number on the DmaOps boundary) is an IOVA behind a translated domain.
+    const addr = dmaAddr as Iova;
+    const phys = this.cookie.domain.iovaToPhys(addr);
+    this.iommuDmaUnmap(addr, size);
     if (this.swiotlb && phys >= 0 && this.swiotlb.isSwiotlbBuffer(phys)) this.unbounce(cpu, phys, size, dir);
   }
 
@@ -141,10 +144,10 @@ export class IommuDmaOps implements DmaOps {
     }
     const iova = this.allocIova(iovaLen, dmaBitMask(this.dev.dmaBits));
     if (!iova) return 0;
-    let at = iova;
+    let at: number = iova;
     for (let i = 0; i < sg.length; i++) {
       const s = sg[i]!;
-      this.cookie.domain.map(at, s.pa - (s.pa % g), padded[i]!, DIR_PROT[dir]!);
+      this.cookie.domain.map(at as Iova, (s.pa - (s.pa % g)) as Hpa, padded[i]!, DIR_PROT[dir]!);
       at += padded[i]!;
     }
     // iommu_map_sg() is one call for the list: one fixed part, then per-PTE cost (U01, U09 batching).
@@ -208,7 +211,7 @@ export class IommuDmaOps implements DmaOps {
       if (start < 0) start = s.dmaAddress;
       end = s.dmaAddress + s.dmaLength;
     }
-    if (start >= 0) this.iommuDmaUnmap(start, end - start);
+    if (start >= 0) this.iommuDmaUnmap(start as Iova, end - start);
   }
 
   /** iommu_dma_alloc(): zeroed pages mapped at a fresh IOVA below the coherent mask. */
@@ -219,7 +222,7 @@ export class IommuDmaOps implements DmaOps {
     const cpuPa = this.sim.pages.allocPages(pages);
     if (cpuPa < 0) return null;
     cost.charge(cpu, COST_SOFTWARE, cost.ns.dmaIommuMapOverhead + pages * cost.ns.tablePageAlloc);
-    const dmaAddr = this.iommuDmaMap(cpuPa, pages * 4096, PERM_RW, dmaBitMask(this.dev.dmaBits));
+    const dmaAddr = this.iommuDmaMap(cpuPa as Hpa, pages * 4096, PERM_RW, dmaBitMask(this.dev.dmaBits));
     if (dmaAddr < 0) {
       this.sim.pages.freePages(cpuPa, pages);
       return null;
@@ -232,14 +235,14 @@ export class IommuDmaOps implements DmaOps {
     const cpu = this.cookie.enter();
     this.sim.cost.charge(cpu, COST_SOFTWARE, this.sim.cost.ns.dmaIommuUnmapOverhead);
     const pages = Math.ceil(size / 4096);
-    this.iommuDmaUnmap(dmaAddr, pages * 4096);
+    this.iommuDmaUnmap(dmaAddr as Iova, pages * 4096);
     this.sim.pages.freePages(cpuPa, pages);
   }
 
   /** iommu_dma_sync_single_for_cpu(): copies a bounce buffer back when one is in use. */
   syncSingleForCpu(dmaAddr: number, size: number, dir: DmaDirection): void {
     const cpu = this.cookie.enter();
-    const phys = this.cookie.domain.iovaToPhys(dmaAddr);
+    const phys = this.cookie.domain.iovaToPhys(dmaAddr as Iova);
     if (this.swiotlb && phys >= 0 && this.swiotlb.isSwiotlbBuffer(phys)) {
       this.swiotlb.syncForCpu(phys, size, dir);
       this.sim.chargeSwiotlb(cpu, this.swiotlb, 0, dir === DMA_TO_DEVICE ? 0 : size);
@@ -249,7 +252,7 @@ export class IommuDmaOps implements DmaOps {
   /** iommu_dma_sync_single_for_device() */
   syncSingleForDevice(dmaAddr: number, size: number, dir: DmaDirection): void {
     const cpu = this.cookie.enter();
-    const phys = this.cookie.domain.iovaToPhys(dmaAddr);
+    const phys = this.cookie.domain.iovaToPhys(dmaAddr as Iova);
     if (this.swiotlb && phys >= 0 && this.swiotlb.isSwiotlbBuffer(phys)) {
       this.swiotlb.syncForDevice(phys, size, dir);
       this.sim.chargeSwiotlb(cpu, this.swiotlb, 0, dir === DMA_FROM_DEVICE ? 0 : size);

@@ -5,6 +5,7 @@
 // every IOVA operation, page-table update and invalidation is charged to the CPU it runs on, with
 // contention on the rbtree lock, the unit's invalidation-queue lock and its invalidation engine.
 
+import type { Hpa, Iova } from '../addresses';
 import {
   COST_INVALIDATION,
   COST_IOVA,
@@ -128,7 +129,7 @@ export class IommuDmaCookie implements FlushQueueHost {
   }
 
   /** iommu_map() through the hardware domain, priced from its counters. */
-  map(iova: number, pa: number, lengthBytes: number, perm: number): void {
+  map(iova: Iova, pa: Hpa, lengthBytes: number, perm: number): void {
     this.snap.take(this.domain.counters);
     this.domain.map(iova, pa, lengthBytes, perm);
     const cost = this.sim.cost;
@@ -136,7 +137,7 @@ export class IommuDmaCookie implements FlushQueueHost {
   }
 
   /** iommu_unmap_fast(), priced. Returns bytes unmapped. */
-  unmapFast(iova: number, lengthBytes: number): number {
+  unmapFast(iova: Iova, lengthBytes: number): number {
     this.snap.take(this.domain.counters);
     const n = this.domain.unmap(iova, lengthBytes);
     const cost = this.sim.cost;
@@ -155,12 +156,12 @@ export class IommuDmaCookie implements FlushQueueHost {
   }
 
   /** iommu_iotlb_sync(): strict-mode invalidation of one range. */
-  iotlbSync(iova: number, lengthBytes: number): void {
+  iotlbSync(iova: Iova, lengthBytes: number): void {
     this.invalidate(() => this.domain.iotlbSync(iova, lengthBytes));
   }
 
   /** __iommu_dma_unmap()'s tail: strict → sync then free the IOVA; lazy → queue_iova(). */
-  unmapAndRelease(iova: number, lengthBytes: number, strict: boolean): void {
+  unmapAndRelease(iova: Iova, lengthBytes: number, strict: boolean): void {
     const unmapped = this.unmapFast(iova, lengthBytes);
     if (unmapped !== lengthBytes) {
       // WARN_ON(unmapped != size) in __iommu_dma_unmap: the caller unmapped what it never mapped.

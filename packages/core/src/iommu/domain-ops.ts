@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // What the Linux IOMMU/DMA layer needs from a hardware driver's paging domain: the model of
 // Linux `struct iommu_domain_ops` (map_pages, unmap_pages, iotlb_sync, flush_iotlb_all,
-// iova_to_phys). The VT-d and AMD-Vi units implement it; dma-iommu and VFIO call it.
+// iova_to_phys). The VT-d and AMD-Vi units implement it; dma-iommu and VFIO call it. Addresses are
+// branded (addresses.ts: types only, no runtime cost): an IOVA where Linux has unsigned long iova /
+// dma_addr_t, a physical address where it has phys_addr_t — an Hpa for the host kernel's domains, a
+// Gpa for a guest's (virtio-iommu) — so a bare number or an IOVA for a PA fails to compile.
+// iovaToPhys() still returns a bare number: vtd/domain.ts implements it so (issue #19 owns that file).
 
+import type { Gpa, Hpa, Iova } from '../addresses';
 import type { HwCounters } from '../stats/hw-counters';
 
 export interface IommuDomainOps {
@@ -16,15 +21,15 @@ export interface IommuDomainOps {
    * iommu_map(): maps [iova, iova + lengthBytes) to [pa, ...) with PERM_* bits, using the largest
    * page sizes alignment allows. Throws CoreError 'ALREADY_MAPPED' when any page is mapped.
    */
-  map(iova: number, pa: number, lengthBytes: number, perm: number): void;
+  map(iova: Iova, pa: Hpa | Gpa, lengthBytes: number, perm: number): void;
   /** iommu_unmap_fast(): clears the PTEs (no invalidation); returns bytes unmapped. */
-  unmap(iova: number, lengthBytes: number): number;
+  unmap(iova: Iova, lengthBytes: number): number;
   /** iommu_iotlb_sync(): invalidates [iova, iova + lengthBytes) now and waits (strict path). */
-  iotlbSync(iova: number, lengthBytes: number): void;
+  iotlbSync(iova: Iova, lengthBytes: number): void;
   /** flush_iotlb_all(): domain-wide invalidation and wait (flush-queue path). */
   flushIotlbAll(): void;
   /** iommu_iova_to_phys(): -1 when not mapped. */
-  iovaToPhys(iova: number): number;
+  iovaToPhys(iova: Iova): number;
   /**
    * The page-table pages unmap() unlinked since the last flush (the gather's freelist), handed to
    * the caller, who frees them with putPages() once an IOTLB flush covering them has finished —

@@ -7,6 +7,7 @@
 
 import { mulberry32 } from '@iofleet/prng';
 import { describe, expect, it } from 'vitest';
+import { iova as toIova } from '../addresses';
 import { AmdViUnit } from '../amd/unit';
 import { IommuDmaOps } from '../dma/dma-iommu';
 import { DmaSim } from '../dma/dma-sim';
@@ -72,7 +73,7 @@ describe.each(UNITS)('%s: no translation survives its unmap', (_name, makeUnit) 
         const iova = Math.floor(rand() * (window - pages)) * 4096;
         const size = pages * 4096;
         if (live.some((r) => iova < r.iova + r.size && r.iova < iova + size)) continue;
-        vfio.mapDma(iova, iova, size, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
+        vfio.mapDma(iova, toIova(iova), size, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
         live.push({ iova, size });
       }
       // The devices touch everything mapped: translations fill the IOTLB, device-TLB and walk caches.
@@ -81,7 +82,7 @@ describe.each(UNITS)('%s: no translation survives its unmap', (_name, makeUnit) 
       for (let i = live.length - 1; i >= 0; i--) {
         if (rand() < 0.5) continue;
         const r = live[i]!;
-        expect(vfio.unmapDma(r.iova, r.size)).toBe(r.size);
+        expect(vfio.unmapDma(toIova(r.iova), r.size)).toBe(r.size);
         live.splice(i, 1);
         expect(probe(unit, r.iova, r.size, null)).toBe('');
       }
@@ -123,7 +124,7 @@ describe.each(UNITS)('%s: no translation survives its unmap', (_name, makeUnit) 
           for (const s of l.sg)
             if (s.dmaLength > 0) {
               const page = s.dmaAddress - (s.dmaAddress % 4096);
-              expect(probe(unit, page, 4096, (a) => domain.iovaToPhys(a))).toBe('');
+              expect(probe(unit, page, 4096, (a) => domain.iovaToPhys(toIova(a)))).toBe('');
             }
       }
       for (let i = live.length - 1; i >= 0; i--) {

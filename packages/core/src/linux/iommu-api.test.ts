@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
+import { hpa, iova } from '../addresses';
 import { AmdViUnit } from '../amd/unit';
 import { isCoreError } from '../errors';
 import { newTranslationOut } from '../iommu/translation';
@@ -16,7 +17,7 @@ describe('vendor-neutral unit calls', () => {
   ])('%s: a domain created and attached translates; pass-through is identity', (_n, make) => {
     const unit = make(new PhysMemory());
     const d = unitCreateDomain(unit, 'dma');
-    d.map(0x10_0000, 0x4000_0000, 4096, 3);
+    d.map(iova(0x10_0000), hpa(0x4000_0000), 4096, 3);
     unitAttachDevice(unit, 0x0100, d);
     unitAttachDevice(unit, 0x0200, 'passthrough');
     const out = newTranslationOut();
@@ -56,7 +57,7 @@ describe('vendor-neutral unit calls', () => {
     const unit = make(mem);
     const a = unitCreateDomain(unit, 'unmanaged');
     const b = unitCreateDomain(unit, 'unmanaged');
-    a.map(0, 0x4000_0000, 2 * 1024 * 1024, 3);
+    a.map(iova(0), hpa(0x4000_0000), 2 * 1024 * 1024, 3);
     unitAttachDevice(unit, 0x0300, a);
     let err: unknown;
     try {
@@ -72,5 +73,18 @@ describe('vendor-neutral unit calls', () => {
     const c = unitCreateDomain(unit, 'unmanaged');
     expect(c.domainId).toBe(a.domainId);
     expect(b.domainId).not.toBe(c.domainId);
+  });
+
+  it('takes branded addresses on the DMA path: a bare number or a swapped IOVA and HPA does not compile', () => {
+    // The brands are types only (addresses.ts): `nx typecheck` fails here if one is lost, since an
+    // expected error below would then not occur; at run time the calls take plain numbers.
+    const unit = new VtdUnit({ mem: new PhysMemory() });
+    const d = unitCreateDomain(unit, 'dma');
+    // @ts-expect-error a bare number is not an IOVA
+    d.map(0x1000, hpa(0x2000_0000), 4096, 3);
+    // @ts-expect-error an HPA where the IOVA goes, an IOVA where the HPA goes
+    d.map(hpa(0x3000), iova(0x4000_0000), 4096, 3);
+    expect(d.iovaToPhys(iova(0x1000))).toBe(0x2000_0000);
+    expect(d.iovaToPhys(iova(0x3000))).toBe(0x4000_0000);
   });
 });

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
+import { iova } from '../addresses';
 import type { IommuDomainOps } from '../iommu/domain-ops';
 import { newTranslationOut } from '../iommu/translation';
 import { PhysMemory } from '../memory/phys-memory';
@@ -72,15 +73,15 @@ describe('VFIO type1', () => {
     const c = new VfioContainer(d, (vaddr) => 0x1_0000_0000 + vaddr, 8 << 20);
     c.addGroup({ id: 1, devices: [gpu] });
     const rw = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
-    c.mapDma(0, 0, 4 << 20, rw);
-    expect(d.iovaToPhys(0x201234)).toBe(0x1_0020_1234);
+    c.mapDma(0, iova(0), 4 << 20, rw);
+    expect(d.iovaToPhys(iova(0x201234))).toBe(0x1_0020_1234);
     expect(c.pinnedBytes).toBe(4 << 20);
-    expect(() => c.mapDma(0x10_0000, 0x10_0000, 4096, rw)).toThrow(/overlaps/);
-    expect(() => c.mapDma(0x80_0000, 0x80_0000, 8 << 20, rw)).toThrow(/locked memory limit/);
-    expect(() => c.mapDma(0x123, 0x40_0000, 4096, rw)).toThrow(/aligned/);
-    expect(() => c.unmapDma(0, 4096)).toThrow(/split/);
-    expect(c.unmapDma(0, 4 << 20)).toBe(4 << 20);
-    expect(d.iovaToPhys(0x201234)).toBe(-1);
+    expect(() => c.mapDma(0x10_0000, iova(0x10_0000), 4096, rw)).toThrow(/overlaps/);
+    expect(() => c.mapDma(0x80_0000, iova(0x80_0000), 8 << 20, rw)).toThrow(/locked memory limit/);
+    expect(() => c.mapDma(0x123, iova(0x40_0000), 4096, rw)).toThrow(/aligned/);
+    expect(() => c.unmapDma(iova(0), 4096)).toThrow(/split/);
+    expect(c.unmapDma(iova(0), 4 << 20)).toBe(4 << 20);
+    expect(d.iovaToPhys(iova(0x201234))).toBe(-1);
     expect(d.syncs).toBe(1);
     expect(c.pinnedBytes).toBe(0);
   });
@@ -93,13 +94,13 @@ describe('VFIO type1', () => {
     unit.attachDevice(0x0100, d);
     const c = new VfioContainer(d, (vaddr) => 0x1_0000_0000 + vaddr);
     c.addGroup({ id: 1, devices: [gpu] });
-    c.mapDma(0x3000, 0x3000, 0x2000, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
+    c.mapDma(0x3000, iova(0x3000), 0x2000, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
     const out = newTranslationOut();
     const write = (address: number) =>
       unit.translate({ sourceId: 0x0100, segment: 0, address, write: true, pasid: -1 }, out);
     write(0x4000);
     expect(out).toMatchObject({ ok: true, pa: 0x1_0000_4000 });
-    expect(c.unmapDma(0x3000, 0x2000)).toBe(0x2000);
+    expect(c.unmapDma(iova(0x3000), 0x2000)).toBe(0x2000);
     write(0x4000);
     expect(out.ok).toBe(false);
     expect(out.fault!.logLine).toBe(
@@ -117,16 +118,16 @@ describe('VFIO type1', () => {
     const rw = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
     let err: unknown;
     try {
-      c.mapDma(0, 0xfed0_0000, 0x20_0000, rw); // ends inside 0xfee00000-0xfeefffff
+      c.mapDma(0, iova(0xfed0_0000), 0x20_0000, rw); // ends inside 0xfee00000-0xfeefffff
     } catch (e) {
       err = e;
     }
     expect(isVfioError(err) && err.vfioCode).toBe('EINVAL');
-    expect(() => c.mapDma(0, 0xfee0_0000, 4096, rw)).toThrow(/usable IOVA ranges/);
-    expect(() => c.mapDma(0, 2 ** 48 - 4096, 0x2000, rw)).toThrow(/usable IOVA ranges/);
+    expect(() => c.mapDma(0, iova(0xfee0_0000), 4096, rw)).toThrow(/usable IOVA ranges/);
+    expect(() => c.mapDma(0, iova(2 ** 48 - 4096), 0x2000, rw)).toThrow(/usable IOVA ranges/);
     expect(c.mappings).toBe(0);
-    c.mapDma(0, 0xfec0_0000, 0x20_0000, rw); // up to the window, and from just past it
-    c.mapDma(0x20_0000, 0xfef0_0000, 4096, rw);
+    c.mapDma(0, iova(0xfec0_0000), 0x20_0000, rw); // up to the window, and from just past it
+    c.mapDma(0x20_0000, iova(0xfef0_0000), 4096, rw);
     expect(c.mappings).toBe(2);
     // A container whose groups have an RMRR too excludes it as well.
     const r = new VfioContainer(domain(), (v) => v, undefined, [

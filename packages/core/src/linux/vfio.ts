@@ -8,6 +8,7 @@
 // mapping before unpinning (vfio_unmap_unpin(): iommu_unmap_fast() + iommu_iotlb_sync()). Errors
 // are typed, with Linux's (and QEMU's) words.
 
+import type { Hpa, Iova } from '../addresses';
 import { X86_MSI_RESERVED } from '../dma/iommu-dma-cookie';
 import { CoreError } from '../errors';
 import type { IommuDomainOps } from '../iommu/domain-ops';
@@ -89,7 +90,7 @@ export function checkViable(g: VfioGroupInfo, requester: string): void {
 }
 
 interface DmaRange {
-  iova: number;
+  iova: Iova;
   size: number;
   vaddr: number;
 }
@@ -149,11 +150,11 @@ export class VfioContainer {
     const i = this.groups.findIndex((g) => g.id === id);
     if (i < 0) throw new VfioError('ENOENT', `group ${id} is not in this container`);
     this.groups.splice(i, 1);
-    if (this.groups.length === 0) this.unmapDma(0, 0, true);
+    if (this.groups.length === 0) this.unmapDma(0 as Iova, 0, true);
   }
 
   /** VFIO_IOMMU_MAP_DMA: pins [vaddr, vaddr+size) and maps it at iova (4 KiB granularity). */
-  mapDma(vaddr: number, iova: number, size: number, flags: number): void {
+  mapDma(vaddr: number, iova: Iova, size: number, flags: number): void {
     if (this.groups.length === 0) throw new VfioError('EINVAL', 'no group attached: VFIO_SET_IOMMU first');
     if (size === 0 || size % 4096 || iova % 4096 || vaddr % 4096) {
       throw new VfioError(
@@ -191,13 +192,13 @@ export class VfioContainer {
     const perm = (flags & VFIO_DMA_MAP_FLAG_READ ? PERM_READ : 0) | (flags & VFIO_DMA_MAP_FLAG_WRITE ? PERM_WRITE : 0);
     // Map physically contiguous runs in one call, as vfio_iommu_map() does for pinned batches.
     let runIova = iova;
-    let runPa = this.translateVaddr(vaddr);
+    let runPa = this.translateVaddr(vaddr) as Hpa;
     let runLen = 0;
     for (let off = 0; off < size; off += 4096) {
-      const pa = this.translateVaddr(vaddr + off);
+      const pa = this.translateVaddr(vaddr + off) as Hpa;
       if (pa !== runPa + runLen) {
         this.domain.map(runIova, runPa, runLen, perm);
-        runIova = iova + off;
+        runIova = (iova + off) as Iova;
         runPa = pa;
         runLen = 0;
       }
@@ -209,7 +210,7 @@ export class VfioContainer {
   }
 
   /** VFIO_IOMMU_UNMAP_DMA: whole mappings only (type1v2 does not split); returns bytes unmapped. */
-  unmapDma(iova: number, size: number, all = false): number {
+  unmapDma(iova: Iova, size: number, all = false): number {
     let done = 0;
     for (let i = this.ranges.length - 1; i >= 0; i--) {
       const r = this.ranges[i]!;

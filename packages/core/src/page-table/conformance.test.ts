@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Runs the conformance suite against every format at every width, mode and page-size option.
 
+import { mockFormat } from '../testing/mock-format';
 import { runPageTableConformance } from '../testing/page-table-conformance';
 import { amdV1Format } from './amd-v1';
 import { armVmsav8Format } from './arm-vmsav8';
-import { mockFormat } from '../testing/mock-format';
 import { vtdFirstStageFormat } from './vtd-first-stage';
 import { vtdSecondStageFormat } from './vtd-second-stage';
 

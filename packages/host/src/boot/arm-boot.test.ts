@@ -2,6 +2,7 @@
 // Booting an Arm host from its IORT as Linux does: SMMUv3 units per node, StreamIDs from the root
 // complex's ID mappings, groups from the PCI topology, arm64's default domain types.
 import { join } from 'node:path';
+import { hpa as toHpa, iova as toIova } from '@iofleet/core';
 import { SmmuV3Unit } from '@iofleet/core/hardware';
 import { describe, expect, it } from 'vitest';
 import type { HostDescription } from '../description/schema';
@@ -47,7 +48,7 @@ describe('an Arm host boots from the IORT iofleet builds for it', () => {
     const dev = h.device('0001:03:00.0');
     const domain = dev.group!.domain!;
     const pa = h.sim.pages.allocPages(1);
-    domain.map(0x10_0000, pa, 4096, 3);
+    domain.map(toIova(0x10_0000), toHpa(pa), 4096, 3);
     const ok = h.dmaAccess(dev, 0x10_0010, false);
     expect([ok.ok, ok.pa]).toEqual([true, pa + 0x10]);
     const bad = h.dmaAccess(dev, 0x20_0000, false);
@@ -122,7 +123,7 @@ describe('an Arm host with RMRs and a 64 KiB kernel', () => {
     const d = h.device('0001:04:00.0');
     expect(h.firmware.reserved.get(d.fn.text)).toEqual([[0x8000_0000n, 0x8001_ffffn]]);
     expect(d.group!.domain!.pageSizesLg2[0]).toBe(16);
-    expect(d.group!.domain!.iovaToPhys(0x8001_0040)).toBe(0x8001_0040);
-    expect(h.device('0001:03:00.0').group!.domain!.iovaToPhys(0x8000_0000)).toBeLessThan(0);
+    expect(d.group!.domain!.iovaToPhys(toIova(0x8001_0040))).toBe(0x8001_0040);
+    expect(h.device('0001:03:00.0').group!.domain!.iovaToPhys(toIova(0x8000_0000))).toBeLessThan(0);
   });
 });

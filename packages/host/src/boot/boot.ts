@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { isAcpiDecodeError, linuxChecksumWarning, pickTable } from '@iofleet/acpi';
-import { MAX_SIM_CPUS, SimLock } from '@iofleet/core';
+import { type Hpa, type Iova, MAX_SIM_CPUS, SimLock } from '@iofleet/core';
 import { type CostProfile, getCostProfile } from '@iofleet/core/cost';
 import { HwCounters } from '@iofleet/core/hardware';
 import {
@@ -286,7 +286,8 @@ function setupDefaultDomain(
     for (const [lo, hi] of fw.reserved.get(f.text) ?? []) {
       const start = Math.floor(Number(lo) / page) * page;
       const len = Math.ceil((Number(hi) + 1 - start) / page) * page;
-      if (domain.iovaToPhys(start) < 0) domain.map(start, start, len, 3);
+      // IOMMU_RESV_DIRECT: identity-mapped, the IOVA is the physical address.
+      if (domain.iovaToPhys(start as Iova) < 0) domain.map(start as Iova, start as Hpa, len, 3);
     }
   }
   // The IOVA allocator keeps away from the MSI window and from the reserved ranges (iommu_dma_init_domain()).

@@ -22,7 +22,7 @@
 //   per I/O it copies instead of trapping. Modelled as swiotlb=force on a pool the container maps
 //   once, IOVA = GPA (the patch's pool grows on demand; in steady state it is mapped).
 
-import type { SimTracer } from '@iofleet/core';
+import type { Iova, SimTracer } from '@iofleet/core';
 import { COST_SOFTWARE } from '@iofleet/core/cost';
 import { newTranslationOut } from '@iofleet/core/hardware';
 import {
@@ -111,7 +111,7 @@ export function guestDevice(
     // allocator); coherent memory still goes through the virtio-iommu, once, at allocation.
     const basePa = vm.memBytes - poolBytes;
     const pool = new SwiotlbPool(sim.mem, { cpuCount: cpus, basePa, log: (l) => sim.printk(l) });
-    vc!.container.mapDma(basePa, basePa, poolBytes, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
+    vc!.container.mapDma(basePa, basePa as Iova, poolBytes, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
     const domain = new VirtioIommuDomain(sim, vc!.container, { domain: vc!.domain, sim: host.sim });
     const reservedRegions = [X86_MSI_RESERVED, [basePa, basePa + poolBytes - 1] as const];
     const iommu = new IommuDmaOps(new IommuDmaCookie(sim, domain, { mode: 'strict', reservedRegions }), info);

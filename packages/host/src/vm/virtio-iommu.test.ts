@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { join } from 'node:path';
+import { gpa as toGpa, iova as toIova } from '@iofleet/core';
 import { COST_INVALIDATION, COST_SOFTWARE } from '@iofleet/core/cost';
 import { PERM_READ, PERM_WRITE } from '@iofleet/core/hardware';
 import { DmaSim } from '@iofleet/core/linux';
@@ -37,16 +38,16 @@ describe('virtio-iommu over a VFIO container', () => {
     const { host, vm, guest, c, domain, dev } = setup();
     const iova = 0xfff0_0000;
     const gpa = 0x20_0000;
-    domain.map(iova, gpa, 3 * 4096, PERM_READ | PERM_WRITE);
+    domain.map(toIova(iova), toGpa(gpa), 3 * 4096, PERM_READ | PERM_WRITE);
     expect(c.container.mappings).toBe(1);
     expect(domain.iovaToPhys(iova + 0x1234)).toBe(gpa + 0x1234);
     const t = host.dmaAccess(dev, iova + 0x1008, true);
     expect(t.ok).toBe(true);
     expect(t.pa).toBe(vm.hostBase + gpa + 0x1008);
-    expect(() => domain.map(iova + 4096, gpa, 4096, PERM_READ)).toThrow(/mapped/);
+    expect(() => domain.map(toIova(iova + 4096), toGpa(gpa), 4096, PERM_READ)).toThrow(/mapped/);
 
     const invBefore = guest.cost.totals[COST_INVALIDATION]!;
-    expect(domain.unmap(iova, 3 * 4096)).toBe(3 * 4096);
+    expect(domain.unmap(toIova(iova), 3 * 4096)).toBe(3 * 4096);
     // Queued, not yet sent: the host still maps the range until the guest syncs.
     expect(c.container.mappings).toBe(1);
     domain.iotlbSync();
@@ -66,13 +67,14 @@ describe('virtio-iommu over a VFIO container', () => {
   it('queued UNMAPs wait for one sync: a lazy guest pays one round trip per flush, not per unmap', () => {
     const { host, vm, guest, c, domain, dev } = setup();
     const base = 0xfff0_0000;
-    for (let i = 0; i < 8; i++) domain.map(base + i * 4096, 0x20_0000 + i * 4096, 4096, PERM_READ | PERM_WRITE);
+    for (let i = 0; i < 8; i++)
+      domain.map(toIova(base + i * 4096), toGpa(0x20_0000 + i * 4096), 4096, PERM_READ | PERM_WRITE);
     expect(domain.roundTrips).toBe(8); // each MAP waits (viommu_iotlb_sync_map)
     expect(host.dmaAccess(dev, base + 5 * 4096, false).ok).toBe(true);
     const before = guest.cost.totals[COST_SOFTWARE]!;
-    for (let i = 0; i < 8; i++) expect(domain.unmap(base + i * 4096, 4096)).toBe(4096);
+    for (let i = 0; i < 8; i++) expect(domain.unmap(toIova(base + i * 4096), 4096)).toBe(4096);
     expect(domain.roundTrips).toBe(8);
-    expect(domain.unmap(base, 4096)).toBe(0); // no longer in the guest's tree
+    expect(domain.unmap(toIova(base), 4096)).toBe(0); // no longer in the guest's tree
     // The flush-queue window: the host still maps the pages, the device still reaches them.
     expect(c.container.mappings).toBe(8);
     expect(host.dmaAccess(dev, base + 5 * 4096, false).ok).toBe(true);

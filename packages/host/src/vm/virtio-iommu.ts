@@ -21,7 +21,7 @@
 // back in the guest: the host profile's viommuRequest), the pinning, and the host's page-table and invalidation work
 // priced by the host's cost model from the host unit's counters.
 
-import { CoreError } from '@iofleet/core';
+import { CoreError, type Gpa, type Iova } from '@iofleet/core';
 import { COST_INVALIDATION, COST_PAGE_TABLE, COST_SOFTWARE, HwSnapshot, newInvalidationCost } from '@iofleet/core/cost';
 import { HwCounters, type IommuDomainOps, PERM_WRITE } from '@iofleet/core/hardware';
 import { type DmaSim, VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE, type VfioContainer } from '@iofleet/core/linux';
@@ -42,7 +42,7 @@ export class VirtioIommuDomain implements IommuDomainOps {
   /** Round trips: synchronous MAPs and syncs of queued UNMAPs (viommu_sync_req()). */
   roundTrips = 0;
   /** UNMAP requests queued and not yet processed by the VMM: [iova, bytes]. */
-  private readonly pending: Array<[number, number]> = [];
+  private readonly pending: Array<[Iova, number]> = [];
 
   constructor(
     private readonly guest: DmaSim,
@@ -60,7 +60,7 @@ export class VirtioIommuDomain implements IommuDomainOps {
     this.guest.cost.charge(this.guest.cpus.current, category, ns);
   }
 
-  map(iova: number, gpa: number, lengthBytes: number, perm: number): void {
+  map(iova: Iova, gpa: Gpa, lengthBytes: number, perm: number): void {
     for (let off = 0; off < lengthBytes; off += 4096)
       if (this.pages.has((iova + off) / 4096))
         throw new CoreError('ALREADY_MAPPED', `virtio-iommu: iova 0x${(iova + off).toString(16)} is mapped`);
@@ -77,7 +77,7 @@ export class VirtioIommuDomain implements IommuDomainOps {
   }
 
   /** viommu_unmap_pages(): the guest's tree loses the range now; the UNMAP request is queued. */
-  unmap(iova: number, lengthBytes: number): number {
+  unmap(iova: Iova, lengthBytes: number): number {
     let done = 0;
     while (done < lengthBytes && this.pages.delete((iova + done) / 4096)) done += 4096;
     if (done === 0) return 0;

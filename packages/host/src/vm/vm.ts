@@ -11,6 +11,7 @@
 // Simplifications: guest RAM is backed by one physically contiguous host range (so runs map with
 // the largest page sizes alignment allows), and the size is bounded by the simulated host memory.
 
+import type { Iova } from '@iofleet/core';
 import type { IommuDomainOps } from '@iofleet/core/hardware';
 import {
   IOMMU_DOMAIN_IDENTITY,
@@ -140,7 +141,7 @@ export class Vm {
       const hu = host.units[a.group.unit]!;
       for (const f of a.group.functions)
         unitAttachDevice(hu.unit, host.sourceIdOf(f), a.domain, attachOpts(host.firmware, f));
-      if (!o.viommu) a.container.mapDma(0, 0, this.memBytes, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
+      if (!o.viommu) a.container.mapDma(0, 0 as Iova, this.memBytes, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
       this.containers.push(a);
     }
     this.assigned.push(...devs);
@@ -154,7 +155,7 @@ export class Vm {
   release(): HostDevice[] {
     const host = this.host;
     for (const c of this.containers.splice(0)) {
-      c.container.unmapDma(0, 0, true);
+      c.container.unmapDma(0 as Iova, 0, true);
       const hu = host.units[c.group.unit]!;
       for (const f of c.group.functions) {
         const back = c.group.domain ?? (c.group.type === IOMMU_DOMAIN_IDENTITY ? 'passthrough' : 'blocked');
