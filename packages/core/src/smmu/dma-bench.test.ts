@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The SMMUv3 under Linux's DMA layer, priced by the Grace profile: the simulated dma_map_benchmark
-// maps through a real SmmuV3Unit domain (dma/map-benchmark.ts picks it for profiles of unit
+// maps through a real SmmuV3Unit domain (bench/map-benchmark.ts picks it for profiles of unit
 // 'smmu'), so strict unmaps pay a TLBI + CMD_SYNC each, lazy ones a share of the flush queue's
 // TLBI_EL2_ASID, and concurrent strict unmaps queue for the one SMMU.
 
