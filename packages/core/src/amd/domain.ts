@@ -3,6 +3,7 @@
 // invalidation: INVALIDATE_IOMMU_PAGES (PDE=1, range per build_inv_address()) plus
 // INVALIDATE_IOTLB_PAGES for ATS devices, then COMPLETION_WAIT (amd_iommu_domain_flush_pages()).
 
+import type { DomainId } from '../addresses';
 import type { IommuDomainOps } from '../iommu/domain-ops';
 import type { PhysMemory } from '../memory/phys-memory';
 import type { PageTableFormat } from '../page-table/format';
@@ -33,7 +34,7 @@ export class AmdViDomain implements IommuDomainOps {
 
   constructor(
     readonly unit: AmdDomainHost,
-    readonly domainId: number,
+    readonly domainId: DomainId,
     readonly kind: 'dma' | 'unmanaged',
   ) {
     this.pt = new PageTable(unit.mem, unit.format, unit.counters, 'covered');

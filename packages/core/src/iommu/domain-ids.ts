@@ -3,6 +3,7 @@
 // as Linux's ida_alloc_range()/ida_free() do for VT-d DIDs (domain_id_iommu) and AMD-Vi domain ids
 // (pdom_id_alloc). Id 0 is never used (VT-d reserves DID 0 for caching mode and pass-through).
 
+import type { DomainId } from '../addresses';
 import { CoreError } from '../errors';
 
 export class DomainIds {
@@ -16,11 +17,12 @@ export class DomainIds {
     private readonly owner: string,
   ) {}
 
-  alloc(): number {
-    if (this.freed.length) return this.freed.pop()!;
+  /** The lowest free id, typed as a hardware domain id (types only). */
+  alloc(): DomainId {
+    if (this.freed.length) return this.freed.pop()! as DomainId;
     if (this.next >= this.limit)
       throw new CoreError('LIMIT_EXCEEDED', `${this.owner}: all ${this.limit - 1} domain ids in use`);
-    return this.next++;
+    return this.next++ as DomainId;
   }
 
   free(id: number): void {
