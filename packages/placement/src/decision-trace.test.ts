@@ -20,7 +20,7 @@ function fnv(h: number, s: string): number {
   return x;
 }
 
-function trace(seed: number, hostCount: number, vmCount: number, opts: PolicyOptions): string {
+function trace(seed: number, hostCount: number, vmCount: number, opts: PolicyOptions, uniform = false): string {
   const rand = mulberry32(seed);
   const hosts: PlacementHost[] = [];
   for (let i = 0; i < hostCount; i++)
@@ -39,17 +39,17 @@ function trace(seed: number, hostCount: number, vmCount: number, opts: PolicyOpt
   let placed = 0;
   for (let i = 0; i < vmCount; i++) {
     const r = rand();
-    if (r < 0.03) state.setDown(hosts[Math.floor(rand() * hostCount)]!.id, rand() < 0.7);
-    if (r > 0.75 && live.length > 0) {
+    if (r < (uniform ? 0.002 : 0.03)) state.setDown(hosts[Math.floor(rand() * hostCount)]!.id, rand() < 0.7);
+    if (r > (uniform ? 0.85 : 0.75) && live.length > 0) {
       const k = Math.floor(rand() * live.length);
       policy.release(live[k]!);
       live[k] = live[live.length - 1]!;
       live.pop();
     }
-    let vm: VmRequest = i % 5 === 0 ? randomVm(rand, `v${i}`) : syntheticVm(i, rand);
+    let vm: VmRequest = !uniform && i % 5 === 0 ? randomVm(rand, `v${i}`) : syntheticVm(i, rand);
     const x = rand();
-    if (x < 0.05) vm = { ...vm, antiAffinityGroup: `g${i % 3}` };
-    else if (x < 0.08) vm = { ...vm, acceptableModes: ['strict', 'pt'] };
+    if (x < (uniform ? 0.01 : 0.05)) vm = { ...vm, antiAffinityGroup: `g${i % 3}` };
+    else if (x < (uniform ? 0.02 : 0.08)) vm = { ...vm, acceptableModes: ['strict', 'pt'] };
     const d = policy.place(vm);
     if (d.placed) {
       placed++;
@@ -69,5 +69,11 @@ describe('decision trace', () => {
   });
   it('gives the same decisions with pack and a small candidate limit', () => {
     expect(trace(3, 1000, 8000, { ...DEFAULT_POLICY, maxCandidates: 200, maxFeasible: 4 })).toBe('3427:1ad196fe');
+  });
+  it('gives the same decisions on a uniform, full fleet (whole blocks of hosts rejected at once)', () => {
+    expect(trace(4, 1500, 12000, DEFAULT_POLICY, true)).toBe('7266:82b47cf9');
+    expect(trace(5, 1300, 12000, { ...DEFAULT_POLICY, strategy: 'spread', maxCandidates: 700 }, true)).toBe(
+      '6836:17d8e8c5',
+    );
   });
 });

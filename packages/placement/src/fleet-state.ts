@@ -3,6 +3,7 @@
 // a placement decision's cost independent of the fleet's size (candidates per device class).
 
 import type { HostUsage, PlacementDevice, PlacementHost, VmRequest } from './model';
+import { BlockScan, CapacityTable } from './scan-index';
 
 export interface HostEntry {
   index: number;
@@ -29,6 +30,29 @@ export interface Assignment {
   byAlias: Record<string, string[]>;
 }
 
+/** What hosts sharing one device list (copies of a template) share: built once per list. */
+interface DeviceLayout {
+  groups: Map<number, PlacementDevice[]>;
+  vfsOf: Map<string, PlacementDevice[]>;
+  byId: Map<string, PlacementDevice>;
+  healthyByClass: [string, number][];
+}
+
+function layoutOf(devices: readonly PlacementDevice[]): DeviceLayout {
+  const l: DeviceLayout = { groups: new Map(), vfsOf: new Map(), byId: new Map(), healthyByClass: [] };
+  const healthy = new Map<string, number>();
+  for (const d of devices) {
+    l.byId.set(d.id, d);
+    const g = l.groups.get(d.iommuGroup) ?? [];
+    g.push(d);
+    l.groups.set(d.iommuGroup, g);
+    if (d.physfn) l.vfsOf.set(d.physfn, [...(l.vfsOf.get(d.physfn) ?? []), d]);
+    if (d.healthy) healthy.set(d.deviceClass, (healthy.get(d.deviceClass) ?? 0) + 1);
+  }
+  l.healthyByClass = [...healthy];
+  return l;
+}
+
 function newUsage(): HostUsage {
   return { cpusUsed: new Map(), memoryUsedMiB: new Map(), deviceOwner: new Map(), antiAffinity: new Map(), vmCount: 0 };
 }
@@ -38,7 +62,21 @@ export class FleetState {
   private readonly byHostId = new Map<string, HostEntry>();
   /** class -> host indexes that may have a free device of it (lazily compacted). */
   readonly classIndex = new Map<string, number[]>();
-  private readonly inClassIndex = new Map<string, Set<number>>();
+  /** class -> per host index, its position in classIndex's list, or -1. */
+  private readonly classPos = new Map<string, Int32Array>();
+  /** class -> block summaries over classIndex's list. */
+  readonly classScan = new Map<string, BlockScan>();
+  /** vCPUs and memory per host and node as typed arrays (kept equal to each host's usage maps). */
+  readonly table = new CapacityTable();
+  /** Block summaries over the hosts in index order (the scan of VMs without devices). */
+  readonly hostScan = new BlockScan(
+    this.table,
+    (p) => p,
+    () => this.hosts.length,
+    () => false,
+  );
+  /** Layouts of the device lists seen (hosts of one template share theirs). */
+  private readonly layouts = new WeakMap<readonly PlacementDevice[], DeviceLayout>();
   readonly assignments = new Map<string, Assignment>();
   /** The request behind each assignment (its vCPUs and memory are released with it). */
   private readonly requests = new Map<string, VmRequest>();
@@ -49,26 +87,25 @@ export class FleetState {
 
   addHost(host: PlacementHost): HostEntry {
     if (this.byHostId.has(host.id)) throw new RangeError(`duplicate host id ${host.id}`);
+    let layout = this.layouts.get(host.devices);
+    if (!layout) {
+      layout = layoutOf(host.devices);
+      this.layouts.set(host.devices, layout);
+    }
     const entry: HostEntry = {
       index: this.hosts.length,
       host,
       usage: newUsage(),
-      groups: new Map(),
-      vfsOf: new Map(),
-      byId: new Map(),
-      freeByClass: new Map(),
+      groups: layout.groups,
+      vfsOf: layout.vfsOf,
+      byId: layout.byId,
+      freeByClass: new Map(layout.healthyByClass),
       down: false,
     };
-    for (const d of host.devices) {
-      entry.byId.set(d.id, d);
-      const g = entry.groups.get(d.iommuGroup) ?? [];
-      g.push(d);
-      entry.groups.set(d.iommuGroup, g);
-      if (d.physfn) entry.vfsOf.set(d.physfn, [...(entry.vfsOf.get(d.physfn) ?? []), d]);
-      if (d.healthy) entry.freeByClass.set(d.deviceClass, (entry.freeByClass.get(d.deviceClass) ?? 0) + 1);
-    }
     this.hosts.push(entry);
     this.byHostId.set(host.id, entry);
+    this.table.addHost(host);
+    this.hostScan.touch(entry.index);
     for (const cls of entry.freeByClass.keys()) this.indexClass(cls, entry.index);
     return entry;
   }
@@ -78,24 +115,57 @@ export class FleetState {
   }
 
   private indexClass(cls: string, hostIndex: number): void {
-    let set = this.inClassIndex.get(cls);
-    if (!set) {
-      set = new Set();
-      this.inClassIndex.set(cls, set);
-      this.classIndex.set(cls, []);
+    let list = this.classIndex.get(cls);
+    let pos = this.classPos.get(cls);
+    if (!list || !pos) {
+      const l: number[] = [];
+      list = l;
+      pos = new Int32Array(Math.max(16, this.hosts.length)).fill(-1);
+      this.classIndex.set(cls, l);
+      this.classScan.set(
+        cls,
+        new BlockScan(
+          this.table,
+          (p) => l[p]!,
+          () => l.length,
+          (h) => this.table.modeOff[h] === 1 || (this.hosts[h]!.freeByClass.get(cls) ?? 0) <= 0,
+        ),
+      );
     }
-    if (set.has(hostIndex)) return;
-    set.add(hostIndex);
-    this.classIndex.get(cls)!.push(hostIndex);
+    if (hostIndex >= pos.length) {
+      const p = new Int32Array(Math.max(hostIndex + 1, pos.length * 2)).fill(-1);
+      p.set(pos);
+      pos = p;
+    }
+    this.classPos.set(cls, pos);
+    if (pos[hostIndex]! >= 0) return;
+    pos[hostIndex] = list.length;
+    list.push(hostIndex);
+    this.classScan.get(cls)!.touch(list.length - 1);
   }
 
   /** Drops a host from a class list once it has no free device of that class (swap-remove at pos). */
   dropFromClass(cls: string, pos: number): void {
     const list = this.classIndex.get(cls)!;
+    const where = this.classPos.get(cls)!;
+    const scan = this.classScan.get(cls)!;
     const hostIndex = list[pos]!;
-    list[pos] = list[list.length - 1]!;
+    const last = list.length - 1;
+    list[pos] = list[last]!;
+    where[list[pos]!] = pos;
     list.pop();
-    this.inClassIndex.get(cls)!.delete(hostIndex);
+    where[hostIndex] = -1;
+    scan.touch(pos);
+    scan.touch(last);
+  }
+
+  /** The block summaries holding a host no longer hold (its usage, devices or state changed). */
+  private touch(entry: HostEntry): void {
+    this.hostScan.touch(entry.index);
+    for (const cls of entry.freeByClass.keys()) {
+      const p = this.classPos.get(cls)?.[entry.index] ?? -1;
+      if (p >= 0) this.classScan.get(cls)!.touch(p);
+    }
   }
 
   /** Marks a host down (no placement considers it) or up again; false for an unknown host. */
@@ -103,6 +173,8 @@ export class FleetState {
     const entry = this.byHostId.get(hostId);
     if (!entry) return false;
     entry.down = down;
+    this.table.down[entry.index] = down ? 1 : 0;
+    this.touch(entry);
     return true;
   }
 
@@ -112,6 +184,8 @@ export class FleetState {
     const u = entry.usage;
     u.cpusUsed.set(a.numaNode, (u.cpusUsed.get(a.numaNode) ?? 0) + vm.vcpus);
     u.memoryUsedMiB.set(a.numaNode, (u.memoryUsedMiB.get(a.numaNode) ?? 0) + vm.memoryMiB);
+    this.table.add(entry.index, a.numaNode, vm.vcpus, vm.memoryMiB);
+    this.touch(entry);
     for (const id of a.deviceIds) {
       if (u.deviceOwner.has(id))
         throw new RangeError(`device ${id} on ${a.hostId} already held by ${u.deviceOwner.get(id)}`);
@@ -151,6 +225,7 @@ export class FleetState {
         u.deviceOwner.set(d.id, want);
       }
     }
+    this.touch(entry);
   }
 
   /** Frees what a VM holds; returns false when the VM holds nothing. */
@@ -163,6 +238,8 @@ export class FleetState {
     const u = entry.usage;
     u.cpusUsed.set(a.numaNode, (u.cpusUsed.get(a.numaNode) ?? 0) - vm.vcpus);
     u.memoryUsedMiB.set(a.numaNode, (u.memoryUsedMiB.get(a.numaNode) ?? 0) - vm.memoryMiB);
+    this.table.add(entry.index, a.numaNode, -vm.vcpus, -vm.memoryMiB);
+    this.touch(entry);
     for (const id of a.deviceIds) {
       u.deviceOwner.delete(id);
       const d = entry.byId.get(id)!;

@@ -7,6 +7,7 @@
 import { type DeviceChoice, type DeviceReason, findDevices } from './device-search';
 import type { Assignment, FleetState, HostEntry } from './fleet-state';
 import { DEFAULT_POLICY, type PlacementDevice, type PolicyOptions, type VmRequest } from './model';
+import { BLOCK } from './scan-index';
 
 export type RejectReason = DeviceReason | 'iommu-off' | 'iommu-mode' | 'anti-affinity' | 'cpu' | 'memory' | 'host-down';
 
@@ -115,29 +116,26 @@ export function evaluateHost(entry: HostEntry, vm: VmRequest, opts: PolicyOption
   return { ok: false, reason: deviceReason ?? capacityReason ?? 'cpu' };
 }
 
-/** Host indexes to examine, in order: hosts that may hold the scarcest requested device class. */
-function* candidates(state: FleetState, vm: VmRequest, start: number): Generator<HostEntry> {
-  const classes = vm.devices.map((r) => r.deviceClass);
-  if (classes.length === 0) {
-    const n = state.hosts.length;
-    for (let i = 0; i < n; i++) yield state.hosts[(start + i) % n]!;
-    return;
-  }
-  let cls = classes[0]!;
-  for (const c of classes)
-    if ((state.classIndex.get(c)?.length ?? 0) < (state.classIndex.get(cls)?.length ?? 0)) cls = c;
-  const list = state.classIndex.get(cls) ?? [];
-  const n = list.length;
-  for (let i = 0, pos = n > 0 ? start % n : 0; i < n && list.length > 0; i++) {
-    if (pos >= list.length) pos = 0;
-    const entry = state.hosts[list[pos]!]!;
-    if ((entry.freeByClass.get(cls) ?? 0) <= 0) {
-      state.dropFromClass(cls, pos); // compaction: the swapped-in host is examined next at this pos
-      continue;
-    }
-    yield entry;
-    pos++;
-  }
+/** A decision's scan so far: what examining hosts one by one (or a block at once) has found. */
+interface Scan {
+  rejections: Partial<Record<RejectReason, number>>;
+  examined: number;
+  feasible: number;
+  best: { entry: HostEntry; v: Verdict } | undefined;
+}
+
+/**
+ * evaluateHost's rejection when it is certain without a device search (host down, IOMMU off or
+ * in a mode not accepted, anti-affinity, no node with room), read from the typed table; else
+ * undefined (evaluateHost decides). Same checks in the same order, so the same reason.
+ */
+function quickReject(state: FleetState, entry: HostEntry, vm: VmRequest): RejectReason | undefined {
+  if (entry.down) return 'host-down';
+  const mode = entry.host.iommuMode;
+  if (vm.devices.length > 0 && mode === 'off') return 'iommu-off';
+  if (vm.acceptableModes && !vm.acceptableModes.includes(mode)) return 'iommu-mode';
+  if (vm.antiAffinityGroup && (entry.usage.antiAffinity.get(vm.antiAffinityGroup) ?? 0) > 0) return 'anti-affinity';
+  return state.table.misfit(entry.index, vm.vcpus, vm.memoryMiB);
 }
 
 export class PlacementPolicy {
@@ -147,25 +145,107 @@ export class PlacementPolicy {
     readonly opts: PolicyOptions = DEFAULT_POLICY,
   ) {}
 
-  /** Decides where `vm` goes (without committing it). */
-  decide(vm: VmRequest): Decision {
-    const rejections: Partial<Record<RejectReason, number>> = {};
-    let examined = 0;
-    let feasible = 0;
-    let best: { entry: HostEntry; v: Verdict } | undefined;
-    const start = this.opts.strategy === 'spread' ? this.cursor++ : 0;
-    for (const entry of candidates(this.state, vm, start)) {
-      if (examined >= this.opts.maxCandidates) break;
-      examined++;
-      const v = evaluateHost(entry, vm, this.opts);
-      if (!v.ok) {
-        rejections[v.reason!] = (rejections[v.reason!] ?? 0) + 1;
+  /** Examines one host; true when the scan has found enough feasible hosts. */
+  private visit(scan: Scan, entry: HostEntry, vm: VmRequest): boolean {
+    scan.examined++;
+    const quick = quickReject(this.state, entry, vm);
+    const v = quick ? undefined : evaluateHost(entry, vm, this.opts);
+    if (!v?.ok) {
+      const reason = quick ?? v!.reason!;
+      scan.rejections[reason] = (scan.rejections[reason] ?? 0) + 1;
+      return false;
+    }
+    scan.feasible++;
+    if (!scan.best || v.score! > scan.best.v.score!) scan.best = { entry, v };
+    return scan.feasible >= this.opts.maxFeasible;
+  }
+
+  /**
+   * Whether whole blocks of hosts may be rejected from their summaries: exact only when the
+   * reason of a host that has no room is its first node's (no anti-affinity group, no accepted-
+   * mode list) and every amount is an integer (BlockScan.skip).
+   */
+  private blockable(vm: VmRequest): boolean {
+    return (
+      vm.antiAffinityGroup === undefined &&
+      vm.acceptableModes === undefined &&
+      this.state.table.integral &&
+      Number.isSafeInteger(vm.vcpus) &&
+      Number.isSafeInteger(vm.memoryMiB)
+    );
+  }
+
+  /** VMs without devices: every host in index order from `start` (wrapping), up to the limits. */
+  private scanHosts(scan: Scan, vm: VmRequest, start: number): void {
+    const hosts = this.state.hosts;
+    const n = hosts.length;
+    const max = this.opts.maxCandidates;
+    const blocks = this.blockable(vm);
+    for (let i = 0; i < n; ) {
+      if (scan.examined >= max) return;
+      const pos = (start + i) % n;
+      if (blocks && pos % BLOCK === 0) {
+        const len = Math.min(BLOCK, n - pos);
+        if (i + len <= n && scan.examined + len <= max) {
+          const k = this.state.hostScan.skip(pos, vm.vcpus, vm.memoryMiB, scan.rejections);
+          scan.examined += k;
+          i += k;
+          if (k > 0) continue;
+        }
+      }
+      i++;
+      if (this.visit(scan, hosts[pos]!, vm)) return;
+    }
+  }
+
+  /**
+   * VMs with devices: the hosts that may hold the scarcest requested class, in its list's order
+   * from `start` (wrapping); a host found without a free device of it is dropped from the list
+   * when reached (the swapped-in host is examined next at that position).
+   */
+  private scanClass(scan: Scan, vm: VmRequest, start: number): void {
+    const state = this.state;
+    let cls = vm.devices[0]!.deviceClass;
+    for (const r of vm.devices)
+      if ((state.classIndex.get(r.deviceClass)?.length ?? 0) < (state.classIndex.get(cls)?.length ?? 0))
+        cls = r.deviceClass;
+    const list = state.classIndex.get(cls) ?? [];
+    const blockScan = state.classScan.get(cls);
+    const max = this.opts.maxCandidates;
+    const blocks = blockScan !== undefined && this.blockable(vm);
+    const n = list.length;
+    for (let i = 0, pos = n > 0 ? start % n : 0; i < n && list.length > 0; ) {
+      if (pos >= list.length) pos = 0;
+      const entry = state.hosts[list[pos]!]!;
+      if ((entry.freeByClass.get(cls) ?? 0) <= 0) {
+        state.dropFromClass(cls, pos);
+        i++;
         continue;
       }
-      feasible++;
-      if (!best || v.score! > best.v.score!) best = { entry, v };
-      if (feasible >= this.opts.maxFeasible) break;
+      if (scan.examined >= max) return;
+      if (blocks && pos % BLOCK === 0) {
+        const len = Math.min(BLOCK, list.length - pos);
+        if (i + len <= n && scan.examined + len <= max) {
+          const k = blockScan.skip(pos, vm.vcpus, vm.memoryMiB, scan.rejections);
+          scan.examined += k;
+          i += k;
+          pos += k;
+          if (k > 0) continue;
+        }
+      }
+      i++;
+      pos++;
+      if (this.visit(scan, entry, vm)) return;
     }
+  }
+
+  /** Decides where `vm` goes (without committing it). */
+  decide(vm: VmRequest): Decision {
+    const scan: Scan = { rejections: {}, examined: 0, feasible: 0, best: undefined };
+    const start = this.opts.strategy === 'spread' ? this.cursor++ : 0;
+    if (vm.devices.length === 0) this.scanHosts(scan, vm, start);
+    else this.scanClass(scan, vm, start);
+    const { rejections, examined, feasible, best } = scan;
     const unindexed = this.state.hosts.length - examined;
     if (!best) {
       if (vm.devices.length > 0 && unindexed > 0 && examined < this.opts.maxCandidates) {
