@@ -161,6 +161,7 @@ export class FleetState {
 
   /** The block summaries holding a host no longer hold (its usage, devices or state changed). */
   private touch(entry: HostEntry): void {
+    this.table.version[entry.index]!++;
     this.hostScan.touch(entry.index);
     for (const cls of entry.freeByClass.keys()) {
       const p = this.classPos.get(cls)?.[entry.index] ?? -1;

@@ -118,6 +118,8 @@ export function evaluateHost(entry: HostEntry, vm: VmRequest, opts: PolicyOption
 
 /** A decision's scan so far: what examining hosts one by one (or a block at once) has found. */
 interface Scan {
+  /** The VM's request signature (PlacementPolicy.signature). */
+  sig: number;
   rejections: Partial<Record<RejectReason, number>>;
   examined: number;
   feasible: number;
@@ -140,16 +142,73 @@ function quickReject(state: FleetState, entry: HostEntry, vm: VmRequest): Reject
 
 export class PlacementPolicy {
   private cursor = 0;
+  /** Request signatures (all of a VM's request but its id) -> small ids; bounded. */
+  private readonly sigs = new Map<string, number>();
+  /** Per host index: the last verdict evaluateHost gave, for which request and host version. */
+  private memoSig = new Int32Array(0);
+  private memoVersion = new Float64Array(0);
+  private memoVerdict: (Verdict | undefined)[] = [];
   constructor(
     readonly state: FleetState,
     readonly opts: PolicyOptions = DEFAULT_POLICY,
   ) {}
 
+  /**
+   * What evaluateHost gives, remembered per host: a verdict depends only on the host (its
+   * description, usage, devices held, down flag — every change of which bumps its version), the
+   * request without its id, and the options (this policy's). Pack examines the same first hosts
+   * decision after decision, most of them unchanged since the last.
+   */
+  private evaluate(entry: HostEntry, vm: VmRequest, sig: number): Verdict {
+    const h = entry.index;
+    if (h >= this.memoSig.length) {
+      const n = Math.max(h + 1, this.memoSig.length * 2, 64);
+      const sigs = new Int32Array(n);
+      sigs.set(this.memoSig);
+      this.memoSig = sigs;
+      const versions = new Float64Array(n);
+      versions.set(this.memoVersion);
+      this.memoVersion = versions;
+    }
+    const version = this.state.table.version[h]!;
+    const cached = this.memoVerdict[h];
+    if (cached && this.memoSig[h] === sig && this.memoVersion[h] === version) return cached;
+    const v = evaluateHost(entry, vm, this.opts);
+    this.memoSig[h] = sig;
+    this.memoVersion[h] = version;
+    this.memoVerdict[h] = v;
+    return v;
+  }
+
+  /** A small id for everything of a request a verdict depends on (all but the VM's id). */
+  private signature(vm: VmRequest): number {
+    const key = JSON.stringify([
+      vm.vcpus,
+      vm.memoryMiB,
+      vm.devices,
+      vm.numaPolicy,
+      vm.colocate,
+      vm.antiAffinityGroup,
+      vm.acceptableModes,
+    ]);
+    let id = this.sigs.get(key);
+    if (id === undefined) {
+      if (this.sigs.size >= 4096) {
+        // Ids are about to be reused: forget every remembered verdict with the old ids.
+        this.sigs.clear();
+        this.memoVerdict = [];
+      }
+      id = this.sigs.size + 1;
+      this.sigs.set(key, id);
+    }
+    return id;
+  }
+
   /** Examines one host; true when the scan has found enough feasible hosts. */
   private visit(scan: Scan, entry: HostEntry, vm: VmRequest): boolean {
     scan.examined++;
     const quick = quickReject(this.state, entry, vm);
-    const v = quick ? undefined : evaluateHost(entry, vm, this.opts);
+    const v = quick ? undefined : this.evaluate(entry, vm, scan.sig);
     if (!v?.ok) {
       const reason = quick ?? v!.reason!;
       scan.rejections[reason] = (scan.rejections[reason] ?? 0) + 1;
@@ -241,7 +300,7 @@ export class PlacementPolicy {
 
   /** Decides where `vm` goes (without committing it). */
   decide(vm: VmRequest): Decision {
-    const scan: Scan = { rejections: {}, examined: 0, feasible: 0, best: undefined };
+    const scan: Scan = { sig: this.signature(vm), rejections: {}, examined: 0, feasible: 0, best: undefined };
     const start = this.opts.strategy === 'spread' ? this.cursor++ : 0;
     if (vm.devices.length === 0) this.scanHosts(scan, vm, start);
     else this.scanClass(scan, vm, start);
@@ -262,8 +321,9 @@ export class PlacementPolicy {
       vmId: vm.id,
       hostId: entry.host.id,
       numaNode: v.node!,
-      deviceIds: v.choice!.deviceIds,
-      byAlias: v.choice!.byAlias,
+      // Copies: the verdict may be remembered and given again (evaluate).
+      deviceIds: [...v.choice!.deviceIds],
+      byAlias: Object.fromEntries(Object.entries(v.choice!.byAlias).map(([k, ids]) => [k, [...ids]])),
     };
     return { vmId: vm.id, placed: true, assignment, rejections, examined, feasible, score: v.score };
   }

@@ -30,6 +30,8 @@ export class CapacityTable {
   slotCount = new Int32Array(256);
   down = new Uint8Array(256);
   modeOff = new Uint8Array(256);
+  /** Per host: bumped on every change of its usage, devices held or state (FleetState.touch). */
+  version = new Float64Array(256);
   nodeId = new Float64Array(512);
   capCpu = new Float64Array(512);
   capMem = new Float64Array(512);
@@ -48,6 +50,7 @@ export class CapacityTable {
     this.slotCount = grown(this.slotCount, this.hosts);
     this.down = grown(this.down, this.hosts);
     this.modeOff = grown(this.modeOff, this.hosts);
+    this.version = grown(this.version, this.hosts);
     const need = this.slots + n;
     this.nodeId = grown(this.nodeId, need);
     this.capCpu = grown(this.capCpu, need);
