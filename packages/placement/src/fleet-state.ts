@@ -64,6 +64,8 @@ export class FleetState {
   readonly classIndex = new Map<string, number[]>();
   /** class -> per host index, its position in classIndex's list, or -1. */
   private readonly classPos = new Map<string, Int32Array>();
+  /** class -> per host index, its free healthy devices of the class (freeByClass as an array). */
+  private readonly classFree = new Map<string, Int32Array>();
   /** class -> block summaries over classIndex's list. */
   readonly classScan = new Map<string, BlockScan>();
   /** vCPUs and memory per host and node as typed arrays (kept equal to each host's usage maps). */
@@ -106,7 +108,10 @@ export class FleetState {
     this.byHostId.set(host.id, entry);
     this.table.addHost(host);
     this.hostScan.touch(entry.index);
-    for (const cls of entry.freeByClass.keys()) this.indexClass(cls, entry.index);
+    for (const [cls, n] of entry.freeByClass) {
+      this.indexClass(cls, entry.index);
+      this.classFree.get(cls)![entry.index] = n;
+    }
     return entry;
   }
 
@@ -128,7 +133,7 @@ export class FleetState {
           this.table,
           (p) => l[p]!,
           () => l.length,
-          (h) => this.table.modeOff[h] === 1 || (this.hosts[h]!.freeByClass.get(cls) ?? 0) <= 0,
+          (h) => this.table.modeOff[h] === 1 || this.classFree.get(cls)![h]! <= 0,
         ),
       );
     }
@@ -138,6 +143,12 @@ export class FleetState {
       pos = p;
     }
     this.classPos.set(cls, pos);
+    const free = this.classFree.get(cls);
+    if (!free || free.length < pos.length) {
+      const f = new Int32Array(pos.length);
+      if (free) f.set(free);
+      this.classFree.set(cls, f);
+    }
     if (pos[hostIndex]! >= 0) return;
     pos[hostIndex] = list.length;
     list.push(hostIndex);
@@ -157,6 +168,17 @@ export class FleetState {
     where[hostIndex] = -1;
     scan.touch(pos);
     scan.touch(last);
+  }
+
+  /** Free healthy devices of `cls` per host index (what each host's freeByClass says), if any host has one. */
+  freeOf(cls: string): Int32Array | undefined {
+    return this.classFree.get(cls);
+  }
+
+  /** Sets a host's free count of a class, in its map and in the class's array. */
+  private setFree(entry: HostEntry, cls: string, n: number): void {
+    entry.freeByClass.set(cls, n);
+    this.classFree.get(cls)![entry.index] = n;
   }
 
   /** The block summaries holding a host no longer hold (its usage, devices or state changed). */
@@ -192,7 +214,7 @@ export class FleetState {
         throw new RangeError(`device ${id} on ${a.hostId} already held by ${u.deviceOwner.get(id)}`);
       u.deviceOwner.set(id, vm.id);
       const d = entry.byId.get(id)!;
-      if (d.healthy) entry.freeByClass.set(d.deviceClass, (entry.freeByClass.get(d.deviceClass) ?? 1) - 1);
+      if (d.healthy) this.setFree(entry, d.deviceClass, (entry.freeByClass.get(d.deviceClass) ?? 1) - 1);
     }
     if (vm.antiAffinityGroup)
       u.antiAffinity.set(vm.antiAffinityGroup, (u.antiAffinity.get(vm.antiAffinityGroup) ?? 0) + 1);
@@ -215,11 +237,11 @@ export class FleetState {
       const have = u.deviceOwner.get(d.id);
       if (want === have) continue;
       if (have === undefined && d.healthy)
-        entry.freeByClass.set(d.deviceClass, (entry.freeByClass.get(d.deviceClass) ?? 1) - 1);
+        this.setFree(entry, d.deviceClass, (entry.freeByClass.get(d.deviceClass) ?? 1) - 1);
       if (want === undefined) {
         u.deviceOwner.delete(d.id);
         if (d.healthy) {
-          entry.freeByClass.set(d.deviceClass, (entry.freeByClass.get(d.deviceClass) ?? 0) + 1);
+          this.setFree(entry, d.deviceClass, (entry.freeByClass.get(d.deviceClass) ?? 0) + 1);
           this.indexClass(d.deviceClass, entry.index);
         }
       } else {
@@ -245,7 +267,7 @@ export class FleetState {
       u.deviceOwner.delete(id);
       const d = entry.byId.get(id)!;
       if (d.healthy) {
-        entry.freeByClass.set(d.deviceClass, (entry.freeByClass.get(d.deviceClass) ?? 0) + 1);
+        this.setFree(entry, d.deviceClass, (entry.freeByClass.get(d.deviceClass) ?? 0) + 1);
         this.indexClass(d.deviceClass, entry.index);
       }
     }

@@ -270,13 +270,14 @@ export class PlacementPolicy {
         cls = r.deviceClass;
     const list = state.classIndex.get(cls) ?? [];
     const blockScan = state.classScan.get(cls);
+    const free = state.freeOf(cls);
     const max = this.opts.maxCandidates;
     const blocks = blockScan !== undefined && this.blockable(vm);
     const n = list.length;
     for (let i = 0, pos = n > 0 ? start % n : 0; i < n && list.length > 0; ) {
       if (pos >= list.length) pos = 0;
-      const entry = state.hosts[list[pos]!]!;
-      if ((entry.freeByClass.get(cls) ?? 0) <= 0) {
+      const hostIndex = list[pos]!;
+      if (free![hostIndex]! <= 0) {
         state.dropFromClass(cls, pos);
         i++;
         continue;
@@ -294,7 +295,7 @@ export class PlacementPolicy {
       }
       i++;
       pos++;
-      if (this.visit(scan, entry, vm)) return;
+      if (this.visit(scan, state.hosts[hostIndex]!, vm)) return;
     }
   }
 
