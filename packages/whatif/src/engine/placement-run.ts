@@ -54,7 +54,7 @@ export function policyPlacer(hosts: readonly PlacementHost[], opts: PolicyOption
   };
 }
 
-/** Bookkeeping of a run: outcome counts and the stranded-device samples over a mirror of the fleet. */
+/** Bookkeeping of a run: outcome counts and the stranded-device samples over who holds which device. */
 class Tally {
   readonly out: PlacementOutcome = {
     placed: 0,
@@ -64,7 +64,12 @@ class Tally {
     peakRunning: 0,
     assignments: new Map(),
   };
-  private readonly mirror: FleetState;
+  /**
+   * Devices held per host id (device id -> VM id), for hosts holding any: what the stranded-device
+   * samples read. A map per busy host, not a second FleetState: the placer's state already does
+   * the placing, this only has to know who holds what.
+   */
+  private readonly held = new Map<string, Map<string, string>>();
   private readonly classOf = new Map<string, Map<string, string>>();
   private readonly heldExtra = new Map<string, number>();
   private extraNow = 0;
@@ -83,7 +88,6 @@ class Tally {
   ) {
     this.events = timeline(arrivals);
     this.every = Math.max(1, Math.floor(this.events.length / STRANDED_SAMPLES));
-    this.mirror = new FleetState(hosts);
     // Device id -> class, per host; hosts of one template share their device list (and this map).
     const byList = new WeakMap<readonly PlacementDevice[], Map<string, string>>();
     for (const h of hosts) {
@@ -102,7 +106,16 @@ class Tally {
     this.running++;
     o.peakRunning = Math.max(o.peakRunning, this.running);
     o.assignments.set(vm.id, r);
-    this.mirror.commit(vm, { vmId: vm.id, hostId: r.hostId, numaNode: 0, deviceIds: r.deviceIds, byAlias: {} });
+    let owner = this.held.get(r.hostId);
+    for (const id of r.deviceIds) {
+      const other = owner?.get(id);
+      if (other !== undefined) throw new RangeError(`device ${id} on ${r.hostId} already held by ${other}`);
+      if (!owner) {
+        owner = new Map();
+        this.held.set(r.hostId, owner);
+      }
+      owner.set(id, vm.id);
+    }
     const asked = new Map<string, number>();
     for (const d of vm.devices) asked.set(d.deviceClass, (asked.get(d.deviceClass) ?? 0) + d.count);
     const classes = this.classOf.get(r.hostId)!;
@@ -139,7 +152,12 @@ class Tally {
   }
 
   released(vmId: string): void {
-    this.mirror.release(vmId);
+    const r = this.out.assignments.get(vmId)!;
+    const owner = this.held.get(r.hostId);
+    if (owner) {
+      for (const id of r.deviceIds) owner.delete(id);
+      if (owner.size === 0) this.held.delete(r.hostId);
+    }
     this.running--;
     this.extraNow -= this.heldExtra.get(vmId) ?? 0;
     this.heldExtra.delete(vmId);
@@ -148,8 +166,8 @@ class Tally {
   private sample(): void {
     let n = this.extraNow;
     for (const h of this.hosts) {
-      const owner = this.mirror.host(h.id)!.usage.deviceOwner;
-      if (owner.size === 0) continue;
+      const owner = this.held.get(h.id);
+      if (!owner) continue;
       const busyGroups = new Set<number>();
       for (const d of h.devices) if (owner.has(d.id)) busyGroups.add(d.iommuGroup);
       for (const d of h.devices) if (!owner.has(d.id) && busyGroups.has(d.iommuGroup)) n++;
