@@ -81,7 +81,7 @@ export class FleetState {
   private readonly layouts = new WeakMap<readonly PlacementDevice[], DeviceLayout>();
   readonly assignments = new Map<string, Assignment>();
   /** The request behind each assignment (its vCPUs and memory are released with it). */
-  private readonly requests = new Map<string, VmRequest>();
+  private readonly requests = new Map<string, { vm: VmRequest; entry: HostEntry }>();
 
   constructor(hosts: readonly PlacementHost[] = []) {
     for (const h of hosts) this.addHost(h);
@@ -220,7 +220,7 @@ export class FleetState {
       u.antiAffinity.set(vm.antiAffinityGroup, (u.antiAffinity.get(vm.antiAffinityGroup) ?? 0) + 1);
     u.vmCount++;
     this.assignments.set(vm.id, a);
-    this.requests.set(vm.id, vm);
+    this.requests.set(vm.id, { vm, entry });
   }
 
   /**
@@ -255,9 +255,9 @@ export class FleetState {
   release(vmOrId: VmRequest | string): boolean {
     const id = typeof vmOrId === 'string' ? vmOrId : vmOrId.id;
     const a = this.assignments.get(id);
-    const vm = this.requests.get(id);
-    if (!a || !vm) return false;
-    const entry = this.byHostId.get(a.hostId)!;
+    const held = this.requests.get(id);
+    if (!a || !held) return false;
+    const { vm, entry } = held;
     const u = entry.usage;
     u.cpusUsed.set(a.numaNode, (u.cpusUsed.get(a.numaNode) ?? 0) - vm.vcpus);
     u.memoryUsedMiB.set(a.numaNode, (u.memoryUsedMiB.get(a.numaNode) ?? 0) - vm.memoryMiB);
