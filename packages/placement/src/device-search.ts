@@ -77,12 +77,43 @@ function note(ctx: SearchCtx, r: DeviceReason): void {
   if (REASON_RANK[r] > REASON_RANK[ctx.reason]) ctx.reason = r;
 }
 
+/** A group with devices matching a request, before NUMA policy and state are looked at. */
+interface StaticCandidate {
+  group: number;
+  members: PlacementDevice[];
+  matching: PlacementDevice[];
+}
+
+/**
+ * Per group map (hosts of one template share theirs) and request match key: the groups with a
+ * matching device, in the map's order. Matching reads only a device's description (class,
+ * vendor, product, VF, health), which does not change, so it is computed once per template.
+ */
+const staticCandidates = new WeakMap<Map<number, PlacementDevice[]>, Map<string, StaticCandidate[]>>();
+
+function matchingGroups(groups: Map<number, PlacementDevice[]>, r: DeviceRequest): StaticCandidate[] {
+  let byKey = staticCandidates.get(groups);
+  if (!byKey) {
+    byKey = new Map();
+    staticCandidates.set(groups, byKey);
+  }
+  const key = `${r.deviceClass}\u0000${r.vendor ?? ''}\u0000${r.product ?? ''}\u0000${r.allowVf ? 1 : 0}`;
+  let list = byKey.get(key);
+  if (!list) {
+    list = [];
+    for (const [group, members] of groups) {
+      const matching = members.filter((d) => matches(d, r));
+      if (matching.length > 0) list.push({ group, members, matching });
+    }
+    byKey.set(key, list);
+  }
+  return list;
+}
+
 function candidatesFor(ctx: SearchCtx, r: DeviceRequest): Candidate[] {
   const out: Candidate[] = [];
-  for (const [group, members] of ctx.entry.groups) {
-    const matching = members.filter((d) => matches(d, r));
-    if (matching.length === 0) continue;
-    const allowedMatching = matching.filter(ctx.allowed);
+  for (const { group, members, matching } of matchingGroups(ctx.entry.groups, r)) {
+    const allowedMatching = matching.every(ctx.allowed) ? matching : matching.filter(ctx.allowed);
     if (allowedMatching.length === 0) {
       note(ctx, 'numa');
       continue;
