@@ -28,8 +28,8 @@ import {
 import { addrHi, addrLo, levelShift, POW2, tableIndex } from '../page-table/level-math';
 import { vtdFirstStageFormat } from '../page-table/vtd-first-stage';
 import { setFault, walk } from '../page-table/walk';
-import { HW_FAULTS, HW_IOTLB_HIT, HW_IOTLB_MISS, HW_WALK_MEM_READS } from '../stats/hw-counters';
-import { dmarFaultLine, faultReasonText } from './faults';
+import { HW_IOTLB_HIT, HW_IOTLB_MISS, HW_WALK_MEM_READS } from '../stats/hw-counters';
+import { reportVtdFault } from './fault-report';
 import {
   PASID_ENTRY,
   PGTT_FIRST_STAGE,
@@ -180,22 +180,6 @@ export class ScalableTranslator {
   }
 
   private fault(req: DmaRequest, out: TranslationOut, reason: number, did: number): void {
-    this.unit.counters.c[HW_FAULTS]!++;
-    const page = Math.floor(req.address / 4096) * 4096;
-    out.ok = false;
-    out.fault = {
-      unit: 'vtd',
-      reason,
-      reasonText: faultReasonText(reason),
-      sourceId: req.sourceId,
-      segment: req.segment,
-      address: page,
-      write: req.write,
-      pasid: req.pasid,
-      domainId: did,
-      flags: 0,
-      logLine: dmarFaultLine({ sourceId: req.sourceId, address: page, reason, write: req.write, pasid: req.pasid }),
-    };
-    this.unit.faults.record({ fi: page, sid: req.sourceId, fr: reason, t: req.write ? 0 : 1, pasid: req.pasid });
+    reportVtdFault(this.unit.counters.c, this.unit.faults, req, out, reason, did, true);
   }
 }

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+// The legacy-mode context cache of one VT-d unit (VT-d spec rev 4.1 §6.2.2): context entries
+// looked up by source id, filled from the root and context tables in memory (§3.4.2, §9.1, §9.3)
+// and dropped by context-cache invalidations (§6.5.2.1). Split out of vtd/unit.ts (issue #20).
+//
+// Storage is typed arrays indexed by source id (no allocation on the hot path). They are allocated
+// on the first fill (~1 MiB per unit), so units that never translate — most units of a fleet model
+// — do not carry them; an empty array reads as "not cached".
+
+import type { PhysMemory } from '../memory/phys-memory';
+import { HW_WALK_MEM_READS } from '../stats/hw-counters';
+import { VtdFault } from './faults';
+import { CONTEXT_TT_PASS_THROUGH, decodeContext, type RootTable, read128 } from './root-context';
+
+/** Context-cache states per source id. */
+const CC_EMPTY = 0;
+export const CC_VALID = 1;
+
+const SOURCE_IDS = 65536;
+
+export class VtdContextCache {
+  /** CC_VALID when the source id's context entry is cached. */
+  state = new Uint8Array(0);
+  did = new Int32Array(0);
+  tt = new Uint8Array(0);
+  /** FPD (fault processing disable): 1 = faults of this source id are not recorded. */
+  fpd = new Uint8Array(0);
+  /** SLPTPTR: the second-stage table's root, as a physical address. */
+  root = new Float64Array(0);
+  aw = new Uint8Array(0);
+
+  /**
+   * @param sagaw CAP.SAGAW: the context AW values the unit supports.
+   * @param passThrough ECAP.PT: TT 2 is valid.
+   */
+  constructor(
+    private readonly mem: PhysMemory,
+    private readonly rootTable: RootTable,
+    private readonly sagaw: number,
+    private readonly passThrough: boolean,
+    private readonly cnt: Float64Array,
+  ) {}
+
+  /**
+   * Reads the root and context entries of `sid` from memory into the cache (2 memory reads);
+   * returns a fault reason, or 0 when the entry is now cached. The checks and their order follow
+   * §7.1.3 (QEMU vtd_dev_to_context_entry()).
+   */
+  load(sid: number): number {
+    const root = read128(this.mem, this.rootTable.rootPa + (sid >>> 8) * 16);
+    this.cnt[HW_WALK_MEM_READS]! += 2;
+    if ((root & 1n) === 0n) return VtdFault.ROOT_NOT_PRESENT;
+    if ((root & 0xffen) !== 0n || root >> 64n !== 0n) return VtdFault.ROOT_RESERVED;
+    const ctx = decodeContext(
+      read128(this.mem, Number((root >> 12n) & 0xf_ffff_ffff_ffffn) * 4096 + (sid & 0xff) * 16),
+    );
+    if (!ctx.present) return VtdFault.CONTEXT_NOT_PRESENT;
+    if (ctx.reservedSet) return VtdFault.CONTEXT_RESERVED;
+    const ptOk = ctx.tt === CONTEXT_TT_PASS_THROUGH && this.passThrough;
+    // AW must be a width CAP.SAGAW reports (spec §9.3; QEMU vtd_is_level_supported()), whatever TT.
+    const awOk = ctx.aw < 4 && (this.sagaw & (1 << ctx.aw)) !== 0;
+    if (ctx.tt === 3 || (ctx.tt === CONTEXT_TT_PASS_THROUGH && !ptOk) || !awOk) return VtdFault.CONTEXT_INVALID;
+    if (this.state.length === 0) {
+      this.state = new Uint8Array(SOURCE_IDS);
+      this.did = new Int32Array(SOURCE_IDS);
+      this.tt = new Uint8Array(SOURCE_IDS);
+      this.fpd = new Uint8Array(SOURCE_IDS);
+      this.root = new Float64Array(SOURCE_IDS);
+      this.aw = new Uint8Array(SOURCE_IDS);
+    }
+    this.state[sid] = CC_VALID;
+    this.did[sid] = ctx.did;
+    this.tt[sid] = ctx.tt;
+    this.fpd[sid] = ctx.fpd ? 1 : 0;
+    this.root[sid] = ctx.slptptr;
+    this.aw[sid] = ctx.aw;
+    return 0;
+  }
+
+  /** Global context-cache invalidation. */
+  invalidateAll(): void {
+    this.state.fill(CC_EMPTY);
+  }
+
+  /** Domain-selective: every cached entry tagged with `did`. */
+  invalidateDomain(did: number): void {
+    for (let s = 0; s < this.did.length; s++) if (this.did[s] === did) this.state[s] = CC_EMPTY;
+  }
+
+  /** Device-selective: the entry of one source id. */
+  invalidateDevice(sid: number): void {
+    if (sid < this.state.length) this.state[sid] = CC_EMPTY;
+  }
+}

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: Apache-2.0
+// The translation hot path of a VT-d unit in legacy mode (VT-d spec rev 4.1 §3.4-3.6, §7.1.3):
+// context cache, the context's AW width check, the device-TLB (ATS), the IOTLB, the second-stage
+// walk (optionally through the paging-structure caches) and the fault path. Split out of
+// vtd/unit.ts (issue #20); VtdUnit owns the state and programs it, this class only reads it.
+// Scalable mode is scalable-translate.ts.
+
+import type { Iotlb } from '../caches/iotlb';
+import type { PagingStructureCache } from '../caches/paging-structure-cache';
+import type { DmaRequest, TranslationOut } from '../iommu/translation';
+import type { PhysMemory } from '../memory/phys-memory';
+import { cachedWalk } from '../page-table/cached-walk';
+import {
+  newWalkOut,
+  type PageTableFormat,
+  PERM_READ,
+  PERM_WRITE,
+  WALK_BAD_POINTER,
+  WALK_BEYOND_WIDTH,
+  WALK_OK,
+  WALK_RESERVED,
+  type WalkOut,
+} from '../page-table/format';
+import { type VtdSecondStageFormat, vtdWalk } from '../page-table/vtd-second-stage';
+import { newWalkPath, type WalkPath, walk } from '../page-table/walk';
+import {
+  HW_CONTEXT_CACHE_HIT,
+  HW_CONTEXT_CACHE_MISS,
+  HW_IOTLB_HIT,
+  HW_IOTLB_MISS,
+  HW_PSC_HIT,
+  HW_TRANSLATIONS,
+  HW_WALK_MEM_READS,
+} from '../stats/hw-counters';
+import { CC_VALID, type VtdContextCache } from './context-cache';
+import { reportVtdFault } from './fault-report';
+import { type FaultRecorder, VtdFault } from './faults';
+import { CONTEXT_TT_PASS_THROUGH } from './root-context';
+
+// Module-local copies of imported constants: a hot loop then reads a local, not the
+// CommonJS export getter a transpiler may generate for an imported binding.
+const CC_VALID_ = CC_VALID;
+const CONTEXT_TT_PASS_THROUGH_ = CONTEXT_TT_PASS_THROUGH;
+const HW_CONTEXT_CACHE_HIT_ = HW_CONTEXT_CACHE_HIT;
+const HW_CONTEXT_CACHE_MISS_ = HW_CONTEXT_CACHE_MISS;
+const HW_IOTLB_HIT_ = HW_IOTLB_HIT;
+const HW_IOTLB_MISS_ = HW_IOTLB_MISS;
+const HW_PSC_HIT_ = HW_PSC_HIT;
+const HW_TRANSLATIONS_ = HW_TRANSLATIONS;
+const HW_WALK_MEM_READS_ = HW_WALK_MEM_READS;
+const PERM_READ_ = PERM_READ;
+const PERM_WRITE_ = PERM_WRITE;
+const WALK_OK_ = WALK_OK;
+
+/** Walk outcomes with their own fault reason; not-present and permission map to 0x05/0x06 by access. */
+const WALK_FAULT: Readonly<Record<number, number>> = {
+  [WALK_RESERVED]: VtdFault.PAGING_ENTRY_RESERVED,
+  [WALK_BAD_POINTER]: VtdFault.PAGING_ENTRY_INVALID,
+  [WALK_BEYOND_WIDTH]: VtdFault.BEYOND_MGAW,
+};
+
+/** What the legacy translation path reads; VtdUnit builds it once. */
+export interface LegacyTranslatorParts {
+  mem: PhysMemory;
+  cnt: Float64Array;
+  cc: VtdContextCache;
+  iotlb: Iotlb;
+  /** Second-stage paging-structure caches, used when `pscEnabled`. */
+  psc: PagingStructureCache;
+  pscEnabled: boolean;
+  /** Device-TLBs by source id (ATS). */
+  atc: Map<number, Iotlb>;
+  faults: FaultRecorder;
+  /** Second-stage format by context AW (1..3), its vtdWalk() form, and 2^width of each AW. */
+  formatsByAw: (PageTableFormat | undefined)[];
+  vtdFormatsByAw: (VtdSecondStageFormat | null)[];
+  limitByAw: Float64Array;
+}
+
+export class LegacyTranslator {
+  private readonly mem: PhysMemory;
+  private readonly cnt: Float64Array;
+  private readonly cc: VtdContextCache;
+  private readonly iotlb: Iotlb;
+  private readonly psc: PagingStructureCache;
+  private readonly pscEnabled: boolean;
+  private readonly atc: Map<number, Iotlb>;
+  private readonly faults: FaultRecorder;
+  private readonly formatsByAw: (PageTableFormat | undefined)[];
+  private readonly vtdFormatsByAw: (VtdSecondStageFormat | null)[];
+  private readonly limitByAw: Float64Array;
+  private readonly walkOut = newWalkOut();
+  private readonly path: WalkPath = newWalkPath();
+
+  constructor(p: LegacyTranslatorParts) {
+    this.mem = p.mem;
+    this.cnt = p.cnt;
+    this.cc = p.cc;
+    this.iotlb = p.iotlb;
+    this.psc = p.psc;
+    this.pscEnabled = p.pscEnabled;
+    this.atc = p.atc;
+    this.faults = p.faults;
+    this.formatsByAw = p.formatsByAw;
+    this.vtdFormatsByAw = p.vtdFormatsByAw;
+    this.limitByAw = p.limitByAw;
+  }
+
+  /** Translates one DMA request (hot path: no allocation unless it faults). */
+  translate(req: DmaRequest, out: TranslationOut): void {
+    const c = this.cnt;
+    const sid = req.sourceId;
+    c[HW_TRANSLATIONS_]!++;
+    out.memReads = 0;
+    out.iotlbHit = false;
+    out.fault = null;
+    const cc = this.cc;
+    if (cc.state[sid] === CC_VALID_) c[HW_CONTEXT_CACHE_HIT_]!++;
+    else {
+      c[HW_CONTEXT_CACHE_MISS_]!++;
+      out.memReads += 2;
+      const code = cc.load(sid);
+      if (code) {
+        this.fault(req, out, code, 0, false);
+        return;
+      }
+    }
+    if (cc.tt[sid] === CONTEXT_TT_PASS_THROUGH_) {
+      out.ok = true;
+      out.pa = req.address;
+      out.sizeLg2 = 12;
+      return;
+    }
+    const did = cc.did[sid]!;
+    const need = req.write ? PERM_WRITE_ : PERM_READ_;
+    const atc = this.atc.size > 0 ? this.atc.get(sid) : undefined;
+    if (atc !== undefined) {
+      // ATS: the device answers from its own translation cache without asking the IOMMU.
+      const pa = atc.lookup(0, 0, req.address);
+      if (pa >= 0 && (atc.lastPerm & need) !== 0) {
+        out.ok = true;
+        out.iotlbHit = true;
+        out.pa = pa;
+        out.sizeLg2 = atc.lastSizeLg2;
+        return;
+      }
+    }
+    const aw = cc.aw[sid]!;
+    if (req.address >= this.limitByAw[aw]!) {
+      this.fault(req, out, VtdFault.BEYOND_MGAW, did, cc.fpd[sid] === 1);
+      return;
+    }
+    const hit = this.iotlb.lookup(did, 0, req.address);
+    if (hit >= 0) {
+      c[HW_IOTLB_HIT_]!++;
+      if ((this.iotlb.lastPerm & need) === 0) {
+        this.fault(req, out, req.write ? VtdFault.WRITE : VtdFault.READ, did, cc.fpd[sid] === 1);
+        return;
+      }
+      out.ok = true;
+      out.iotlbHit = true;
+      out.pa = hit;
+      out.sizeLg2 = this.iotlb.lastSizeLg2;
+      return;
+    }
+    c[HW_IOTLB_MISS_]!++;
+    const w = this.walkOut;
+    this.cachedWalk(aw, did, cc.root[sid]!, req.address, need, w);
+    c[HW_WALK_MEM_READS_]! += w.levelsRead;
+    out.memReads += w.levelsRead;
+    if (w.status !== WALK_OK_) {
+      const code = WALK_FAULT[w.status] ?? (req.write ? VtdFault.WRITE : VtdFault.READ);
+      this.fault(req, out, code, did, cc.fpd[sid] === 1);
+      return;
+    }
+    // insert() keeps the page base of w.pa (the translation of the page holding the address).
+    this.iotlb.insert(did, 0, req.address, w.pa, w.sizeLg2, w.perm);
+    atc?.insert(0, 0, req.address, w.pa, w.sizeLg2, w.perm);
+    out.ok = true;
+    out.pa = w.pa;
+    out.sizeLg2 = w.sizeLg2;
+  }
+
+  /** A second-stage walk of `fmt` (the context's AW) through the paging-structure caches (when on). */
+  private cachedWalk(aw: number, did: number, rootPa: number, iova: number, need: number, w: WalkOut): void {
+    const fmt = this.formatsByAw[aw]!;
+    if (!this.pscEnabled) {
+      const vf = this.vtdFormatsByAw[aw]!;
+      // The specialised walk; the generic one when a pointer leaves the table pool (it reports why).
+      if (vf === null || !vtdWalk(this.mem, vf, rootPa, iova, need, w)) walk(this.mem, fmt, rootPa, iova, need, w);
+    } else if (cachedWalk(this.mem, fmt, this.psc, did, rootPa, iova, need, w, this.path)) this.cnt[HW_PSC_HIT_]!++;
+  }
+
+  private fault(req: DmaRequest, out: TranslationOut, reason: number, did: number, fpd: boolean): void {
+    reportVtdFault(this.cnt, this.faults, req, out, reason, did, !fpd);
+  }
+}
