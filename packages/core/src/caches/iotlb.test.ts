@@ -35,6 +35,19 @@ describe('IOTLB', () => {
     expect(f.lookup(1, 0, page(0))).toBe(-1);
   });
 
+  it('finds entries outside their preferred way and keeps LRU victims (way prediction)', () => {
+    const t = new Iotlb({ entries: 8, ways: 2, replacement: 'lru' }); // 4 sets; preferred way = (page >> 2) & 1
+    t.insert(1, 0, 0, 0x10000, 12, 3); // page 0: set 0, preferred way 0
+    t.insert(1, 0, 8 * 4096, 0x20000, 12, 3); // page 8: set 0, preferred way 0 taken: way 1
+    expect(t.lookup(1, 0, 8 * 4096 + 5)).toBe(0x20005);
+    expect(t.lookup(1, 0, 0)).toBe(0x10000); // page 8 is now the least recently used
+    t.insert(1, 0, 4 * 4096, 0x30000, 12, 3); // page 4: set 0, full: evicts page 8, whatever its way
+    expect(t.lookup(1, 0, 8 * 4096)).toBe(-1);
+    expect(t.lookup(1, 0, 0)).toBe(0x10000);
+    expect(t.lookup(1, 0, 4 * 4096)).toBe(0x30000);
+    expect([t.hits, t.misses]).toEqual([4, 1]);
+  });
+
   it('page-selective invalidation drops overlapping large pages too', () => {
     const t = new Iotlb();
     t.insert(1, 0, 0x20_0000, 0x4000_0000, 21, 3);

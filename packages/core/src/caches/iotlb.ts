@@ -47,6 +47,8 @@ export class Iotlb implements IotlbLike {
     this.ways = geometry.ways;
     this.sets = geometry.entries / geometry.ways;
     this.setMask = (this.sets & (this.sets - 1)) === 0 ? this.sets - 1 : -1;
+    this.setShift = this.setMask >= 0 ? 31 - Math.clz32(this.sets) : 0;
+    this.wayMask = (this.ways & (this.ways - 1)) === 0 ? this.ways - 1 : 0;
     this.lru = geometry.replacement === 'lru';
     this.random = geometry.replacement === 'random';
     const n = geometry.entries;
@@ -61,6 +63,16 @@ export class Iotlb implements IotlbLike {
 
   /** sets - 1 when sets is a power of two (then the set is the page number's low bits). */
   private readonly setMask: number;
+  /**
+   * Way prediction (a software technique, not a model of the hardware): a 4 KiB entry goes into
+   * its preferred way — the page number's bits above the set index, masked to the ways — when that
+   * way is free, and a lookup probes it first. Which entries are cached, hits, misses and LRU/FIFO
+   * victims are exactly as without it; only the scan order changes, so a lookup of an entry in its
+   * preferred way does not mispredict the loop's exit (~15 ns of a ~35 ns hit, issue #19).
+   * setShift = log2(sets); wayMask = ways - 1 (0 when ways is not a power of two: way 0 first).
+   */
+  private readonly setShift: number;
+  private readonly wayMask: number;
   /** The replacement policy as booleans (a string compare per hit costs on the hot path). */
   private readonly lru: boolean;
   private readonly random: boolean;
@@ -105,24 +117,29 @@ export class Iotlb implements IotlbLike {
     const ivLo = iova >>> 0;
     const off = ivLo & 0xfff;
     const page = (iova - off) / 4096;
-    const base = ((ivLo >>> 12) & this.setMask) * this.ways;
-    const tagPage = this.tagPage;
-    for (let e = base, end = base + this.ways; e < end; e++) {
-      if (
-        tagPage[e] === page &&
-        this.tagDomain[e] === domainId &&
-        this.tagSize[e] === 12 &&
-        this.tagPasid[e] === pasid
-      ) {
-        if (this.lru) this.stamp[e] = this.clock++;
-        this.lastPerm = this.perm[e]!;
-        this.lastSizeLg2 = 12;
-        this.hits++;
-        return this.outPage[e]! + off;
-      }
-    }
+    const pg = page >>> 0;
+    const base = (pg & this.setMask) * this.ways;
+    // The entry's preferred way first (see wayOf()): a predictable branch when it is there.
+    const first = base + ((pg >>> this.setShift) & this.wayMask);
+    if (this.is4k(first, page, domainId, pasid)) return this.hit4k(first, off);
+    for (let e = base, end = base + this.ways; e < end; e++)
+      if (e !== first && this.is4k(e, page, domainId, pasid)) return this.hit4k(e, off);
     this.misses++;
     return -1;
+  }
+
+  private is4k(e: number, page: number, domainId: number, pasid: number): boolean {
+    return (
+      this.tagPage[e] === page && this.tagDomain[e] === domainId && this.tagSize[e] === 12 && this.tagPasid[e] === pasid
+    );
+  }
+
+  private hit4k(e: number, off: number): number {
+    if (this.lru) this.stamp[e] = this.clock++;
+    this.lastPerm = this.perm[e]!;
+    this.lastSizeLg2 = 12;
+    this.hits++;
+    return this.outPage[e]! + off;
   }
 
   private victim(base: number): number {
@@ -194,7 +211,11 @@ export class Iotlb implements IotlbLike {
     }
     if (e < 0) {
       if (free >= 0) {
-        e = free;
+        // Any free way holds the entry equally (the victim of LRU/FIFO is chosen by stamps, not by
+        // position): take the preferred one when it is free. Random replacement picks victims by
+        // way number, so there the first free way stays, as before.
+        const pref = base + (((page >>> 0) >>> this.setShift) & this.wayMask);
+        e = !this.random && this.tagDomain[pref] === INVALID ? pref : free;
         this.sizeCount[12]!++;
       } else e = this.random ? this.victim(base) : oldest;
     }

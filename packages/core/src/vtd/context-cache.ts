@@ -12,22 +12,23 @@ import { HW_WALK_MEM_READS } from '../stats/hw-counters';
 import { VtdFault } from './faults';
 import { CONTEXT_TT_PASS_THROUGH, decodeContext, type RootTable, read128 } from './root-context';
 
-/** Context-cache states per source id. */
-const CC_EMPTY = 0;
+/**
+ * One cached context entry packed into an Int32 (one load on the hot path): bit 0 valid, bits 2:1
+ * TT, bit 3 FPD, bits 6:4 AW, bits 23:8 DID. 0 = not cached.
+ */
 export const CC_VALID = 1;
+export const CC_TT_SHIFT = 1;
+export const CC_FPD = 1 << 3;
+export const CC_AW_SHIFT = 4;
+export const CC_DID_SHIFT = 8;
 
 const SOURCE_IDS = 65536;
 
 export class VtdContextCache {
-  /** CC_VALID when the source id's context entry is cached. */
-  state = new Uint8Array(0);
-  did = new Int32Array(0);
-  tt = new Uint8Array(0);
-  /** FPD (fault processing disable): 1 = faults of this source id are not recorded. */
-  fpd = new Uint8Array(0);
+  /** The packed entry (CC_* bits above) per source id; FPD set = faults are not recorded. */
+  entry = new Int32Array(0);
   /** SLPTPTR: the second-stage table's root, as a physical address. */
   root = new Float64Array(0);
-  aw = new Uint8Array(0);
 
   /**
    * @param sagaw CAP.SAGAW: the context AW values the unit supports.
@@ -60,35 +61,29 @@ export class VtdContextCache {
     // AW must be a width CAP.SAGAW reports (spec §9.3; QEMU vtd_is_level_supported()), whatever TT.
     const awOk = ctx.aw < 4 && (this.sagaw & (1 << ctx.aw)) !== 0;
     if (ctx.tt === 3 || (ctx.tt === CONTEXT_TT_PASS_THROUGH && !ptOk) || !awOk) return VtdFault.CONTEXT_INVALID;
-    if (this.state.length === 0) {
-      this.state = new Uint8Array(SOURCE_IDS);
-      this.did = new Int32Array(SOURCE_IDS);
-      this.tt = new Uint8Array(SOURCE_IDS);
-      this.fpd = new Uint8Array(SOURCE_IDS);
+    if (this.entry.length === 0) {
+      this.entry = new Int32Array(SOURCE_IDS);
       this.root = new Float64Array(SOURCE_IDS);
-      this.aw = new Uint8Array(SOURCE_IDS);
     }
-    this.state[sid] = CC_VALID;
-    this.did[sid] = ctx.did;
-    this.tt[sid] = ctx.tt;
-    this.fpd[sid] = ctx.fpd ? 1 : 0;
+    this.entry[sid] =
+      CC_VALID | (ctx.tt << CC_TT_SHIFT) | (ctx.fpd ? CC_FPD : 0) | (ctx.aw << CC_AW_SHIFT) | (ctx.did << CC_DID_SHIFT);
     this.root[sid] = ctx.slptptr;
-    this.aw[sid] = ctx.aw;
     return 0;
   }
 
   /** Global context-cache invalidation. */
   invalidateAll(): void {
-    this.state.fill(CC_EMPTY);
+    this.entry.fill(0);
   }
 
   /** Domain-selective: every cached entry tagged with `did`. */
   invalidateDomain(did: number): void {
-    for (let s = 0; s < this.did.length; s++) if (this.did[s] === did) this.state[s] = CC_EMPTY;
+    const e = this.entry;
+    for (let s = 0; s < e.length; s++) if (e[s]! >>> CC_DID_SHIFT === did) e[s] = 0;
   }
 
   /** Device-selective: the entry of one source id. */
   invalidateDevice(sid: number): void {
-    if (sid < this.state.length) this.state[sid] = CC_EMPTY;
+    if (sid < this.entry.length) this.entry[sid] = 0;
   }
 }

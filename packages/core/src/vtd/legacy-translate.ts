@@ -32,7 +32,7 @@ import {
   HW_TRANSLATIONS,
   HW_WALK_MEM_READS,
 } from '../stats/hw-counters';
-import { CC_VALID, type VtdContextCache } from './context-cache';
+import { CC_AW_SHIFT, CC_DID_SHIFT, CC_FPD, CC_TT_SHIFT, CC_VALID, type VtdContextCache } from './context-cache';
 import { reportVtdFault } from './fault-report';
 import { type FaultRecorder, VtdFault } from './faults';
 import { CONTEXT_TT_PASS_THROUGH } from './root-context';
@@ -40,6 +40,10 @@ import { CONTEXT_TT_PASS_THROUGH } from './root-context';
 // Module-local copies of imported constants: a hot loop then reads a local, not the
 // CommonJS export getter a transpiler may generate for an imported binding.
 const CC_VALID_ = CC_VALID;
+const CC_TT_SHIFT_ = CC_TT_SHIFT;
+const CC_FPD_ = CC_FPD;
+const CC_AW_SHIFT_ = CC_AW_SHIFT;
+const CC_DID_SHIFT_ = CC_DID_SHIFT;
 const CONTEXT_TT_PASS_THROUGH_ = CONTEXT_TT_PASS_THROUGH;
 const HW_CONTEXT_CACHE_HIT_ = HW_CONTEXT_CACHE_HIT;
 const HW_CONTEXT_CACHE_MISS_ = HW_CONTEXT_CACHE_MISS;
@@ -115,7 +119,8 @@ export class LegacyTranslator {
     out.iotlbHit = false;
     out.fault = null;
     const cc = this.cc;
-    if (cc.state[sid] === CC_VALID_) c[HW_CONTEXT_CACHE_HIT_]!++;
+    let ctx = cc.entry[sid]! | 0; // | 0: an unallocated cache reads undefined, i.e. not cached
+    if ((ctx & CC_VALID_) !== 0) c[HW_CONTEXT_CACHE_HIT_]!++;
     else {
       c[HW_CONTEXT_CACHE_MISS_]!++;
       out.memReads += 2;
@@ -124,14 +129,16 @@ export class LegacyTranslator {
         this.fault(req, out, code, 0, false);
         return;
       }
+      ctx = cc.entry[sid]!;
     }
-    if (cc.tt[sid] === CONTEXT_TT_PASS_THROUGH_) {
+    if (((ctx >>> CC_TT_SHIFT_) & 3) === CONTEXT_TT_PASS_THROUGH_) {
       out.ok = true;
       out.pa = req.address;
       out.sizeLg2 = 12;
       return;
     }
-    const did = cc.did[sid]!;
+    const did = ctx >>> CC_DID_SHIFT_;
+    const fpd = (ctx & CC_FPD_) !== 0;
     const need = req.write ? PERM_WRITE_ : PERM_READ_;
     const atc = this.atc.size > 0 ? this.atc.get(sid) : undefined;
     if (atc !== undefined) {
@@ -145,22 +152,23 @@ export class LegacyTranslator {
         return;
       }
     }
-    const aw = cc.aw[sid]!;
+    const aw = (ctx >>> CC_AW_SHIFT_) & 7;
     if (req.address >= this.limitByAw[aw]!) {
-      this.fault(req, out, VtdFault.BEYOND_MGAW, did, cc.fpd[sid] === 1);
+      this.fault(req, out, VtdFault.BEYOND_MGAW, did, fpd);
       return;
     }
-    const hit = this.iotlb.lookup(did, 0, req.address);
+    const iotlb = this.iotlb;
+    const hit = iotlb.lookup(did, 0, req.address);
     if (hit >= 0) {
       c[HW_IOTLB_HIT_]!++;
-      if ((this.iotlb.lastPerm & need) === 0) {
-        this.fault(req, out, req.write ? VtdFault.WRITE : VtdFault.READ, did, cc.fpd[sid] === 1);
+      if ((iotlb.lastPerm & need) === 0) {
+        this.fault(req, out, req.write ? VtdFault.WRITE : VtdFault.READ, did, fpd);
         return;
       }
       out.ok = true;
       out.iotlbHit = true;
       out.pa = hit;
-      out.sizeLg2 = this.iotlb.lastSizeLg2;
+      out.sizeLg2 = iotlb.lastSizeLg2;
       return;
     }
     c[HW_IOTLB_MISS_]!++;
@@ -170,11 +178,11 @@ export class LegacyTranslator {
     out.memReads += w.levelsRead;
     if (w.status !== WALK_OK_) {
       const code = WALK_FAULT[w.status] ?? (req.write ? VtdFault.WRITE : VtdFault.READ);
-      this.fault(req, out, code, did, cc.fpd[sid] === 1);
+      this.fault(req, out, code, did, fpd);
       return;
     }
     // insert() keeps the page base of w.pa (the translation of the page holding the address).
-    this.iotlb.insert(did, 0, req.address, w.pa, w.sizeLg2, w.perm);
+    iotlb.insert(did, 0, req.address, w.pa, w.sizeLg2, w.perm);
     atc?.insert(0, 0, req.address, w.pa, w.sizeLg2, w.perm);
     out.ok = true;
     out.pa = w.pa;
