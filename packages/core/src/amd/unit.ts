@@ -86,12 +86,12 @@ import {
   EventLog,
 } from './event-log';
 
-// Module-local copies of imported bindings used on the hot path (see vtd/unit.ts).
+// Module-local copies of imported bindings used on the hot path (see vtd/legacy-translate.ts).
 const PERM_READ_ = PERM_READ;
 const PERM_WRITE_ = PERM_WRITE;
 const WALK_PERMISSION_ = WALK_PERMISSION;
 
-// Module-local copies of imported constants used on the hot path (see vtd/unit.ts).
+// Module-local copies of imported constants used on the hot path (see vtd/legacy-translate.ts).
 const HW_CONTEXT_CACHE_HIT_ = HW_CONTEXT_CACHE_HIT;
 const HW_PSC_HIT_ = HW_PSC_HIT;
 const HW_CONTEXT_CACHE_MISS_ = HW_CONTEXT_CACHE_MISS;

@@ -26,7 +26,7 @@ import { CoreError } from '../errors';
 import { ENTRY_EMPTY, ENTRY_LEAF, ENTRY_TABLE, type PageTableFormat } from './format';
 import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, maskHalves, POW2 } from './level-math';
 
-// Module-local copies of imported bindings used on the hot path (see vtd/unit.ts).
+// Module-local copies of imported bindings used on the hot path (see vtd/legacy-translate.ts).
 const ENTRY_EMPTY_ = ENTRY_EMPTY;
 const ENTRY_LEAF_ = ENTRY_LEAF;
 const ENTRY_TABLE_ = ENTRY_TABLE;

@@ -34,7 +34,7 @@ import {
 import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, maskHalves } from './level-math';
 import { setFault } from './walk';
 
-// Module-local copies of imported bindings used on the hot path (see vtd/unit.ts).
+// Module-local copies of imported bindings used on the hot path (see vtd/legacy-translate.ts).
 const ENTRY_EMPTY_ = ENTRY_EMPTY;
 const ENTRY_LEAF_ = ENTRY_LEAF;
 const ENTRY_TABLE_ = ENTRY_TABLE;

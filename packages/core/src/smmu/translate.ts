@@ -42,7 +42,7 @@ import { CFG_ABORT, CFG_BYPASS, CFG_FAULT, type ConfigEnv, loadConfig, type Smmu
 import { EVT, EVT_CLASS, EVT_NAME, type EventQueue, encodeEvent, linuxEventLines, type SmmuEvent } from './event-queue';
 import { nestedWalk, newNestedInfo } from './nested-walk';
 
-// Module-local copies of imported constants used on the hot path (see vtd/unit.ts).
+// Module-local copies of imported constants used on the hot path (see vtd/legacy-translate.ts).
 const HW_CONTEXT_CACHE_HIT_ = HW_CONTEXT_CACHE_HIT;
 const HW_CONTEXT_CACHE_MISS_ = HW_CONTEXT_CACHE_MISS;
 const HW_IOTLB_HIT_ = HW_IOTLB_HIT;
