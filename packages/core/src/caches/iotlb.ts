@@ -86,7 +86,12 @@ export class Iotlb implements IotlbLike {
     const sizes = this.sizesPresent;
     // Hot path: only 4 KiB entries cached (the common case) and a power-of-two set count: the
     // page number and set come from the address's 32-bit halves, without a division.
-    if (sizes.length === 1 && sizes[0] === 12 && this.setMask >= 0) return this.lookup4k(domainId, pasid, iova);
+    if (sizes.length === 1 && sizes[0] === 12 && this.setMask >= 0) {
+      // find4k() returns the entry (a small integer): a double returned from a call that is not
+      // inlined would be boxed, one heap number per lookup.
+      const e = this.find4k(domainId, pasid, iova);
+      return e < 0 ? -1 : this.outPage[e]! + ((iova >>> 0) & 0xfff);
+    }
     for (let s = 0; s < sizes.length; s++) {
       const lg2 = sizes[s]!;
       const size = POW2_[lg2]!;
@@ -112,34 +117,48 @@ export class Iotlb implements IotlbLike {
     return -1;
   }
 
-  /** lookup() when the cache holds 4 KiB entries only and sets is a power of two. */
-  private lookup4k(domainId: number, pasid: number, iova: number): number {
+  /**
+   * lookup() when the cache holds 4 KiB entries only and sets is a power of two: the entry that
+   * hits (its LRU stamp, lastPerm and the hit counted), or -1 (the miss counted).
+   */
+  private find4k(domainId: number, pasid: number, iova: number): number {
     const ivLo = iova >>> 0;
     const off = ivLo & 0xfff;
     const page = (iova - off) / 4096;
     const pg = page >>> 0;
     const base = (pg & this.setMask) * this.ways;
-    // The entry's preferred way first (see wayOf()): a predictable branch when it is there.
-    const first = base + ((pg >>> this.setShift) & this.wayMask);
-    if (this.is4k(first, page, domainId, pasid)) return this.hit4k(first, off);
-    for (let e = base, end = base + this.ways; e < end; e++)
-      if (e !== first && this.is4k(e, page, domainId, pasid)) return this.hit4k(e, off);
-    this.misses++;
-    return -1;
-  }
-
-  private is4k(e: number, page: number, domainId: number, pasid: number): boolean {
-    return (
-      this.tagPage[e] === page && this.tagDomain[e] === domainId && this.tagSize[e] === 12 && this.tagPasid[e] === pasid
-    );
-  }
-
-  private hit4k(e: number, off: number): number {
+    // The entry's preferred way first (see setShift/wayMask): a predictable branch when it is there.
+    let e = base + ((pg >>> this.setShift) & this.wayMask);
+    // No helper for the tag compare: a call that is not inlined would box `page` (a double).
+    const tagPage = this.tagPage;
+    const tagDomain = this.tagDomain;
+    const tagSize = this.tagSize;
+    const tagPasid = this.tagPasid;
+    if (!(tagPage[e] === page && tagDomain[e] === domainId && tagSize[e] === 12 && tagPasid[e] === pasid)) {
+      const first = e;
+      e = -1;
+      for (let x = base, end = base + this.ways; x < end; x++) {
+        if (
+          x !== first &&
+          tagPage[x] === page &&
+          tagDomain[x] === domainId &&
+          tagSize[x] === 12 &&
+          tagPasid[x] === pasid
+        ) {
+          e = x;
+          break;
+        }
+      }
+      if (e < 0) {
+        this.misses++;
+        return -1;
+      }
+    }
     if (this.lru) this.stamp[e] = this.clock++;
     this.lastPerm = this.perm[e]!;
     this.lastSizeLg2 = 12;
     this.hits++;
-    return this.outPage[e]! + off;
+    return e;
   }
 
   private victim(base: number): number {
