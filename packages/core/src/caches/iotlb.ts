@@ -85,17 +85,27 @@ export class Iotlb implements IotlbLike {
   lookup(domainId: number, pasid: number, iova: number): number {
     const sizes = this.sizesPresent;
     // Hot path: only 4 KiB entries cached (the common case) and a power-of-two set count: the
-    // page number and set come from the address's 32-bit halves, without a division.
-    if (sizes.length === 1 && sizes[0] === 12 && this.setMask >= 0) {
-      // find4k() returns the entry (a small integer): a double returned from a call that is not
-      // inlined would be boxed, one heap number per lookup.
-      const e = this.find4k(domainId, pasid, iova);
-      return e < 0 ? -1 : this.outPage[e]! + ((iova >>> 0) & 0xfff);
-    }
+    // page number and set come from the address's 32-bit halves, without a division. Both finders
+    // return the entry (a small integer) and lookup() stays small enough for V8 to inline into a
+    // unit's translate(): a double returned from a call that is not inlined is boxed, one heap
+    // number per translation.
+    const e =
+      sizes.length === 1 && sizes[0] === 12 && this.setMask >= 0
+        ? this.find4k(domainId, pasid, iova)
+        : this.findAnySize(domainId, pasid, iova);
+    if (e < 0) return -1;
+    const lg2 = this.lastSizeLg2;
+    return lg2 === 12
+      ? this.outPage[e]! + ((iova >>> 0) & 0xfff)
+      : this.outPage[e]! + (iova - this.tagPage[e]! * POW2_[lg2]!);
+  }
+
+  /** lookup() in general: one set per page size present; the entry that hits, or -1. */
+  private findAnySize(domainId: number, pasid: number, iova: number): number {
+    const sizes = this.sizesPresent;
     for (let s = 0; s < sizes.length; s++) {
       const lg2 = sizes[s]!;
-      const size = POW2_[lg2]!;
-      const page = Math.floor(iova / size);
+      const page = Math.floor(iova / POW2_[lg2]!);
       const base = this.setOf(page);
       for (let w = 0; w < this.ways; w++) {
         const e = base + w;
@@ -109,7 +119,7 @@ export class Iotlb implements IotlbLike {
           this.lastPerm = this.perm[e]!;
           this.lastSizeLg2 = lg2;
           this.hits++;
-          return this.outPage[e]! + (iova - page * size);
+          return e;
         }
       }
     }
