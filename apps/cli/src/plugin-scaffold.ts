@@ -164,7 +164,7 @@ export const ${id}Plugin = defineDevicePlugin<Options>({
 });
 `,
     [`src/${name}.test.ts`]: `// SPDX-License-Identifier: Apache-2.0
-import { runDevicePluginConformance } from '@iofleet/sdk/testing';
+import { runDevicePluginConformance } from '@iofleet/sdk-testing';
 import { ${id}Plugin } from './index';
 
 runDevicePluginConformance(${id}Plugin);

@@ -16,7 +16,7 @@
 // On SIGTERM or SIGINT the agent drains: new calls get UNAVAILABLE, in-flight calls finish.
 import { parseArgs } from 'node:util';
 import { isHostError } from '@iofleet/host';
-import { pluginRegistry } from '@iofleet/host/plugins';
+import { pluginRegistry } from '@iofleet/plugin-registry';
 import { IofleetMetrics, startMetricsServer, startTracing } from '@iofleet/telemetry';
 import { SERVICE_HOST_AGENT } from '@iofleet/vocabulary';
 import { startAgentServer } from './server';

@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILTIN_PLUGINS } from '@iofleet/host/plugins';
+import { BUILTIN_PLUGINS } from '@iofleet/plugin-registry';
 import { type AgentCallError, AgentClient, IommuMode } from '@iofleet/proto';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -63,7 +63,7 @@ describe('host agent plugins', () => {
     const mod = join(dir, 'third-party.cjs');
     writeFileSync(
       mod,
-      `const base = { kind: 'iofleet.device-plugin', version: '1.0.0', sdk: '^0.1.0', parseOptions: () => ({}) };
+      `const base = { kind: 'iofleet.device-plugin', version: '1.0.0', sdk: '^0.2.0', parseOptions: () => ({}) };
 module.exports = { throws: { ...base, name: 'thirdparty', create: () => ({ workload: { queueDepth: 1, submit() { throw new Error('boom'); }, device() {}, complete() {} } }) } };`,
     );
     const host = join(HOSTS, 'intel-xeon-2s.yaml');

@@ -4,7 +4,7 @@
 // an agent with the same flags serves the same host ids.
 
 import { bootHost, loadHostDescription, type PluginRegistry } from '@iofleet/host';
-import { pluginRegistry } from '@iofleet/host/plugins';
+import { pluginRegistry } from '@iofleet/plugin-registry';
 import type { IofleetMetrics } from '@iofleet/telemetry';
 import { ModelBackend } from './model-backend';
 

@@ -2,7 +2,8 @@
 // The device context: the only door a plugin has into its host (STYLE.md item 10). A driver half
 // (runs on a simulated CPU: the Linux DMA API, memory for buffers) and a device half (what the
 // hardware does: memory accesses that go through the IOMMU, time spent on the medium or the link),
-// plus config space and BARs, interrupts, the simulated clock, a tracer and a logger.
+// plus config space and BARs, interrupts, the simulated clock, seeded randomness, a tracer and a
+// logger.
 // Addresses are numbers: physical and DMA addresses below 2^53.
 
 /** enum dma_data_direction */
@@ -122,6 +123,9 @@ export interface DeviceLogger {
   warn(message: string): void;
 }
 
+/** Numbers uniform in [0, 1), repeating from their seed (the host's generator: @iofleet/prng). */
+export type Random = () => number;
+
 export interface DeviceContext {
   readonly device: DeviceInfo;
   readonly dma: DmaApi;
@@ -134,6 +138,11 @@ export interface DeviceContext {
   raiseIrq(vector: number): void;
   /** The simulated clock, in ns (the CPU the current hook runs on). */
   nowNs(): number;
+  /**
+   * A seeded generator for device behaviour that must repeat run to run (offsets, sizes): the
+   * same seed gives the same sequence on every host. Never Math.random.
+   */
+  random(seed: number): Random;
   readonly tracer: DeviceTracer;
   readonly log: DeviceLogger;
 }

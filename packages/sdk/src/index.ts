@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// @iofleet/sdk: the device-plugin contract. Contracts only; the host implements them
-// (@iofleet/sdk/runtime is the shared implementation of the context, used by hosts and by
-// @iofleet/sdk/testing).
-
-// Seeded randomness for device models whose runs must repeat (offsets, sizes): the tree's one
-// generator, re-exported so plugins need nothing but the SDK (tools/pack.cjs inlines it).
-export { mulberry32, type Random } from '@iofleet/prng';
+// @iofleet/sdk: the device-plugin contract, with no dependencies at all (as @opentelemetry/api is
+// apart from its SDK). Contracts only: @iofleet/sdk-runtime implements the context on core's DMA
+// layer (hosts use it), @iofleet/sdk-testing runs a plugin in a deterministic environment and the
+// conformance suite. Seeded randomness reaches a plugin through its context (ctx.random(seed)),
+// so the contract carries no generator of its own.
 export {
   type Bar,
   type BusApi,
@@ -19,6 +17,7 @@ export {
   type DmaApi,
   type DmaDirection,
   type MemoryApi,
+  type Random,
   type SgEntry,
 } from './context';
 export { isSdkError, SdkError, type SdkErrorCode } from './errors';

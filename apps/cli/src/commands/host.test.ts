@@ -143,7 +143,7 @@ describe('iofleet host run', () => {
     const mod = join(dir, 'broken-plugins.cjs');
     writeFileSync(
       mod,
-      `const base = { kind: 'iofleet.device-plugin', version: '1.0.0', sdk: '^0.1.0', parseOptions: () => ({}) };
+      `const base = { kind: 'iofleet.device-plugin', version: '1.0.0', sdk: '^0.2.0', parseOptions: () => ({}) };
 module.exports = {
   throws: { ...base, name: 'throws', create: () => ({ workload: { queueDepth: 1, submit() { throw new Error('boom'); }, device() {}, complete() {} } }) },
   hangs: { ...base, name: 'hangs', create: () => ({ probe() { for (;;) {} } }) },

@@ -35,6 +35,10 @@ export class DirectDmaOps implements DmaOps {
     return addr + size - 1 <= dmaBitMask(this.dev.dmaBits);
   }
 
+  setMask(bits: number): void {
+    this.dev.dmaBits = bits;
+  }
+
   /** swiotlb_map(): bounce, then check the bounce buffer itself is reachable. */
   private swiotlbMap(cpu: SimCpu, pa: number, size: number): number {
     const pool = this.swiotlb!;

@@ -44,6 +44,10 @@ export class IommuDmaOps implements DmaOps {
     this.swiotlb = opts.swiotlb ?? null;
   }
 
+  setMask(bits: number): void {
+    this.dev.dmaBits = bits;
+  }
+
   private readonly swiotlb: SwiotlbPool | null;
 
   private get sim() {

@@ -35,6 +35,11 @@ export function scatterEntry(pa: number, length: number): ScatterEntry {
 /** What a device driver calls (dma_map_page & co). Addresses are numbers; sizes in bytes. */
 export interface DmaOps {
   readonly mode: 'direct' | 'iommu';
+  /**
+   * dma_set_mask_and_coherent() (kernel/dma/mapping.c): the address bits the device can emit
+   * from now on, for streaming and coherent mappings alike (the model keeps one mask).
+   */
+  setMask(bits: number): void;
   mapPage(pa: number, size: number, dir: DmaDirection): number;
   unmapPage(dmaAddr: number, size: number, dir: DmaDirection): void;
   /** Maps a list; returns the number of DMA segments (0 on failure). */

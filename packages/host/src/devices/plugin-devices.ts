@@ -7,7 +7,7 @@
 import type { SimTracer } from '@iofleet/core';
 import type { TranslationFault } from '@iofleet/core/hardware';
 import { checkSdkRange, type DeviceInstance, type DevicePlugin, isSdkError, type RawOptions } from '@iofleet/sdk';
-import { type DeviceObserver, DeviceRuntime, guard, PageWalkers } from '@iofleet/sdk/runtime';
+import { type DeviceObserver, DeviceRuntime, guard, PageWalkers } from '@iofleet/sdk-runtime';
 import { fullName, type HostDevice, type HostImpl } from '../boot/host';
 import { HostError } from '../errors';
 
@@ -48,7 +48,7 @@ const WALKERS = new WeakMap<HostImpl, Map<number, PageWalkers>>();
 
 /**
  * The page walkers of the unit translating for `dev`, shared by every device of that unit
- * (sdk/runtime page-walkers.ts: a DRHD's, an AMD IOMMU's, an SMMU's walkers serve all its
+ * (sdk-runtime page-walkers.ts: a DRHD's, an AMD IOMMU's, an SMMU's walkers serve all its
  * devices); a device no unit translates for gets its own (it never walks).
  */
 export function unitWalkers(host: HostImpl, dev: HostDevice): PageWalkers {

@@ -2,10 +2,10 @@
 // Page walkers belong to the IOMMU unit (sdk/runtime page-walkers.ts): two devices behind one
 // VT-d unit wait for each other's walks; devices on two units do not.
 import { join } from 'node:path';
+import { pluginRegistry } from '@iofleet/plugin-registry';
 import { describe, expect, it } from 'vitest';
 import type { HostImpl } from '../boot/host';
 import { loadHost } from '../boot/load';
-import { pluginRegistry } from '../builtin-plugins';
 import { attachPlugin, type PluginDevice } from './plugin-devices';
 
 const FILE = join(__dirname, '..', '..', '..', '..', 'examples', 'hosts', 'intel-xeon-2s.yaml');

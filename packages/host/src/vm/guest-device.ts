@@ -39,7 +39,7 @@ import {
   X86_MSI_RESERVED,
 } from '@iofleet/core/linux';
 import type { WorkloadHooks } from '@iofleet/sdk';
-import { DeviceRuntime } from '@iofleet/sdk/runtime';
+import { DeviceRuntime } from '@iofleet/sdk-runtime';
 import { fullName, type HostDevice, type HostImpl } from '../boot/host';
 import { unitWalkers } from '../devices/plugin-devices';
 import type { GuestDeviceModel } from '../workload/run-modes';
@@ -116,10 +116,12 @@ export function guestDevice(
     const reservedRegions = [X86_MSI_RESERVED, [basePa, basePa + poolBytes - 1] as const];
     const iommu = new IommuDmaOps(new IommuDmaCookie(sim, domain, { mode: 'strict', reservedRegions }), info);
     const bounce = new DirectDmaOps(sim, info, pool, true);
-    const both: DmaOps & { dev: typeof info } = {
+    const both: DmaOps = {
       mode: 'iommu',
       /** dma_set_mask() reaches the device both halves share. */
-      dev: info,
+      setMask: (bits) => {
+        info.dmaBits = bits;
+      },
       mapPage: (pa, size, dir) => bounce.mapPage(pa, size, dir),
       unmapPage: (a, size, dir) => bounce.unmapPage(a, size, dir),
       mapSg: (sg, dir) => bounce.mapSg(sg, dir),

@@ -5,9 +5,9 @@
 import { join } from 'node:path';
 import { HW_INV_DESCRIPTORS, HW_INV_WAITS } from '@iofleet/core/hardware';
 import { DMA_FROM_DEVICE } from '@iofleet/core/linux';
+import { pluginRegistry } from '@iofleet/plugin-registry';
 import { describe, expect, it } from 'vitest';
 import { loadHost, loadHostDescription } from '../boot/load';
-import { pluginRegistry } from '../builtin-plugins';
 import { HostError } from '../errors';
 import { parseWorkloadSpec, runHostWorkload } from './host-run';
 

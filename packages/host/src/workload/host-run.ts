@@ -10,7 +10,7 @@ import type { CostProfile } from '@iofleet/core/cost';
 import { domainTypeSysfs } from '@iofleet/core/linux';
 import type { RawOptions } from '@iofleet/sdk';
 import { isSdkError } from '@iofleet/sdk';
-import { guard, type RunResult, runWorkload } from '@iofleet/sdk/runtime';
+import { guard, type RunResult, runWorkload } from '@iofleet/sdk-runtime';
 import { bootHost } from '../boot/boot';
 import { fullName } from '../boot/host';
 import type { HostDescription } from '../description/schema';

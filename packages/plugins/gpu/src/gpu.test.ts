@@ -3,7 +3,7 @@
 // party's plugin would.
 import { gpuPlugin } from '@iofleet/plugin-gpu';
 import { isSdkError, type RawOptions } from '@iofleet/sdk';
-import { runDevicePluginConformance, TestEnvironment, type TestMode } from '@iofleet/sdk/testing';
+import { runDevicePluginConformance, TestEnvironment, type TestMode } from '@iofleet/sdk-testing';
 import { describe, expect, it } from 'vitest';
 
 runDevicePluginConformance(gpuPlugin);

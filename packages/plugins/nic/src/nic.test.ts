@@ -3,7 +3,7 @@
 // party's plugin would, in page-pool mode (its default) and in per-packet map mode.
 import { NIC_ACK_BYTES, NIC_FRAME_OVERHEAD, nicPlugin } from '@iofleet/plugin-nic';
 import { isSdkError, type RawOptions } from '@iofleet/sdk';
-import { runDevicePluginConformance, TestEnvironment, type TestMode } from '@iofleet/sdk/testing';
+import { runDevicePluginConformance, TestEnvironment, type TestMode } from '@iofleet/sdk-testing';
 import { describe, expect, it } from 'vitest';
 
 runDevicePluginConformance(nicPlugin);

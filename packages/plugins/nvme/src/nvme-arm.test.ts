@@ -2,7 +2,7 @@
 // The NVMe plugin behind an Arm SMMUv3 in the SDK's test environment (vendor: 'arm'): its DMA is
 // translated by the SMMU under Linux's arm-smmu-v3 strict and lazy invalidation.
 import { nvmePlugin } from '@iofleet/plugin-nvme';
-import { TestEnvironment } from '@iofleet/sdk/testing';
+import { TestEnvironment } from '@iofleet/sdk-testing';
 import { describe, expect, it } from 'vitest';
 
 const run = (mode: 'pt' | 'lazy' | 'strict') => {

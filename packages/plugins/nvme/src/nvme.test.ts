@@ -3,7 +3,7 @@
 // party's plugin would.
 import { nvmePlugin } from '@iofleet/plugin-nvme';
 import { isSdkError } from '@iofleet/sdk';
-import { runDevicePluginConformance, TestEnvironment } from '@iofleet/sdk/testing';
+import { runDevicePluginConformance, TestEnvironment } from '@iofleet/sdk-testing';
 import { describe, expect, it } from 'vitest';
 
 runDevicePluginConformance(nvmePlugin);

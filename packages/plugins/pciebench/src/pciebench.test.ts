@@ -3,7 +3,7 @@
 // party's plugin would, for reads (its default) and writes.
 import { linkBytes, PCIEBENCH_MAX_TAGS, pciebenchPlugin } from '@iofleet/plugin-pciebench';
 import { isSdkError, type RawOptions } from '@iofleet/sdk';
-import { runDevicePluginConformance, TestEnvironment, type TestMode } from '@iofleet/sdk/testing';
+import { runDevicePluginConformance, TestEnvironment, type TestMode } from '@iofleet/sdk-testing';
 import { describe, expect, it } from 'vitest';
 
 runDevicePluginConformance(pciebenchPlugin);

@@ -31,7 +31,6 @@ import {
   type DeviceContext,
   defineDevicePlugin,
   type IoHandle,
-  mulberry32,
   optionBytes,
   optionEnum,
   optionNumber,
@@ -132,7 +131,7 @@ function createPciebench(ctx: DeviceContext, o: PciebenchOptions) {
   const read = o.rw === 'read';
   const linkNs = linkBytes(o.size) / o.linkGBps;
   let buffer: { pa: number; dmaAddr: number } | null = null;
-  let next = mulberry32(o.seed);
+  let next = ctx.random(o.seed);
   let linkFreeAt = 0;
 
   const start = () => {
@@ -146,7 +145,7 @@ function createPciebench(ctx: DeviceContext, o: PciebenchOptions) {
       throw new Error('pciebench: dma mapping of the host buffer failed');
     }
     buffer = { pa, dmaAddr };
-    next = mulberry32(o.seed);
+    next = ctx.random(o.seed);
     linkFreeAt = 0;
   };
   const stop = () => {

@@ -2,7 +2,7 @@
 // A variant that moves a fleet to other hardware (hostTemplates): x86 hosts replaced by Arm ones,
 // simulated end to end in embedded mode.
 import { join } from 'node:path';
-import { pluginRegistry } from '@iofleet/host/plugins';
+import { pluginRegistry } from '@iofleet/plugin-registry';
 import { describe, expect, it } from 'vitest';
 import { type Scenario, scenarioSchema } from '../scenario/schema';
 import { simulateScenario } from './simulate';

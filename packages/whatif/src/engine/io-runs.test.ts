@@ -3,7 +3,7 @@
 // variant). Each distinct run of a small --full scenario is run twice, from fresh hosts, in
 // different orders; the figures must be equal to the bit.
 import { join } from 'node:path';
-import { BUILTIN_PLUGINS } from '@iofleet/host/plugins';
+import { BUILTIN_PLUGINS } from '@iofleet/plugin-registry';
 import { describe, expect, it } from 'vitest';
 import { scenarioSchema } from '../scenario/schema';
 import { generateArrivals } from './arrivals';

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// @iofleet/sdk/testing: what a plugin author tests a device with.
+// @iofleet/sdk-testing: what a plugin author tests a device with (the conformance suite and a
+// deterministic environment on @iofleet/sdk-runtime).
 
 export { type ConformanceOptions, runDevicePluginConformance } from './conformance';
 export {

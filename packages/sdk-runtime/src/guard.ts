@@ -6,7 +6,7 @@
 // at once (guardBatch) and catch per-call throws cheaply inside it.
 
 import vm from 'node:vm';
-import { isSdkError, SdkError } from '../errors';
+import { isSdkError, SdkError } from '@iofleet/sdk';
 
 /** Default wall-clock limit for one lifecycle hook (probe, reset, remove...). */
 export const HOOK_TIME_LIMIT_MS = 2_000;

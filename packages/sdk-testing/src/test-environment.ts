@@ -17,12 +17,9 @@ import {
   unitAttachDevice,
   unitCreateDomain,
 } from '@iofleet/core/linux';
-import type { DeviceInfo, DmaDirection } from '../context';
-import type { DeviceInstance, DevicePlugin, RawOptions } from '../plugin';
-import { DeviceRuntime } from '../runtime/device-context';
-import { guard } from '../runtime/guard';
-import { type RunOptions, type RunResult, runWorkload } from '../runtime/workload-runner';
-import { checkSdkRange } from '../version';
+import type { DeviceInfo, DeviceInstance, DevicePlugin, DmaDirection, RawOptions } from '@iofleet/sdk';
+import { checkSdkRange } from '@iofleet/sdk';
+import { DeviceRuntime, guard, type RunOptions, type RunResult, runWorkload } from '@iofleet/sdk-runtime';
 
 export type TestMode = 'pt' | 'strict' | 'lazy';
 

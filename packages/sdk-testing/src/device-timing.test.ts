@@ -16,13 +16,12 @@ import {
   unitCreateDomain,
 } from '@iofleet/core/linux';
 import { mulberry32 } from '@iofleet/prng';
+import type { IoHandle } from '@iofleet/sdk';
+import { defineDevicePlugin, SDK_VERSION } from '@iofleet/sdk';
+import { DeviceRuntime } from '@iofleet/sdk-runtime';
 import { ATTR_SIM_LATENCY_NS, EVENT_IOTLB_MISS, SPAN_IOMMU_TRANSLATE } from '@iofleet/vocabulary';
 import { describe, expect, it } from 'vitest';
-import type { IoHandle } from '../plugin';
-import { defineDevicePlugin } from '../plugin';
-import { TestEnvironment, type TestMode } from '../testing/test-environment';
-import { SDK_VERSION } from '../version';
-import { DeviceRuntime } from './device-context';
+import { TestEnvironment, type TestMode } from './test-environment';
 
 interface ProbeOptions {
   engine: 'request' | 'dma';

@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // The suite every device plugin passes (STYLE.md item 11), run from the plugin's own tests:
-//   import { runDevicePluginConformance } from '@iofleet/sdk/testing';
+//   import { runDevicePluginConformance } from '@iofleet/sdk-testing';
 //   runDevicePluginConformance(plugin);
 // It checks the definition, option parsing, and, in pass-through, strict and lazy modes on VT-d and
 // AMD-Vi: the device probes, runs its workload without faults, touches only memory that is mapped
 // for it, leaves no mapping or page behind after remove(), survives reset(), and is deterministic.
 
+import { checkSdkRange, type DevicePlugin, isDevicePlugin, isSdkError, type RawOptions } from '@iofleet/sdk';
 import { describe, expect, it } from 'vitest';
-import { isSdkError } from '../errors';
-import { type DevicePlugin, isDevicePlugin, type RawOptions } from '../plugin';
-import { checkSdkRange } from '../version';
 import { TestEnvironment, type TestMode } from './test-environment';
 
 export interface ConformanceOptions {

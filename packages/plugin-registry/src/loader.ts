@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Loading a third party's plugin module given with --plugin (a file or a package name, resolved from
-// the current directory, then from the CLI's own dependencies). The CLI runs from a bundle, so two
-// things are done for the plugin that a plain require() would not: a TypeScript file is loaded
-// through tsx's CommonJS hook, and the plugin's `@iofleet/sdk` is this process's own SDK (the
-// contract the host checks plugins against: one SDK version in the process, whichever copy the
-// plugin's folder holds).
+// the current directory, then from iofleet's own dependencies). The CLI and the agent run from
+// bundles, so two things are done for the plugin that a plain require() would not: a TypeScript
+// file is loaded through tsx's CommonJS hook, and the plugin's `@iofleet/sdk` is this process's own
+// SDK (the contract the host checks plugins against: one SDK version in the process, whichever copy
+// the plugin's folder holds). Node's module internals (_resolveFilename, _cache) are the documented
+// way loaders such as tsx and proxyquire redirect require(); they are typed here, not cast into.
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import * as sdk from '@iofleet/sdk';
 
 /** Modules the host hands to plugins in place of their own copies. */
@@ -41,9 +42,9 @@ function shareSdk(): void {
 
 let tsxRegistered = false;
 
-/** The file a --plugin spec names: a path from the current directory, or a package from there or from the CLI. */
+/** The file a --plugin spec names: a path from the current directory, or a package from there or from iofleet. */
 function resolveSpec(spec: string): string {
-  if (spec.startsWith('.') || spec.startsWith('/')) return require.resolve(resolve(spec));
+  if (spec.startsWith('.') || isAbsolute(spec)) return require.resolve(resolve(spec));
   try {
     return createRequire(join(process.cwd(), 'noop.js')).resolve(spec);
   } catch {

@@ -8,8 +8,8 @@
 // a throwing hook faults the device and ends the run with what was measured so far).
 
 import type { DmaSim } from '@iofleet/core/linux';
-import { SdkError } from '../errors';
-import type { IoHandle, WorkloadHooks } from '../plugin';
+import type { IoHandle, WorkloadHooks } from '@iofleet/sdk';
+import { SdkError } from '@iofleet/sdk';
 import type { DeviceRuntime } from './device-context';
 import { guard } from './guard';
 

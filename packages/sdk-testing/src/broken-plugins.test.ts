@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Deliberately broken plugins: each misbehaviour is contained and reported as a typed error or a
 // recorded violation — never a crashed or hung test process.
+
+import { type DeviceInstance, defineDevicePlugin, isSdkError, rejectUnknownOptions, SDK_VERSION } from '@iofleet/sdk';
 import { describe, expect, it } from 'vitest';
-import { isSdkError } from '../errors';
-import { type DeviceInstance, defineDevicePlugin, rejectUnknownOptions } from '../plugin';
-import { SDK_VERSION } from '../version';
 import { TestEnvironment } from './test-environment';
 
 const plugin = (name: string, make: Parameters<typeof defineDevicePlugin<Record<string, never>>>[0]['create']) =>
