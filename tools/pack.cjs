@@ -6,6 +6,10 @@
 // type declarations of the package and of the workspace packages it uses are emitted by tsc into
 // `types/`, their `@iofleet/*` imports rewritten to relative paths. The tarball's package.json says
 // what the bundles need from npm and nothing else.
+// The plugin contract, @iofleet/sdk, is never inlined into another package's tarball (the host
+// checks every plugin against its one copy of the contract; @iofleet/sdk-testing must hand a plugin
+// the same SdkError and DevicePlugin types the plugin imports): that tarball names it as a
+// peerDependency at the workspace's version, and its bundles and types import it by name.
 //
 //   node tools/pack.cjs packages/sdk [--out DIR]     prints the tarball's path
 'use strict';
@@ -15,6 +19,8 @@ const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.join(__dirname, '..');
+/** Workspace packages packed on their own and shared by name, never inlined into another tarball. */
+const CONTRACTS = ['@iofleet/sdk'];
 const readJson = (f) => JSON.parse(fs.readFileSync(f, 'utf8'));
 
 /** Every workspace package: name -> { dir, pkg }. */
@@ -64,7 +70,7 @@ function declaredVersion(name, ws) {
  * Bundles every entry twice: CommonJS (index.js, for require) and ES module (index.mjs, for import:
  * vitest, for one, refuses to be required, so a test helper that imports it must be loaded as ESM).
  */
-async function bundleEntries(entries, stage) {
+async function bundleEntries(entries, stage, shared) {
   const esbuild = require('esbuild');
   const externals = new Set();
   for (const e of entries)
@@ -84,6 +90,10 @@ async function bundleEntries(entries, stage) {
             name: 'external-npm',
             setup(b) {
               b.onResolve({ filter: /^[^./]/ }, (a) => {
+                if (shared.includes(a.path)) {
+                  externals.add(a.path);
+                  return { path: a.path, external: true };
+                }
                 if (a.path.startsWith('@iofleet/') || a.path.startsWith('node:')) return undefined;
                 externals.add(npmName(a.path));
                 return { path: a.path, external: true };
@@ -133,7 +143,7 @@ function emitTypes(entries, stage, ws) {
 }
 
 /** Rewrites `from '@iofleet/x[/sub]'` in every emitted .d.ts to a relative path inside types/. */
-function relinkTypes(stage, ws) {
+function relinkTypes(stage, ws, shared) {
   const target = new Map();
   for (const [name, { dir, pkg }] of ws)
     for (const { sub, src } of sourceEntries(dir, pkg)) {
@@ -147,7 +157,8 @@ function relinkTypes(stage, ws) {
   for (const f of walk(path.join(stage, 'types')).filter((x) => x.endsWith('.d.ts'))) {
     const text = fs
       .readFileSync(f, 'utf8')
-      .replace(/(from |import\()(['"])(@iofleet\/[^'"]+)\2/g, (_m, kw, q, spec) => {
+      .replace(/(from |import\()(['"])(@iofleet\/[^'"]+)\2/g, (m, kw, q, spec) => {
+        if (shared.includes(spec)) return m;
         const t = target.get(spec);
         if (!t) throw new Error(`${path.relative(stage, f)}: ${spec} is not a workspace entry`);
         let rel = path.relative(path.dirname(f), t);
@@ -166,10 +177,17 @@ async function pack(pkgDir, outDir) {
   if (!entries.length) throw new Error(`${pkg.name}: no exports with an @iofleet/source condition`);
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'iofleet-pack-'));
   try {
-    const externals = await bundleEntries(entries, stage);
+    const shared = CONTRACTS.filter((c) => c !== pkg.name);
+    const externals = await bundleEntries(entries, stage, shared);
     emitTypes(entries, stage, ws);
-    relinkTypes(stage, ws);
-    const peers = pkg.peerDependencies ?? {};
+    relinkTypes(stage, ws, shared);
+    const peers = { ...pkg.peerDependencies };
+    for (const c of shared.filter((n) => externals.has(n))) {
+      externals.delete(c);
+      peers[c] = ws.get(c).pkg.version;
+      // Its declarations are the contract package's own, not a copy under types/.
+      fs.rmSync(path.join(stage, 'types', path.relative(ROOT, ws.get(c).dir)), { recursive: true, force: true });
+    }
     const dependencies = {};
     for (const n of [...externals].sort()) if (!(n in peers)) dependencies[n] = declaredVersion(n, ws);
     const exportsMap = { './package.json': './package.json' };
@@ -187,7 +205,7 @@ async function pack(pkgDir, outDir) {
       ...(main && { main: main.cjs, types: exportsMap['.'].types }),
       exports: exportsMap,
       dependencies,
-      ...(pkg.peerDependencies && { peerDependencies: pkg.peerDependencies }),
+      ...(Object.keys(peers).length && { peerDependencies: peers }),
       ...(pkg.peerDependenciesMeta && { peerDependenciesMeta: pkg.peerDependenciesMeta }),
       engines: readJson(path.join(ROOT, 'package.json')).engines,
     };

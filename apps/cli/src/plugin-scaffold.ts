@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // `iofleet plugin new <name>`: a device-plugin package that passes the SDK's conformance suite as
 // generated. Inside the iofleet workspace it is laid out like the built-in plugins; anywhere else it
-// is a standalone npm package whose @iofleet/sdk is a tarball packed from this repository
-// (tools/pack.cjs) into its vendor/ folder, so `npm install && npm test` works there with no
-// monorepo around it. The device it starts from is the simplest honest one: one coherent
+// is a standalone npm package whose @iofleet/sdk (the contract) and @iofleet/sdk-testing (the
+// conformance suite, a devDependency) are tarballs packed from this repository (tools/pack.cjs) into
+// its vendor/ folder, so `npm install && npm test` works there with no monorepo around it. The device it starts from is the simplest honest one: one coherent
 // descriptor ring, one streaming mapping per I/O, the device reading the descriptor and moving the
 // data.
 
@@ -16,6 +16,9 @@ import { makeWritableDir } from './out-dir';
 import { REPO_ROOT } from './paths';
 
 const NAME_RE = /^[a-z][a-z0-9-]{0,40}$/;
+/** The contract a plugin is written against, and the kit it is tested with (a devDependency). */
+const SDK = '@iofleet/sdk';
+const SDK_TESTING = '@iofleet/sdk-testing';
 
 /** The workspace root (the directory holding nx.json) at or above `from`, or undefined. */
 export function findWorkspaceRoot(from: string): string | undefined {
@@ -27,7 +30,7 @@ export function findWorkspaceRoot(from: string): string | undefined {
 
 const camel = (s: string) => s.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
-function files(name: string, rel: string, sdkRel: string): Record<string, string> {
+function files(name: string, rel: string, packagesRel: string): Record<string, string> {
   const id = camel(name);
   return {
     'package.json': `${JSON.stringify(
@@ -45,13 +48,14 @@ function files(name: string, rel: string, sdkRel: string): Record<string, string
           '.': { '@iofleet/source': './src/index.ts', types: './dist/index.d.ts', default: './dist/index.js' },
         },
         scripts: { test: 'vitest run', lint: 'biome check .' },
-        dependencies: { '@iofleet/sdk': '*' },
+        dependencies: { [SDK]: '*' },
+        devDependencies: { [SDK_TESTING]: '*' },
       },
       null,
       2,
     )}\n`,
     'tsconfig.json': `{\n  "extends": "${rel}/tsconfig.base.json",\n  "files": [],\n  "include": [],\n  "references": [{ "path": "./tsconfig.lib.json" }, { "path": "./tsconfig.spec.json" }]\n}\n`,
-    'tsconfig.lib.json': `{\n  "extends": "${rel}/tsconfig.base.json",\n  "compilerOptions": { "rootDir": "src", "outDir": "dist", "tsBuildInfoFile": "dist/tsconfig.lib.tsbuildinfo" },\n  "include": ["src/**/*.ts"],\n  "exclude": ["src/**/*.test.ts", "src/**/*.spec.ts"],\n  "references": [{ "path": "${sdkRel}/tsconfig.lib.json" }]\n}\n`,
+    'tsconfig.lib.json': `{\n  "extends": "${rel}/tsconfig.base.json",\n  "compilerOptions": { "rootDir": "src", "outDir": "dist", "tsBuildInfoFile": "dist/tsconfig.lib.tsbuildinfo" },\n  "include": ["src/**/*.ts"],\n  "exclude": ["src/**/*.test.ts", "src/**/*.spec.ts"],\n  "references": [{ "path": "${packagesRel}/sdk/tsconfig.lib.json" }, { "path": "${packagesRel}/sdk-testing/tsconfig.lib.json" }]\n}\n`,
     'tsconfig.spec.json': `{\n  "extends": "${rel}/tsconfig.base.json",\n  "compilerOptions": { "outDir": "./out-tsc/spec", "rootDir": "." },\n  "include": ["src/**/*.ts", "test/**/*.ts", "vitest.config.mts"],\n  "references": [{ "path": "./tsconfig.lib.json" }]\n}\n`,
     'vitest.config.mts': `import { defineConfig } from 'vitest/config';
 
@@ -77,7 +81,7 @@ import {
   optionNumber,
   type RawOptions,
   rejectUnknownOptions,
-} from '@iofleet/sdk';
+} from '${SDK}';
 
 export interface ${id[0]!.toUpperCase()}${id.slice(1)}Options {
   /** Bytes moved per I/O. */
@@ -164,7 +168,7 @@ export const ${id}Plugin = defineDevicePlugin<Options>({
 });
 `,
     [`src/${name}.test.ts`]: `// SPDX-License-Identifier: Apache-2.0
-import { runDevicePluginConformance } from '@iofleet/sdk-testing';
+import { runDevicePluginConformance } from '${SDK_TESTING}';
 import { ${id}Plugin } from './index';
 
 runDevicePluginConformance(${id}Plugin);
@@ -189,8 +193,14 @@ function devVersions(): Record<string, string> {
   return Object.fromEntries(pick.map((k) => [k, root.devDependencies[k]!]));
 }
 
-/** A plugin package outside the workspace: its own tsconfig and vitest config, the SDK from `sdkTarball`. */
-function standaloneFiles(name: string, sdkTarball: string): Record<string, string> {
+/** The packed SDK packages in a standalone plugin's vendor/, as paths relative to the plugin's folder. */
+interface VendoredSdk {
+  sdk: string;
+  testing: string;
+}
+
+/** A plugin package outside the workspace: its own tsconfig and vitest config, the SDK from vendor/. */
+function standaloneFiles(name: string, vendored: VendoredSdk): Record<string, string> {
   const common = files(name, '.', '.');
   return {
     'package.json': `${JSON.stringify(
@@ -203,8 +213,8 @@ function standaloneFiles(name: string, sdkTarball: string): Record<string, strin
         type: 'commonjs',
         main: './src/index.ts',
         scripts: { test: 'vitest run', typecheck: 'tsc --noEmit' },
-        dependencies: { '@iofleet/sdk': `file:${sdkTarball}` },
-        devDependencies: devVersions(),
+        dependencies: { [SDK]: `file:${vendored.sdk}` },
+        devDependencies: { [SDK_TESTING]: `file:${vendored.testing}`, ...devVersions() },
       },
       null,
       2,
@@ -237,8 +247,9 @@ export default defineConfig({
     '.gitignore': 'node_modules\n',
     'README.md': `# iofleet-plugin-${name}
 
-An iofleet device plugin, generated by \`iofleet plugin new ${name}\`. It uses the iofleet SDK
-from \`${sdkTarball}\` (packed from the iofleet repository by \`tools/pack.cjs\`).
+An iofleet device plugin, generated by \`iofleet plugin new ${name}\`. It is written against the
+iofleet SDK contract, \`${vendored.sdk}\`, and tested with \`${vendored.testing}\` (the
+conformance suite), both packed from the iofleet repository by \`tools/pack.cjs\`.
 
 - Install and test: \`npm install && npm test\` (the SDK's conformance suite); \`npm run typecheck\`.
 - Use: add \`plugin: ${name}\` to a PCI function of a host file, then
@@ -247,13 +258,13 @@ from \`${sdkTarball}\` (packed from the iofleet repository by \`tools/pack.cjs\`
   };
 }
 
-/** Packs @iofleet/sdk from this repository into `dir`/vendor; returns the tarball's path relative to `dir`. */
-async function vendorSdk(dir: string): Promise<string> {
+/** Packs @iofleet/sdk and @iofleet/sdk-testing from this repository into `dir`/vendor. */
+async function vendorSdk(dir: string): Promise<VendoredSdk> {
   const { pack } = createRequire(__filename)(join(REPO_ROOT, 'tools', 'pack.cjs')) as {
     pack(pkgDir: string, outDir: string): Promise<string>;
   };
-  const tarball = await pack(join(REPO_ROOT, 'packages', 'sdk'), join(dir, 'vendor'));
-  return `./vendor/${basename(tarball)}`;
+  const one = async (pkg: string) => `./vendor/${basename(await pack(join(REPO_ROOT, 'packages', pkg), join(dir, 'vendor')))}`;
+  return { sdk: await one('sdk'), testing: await one('sdk-testing') };
 }
 
 export interface ScaffoldResult {
@@ -272,7 +283,7 @@ export async function scaffoldPlugin(name: string, parentDir: string): Promise<S
   let out: Record<string, string>;
   if (root) {
     const rel = relative(dir, root) || '.';
-    out = files(name, rel, relative(dir, join(root, 'packages', 'sdk')));
+    out = files(name, rel, relative(dir, join(root, 'packages')));
   } else {
     makeWritableDir(dir, 'plugin new:');
     try {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `iofleet plugin new` outside the workspace, as a plugin author runs it: the package it writes
-// carries @iofleet/sdk packed from this repository (npm pack, through tools/pack.cjs), installs with
-// npm in a folder with no monorepo around it, passes the SDK's conformance suite and its typecheck
+// carries @iofleet/sdk (the contract, no dependencies) and @iofleet/sdk-testing (the conformance
+// suite, with the runtime and core inlined) packed from this repository (npm pack, through
+// tools/pack.cjs), installs with npm in a folder with no monorepo around it, passes the SDK's conformance suite and its typecheck
 // there, and loads into `iofleet host run --plugin` from that folder. npm installs from its cache
 // (--prefer-offline): the packages are those of this repository's own lock file.
 import { execFile } from 'node:child_process';
@@ -23,18 +24,29 @@ describe('a plugin package outside the workspace', () => {
     const pkgDir = join(dir, 'demo');
     const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
     expect(pkg.dependencies['@iofleet/sdk']).toMatch(/^file:\.\/vendor\/iofleet-sdk-\d+\.\d+\.\d+\.tgz$/);
+    expect(pkg.devDependencies['@iofleet/sdk-testing']).toMatch(
+      /^file:\.\/vendor\/iofleet-sdk-testing-\d+\.\d+\.\d+\.tgz$/,
+    );
 
-    const tar = await run('tar', ['tzf', join(pkgDir, pkg.dependencies['@iofleet/sdk'].slice(5))]);
-    const files = tar.stdout.split('\n');
-    for (const f of ['package/LICENSE', 'package/dist/testing/index.mjs', 'package/dist/index.js'])
-      expect(files).toContain(f);
-    expect(files.some((f) => f.startsWith('package/types/packages/core/src/'))).toBe(true);
+    const tarFiles = async (spec: string) =>
+      (await run('tar', ['tzf', join(pkgDir, spec.slice('file:'.length))])).stdout.split('\n');
+    const contract = await tarFiles(pkg.dependencies['@iofleet/sdk']);
+    for (const f of ['package/LICENSE', 'package/README.md', 'package/dist/index.js', 'package/dist/index.mjs'])
+      expect(contract).toContain(f);
+    expect(contract.some((f) => f.includes('/core/'))).toBe(false); // the contract carries no model
+    const testing = await tarFiles(pkg.devDependencies['@iofleet/sdk-testing']);
+    for (const f of ['package/LICENSE', 'package/dist/index.mjs', 'package/dist/index.js']) expect(testing).toContain(f);
+    expect(testing.some((f) => f.startsWith('package/types/packages/core/src/'))).toBe(true);
+    expect(testing.some((f) => f.startsWith('package/types/packages/sdk/'))).toBe(false); // the contract is shared
 
     const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
     const npm = (...args: string[]) => run('npm', args, { cwd: pkgDir, env, timeout: 300_000 });
     await npm('install', '--prefer-offline', '--no-audit', '--no-fund');
-    const installed = JSON.parse(readFileSync(join(pkgDir, 'node_modules', '@iofleet', 'sdk', 'package.json'), 'utf8'));
-    expect(Object.keys(installed.dependencies)).toEqual(['semver']); // nothing else of the monorepo
+    const installed = (p: string) =>
+      JSON.parse(readFileSync(join(pkgDir, 'node_modules', '@iofleet', p, 'package.json'), 'utf8'));
+    expect(installed('sdk').dependencies).toEqual({}); // the contract depends on nothing
+    expect(installed('sdk-testing').dependencies).toEqual({}); // nothing else of the monorepo
+    expect(installed('sdk-testing').peerDependencies['@iofleet/sdk']).toBe(installed('sdk').version);
     const test = await npm('test');
     expect(test.stdout).toMatch(/Tests\s+\S*10 passed/);
     await npm('run', 'typecheck');
