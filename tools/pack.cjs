@@ -155,16 +155,14 @@ function relinkTypes(stage, ws, shared) {
       .readdirSync(d, { withFileTypes: true })
       .flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
   for (const f of walk(path.join(stage, 'types')).filter((x) => x.endsWith('.d.ts'))) {
-    const text = fs
-      .readFileSync(f, 'utf8')
-      .replace(/(from |import\()(['"])(@iofleet\/[^'"]+)\2/g, (m, kw, q, spec) => {
-        if (shared.includes(spec)) return m;
-        const t = target.get(spec);
-        if (!t) throw new Error(`${path.relative(stage, f)}: ${spec} is not a workspace entry`);
-        let rel = path.relative(path.dirname(f), t);
-        if (!rel.startsWith('.')) rel = `./${rel}`;
-        return `${kw}${q}${rel}${q}`;
-      });
+    const text = fs.readFileSync(f, 'utf8').replace(/(from |import\()(['"])(@iofleet\/[^'"]+)\2/g, (m, kw, q, spec) => {
+      if (shared.includes(spec)) return m;
+      const t = target.get(spec);
+      if (!t) throw new Error(`${path.relative(stage, f)}: ${spec} is not a workspace entry`);
+      let rel = path.relative(path.dirname(f), t);
+      if (!rel.startsWith('.')) rel = `./${rel}`;
+      return `${kw}${q}${rel}${q}`;
+    });
     fs.writeFileSync(f, text);
   }
 }

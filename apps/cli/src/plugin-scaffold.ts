@@ -263,7 +263,8 @@ async function vendorSdk(dir: string): Promise<VendoredSdk> {
   const { pack } = createRequire(__filename)(join(REPO_ROOT, 'tools', 'pack.cjs')) as {
     pack(pkgDir: string, outDir: string): Promise<string>;
   };
-  const one = async (pkg: string) => `./vendor/${basename(await pack(join(REPO_ROOT, 'packages', pkg), join(dir, 'vendor')))}`;
+  const one = async (pkg: string) =>
+    `./vendor/${basename(await pack(join(REPO_ROOT, 'packages', pkg), join(dir, 'vendor')))}`;
   return { sdk: await one('sdk'), testing: await one('sdk-testing') };
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Integration: the host-agent process loads the same built-in plugins as the CLI (pciebench among
-// them) and third-party plugins given with --plugin, and serves their workloads over gRPC.
+// Integration: the host-agent process loads plugins from the registry the CLI uses
+// (@iofleet/plugin-registry): the same built-in plugins (pciebench among them) and third-party
+// plugins given with --plugin — JavaScript, or TypeScript through tsx with the agent's own SDK —
+// and serves their workloads over gRPC.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,9 +83,49 @@ module.exports = { throws: { ...base, name: 'thirdparty', create: () => ({ workl
     }
   }, 90_000);
 
+  it('loads a TypeScript plugin with --plugin, handing it the agent own @iofleet/sdk', async () => {
+    // The file sits in a temporary folder with no node_modules: its `@iofleet/sdk` can only be the
+    // agent's (the registry's loader shares it), and its TypeScript only runs through tsx.
+    const mod = join(dir, 'ts-plugin.ts');
+    writeFileSync(
+      mod,
+      `import { defineDevicePlugin, type DeviceContext, SDK_VERSION } from '@iofleet/sdk';
+export const tsPlugin = defineDevicePlugin({
+  name: 'tsplugin', version: '1.0.0', sdk: \`^\${SDK_VERSION}\`,
+  parseOptions: () => ({}),
+  create: (ctx: DeviceContext) => {
+    let pa = -1;
+    return {
+      workload: {
+        queueDepth: 1,
+        start() { pa = ctx.memory.allocPages(1); },
+        submit() { return { bytes: 4096, dmaAddr: ctx.dma.mapSingle(pa, 4096, 'from-device') }; },
+        device(io: { dmaAddr: number }) { ctx.bus.dma(io.dmaAddr, 4096, true); ctx.bus.busy(1000); },
+        complete(io: { dmaAddr: number }) { ctx.dma.unmapSingle(io.dmaAddr, 4096, 'from-device'); },
+        stop() { ctx.memory.freePages(pa, 1); },
+      },
+    };
+  },
+});
+`,
+    );
+    const c = await startAgent(['--template', join(HOSTS, 'intel-xeon-2s.yaml'), '--plugin', mod]);
+    try {
+      const r = await c.runWorkload(workload('tsplugin', '01:00.0'));
+      expect(r.iops).toBeGreaterThan(0);
+    } finally {
+      c.close();
+    }
+  }, 90_000);
+
   it('refuses a --plugin module that cannot be loaded with one error line', async () => {
     await expect(
       startAgent(['--template', join(HOSTS, 'intel-xeon-2s.yaml'), '--plugin', join(dir, 'missing.cjs')]),
-    ).rejects.toThrow(/agent exited 1: error: --plugin .*missing\.cjs: cannot load/);
+    ).rejects.toThrow(/agent exited 1: error: --plugin .*missing\.cjs: cannot load \(Cannot find module/);
+    const none = join(dir, 'no-plugin.cjs');
+    writeFileSync(none, 'module.exports = { answer: 42 };');
+    await expect(startAgent(['--template', join(HOSTS, 'intel-xeon-2s.yaml'), '--plugin', none])).rejects.toThrow(
+      /agent exited 1: error: --plugin .*no-plugin\.cjs: exports no plugin made by defineDevicePlugin\(\)/,
+    );
   });
 });

@@ -35,7 +35,8 @@ describe('a plugin package outside the workspace', () => {
       expect(contract).toContain(f);
     expect(contract.some((f) => f.includes('/core/'))).toBe(false); // the contract carries no model
     const testing = await tarFiles(pkg.devDependencies['@iofleet/sdk-testing']);
-    for (const f of ['package/LICENSE', 'package/dist/index.mjs', 'package/dist/index.js']) expect(testing).toContain(f);
+    for (const f of ['package/LICENSE', 'package/dist/index.mjs', 'package/dist/index.js'])
+      expect(testing).toContain(f);
     expect(testing.some((f) => f.startsWith('package/types/packages/core/src/'))).toBe(true);
     expect(testing.some((f) => f.startsWith('package/types/packages/sdk/'))).toBe(false); // the contract is shared
 
