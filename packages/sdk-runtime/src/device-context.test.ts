@@ -2,7 +2,9 @@
 // The context's parts on a real DmaSim and dma-direct ops: the mask reaches the DMA layer through
 // DmaOps.setMask, a scatterlist unmaps only after it was mapped, memory the device was not given
 // cannot be mapped, pages are accounted, config ids are read-only, and ctx.random repeats.
-import { DirectDmaOps, DmaSim, dmaDevice, getCostProfile, newTranslationOut } from '@iofleet/core';
+import { getCostProfile } from '@iofleet/core/cost';
+import { newTranslationOut } from '@iofleet/core/hardware';
+import { DirectDmaOps, DmaSim, dmaDevice } from '@iofleet/core/linux';
 import { mulberry32 } from '@iofleet/prng';
 import { isSdkError, type SgEntry } from '@iofleet/sdk';
 import { describe, expect, it } from 'vitest';
