@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Page walkers belong to the IOMMU unit (sdk/runtime page-walkers.ts): two devices behind one
+// Page walkers belong to the IOMMU unit (sdk-runtime page-walkers.ts): two devices behind one
 // VT-d unit wait for each other's walks; devices on two units do not.
 import { join } from 'node:path';
 import { pluginRegistry } from '@iofleet/plugin-registry';
