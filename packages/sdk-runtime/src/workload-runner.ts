@@ -126,14 +126,26 @@ export function runWorkload(
   // CPU's earlier one, and the global clock (beginCall) then pulled that other CPU forward: CPUs
   // lost time, so a multi-queue NIC at 1,500-byte frames stalled near 60 Gbit/s with idle CPUs.
   const heaps = Array.from({ length: jobs }, () => new CompletionHeap());
-  /** The CPU whose next completion comes first in simulated time, or -1. */
+  /** Per CPU: when its current reap started; completions done by then belong to it. */
+  const reapCut = new Float64Array(jobs).fill(Number.NEGATIVE_INFINITY);
+  /**
+   * CPU k may reap its next completion: it belongs to the current reap, or the CPU cannot submit
+   * (queue full, time or budget spent) and so starts a new one.
+   */
+  const reapable = (k: number): boolean => {
+    const top = heaps[k]!.peek();
+    return (
+      top !== undefined &&
+      (top.done <= reapCut[k]! || inflight[k]! >= qd || cpus[k]!.nowNs >= endNs || submitted >= maxIos)
+    );
+  };
+  /** The CPU whose next reapable completion comes first in simulated time, or -1. */
   const nextCompletion = (): number => {
     let best = -1;
     let at = Number.POSITIVE_INFINITY;
     for (let k = 0; k < jobs; k++) {
-      const top = heaps[k]!.peek();
-      if (!top) continue;
-      const t = Math.max(top.done, cpus[k]!.nowNs);
+      if (!reapable(k)) continue;
+      const t = Math.max(heaps[k]!.peek()!.done, cpus[k]!.nowNs);
       if (t < at) {
         at = t;
         best = k;
@@ -175,9 +187,14 @@ export function runWorkload(
       const nc = nextCompletion();
       if (j < 0 && nc < 0) return;
       // Events run in simulated-time order (the DMA layer syncs every CPU to the global clock): a
-      // completion happens when its CPU is free, at max(done, that CPU's time).
+      // completion happens when its CPU is free, at max(done, that CPU's time). A CPU reaps as fio
+      // does (backend.c do_io(): queue until the depth is full, then wait_for_completions()): one
+      // reap takes the I/Os complete when it starts (io_getevents / io_uring's CQ, the nvme poll or
+      // IRQ pass over the CQ), then the freed slots are refilled before the next reap; I/Os that
+      // complete meanwhile wait for that next reap instead of starving the refills.
       if (nc >= 0 && (j < 0 || Math.max(heaps[nc]!.peek()!.done, cpus[nc]!.nowNs) <= cpus[j]!.nowNs)) {
         const next = heaps[nc]!.pop();
+        if (next.done > reapCut[nc]!) reapCut[nc] = Math.max(next.done, cpus[nc]!.nowNs); // a new reap
         const cpu = sim.cpus.runOn(next.cpu);
         if (cpu.nowNs < next.done) cpu.idle(next.done - cpu.nowNs);
         sim.cpus.beginCall();
