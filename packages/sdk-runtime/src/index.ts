@@ -9,4 +9,12 @@ export { DeviceSideStats } from './device-timing';
 export { guard, HOOK_TIME_LIMIT_MS } from './guard';
 export { MAX_DEVICE_PAGES } from './owned-memory';
 export { PageWalkers } from './page-walkers';
-export { MAX_IN_FLIGHT, MAX_RUN_IOS, type RunOptions, type RunResult, runWorkload } from './workload-runner';
+export {
+  MAX_IN_FLIGHT,
+  MAX_RUN_IOS,
+  type RunOptions,
+  type RunResult,
+  runWorkload,
+  runWorkloads,
+  type WorkloadPart,
+} from './workload-runner';

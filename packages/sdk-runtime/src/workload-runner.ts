@@ -56,9 +56,28 @@ export interface RunResult {
 
 interface InFlight {
   io: IoHandle;
-  cpu: number;
   start: number;
   done: number;
+}
+
+/** One device of a run: its runtime, hooks and the CPUs its jobs submit from. */
+export interface WorkloadPart {
+  rt: DeviceRuntime;
+  hooks: WorkloadHooks;
+  label: string;
+  /** CPU ids of its jobs (fio numjobs, each pinned); default CPU 0 up. */
+  cpus?: readonly number[];
+}
+
+/** A device's submitting CPU: its queue and where its current reap started. */
+interface Lane {
+  part: number;
+  cpu: number;
+  inflight: number;
+  /** When its current reap started; completions done by then belong to it. */
+  reapCut: number;
+  /** Its I/Os in flight by completion time. */
+  heap: CompletionHeap;
 }
 
 /** Min-heap of in-flight I/Os by completion time. */
@@ -113,137 +132,182 @@ export function runWorkload(
   label: string,
   o: RunOptions,
 ): RunResult {
-  const jobs = Math.max(1, Math.min(o.jobs ?? hooks.jobs ?? 1, sim.cpus.count));
-  const qd = hooks.queueDepth;
-  if (!Number.isInteger(qd) || qd < 1 || qd * jobs > MAX_IN_FLIGHT)
-    throw new SdkError('PLUGIN_FAULT', `${label}: queue depth ${qd} x ${jobs} jobs outside 1..${MAX_IN_FLIGHT}`);
-  const maxIos = Math.min(o.maxIos ?? MAX_RUN_IOS, MAX_RUN_IOS);
-  const channels = new Float64Array(Math.max(1, Math.min(o.parallelism ?? hooks.parallelism ?? qd * jobs, qd * jobs)));
-  const lat = new Float64Array(maxIos);
-  const inflight = new Int32Array(jobs);
-  // One heap per CPU: a completion runs on its own CPU, at max(done, that CPU's time). Taking the
-  // earliest `done` of one shared heap ran a completion whose CPU was still busy before another
-  // CPU's earlier one, and the global clock (beginCall) then pulled that other CPU forward: CPUs
-  // lost time, so a multi-queue NIC at 1,500-byte frames stalled near 60 Gbit/s with idle CPUs.
-  const heaps = Array.from({ length: jobs }, () => new CompletionHeap());
-  /** Per CPU: when its current reap started; completions done by then belong to it. */
-  const reapCut = new Float64Array(jobs).fill(Number.NEGATIVE_INFINITY);
-  /**
-   * CPU k may reap its next completion: it belongs to the current reap, or the CPU cannot submit
-   * (queue full, time or budget spent) and so starts a new one.
-   */
-  const reapable = (k: number): boolean => {
-    const top = heaps[k]!.peek();
-    return (
-      top !== undefined &&
-      (top.done <= reapCut[k]! || inflight[k]! >= qd || cpus[k]!.nowNs >= endNs || submitted >= maxIos)
-    );
-  };
-  /** The CPU whose next reapable completion comes first in simulated time, or -1. */
-  const nextCompletion = (): number => {
-    let best = -1;
-    let at = Number.POSITIVE_INFINITY;
-    for (let k = 0; k < jobs; k++) {
-      if (!reapable(k)) continue;
-      const t = Math.max(heaps[k]!.peek()!.done, cpus[k]!.nowNs);
-      if (t < at) {
-        at = t;
-        best = k;
-      }
-    }
-    return best;
-  };
-  const complLat = o.completionLatencyNs ?? hooks.completionLatencyNs ?? 0;
+  return runWorkloads(sim, [{ rt, hooks, label }], o)[0]!;
+}
+
+/** Per-device state of a run. */
+interface PartRun {
+  jobs: number;
+  qd: number;
+  channels: Float64Array;
+  complLat: number;
+  lat: Float64Array;
+  ios: number;
+  submitted: number;
+  bytes: number;
+  lastDone: number;
+  busy0: number[];
+  dev0: { ioNs: number; pages: number; hits: number; faults: number };
+  fault?: string;
+}
+
+/**
+ * Runs several devices' workloads at once on one host (`host run --devices`): each device's jobs
+ * submit from their own CPUs, and all of them share what their devices share in the model — an
+ * IOMMU unit's invalidation queue and engine, the IOVA allocator of a shared domain. Events of all
+ * devices run in one simulated-time order. One result per part; a fault in any part ends the run.
+ */
+export function runWorkloads(sim: DmaSim, parts: readonly WorkloadPart[], o: RunOptions): RunResult[] {
   const cpus = sim.cpus.cpus;
-  const busy0 = cpus.slice(0, jobs).map((c) => c.busyNs);
-  const t0 = Math.max(...cpus.slice(0, jobs).map((c) => c.nowNs));
-  for (let j = 0; j < jobs; j++) cpus[j]!.nowNs = t0;
+  const maxIos = Math.min(o.maxIos ?? MAX_RUN_IOS, MAX_RUN_IOS);
+  const lanes: Lane[] = [];
+  const runs: PartRun[] = parts.map((p, pi) => {
+    const jobs = Math.max(1, Math.min(p.cpus?.length ?? o.jobs ?? p.hooks.jobs ?? 1, sim.cpus.count));
+    const qd = p.hooks.queueDepth;
+    if (!Number.isInteger(qd) || qd < 1 || qd * jobs > MAX_IN_FLIGHT)
+      throw new SdkError('PLUGIN_FAULT', `${p.label}: queue depth ${qd} x ${jobs} jobs outside 1..${MAX_IN_FLIGHT}`);
+    const ids = p.cpus ? p.cpus.slice(0, jobs) : Array.from({ length: jobs }, (_, k) => k);
+    for (const cpu of ids) {
+      if (!cpus[cpu]) throw new SdkError('PLUGIN_FAULT', `${p.label}: no CPU ${cpu} (the host has ${cpus.length})`);
+      lanes.push({ part: pi, cpu, inflight: 0, reapCut: Number.NEGATIVE_INFINITY, heap: new CompletionHeap() });
+    }
+    const st = p.rt.stats;
+    return {
+      jobs,
+      qd,
+      channels: new Float64Array(Math.max(1, Math.min(o.parallelism ?? p.hooks.parallelism ?? qd * jobs, qd * jobs))),
+      complLat: o.completionLatencyNs ?? p.hooks.completionLatencyNs ?? 0,
+      lat: new Float64Array(maxIos),
+      ios: 0,
+      submitted: 0,
+      bytes: 0,
+      lastDone: 0,
+      busy0: ids.map((c) => cpus[c]!.busyNs),
+      dev0: { ioNs: st.ioNs, pages: st.pages, hits: st.iotlbHits, faults: st.faults },
+    };
+  });
+  const t0 = Math.max(...lanes.map((l) => cpus[l.cpu]!.nowNs));
+  for (const l of lanes) cpus[l.cpu]!.nowNs = t0;
+  for (const r of runs) r.lastDone = t0;
   const endNs = t0 + o.durationNs;
-  const dev = rt.stats;
-  const dev0 = { ioNs: dev.ioNs, pages: dev.pages, hits: dev.iotlbHits, faults: dev.faults };
-  let ios = 0;
-  let submitted = 0;
-  let bytes = 0;
-  let lastDone = t0;
   let fault: string | undefined;
 
-  const call = <T>(what: string, fn: () => T): T | undefined => {
+  const call = <T>(part: number, what: string, fn: () => T): T | undefined => {
     try {
       return fn();
     } catch (e) {
-      fault = `${label}: ${what} threw ${e instanceof Error ? e.message : String(e)}; device faulted`;
+      fault = `${parts[part]!.label}: ${what} threw ${e instanceof Error ? e.message : String(e)}; device faulted`;
+      runs[part]!.fault = fault;
       return undefined;
     }
   };
+  /** A lane may submit: room in its queue, time and its device's budget left. */
+  const canSubmit = (l: Lane) =>
+    l.inflight < runs[l.part]!.qd && cpus[l.cpu]!.nowNs < endNs && runs[l.part]!.submitted < maxIos;
 
   const loop = () => {
     for (;;) {
       if (fault) return;
-      // The next CPU able to submit: the earliest with room in its queue, while time and budget last.
+      // Events run in simulated-time order (the DMA layer syncs every CPU to the global clock): the
+      // lane whose next event is earliest goes first. A completion happens when its CPU is free, at
+      // max(done, that CPU's time). A CPU reaps as fio does (backend.c do_io(): queue until the
+      // depth is full, then wait_for_completions()): one reap takes the I/Os complete when it
+      // starts (io_getevents / io_uring's CQ, the nvme poll or IRQ pass over the CQ), then the
+      // freed slots are refilled before the next reap; I/Os that complete meanwhile wait for that
+      // next reap instead of starving the refills.
       let j = -1;
-      for (let k = 0; k < jobs; k++)
-        if (inflight[k]! < qd && cpus[k]!.nowNs < endNs && (j < 0 || cpus[k]!.nowNs < cpus[j]!.nowNs)) j = k;
-      if (submitted >= maxIos) j = -1;
-      const nc = nextCompletion();
-      if (j < 0 && nc < 0) return;
-      // Events run in simulated-time order (the DMA layer syncs every CPU to the global clock): a
-      // completion happens when its CPU is free, at max(done, that CPU's time). A CPU reaps as fio
-      // does (backend.c do_io(): queue until the depth is full, then wait_for_completions()): one
-      // reap takes the I/Os complete when it starts (io_getevents / io_uring's CQ, the nvme poll or
-      // IRQ pass over the CQ), then the freed slots are refilled before the next reap; I/Os that
-      // complete meanwhile wait for that next reap instead of starving the refills.
-      if (nc >= 0 && (j < 0 || Math.max(heaps[nc]!.peek()!.done, cpus[nc]!.nowNs) <= cpus[j]!.nowNs)) {
-        const next = heaps[nc]!.pop();
-        if (next.done > reapCut[nc]!) reapCut[nc] = Math.max(next.done, cpus[nc]!.nowNs); // a new reap
-        const cpu = sim.cpus.runOn(next.cpu);
+      let at = Number.POSITIVE_INFINITY;
+      let reap = false;
+      for (let k = 0; k < lanes.length; k++) {
+        const l = lanes[k]!;
+        const now = cpus[l.cpu]!.nowNs;
+        const top = l.heap.peek();
+        const submit = canSubmit(l);
+        let t: number;
+        let r: boolean;
+        if (top && top.done <= l.reapCut) {
+          t = Math.max(top.done, now);
+          r = true;
+        } else if (submit) {
+          t = now;
+          r = false;
+        } else if (top) {
+          t = Math.max(top.done, now);
+          r = true;
+        } else continue;
+        if (t < at) {
+          at = t;
+          j = k;
+          reap = r;
+        }
+      }
+      if (j < 0) return;
+      const lane = lanes[j]!;
+      const p = parts[lane.part]!;
+      const r = runs[lane.part]!;
+      if (reap) {
+        const next = lane.heap.pop();
+        if (next.done > lane.reapCut) lane.reapCut = Math.max(next.done, cpus[lane.cpu]!.nowNs); // a new reap
+        const cpu = sim.cpus.runOn(lane.cpu);
         if (cpu.nowNs < next.done) cpu.idle(next.done - cpu.nowNs);
         sim.cpus.beginCall();
-        call('complete()', () => hooks.complete(next.io));
-        inflight[next.cpu]!--;
-        lat[ios++] = cpu.nowNs - next.start;
-        bytes += next.io.bytes;
-        lastDone = Math.max(lastDone, cpu.nowNs);
+        call(lane.part, 'complete()', () => p.hooks.complete(next.io));
+        lane.inflight--;
+        if (r.ios < r.lat.length) r.lat[r.ios] = cpu.nowNs - next.start;
+        r.ios++;
+        r.bytes += next.io.bytes;
+        r.lastDone = Math.max(r.lastDone, cpu.nowNs);
         continue;
       }
-      const cpu = sim.cpus.runOn(j);
+      const cpu = sim.cpus.runOn(lane.cpu);
       sim.cpus.beginCall();
       const start = cpu.nowNs;
-      const io = call('submit()', () => hooks.submit(submitted));
+      const io = call(lane.part, 'submit()', () => p.hooks.submit(r.submitted));
       if (!io) return;
-      submitted++;
-      inflight[j]!++;
+      r.submitted++;
+      lane.inflight++;
       // The device picks the I/O up on its earliest free channel.
+      const channels = r.channels;
       let ch = 0;
-      for (let c = 1; c < channels.length; c++) if (channels[c]! < channels[ch]!) ch = c;
+      for (let k = 1; k < channels.length; k++) if (channels[k]! < channels[ch]!) ch = k;
       const devStart = Math.max(cpu.nowNs, channels[ch]!);
-      const before = dev.ioNs;
-      rt.startDeviceWork(devStart);
-      call('device()', () => hooks.device(io));
-      const done = devStart + (dev.ioNs - before);
+      const before = p.rt.stats.ioNs;
+      p.rt.startDeviceWork(devStart);
+      call(lane.part, 'device()', () => p.hooks.device(io));
+
+      const done = devStart + (p.rt.stats.ioNs - before);
       channels[ch] = done;
-      heaps[j]!.push({ io, cpu: j, start, done: done + complLat });
+      lane.heap.push({ io, start, done: done + r.complLat });
     }
   };
-  guard(`${label}: workload`, loop, o.timeLimitMs ?? 120_000);
-  let cpuNs = 0;
-  for (let j = 0; j < jobs; j++) cpuNs += cpus[j]!.busyNs - busy0[j]!;
-  const simulatedNs = Math.max(1, lastDone - t0);
-  const sorted = lat.subarray(0, ios).sort();
-  const pages = dev.pages - dev0.pages;
-  return {
-    ios,
-    bytes,
-    simulatedNs,
-    iops: (ios / simulatedNs) * 1e9,
-    gbps: (bytes * 8) / simulatedNs,
-    latencyP50Ns: percentile(sorted, 0.5),
-    latencyP99Ns: percentile(sorted, 0.99),
-    latencyMeanNs: ios ? sorted.reduce((a, x) => a + x, 0) / ios : 0,
-    latencyQuantilesNs: ios ? Array.from({ length: 20 }, (_, i) => percentile(sorted, (i + 1) / 20 - 1e-9)) : [],
-    cpuNsPerIo: ios ? cpuNs / ios : 0,
-    deviceNsPerIo: ios ? (dev.ioNs - dev0.ioNs) / ios : 0,
-    iotlbHitRate: pages ? (dev.iotlbHits - dev0.hits) / pages : 0,
-    faults: dev.faults - dev0.faults,
-    ...(fault && { pluginFault: fault }),
-  };
+  guard(`${parts.map((p) => p.label).join(', ')}: workload`, loop, o.timeLimitMs ?? 120_000);
+  return runs.map((r, pi) => {
+    const laneCpus = lanes.filter((l) => l.part === pi).map((l) => l.cpu);
+    let cpuNs = 0;
+    laneCpus.forEach((c, k) => {
+      cpuNs += cpus[c]!.busyNs - r.busy0[k]!;
+    });
+    const dev = parts[pi]!.rt.stats;
+    const ios = r.ios;
+    const simulatedNs = Math.max(1, r.lastDone - t0);
+    const sorted = r.lat.subarray(0, Math.min(ios, r.lat.length)).sort();
+    const n = sorted.length;
+    const pages = dev.pages - r.dev0.pages;
+    return {
+      ios,
+      bytes: r.bytes,
+      simulatedNs,
+      iops: (ios / simulatedNs) * 1e9,
+      gbps: (r.bytes * 8) / simulatedNs,
+      latencyP50Ns: percentile(sorted, 0.5),
+      latencyP99Ns: percentile(sorted, 0.99),
+      latencyMeanNs: n ? sorted.reduce((a, x) => a + x, 0) / n : 0,
+      latencyQuantilesNs: n ? Array.from({ length: 20 }, (_, i) => percentile(sorted, (i + 1) / 20 - 1e-9)) : [],
+      cpuNsPerIo: ios ? cpuNs / ios : 0,
+      deviceNsPerIo: ios ? (dev.ioNs - r.dev0.ioNs) / ios : 0,
+      iotlbHitRate: pages ? (dev.iotlbHits - r.dev0.hits) / pages : 0,
+      faults: dev.faults - r.dev0.faults,
+      ...(r.fault && { pluginFault: r.fault }),
+    };
+  });
 }
