@@ -66,6 +66,7 @@ function side(
     modes: [r.mode as RunMode],
     plugins,
     durationMs: CALIBRATION_RUN_MS,
+    ...(row.devices && { devices: row.devices }),
     ...(change && { profile: change(hostCostProfile(desc)) }),
   });
   if (out!.pluginFault) throw new Error(`row ${row.id} ${which}: ${out!.pluginFault}`);

@@ -25,6 +25,11 @@ export const rowSchema = z
     /** Host file (relative to the rows file's directory... or the repository root for the built-in rows). */
     host: z.string().min(1),
     metric: z.enum(['iops', 'gbps', 'latencyP50Ns', 'latencyP99Ns', 'latencyMeanNs', 'cpuNsPerIo']),
+    /**
+     * Both sides drive several devices at once (`host run --devices`): 'all' functions using the
+     * workload's plugin, or a list of PCI addresses; the metric is then the devices' sum.
+     */
+    devices: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).optional(),
     numerator: run,
     denominator: run,
     /** The published value of metric(numerator) / metric(denominator). */

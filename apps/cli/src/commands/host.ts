@@ -88,6 +88,10 @@ export function registerHost(program: Command): void {
     .requiredOption('--workload <plugin[:k=v,...]>', 'device plugin and options, e.g. nvme:bs=4k,qd=32,rw=randread')
     .option('--modes <list>', `comma-separated IOMMU modes (${RUN_MODES.join(', ')})`, 'pt,lazy,strict')
     .option('--device <bdf>', 'PCI function to run (default: the first one using the plugin)')
+    .option(
+      '--devices <all|bdf,...>',
+      'run several devices at once, each on its own CPUs (all: every function using the plugin); rows sum their throughput',
+    )
     .option('--duration <ms>', `simulated milliseconds per mode (max ${MAX_RUN_MS})`, String(DEFAULT_RUN_MS))
     .option('--cmdline <text>', "kernel parameters appended before the mode's own")
     .option('--distro <name>', 'distribution preset for the kernel defaults')
@@ -106,6 +110,7 @@ export function registerHost(program: Command): void {
             workload: string;
             modes: string;
             device?: string;
+            devices?: string;
             duration: string;
             cmdline?: string;
             distro?: string;
@@ -133,6 +138,9 @@ export function registerHost(program: Command): void {
               plugins: pluginRegistry(o.plugin),
               durationMs,
               ...(o.device && { device: o.device }),
+              ...(o.devices && {
+                devices: o.devices === 'all' ? ('all' as const) : o.devices.split(',').map((d) => d.trim()),
+              }),
               ...(o.cmdline && { cmdline: o.cmdline }),
               ...(o.distro && { distro: o.distro }),
               onWarning: warnOnce(),
@@ -151,7 +159,7 @@ export function registerHost(program: Command): void {
             );
           else
             process.stdout.write(
-              `host ${desc.name}, device ${rows[0]?.device} (${rows[0]?.plugin}), ${durationMs} ms simulated per mode\n${formatRunTable(rows)}`,
+              `host ${desc.name}, ${rows[0]?.perDevice ? `${rows[0].perDevice.length} devices` : 'device'} ${rows[0]?.device} (${rows[0]?.plugin}), ${durationMs} ms simulated per mode\n${formatRunTable(rows)}`,
             );
           await traced.flushed;
         },

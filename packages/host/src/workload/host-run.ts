@@ -12,11 +12,12 @@ import type { RawOptions } from '@iofleet/sdk';
 import { isSdkError } from '@iofleet/sdk';
 import { guard, type RunResult, runWorkload } from '@iofleet/sdk-runtime';
 import { bootHost } from '../boot/boot';
-import { fullName } from '../boot/host';
+import { fullName, type HostImpl as Host } from '../boot/host';
 import type { HostDescription } from '../description/schema';
 import { attachPlugin, detachPlugin, lookupPlugin, type PluginRegistry } from '../devices/plugin-devices';
 import { HostError } from '../errors';
 import { guestDevice } from '../vm/guest-device';
+import { runHostDevices } from './multi-run';
 import {
   ARM_MODE_CMDLINE,
   DEFAULT_RUN_MS,
@@ -52,6 +53,11 @@ export interface HostRunOptions {
   plugins: PluginRegistry;
   /** PCI address of the device to run (default: the first function using the workload's plugin). */
   device?: string;
+  /**
+   * Several devices at once (`--devices`): 'all' functions using the workload's plugin, or these
+   * PCI addresses; each on its own CPUs, one row per mode with every device's figures (multi-run.ts).
+   */
+  devices?: 'all' | readonly string[];
   durationMs?: number;
   maxIos?: number;
   cmdline?: string;
@@ -75,10 +81,12 @@ export type HostRunRow = {
   domainType: string;
   /** Page-table memory of the device's domain after the run. */
   pageTableBytes: number;
+  /** A run of several devices (`devices`): each device's own row; the row's figures are their sum. */
+  perDevice?: HostRunRow[];
 } & Omit<RunResult, 'bytes'>;
 
 /** The figures of a mode whose device faulted before it ran. */
-const NO_RESULT: Omit<RunResult, 'bytes'> = {
+export const NO_RESULT: Omit<RunResult, 'bytes'> = {
   ios: 0,
   simulatedNs: 0,
   iops: 0,
@@ -93,29 +101,42 @@ const NO_RESULT: Omit<RunResult, 'bytes'> = {
   faults: 0,
 };
 
-export function runHostWorkload(desc: HostDescription, o: HostRunOptions): HostRunRow[] {
+/** `--duration` in ms, checked against (0, MAX_RUN_MS]. */
+export function runDurationMs(o: Pick<HostRunOptions, 'durationMs'>): number {
   const durationMs = o.durationMs ?? DEFAULT_RUN_MS;
   if (!(durationMs > 0 && durationMs <= MAX_RUN_MS))
     throw new HostError('PLUGIN', `--duration ${durationMs} ms is outside (0, ${MAX_RUN_MS}]`);
+  return durationMs;
+}
+
+/** Boots the host with the mode's kernel command line (after the run's own), telling its warnings. */
+export function bootForMode(desc: HostDescription, o: HostRunOptions, mode: RunMode, file: string): Host {
+  const modeLine = desc.cpu.vendor === 'arm' ? ARM_MODE_CMDLINE[mode] : MODE_CMDLINE[mode];
+  if (modeLine === null)
+    throw new HostError(
+      'BOOT_FAILED',
+      `${file}: mode ${mode} has no arm64 kernel command line (arm64 has no iommu=off, intel_iommu=sp_off or swiotlb-only DMA); use pt, lazy, strict, booted or a guest mode`,
+    );
+  const cmdline = [o.cmdline ?? '', modeLine].filter(Boolean).join(' ');
+  const host = bootHost(desc, {
+    file,
+    cmdline,
+    ...(o.distro && { distro: o.distro }),
+    ...(o.profile && { profile: o.profile }),
+  });
+  for (const w of host.warnings) o.onWarning?.(w);
+  return host;
+}
+
+export function runHostWorkload(desc: HostDescription, o: HostRunOptions): HostRunRow[] {
+  if (o.devices !== undefined) return runHostDevices(desc, o);
+  const durationMs = runDurationMs(o);
   const file = o.file ?? desc.name;
   const plugin = lookupPlugin(o.plugins, o.workload.plugin, file);
   const rows: HostRunRow[] = [];
   for (const [i, mode] of o.modes.entries()) {
     o.onMode?.(mode, i);
-    const modeLine = desc.cpu.vendor === 'arm' ? ARM_MODE_CMDLINE[mode] : MODE_CMDLINE[mode];
-    if (modeLine === null)
-      throw new HostError(
-        'BOOT_FAILED',
-        `${file}: mode ${mode} has no arm64 kernel command line (arm64 has no iommu=off, intel_iommu=sp_off or swiotlb-only DMA); use pt, lazy, strict, booted or a guest mode`,
-      );
-    const cmdline = [o.cmdline ?? '', modeLine].filter(Boolean).join(' ');
-    const host = bootHost(desc, {
-      file,
-      cmdline,
-      ...(o.distro && { distro: o.distro }),
-      ...(o.profile && { profile: o.profile }),
-    });
-    for (const w of host.warnings) o.onWarning?.(w);
+    const host = bootForMode(desc, o, mode, file);
     // The first function of the description (its order, not probe order) that uses the plugin.
     const dev = o.device
       ? host.device(o.device)
