@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 
+import { join } from 'node:path';
 import { parseYamlWithSchema } from '@iofleet/host';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_ROWS_FILE, loadRows, rowsFileSchema } from './rows';
@@ -24,5 +25,17 @@ describe('calibration rows', () => {
     expect(() => parseYamlWithSchema(`rows:\n${row('a', 'turbo')}\n`, 'r.yaml', rowsFileSchema)).toThrow(
       /rows\[0\]\.numerator\.mode/,
     );
+  });
+
+  it('a row may drive several devices at once: all of them or a list of BDFs, never an empty list', () => {
+    const r01 = loadRows(join(__dirname, '..', '..', '..', 'examples', 'calibration', 'r01-grace.yaml'));
+    expect(r01.map((r) => r.devices)).toEqual(['all', 'all']);
+    const row = (devices: string) =>
+      `rows:\n  - { id: a, source: s, host: h.yaml, devices: ${devices}, metric: iops, numerator: { mode: strict, workload: nvme }, denominator: { mode: pt, workload: nvme }, published: 1 }\n`;
+    expect(
+      parseYamlWithSchema(row('["0000:03:00.0", "0000:04:00.0"]'), 'r.yaml', rowsFileSchema).value.rows[0]!.devices,
+    ).toEqual(['0000:03:00.0', '0000:04:00.0']);
+    expect(() => parseYamlWithSchema(row('[]'), 'r.yaml', rowsFileSchema)).toThrow(/rows\[0\]\.devices/);
+    expect(() => parseYamlWithSchema(row('some'), 'r.yaml', rowsFileSchema)).toThrow(/rows\[0\]\.devices/);
   });
 });
