@@ -26,6 +26,8 @@ export class SimClock {
   private readonly cancelled = new Set<number>();
   /** Timers fired so far (for tests and reports). */
   firedCount = 0;
+  /** Deadline of the last timer fired (a CPU behind it must not run before it: it happened). */
+  lastFiredNs = 0;
 
   /** Current simulated time in nanoseconds since the simulation began. */
   get nowNs(): number {
@@ -74,6 +76,7 @@ export class SimClock {
       if (this.cancelled.delete(e.id)) continue;
       if (e.atNs > this.now) this.now = e.atNs;
       this.firedCount++;
+      this.lastFiredNs = this.now;
       e.fn(this.now);
     }
     if (ns > this.now) this.now = ns;

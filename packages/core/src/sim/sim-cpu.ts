@@ -72,14 +72,19 @@ export class SimCpuSet {
   }
 
   /**
-   * Start of a call on the current CPU: its local time may not lag the clock (timers that fired
-   * already happened), and the clock advances to the CPU's time, firing due timers first (as a
-   * timer interrupt would before the call). Returns the current CPU.
+   * Start of a call on the current CPU: the clock advances to the CPU's time, firing due timers
+   * first (as a timer interrupt would before the call). A CPU behind the clock keeps its own time
+   * — another CPU's call, which advanced the clock, ran concurrently with it (a discrete-event
+   * driver runs each CPU's whole hook at once, so the clock is often a hook's length ahead) —
+   * unless a timer fired after its time: that happened, so the CPU moves up to it. Pushing every
+   * lagging CPU up to the clock serialised the CPUs of a multi-device run on the hooks' lengths.
+   * Returns the current CPU.
    */
   beginCall(): SimCpu {
     const c = this.cur;
-    if (c.nowNs < this.clock.nowNs) c.nowNs = this.clock.nowNs;
-    else this.clock.advanceTo(c.nowNs);
+    if (c.nowNs < this.clock.lastFiredNs) c.nowNs = this.clock.lastFiredNs;
+    if (c.nowNs > this.clock.nowNs) this.clock.advanceTo(c.nowNs);
+    if (c.nowNs < this.clock.lastFiredNs) c.nowNs = this.clock.lastFiredNs;
     return c;
   }
 

@@ -49,11 +49,25 @@ describe('SimCpuSet', () => {
     cpus.beginCall();
     expect(firedAt).toBe(500);
     expect(clock.nowNs).toBe(700);
-    // CPU 0 lags the clock: it is brought forward, not the clock back.
+    // CPU 0 lags the clock: it is brought up to the timer that fired (that happened), not to the
+    // clock — CPU 1's call at 700 ran concurrently with it — and the clock does not go back.
     const c0 = cpus.runOn(0);
     cpus.beginCall();
-    expect(c0.nowNs).toBe(700);
+    expect(c0.nowNs).toBe(500);
+    expect(clock.nowNs).toBe(700);
     expect(cpus.earliest().id).toBe(0);
+  });
+
+  it('a CPU behind the clock with no timer fired since keeps its own time (CPUs run concurrently)', () => {
+    const clock = new SimClock();
+    const cpus = new SimCpuSet(clock, 2);
+    cpus.runOn(1).charge(700);
+    cpus.beginCall();
+    const c0 = cpus.runOn(0);
+    c0.charge(100);
+    cpus.beginCall();
+    expect(c0.nowNs).toBe(100);
+    expect(clock.nowNs).toBe(700);
   });
 });
 

@@ -211,7 +211,7 @@ function createNvme(ctx: DeviceContext, o: NvmeOptions) {
         const q = queue!;
         ctx.bus.dma(q.sq.dmaAddr + io.slot * SQE, SQE, false); // command fetch
         if (io.prpList >= 0) ctx.bus.dma(io.prpList, 8 * (pagesPerIo - 1), false);
-        const now = ctx.nowNs();
+        const now = ctx.bus.nowNs(); // the device's own time in this I/O (after the command fetch)
         const begin = Math.max(now + mediaNs, linkFreeAt);
         linkFreeAt = begin + linkNs;
         ctx.bus.busy(linkFreeAt - now);
