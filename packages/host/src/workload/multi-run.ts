@@ -7,7 +7,7 @@
 // command queue, CMD_SYNC after CMD_SYNC), a shared domain's IOVA allocator. One row per mode: the
 // sum of the devices' throughput, and each device's own row in `perDevice`.
 
-import { domainTypeSysfs } from '@iofleet/core';
+import { domainTypeSysfs } from '@iofleet/core/linux';
 import { isSdkError } from '@iofleet/sdk';
 import { guard, type RunResult, runWorkloads, type WorkloadPart } from '@iofleet/sdk/runtime';
 import { fullName, type HostImpl as Host, type HostDevice } from '../boot/host';
