@@ -1,47 +1,34 @@
 // SPDX-License-Identifier: Apache-2.0
-// Typed agent errors and their one translation to gRPC status codes (STYLE.md item 9).
+// Typed agent errors and their one translation to gRPC status codes (STYLE.md item 9): an
+// AgentError is a StatusError of @iofleet/proto, so the agent and the scheduler map failures to a
+// status the same way, by the code thrown where the failure arises, never by the message.
 
-import { type ServiceError, status } from '@grpc/grpc-js';
+import { isStatusError, StatusError, type StatusName, toServiceError } from '@iofleet/proto';
 
-export type AgentErrorCode =
+export type AgentErrorCode = Extract<
+  StatusName,
   | 'INVALID_ARGUMENT'
   | 'NOT_FOUND'
   | 'FAILED_PRECONDITION'
   | 'ALREADY_EXISTS'
   | 'UNAVAILABLE'
   | 'DEADLINE_EXCEEDED'
-  | 'INTERNAL';
+  | 'INTERNAL'
+>;
 
-const BRAND = Symbol.for('@iofleet/host-agent/AgentError');
-
-export class AgentError extends Error {
-  readonly [BRAND] = true;
+export class AgentError extends StatusError {
   override readonly name = 'AgentError';
   constructor(
-    readonly code: AgentErrorCode,
+    override readonly code: AgentErrorCode,
     message: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 
 export function isAgentError(e: unknown): e is AgentError {
-  return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true;
+  return isStatusError(e) && e.name === 'AgentError';
 }
-
-const GRPC: Record<AgentErrorCode, status> = {
-  INVALID_ARGUMENT: status.INVALID_ARGUMENT,
-  NOT_FOUND: status.NOT_FOUND,
-  FAILED_PRECONDITION: status.FAILED_PRECONDITION,
-  ALREADY_EXISTS: status.ALREADY_EXISTS,
-  UNAVAILABLE: status.UNAVAILABLE,
-  DEADLINE_EXCEEDED: status.DEADLINE_EXCEEDED,
-  INTERNAL: status.INTERNAL,
-};
 
 /** The agent's only error boundary: anything thrown becomes a status with a useful message. */
-export function toServiceError(e: unknown): Partial<ServiceError> {
-  if (isAgentError(e)) return { code: GRPC[e.code], details: e.message };
-  const msg = e instanceof Error ? e.message : String(e);
-  return { code: status.INTERNAL, details: `internal error: ${msg}` };
-}
+export { toServiceError };

@@ -8,6 +8,7 @@ import type {
   VmRequest,
 } from '@iofleet/placement';
 import { type HostInventory, IommuMode, NumaPolicy, type VmSpec } from '@iofleet/proto';
+import { RequestError } from './errors';
 
 const MODE_TO_PLACEMENT: Record<number, PlacementMode> = {
   [IommuMode.IOMMU_MODE_OFF]: 'off',
@@ -28,10 +29,6 @@ const NUMA: Record<number, PlacementNuma> = {
   [NumaPolicy.NUMA_POLICY_NONE]: 'none',
   [NumaPolicy.NUMA_POLICY_UNSPECIFIED]: 'none',
 };
-
-export class RequestError extends Error {
-  override readonly name = 'RequestError';
-}
 
 /** Validates a VmSpec; throws RequestError naming the offending field. */
 export function vmRequestFromSpec(vmId: string, spec: VmSpec | undefined): VmRequest {

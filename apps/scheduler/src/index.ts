@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-export { placementHostFromInventory, RequestError, vmRequestFromSpec } from './convert';
+export { placementHostFromInventory, vmRequestFromSpec } from './convert';
+export { AlreadySubmittedError, RequestError, VmNotFoundError } from './errors';
 export { DEAD_AFTER_MISSED_HEARTBEATS, HostRegistry, type RegisteredHost } from './registry';
 export { type RunningScheduler, type SchedulerOptions, startScheduler, VM_EVENTS_CHANNEL } from './scheduler';
 export { schedulerImplementation, vmStatus } from './service';

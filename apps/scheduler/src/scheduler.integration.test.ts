@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { type RunningAgent, startAgentServer } from '@iofleet/host-agent';
 import { ToyBackend } from '@iofleet/host-agent/testing';
 import { type RedisProcess, startRedisServer } from '@iofleet/jobs';
-import { SchedulerClient, VmState, type VmStatus } from '@iofleet/proto';
+import { SchedulerApi, VmState } from '@iofleet/proto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningScheduler, startScheduler } from './scheduler';
@@ -41,12 +41,7 @@ afterAll(async () => {
   await redis.stop();
 });
 
-function client(s: RunningScheduler) {
-  return new SchedulerClient(s.address, grpc.credentials.createInsecure(), { 'grpc.enable_http_proxy': 0 });
-}
-// biome-ignore lint/suspicious/noExplicitAny: promisifier over generated client methods
-const call = <T>(c: any, m: string, req: unknown): Promise<T> =>
-  new Promise((res, rej) => c[m](req, (e: Error | null, v: T) => (e ? rej(e) : res(v))));
+const client = (s: RunningScheduler) => new SchedulerApi(s.address);
 const spec = {
   vcpus: 2,
   memoryMib: 1024n,
@@ -57,10 +52,10 @@ const spec = {
   acceptableModes: [],
 };
 
-async function waitTerminal(c: SchedulerClient, vmId: string) {
+async function waitTerminal(c: SchedulerApi, vmId: string) {
   for (let i = 0; i < 200; i++) {
-    const r = await call<{ status: VmStatus }>(c, 'getVm', { vmId });
-    if ([VmState.VM_STATE_RUNNING, VmState.VM_STATE_FAILED].includes(r.status.state)) return r.status;
+    const status = await c.get(vmId);
+    if ([VmState.VM_STATE_RUNNING, VmState.VM_STATE_FAILED].includes(status.state)) return status;
     await new Promise((t) => setTimeout(t, 50));
   }
   throw new Error(`${vmId} did not finish`);
@@ -70,9 +65,16 @@ describe('scheduler', () => {
   it('places VMs from two schedulers onto distinct devices; the rest fail with a reason', async () => {
     const cs = schedulers.map(client);
     const ids = Array.from({ length: 14 }, (_, i) => `vm${i}`);
-    await Promise.all(ids.map((vmId, i) => call(cs[i % 2], 'submitVm', { requestId: `r-${vmId}`, vmId, spec })));
-    // Resubmitting the same request id is idempotent.
-    await call(cs[1], 'submitVm', { requestId: 'r-vm0', vmId: 'vm0', spec });
+    await Promise.all(ids.map((vmId, i) => cs[i % 2]!.submit({ requestId: `r-${vmId}`, vmId, spec })));
+    // Resubmitting the same request id is idempotent; the same VM under another request id is ALREADY_EXISTS.
+    await cs[1]!.submit({ requestId: 'r-vm0', vmId: 'vm0', spec });
+    await expect(cs[1]!.submit({ requestId: 'other', vmId: 'vm0', spec })).rejects.toMatchObject({
+      name: 'SchedulerCallError',
+      method: 'SubmitVm',
+      code: grpc.status.ALREADY_EXISTS,
+      codeName: 'ALREADY_EXISTS',
+      details: 'VM vm0 was already submitted by request r-vm0',
+    });
     const statuses = await Promise.all(ids.map((id) => waitTerminal(cs[0]!, id)));
     const running = statuses.filter((s) => s.state === VmState.VM_STATE_RUNNING);
     expect(running).toHaveLength(8);
@@ -88,12 +90,15 @@ describe('scheduler', () => {
 
   it('rejects a malformed request with INVALID_ARGUMENT and an unknown VM with NOT_FOUND', async () => {
     const c = client(schedulers[0]!);
-    const e1 = await call(c, 'submitVm', { requestId: 'x', vmId: 'bad', spec: { ...spec, vcpus: 0 } }).catch(
-      (e: grpc.ServiceError) => e,
-    );
-    expect((e1 as grpc.ServiceError).code).toBe(grpc.status.INVALID_ARGUMENT);
-    const e2 = await call(c, 'getVm', { vmId: 'nope' }).catch((e: grpc.ServiceError) => e);
-    expect((e2 as grpc.ServiceError).code).toBe(grpc.status.NOT_FOUND);
+    await expect(c.submit({ requestId: 'x', vmId: 'bad', spec: { ...spec, vcpus: 0 } })).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: 'spec.vcpus must be positive',
+    });
+    await expect(c.get('nope')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND, details: 'VM nope not found' });
+    await expect(c.cancel('')).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: 'vm_id is required',
+    });
     c.close();
   });
 

@@ -24,6 +24,7 @@ import { SERVICE_SCHEDULER } from '@iofleet/vocabulary';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { placementHostFromInventory } from './convert';
+import { AlreadySubmittedError } from './errors';
 import { type ReconcileCounters, reconcileHost } from './reconciler';
 import { HostRegistry, type RegisteredHost } from './registry';
 import { schedulerImplementation } from './service';
@@ -189,8 +190,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
 
   const submit = async (requestId: string, vm: VmRequest) => {
     const existing = await store.getVm(vm.id);
-    if (existing && existing.requestId !== requestId)
-      throw new Error(`VM ${vm.id} was already submitted by request ${existing.requestId}`);
+    if (existing && existing.requestId !== requestId) throw new AlreadySubmittedError(vm.id, existing.requestId ?? '');
     if (!existing) await store.putVm({ vmId: vm.id, state: 'pending', requestId });
     // The request's trace continues in the placement job (W3C trace context in the payload).
     const payload: PlaceVmPayload = { v: JOBS_VERSION, requestId, vm, trace: carrierFromActive() };

@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Scheduler gRPC service: validates requests and translates records to VmStatus. Errors
-// leave through one mapping (RequestError -> INVALID_ARGUMENT, unknown VM -> NOT_FOUND).
+// leave through one mapping, by type (errors.ts: RequestError -> INVALID_ARGUMENT, VmNotFoundError
+// -> NOT_FOUND, AlreadySubmittedError -> ALREADY_EXISTS, anything else INTERNAL).
 
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { type FleetStore, OUTAGE_RETRY, type VmRecord } from '@iofleet/jobs';
 import type { VmRequest } from '@iofleet/placement';
-import { type SchedulerServer, VmState, type VmStatus } from '@iofleet/proto';
+import { type SchedulerServer, toServiceError, VmState, type VmStatus } from '@iofleet/proto';
 import { inSpan, tracerOf } from '@iofleet/telemetry';
 import { ATTR_REQUEST_ID, ATTR_VM_ID, SERVICE_SCHEDULER, SPAN_VM_REQUEST } from '@iofleet/vocabulary';
 import { context as otelContext } from '@opentelemetry/api';
 import { Redis } from 'ioredis';
-import { MODE_FROM_PLACEMENT, placementHostFromInventory, RequestError, vmRequestFromSpec } from './convert';
+import { MODE_FROM_PLACEMENT, placementHostFromInventory, vmRequestFromSpec } from './convert';
+import { RequestError, VmNotFoundError } from './errors';
 import type { HostRegistry } from './registry';
 import type { ViewLock } from './view-lock';
 
@@ -34,18 +36,6 @@ export function vmStatus(r: VmRecord): VmStatus {
   };
 }
 
-class NotFoundError extends Error {
-  override readonly name = 'NotFoundError';
-}
-
-function statusError(e: unknown): Partial<grpc.ServiceError> {
-  if (e instanceof RequestError) return { code: grpc.status.INVALID_ARGUMENT, details: e.message };
-  if (e instanceof NotFoundError) return { code: grpc.status.NOT_FOUND, details: e.message };
-  const msg = e instanceof Error ? e.message : String(e);
-  if (/already submitted/.test(msg)) return { code: grpc.status.ALREADY_EXISTS, details: msg };
-  return { code: grpc.status.INTERNAL, details: `internal error: ${msg}` };
-}
-
 const TRACER = tracerOf(SERVICE_SCHEDULER);
 
 export interface ServiceDeps {
@@ -67,13 +57,13 @@ export function schedulerImplementation(deps: ServiceDeps): SchedulerServer {
     (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => {
       fn(call.request).then(
         (r) => cb(null, r),
-        (e: unknown) => cb(statusError(e)),
+        (e: unknown) => cb(toServiceError(e)),
       );
     };
   const get = async (vmId: string) => {
     if (!vmId) throw new RequestError('vm_id is required');
     const r = await deps.store.getVm(vmId);
-    if (!r) throw new NotFoundError(`VM ${vmId} not found`);
+    if (!r) throw new VmNotFoundError(vmId);
     return r;
   };
   return {

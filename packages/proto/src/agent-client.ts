@@ -5,7 +5,6 @@
 
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { context, propagation } from '@opentelemetry/api';
 import {
   type AttachDevicesRequest,
   type AttachDevicesResponse,
@@ -18,9 +17,14 @@ import {
   type WatchEventsResponse,
   type WorkloadResult,
 } from './gen/iofleet/v1/host_agent';
-
-/** Default deadline of one call, ms. */
-export const DEFAULT_CALL_DEADLINE_MS = 10_000;
+import {
+  callError,
+  channelOptions,
+  DEFAULT_CALL_DEADLINE_MS,
+  GrpcCallError,
+  type UnaryMethod,
+  unaryCall,
+} from './grpc-call';
 
 export interface ClientTlsFiles {
   /** CA bundle that signed the agent's certificate. */
@@ -37,19 +41,9 @@ export interface AgentClientOptions {
   serverName?: string;
 }
 
-const STATUS_NAMES = Object.fromEntries(Object.entries(grpc.status).map(([k, v]) => [v, k])) as Record<number, string>;
-
-export class AgentCallError extends Error {
+/** A HostAgent call that ended with a non-OK status. */
+export class AgentCallError extends GrpcCallError {
   override readonly name = 'AgentCallError';
-  constructor(
-    readonly method: string,
-    /** gRPC status code and its name (e.g. 9, 'FAILED_PRECONDITION'). */
-    readonly code: number,
-    readonly codeName: string,
-    readonly details: string,
-  ) {
-    super(`${method}: ${codeName}: ${details}`);
-  }
 }
 
 export function clientCredentials(tls?: ClientTlsFiles): grpc.ChannelCredentials {
@@ -61,13 +55,6 @@ export function clientCredentials(tls?: ClientTlsFiles): grpc.ChannelCredentials
   );
 }
 
-type Unary<Req, Res> = (
-  req: Req,
-  md: grpc.Metadata,
-  opts: Partial<grpc.CallOptions>,
-  cb: (e: grpc.ServiceError | null, r: Res) => void,
-) => grpc.ClientUnaryCall;
-
 export class AgentClient {
   readonly raw: HostAgentClient;
   private readonly deadlineMs: number;
@@ -76,74 +63,40 @@ export class AgentClient {
     readonly address: string,
     o: AgentClientOptions = {},
   ) {
-    this.raw = new HostAgentClient(address, clientCredentials(o.tls), {
-      'grpc.enable_http_proxy': 0,
-      ...(o.serverName && { 'grpc.ssl_target_name_override': o.serverName }),
-    });
+    this.raw = new HostAgentClient(address, clientCredentials(o.tls), channelOptions(o.serverName));
     this.deadlineMs = o.deadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
   }
 
-  private call<Req, Res>(method: string, fn: Unary<Req, Res>, req: Req, deadlineMs?: number): Promise<Res> {
-    return new Promise((resolve, reject) => {
-      // The caller's trace continues on the agent (W3C trace context in the metadata).
-      const md = new grpc.Metadata();
-      propagation.inject(context.active(), md, { set: (m, k, v) => m.set(k, v) });
-      fn.call(this.raw, req, md, { deadline: new Date(Date.now() + (deadlineMs ?? this.deadlineMs)) }, (e, r) =>
-        e ? reject(new AgentCallError(method, e.code, STATUS_NAMES[e.code] ?? String(e.code), e.details)) : resolve(r),
-      );
-    });
+  private call<Req, Res>(method: string, fn: UnaryMethod<Req, Res>, req: Req, deadlineMs?: number): Promise<Res> {
+    // The caller's trace continues on the agent (W3C trace context in the metadata).
+    return unaryCall(this.raw, method, fn, req, { deadlineMs: deadlineMs ?? this.deadlineMs, errorOf: AgentCallError });
   }
 
   health(deadlineMs?: number): Promise<HealthResponse> {
-    return this.call('Health', this.raw.health as Unary<object, HealthResponse>, {}, deadlineMs);
+    return this.call('Health', this.raw.health, {}, deadlineMs);
   }
 
   async inventory(hostId = '', deadlineMs?: number): Promise<HostInventory[]> {
-    const r = await this.call(
-      'GetInventory',
-      this.raw.getInventory as Unary<object, { hosts: HostInventory[] }>,
-      { hostId },
-      deadlineMs,
-    );
+    const r = await this.call('GetInventory', this.raw.getInventory, { hostId }, deadlineMs);
     return r.hosts;
   }
 
   attach(req: AttachDevicesRequest, deadlineMs?: number): Promise<AttachDevicesResponse> {
-    return this.call(
-      'AttachDevices',
-      this.raw.attachDevices as Unary<AttachDevicesRequest, AttachDevicesResponse>,
-      req,
-      deadlineMs,
-    );
+    return this.call('AttachDevices', this.raw.attachDevices, req, deadlineMs);
   }
 
   detach(req: DetachDevicesRequest, deadlineMs?: number): Promise<DetachDevicesResponse> {
-    return this.call(
-      'DetachDevices',
-      this.raw.detachDevices as Unary<DetachDevicesRequest, DetachDevicesResponse>,
-      req,
-      deadlineMs,
-    );
+    return this.call('DetachDevices', this.raw.detachDevices, req, deadlineMs);
   }
 
   async runWorkload(req: RunWorkloadRequest, deadlineMs?: number): Promise<WorkloadResult> {
-    const r = await this.call(
-      'RunWorkload',
-      this.raw.runWorkload as Unary<RunWorkloadRequest, { result?: WorkloadResult }>,
-      req,
-      deadlineMs,
-    );
+    const r = await this.call('RunWorkload', this.raw.runWorkload, req, deadlineMs);
     if (!r.result) throw new AgentCallError('RunWorkload', grpc.status.INTERNAL, 'INTERNAL', 'empty result');
     return r.result;
   }
 
   async stats(hostId = '', deadlineMs?: number): Promise<Record<string, number>> {
-    const r = await this.call(
-      'GetStats',
-      this.raw.getStats as Unary<object, { counters: Record<string, number> }>,
-      { hostId },
-      deadlineMs,
-    );
+    const r = await this.call('GetStats', this.raw.getStats, { hostId }, deadlineMs);
     return r.counters;
   }
 
@@ -152,8 +105,7 @@ export class AgentClient {
     const stream = this.raw.watchEvents({ hostId });
     stream.on('data', onEvent);
     stream.on('error', (e: grpc.ServiceError) => {
-      if (e.code !== grpc.status.CANCELLED)
-        onEnd?.(new AgentCallError('WatchEvents', e.code, STATUS_NAMES[e.code] ?? '', e.details));
+      if (e.code !== grpc.status.CANCELLED) onEnd?.(callError('WatchEvents', e, AgentCallError));
     });
     stream.on('end', () => onEnd?.());
     return () => stream.cancel();

@@ -10,7 +10,6 @@ export {
   type AgentClientOptions,
   type ClientTlsFiles,
   clientCredentials,
-  DEFAULT_CALL_DEADLINE_MS,
 } from './agent-client';
 export { DESCRIPTOR_SET_BASE64 } from './gen/descriptor-set';
 export {
@@ -89,6 +88,26 @@ export {
 export { AnyValue as OtlpAnyValue, KeyValue as OtlpKeyValue } from './gen/opentelemetry/proto/common/v1/common';
 export { Span as OtlpSpan } from './gen/opentelemetry/proto/trace/v1/trace';
 export {
+  type CallErrorOf,
+  CHANNEL_OPTIONS,
+  callError,
+  channelOptions,
+  DEFAULT_CALL_DEADLINE_MS,
+  GrpcCallError,
+  type StatusName,
+  statusName,
+  traceMetadata,
+  type UnaryCallOptions,
+  type UnaryMethod,
+  unaryCall,
+} from './grpc-call';
+export {
+  type CancelWatch,
+  SchedulerApi,
+  SchedulerCallError,
+  type SchedulerClientOptions,
+} from './scheduler-client';
+export {
   checkHealth,
   type HealthStatus,
   type HealthWatch,
@@ -104,3 +123,4 @@ export {
   SCHEDULER_SERVICE,
   type StandardServices,
 } from './standard-services';
+export { isStatusError, StatusError, toServiceError } from './status-error';

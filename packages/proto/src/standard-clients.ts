@@ -9,10 +9,9 @@ import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { CHANNEL_OPTIONS as CHANNEL, callError, GrpcCallError, type UnaryMethod, unaryCall } from './grpc-call';
 
 export type HealthStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
-
-const CHANNEL = { 'grpc.enable_http_proxy': 0 } as const;
 
 type Ctor = new (address: string, creds: grpc.ChannelCredentials, options?: object) => grpc.Client;
 const ctors = new Map<string, Ctor>();
@@ -39,12 +38,11 @@ export function checkHealth(
   creds = grpc.credentials.createInsecure(),
 ): Promise<HealthStatus> {
   const c = healthClient(address, creds);
-  return new Promise<HealthStatus>((resolve, reject) => {
-    // biome-ignore lint/suspicious/noExplicitAny: a client made from a loaded package definition
-    (c as any).check({ service }, { deadline: new Date(Date.now() + deadlineMs) }, (e: Error | null, r: any) =>
-      e ? reject(e) : resolve(r.status as HealthStatus),
-    );
-  }).finally(() => c.close());
+  // biome-ignore lint/suspicious/noExplicitAny: a client made from a loaded package definition
+  const check = (c as any).check as UnaryMethod<{ service: string }, { status: HealthStatus }>;
+  return unaryCall(c, 'grpc.health.v1.Health/Check', check, { service }, { deadlineMs })
+    .then((r) => r.status)
+    .finally(() => c.close());
 }
 
 export interface HealthWatch {
@@ -96,7 +94,9 @@ function reflect(address: string, req: object, deadlineMs: number, creds: grpc.C
       else resolve(r);
       stream.end();
     });
-    stream.on('error', reject);
+    stream.on('error', (e: grpc.ServiceError) =>
+      reject(callError('grpc.reflection.v1.ServerReflection/ServerReflectionInfo', e, GrpcCallError)),
+    );
     stream.write(req);
   }).finally(() => c.close());
 }

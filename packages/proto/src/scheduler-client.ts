@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+// A typed, promise-based client of the Scheduler service (beside AgentClient), for the CLI's
+// distributed runs and benchmarks and the scheduler's tests: every call carries a deadline and
+// the caller's trace context, and a failure comes back as a SchedulerCallError with the status.
+
+import { type ServiceError, status } from '@grpc/grpc-js';
+import { type AgentClientOptions as ClientOptions, clientCredentials } from './agent-client';
+import {
+  type CancelVmRequest,
+  type GetVmRequest,
+  type HostSummary,
+  SchedulerClient,
+  type SubmitVmRequest,
+  type SubmitVmResponse,
+  type VmStatus,
+} from './gen/iofleet/v1/scheduler';
+import {
+  callError,
+  channelOptions,
+  DEFAULT_CALL_DEADLINE_MS,
+  GrpcCallError,
+  type UnaryMethod,
+  unaryCall,
+} from './grpc-call';
+
+/** A Scheduler call that ended with a non-OK status (e.g. ALREADY_EXISTS for a VM another request submitted). */
+export class SchedulerCallError extends GrpcCallError {
+  override readonly name = 'SchedulerCallError';
+}
+
+export type SchedulerClientOptions = ClientOptions;
+
+/** Stops a placement watch. */
+export type CancelWatch = () => void;
+
+export class SchedulerApi {
+  readonly raw: SchedulerClient;
+  private readonly deadlineMs: number;
+
+  constructor(
+    readonly address: string,
+    o: SchedulerClientOptions = {},
+  ) {
+    this.raw = new SchedulerClient(address, clientCredentials(o.tls), channelOptions(o.serverName));
+    this.deadlineMs = o.deadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
+  }
+
+  private call<Req, Res>(method: string, fn: UnaryMethod<Req, Res>, req: Req, deadlineMs?: number): Promise<Res> {
+    // The caller's trace continues in the scheduler's VM request span (W3C trace context in the metadata).
+    return unaryCall(this.raw, method, fn, req, {
+      deadlineMs: deadlineMs ?? this.deadlineMs,
+      errorOf: SchedulerCallError,
+    });
+  }
+
+  /** Submits a VM; idempotent per request id, ALREADY_EXISTS when another request submitted the VM. */
+  submit(req: SubmitVmRequest, deadlineMs?: number): Promise<SubmitVmResponse> {
+    return this.call('SubmitVm', this.raw.submitVm, req, deadlineMs);
+  }
+
+  /** The VM's status (NOT_FOUND for a VM never submitted). */
+  async get(vmId: GetVmRequest['vmId'], deadlineMs?: number): Promise<VmStatus> {
+    const r = await this.call('GetVm', this.raw.getVm, { vmId }, deadlineMs);
+    return r.status ?? emptyAnswer('GetVm');
+  }
+
+  /** Cancels a VM: releases its devices and detaches them on the agent; answers its status then. */
+  async cancel(vmId: CancelVmRequest['vmId'], deadlineMs?: number): Promise<VmStatus> {
+    const r = await this.call('CancelVm', this.raw.cancelVm, { vmId }, deadlineMs);
+    return r.status ?? emptyAnswer('CancelVm');
+  }
+
+  /** The hosts the scheduler knows, with their free devices. */
+  async listHosts(deadlineMs?: number): Promise<HostSummary[]> {
+    return (await this.call('ListHosts', this.raw.listHosts, {}, deadlineMs)).hosts;
+  }
+
+  /** Every VM status change the scheduler publishes, from now on, until cancelled. */
+  watchPlacements(onStatus: (s: VmStatus) => void, onError?: (e: SchedulerCallError) => void): CancelWatch {
+    const stream = this.raw.watchPlacements({});
+    stream.on('data', (r: { status?: VmStatus }) => r.status && onStatus(r.status));
+    stream.on('error', (e: ServiceError) => {
+      if (e.code !== status.CANCELLED) onError?.(callError('WatchPlacements', e, SchedulerCallError));
+    });
+    return () => stream.cancel();
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+}
+
+function emptyAnswer(method: string): never {
+  throw new SchedulerCallError(method, status.INTERNAL, 'INTERNAL', 'the answer has no status');
+}
