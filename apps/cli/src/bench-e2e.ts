@@ -5,9 +5,8 @@
 // first submit to the last terminal state, the p99 of submit-to-terminal latency, and checks no
 // device went to two VMs. Every process it starts is stopped before it returns.
 import type { ChildProcess } from 'node:child_process';
-import * as grpc from '@grpc/grpc-js';
 import { freePort, startRedisServer } from '@iofleet/jobs';
-import { SchedulerClient, VmState, type VmStatus } from '@iofleet/proto';
+import { SchedulerApi, VmState, type VmStatus } from '@iofleet/proto';
 import { CliError } from './cli-error';
 import { E2E_TEMPLATE } from './paths';
 import { AGENT_MAIN, SCHED_MAIN, startMain } from './processes';
@@ -82,9 +81,8 @@ export async function benchEndToEnd(o: E2eOptions): Promise<E2eResult> {
       const args = ['--redis', redis.url, '--agents', agentAddrs.join(','), '--listen', `127.0.0.1:${port}`];
       await startMain(SCHED_MAIN, [...args, '--heartbeat-ms', '5000'], /scheduler listening on/, procs);
     }
-    const clients = schedAddrs.map(
-      (a) => new SchedulerClient(a, grpc.credentials.createInsecure(), { 'grpc.enable_http_proxy': 0 }),
-    );
+    // A submit may wait behind thousands of others: the deadline is the run's, not one call's.
+    const clients = schedAddrs.map((a) => new SchedulerApi(a, { deadlineMs: 120_000 }));
     try {
       return await drive(o, clients);
     } finally {
@@ -96,15 +94,13 @@ export async function benchEndToEnd(o: E2eOptions): Promise<E2eResult> {
   }
 }
 
-async function drive(o: E2eOptions, clients: SchedulerClient[]): Promise<E2eResult> {
+async function drive(o: E2eOptions, clients: SchedulerApi[]): Promise<E2eResult> {
   const submittedAt = new Map<string, number>();
   const latencies: number[] = [];
   const finals = new Map<string, VmStatus>();
   let wake: () => void = () => {};
-  const stream = clients[0]!.watchPlacements({});
-  stream.on('data', (r: { status?: VmStatus }) => {
-    const st = r.status;
-    if (!st || finals.has(st.vmId)) return;
+  const cancelWatch = clients[0]!.watchPlacements((st) => {
+    if (finals.has(st.vmId)) return;
     if (st.state !== VmState.VM_STATE_RUNNING && st.state !== VmState.VM_STATE_FAILED) return;
     const t0 = submittedAt.get(st.vmId);
     if (t0 === undefined) return;
@@ -112,7 +108,6 @@ async function drive(o: E2eOptions, clients: SchedulerClient[]): Promise<E2eResu
     latencies.push(performance.now() - t0);
     wake();
   });
-  stream.on('error', () => undefined);
   await new Promise((r) => setTimeout(r, 300)); // the subscription is live
   const t0 = performance.now();
   for (let i = 0; i < o.vms; i++) {
@@ -120,16 +115,15 @@ async function drive(o: E2eOptions, clients: SchedulerClient[]): Promise<E2eResu
     const vmId = `bench-vm-${i}`;
     submittedAt.set(vmId, performance.now());
     const c = clients[i % clients.length]!;
-    c.submitVm({ requestId: `bench-${i}`, vmId, spec: spec(i) }, (e) => {
-      if (e)
-        finals.set(vmId, {
-          vmId,
-          state: VmState.VM_STATE_FAILED,
-          hostId: '',
-          deviceIds: [],
-          reason: e.message,
-          rejections: {},
-        });
+    c.submit({ requestId: `bench-${i}`, vmId, spec: spec(i) }).catch((e: Error) => {
+      finals.set(vmId, {
+        vmId,
+        state: VmState.VM_STATE_FAILED,
+        hostId: '',
+        deviceIds: [],
+        reason: e.message,
+        rejections: {},
+      });
     });
     if (i % 500 === 0) o.onProgress?.(finals.size, o.vms);
   }
@@ -143,7 +137,7 @@ async function drive(o: E2eOptions, clients: SchedulerClient[]): Promise<E2eResu
     o.onProgress?.(finals.size, o.vms);
   }
   const seconds = (performance.now() - t0) / 1000;
-  stream.cancel();
+  cancelWatch();
   if (finals.size < o.vms)
     throw new CliError(`only ${finals.size} of ${o.vms} VMs reached a final state within 2 minutes of the last submit`);
   const seen = new Set<string>();

@@ -6,10 +6,9 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import { deleteNamespace } from '@iofleet/jobs';
 import type { PlacementHost, VmRequest } from '@iofleet/placement';
-import { AgentClient, NumaPolicy, SchedulerClient, VmState, type VmStatus, WorkloadPath } from '@iofleet/proto';
+import { AgentClient, NumaPolicy, SchedulerApi, VmState, type VmStatus, WorkloadPath } from '@iofleet/proto';
 import {
   applyVariant,
   firstIndex,
@@ -46,13 +45,8 @@ const PATH: Record<string, WorkloadPath> = {
   'viommu-lazy': WorkloadPath.WORKLOAD_PATH_VFIO_VIOMMU_LAZY,
 };
 
-// biome-ignore lint/suspicious/noExplicitAny: promisifier over generated client methods
-const call = <T>(c: any, m: string, req: unknown, deadlineMs = 30_000): Promise<T> =>
-  new Promise((res, rej) =>
-    c[m](req, new grpc.Metadata(), { deadline: new Date(Date.now() + deadlineMs) }, (e: Error | null, v: T) =>
-      e ? rej(e) : res(v),
-    ),
-  );
+/** Deadline of one scheduler call, ms. */
+const SCHED_CALL_MS = 30_000;
 
 /** The template as a host file with the variant's deltas and kernel settings written in. */
 export function variantHostFile(t: Template, v: Variant, dir: string, i: number): string {
@@ -124,8 +118,8 @@ export class DistributedRun {
   private readonly procs: ChildProcess[] = [];
   private readonly clients: { close(): void }[] = [];
   private agentOf: { t: number; first: number; count: number; address: string }[] = [];
-  private sched?: SchedulerClient;
-  private stream?: grpc.ClientReadableStream<{ status?: VmStatus }>;
+  private sched?: SchedulerApi;
+  private cancelWatch?: () => void;
   private readonly waiters = new Map<string, (s: VmStatus) => void>();
   private readonly agentClients = new Map<string, AgentClient>();
   private stopped = false;
@@ -167,15 +161,15 @@ export class DistributedRun {
       ['--heartbeat-ms', '1000'],
     ].flat();
     const address = listeningOn(await startMain(SCHED_MAIN, schedArgs, /scheduler listening on \S+,/, this.procs));
-    this.sched = new SchedulerClient(address, grpc.credentials.createInsecure(), { 'grpc.enable_http_proxy': 0 });
+    this.sched = new SchedulerApi(address, { deadlineMs: SCHED_CALL_MS });
     this.clients.push(this.sched);
     const end = Date.now() + HOSTS_TIMEOUT_MS;
     for (;;) {
-      const r = await call<{ hosts: unknown[] }>(this.sched, 'listHosts', {});
-      if (r.hosts.length >= this.o.hosts.length) break;
+      const hosts = await this.sched.listHosts();
+      if (hosts.length >= this.o.hosts.length) break;
       if (Date.now() > end)
         throw new CliError(
-          `the scheduler sees ${r.hosts.length} of ${this.o.hosts.length} hosts after ${HOSTS_TIMEOUT_MS / 1000} s`,
+          `the scheduler sees ${hosts.length} of ${this.o.hosts.length} hosts after ${HOSTS_TIMEOUT_MS / 1000} s`,
         );
       await new Promise((t) => setTimeout(t, 100));
     }
@@ -184,13 +178,10 @@ export class DistributedRun {
 
   /** Final states arrive on the scheduler's event stream; place() also polls in case one is missed. */
   private watch(): void {
-    const stream = this.sched!.watchPlacements({});
-    stream.on('data', (r: { status?: VmStatus }) => {
-      const st = r.status;
-      if (st && isFinal(st.state)) this.waiters.get(st.vmId)?.(st);
+    // A broken stream is ignored: polling covers it.
+    this.cancelWatch = this.sched!.watchPlacements((st) => {
+      if (isFinal(st.state)) this.waiters.get(st.vmId)?.(st);
     });
-    stream.on('error', () => undefined); // cancelled at stop; polling covers a broken stream
-    this.stream = stream;
   }
 
   /**
@@ -209,8 +200,8 @@ export class DistributedRun {
       this.waiters.set(vmId, (s) => settle(() => resolve(s)));
       const poll = () => {
         if (this.stopped) return settle(() => reject(new CliError('the distributed run was stopped')));
-        call<{ status: VmStatus }>(this.sched!, 'getVm', { vmId }).then(
-          ({ status }) => {
+        this.sched!.get(vmId).then(
+          (status) => {
             if (isFinal(status.state)) return settle(() => resolve(status));
             if (Date.now() > end)
               return settle(() =>
@@ -240,7 +231,7 @@ export class DistributedRun {
     return {
       place: async (vm) => {
         // Listening for the final state before submitting, so the event cannot come first.
-        const submitted = call(this.sched!, 'submitVm', {
+        const submitted = this.sched!.submit({
           requestId: `${v.name}-${vm.id}`,
           vmId: vm.id,
           spec: specOf(vm),
@@ -251,7 +242,7 @@ export class DistributedRun {
         return { placed: false, reason: status.reason.replace(/^no host fits: /, '') };
       },
       release: async (vmId) => {
-        await call(this.sched!, 'cancelVm', { vmId });
+        await this.sched!.cancel(vmId);
       },
     };
   }
@@ -294,8 +285,8 @@ export class DistributedRun {
 
   /** Hosts the scheduler judged down during the variant (their agent died), for the report. */
   async notes(): Promise<string[]> {
-    const r = await call<{ hosts: { hostId: string; alive: boolean }[] }>(this.sched!, 'listHosts', {});
-    const down = r.hosts.filter((h) => !h.alive).map((h) => h.hostId);
+    const hosts = await this.sched!.listHosts();
+    const down = hosts.filter((h) => !h.alive).map((h) => h.hostId);
     if (!down.length) return [];
     return [
       `${down.length} host(s) went down during the run (their agent stopped answering): ${down.join(', ')}; ` +
@@ -306,7 +297,7 @@ export class DistributedRun {
   /** Stops everything at once (signal handler): no waiting, no Redis. */
   stopNow(): void {
     this.stopped = true;
-    this.stream?.cancel();
+    this.cancelWatch?.();
     for (const c of this.clients) c.close();
     for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     rmSync(this.dir, { recursive: true, force: true });
