@@ -10,9 +10,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import { FleetStore, freePort, type RedisProcess, startRedisServer, type VmRecord } from '@iofleet/jobs';
-import { AgentClient, SchedulerClient, VmState, type VmStatus } from '@iofleet/proto';
+import { AgentClient, SchedulerApi, VmState, type VmStatus } from '@iofleet/proto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -109,18 +108,11 @@ async function fleet(schedulers: number): Promise<Fleet> {
   return { redis, redisDir, agentPorts, agents, schedulers: scheds };
 }
 
-function schedClient(address: string): SchedulerClient {
-  const c = new SchedulerClient(address, grpc.credentials.createInsecure(), { 'grpc.enable_http_proxy': 0 });
+function schedClient(address: string): SchedulerApi {
+  const c = new SchedulerApi(address, { deadlineMs: 10_000 });
   closers.push(() => c.close());
   return c;
 }
-// biome-ignore lint/suspicious/noExplicitAny: promisifier over generated client methods
-const call = <T>(c: any, m: string, req: unknown): Promise<T> =>
-  new Promise((res, rej) =>
-    c[m](req, new grpc.Metadata(), { deadline: new Date(Date.now() + 10_000) }, (e: Error | null, v: T) =>
-      e ? rej(e) : res(v),
-    ),
-  );
 const spec = {
   vcpus: 2,
   memoryMib: 1024n,
@@ -131,9 +123,9 @@ const spec = {
   acceptableModes: [],
 };
 
-async function submitAll(c: SchedulerClient, prefix: string, n: number): Promise<string[]> {
+async function submitAll(c: SchedulerApi, prefix: string, n: number): Promise<string[]> {
   const ids = Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
-  await Promise.all(ids.map((id) => call(c, 'submitVm', { requestId: `req-${id}`, vmId: id, spec })));
+  await Promise.all(ids.map((id) => c.submit({ requestId: `req-${id}`, vmId: id, spec })));
   return ids;
 }
 
@@ -155,14 +147,14 @@ async function inFlight(url: string, ids: string[], pred: (r: VmRecord) => boole
   }
 }
 
-async function waitTerminal(c: SchedulerClient, ids: string[], timeoutMs = 90_000): Promise<Map<string, VmStatus>> {
+async function waitTerminal(c: SchedulerApi, ids: string[], timeoutMs = 90_000): Promise<Map<string, VmStatus>> {
   const end = Date.now() + timeoutMs;
   const out = new Map<string, VmStatus>();
   while (Date.now() < end) {
     for (const id of ids) {
       if (out.has(id)) continue;
-      const r = await call<{ status: VmStatus }>(c, 'getVm', { vmId: id }).catch(() => null);
-      if (r && [VmState.VM_STATE_RUNNING, VmState.VM_STATE_FAILED].includes(r.status.state)) out.set(id, r.status);
+      const r = await c.get(id).catch(() => null);
+      if (r && [VmState.VM_STATE_RUNNING, VmState.VM_STATE_FAILED].includes(r.state)) out.set(id, r);
     }
     if (out.size === ids.length) return out;
     await new Promise((t) => setTimeout(t, 200));
@@ -251,8 +243,8 @@ describe('faults with real processes', () => {
     await killed(f.agents[0]!);
     const st = await waitTerminal(c, ids);
     // Its hosts were marked down, and nothing runs there any more.
-    const hosts = await call<{ hosts: { hostId: string; alive: boolean }[] }>(c, 'listHosts', {});
-    expect(hosts.hosts.filter((h) => h.hostId.startsWith('agent0-')).every((h) => !h.alive)).toBe(true);
+    const hosts = await c.listHosts();
+    expect(hosts.filter((h) => h.hostId.startsWith('agent0-')).every((h) => !h.alive)).toBe(true);
     const onDead = [...st.values()].filter(
       (s) => s.state === VmState.VM_STATE_RUNNING && s.hostId.startsWith('agent0-'),
     );
@@ -266,8 +258,8 @@ describe('faults with real processes', () => {
     f.agents[0] = await startAgent(f.agentPorts[0]!, 0);
     const back = Date.now() + 30_000;
     for (;;) {
-      const h = await call<{ hosts: { hostId: string; alive: boolean }[] }>(c, 'listHosts', {});
-      if (h.hosts.filter((x) => x.hostId.startsWith('agent0-')).every((x) => x.alive)) break;
+      const h = await c.listHosts();
+      if (h.filter((x) => x.hostId.startsWith('agent0-')).every((x) => x.alive)) break;
       if (Date.now() > back) throw new Error('agent0 hosts did not come back up');
       await new Promise((t) => setTimeout(t, 200));
     }

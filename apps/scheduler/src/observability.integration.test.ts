@@ -5,9 +5,8 @@
 // and the Prometheus metrics both processes serve at /metrics.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import { freePort, type RedisProcess, startRedisServer } from '@iofleet/jobs';
-import { AgentClient, IommuMode, SchedulerClient, VmState, type VmStatus } from '@iofleet/proto';
+import { AgentClient, IommuMode, SchedulerApi, VmState } from '@iofleet/proto';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '@iofleet/telemetry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -81,16 +80,9 @@ describe('placement traces', () => {
       /metrics on \S+\n/,
     );
     const schedMetrics = /metrics on (\S+)/.exec(schedOut)![1]!;
-    const c = new SchedulerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
-      'grpc.enable_http_proxy': 0,
-    });
+    const c = new SchedulerApi(`127.0.0.1:${port}`);
     try {
-      const call = <T>(m: string, req: unknown): Promise<T> =>
-        new Promise((r, j) =>
-          // biome-ignore lint/suspicious/noExplicitAny: promisifier over generated client methods
-          (c as any)[m](req, (e: Error | null, v: T) => (e ? j(e) : r(v))),
-        );
-      await call('submitVm', {
+      await c.submit({
         requestId: 'trace-req-1',
         vmId: 'traced-vm',
         spec: {
@@ -104,7 +96,7 @@ describe('placement traces', () => {
         },
       });
       for (let i = 0; i < 200; i++) {
-        const { status } = await call<{ status: VmStatus }>('getVm', { vmId: 'traced-vm' });
+        const status = await c.get('traced-vm');
         if (status.state === VmState.VM_STATE_RUNNING) break;
         await new Promise((t) => setTimeout(t, 50));
       }
