@@ -52,19 +52,8 @@ cat > "$dir/tsconfig.spec.json" <<JSON
   "references": [{ "path": "./tsconfig.lib.json" }]
 }
 JSON
-cat > "$dir/vitest.config.mts" <<'TS'
-import { defineConfig } from 'vitest/config';
-
-export default defineConfig({
-  resolve: { conditions: ['@iofleet/source'] },
-  ssr: { resolve: { conditions: ['@iofleet/source'] } },
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    environment: 'node',
-    testTimeout: 60_000,
-    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
-  },
-});
-TS
+# The shared test configuration (tools/vitest-config.mjs), imported relative to the package.
+shared=$(realpath --relative-to="$dir" "$(dirname "$0")/vitest-config.mjs")
+printf "// SPDX-License-Identifier: Apache-2.0\nimport { packageTestConfig } from '%s';\n\nexport default packageTestConfig();\n" "$shared" > "$dir/vitest.config.mts"
 [ -f "$dir/src/index.ts" ] || printf '// SPDX-License-Identifier: Apache-2.0\n' > "$dir/src/index.ts"
 echo "scaffolded $name in $dir"
