@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { HostAgentClient, IommuMode } from '@iofleet/proto';
+import { HostAgentClient, IommuMode, type UnaryMethod, unaryCall } from '@iofleet/proto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningAgent, startAgentServer } from './server';
 import { makeTestCerts } from './testing/test-certs';
@@ -30,13 +30,9 @@ function client(a: RunningAgent, creds = grpc.credentials.createInsecure()) {
   clients.push(c);
   return c;
 }
-// biome-ignore lint/suspicious/noExplicitAny: generic promisifier over generated client methods
-function call<T>(c: any, method: string, req: unknown, deadlineMs = 5000): Promise<T> {
-  return new Promise((res, rej) =>
-    c[method](req, new grpc.Metadata(), { deadline: new Date(Date.now() + deadlineMs) }, (e: Error | null, v: T) =>
-      e ? rej(e) : res(v),
-    ),
-  );
+/** A raw unary call by method name, through proto's one promise wrapper (typed error with the status code). */
+function call<T>(c: HostAgentClient, method: keyof HostAgentClient, req: unknown, deadlineMs = 5000): Promise<T> {
+  return unaryCall(c, method, c[method] as UnaryMethod<unknown, T>, req, { deadlineMs });
 }
 const attachReq = (requestId: string, vmId: string, deviceIds: string[]) => ({
   requestId,
@@ -82,10 +78,10 @@ describe('host agent over gRPC', () => {
     const a = await agent();
     const cs = Array.from({ length: 8 }, () => client(a));
     const results = await Promise.allSettled(
-      Array.from({ length: 200 }, (_, i) => call(cs[i % 8], 'attachDevices', attachReq(`s${i}`, `vm${i}`, ['gpu0']))),
+      Array.from({ length: 200 }, (_, i) => call(cs[i % 8]!, 'attachDevices', attachReq(`s${i}`, `vm${i}`, ['gpu0']))),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    const stats = await call<{ counters: Record<string, number> }>(cs[0], 'getStats', { hostId: 'h0' });
+    const stats = await call<{ counters: Record<string, number> }>(cs[0]!, 'getStats', { hostId: 'h0' });
     expect(stats.counters.owned).toBe(2);
   });
 
