@@ -17,14 +17,7 @@ import {
   type WatchEventsResponse,
   type WorkloadResult,
 } from './gen/iofleet/v1/host_agent';
-import {
-  callError,
-  channelOptions,
-  DEFAULT_CALL_DEADLINE_MS,
-  GrpcCallError,
-  type UnaryMethod,
-  unaryCall,
-} from './grpc-call';
+import { callError, channelOptions, DEFAULT_CALL_DEADLINE_MS, GrpcCallError, PromiseClient } from './grpc-call';
 
 export interface ClientTlsFiles {
   /** CA bundle that signed the agent's certificate. */
@@ -55,21 +48,16 @@ export function clientCredentials(tls?: ClientTlsFiles): grpc.ChannelCredentials
   );
 }
 
-export class AgentClient {
-  readonly raw: HostAgentClient;
-  private readonly deadlineMs: number;
-
+export class AgentClient extends PromiseClient<HostAgentClient> {
   constructor(
     readonly address: string,
     o: AgentClientOptions = {},
   ) {
-    this.raw = new HostAgentClient(address, clientCredentials(o.tls), channelOptions(o.serverName));
-    this.deadlineMs = o.deadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
-  }
-
-  private call<Req, Res>(method: string, fn: UnaryMethod<Req, Res>, req: Req, deadlineMs?: number): Promise<Res> {
-    // The caller's trace continues on the agent (W3C trace context in the metadata).
-    return unaryCall(this.raw, method, fn, req, { deadlineMs: deadlineMs ?? this.deadlineMs, errorOf: AgentCallError });
+    super(
+      new HostAgentClient(address, clientCredentials(o.tls), channelOptions(o.serverName)),
+      o.deadlineMs ?? DEFAULT_CALL_DEADLINE_MS,
+      AgentCallError,
+    );
   }
 
   health(deadlineMs?: number): Promise<HealthResponse> {
@@ -109,9 +97,5 @@ export class AgentClient {
     });
     stream.on('end', () => onEnd?.());
     return () => stream.cancel();
-  }
-
-  close(): void {
-    this.raw.close();
   }
 }

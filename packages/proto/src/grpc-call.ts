@@ -98,3 +98,21 @@ export const CHANNEL_OPTIONS = { 'grpc.enable_http_proxy': 0 } as const;
 export function channelOptions(serverName?: string): grpc.ChannelOptions {
   return { ...CHANNEL_OPTIONS, ...(serverName && { 'grpc.ssl_target_name_override': serverName }) };
 }
+
+/** What AgentClient and SchedulerApi share: the generated client, a default deadline, the typed error of a failure. */
+export abstract class PromiseClient<C extends grpc.Client> {
+  protected constructor(
+    readonly raw: C,
+    private readonly deadlineMs: number,
+    private readonly errorOf: CallErrorOf,
+  ) {}
+
+  /** One unary call with this client's deadline (or `deadlineMs`) and the caller's trace context. */
+  protected call<Req, Res>(method: string, fn: UnaryMethod<Req, Res>, req: Req, deadlineMs?: number): Promise<Res> {
+    return unaryCall(this.raw, method, fn, req, { deadlineMs: deadlineMs ?? this.deadlineMs, errorOf: this.errorOf });
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+}

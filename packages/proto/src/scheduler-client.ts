@@ -14,14 +14,7 @@ import {
   type SubmitVmResponse,
   type VmStatus,
 } from './gen/iofleet/v1/scheduler';
-import {
-  callError,
-  channelOptions,
-  DEFAULT_CALL_DEADLINE_MS,
-  GrpcCallError,
-  type UnaryMethod,
-  unaryCall,
-} from './grpc-call';
+import { callError, channelOptions, DEFAULT_CALL_DEADLINE_MS, GrpcCallError, PromiseClient } from './grpc-call';
 
 /** A Scheduler call that ended with a non-OK status (e.g. ALREADY_EXISTS for a VM another request submitted). */
 export class SchedulerCallError extends GrpcCallError {
@@ -33,24 +26,16 @@ export type SchedulerClientOptions = ClientOptions;
 /** Stops a placement watch. */
 export type CancelWatch = () => void;
 
-export class SchedulerApi {
-  readonly raw: SchedulerClient;
-  private readonly deadlineMs: number;
-
+export class SchedulerApi extends PromiseClient<SchedulerClient> {
   constructor(
     readonly address: string,
     o: SchedulerClientOptions = {},
   ) {
-    this.raw = new SchedulerClient(address, clientCredentials(o.tls), channelOptions(o.serverName));
-    this.deadlineMs = o.deadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
-  }
-
-  private call<Req, Res>(method: string, fn: UnaryMethod<Req, Res>, req: Req, deadlineMs?: number): Promise<Res> {
-    // The caller's trace continues in the scheduler's VM request span (W3C trace context in the metadata).
-    return unaryCall(this.raw, method, fn, req, {
-      deadlineMs: deadlineMs ?? this.deadlineMs,
-      errorOf: SchedulerCallError,
-    });
+    super(
+      new SchedulerClient(address, clientCredentials(o.tls), channelOptions(o.serverName)),
+      o.deadlineMs ?? DEFAULT_CALL_DEADLINE_MS,
+      SchedulerCallError,
+    );
   }
 
   /** Submits a VM; idempotent per request id, ALREADY_EXISTS when another request submitted the VM. */
@@ -83,10 +68,6 @@ export class SchedulerApi {
       if (e.code !== status.CANCELLED) onError?.(callError('WatchPlacements', e, SchedulerCallError));
     });
     return () => stream.cancel();
-  }
-
-  close(): void {
-    this.raw.close();
   }
 }
 
