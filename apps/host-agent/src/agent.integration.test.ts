@@ -42,6 +42,18 @@ const attachReq = (requestId: string, vmId: string, deviceIds: string[]) => ({
   guestMemoryMib: 1024n,
 });
 
+/** A workload on the toy backend (which answers after its delay, whatever the request). */
+const workloadReq = {
+  hostId: 'h0',
+  deviceId: 'x',
+  plugin: 'nvme',
+  options: {},
+  mode: IommuMode.IOMMU_MODE_STRICT,
+  durationNs: 1n,
+  path: 0,
+  seed: 1n,
+};
+
 describe('host agent over gRPC', () => {
   it('serves health and inventory, and attaches whole IOMMU groups', async () => {
     const c = client(await agent());
@@ -87,37 +99,14 @@ describe('host agent over gRPC', () => {
 
   it('honours deadlines', async () => {
     const c = client(await agent([new ToyBackend('h0', {}, 2000)]));
-    const err = await call(
-      c,
-      'runWorkload',
-      {
-        hostId: 'h0',
-        deviceId: 'x',
-        plugin: 'nvme',
-        options: {},
-        mode: IommuMode.IOMMU_MODE_STRICT,
-        durationNs: 1n,
-        path: 0,
-        seed: 1n,
-      },
-      200,
-    ).catch((e: grpc.ServiceError) => e);
+    const err = await call(c, 'runWorkload', workloadReq, 200).catch((e: grpc.ServiceError) => e);
     expect((err as grpc.ServiceError).code).toBe(grpc.status.DEADLINE_EXCEEDED);
   });
 
   it('drains: an in-flight call completes, new calls are refused, then the server stops', async () => {
     const a = await agent([new ToyBackend('h0', {}, 500)]);
     const c = client(a);
-    const inflight = call(c, 'runWorkload', {
-      hostId: 'h0',
-      deviceId: 'x',
-      plugin: 'nvme',
-      options: {},
-      mode: IommuMode.IOMMU_MODE_STRICT,
-      durationNs: 1n,
-      path: 0,
-      seed: 1n,
-    });
+    const inflight = call(c, 'runWorkload', workloadReq);
     await new Promise((r) => setTimeout(r, 100));
     const stopped = a.stop();
     const refused = await call(c, 'health', {}).catch((e: grpc.ServiceError) => e.code);

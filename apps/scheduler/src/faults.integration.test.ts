@@ -14,6 +14,7 @@ import { FleetStore, freePort, type RedisProcess, startRedisServer, type VmRecor
 import { AgentClient, SchedulerApi, VmState, type VmStatus } from '@iofleet/proto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { testVmSpec } from './testing/vm-spec';
 
 const ROOT = join(__dirname, '..', '..', '..');
 // The mains themselves (not the bin wrappers), so SIGKILL hits the process that holds the work.
@@ -113,15 +114,7 @@ function schedClient(address: string): SchedulerApi {
   closers.push(() => c.close());
   return c;
 }
-const spec = {
-  vcpus: 2,
-  memoryMib: 1024n,
-  devices: [{ alias: 'disk', deviceClass: 'nvme', vendor: '', product: '', count: 1, allowVf: false }],
-  numaPolicy: 0,
-  colocate: [],
-  antiAffinityGroup: '',
-  acceptableModes: [],
-};
+const spec = testVmSpec('nvme', 'disk');
 
 async function submitAll(c: SchedulerApi, prefix: string, n: number): Promise<string[]> {
   const ids = Array.from({ length: n }, (_, i) => `${prefix}-${i}`);

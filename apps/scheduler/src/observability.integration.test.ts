@@ -9,6 +9,7 @@ import { freePort, type RedisProcess, startRedisServer } from '@iofleet/jobs';
 import { AgentClient, IommuMode, SchedulerApi, VmState } from '@iofleet/proto';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '@iofleet/telemetry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testVmSpec } from './testing/vm-spec';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const TEMPLATE = join(__dirname, '..', 'test', 'fixtures', 'fault-host.yaml');
@@ -85,15 +86,7 @@ describe('placement traces', () => {
       await c.submit({
         requestId: 'trace-req-1',
         vmId: 'traced-vm',
-        spec: {
-          vcpus: 2,
-          memoryMib: 1024n,
-          devices: [{ alias: 'd', deviceClass: 'nvme', vendor: '', product: '', count: 1, allowVf: false }],
-          numaPolicy: 0,
-          colocate: [],
-          antiAffinityGroup: '',
-          acceptableModes: [],
-        },
+        spec: testVmSpec('nvme'),
       });
       for (let i = 0; i < 200; i++) {
         const status = await c.get('traced-vm');

@@ -9,6 +9,7 @@ import { SchedulerApi, VmState } from '@iofleet/proto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningScheduler, startScheduler } from './scheduler';
+import { testVmSpec } from './testing/vm-spec';
 
 let redis: RedisProcess;
 const agents: RunningAgent[] = [];
@@ -42,15 +43,7 @@ afterAll(async () => {
 });
 
 const client = (s: RunningScheduler) => new SchedulerApi(s.address);
-const spec = {
-  vcpus: 2,
-  memoryMib: 1024n,
-  devices: [{ alias: 'g', deviceClass: 'gpu', vendor: '', product: '', count: 1, allowVf: false }],
-  numaPolicy: 0,
-  colocate: [],
-  antiAffinityGroup: '',
-  acceptableModes: [],
-};
+const spec = testVmSpec('gpu', 'g');
 
 async function waitTerminal(c: SchedulerApi, vmId: string) {
   for (let i = 0; i < 200; i++) {
