@@ -1,12 +1,4 @@
-import { defineConfig } from 'vitest/config';
+// SPDX-License-Identifier: Apache-2.0
+import { packageTestConfig } from '../../tools/vitest-config.mjs';
 
-export default defineConfig({
-  resolve: { conditions: ['@iofleet/source'] },
-  ssr: { resolve: { conditions: ['@iofleet/source'] } },
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    environment: 'node',
-    testTimeout: 60_000,
-    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
-  },
-});
+export default packageTestConfig();

@@ -9,7 +9,7 @@
 
 import { domainTypeSysfs } from '@iofleet/core/linux';
 import { isSdkError } from '@iofleet/sdk';
-import { guard, type RunResult, runWorkloads, type WorkloadPart } from '@iofleet/sdk/runtime';
+import { guard, type RunResult, runWorkloads, type WorkloadPart } from '@iofleet/sdk-runtime';
 import { fullName, type HostImpl as Host, type HostDevice } from '../boot/host';
 import type { HostDescription } from '../description/schema';
 import { attachPlugin, detachPlugin, lookupPlugin, type PluginDevice } from '../devices/plugin-devices';
