@@ -3,9 +3,9 @@
 // one simulated-time order — devices behind one SMMUv3 share its command queue and engine, so
 // their strict unmaps contend; devices on two SMMUs do not.
 import { join } from 'node:path';
+import { pluginRegistry } from '@iofleet/plugin-registry';
 import { describe, expect, it } from 'vitest';
 import { loadHostDescription } from '../boot/load';
-import { pluginRegistry } from '../builtin-plugins';
 import { HostError } from '../errors';
 import { type HostRunOptions, parseWorkloadSpec, runHostWorkload } from './host-run';
 
