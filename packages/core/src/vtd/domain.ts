@@ -8,10 +8,12 @@
 // qi_submit_sync() with a wait descriptor.
 
 import type { IommuDomainOps } from '../iommu/domain-ops';
+import type { PhysMemory } from '../memory/phys-memory';
+import type { PageTableFormat } from '../page-table/format';
 import { PageTable } from '../page-table/page-table';
 import type { HwCounters } from '../stats/hw-counters';
 import { devIotlbDesc, iotlbDesc, QI_GRAN_DOMAIN, QI_GRAN_PAGE } from './invalidation';
-import type { VtdUnit } from './unit';
+import type { VtdParams } from './registers';
 
 /** MAX_AGAW_PFN_WIDTH (iommu.h): 64 - VTD_PAGE_SHIFT, the mask that covers every address. */
 export const MAX_AGAW_PFN_WIDTH = 52;
@@ -34,6 +36,21 @@ export function calculatePsiAlignedAddress(start: number, end: number): { addr: 
   return { addr: Math.floor(pfn / 2 ** mask) * 2 ** mask * 4096, mask, pages: 2 ** mask };
 }
 
+/**
+ * What a VT-d domain needs of its unit (VtdUnit implements it): the memory its tables live in, the
+ * second-stage format, the counters, the caching-mode and MAMV capabilities, and the invalidation
+ * queue (submitSync). An interface, so the domain does not import the unit that imports it.
+ */
+export interface VtdDomainHost {
+  readonly mem: PhysMemory;
+  readonly format: PageTableFormat;
+  readonly counters: HwCounters;
+  readonly pageSizesLg2: readonly number[];
+  readonly params: Pick<VtdParams, 'addressWidth' | 'cachingMode' | 'mamv'>;
+  /** Queues the descriptors on the invalidation queue and waits for them (an invalidation-wait). */
+  submitSync(descs: readonly bigint[]): void;
+}
+
 export class VtdDomain implements IommuDomainOps {
   readonly pt: PageTable;
   readonly pageSizesLg2: readonly number[];
@@ -48,7 +65,7 @@ export class VtdDomain implements IommuDomainOps {
   private gatherEnd = 0;
 
   constructor(
-    readonly unit: VtdUnit,
+    readonly unit: VtdDomainHost,
     readonly domainId: number,
     readonly kind: 'dma' | 'unmanaged',
   ) {

@@ -8,6 +8,7 @@
 // PASID structures and walks); accessed/dirty bits are not written back.
 
 import { getField } from '../bits/bitfield';
+import type { Iotlb } from '../caches/iotlb';
 import type { DmaRequest, TranslationOut } from '../iommu/translation';
 import type { PhysMemory } from '../memory/phys-memory';
 import {
@@ -28,8 +29,9 @@ import {
 import { addrHi, addrLo, levelShift, POW2, tableIndex } from '../page-table/level-math';
 import { vtdFirstStageFormat } from '../page-table/vtd-first-stage';
 import { setFault, walk } from '../page-table/walk';
-import { HW_IOTLB_HIT, HW_IOTLB_MISS, HW_WALK_MEM_READS } from '../stats/hw-counters';
+import { HW_IOTLB_HIT, HW_IOTLB_MISS, HW_WALK_MEM_READS, type HwCounters } from '../stats/hw-counters';
 import { reportVtdFault } from './fault-report';
+import type { FaultRecorder } from './faults';
 import {
   PASID_ENTRY,
   PGTT_FIRST_STAGE,
@@ -38,7 +40,15 @@ import {
   ScalableModeTables,
   SM_FAULT,
 } from './scalable-mode';
-import type { VtdUnit } from './unit';
+
+/** What the scalable-mode translator needs of its unit (VtdUnit implements it). */
+export interface ScalableHost {
+  readonly mem: PhysMemory;
+  readonly format: PageTableFormat;
+  readonly counters: HwCounters;
+  readonly iotlb: Iotlb;
+  readonly faults: FaultRecorder;
+}
 
 export class ScalableTranslator {
   readonly tables: ScalableModeTables;
@@ -46,7 +56,7 @@ export class ScalableTranslator {
   private readonly fs5: PageTableFormat;
   private readonly w: WalkOut = newWalkOut();
 
-  constructor(private readonly unit: VtdUnit) {
+  constructor(private readonly unit: ScalableHost) {
     this.tables = new ScalableModeTables(unit.mem);
     this.fs4 = vtdFirstStageFormat({ levels: 4, pages1G: true });
     this.fs5 = vtdFirstStageFormat({ levels: 5, pages1G: true });
