@@ -6,6 +6,7 @@ import {
   HW_INV_WAITS,
   HW_PTE_WRITES,
   HW_TABLE_PAGES_ALLOCATED,
+  HW_TLB_INVALIDATIONS,
   HW_WALK_MEM_READS,
   HwCounters,
 } from '../stats/hw-counters';
@@ -99,5 +100,19 @@ describe('CostModel', () => {
     m.charge(cpu, 2, 100);
     expect(cpu.nowNs).toBe(100);
     expect(m.breakdown().pageTable).toBe(100);
+  });
+
+  it("prices an SMMUv3 TLBI's completion as hardware time apart from invProcess (invTlbiSync)", () => {
+    const m = new CostModel(getCostProfile('arm-neoverse-grace'));
+    const hw = new HwCounters();
+    const snap = new HwSnapshot().take(hw);
+    // A strict 4 KiB unmap: TLBI_EL2_VA + CMD_SYNC, one TLBI the sync waits for.
+    hw.c[HW_INV_DESCRIPTORS] = 2;
+    hw.c[HW_INV_WAITS] = 1;
+    hw.c[HW_TLB_INVALIDATIONS] = 1;
+    const inv = m.invalidationNs(snap, hw, newInvalidationCost());
+    expect(inv.processNs).toBeCloseTo(2 * 200 + 490);
+    // VT-d counts no TLBIs, and its profile charges nothing for them.
+    expect(new CostModel(getCostProfile('intel-icelake-sp')).ns.invTlbiSync).toBe(0);
   });
 });

@@ -15,6 +15,7 @@ import {
   HW_PTE_WRITES,
   HW_TABLE_PAGES_ALLOCATED,
   HW_TABLE_PAGES_FREED,
+  HW_TLB_INVALIDATIONS,
   HW_TRANSLATIONS,
   HW_WALK_MEM_READS,
   type HwCounters,
@@ -94,11 +95,15 @@ export class CostModel {
     );
   }
 
-  /** Invalidation work in a counter delta: CPU submit time, hardware processing, completion wait. */
+  /**
+   * Invalidation work in a counter delta: CPU submit time, hardware processing (every command at
+   * invProcess, and each SMMUv3 TLBI's completion at invTlbiSync: the CMD_SYNC after it waits for
+   * the TBUs), completion wait.
+   */
   invalidationNs(before: HwSnapshot, after: HwCounters, out: InvalidationCost): InvalidationCost {
     const descs = before.delta(after, HW_INV_DESCRIPTORS);
     out.submitNs = descs * this.ns.invDescriptor;
-    out.processNs = descs * this.ns.invProcess;
+    out.processNs = descs * this.ns.invProcess + before.delta(after, HW_TLB_INVALIDATIONS) * this.ns.invTlbiSync;
     out.waitNs = before.delta(after, HW_INV_WAITS) * this.ns.invWait;
     return out;
   }

@@ -50,6 +50,13 @@ export interface CostParams {
   invProcess: CostParam;
   /** Waiting for invalidation completion (VT-d wait descriptor / AMD COMPLETION_WAIT) beyond processing. */
   invWait: CostParam;
+  /**
+   * SMMUv3: hardware time per TLBI command before a CMD_SYNC after it can complete — the TCU
+   * sends the invalidation to every TBU and the sync waits until they have dropped the entries
+   * (IHI 0070 §4.7). Serialised per unit like invProcess; charged per HW_TLB_INVALIDATIONS, which
+   * only SMMUv3 units count.
+   */
+  invTlbiSync: CostParam;
   /** iommu_map() of one leaf, fixed part of the call (page-table code only). */
   iommuMapCall: CostParam;
   /** iommu_unmap() of one leaf, fixed part of the call. */
@@ -127,6 +134,9 @@ const F = (value: number, unit: CostParam['unit'], from: readonly MeasurementId[
   source: `fitted: ${why}`,
   from,
 });
+
+/** VT-d and AMD-Vi count no TLBI commands: their completion is in invProcess + invWait (U07). */
+const NO_TLBI_SYNC = A(0, 'ns', 'not an SMMUv3: the unit counts no TLBI commands (HW_TLB_INVALIDATIONS)');
 
 /** Linux software costs, shared by x86 profiles (same kernel code; scaled by nothing but the clock). */
 const LINUX_SOFTWARE = {
@@ -207,6 +217,7 @@ export const INTEL_ICELAKE_SP: CostProfile = {
     invDescriptor: A(120, 'cycles', '16-byte descriptor write + IQT tail MMIO, amortised'),
     invProcess: A(150, 'ns', 'hardware processing of one descriptor; serialises one IOMMU unit'),
     invWait: M(1963, 'cycles', ['U07'], 'U07: 2548 cycles per QI invalidation minus two descriptors and processing'),
+    invTlbiSync: NO_TLBI_SYNC,
     ...LINUX_SOFTWARE,
   },
 };
@@ -235,6 +246,7 @@ export const AMD_EPYC_MILAN: CostProfile = {
       'cycles',
       'COMPLETION_WAIT round trip; no AMD measurement published, taken near U07 (VT-d 2548 cycles)',
     ),
+    invTlbiSync: NO_TLBI_SYNC,
     ...LINUX_SOFTWARE,
   },
 };
@@ -313,6 +325,14 @@ export const ARM_NEOVERSE_GRACE: CostProfile = {
       'ns',
       ['U05'],
       'U05: 245 ns for a lone CMD_SYNC, less its command write (60 cycles) and the SMMU time above: the MSI-polled completion',
+    ),
+    invTlbiSync: M(
+      490,
+      'ns',
+      ['U12'],
+      'U12: a strict iommu_dma_unmap_sg took 1,111 ns on Altra (CPU on the device node); without this cost the ' +
+        'model prices the same unmap (software, IOVA free, TLBI + CMD_SYNC at U05) at ≈ 620 ns, so ≈ 490 ns is the ' +
+        "CMD_SYNC waiting for the TBUs to drop the TLBI's entries, which U05's empty-queue sync does not measure",
     ),
     ...LINUX_SOFTWARE,
     iommuMapCall: M(

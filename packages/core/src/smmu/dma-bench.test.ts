@@ -6,10 +6,14 @@
 
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAP_BENCH_PARAMS, runMapBenchMode } from '../bench/map-benchmark';
-import { getCostProfile } from '../cost/cost-profile';
+import { type CostProfile, getCostProfile } from '../cost/cost-profile';
 import { DMA_FROM_DEVICE } from '../dma/dma-types';
 
 const profile = getCostProfile('arm-neoverse-grace');
+const withParam = (p: CostProfile, key: 'invTlbiSync', value: number): CostProfile => ({
+  ...p,
+  params: { ...p.params, [key]: { ...p.params[key], value } },
+});
 const bench = (mode: 'pt' | 'lazy' | 'strict', threads: number) =>
   runMapBenchMode(
     mode,
@@ -22,9 +26,24 @@ describe('dma_map_benchmark on the Grace profile', () => {
     const [pt, lazy, strict, strict8] = [bench('pt', 1), bench('lazy', 1), bench('strict', 1), bench('strict', 8)];
     expect(pt.unmapLatencyNs).toBeLessThan(lazy.unmapLatencyNs);
     expect(lazy.unmapLatencyNs).toBeLessThan(strict.unmapLatencyNs);
-    // A strict unmap holds the SMMU for two commands (TLBI + CMD_SYNC) at invProcess each.
-    const smmuNs = 2 * profile.params.invProcess.value;
+    // A strict unmap holds the SMMU for two commands (TLBI + CMD_SYNC) at invProcess each, and the
+    // CMD_SYNC for the TLBI's completion at the TBUs (invTlbiSync).
+    const smmuNs = 2 * profile.params.invProcess.value + profile.params.invTlbiSync.value;
     expect(strict.unmapLatencyNs - lazy.unmapLatencyNs).toBeGreaterThan(smmuNs);
     expect(strict8.unmapLatencyNs).toBeGreaterThan(4 * smmuNs);
+  });
+
+  it("prices one strict unmap at U12's 1,111 ns (Altra iommu_dma_unmap_sg), the TLBI's completion included", () => {
+    // Only with invTlbiSync: without it the same unmap is ≈ 620 ns (software, IOVA, TLBI + CMD_SYNC at U05).
+    const strict = bench('strict', 1);
+    const unmapNs = strict.unmapLatencyNs - profile.params.ktimeGet.value;
+    expect(unmapNs).toBeGreaterThan(1111 * 0.9);
+    expect(unmapNs).toBeLessThan(1111 * 1.1);
+    const without = runMapBenchMode(
+      'strict',
+      { ...DEFAULT_MAP_BENCH_PARAMS, threads: 1, seconds: 0.05, maxIterations: 3000, dir: DMA_FROM_DEVICE, profile },
+      withParam(profile, 'invTlbiSync', 0),
+    );
+    expect(strict.unmapLatencyNs - without.unmapLatencyNs).toBeGreaterThan(0.9 * profile.params.invTlbiSync.value);
   });
 });

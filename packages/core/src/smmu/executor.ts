@@ -11,7 +11,12 @@
 
 import type { Iotlb } from '../caches/iotlb';
 import type { PhysMemory } from '../memory/phys-memory';
-import { HW_DEVICE_IOTLB_INV, HW_IOTLB_ENTRIES_INVALIDATED, type HwCounters } from '../stats/hw-counters';
+import {
+  HW_DEVICE_IOTLB_INV,
+  HW_IOTLB_ENTRIES_INVALIDATED,
+  HW_TLB_INVALIDATIONS,
+  type HwCounters,
+} from '../stats/hw-counters';
 import { CERROR, type CommandHandler } from './command-queue';
 import { ATC_INV_SIZE_ALL, CMD_W, OP, SYNC_CS, waddr, wfield, wmsiAddr } from './commands';
 import { type ContextMatch, CTX_NESTED, CTX_S1, CTX_S2, type TlbContexts } from './tlb-contexts';
@@ -53,12 +58,16 @@ export function makeCommandHandler(env: ExecutorEnv): CommandHandler {
     if (!env.rangeInvalidation || tg === 0) return 4096;
     return (wfield(w, T.NUM!) + 1) * 2 ** (wfield(w, T.SCALE!) + (tg === 1 ? 12 : tg === 2 ? 14 : 16));
   };
+  // Every TLBI is counted (HW_TLB_INVALIDATIONS): a later CMD_SYNC completes only once the TBUs
+  // have dropped what it names (§4.7), which the cost model prices per TLBI (invTlbiSync).
   const all = (m: ContextMatch) => {
+    cnt[HW_TLB_INVALIDATIONS]!++;
     cnt[HW_IOTLB_ENTRIES_INVALIDATED]! += env.contexts.invalidateContexts(m);
     return CERROR.NONE;
   };
   const range = (m: ContextMatch, w: Uint32Array) => {
     const leaf = wfield(w, T.LEAF!) === 1;
+    cnt[HW_TLB_INVALIDATIONS]!++;
     cnt[HW_IOTLB_ENTRIES_INVALIDATED]! += env.contexts.invalidateRange(m, waddr(w), bytesOf(w), leaf);
     return CERROR.NONE;
   };

@@ -8,8 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { type DmaRequest, newTranslationOut } from '../iommu/translation';
 import { PhysMemory } from '../memory/phys-memory';
 import { PERM_READ, PERM_RW } from '../page-table/format';
-import { HW_CONTEXT_CACHE_MISS, HW_DEVICE_IOTLB_INV, HW_INV_DESCRIPTORS, HW_INV_WAITS } from '../stats/hw-counters';
-import { CMD_BYTES, cfgiSte, OP, opcodeOf } from './commands';
+import {
+  HW_CONTEXT_CACHE_MISS,
+  HW_DEVICE_IOTLB_INV,
+  HW_INV_DESCRIPTORS,
+  HW_INV_WAITS,
+  HW_TLB_INVALIDATIONS,
+} from '../stats/hw-counters';
+import { CMD_BYTES, cfgiSte, OP, opcodeOf, tlbi } from './commands';
 import { EVT } from './event-queue';
 import type { SmmuV3Params } from './registers';
 import { EATS, STE, STE_CONFIG } from './stream-table';
@@ -267,6 +273,10 @@ describe('SMMUv3 unit: SubstreamIDs, nesting, ATS, errors, PRI', () => {
     expect([unit.counters.c[HW_INV_DESCRIPTORS]! - before[0]!, unit.counters.c[HW_INV_WAITS]! - before[1]!]).toEqual([
       3, 1,
     ]);
+    // Configuration invalidations are no TLBIs; a strict 4 KiB unmap's TLBI_EL2_VA is one.
+    const tlbis = unit.counters.c[HW_TLB_INVALIDATIONS]!;
+    unit.cmdq.issueCmdlist([tlbi(OP.TLBI_EL2_VA, { asid: 1, addr: 0x1000 })], true);
+    expect(unit.counters.c[HW_TLB_INVALIDATIONS]! - tlbis).toBe(1);
     expect(() => unit.attachDevice(0x1_0000, 'passthrough')).toThrow(/SIDSIZE/);
     expect(
       () => unit.createDomain('dma', { stage: 2 }) && setup({ stage2: false }).unit.createDomain('dma', { stage: 2 }),

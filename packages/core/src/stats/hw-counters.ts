@@ -24,7 +24,12 @@ export const HW_DEVICE_IOTLB_INV = 12;
 export const HW_TRANSLATIONS = 13;
 export const HW_IOTLB_ENTRIES_INVALIDATED = 14;
 export const HW_INTERRUPTS_REMAPPED = 15;
-export const HW_COUNTER_COUNT = 16;
+/**
+ * TLB invalidation commands executed (SMMUv3 CMD_TLBI_*): each one a CMD_SYNC after it waits for
+ * until every TBU has dropped the entries (IHI 0070 §4.7). VT-d and AMD-Vi do not count here.
+ */
+export const HW_TLB_INVALIDATIONS = 16;
+export const HW_COUNTER_COUNT = 17;
 
 export const HW_COUNTER_NAMES: readonly string[] = [
   'iotlbHit',
@@ -43,6 +48,7 @@ export const HW_COUNTER_NAMES: readonly string[] = [
   'translations',
   'iotlbEntriesInvalidated',
   'interruptsRemapped',
+  'tlbInvalidations',
 ];
 
 export class HwCounters {
