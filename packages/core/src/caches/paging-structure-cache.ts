@@ -3,9 +3,13 @@
 // the SMMUv3 walk caches of IHI 0070 §16.2 take the same shape, with any granule):
 // for each level L >= 2, a cache of non-leaf entries keyed by domain id and the IOVA bits the
 // entry translates, giving the physical address of the level L-1 table and the permission
-// accumulated on the way, so a walk can start below the root. Direct-mapped per level; typed
-// arrays; no allocation. Sizes are not published: a parameter (default 32 entries per level).
+// accumulated on the way, so a walk can start below the root. Per level, `ways`-way set-associative
+// with LRU replacement in a set (1 way, the default: direct-mapped, as the VT-d and AMD-Vi units
+// use it); a set is chosen by the IOVA bits alone, so entries of several domains for the same
+// IOVA share a set and coexist only with more than one way (SMMUv3 walk caches, smmu/tlb-contexts.ts).
+// Typed arrays; no allocation. Sizes are parameters (default 32 entries per level).
 
+import { CoreError } from '../errors';
 import { granuleLevelShift, POW2 } from '../page-table/level-math';
 
 const INVALID = -1;
@@ -15,6 +19,10 @@ export class PagingStructureCache {
   private readonly tagPage: Float64Array;
   private readonly table: Float64Array;
   private readonly perm: Uint8Array;
+  /** Last use of each entry (LRU within a set). */
+  private readonly used: Float64Array;
+  private clock = 0;
+  private readonly sets: number;
   /** Bytes one entry of each level covers (index = level). */
   private readonly levelSpan: Float64Array;
   lastPerm = 0;
@@ -25,12 +33,21 @@ export class PagingStructureCache {
    * @param maxLevel highest level whose entries are cached (the root table's level).
    * @param granuleLg2 the table format's granule (12 for the x86 formats; Arm also 14 and 16):
    *   an entry at level L covers 2^(g + (g-3)(L-1)) bytes.
+   * @param ways entries of a set (entriesPerLevel / ways sets per level).
    */
   constructor(
     readonly maxLevel: number,
     readonly entriesPerLevel = 32,
     readonly granuleLg2 = 12,
+    readonly ways = 1,
   ) {
+    if (!Number.isInteger(ways) || ways < 1 || entriesPerLevel % ways !== 0)
+      throw new CoreError(
+        'INVALID_ARGUMENT',
+        `paging-structure cache: ${entriesPerLevel} entries per level do not split into ${ways} ways`,
+        { entriesPerLevel, ways },
+      );
+    this.sets = entriesPerLevel / ways;
     this.levelSpan = new Float64Array(maxLevel + 1);
     for (let l = 1; l <= maxLevel; l++) this.levelSpan[l] = POW2[granuleLevelShift(granuleLg2, l)]!;
     const n = (maxLevel + 1) * entriesPerLevel;
@@ -38,18 +55,28 @@ export class PagingStructureCache {
     this.tagPage = new Float64Array(n);
     this.table = new Float64Array(n);
     this.perm = new Uint8Array(n);
+    this.used = new Float64Array(n);
   }
 
-  private slot(level: number, page: number): number {
-    return level * this.entriesPerLevel + ((page >>> 0) % this.entriesPerLevel);
+  /** First entry of the set `page` falls in at `level`. */
+  private setStart(level: number, page: number): number {
+    return level * this.entriesPerLevel + ((page >>> 0) % this.sets) * this.ways;
+  }
+
+  /** The entry holding (did, page) in its set, or -1. */
+  private find(did: number, level: number, page: number): number {
+    const first = this.setStart(level, page);
+    for (let e = first; e < first + this.ways; e++) if (this.tagDid[e] === did && this.tagPage[e] === page) return e;
+    return -1;
   }
 
   /** The table of level `level - 1` that the level-`level` entry for iova points to, or -1. */
   lookup(did: number, iova: number, level: number): number {
     const page = Math.floor(iova / this.levelSpan[level]!);
-    const e = this.slot(level, page);
-    if (this.tagDid[e] === did && this.tagPage[e] === page) {
+    const e = this.find(did, level, page);
+    if (e >= 0) {
       this.hits++;
+      this.used[e] = ++this.clock;
       this.lastPerm = this.perm[e]!;
       return this.table[e]!;
     }
@@ -59,7 +86,20 @@ export class PagingStructureCache {
 
   insert(did: number, iova: number, level: number, tablePa: number, perm: number): void {
     const page = Math.floor(iova / this.levelSpan[level]!);
-    const e = this.slot(level, page);
+    let e = this.find(did, level, page);
+    if (e < 0) {
+      // An invalid way first, else the least recently used one.
+      const first = this.setStart(level, page);
+      e = first;
+      for (let k = first; k < first + this.ways; k++) {
+        if (this.tagDid[k] === INVALID) {
+          e = k;
+          break;
+        }
+        if (this.used[k]! < this.used[e]!) e = k;
+      }
+    }
+    this.used[e] = ++this.clock;
     this.tagDid[e] = did;
     this.tagPage[e] = page;
     this.table[e] = tablePa;

@@ -191,8 +191,18 @@ export interface SmmuV3Params {
   vax52: boolean;
   /** The TLB (set-associative, tagged by ASID/VMID; real geometries are unpublished). */
   tlb: IotlbGeometry;
-  /** Walk-cache entries per level (non-leaf entries; unpublished; 0 disables). */
+  /**
+   * Walk-cache entries per level and stage (non-leaf entries; 0 disables): Arm's MMU-600 TCU is
+   * built with TCUCFG_WCS1L0..3_DEPTH / WCS2L0..3_DEPTH entries, 256 each in the one published
+   * configuration (Intel Agilex 5 HPS TRM, "MMU-600 TCU Hardware Configuration").
+   */
   walkCacheEntriesPerLevel: number;
+  /**
+   * Ways of a walk-cache set. Entries are tagged by ASID/VMID (§16.2), so the walk caches of
+   * several domains translating the same IOVAs coexist in a set. Unpublished for the TCU: 4, as
+   * Arm's Cortex-A53 walk cache (4-way set-associative; Intel Stratix 10 HPS TRM §3.5.3.1).
+   */
+  walkCacheWays: number;
   /** Entries of an ATS device's address translation cache (a PCIe device's, not the SMMU's). */
   atcEntries: number;
   /** IIDR (implementer, product): reported only. */
@@ -222,7 +232,8 @@ export const DEFAULT_SMMUV3_PARAMS: SmmuV3Params = {
   granules: ['4K', '16K', '64K'],
   vax52: false,
   tlb: DEFAULT_IOTLB_GEOMETRY,
-  walkCacheEntriesPerLevel: 32,
+  walkCacheEntriesPerLevel: 256,
+  walkCacheWays: 4,
   atcEntries: 64,
   iidr: 0,
 };

@@ -50,6 +50,8 @@ export class TlbContexts {
   constructor(
     geometry: IotlbGeometry,
     private readonly walkCacheEntriesPerLevel: number,
+    /** Ways of a walk-cache set (registers.ts: walkCacheWays). */
+    private readonly walkCacheWays = 1,
   ) {
     this.tlb = new Iotlb(geometry);
   }
@@ -77,7 +79,7 @@ export class TlbContexts {
     if (this.walkCacheEntriesPerLevel <= 0) return null;
     let c = this.walkCaches.get(granuleLg2 * 8 + levels);
     if (c === undefined) {
-      c = new PagingStructureCache(levels, this.walkCacheEntriesPerLevel, granuleLg2);
+      c = new PagingStructureCache(levels, this.walkCacheEntriesPerLevel, granuleLg2, this.walkCacheWays);
       this.walkCaches.set(granuleLg2 * 8 + levels, c);
     }
     return c;

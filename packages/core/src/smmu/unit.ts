@@ -142,7 +142,7 @@ export class SmmuV3Unit {
       this.probe.sidBits,
       (f & ARM_SMMU_FEAT.TWO_LVL_STRTAB) !== 0 && this.probe.sidBits > 8,
     );
-    this.contexts = new TlbContexts(p.tlb, p.walkCacheEntriesPerLevel);
+    this.contexts = new TlbContexts(p.tlb, p.walkCacheEntriesPerLevel, p.walkCacheWays);
     this.evtq = new EventQueue(this.mem, this.probe.evtqLog2);
     this.translator = new SmmuTranslator({
       mem: this.mem,

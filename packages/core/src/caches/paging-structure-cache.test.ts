@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+// The paging-structure cache's sets: direct-mapped (one way) as VT-d and AMD-Vi use it, and
+// set-associative with LRU in a set as the SMMUv3 walk caches use it, where several domains'
+// entries for the same IOVA share a set.
+
+import { describe, expect, it } from 'vitest';
+import { isCoreError } from '../errors';
+import { PagingStructureCache } from './paging-structure-cache';
+
+const IOVA = 0xffff_f000; // where every domain's IOVA allocator starts (top down below 4 GiB)
+const LEVEL = 2; // entries pointing at leaf tables (2 MiB each with 4 KiB tables)
+
+describe('PagingStructureCache', () => {
+  it('direct-mapped: two domains caching the same IOVA evict each other', () => {
+    const c = new PagingStructureCache(4, 32);
+    c.insert(1, IOVA, LEVEL, 0x1000, 3);
+    c.insert(2, IOVA, LEVEL, 0x2000, 3);
+    expect([c.lookup(1, IOVA, LEVEL), c.lookup(2, IOVA, LEVEL)]).toEqual([-1, 0x2000]);
+  });
+
+  it('set-associative: domains share a set until its ways are used, then the least recently used goes', () => {
+    const c = new PagingStructureCache(4, 256, 12, 4);
+    for (let d = 1; d <= 4; d++) c.insert(d, IOVA, LEVEL, d * 0x1000, 3);
+    expect([1, 2, 3, 4].map((d) => c.lookup(d, IOVA, LEVEL))).toEqual([0x1000, 0x2000, 0x3000, 0x4000]);
+    c.lookup(1, IOVA, LEVEL); // domain 2 is now the least recently used
+    c.insert(5, IOVA, LEVEL, 0x5000, 3);
+    expect([1, 2, 5].map((d) => c.lookup(d, IOVA, LEVEL))).toEqual([0x1000, -1, 0x5000]);
+    c.insert(1, IOVA, LEVEL, 0x9000, 3); // a refill of a cached entry replaces it in place
+    expect([c.lookup(1, IOVA, LEVEL), c.lookup(3, IOVA, LEVEL)]).toEqual([0x9000, 0x3000]);
+    c.invalidateDomain(3);
+    expect(c.lookup(3, IOVA, LEVEL)).toBe(-1);
+  });
+
+  it('refuses entries that do not split into its ways', () => {
+    let err: unknown;
+    try {
+      new PagingStructureCache(4, 30, 12, 4);
+    } catch (e) {
+      err = e;
+    }
+    expect(isCoreError(err) && err.code).toBe('INVALID_ARGUMENT');
+  });
+});
