@@ -13,6 +13,7 @@ describe('leave-one-source-out', () => {
     expect(publicationOf('R16')).toEqual(['R16', 'U06']);
     expect(publicationOf('R34')).toEqual(['R30', 'R34']);
     expect(publicationOf('R02')).toEqual(['R02']);
+    expect(publicationOf('R08')).toEqual(['R08', 'U12']); // U12 is R08's strict run, traced
   });
 
   it('finds the parameters set from a source and moves only those', () => {
@@ -25,6 +26,7 @@ describe('leave-one-source-out', () => {
       'dmaIommuUnmapOverhead',
     ]);
     expect(parametersFrom(bdw, ['R06'])).toEqual([]);
+    expect(parametersFrom(getCostProfile('arm-neoverse-grace'), publicationOf('R08'))).toEqual(['invTlbiSync']);
     const moved = moveParameters(bdw, ['walkMemRead', 'pageWalkers']);
     expect(moved.params.walkMemRead.value).toBeCloseTo(290 * MOVE, 9);
     expect(moved.params.pageWalkers.value).toBe(7); // a count moves by at least one

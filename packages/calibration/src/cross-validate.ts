@@ -18,6 +18,8 @@ export const PUBLICATIONS: readonly (readonly MeasurementId[])[] = [
   ['R16', 'U06'],
   // Neugebauer et al., SIGCOMM 2018 (pcie-bench): the throughput and latency sweeps of one host.
   ['R30', 'R34'],
+  // Ming Lei, 2021: U12's strict iommu_dma_unmap_sg time is the bpftrace average of R08's strict run.
+  ['R08', 'U12'],
 ];
 
 /** How far the parameters set from a row's source are moved (x 1.2; counts by at least one). */
