@@ -4,9 +4,11 @@
 // for each level L >= 2, a cache of non-leaf entries keyed by domain id and the IOVA bits the
 // entry translates, giving the physical address of the level L-1 table and the permission
 // accumulated on the way, so a walk can start below the root. Per level, `ways`-way set-associative
-// with LRU replacement in a set (1 way, the default: direct-mapped, as the VT-d and AMD-Vi units
-// use it); a set is chosen by the IOVA bits alone, so entries of several domains for the same
-// IOVA share a set and coexist only with more than one way (SMMUv3 walk caches, smmu/tlb-contexts.ts).
+// (1 way, the default: direct-mapped, as the VT-d and AMD-Vi units use it); a fill takes an
+// invalid way of its set, else the set's round-robin victim (Arm's MMU-600 TCU walk caches are
+// 4-way set-associative with round-robin replacement: MMU-600AE TRM 101412 §2.2, §2.2.3). A set is
+// chosen by the IOVA bits alone, so entries of several domains for the same IOVA share a set and
+// coexist only with more than one way (SMMUv3 walk caches, smmu/tlb-contexts.ts).
 // Typed arrays; no allocation. Sizes are parameters (default 32 entries per level).
 
 import { CoreError } from '../errors';
@@ -19,9 +21,8 @@ export class PagingStructureCache {
   private readonly tagPage: Float64Array;
   private readonly table: Float64Array;
   private readonly perm: Uint8Array;
-  /** Last use of each entry (LRU within a set). */
-  private readonly used: Float64Array;
-  private clock = 0;
+  /** Each set's next round-robin victim (a way index), by level * sets + set. */
+  private readonly victim: Uint8Array;
   private readonly sets: number;
   /** Bytes one entry of each level covers (index = level). */
   private readonly levelSpan: Float64Array;
@@ -41,7 +42,7 @@ export class PagingStructureCache {
     readonly granuleLg2 = 12,
     readonly ways = 1,
   ) {
-    if (!Number.isInteger(ways) || ways < 1 || entriesPerLevel % ways !== 0)
+    if (!Number.isInteger(ways) || ways < 1 || ways > 256 || entriesPerLevel % ways !== 0)
       throw new CoreError(
         'INVALID_ARGUMENT',
         `paging-structure cache: ${entriesPerLevel} entries per level do not split into ${ways} ways`,
@@ -55,7 +56,7 @@ export class PagingStructureCache {
     this.tagPage = new Float64Array(n);
     this.table = new Float64Array(n);
     this.perm = new Uint8Array(n);
-    this.used = new Float64Array(n);
+    this.victim = new Uint8Array((maxLevel + 1) * this.sets);
   }
 
   /** First entry of the set `page` falls in at `level`. */
@@ -76,7 +77,6 @@ export class PagingStructureCache {
     const e = this.find(did, level, page);
     if (e >= 0) {
       this.hits++;
-      this.used[e] = ++this.clock;
       this.lastPerm = this.perm[e]!;
       return this.table[e]!;
     }
@@ -88,18 +88,15 @@ export class PagingStructureCache {
     const page = Math.floor(iova / this.levelSpan[level]!);
     let e = this.find(did, level, page);
     if (e < 0) {
-      // An invalid way first, else the least recently used one.
+      // An invalid way first, else the set's round-robin victim.
       const first = this.setStart(level, page);
-      e = first;
-      for (let k = first; k < first + this.ways; k++) {
-        if (this.tagDid[k] === INVALID) {
-          e = k;
-          break;
-        }
-        if (this.used[k]! < this.used[e]!) e = k;
+      for (let k = first; k < first + this.ways && e < 0; k++) if (this.tagDid[k] === INVALID) e = k;
+      if (e < 0) {
+        const set = level * this.sets + ((page >>> 0) % this.sets);
+        e = first + this.victim[set]!;
+        this.victim[set] = (this.victim[set]! + 1) % this.ways;
       }
     }
-    this.used[e] = ++this.clock;
     this.tagDid[e] = did;
     this.tagPage[e] = page;
     this.table[e] = tablePa;

@@ -198,9 +198,9 @@ export interface SmmuV3Params {
    */
   walkCacheEntriesPerLevel: number;
   /**
-   * Ways of a walk-cache set. Entries are tagged by ASID/VMID (§16.2), so the walk caches of
-   * several domains translating the same IOVAs coexist in a set. Unpublished for the TCU: 4, as
-   * Arm's Cortex-A53 walk cache (4-way set-associative; Intel Stratix 10 HPS TRM §3.5.3.1).
+   * Ways of a walk-cache set: MMU-600's TCU walk caches are four-way set-associative with
+   * round-robin replacement (Arm MMU-600AE TRM 101412 §2.2 "Walk caches", §2.2.3). Entries are
+   * tagged by ASID/VMID (§16.2), so several domains translating the same IOVAs coexist in a set.
    */
   walkCacheWays: number;
   /** Entries of an ATS device's address translation cache (a PCIe device's, not the SMMU's). */
