@@ -19,6 +19,7 @@ function countPage(p: DeviceParts, t: TranslationOut): boolean {
     return false;
   }
   if (t.iotlbHit) p.stats.iotlbHits++;
+  else p.stats.walkReads += t.memReads;
   return true;
 }
 

@@ -17,6 +17,8 @@ export class DeviceSideStats {
   ioNs = 0;
   pages = 0;
   iotlbHits = 0;
+  /** IOMMU memory reads of the walks after IOTLB misses (F&S's M: page-walk reads, U06). */
+  walkReads = 0;
   faults = 0;
 }
 

@@ -49,6 +49,10 @@ export interface RunResult {
   /** Device time per I/O (translations, transfer, busy), ns. */
   deviceNsPerIo: number;
   iotlbHitRate: number;
+  /** IOTLB misses per I/O (translated pages that missed; a 4 KiB packet's figure is F&S's per 4 KiB). */
+  iotlbMissesPerIo: number;
+  /** IOMMU memory reads of page walks per I/O (F&S's M per packet: misses plus paging-structure-cache misses). */
+  walkReadsPerIo: number;
   faults: number;
   /** Set when a hook faulted: the run stopped there. */
   pluginFault?: string;
@@ -147,7 +151,7 @@ interface PartRun {
   bytes: number;
   lastDone: number;
   busy0: number[];
-  dev0: { ioNs: number; pages: number; hits: number; faults: number };
+  dev0: { ioNs: number; pages: number; hits: number; walkReads: number; faults: number };
   fault?: string;
 }
 
@@ -183,7 +187,7 @@ export function runWorkloads(sim: DmaSim, parts: readonly WorkloadPart[], o: Run
       bytes: 0,
       lastDone: 0,
       busy0: ids.map((c) => cpus[c]!.busyNs),
-      dev0: { ioNs: st.ioNs, pages: st.pages, hits: st.iotlbHits, faults: st.faults },
+      dev0: { ioNs: st.ioNs, pages: st.pages, hits: st.iotlbHits, walkReads: st.walkReads, faults: st.faults },
     };
   });
   const t0 = Math.max(...lanes.map((l) => cpus[l.cpu]!.nowNs));
@@ -306,6 +310,8 @@ export function runWorkloads(sim: DmaSim, parts: readonly WorkloadPart[], o: Run
       cpuNsPerIo: ios ? cpuNs / ios : 0,
       deviceNsPerIo: ios ? (dev.ioNs - r.dev0.ioNs) / ios : 0,
       iotlbHitRate: pages ? (dev.iotlbHits - r.dev0.hits) / pages : 0,
+      iotlbMissesPerIo: ios ? (pages - (dev.iotlbHits - r.dev0.hits) - (dev.faults - r.dev0.faults)) / ios : 0,
+      walkReadsPerIo: ios ? (dev.walkReads - r.dev0.walkReads) / ios : 0,
       faults: dev.faults - r.dev0.faults,
       ...(r.fault && { pluginFault: r.fault }),
     };

@@ -98,6 +98,8 @@ export const NO_RESULT: Omit<RunResult, 'bytes'> = {
   cpuNsPerIo: 0,
   deviceNsPerIo: 0,
   iotlbHitRate: 0,
+  iotlbMissesPerIo: 0,
+  walkReadsPerIo: 0,
   faults: 0,
 };
 

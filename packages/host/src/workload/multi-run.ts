@@ -69,8 +69,9 @@ function assignCpus(host: Host, devs: readonly PluginDevice[], jobs: readonly nu
 /** The devices' rows summed: throughput adds up; per-I/O figures are weighted by I/Os. */
 function sumRows(rows: readonly HostRunRow[]): Omit<RunResult, 'bytes'> {
   const ios = rows.reduce((a, r) => a + r.ios, 0);
-  const w = (k: 'cpuNsPerIo' | 'deviceNsPerIo' | 'latencyMeanNs' | 'iotlbHitRate') =>
-    ios ? rows.reduce((a, r) => a + r[k] * r.ios, 0) / ios : 0;
+  const w = (
+    k: 'cpuNsPerIo' | 'deviceNsPerIo' | 'latencyMeanNs' | 'iotlbHitRate' | 'iotlbMissesPerIo' | 'walkReadsPerIo',
+  ) => (ios ? rows.reduce((a, r) => a + r[k] * r.ios, 0) / ios : 0);
   // Quantiles of the whole run would need every device's samples: the slowest device's stand in.
   const slowest = rows.reduce((a, r) => (r.latencyP99Ns > a.latencyP99Ns ? r : a), rows[0]!);
   return {
@@ -85,6 +86,8 @@ function sumRows(rows: readonly HostRunRow[]): Omit<RunResult, 'bytes'> {
     cpuNsPerIo: w('cpuNsPerIo'),
     deviceNsPerIo: w('deviceNsPerIo'),
     iotlbHitRate: w('iotlbHitRate'),
+    iotlbMissesPerIo: w('iotlbMissesPerIo'),
+    walkReadsPerIo: w('walkReadsPerIo'),
     faults: rows.reduce((a, r) => a + r.faults, 0),
   };
 }
