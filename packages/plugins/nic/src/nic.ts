@@ -45,6 +45,7 @@ import {
   SDK_VERSION,
   SdkError,
 } from '@iofleet/sdk';
+import { NIC_HALF_PAGE, RxBuffers, type RxLayout } from './rx-buffers';
 
 const PAGE = 4096;
 /** RX and TX descriptor size (ice legacy 16-byte RX descriptors, ice_tx_desc). */
@@ -106,9 +107,28 @@ export interface NicOptions {
   hugepages: boolean;
   stackNs: number;
   acks: number;
+  /** Page pool RX (mode=pagepool without hugepages): buffer layout, application read size, ptr_ring size. */
+  rxLayout: RxLayout;
+  appRead: number;
+  poolRing: number;
 }
 
-const KNOWN = ['mode', 'mtu', 'pkt', 'dir', 'qd', 'jobs', 'gbps', 'vfs', 'hugepages', 'stackNs', 'acks'];
+const KNOWN = [
+  'mode',
+  'mtu',
+  'pkt',
+  'dir',
+  'qd',
+  'jobs',
+  'gbps',
+  'vfs',
+  'hugepages',
+  'stackNs',
+  'acks',
+  'rxLayout',
+  'appRead',
+  'poolRing',
+];
 /** Bytes of a pure TCP ACK frame: Ethernet 14 + IPv4 20 + TCP 20 + timestamps 12. */
 export const NIC_ACK_BYTES = 66;
 /** Pages of a 2 MiB huge page. */
@@ -145,6 +165,26 @@ export function parseNicOptions(raw: RawOptions): NicOptions {
         key: 'hugepages',
       },
     );
+  const pooled = mode === 'pagepool' && !hugepages;
+  for (const key of ['rxLayout', 'appRead', 'poolRing'])
+    if (raw[key] !== undefined && !pooled)
+      throw new SdkError(
+        'OPTION_INVALID',
+        `option ${key}: only page-pool RX buffers (mode=pagepool, no hugepages) have it`,
+        {
+          key,
+        },
+      );
+  // ice's default: half-page buffers flipped in a page when a frame fits in 2 KiB (MTU <= 1,500:
+  // ice_vsi_cfg_frame_size() picks ICE_RXBUF_1536 - NET_IP_ALIGN, truesize = half the page).
+  const fitsHalf = maxPkt <= NIC_HALF_PAGE;
+  const rxLayout = optionEnum(raw, 'rxLayout', ['page', 'flip', 'pack'] as const, fitsHalf ? 'flip' : 'page');
+  if (rxLayout !== 'page' && !fitsHalf)
+    throw new SdkError(
+      'OPTION_INVALID',
+      `option rxLayout=${rxLayout}: a ${maxPkt}-byte frame (mtu ${mtu}) does not fit half a page (${NIC_HALF_PAGE} bytes)`,
+      { key: 'rxLayout' },
+    );
   return {
     mode,
     mtu,
@@ -157,6 +197,11 @@ export function parseNicOptions(raw: RawOptions): NicOptions {
     hugepages,
     stackNs: optionNumber(raw, 'stackNs', 0, 0, 1e6),
     acks: integer(raw, 'acks', 0, 0, 1024),
+    rxLayout,
+    appRead: optionBytes(raw, 'appRead', 0, 0, 64 * 1024 * 1024),
+    // The drivers size the pool's ptr_ring to the ring (mlx5e_alloc_rq(): the RQ's pages;
+    // libeth_rx_fq_create(): the queue's count); 0 takes page_pool_init()'s 1024.
+    poolRing: integer(raw, 'poolRing', qd, 0, 16384),
   };
 }
 
@@ -206,6 +251,21 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
     return !nextRx;
   };
   let queues: NicQueue[] = [];
+  /** RX buffers from per-queue page pools (mode=pagepool without hugepages); TX keeps its slots' buffers. */
+  const rxPool =
+    o.mode === 'pagepool' && !o.hugepages && o.dir !== 'tx'
+      ? new RxBuffers(ctx, {
+          jobs: o.jobs,
+          qd: o.qd,
+          pagesPerBuf,
+          layout: o.rxLayout,
+          appRead: o.appRead,
+          poolRing: o.poolRing,
+          dir: poolDir,
+        })
+      : null;
+  /** Slots need buffers of their own unless every packet is received into the pool's pages. */
+  const slotBuffers = !rxPool || o.dir === 'both';
   /** Physical address of each slot's buffer. */
   let buffers: number[] = [];
   /** DMA address of each slot: pool mappings (pagepool) or the live per-packet mapping (map), else -1. */
@@ -240,6 +300,7 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
         }
       for (const b of buffers) ctx.memory.freePages(b, pagesPerBuf);
     }
+    rxPool?.stop();
     for (const a of liveAcks) ctx.dma.unmapSingle(a, NIC_ACK_BYTES, 'to-device');
     liveAcks.clear();
     for (const pages of ackPages) for (const pa of pages) ctx.memory.freePages(pa, 1);
@@ -289,11 +350,12 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
           buffers.push(h.pa + k * pagesPerBuf * PAGE);
           dma.push(h.dmaAddr + k * pagesPerBuf * PAGE);
         }
-      } else
+      } else if (slotBuffers)
         for (let slot = 0; slot < slots; slot++) {
           buffers.push(ctx.memory.allocPages(pagesPerBuf));
           dma.push(-1);
         }
+      rxPool?.start();
       if (o.mode === 'pagepool' && !o.hugepages)
         for (const [slot, pa] of buffers.entries()) {
           const a = ctx.dma.mapSingle(pa, pagesPerBuf * PAGE, poolDir); // page_pool_dma_map()
@@ -350,7 +412,7 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
           dma[slot] = dmaAddr;
           if (rx) mappedRx.add(dmaAddr);
         } else {
-          dmaAddr = dma[slot]!;
+          dmaAddr = rx && rxPool ? rxPool.addr(slot) : dma[slot]!;
           // RX refill hands the buffer back to the device; TX hands it the packet just written.
           ctx.dma.syncForDevice(dmaAddr, rx ? bufLen : o.pkt, poolDir);
         }
@@ -400,7 +462,10 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
           ctx.dma.unmapSingle(io.dmaAddr, mapLen(io.rx), mapDir(io.rx));
           mappedRx.delete(io.dmaAddr);
           dma[io.slot] = -1;
-        } else if (io.rx) ctx.dma.syncForCpu(io.dmaAddr, o.pkt, poolDir); // before the stack reads it
+        } else if (io.rx) {
+          ctx.dma.syncForCpu(io.dmaAddr, o.pkt, poolDir); // before the stack reads it
+          rxPool?.received(io.slot, o.pkt); // up the stack; the slot is refilled from the pool
+        }
         if (io.ackDesc >= 0) {
           ctx.dma.unmapSingle(io.ackAddr, NIC_ACK_BYTES, 'to-device'); // TX clean
           liveAcks.delete(io.ackAddr);
