@@ -6,6 +6,7 @@ export {
   NIC_MAX_MTU,
   NIC_MAX_RING,
   NIC_MAX_VFS,
+  NIC_RX_DESC_BYTES,
   type NicOptions,
   nicPlugin,
   parseNicOptions,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The built-in plugin passes the SDK's conformance suite through its package name, as a third
 // party's plugin would, in page-pool mode (its default) and in per-packet map mode.
-import { NIC_ACK_BYTES, NIC_FRAME_OVERHEAD, nicPlugin } from '@iofleet/plugin-nic';
+import { NIC_ACK_BYTES, NIC_DESC_BYTES, NIC_FRAME_OVERHEAD, NIC_RX_DESC_BYTES, nicPlugin } from '@iofleet/plugin-nic';
 import { isSdkError, type RawOptions } from '@iofleet/sdk';
 import { runDevicePluginConformance, TestEnvironment, type TestMode } from '@iofleet/sdk-testing';
 import { describe, expect, it } from 'vitest';
@@ -52,6 +52,8 @@ describe('nic', () => {
     expect(rx.singles.every((m) => m.length === 1500 + NIC_FRAME_OVERHEAD && m.dir === 'from-device')).toBe(true);
     // descriptor fetch, packet, descriptor write-back; on RX the device writes the packet
     expect(rx.env.accesses).toHaveLength(3 * 300);
+    // ice's RX descriptors are 32 bytes (fetch and write-back), TX descriptors 16
+    expect(rx.env.accesses.filter((x) => x.length === NIC_RX_DESC_BYTES)).toHaveLength(2 * 300);
     expect(rx.env.accesses.filter((a) => a.length === 1500).every((a) => a.write)).toBe(true);
     expect(rx.env.irqs).toHaveLength(300);
 
@@ -59,6 +61,7 @@ describe('nic', () => {
     expect(tx.singles).toHaveLength(300);
     expect(tx.singles.every((m) => m.length === 64 && m.dir === 'to-device')).toBe(true);
     expect(tx.env.accesses.filter((a) => a.length === 64).every((a) => !a.write)).toBe(true);
+    expect(tx.env.accesses.filter((a) => a.length === NIC_DESC_BYTES)).toHaveLength(2 * 300);
     expect([...tx.env.live.values()]).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // A NIC and its Linux driver's data path, written against @iofleet/sdk only. Per queue (one per
-// CPU, `jobs`): an RX and a TX ring of 16-byte descriptors in coherent memory, page aligned
+// CPU, `jobs`): an RX ring of 32-byte and a TX ring of 16-byte descriptors in coherent memory, page aligned
 // (ice_setup_rx_ring()/ice_setup_tx_ring() in drivers/net/ethernet/intel/ice/ice_txrx.c), and one
 // packet buffer per ring slot. Two ways the driver gets DMA addresses for packet buffers:
 //  - `map`: a streaming mapping per packet, as older drivers do (e1000e_alloc_rx_buffers() and
@@ -48,8 +48,14 @@ import {
 import { NIC_HALF_PAGE, RxBuffers, type RxLayout } from './rx-buffers';
 
 const PAGE = 4096;
-/** RX and TX descriptor size (ice legacy 16-byte RX descriptors, ice_tx_desc). */
+/** TX descriptor size (struct ice_tx_desc). */
 export const NIC_DESC_BYTES = 16;
+/**
+ * RX descriptor size: ice rings hold 32-byte descriptors (union ice_32byte_rx_desc, read and
+ * written back as union ice_32b_rx_flex_desc; ice_setup_rx_ring() sizes the ring by them), so a
+ * 256-entry RX ring spans two pages.
+ */
+export const NIC_RX_DESC_BYTES = 32;
 /** ICE_ETH_PKT_HDR_PAD: Ethernet header, FCS and two VLAN tags on top of the MTU. */
 export const NIC_FRAME_OVERHEAD = 14 + 4 + 2 * 4;
 /** ICE_MAX_MTU (9728-byte max frame less ICE_ETH_PKT_HDR_PAD). */
@@ -236,7 +242,11 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
   /** Receive buffer length (rx_buffer_len): the largest frame the MTU allows. */
   const bufLen = o.mtu + NIC_FRAME_OVERHEAD;
   const pagesPerBuf = Math.ceil(bufLen / PAGE);
-  const ringBytes = Math.ceil((o.qd * NIC_DESC_BYTES) / PAGE) * PAGE;
+  /** Ring sizes, rounded up to pages as ice_setup_rx_ring()/ice_setup_tx_ring() do: [RX, TX]. */
+  const ringBytes = [NIC_RX_DESC_BYTES, NIC_DESC_BYTES].map((d) => Math.ceil((o.qd * d) / PAGE) * PAGE) as [
+    number,
+    number,
+  ];
   /** What a packet mapping covers: the whole receive buffer on RX, the packet on TX. */
   const mapLen = (rx: boolean) => (rx ? bufLen : o.pkt);
   const mapDir = (rx: boolean): DmaDirection => (rx ? 'from-device' : 'to-device');
@@ -306,8 +316,8 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
     for (const pages of ackPages) for (const pa of pages) ctx.memory.freePages(pa, 1);
     ackPages = [];
     for (const q of queues) {
-      ctx.dma.freeCoherent(ringBytes, q.tx.pa, q.tx.dmaAddr);
-      ctx.dma.freeCoherent(ringBytes, q.rx.pa, q.rx.dmaAddr);
+      ctx.dma.freeCoherent(ringBytes[1], q.tx.pa, q.tx.dmaAddr);
+      ctx.dma.freeCoherent(ringBytes[0], q.rx.pa, q.rx.dmaAddr);
     }
     queues = [];
     buffers = [];
@@ -322,10 +332,10 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
     nextRx = true;
     try {
       for (let q = 0; q < o.jobs; q++) {
-        const rxRing = ctx.dma.allocCoherent(ringBytes);
-        const txRing = rxRing && ctx.dma.allocCoherent(ringBytes);
+        const rxRing = ctx.dma.allocCoherent(ringBytes[0]);
+        const txRing = rxRing && ctx.dma.allocCoherent(ringBytes[1]);
         if (!rxRing || !txRing) {
-          if (rxRing) ctx.dma.freeCoherent(ringBytes, rxRing.pa, rxRing.dmaAddr);
+          if (rxRing) ctx.dma.freeCoherent(ringBytes[0], rxRing.pa, rxRing.dmaAddr);
           throw new Error('nic: cannot allocate descriptor rings');
         }
         const free = new SlotRing(o.qd);
@@ -438,8 +448,9 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
         const { rx } = io;
         const q = queues[io.queue]!;
         const ring = rx ? q.rx : q.tx;
-        const descAddr = ring.dmaAddr + io.desc * NIC_DESC_BYTES;
-        ctx.bus.dma(descAddr, NIC_DESC_BYTES, false); // descriptor fetch
+        const descBytes = rx ? NIC_RX_DESC_BYTES : NIC_DESC_BYTES;
+        const descAddr = ring.dmaAddr + io.desc * descBytes;
+        ctx.bus.dma(descAddr, descBytes, false); // descriptor fetch
         ctx.bus.dma(io.dmaAddr, o.pkt, rx); // packet: on RX the device writes memory
         // The wire: this packet follows the one before it in its direction on the shared link.
         const w = rx ? 0 : 1;
@@ -447,7 +458,7 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
         const begin = Math.max(now, wireFreeAt[w]!);
         wireFreeAt[w] = begin + wireNs;
         ctx.bus.busy(wireFreeAt[w]! - now);
-        ctx.bus.dma(descAddr, NIC_DESC_BYTES, true); // descriptor write-back (DD bit)
+        ctx.bus.dma(descAddr, descBytes, true); // descriptor write-back (DD bit)
         if (io.ackDesc >= 0) {
           const ackDescAddr = q.tx.dmaAddr + io.ackDesc * NIC_DESC_BYTES;
           ctx.bus.dma(ackDescAddr, NIC_DESC_BYTES, false);
