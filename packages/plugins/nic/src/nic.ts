@@ -45,6 +45,7 @@ import {
   SDK_VERSION,
   SdkError,
 } from '@iofleet/sdk';
+import { Fifo } from './page-pool';
 import { NIC_HALF_PAGE, RxBuffers, type RxLayout } from './rx-buffers';
 
 const PAGE = 4096;
@@ -75,31 +76,6 @@ const DRIVER_SUBMIT_NS = 100;
 const DRIVER_COMPLETE_NS = 200;
 /** Interrupt delivery and NAPI scheduling per packet, ns (assumption; no ITR coalescing). */
 const COMPLETION_LATENCY_NS = 1_000;
-
-/**
- * Free buffer slots in ring order. The RX ring hands buffers to the device in descriptor order and
- * they come back in that order, so every buffer of the ring cycles through: the IOTLB working set
- * is the whole ring (a stack would keep reusing a few hot buffers and hide it).
- */
-class SlotRing {
-  private readonly a: Int32Array;
-  private head = 0;
-  private n = 0;
-  constructor(readonly capacity: number) {
-    this.a = new Int32Array(capacity);
-  }
-  push(slot: number): void {
-    this.a[(this.head + this.n) % this.capacity] = slot;
-    this.n++;
-  }
-  shift(): number | undefined {
-    if (this.n === 0) return undefined;
-    const slot = this.a[this.head]!;
-    this.head = (this.head + 1) % this.capacity;
-    this.n--;
-    return slot;
-  }
-}
 
 export interface NicOptions {
   mode: 'map' | 'pagepool';
@@ -221,8 +197,12 @@ interface NicQueue {
   tx: Coherent;
   /** Next descriptor to use (next_to_use) of the RX ring [0] and the TX ring [1]. */
   ntu: [number, number];
-  /** Free buffer slots of this queue. */
-  free: SlotRing;
+  /**
+   * Free buffer slots of this queue, in ring order: the RX ring hands buffers to the device in
+   * descriptor order and they come back in that order, so every buffer of the ring cycles through
+   * (a stack would keep reusing a few hot buffers and hide the IOTLB working set).
+   */
+  free: Fifo<number>;
 }
 
 interface NicIo extends IoHandle {
@@ -338,7 +318,7 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
           if (rxRing) ctx.dma.freeCoherent(ringBytes[0], rxRing.pa, rxRing.dmaAddr);
           throw new Error('nic: cannot allocate descriptor rings');
         }
-        const free = new SlotRing(o.qd);
+        const free = new Fifo<number>(o.qd);
         for (let i = 0; i < o.qd; i++) free.push(q * o.qd + i);
         queues.push({ rx: rxRing, tx: txRing, ntu: [0, 0], free });
         // ACK skb heads: at most one ACK per `acks` packets of the ring is in flight at once.

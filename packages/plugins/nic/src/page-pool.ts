@@ -42,8 +42,8 @@ export interface PagePoolBackend {
   unmap(dmaAddr: number): void;
 }
 
-/** A first-in, first-out ring of bounded size (the ptr_ring). */
-class Fifo<T> {
+/** A first-in, first-out ring of bounded size (the ptr_ring; the NIC's free ring slots). */
+export class Fifo<T> {
   private readonly a: (T | undefined)[];
   private head = 0;
   n = 0;
