@@ -49,7 +49,11 @@ export interface RunResult {
   /** Device time per I/O (translations, transfer, busy), ns. */
   deviceNsPerIo: number;
   iotlbHitRate: number;
-  /** IOTLB misses per I/O (translated pages that missed; a 4 KiB packet's figure is F&S's per 4 KiB). */
+  /**
+   * IOTLB misses per I/O: translated pages that did not hit the IOTLB (a 4 KiB packet's figure is
+   * F&S's per 4 KiB). Like iotlbHitRate it means something for DMA domains only: pass-through
+   * looks no page up, so every page counts.
+   */
   iotlbMissesPerIo: number;
   /** IOMMU memory reads of page walks per I/O (F&S's M per packet: misses plus paging-structure-cache misses). */
   walkReadsPerIo: number;

@@ -84,6 +84,22 @@ const run = (mode: TestMode, options: Partial<Record<keyof ProbeOptions, string 
   new TestEnvironment(probe, { mode, options }).run({ maxIos, durationNs: 1e9 });
 
 describe('device timing', () => {
+  it('counts IOTLB misses and page-walk memory reads per I/O (F&S: misses plus paging-structure-cache misses)', () => {
+    // One page per I/O over 2,048 pages: about three I/Os in four miss, each walk at least one read.
+    const r = run('lazy', { engine: 'dma', pages: 2048 }, 5000);
+    expect(r.iotlbMissesPerIo).toBeCloseTo(1 - r.iotlbHitRate, 6);
+    expect(r.iotlbMissesPerIo).toBeGreaterThan(0.7);
+    expect(r.walkReadsPerIo).toBeGreaterThanOrEqual(r.iotlbMissesPerIo);
+    // Device time per I/O holds those reads: at least walkMemRead each.
+    expect(r.deviceNsPerIo).toBeGreaterThan(r.walkReadsPerIo * cost.walkMemRead.value);
+    // 16 pages stay in the IOTLB; pass-through never looks one up (every page counts as not a hit)
+    // and walks no page table.
+    expect(run('lazy', { engine: 'dma', pages: 16 }, 5000).iotlbMissesPerIo).toBeLessThan(0.01);
+    const pt = run('pt', { engine: 'dma', pages: 2048 }, 2000);
+    expect(pt.iotlbHitRate).toBe(0);
+    expect(pt.walkReadsPerIo).toBeLessThan(0.01);
+  });
+
   it('overlaps the page walks of independent requests, up to the IOMMU walkers; a streaming engine walks one at a time', () => {
     // 2,048 pages against a 512-entry IOTLB: three reads in four miss.
     const req = run('lazy', { engine: 'request', pages: 2048, tags: 32 });

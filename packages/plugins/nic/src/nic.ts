@@ -147,15 +147,14 @@ export function parseNicOptions(raw: RawOptions): NicOptions {
         key: 'hugepages',
       },
     );
-  const pooled = mode === 'pagepool' && !hugepages;
+  const dir = optionEnum(raw, 'dir', ['rx', 'tx', 'both'] as const, 'rx');
+  const pooled = mode === 'pagepool' && !hugepages && dir !== 'tx';
   for (const key of ['rxLayout', 'appRead', 'poolRing'])
     if (raw[key] !== undefined && !pooled)
       throw new SdkError(
         'OPTION_INVALID',
-        `option ${key}: only page-pool RX buffers (mode=pagepool, no hugepages) have it`,
-        {
-          key,
-        },
+        `option ${key}: only page-pool RX buffers (mode=pagepool, no hugepages, dir rx or both) have it`,
+        { key },
       );
   // ice's default: half-page buffers flipped in a page when a frame fits in 2 KiB (MTU <= 1,500:
   // ice_vsi_cfg_frame_size() picks ICE_RXBUF_1536 - NET_IP_ALIGN, truesize = half the page).
@@ -171,7 +170,7 @@ export function parseNicOptions(raw: RawOptions): NicOptions {
     mode,
     mtu,
     pkt,
-    dir: optionEnum(raw, 'dir', ['rx', 'tx', 'both'] as const, 'rx'),
+    dir,
     qd,
     jobs,
     gbps: optionNumber(raw, 'gbps', 100, 0.01, 1600),

@@ -124,6 +124,23 @@ describe('nic RX buffers from page pools', () => {
     expect(flipped.iotlbMissesPerIo).toBeCloseTo(perPage.iotlbMissesPerIo, 1);
     expect(() => nicPlugin.parseOptions({ mtu: 4096, rxLayout: 'flip' })).toThrow(/half a page/);
     expect(() => nicPlugin.parseOptions({ mode: 'map', appRead: '4k' })).toThrow(/appRead/);
+    expect(() => nicPlugin.parseOptions({ dir: 'tx', poolRing: '64' })).toThrow(/poolRing/);
+    expect(() => nicPlugin.parseOptions({ hugepages: '1', rxLayout: 'page' })).toThrow(/rxLayout/);
+  });
+
+  it('flip: a slot drops its page when the stack still holds the other half (ice_can_reuse_rx_page), and takes a new one', () => {
+    const o = { qd: 32, jobs: 1 };
+    // 16 KiB read at a time: 11 frames held at most, fewer than the ring's 32 slots, so a slot's
+    // other half is always back when it comes round: the 32 pages serve every frame.
+    expect(run('strict', { ...o, appRead: '16k' }, 2000).singles).toHaveLength(PP_ALLOC_CACHE_REFILL);
+    // 96 KiB: 65 frames held, more than a lap of the ring: slots find their other half held and
+    // take other pages (the bulk's spares first).
+    const held = run('strict', { ...o, appRead: '96k' }, 2000);
+    const data = held.env.accesses.filter((a) => a.length === 1500);
+    expect(new Set(data.map((a) => Math.floor(a.dmaAddr / 4096))).size).toBeGreaterThan(32);
+    expect([...held.env.live.values()]).toEqual([]);
+    // 256 KiB: 175 frames held, more pages than the first bulk: the pool maps more.
+    expect(run('strict', { ...o, appRead: '256k' }, 2000).singles.length).toBeGreaterThan(PP_ALLOC_CACHE_REFILL);
   });
 
   it('pack: consecutive slots share a page, so a 5 x 256 ring at 1,500 bytes misses half as often and walks half as much', () => {
