@@ -6,11 +6,13 @@
 //  - `map`: a streaming mapping per packet, as older drivers do (e1000e_alloc_rx_buffers() and
 //    e1000_clean_rx_irq() in drivers/net/ethernet/intel/e1000e/netdev.c map and unmap every RX
 //    skb; on TX every driver maps the skb per packet, ice_tx_map()/ice_unmap_and_free_tx_buf()).
-//  - `pagepool`: buffers mapped once when the queue starts and recycled, as the kernel's page pool
-//    does with PP_FLAG_DMA_MAP (net/core/page_pool.c: page_pool_dma_map() at allocation,
-//    page_pool_dma_sync_for_device() on recycle; mlx5 and bnxt use it, iavf and idpf through
-//    libeth). Per packet only dma_sync_* calls remain. On TX the pool models
-//    pre-mapped buffers (XDP_TX of page-pool pages, an AF_XDP umem mapped by xsk_pool_dma_map()).
+//  - `pagepool`: RX buffers from a page pool per queue, pages mapped once when the pool takes them
+//    and recycled, as the kernel's page pool does with PP_FLAG_DMA_MAP (page-pool.ts,
+//    rx-buffers.ts: page_pool_dma_map() on the slow path, the alloc cache and ptr_ring, the
+//    socket's hold until the application reads (`appRead`), ice's half-page flip or mlx5's 2 KiB
+//    packing (`rxLayout`); mlx5 and bnxt use it, iavf and idpf through libeth). Per packet only
+//    dma_sync_* calls remain. On TX buffers are mapped once per ring slot: pre-mapped buffers
+//    (XDP_TX of page-pool pages, an AF_XDP umem mapped by xsk_pool_dma_map()).
 // Per packet the driver writes a descriptor (refill on RX, xmit on TX); the device reads it, moves
 // the packet, writes the descriptor back and raises the queue's MSI-X vector (vector 0 is the
 // miscellaneous vector, as in ice); the driver cleans it in NAPI (unmap or recycle).
