@@ -48,7 +48,7 @@ import {
   SdkError,
 } from '@iofleet/sdk';
 import { Fifo } from './page-pool';
-import { NIC_HALF_PAGE, RxBuffers, type RxLayout } from './rx-buffers';
+import { NIC_HALF_PAGE, RxBuffers, type RxLayout, type RxSegment, rxGeometry } from './rx-buffers';
 
 const PAGE = 4096;
 /** TX descriptor size (struct ice_tx_desc). */
@@ -158,14 +158,13 @@ export function parseNicOptions(raw: RawOptions): NicOptions {
         `option ${key}: only page-pool RX buffers (mode=pagepool, no hugepages, dir rx or both) have it`,
         { key },
       );
-  // ice's default: half-page buffers flipped in a page when a frame fits in 2 KiB (MTU <= 1,500:
-  // ice_vsi_cfg_frame_size() picks ICE_RXBUF_1536 - NET_IP_ALIGN, truesize = half the page).
-  const fitsHalf = maxPkt <= NIC_HALF_PAGE;
-  const rxLayout = optionEnum(raw, 'rxLayout', ['page', 'flip', 'pack'] as const, fitsHalf ? 'flip' : 'page');
-  if (rxLayout !== 'page' && !fitsHalf)
+  // ice's layout by default (rx-buffers.ts): half-page buffers flipped in their page, chained
+  // over several 3 KiB buffers above MTU 1,500. pack needs a frame to fit 2 KiB.
+  const rxLayout = optionEnum(raw, 'rxLayout', ['page', 'flip', 'pack'] as const, 'flip');
+  if (rxLayout === 'pack' && maxPkt > NIC_HALF_PAGE)
     throw new SdkError(
       'OPTION_INVALID',
-      `option rxLayout=${rxLayout}: a ${maxPkt}-byte frame (mtu ${mtu}) does not fit half a page (${NIC_HALF_PAGE} bytes)`,
+      `option rxLayout=pack: a ${maxPkt}-byte frame (mtu ${mtu}) does not fit half a page (${NIC_HALF_PAGE} bytes)`,
       { key: 'rxLayout' },
     );
   return {
@@ -213,6 +212,8 @@ interface NicIo extends IoHandle {
   desc: number;
   slot: number;
   dmaAddr: number;
+  /** Page-pool RX: the frame's share of each chained buffer (else null: one buffer at dmaAddr). */
+  segs: RxSegment[] | null;
   /** A TCP ACK the receiver transmits with this packet: its TX descriptor and mapping, else -1. */
   ackDesc: number;
   ackAddr: number;
@@ -223,8 +224,14 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
   /** Receive buffer length (rx_buffer_len): the largest frame the MTU allows. */
   const bufLen = o.mtu + NIC_FRAME_OVERHEAD;
   const pagesPerBuf = Math.ceil(bufLen / PAGE);
+  /** RX buffers from per-queue page pools (mode=pagepool without hugepages); TX keeps its slots' buffers. */
+  const pooled = o.mode === 'pagepool' && !o.hugepages && o.dir !== 'tx';
+  const geometry = pooled ? rxGeometry(o.rxLayout, o.mtu, o.pkt, pagesPerBuf) : null;
+  /** RX descriptors per frame (ice chains a large frame over 3 KiB buffers) and per RX ring. */
+  const chain = geometry?.chain ?? 1;
+  const rxEntries = o.qd * chain;
   /** Ring sizes, rounded up to pages as ice_setup_rx_ring()/ice_setup_tx_ring() do: [RX, TX]. */
-  const ringBytes = [NIC_RX_DESC_BYTES, NIC_DESC_BYTES].map((d) => Math.ceil((o.qd * d) / PAGE) * PAGE) as [
+  const ringBytes = [rxEntries * NIC_RX_DESC_BYTES, o.qd * NIC_DESC_BYTES].map((b) => Math.ceil(b / PAGE) * PAGE) as [
     number,
     number,
   ];
@@ -242,19 +249,17 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
     return !nextRx;
   };
   let queues: NicQueue[] = [];
-  /** RX buffers from per-queue page pools (mode=pagepool without hugepages); TX keeps its slots' buffers. */
-  const rxPool =
-    o.mode === 'pagepool' && !o.hugepages && o.dir !== 'tx'
-      ? new RxBuffers(ctx, {
-          jobs: o.jobs,
-          qd: o.qd,
-          pagesPerBuf,
-          layout: o.rxLayout,
-          appRead: o.appRead,
-          poolRing: o.poolRing,
-          dir: poolDir,
-        })
-      : null;
+  const rxPool = geometry
+    ? new RxBuffers(ctx, {
+        jobs: o.jobs,
+        qd: o.qd,
+        geometry,
+        layout: o.rxLayout,
+        appRead: o.appRead,
+        poolRing: o.poolRing,
+        dir: poolDir,
+      })
+    : null;
   /** Slots need buffers of their own unless every packet is received into the pool's pages. */
   const slotBuffers = !rxPool || o.dir === 'both';
   /** Physical address of each slot's buffer. */
@@ -391,9 +396,10 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
         const q = queues[queue]!;
         const ring = rx ? 0 : 1;
         const desc = q.ntu[ring];
-        q.ntu[ring] = (desc + 1) % o.qd;
+        q.ntu[ring] = rx ? (desc + chain) % rxEntries : (desc + 1) % o.qd;
         ctx.cpu.work(DRIVER_SUBMIT_NS + (rx ? 0 : o.stackNs)); // TX: the stack builds the packet first
         let dmaAddr: number;
+        let segs: RxSegment[] | null = null;
         if (o.mode === 'map') {
           dmaAddr = ctx.dma.mapSingle(buffers[slot]!, mapLen(rx), mapDir(rx));
           if (dmaAddr < 0) {
@@ -402,8 +408,13 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
           }
           dma[slot] = dmaAddr;
           if (rx) mappedRx.add(dmaAddr);
+        } else if (rx && rxPool) {
+          segs = rxPool.segments(slot, o.pkt);
+          dmaAddr = segs[0]!.addr;
+          // The refill hands each buffer back to the device, up to its length.
+          for (const g of segs) ctx.dma.syncForDevice(g.addr, Math.min(bufLen, geometry!.bufLen), poolDir);
         } else {
-          dmaAddr = rx && rxPool ? rxPool.addr(slot) : dma[slot]!;
+          dmaAddr = dma[slot]!;
           // RX refill hands the buffer back to the device; TX hands it the packet just written.
           ctx.dma.syncForDevice(dmaAddr, rx ? bufLen : o.pkt, poolDir);
         }
@@ -423,23 +434,27 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
           if (ackAddr < 0) ackDesc = -1;
           else liveAcks.add(ackAddr);
         }
-        return { bytes: o.pkt, rx, queue, desc, slot, dmaAddr, ackDesc, ackAddr };
+        return { bytes: o.pkt, rx, queue, desc, slot, dmaAddr, segs, ackDesc, ackAddr };
       },
       device(io: NicIo) {
         const { rx } = io;
         const q = queues[io.queue]!;
         const ring = rx ? q.rx : q.tx;
         const descBytes = rx ? NIC_RX_DESC_BYTES : NIC_DESC_BYTES;
-        const descAddr = ring.dmaAddr + io.desc * descBytes;
-        ctx.bus.dma(descAddr, descBytes, false); // descriptor fetch
-        ctx.bus.dma(io.dmaAddr, o.pkt, rx); // packet: on RX the device writes memory
+        const segs = io.segs ?? [{ addr: io.dmaAddr, len: o.pkt }];
+        /** The descriptor of each buffer the packet takes (a chained RX frame: one per buffer). */
+        const descAddr = (k: number) => ring.dmaAddr + ((io.desc + k) % (rx ? rxEntries : o.qd)) * descBytes;
+        for (const [k, g] of segs.entries()) {
+          ctx.bus.dma(descAddr(k), descBytes, false); // descriptor fetch
+          ctx.bus.dma(g.addr, g.len, rx); // packet: on RX the device writes memory
+        }
         // The wire: this packet follows the one before it in its direction on the shared link.
         const w = rx ? 0 : 1;
         const now = ctx.bus.nowNs();
         const begin = Math.max(now, wireFreeAt[w]!);
         wireFreeAt[w] = begin + wireNs;
         ctx.bus.busy(wireFreeAt[w]! - now);
-        ctx.bus.dma(descAddr, descBytes, true); // descriptor write-back (DD bit)
+        for (let k = 0; k < segs.length; k++) ctx.bus.dma(descAddr(k), descBytes, true); // write-back (DD bit)
         if (io.ackDesc >= 0) {
           const ackDescAddr = q.tx.dmaAddr + io.ackDesc * NIC_DESC_BYTES;
           ctx.bus.dma(ackDescAddr, NIC_DESC_BYTES, false);
@@ -455,7 +470,7 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
           mappedRx.delete(io.dmaAddr);
           dma[io.slot] = -1;
         } else if (io.rx) {
-          ctx.dma.syncForCpu(io.dmaAddr, o.pkt, poolDir); // before the stack reads it
+          for (const g of io.segs ?? [{ addr: io.dmaAddr, len: o.pkt }]) ctx.dma.syncForCpu(g.addr, g.len, poolDir);
           rxPool?.received(io.slot, o.pkt); // up the stack; the slot is refilled from the pool
         }
         if (io.ackDesc >= 0) {

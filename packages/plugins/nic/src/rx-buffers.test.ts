@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The page pool (page-pool.ts) against net/core/page_pool.c's order of things, and the NIC's RX
 // buffers from it: the socket's hold (appRead), ice's half-page flip and mlx5's 2 KiB packing.
-import { nicPlugin } from '@iofleet/plugin-nic';
+import { NIC_RX_DESC_BYTES, nicPlugin } from '@iofleet/plugin-nic';
 import type { RawOptions } from '@iofleet/sdk';
 import { runDevicePluginConformance, TestEnvironment, type TestMode } from '@iofleet/sdk-testing';
 import { describe, expect, it } from 'vitest';
@@ -83,7 +83,7 @@ describe('page pool', () => {
 
 describe('nic RX buffers from page pools', () => {
   it('appRead: pages the socket holds until the application reads make the pool map more pages than the ring has', () => {
-    const o = { mtu: 4096, pkt: 4096, qd: 64, jobs: 2 };
+    const o = { mtu: 4096, pkt: 4096, qd: 64, jobs: 2, rxLayout: 'page' };
     const napi = run('strict', o, 4000);
     expect(napi.singles).toHaveLength(2 * 64); // the rings' buffers, recycled in NAPI
     const held = run('strict', { ...o, appRead: '256k' }, 4000);
@@ -95,7 +95,7 @@ describe('nic RX buffers from page pools', () => {
   });
 
   it('a ptr_ring smaller than what the application returns at once releases pages, and the pool maps new ones', () => {
-    const o = { mtu: 4096, pkt: 4096, qd: 64, jobs: 1, appRead: '1m' };
+    const o = { mtu: 4096, pkt: 4096, qd: 64, jobs: 1, appRead: '1m', rxLayout: 'page' };
     const roomy = run('strict', { ...o, poolRing: '1024' }, 3000);
     const tight = run('strict', { ...o, poolRing: '8' }, 3000);
     // Roomy: the ring, one 1 MiB read's 256 buffers and the cache's leftovers, each mapped once.
@@ -122,10 +122,32 @@ describe('nic RX buffers from page pools', () => {
     const perPage = run('strict', { ...big, rxLayout: 'page' }, 20_000).r;
     const flipped = run('strict', big, 20_000).r;
     expect(flipped.iotlbMissesPerIo).toBeCloseTo(perPage.iotlbMissesPerIo, 1);
-    expect(() => nicPlugin.parseOptions({ mtu: 4096, rxLayout: 'flip' })).toThrow(/half a page/);
+    expect(() => nicPlugin.parseOptions({ mtu: 4096, rxLayout: 'pack' })).toThrow(/half a page/);
     expect(() => nicPlugin.parseOptions({ mode: 'map', appRead: '4k' })).toThrow(/appRead/);
     expect(() => nicPlugin.parseOptions({ dir: 'tx', poolRing: '64' })).toThrow(/poolRing/);
     expect(() => nicPlugin.parseOptions({ hugepages: '1', rxLayout: 'page' })).toThrow(/rxLayout/);
+  });
+
+  it('ice above 1,500 bytes: 3 KiB buffers in the halves of 8 KiB pages, a larger frame chained over several', () => {
+    const o = { mtu: 4096, pkt: 4096, qd: 32, jobs: 1 };
+    const ice = run('lazy', o, 640);
+    // 64 buffers (two per frame), each its own 8 KiB page, mapped whole.
+    expect(ice.singles).toHaveLength(64);
+    expect(ice.singles.every((m) => m.length === 8192 && m.dir === 'from-device')).toBe(true);
+    // Each frame: 3,072 bytes in one buffer and 1,024 in the next, each with its own descriptor.
+    const data = ice.env.accesses.filter((a) => a.write && a.length > 64);
+    expect(data.filter((a) => a.length === 3072)).toHaveLength(640);
+    expect(data.filter((a) => a.length === 1024)).toHaveLength(640);
+    expect(ice.env.accesses.filter((a) => a.length === NIC_RX_DESC_BYTES)).toHaveLength(2 * 2 * 640);
+    expect(new Set(data.map((a) => a.dmaAddr % 8192))).toEqual(new Set([0, 4096]));
+    // Two pages per 4 KiB frame where a page buffer takes one: twice the misses on 5 x 256 frames.
+    const big = { mtu: 4096, pkt: 4096, jobs: 5, qd: 256 };
+    const chained = run('strict', big, 20_000).r;
+    const paged = run('strict', { ...big, rxLayout: 'page' }, 20_000).r;
+    expect(chained.iotlbMissesPerIo).toBeGreaterThan(1.9);
+    expect(paged.iotlbMissesPerIo).toBeLessThan(1.1);
+    expect(chained.gbps).toBeLessThan(paged.gbps);
+    expect([...ice.env.live.values()]).toEqual([]);
   });
 
   it('flip: a slot drops its page when the stack still holds the other half (ice_can_reuse_rx_page), and takes a new one', () => {

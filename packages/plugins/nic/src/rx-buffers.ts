@@ -3,16 +3,20 @@
 // its page goes back to the queue's pool (page-pool.ts), and when the pool has to map new pages.
 //
 // Layouts (`rxLayout`), from the drivers:
-//  - `page`: a buffer per page (of `pagesPerBuf` pages): every received frame takes its page up
-//    the stack and the slot is refilled from the pool (page_pool_dev_alloc_pages() in the refill
-//    of mlx5e/bnxt/libeth drivers).
-//  - `flip`: ice's half-page buffers (ice_txrx.c): each slot owns a page and receives into its
-//    halves in turn (ice_rx_buf_adjust_pg_offset(): page_offset ^= truesize, truesize = half the
-//    page, ICE_RXBUF_2048 / ICE_RXBUF_1536 - NET_IP_ALIGN at MTU <= 1,500). The slot keeps the page
-//    only while the stack holds no other half of it (ice_can_reuse_rx_page(): page_count -
+//  - `page`: a buffer of whole pages per frame (`pagesPerBuf`): every received frame takes its page
+//    up the stack and the slot is refilled from the pool (page_pool_dev_alloc_pages() in the refill
+//    of mlx5e/bnxt/libeth drivers; for a 4 KiB frame, what mlx5's striding RQ comes to: one new
+//    page per frame).
+//  - `flip`: ice's half-page buffers (ice_txrx.c), the plugin's default: each buffer owns a page
+//    and receives into its halves in turn (ice_rx_buf_adjust_pg_offset(): page_offset ^= truesize,
+//    truesize = half the page). At MTU <= 1,500 a 4 KiB page of two 2 KiB halves, a buffer of
+//    ICE_RXBUF_1536 - NET_IP_ALIGN; above, an order-1 8 KiB page of two 4 KiB halves and a buffer
+//    of ICE_RXBUF_3072 (ice_vsi_cfg_frame_size(), ice_rx_pg_order()), so a larger frame is chained
+//    over ceil(frame / 3,072) buffers, one descriptor each (ice_is_non_eop()). A buffer keeps its
+//    page only while the stack holds no other half of it (ice_can_reuse_rx_page(): page_count -
 //    pagecnt_bias <= 1); else it drops the page (ice unmaps it at once, ice_put_rx_buf(); here it
-//    goes back to the pool once the stack frees it) and takes a new one. One page per slot: the
-//    IOTLB sees as many pages as the ring has slots, half a page of data each time.
+//    goes back to the pool once the stack frees it) and takes a new one. One page per buffer: the
+//    IOTLB sees as many pages as the ring has buffers, half a page of data each time.
 //  - `pack`: two consecutive slots share a page, 2 KiB strides (mlx5e_init_frags_partition() lays
 //    the legacy RQ's 2 KiB fragments of consecutive WQEs into one page; page_pool_alloc_frag()
 //    users do the same): consecutive frames hit the same IOTLB entry.
@@ -29,20 +33,49 @@ import { PagePool, type PoolPage } from './page-pool';
 const PAGE = 4096;
 /** Half a 4 KiB page: ice's truesize at MTU <= 1,500, and mlx5's 2 KiB fragment stride. */
 export const NIC_HALF_PAGE = 2048;
+/** ICE_RXBUF_1536 - NET_IP_ALIGN and ICE_RXBUF_3072: ice's RX buffer lengths. */
+const ICE_RXBUF_1534 = 1536 - 2;
+const ICE_RXBUF_3072 = 3072;
+/** ETH_DATA_LEN: ice's limit for half-page buffers of a 4 KiB page. */
+const ETH_DATA_LEN = 1500;
 
 export type RxLayout = 'page' | 'flip' | 'pack';
+
+/** Where a layout puts a frame: the pool's page size, the halves of it, a buffer's length, buffers per frame. */
+export interface RxGeometry {
+  pageBytes: number;
+  /** Offset of a page's second buffer (0: one buffer per page). */
+  half: number;
+  bufLen: number;
+  /** Buffers (and RX descriptors) one frame takes. */
+  chain: number;
+}
+
+export function rxGeometry(layout: RxLayout, mtu: number, pkt: number, pagesPerBuf: number): RxGeometry {
+  if (layout === 'page') return { pageBytes: pagesPerBuf * PAGE, half: 0, bufLen: pagesPerBuf * PAGE, chain: 1 };
+  if (layout === 'pack') return { pageBytes: PAGE, half: NIC_HALF_PAGE, bufLen: NIC_HALF_PAGE, chain: 1 };
+  const small = mtu <= ETH_DATA_LEN;
+  const bufLen = small ? ICE_RXBUF_1534 : ICE_RXBUF_3072;
+  const pageBytes = small ? PAGE : 2 * PAGE; // ice_rx_pg_order(): order 1 when a buffer is over half a 4 KiB page
+  return { pageBytes, half: pageBytes / 2, bufLen, chain: Math.ceil(pkt / bufLen) };
+}
 
 export interface RxBufferOptions {
   jobs: number;
   qd: number;
-  /** Pages of one buffer (`page` layout); the split layouts use 4 KiB pages. */
-  pagesPerBuf: number;
+  geometry: RxGeometry;
   layout: RxLayout;
   /** Bytes the application reads at once; 0: the stack frees each frame in NAPI. */
   appRead: number;
   /** The pool's ptr_ring size (page_pool_params.pool_size); 0 for page_pool's default. */
   poolRing: number;
   dir: DmaDirection;
+}
+
+/** One buffer's share of a frame: where the device writes it and how many bytes. */
+export interface RxSegment {
+  addr: number;
+  len: number;
 }
 
 interface Held {
@@ -52,47 +85,39 @@ interface Held {
 
 export class RxBuffers {
   private pools: PagePool[] = [];
-  /** Each slot's page and offset in it. */
+  /** Each buffer's page and offset in it (buffer b of slot s: s * chain + b). */
   private page: (PoolPage | null)[] = [];
   private off: number[] = [];
-  /** pack: the page the next odd slot of each queue shares with the even slot before it. */
+  /** pack: the page the next odd buffer of each queue shares with the even one before it. */
   private pairPage: (PoolPage | null)[] = [];
   private held: Held[] = [];
-  private readonly pageBytes: number;
+  private readonly g: RxGeometry;
+  /** Buffers per queue. */
+  private readonly perQueue: number;
 
   constructor(
     private readonly ctx: DeviceContext,
     private readonly o: RxBufferOptions,
   ) {
-    this.pageBytes = (o.layout === 'page' ? o.pagesPerBuf : 1) * PAGE;
+    this.g = o.geometry;
+    this.perQueue = o.qd * this.g.chain;
   }
 
   get started(): boolean {
     return this.pools.length > 0;
   }
 
-  /** Pages mapped and released over the run, all queues (page-pool stats: slow allocs, released). */
-  get poolStats(): { mapped: number; released: number } {
-    return this.pools.reduce(
-      (a, p) => ({ mapped: a.mapped + p.stats.mapped, released: a.released + p.stats.released }),
-      {
-        mapped: 0,
-        released: 0,
-      },
-    );
-  }
-
   start(): void {
-    const { ctx, o } = this;
-    const pages = this.pageBytes / PAGE;
+    const { ctx, o, g } = this;
+    const pages = g.pageBytes / PAGE;
     for (let q = 0; q < o.jobs; q++) {
       this.pools.push(
         new PagePool(
           {
             allocPage: () => ctx.memory.allocPages(pages),
             freePage: (pa) => ctx.memory.freePages(pa, pages),
-            map: (pa) => ctx.dma.mapSingle(pa, this.pageBytes, o.dir), // page_pool_dma_map()
-            unmap: (a) => ctx.dma.unmapSingle(a, this.pageBytes, o.dir),
+            map: (pa) => ctx.dma.mapSingle(pa, g.pageBytes, o.dir), // page_pool_dma_map()
+            unmap: (a) => ctx.dma.unmapSingle(a, g.pageBytes, o.dir),
           },
           o.poolRing,
         ),
@@ -101,34 +126,46 @@ export class RxBuffers {
       this.pairPage.push(null);
     }
     // The driver fills each ring when the queue starts (ice_alloc_rx_bufs(), mlx5e_post_rx_wqes()).
-    for (let slot = 0; slot < o.jobs * o.qd; slot++) {
+    for (let b = 0; b < o.jobs * this.perQueue; b++) {
       this.page.push(null);
       this.off.push(0);
-      this.refill(slot);
+      this.refill(b);
     }
   }
 
-  /** The DMA address the device writes the slot's next frame to. */
-  addr(slot: number): number {
-    return this.page[slot]!.dmaAddr + this.off[slot]!;
+  /** Where the device writes a frame of `bytes` received in `slot`: one segment per chained buffer. */
+  segments(slot: number, bytes: number): RxSegment[] {
+    const segs: RxSegment[] = [];
+    for (let k = 0, left = bytes; k < this.g.chain && left > 0; k++, left -= this.g.bufLen) {
+      const b = slot * this.g.chain + k;
+      segs.push({ addr: this.page[b]!.dmaAddr + this.off[b]!, len: Math.min(left, this.g.bufLen) });
+    }
+    return segs;
   }
 
-  /** The driver's NAPI clean of a frame of `bytes` in `slot`: up the stack, then the slot's refill. */
+  /** The driver's NAPI clean of a frame of `bytes` in `slot`: up the stack, then the buffers' refill. */
   received(slot: number, bytes: number): void {
     const q = Math.floor(slot / this.o.qd);
-    const p = this.page[slot]!;
-    p.refs++;
-    // flip: ice_put_rx_buf() keeps the page for the slot's other half only if the stack holds no
-    // other buffer of it; page and pack: the frame takes its share of the page up the stack.
-    const keep = this.o.layout === 'flip' && p.refs <= 1;
-    if (keep) this.off[slot] = this.off[slot]! ^ NIC_HALF_PAGE;
-    else p.onRing--;
     const h = this.held[q]!;
-    h.pages.push(p);
+    const drop: number[] = [];
+    for (let k = 0; k < this.g.chain; k++) {
+      const b = slot * this.g.chain + k;
+      const p = this.page[b]!;
+      p.refs++;
+      // flip: ice_put_rx_buf() keeps the page for the buffer's other half only if the stack holds
+      // no other buffer of it; page and pack: the frame takes its share of the page up the stack.
+      const keep = this.o.layout === 'flip' && p.refs <= 1;
+      if (keep) this.off[b] = this.off[b] === 0 ? this.g.half : 0;
+      else {
+        p.onRing--;
+        drop.push(b);
+      }
+      h.pages.push(p);
+    }
     h.bytes += bytes;
     // With appRead=0 the stack is done with the frame within the NAPI poll, before the refill.
     if (h.bytes >= this.o.appRead) this.read(q);
-    if (!keep) this.refill(slot);
+    for (const b of drop) this.refill(b);
   }
 
   /** The application reads what queue q's socket holds: the skbs are freed, their pages return. */
@@ -144,24 +181,23 @@ export class RxBuffers {
     if (p.refs === 0 && p.onRing === 0) this.pools[q]!.put(p, direct);
   }
 
-  /** A new buffer for the slot from its queue's pool (or, pack's odd slots, the page shared with the slot before). */
-  private refill(slot: number): void {
-    const q = Math.floor(slot / this.o.qd);
-    const pool = this.pools[q]!;
+  /** A new page for buffer b from its queue's pool (or, pack's odd buffers, the page shared with the one before). */
+  private refill(b: number): void {
+    const q = Math.floor(b / this.perQueue);
     let p: PoolPage;
     let off = 0;
-    const odd = (slot % this.o.qd) % 2 === 1;
+    const odd = (b % this.perQueue) % 2 === 1;
     if (this.o.layout === 'pack' && odd && this.pairPage[q]) {
       p = this.pairPage[q]!;
       this.pairPage[q] = null;
-      off = NIC_HALF_PAGE;
+      off = this.g.half;
     } else {
-      p = pool.alloc();
+      p = this.pools[q]!.alloc();
       if (this.o.layout === 'pack') this.pairPage[q] = odd ? null : p;
     }
     p.onRing++;
-    this.page[slot] = p;
-    this.off[slot] = off;
+    this.page[b] = p;
+    this.off[b] = off;
   }
 
   stop(): void {
@@ -173,10 +209,10 @@ export class RxBuffers {
         p.refs--;
         pages.set(p, q);
       }
-    this.page.forEach((p, slot) => {
+    this.page.forEach((p, b) => {
       if (!p) return;
       p.onRing--;
-      pages.set(p, Math.floor(slot / this.o.qd));
+      pages.set(p, Math.floor(b / this.perQueue));
     });
     for (const [p, q] of pages) if (p.refs === 0 && p.onRing === 0) this.pools[q]!.release(p);
     for (const pool of this.pools) pool.destroy();
