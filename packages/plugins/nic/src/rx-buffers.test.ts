@@ -10,6 +10,7 @@ import { PagePool, type PoolPage, PP_ALLOC_CACHE_REFILL, PP_ALLOC_CACHE_SIZE } f
 runDevicePluginConformance(nicPlugin, { options: { appRead: '16k', qd: 64, jobs: 2 } });
 runDevicePluginConformance(nicPlugin, { options: { rxLayout: 'pack', appRead: '8k', qd: 32, jobs: 2 } });
 runDevicePluginConformance(nicPlugin, { options: { dir: 'both', appRead: '64k', poolRing: '16', qd: 64, jobs: 2 } });
+runDevicePluginConformance(nicPlugin, { options: { mtu: 9000, pkt: 9000, appRead: '64k', qd: 32, jobs: 2 } });
 
 function fakePool(ring: number) {
   let next = 0x10_0000;
