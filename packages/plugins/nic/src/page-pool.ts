@@ -10,6 +10,7 @@
 //    (page_pool_refill_alloc_cache());
 //  - the slow path when both are empty: a bulk of PP_ALLOC_CACHE_REFILL new pages, each
 //    DMA-mapped once by page_pool_dma_map() (the mapping lives as long as the page is in the pool);
+//    a pool of higher-order pages allocates one at a time (__page_pool_alloc_page_order());
 //  - a page returned when the ring is full leaves the pool (page_pool_return_netmem(): unmapped,
 //    freed) — under a strict IOMMU that unmap is an IOTLB invalidation, and its replacement a new
 //    mapping on another IOVA.
@@ -74,11 +75,16 @@ export class PagePool {
   /** Slow-path allocations (each a new page mapped) and pages released (unmapped), since creation. */
   readonly stats = { mapped: 0, released: 0 };
 
+  /** Pages the slow path allocates at once: a bulk for order-0 pools, one page of a higher order. */
+  private readonly bulk: number;
+
   constructor(
     private readonly be: PagePoolBackend,
     ringSize: number,
+    order = 0,
   ) {
     this.ring = new Fifo(Math.min(ringSize || PP_RING_DEFAULT, PP_RING_MAX));
+    this.bulk = order === 0 ? PP_ALLOC_CACHE_REFILL : 1;
   }
 
   /** page_pool_alloc_pages(): the cache, else a refill from the ring, else the slow path. */
@@ -93,7 +99,7 @@ export class PagePool {
     p = this.cache.pop();
     if (p) return p;
     // __page_pool_alloc_netmems_slow(): a bulk of pages, each mapped; the last one is returned.
-    for (let i = 0; i < PP_ALLOC_CACHE_REFILL; i++) {
+    for (let i = 0; i < this.bulk; i++) {
       const pa = this.be.allocPage();
       const dmaAddr = this.be.map(pa);
       if (dmaAddr < 0) {

@@ -52,7 +52,11 @@ export interface RxGeometry {
 }
 
 export function rxGeometry(layout: RxLayout, mtu: number, pkt: number, pagesPerBuf: number): RxGeometry {
-  if (layout === 'page') return { pageBytes: pagesPerBuf * PAGE, half: 0, bufLen: pagesPerBuf * PAGE, chain: 1 };
+  if (layout === 'page') {
+    // A page pool hands out pages of one order: the smallest power of two that holds the frame.
+    const pageBytes = 2 ** Math.ceil(Math.log2(pagesPerBuf)) * PAGE;
+    return { pageBytes, half: 0, bufLen: pageBytes, chain: 1 };
+  }
   if (layout === 'pack') return { pageBytes: PAGE, half: NIC_HALF_PAGE, bufLen: NIC_HALF_PAGE, chain: 1 };
   const small = mtu <= ETH_DATA_LEN;
   const bufLen = small ? ICE_RXBUF_1534 : ICE_RXBUF_3072;
@@ -120,6 +124,7 @@ export class RxBuffers {
             unmap: (a) => ctx.dma.unmapSingle(a, g.pageBytes, o.dir),
           },
           o.poolRing,
+          Math.log2(pages), // page_pool_params.order
         ),
       );
       this.held.push({ pages: [], bytes: 0 });
