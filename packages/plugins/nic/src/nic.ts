@@ -94,7 +94,8 @@ export interface NicOptions {
   /** Page pool RX (mode=pagepool without hugepages): buffer layout, application read size, ptr_ring size. */
   rxLayout: RxLayout;
   appRead: number;
-  poolRing: number;
+  /** null: the ring's buffers (qd x buffers per frame). */
+  poolRing: number | null;
 }
 
 const KNOWN = [
@@ -182,8 +183,9 @@ export function parseNicOptions(raw: RawOptions): NicOptions {
     rxLayout,
     appRead: optionBytes(raw, 'appRead', 0, 0, 64 * 1024 * 1024),
     // The drivers size the pool's ptr_ring to the ring (mlx5e_alloc_rq(): the RQ's pages;
-    // libeth_rx_fq_create(): the queue's count); 0 takes page_pool_init()'s 1024.
-    poolRing: integer(raw, 'poolRing', qd, 0, 16384),
+    // libeth_rx_fq_create(): the queue's count): by default the ring's buffers; 0 takes
+    // page_pool_init()'s 1024.
+    poolRing: raw.poolRing === undefined ? null : integer(raw, 'poolRing', 0, 0, 16384),
   };
 }
 
@@ -256,7 +258,7 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
         geometry,
         layout: o.rxLayout,
         appRead: o.appRead,
-        poolRing: o.poolRing,
+        poolRing: o.poolRing ?? rxEntries,
         dir: poolDir,
       })
     : null;
