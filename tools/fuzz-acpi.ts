@@ -3,28 +3,15 @@
 // (an IORT that decodes must also re-encode to the same bytes, validate and map requester IDs).
 //   node --conditions=@iofleet/source --import tsx tools/fuzz-acpi.ts [--iterations 100000] [--seed 1]
 // Exit 1 when anything but the typed decode error escapes, or a case hangs.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fuzzAcpi } from '@iofleet/acpi';
+import { tableFiles } from '../packages/acpi/test/fixture-files';
 
 const { values } = parseArgs({
   options: { iterations: { type: 'string', default: '100000' }, seed: { type: 'string', default: '1' } },
 });
-const root = join(__dirname, '..', 'packages', 'acpi', 'test', 'fixtures');
-const corpus: Uint8Array[] = [];
-const walk = (d: string) => {
-  for (const f of readdirSync(d, { withFileTypes: true })) {
-    const p = join(d, f.name);
-    if (f.isDirectory()) walk(p);
-    else if (/\.(dat|aml)$/.test(f.name)) {
-      const b = new Uint8Array(readFileSync(p));
-      const sig = String.fromCharCode(...b.subarray(0, 4));
-      if (sig === 'DMAR' || sig === 'IVRS' || sig === 'IORT') corpus.push(b);
-    }
-  }
-};
-walk(root);
+const corpus = tableFiles(['DMAR', 'IVRS', 'IORT']).map((p) => new Uint8Array(readFileSync(p)));
 const n = Number(values.iterations);
 const t0 = Date.now();
 const r = fuzzAcpi(corpus, n, Number(values.seed));

@@ -1,35 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Every DMAR test table decodes, re-encodes byte-identical and passes its checksum; structure
 // and scope counts agree with the manifest decoded by the data set's authors (real machines).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AcpiDecodeError, byteSum, decodeDmar, encodeDmar } from '../src/index';
-
-const FIX = join(__dirname, 'fixtures');
-function dmarFiles(): string[] {
-  const out: string[] = [];
-  const walkDir = (d: string) => {
-    for (const f of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, f.name);
-      if (f.isDirectory()) walkDir(p);
-      else if (/\.(dat|aml)$/.test(f.name) && readFileSync(p).subarray(0, 4).toString() === 'DMAR') out.push(p);
-    }
-  };
-  walkDir(FIX);
-  return out.sort();
-}
-
-interface Manifest {
-  file: string;
-  sig: string;
-  subtables: Record<string, number>;
-  info: { haw: number; scopes: Record<string, number> };
-}
-const manifest: Manifest[] = JSON.parse(readFileSync(join(FIX, 'real', 'manifest.json'), 'utf8'));
+import { FIX, manifestRows, tableFiles } from './fixture-files';
 
 describe('DMAR codec', () => {
-  const files = dmarFiles();
+  const files = tableFiles(['DMAR']);
   it('finds the DMAR fixtures', () => {
     expect(files.length).toBeGreaterThanOrEqual(15);
   });
@@ -41,11 +20,10 @@ describe('DMAR codec', () => {
     expect(Buffer.from(encodeDmar(t)).equals(Buffer.from(bytes))).toBe(true);
   });
 
-  it.each(manifest.filter((m) => m.sig === 'DMAR').map((m) => [m.file, m]))(
+  it.each(manifestRows<{ haw: number; scopes: Record<string, number> }>('DMAR'))(
     '%s: counts match the manifest',
-    (file, m) => {
-      const t = decodeDmar(new Uint8Array(readFileSync(join(FIX, 'real', file as string))));
-      const mf = m as Manifest;
+    (file, mf) => {
+      const t = decodeDmar(new Uint8Array(readFileSync(join(FIX, 'real', file))));
       expect(t.hostAddressWidth + 1).toBe(mf.info.haw);
       const byType: Record<string, number> = {};
       for (const s of t.structures) byType[s.type] = (byType[s.type] ?? 0) + 1;

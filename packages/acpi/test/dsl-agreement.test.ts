@@ -11,7 +11,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agree, agreeText, dslFiles, FIX, type Result, tableFor } from './dsl-compare';
+import { agree, agreeText, dslFiles, type Result, tableFor } from './dsl-compare';
+import { FIX } from './fixture-files';
 
 describe('decoder agrees with iasl disassemblies', () => {
   const files = dslFiles();

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Compares a decoded DMAR/IVRS with an iasl disassembly (`iasl -d` .dsl), field by field and in
 // order: used by dsl-agreement.test.ts (the rules are described there). IORT: dsl-compare-iort.ts.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import {
   DMAR_TYPES,
   type DmarStructure,
@@ -15,20 +15,10 @@ import {
 } from '../src/index';
 import { type DslField, type DslNode, type DslScope, type DslSubtable, type DslTable, structureDsl } from './dsl';
 import { compareIort } from './dsl-compare-iort';
-
-export const FIX = join(__dirname, 'fixtures');
+import { FIX, fixtureFiles } from './fixture-files';
 
 export function dslFiles(): string[] {
-  const out: string[] = [];
-  const walkDir = (d: string) => {
-    for (const f of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, f.name);
-      if (f.isDirectory()) walkDir(p);
-      else if (f.name.endsWith('.dsl')) out.push(p);
-    }
-  };
-  walkDir(FIX);
-  return out.sort();
+  return fixtureFiles((name) => name.endsWith('.dsl'));
 }
 
 /** The binary a .dsl disassembles: X.dsl → X / X.dat / X.aml; X.by-iaslNNNN.dsl → the same. */

@@ -3,25 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fuzzAcpi } from '../src/index';
-
-const FIX = join(__dirname, 'fixtures');
+import { FIX, tableFiles } from './fixture-files';
 
 /** Every fixture table (recursively) whose signature is one of `sigs`. */
-function tables(sigs: readonly string[]): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  const walk = (d: string) => {
-    for (const f of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, f.name);
-      if (f.isDirectory()) walk(p);
-      else if (/\.(dat|aml)$/.test(f.name)) {
-        const b = new Uint8Array(readFileSync(p));
-        if (sigs.includes(String.fromCharCode(...b.subarray(0, 4)))) out.push(b);
-      }
-    }
-  };
-  walk(FIX);
-  return out;
-}
+const tables = (sigs: readonly string[]): Uint8Array[] => tableFiles(sigs).map((p) => new Uint8Array(readFileSync(p)));
 
 describe('decoder fuzzing', () => {
   it('5,000 random and mutated tables: only typed decode errors escape, nothing hangs', () => {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Every IORT test table decodes, re-encodes byte-identical, survives JSON and back, and has a valid
 // checksum; malformed tables give typed errors that say where.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -15,20 +15,7 @@ import {
   listIort,
   toJson,
 } from '../src/index';
-
-const FIX = join(__dirname, 'fixtures');
-function iortFiles(): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const f of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, f.name);
-      if (f.isDirectory()) walk(p);
-      else if (/\.(dat|aml)$/.test(f.name) && readFileSync(p).subarray(0, 4).toString() === 'IORT') out.push(p);
-    }
-  };
-  walk(FIX);
-  return out.sort();
-}
+import { FIX, tableFiles } from './fixture-files';
 
 const read = (rel: string) => new Uint8Array(readFileSync(join(FIX, rel)));
 
@@ -50,7 +37,7 @@ function fixed(b: Uint8Array): Uint8Array {
 }
 
 describe('IORT codec', () => {
-  const files = iortFiles();
+  const files = tableFiles(['IORT']);
   it('finds the IORT fixtures: QEMU upstream and generated, iasl templates and variants', () => {
     expect(files.length).toBeGreaterThanOrEqual(10);
   });

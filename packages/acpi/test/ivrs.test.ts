@@ -1,35 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Every IVRS test table decodes, re-encodes byte-identical and passes its checksum; block and
 // device-entry counts agree with the manifest of the real machines' tables.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AcpiDecodeError, byteSum, decodeIvrs, encodeIvrs } from '../src/index';
-
-const FIX = join(__dirname, 'fixtures');
-function ivrsFiles(): string[] {
-  const out: string[] = [];
-  const walkDir = (d: string) => {
-    for (const f of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, f.name);
-      if (f.isDirectory()) walkDir(p);
-      else if (/\.(dat|aml)$/.test(f.name) && readFileSync(p).subarray(0, 4).toString() === 'IVRS') out.push(p);
-    }
-  };
-  walkDir(FIX);
-  return out.sort();
-}
-
-interface Manifest {
-  file: string;
-  sig: string;
-  subtables: Record<string, number>;
-  info: { ivinfo: string; ents: Record<string, number> };
-}
-const manifest: Manifest[] = JSON.parse(readFileSync(join(FIX, 'real', 'manifest.json'), 'utf8'));
+import { FIX, manifestRows, tableFiles } from './fixture-files';
 
 describe('IVRS codec', () => {
-  const files = ivrsFiles();
+  const files = tableFiles(['IVRS']);
   it('finds the IVRS fixtures', () => {
     expect(files.length).toBeGreaterThanOrEqual(13);
   });
@@ -40,11 +19,10 @@ describe('IVRS codec', () => {
     expect(Buffer.from(encodeIvrs(decodeIvrs(bytes))).equals(Buffer.from(bytes))).toBe(true);
   });
 
-  it.each(manifest.filter((m) => m.sig === 'IVRS').map((m) => [m.file, m]))(
+  it.each(manifestRows<{ ivinfo: string; ents: Record<string, number> }>('IVRS'))(
     '%s: counts match the manifest',
-    (file, m) => {
-      const t = decodeIvrs(new Uint8Array(readFileSync(join(FIX, 'real', file as string))));
-      const mf = m as Manifest;
+    (file, mf) => {
+      const t = decodeIvrs(new Uint8Array(readFileSync(join(FIX, 'real', file))));
       expect(`0x${t.ivInfo.toString(16)}`).toBe(mf.info.ivinfo);
       const blocks: Record<string, number> = {};
       for (const b of t.blocks) blocks[`0x${b.type.toString(16)}`] = (blocks[`0x${b.type.toString(16)}`] ?? 0) + 1;
