@@ -145,71 +145,47 @@ export class IovaRbTree {
     return z;
   }
 
-  private rotateLeft(x: number): void {
-    const { left, right, parent } = this;
-    const y = right[x]!;
-    right[x] = left[y]!;
-    if (left[y] !== RB_NIL) parent[left[y]!] = x;
-    parent[y] = parent[x]!;
+  /**
+   * Rotates node `x` towards side `a` (`b` is the other side): `a === left` is CLRS LEFT-ROTATE,
+   * `a === right` RIGHT-ROTATE (__rb_rotate_set_parents in lib/rbtree.c does the same with the
+   * mirrored cases written out). One body serves both, as the fix-ups below take the side as arrays.
+   */
+  private rotate(x: number, a: Int32Array, b: Int32Array): void {
+    const { parent } = this;
+    const y = b[x]!;
+    b[x] = a[y]!;
+    if (a[y] !== RB_NIL) parent[a[y]!] = x;
     const px = parent[x]!;
+    parent[y] = px;
     if (px === RB_NIL) this.root = y;
-    else if (x === left[px]) left[px] = y;
-    else right[px] = y;
-    left[y] = x;
+    else if (x === a[px]) a[px] = y;
+    else b[px] = y;
+    a[y] = x;
     parent[x] = y;
   }
 
-  private rotateRight(x: number): void {
-    const { left, right, parent } = this;
-    const y = left[x]!;
-    left[x] = right[y]!;
-    if (right[y] !== RB_NIL) parent[right[y]!] = x;
-    parent[y] = parent[x]!;
-    const px = parent[x]!;
-    if (px === RB_NIL) this.root = y;
-    else if (x === right[px]) right[px] = y;
-    else left[px] = y;
-    right[y] = x;
-    parent[x] = y;
-  }
-
+  /** RB-INSERT-FIXUP (rb_insert_color): `a` is the side of the parent under the grandparent. */
   private insertFixup(z: number): void {
     const { left, right, parent, red } = this;
     while (red[parent[z]!] === 1) {
       const p = parent[z]!;
       const g = parent[p]!;
-      if (p === left[g]) {
-        const u = right[g]!;
-        if (red[u] === 1) {
-          red[p] = 0;
-          red[u] = 0;
-          red[g] = 1;
-          z = g;
-        } else {
-          if (z === right[p]) {
-            z = p;
-            this.rotateLeft(z);
-          }
-          red[parent[z]!] = 0;
-          red[parent[parent[z]!]!] = 1;
-          this.rotateRight(parent[parent[z]!]!);
-        }
+      const a = p === left[g] ? left : right;
+      const b = a === left ? right : left;
+      const u = b[g]!;
+      if (red[u] === 1) {
+        red[p] = 0;
+        red[u] = 0;
+        red[g] = 1;
+        z = g;
       } else {
-        const u = left[g]!;
-        if (red[u] === 1) {
-          red[p] = 0;
-          red[u] = 0;
-          red[g] = 1;
-          z = g;
-        } else {
-          if (z === left[p]) {
-            z = p;
-            this.rotateRight(z);
-          }
-          red[parent[z]!] = 0;
-          red[parent[parent[z]!]!] = 1;
-          this.rotateLeft(parent[parent[z]!]!);
+        if (z === b[p]) {
+          z = p;
+          this.rotate(z, a, b);
         }
+        red[parent[z]!] = 0;
+        red[parent[parent[z]!]!] = 1;
+        this.rotate(parent[parent[z]!]!, b, a);
       }
     }
     red[this.root] = 0;
@@ -260,58 +236,35 @@ export class IovaRbTree {
     this.live--;
   }
 
+  /** RB-DELETE-FIXUP (rb_erase_color): `a` is the side of `x` under its parent, `w` its sibling. */
   private eraseFixup(x: number): void {
     const { left, right, parent, red } = this;
     while (x !== this.root && red[x] === 0) {
       const p = parent[x]!;
-      if (x === left[p]) {
-        let w = right[p]!;
-        if (red[w] === 1) {
-          red[w] = 0;
-          red[p] = 1;
-          this.rotateLeft(p);
-          w = right[parent[x]!]!;
-        }
-        if (red[left[w]!] === 0 && red[right[w]!] === 0) {
-          red[w] = 1;
-          x = parent[x]!;
-        } else {
-          if (red[right[w]!] === 0) {
-            red[left[w]!] = 0;
-            red[w] = 1;
-            this.rotateRight(w);
-            w = right[parent[x]!]!;
-          }
-          red[w] = red[parent[x]!]!;
-          red[parent[x]!] = 0;
-          red[right[w]!] = 0;
-          this.rotateLeft(parent[x]!);
-          x = this.root;
-        }
+      const a = x === left[p] ? left : right;
+      const b = a === left ? right : left;
+      let w = b[p]!;
+      if (red[w] === 1) {
+        red[w] = 0;
+        red[p] = 1;
+        this.rotate(p, a, b);
+        w = b[parent[x]!]!;
+      }
+      if (red[a[w]!] === 0 && red[b[w]!] === 0) {
+        red[w] = 1;
+        x = parent[x]!;
       } else {
-        let w = left[p]!;
-        if (red[w] === 1) {
-          red[w] = 0;
-          red[p] = 1;
-          this.rotateRight(p);
-          w = left[parent[x]!]!;
-        }
-        if (red[right[w]!] === 0 && red[left[w]!] === 0) {
+        if (red[b[w]!] === 0) {
+          red[a[w]!] = 0;
           red[w] = 1;
-          x = parent[x]!;
-        } else {
-          if (red[left[w]!] === 0) {
-            red[right[w]!] = 0;
-            red[w] = 1;
-            this.rotateLeft(w);
-            w = left[parent[x]!]!;
-          }
-          red[w] = red[parent[x]!]!;
-          red[parent[x]!] = 0;
-          red[left[w]!] = 0;
-          this.rotateRight(parent[x]!);
-          x = this.root;
+          this.rotate(w, b, a);
+          w = b[parent[x]!]!;
         }
+        red[w] = red[parent[x]!]!;
+        red[parent[x]!] = 0;
+        red[b[w]!] = 0;
+        this.rotate(parent[x]!, a, b);
+        x = this.root;
       }
     }
     red[x] = 0;
