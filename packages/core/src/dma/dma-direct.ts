@@ -7,8 +7,6 @@ import { COST_SOFTWARE } from '../cost/cost-model';
 import type { SimCpu } from '../sim/sim-cpu';
 import type { DmaSim } from './dma-sim';
 import {
-  DMA_BIDIRECTIONAL,
-  DMA_FROM_DEVICE,
   DMA_MAPPING_ERROR,
   DMA_TO_DEVICE,
   type DmaDeviceInfo,
@@ -47,12 +45,17 @@ export class DirectDmaOps implements DmaOps {
     if (tlb < 0) return DMA_MAPPING_ERROR;
     if (!this.dmaCapable(tlb, size)) {
       pool.unmapSingle(tlb, size, DMA_TO_DEVICE);
-      this.sim.printk(
-        `${this.dev.name}: swiotlb addr 0x${tlb.toString(16)}+${size} overflow (mask ${dmaBitMask(this.dev.dmaBits).toString(16)})`,
-      );
-      return DMA_MAPPING_ERROR;
+      return this.overflow('swiotlb addr', tlb, size);
     }
     return tlb;
+  }
+
+  /** The dev_WARN_ONCE of dma_direct_map_page()/swiotlb_map() when `addr` is beyond the mask. */
+  private overflow(what: string, addr: number, size: number): number {
+    this.sim.printk(
+      `${this.dev.name}: ${what} 0x${addr.toString(16)}+${size} overflow (mask ${dmaBitMask(this.dev.dmaBits).toString(16)})`,
+    );
+    return DMA_MAPPING_ERROR;
   }
 
   /** dma_direct_map_page() */
@@ -66,10 +69,7 @@ export class DirectDmaOps implements DmaOps {
     if (this.forceBounce && this.swiotlb) return this.swiotlbMap(cpu, pa, size);
     if (!this.dmaCapable(pa, size)) {
       if (this.swiotlb) return this.swiotlbMap(cpu, pa, size);
-      this.sim.printk(
-        `${this.dev.name}: DMA addr 0x${pa.toString(16)}+${size} overflow (mask ${dmaBitMask(this.dev.dmaBits).toString(16)})`,
-      );
-      return DMA_MAPPING_ERROR;
+      return this.overflow('DMA addr', pa, size);
     }
     return pa;
   }
@@ -82,10 +82,9 @@ export class DirectDmaOps implements DmaOps {
   private unmapOne(dmaAddr: number, size: number, dir: DmaDirection, callNs: number): void {
     const cpu = this.sim.cpus.beginCall();
     this.sim.cost.charge(cpu, COST_SOFTWARE, callNs);
-    if (this.swiotlb?.isSwiotlbBuffer(dmaAddr)) {
-      this.swiotlb.unmapSingle(dmaAddr, size, dir);
-      const copied = dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL ? size : 0;
-      this.sim.chargeSwiotlb(cpu, this.swiotlb, this.sim.cost.ns.swiotlbSlotFree, copied);
+    const pool = this.swiotlb;
+    if (pool?.isSwiotlbBuffer(dmaAddr)) {
+      this.sim.chargeSwiotlb(cpu, pool, this.sim.cost.ns.swiotlbSlotFree, pool.unmapSingle(dmaAddr, size, dir));
     }
   }
 
@@ -140,19 +139,19 @@ export class DirectDmaOps implements DmaOps {
     this.sim.pages.freePages(cpuPa, Math.ceil(size / 4096));
   }
 
+  /** dma_direct_sync_single_for_cpu(): copies a bounce buffer back when one is in use. */
   syncSingleForCpu(dmaAddr: number, size: number, dir: DmaDirection): void {
-    const cpu = this.sim.cpus.beginCall();
-    if (this.swiotlb?.isSwiotlbBuffer(dmaAddr)) {
-      this.swiotlb.syncForCpu(dmaAddr, size, dir);
-      this.sim.chargeSwiotlb(cpu, this.swiotlb, 0, dir === DMA_TO_DEVICE ? 0 : size);
-    }
+    this.sync(dmaAddr, size, dir, true);
   }
 
+  /** dma_direct_sync_single_for_device() */
   syncSingleForDevice(dmaAddr: number, size: number, dir: DmaDirection): void {
+    this.sync(dmaAddr, size, dir, false);
+  }
+
+  private sync(dmaAddr: number, size: number, dir: DmaDirection, forCpu: boolean): void {
     const cpu = this.sim.cpus.beginCall();
-    if (this.swiotlb?.isSwiotlbBuffer(dmaAddr)) {
-      this.swiotlb.syncForDevice(dmaAddr, size, dir);
-      this.sim.chargeSwiotlb(cpu, this.swiotlb, 0, dir === DMA_FROM_DEVICE ? 0 : size);
-    }
+    const pool = this.swiotlb;
+    if (pool?.isSwiotlbBuffer(dmaAddr)) this.sim.chargeSwiotlbSync(cpu, pool, dmaAddr, size, dir, forCpu);
   }
 }

@@ -11,8 +11,6 @@ import { COST_PAGE_TABLE, COST_SOFTWARE } from '../cost/cost-model';
 import { PERM_READ, PERM_RW, PERM_WRITE } from '../page-table/format';
 import type { SimCpu } from '../sim/sim-cpu';
 import {
-  DMA_BIDIRECTIONAL,
-  DMA_FROM_DEVICE,
   DMA_MAPPING_ERROR,
   DMA_TO_DEVICE,
   type DmaDeviceInfo,
@@ -122,9 +120,8 @@ export class IommuDmaOps implements DmaOps {
   }
 
   private unbounce(cpu: SimCpu, phys: number, size: number, dir: DmaDirection): void {
-    this.swiotlb!.unmapSingle(phys, size, dir);
-    const copied = dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL ? size : 0;
-    this.sim.chargeSwiotlb(cpu, this.swiotlb!, this.sim.cost.ns.swiotlbSlotFree, copied);
+    const pool = this.swiotlb!;
+    this.sim.chargeSwiotlb(cpu, pool, this.sim.cost.ns.swiotlbSlotFree, pool.unmapSingle(phys, size, dir));
   }
 
   /**
@@ -245,21 +242,18 @@ export class IommuDmaOps implements DmaOps {
 
   /** iommu_dma_sync_single_for_cpu(): copies a bounce buffer back when one is in use. */
   syncSingleForCpu(dmaAddr: number, size: number, dir: DmaDirection): void {
-    const cpu = this.cookie.enter();
-    const phys = this.cookie.domain.iovaToPhys(dmaAddr as Iova);
-    if (this.swiotlb && phys >= 0 && this.swiotlb.isSwiotlbBuffer(phys)) {
-      this.swiotlb.syncForCpu(phys, size, dir);
-      this.sim.chargeSwiotlb(cpu, this.swiotlb, 0, dir === DMA_TO_DEVICE ? 0 : size);
-    }
+    this.sync(dmaAddr, size, dir, true);
   }
 
   /** iommu_dma_sync_single_for_device() */
   syncSingleForDevice(dmaAddr: number, size: number, dir: DmaDirection): void {
+    this.sync(dmaAddr, size, dir, false);
+  }
+
+  private sync(dmaAddr: number, size: number, dir: DmaDirection, forCpu: boolean): void {
     const cpu = this.cookie.enter();
     const phys = this.cookie.domain.iovaToPhys(dmaAddr as Iova);
-    if (this.swiotlb && phys >= 0 && this.swiotlb.isSwiotlbBuffer(phys)) {
-      this.swiotlb.syncForDevice(phys, size, dir);
-      this.sim.chargeSwiotlb(cpu, this.swiotlb, 0, dir === DMA_FROM_DEVICE ? 0 : size);
-    }
+    const pool = this.swiotlb;
+    if (pool && phys >= 0 && pool.isSwiotlbBuffer(phys)) this.sim.chargeSwiotlbSync(cpu, pool, phys, size, dir, forCpu);
   }
 }

@@ -9,6 +9,7 @@ import { PhysMemory } from '../memory/phys-memory';
 import { SimClock } from '../sim/sim-clock';
 import { type SimCpu, SimCpuSet } from '../sim/sim-cpu';
 import type { SimLock } from '../sim/sim-lock';
+import type { DmaDirection } from './dma-types';
 import { SimPageAllocator } from './page-allocator';
 import type { SwiotlbPool } from './swiotlb';
 
@@ -58,5 +59,21 @@ export class DmaSim {
   chargeSwiotlb(cpu: SimCpu, pool: SwiotlbPool, slotNs: number, copiedBytes: number): void {
     this.lockedCharge(cpu, pool.areaLocks[pool.areaOf(cpu.id)]!, COST_SWIOTLB, slotNs);
     this.cost.charge(cpu, COST_SWIOTLB, copiedBytes * this.cost.ns.swiotlbCopy);
+  }
+
+  /**
+   * swiotlb_sync_single_for_cpu (`forCpu`) or _for_device on bounce address `tlbAddr`, charged on
+   * `cpu`: the same for dma-direct and dma-iommu once they have the bounce address.
+   */
+  chargeSwiotlbSync(
+    cpu: SimCpu,
+    pool: SwiotlbPool,
+    tlbAddr: number,
+    size: number,
+    dir: DmaDirection,
+    forCpu: boolean,
+  ): void {
+    const copied = forCpu ? pool.syncForCpu(tlbAddr, size, dir) : pool.syncForDevice(tlbAddr, size, dir);
+    this.chargeSwiotlb(cpu, pool, 0, copied);
   }
 }

@@ -194,32 +194,36 @@ export class SwiotlbPool {
     return tlbAddr;
   }
 
-  /** swiotlb_bounce(): copies between the original buffer and the slot. */
-  private bounce(tlbAddr: number, size: number, dir: DmaDirection): void {
+  /** swiotlb_bounce(): copies between the original buffer and the slot; returns the bytes copied. */
+  private bounce(tlbAddr: number, size: number, dir: DmaDirection): number {
     const index = Math.floor((tlbAddr - this.basePa) / IO_TLB_SIZE);
     const orig = this.origAddr[index]! + ((tlbAddr - this.basePa) % IO_TLB_SIZE);
     if (dir === DMA_TO_DEVICE) this.mem.write(tlbAddr, this.mem.read(orig, size));
     else this.mem.write(orig, this.mem.read(tlbAddr, size));
     this.bytesBounced += size;
+    return size;
   }
 
-  /** swiotlb_tbl_unmap_single(): copies back for FROM_DEVICE/BIDIRECTIONAL, frees the slots. */
-  unmapSingle(tlbAddr: number, size: number, dir: DmaDirection): void {
-    const index = this.checkedIndex(tlbAddr);
-    if (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL) this.bounce(tlbAddr, size, DMA_FROM_DEVICE);
-    this.releaseSlots(index);
+  /**
+   * swiotlb_tbl_unmap_single(): copies back for FROM_DEVICE/BIDIRECTIONAL, frees the slots.
+   * Returns the bytes copied (what the caller charges, DmaSim.chargeSwiotlb).
+   */
+  unmapSingle(tlbAddr: number, size: number, dir: DmaDirection): number {
+    const copied = this.syncForCpu(tlbAddr, size, dir);
+    this.releaseSlots(Math.floor((tlbAddr - this.basePa) / IO_TLB_SIZE));
+    return copied;
   }
 
-  /** swiotlb_sync_single_for_cpu() */
-  syncForCpu(tlbAddr: number, size: number, dir: DmaDirection): void {
+  /** swiotlb_sync_single_for_cpu(): copies back for FROM_DEVICE/BIDIRECTIONAL; returns the bytes copied. */
+  syncForCpu(tlbAddr: number, size: number, dir: DmaDirection): number {
     this.checkedIndex(tlbAddr);
-    if (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL) this.bounce(tlbAddr, size, DMA_FROM_DEVICE);
+    return dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL ? this.bounce(tlbAddr, size, DMA_FROM_DEVICE) : 0;
   }
 
-  /** swiotlb_sync_single_for_device() */
-  syncForDevice(tlbAddr: number, size: number, dir: DmaDirection): void {
+  /** swiotlb_sync_single_for_device(): copies out for TO_DEVICE/BIDIRECTIONAL; returns the bytes copied. */
+  syncForDevice(tlbAddr: number, size: number, dir: DmaDirection): number {
     this.checkedIndex(tlbAddr);
-    if (dir === DMA_TO_DEVICE || dir === DMA_BIDIRECTIONAL) this.bounce(tlbAddr, size, DMA_TO_DEVICE);
+    return dir === DMA_TO_DEVICE || dir === DMA_BIDIRECTIONAL ? this.bounce(tlbAddr, size, DMA_TO_DEVICE) : 0;
   }
 
   private checkedIndex(tlbAddr: number): number {
