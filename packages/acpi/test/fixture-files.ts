@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // The test fixtures (fixtures/README.md): one recursive listing for the codec, DSL-agreement and
-// fuzz tests and for tools/fuzz-acpi.ts, and the manifest of the real machines' tables.
+// fuzz tests and for tools/fuzz-acpi.ts, the manifest of the real machines' tables, and the
+// round-trip test every codec passes.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { byteSum } from '../src/index';
 
 export const FIX = join(__dirname, 'fixtures');
 
@@ -40,4 +43,29 @@ export interface ManifestEntry<Info> {
 export function manifestRows<Info>(sig: string): [string, ManifestEntry<Info>][] {
   const all: ManifestEntry<Info>[] = JSON.parse(readFileSync(join(FIX, 'real', 'manifest.json'), 'utf8'));
   return all.filter((m) => m.sig === sig).map((m) => [m.file, m]);
+}
+
+/**
+ * Registers the tests every codec passes on its fixtures: at least `min` tables with signature `sig`
+ * are found, and each has a valid checksum and re-encodes byte-identical (`alsoCheck`: more checks
+ * on the decoded table). Returns the tables' paths.
+ */
+export function itRoundTripsFixtures<T>(
+  sig: string,
+  min: number,
+  codec: { decode: (bytes: Uint8Array) => T; encode: (table: T) => Uint8Array },
+  alsoCheck?: (table: T, bytes: Uint8Array) => void,
+): string[] {
+  const files = tableFiles([sig]);
+  it(`finds at least ${min} ${sig} fixtures`, () => {
+    expect(files.length).toBeGreaterThanOrEqual(min);
+  });
+  it.each(files.map((f) => [f.slice(FIX.length + 1), f]))('%s round-trips byte-identical', (_name, file) => {
+    const bytes = new Uint8Array(readFileSync(file));
+    expect(byteSum(bytes)).toBe(0);
+    const table = codec.decode(bytes);
+    expect(Buffer.from(codec.encode(table)).equals(Buffer.from(bytes))).toBe(true);
+    alsoCheck?.(table, bytes);
+  });
+  return files;
 }

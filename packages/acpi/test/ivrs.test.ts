@@ -4,20 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AcpiDecodeError, byteSum, decodeIvrs, encodeIvrs } from '../src/index';
-import { FIX, manifestRows, tableFiles } from './fixture-files';
+import { AcpiDecodeError, decodeIvrs, encodeIvrs } from '../src/index';
+import { FIX, itRoundTripsFixtures, manifestRows } from './fixture-files';
 
 describe('IVRS codec', () => {
-  const files = tableFiles(['IVRS']);
-  it('finds the IVRS fixtures', () => {
-    expect(files.length).toBeGreaterThanOrEqual(13);
-  });
-
-  it.each(files.map((f) => [f.slice(FIX.length + 1), f]))('%s round-trips byte-identical', (_name, file) => {
-    const bytes = new Uint8Array(readFileSync(file));
-    expect(byteSum(bytes)).toBe(0);
-    expect(Buffer.from(encodeIvrs(decodeIvrs(bytes))).equals(Buffer.from(bytes))).toBe(true);
-  });
+  const files = itRoundTripsFixtures('IVRS', 13, { decode: decodeIvrs, encode: encodeIvrs });
 
   it.each(manifestRows<{ ivinfo: string; ents: Record<string, number> }>('IVRS'))(
     '%s: counts match the manifest',
