@@ -13,6 +13,7 @@ import {
   type DmaDirection,
   type DmaOps,
   dmaBitMask,
+  mapSgEach,
   type ScatterEntry,
 } from './dma-types';
 import type { SwiotlbPool } from './swiotlb';
@@ -93,17 +94,10 @@ export class DirectDmaOps implements DmaOps {
    * once; each further entry only the inline loop body (dmaDirectSgEntry).
    */
   mapSg(sg: ScatterEntry[], dir: DmaDirection): number {
-    for (let i = 0; i < sg.length; i++) {
-      const s = sg[i]!;
-      const ns = this.sim.cost.ns;
-      s.dmaAddress = this.mapOne(s.pa, s.length, i === 0 ? ns.dmaDirectMap : ns.dmaDirectSgEntry);
-      s.dmaLength = s.length;
-      if (s.dmaAddress < 0) {
-        for (let j = 0; j < i; j++) this.unmapPage(sg[j]!.dmaAddress, sg[j]!.length, dir);
-        return 0;
-      }
-    }
-    return sg.length;
+    const ns = this.sim.cost.ns;
+    return mapSgEach(this, sg, dir, (s, i) =>
+      this.mapOne(s.pa, s.length, i === 0 ? ns.dmaDirectMap : ns.dmaDirectSgEntry),
+    );
   }
 
   unmapSg(sg: ScatterEntry[], dir: DmaDirection): void {

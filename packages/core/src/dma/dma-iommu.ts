@@ -17,6 +17,7 @@ import {
   type DmaDirection,
   type DmaOps,
   dmaBitMask,
+  mapSgEach,
   type ScatterEntry,
 } from './dma-types';
 import type { IommuDmaCookie } from './iommu-dma-cookie';
@@ -130,7 +131,7 @@ export class IommuDmaOps implements DmaOps {
    * entry by entry (iommu_dma_map_sg_swiotlb). Returns the number of DMA segments, 0 on failure.
    */
   mapSg(sg: ScatterEntry[], dir: DmaDirection): number {
-    if (this.dev.untrusted) return this.mapSgEach(sg, dir);
+    if (this.dev.untrusted) return mapSgEach(this, sg, dir, (s) => this.mapPage(s.pa, s.length, dir));
     const cpu = this.cookie.enter();
     const cost = this.sim.cost;
     cost.charge(cpu, COST_SOFTWARE, cost.ns.dmaIommuMapOverhead);
@@ -182,19 +183,6 @@ export class IommuDmaOps implements DmaOps {
       if (s.length + sOff < padded[i]!) curLen = 0;
     }
     return count;
-  }
-
-  private mapSgEach(sg: ScatterEntry[], dir: DmaDirection): number {
-    for (let i = 0; i < sg.length; i++) {
-      const s = sg[i]!;
-      s.dmaAddress = this.mapPage(s.pa, s.length, dir);
-      s.dmaLength = s.length;
-      if (s.dmaAddress < 0) {
-        for (let j = 0; j < i; j++) this.unmapPage(sg[j]!.dmaAddress, sg[j]!.dmaLength, dir);
-        return 0;
-      }
-    }
-    return sg.length;
   }
 
   /** iommu_dma_unmap_sg(): the list was one IOVA range; its ends are the first and last DMA segments. */

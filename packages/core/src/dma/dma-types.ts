@@ -32,6 +32,29 @@ export function scatterEntry(pa: number, length: number): ScatterEntry {
   return { pa, length, dmaAddress: DMA_MAPPING_ERROR, dmaLength: 0 };
 }
 
+/**
+ * Maps a list entry by entry (dma_direct_map_sg; iommu_dma_map_sg_swiotlb for untrusted devices):
+ * `mapEntry(s, i)` maps entry `i`; on the first failure the entries already mapped are unmapped
+ * with `ops.unmapPage` and 0 is returned, else the number of entries.
+ */
+export function mapSgEach(
+  ops: Pick<DmaOps, 'unmapPage'>,
+  sg: ScatterEntry[],
+  dir: DmaDirection,
+  mapEntry: (s: ScatterEntry, i: number) => number,
+): number {
+  for (let i = 0; i < sg.length; i++) {
+    const s = sg[i]!;
+    s.dmaAddress = mapEntry(s, i);
+    s.dmaLength = s.length;
+    if (s.dmaAddress < 0) {
+      for (let j = 0; j < i; j++) ops.unmapPage(sg[j]!.dmaAddress, sg[j]!.dmaLength, dir);
+      return 0;
+    }
+  }
+  return sg.length;
+}
+
 /** What a device driver calls (dma_map_page & co). Addresses are numbers; sizes in bytes. */
 export interface DmaOps {
   readonly mode: 'direct' | 'iommu';
