@@ -69,6 +69,13 @@ export interface IovaCpuRcache {
   prev: IovaMagazine;
 }
 
+/** swap(cpu_rcache->prev, cpu_rcache->loaded), as __iova_rcache_insert and __iova_rcache_get do. */
+function swapMagazines(c: IovaCpuRcache): void {
+  const t = c.prev;
+  c.prev = c.loaded;
+  c.loaded = t;
+}
+
 /** struct iova_rcache: one size class. */
 export class IovaRcache {
   depot: IovaMagazine | null = null;
@@ -127,11 +134,8 @@ export class IovaRcache {
   insert(cpu: number, pfn: number): boolean {
     const c = this.cpuRcaches[cpu]!;
     if (c.loaded.full()) {
-      if (!c.prev.full()) {
-        const t = c.prev;
-        c.prev = c.loaded;
-        c.loaded = t;
-      } else {
+      if (!c.prev.full()) swapMagazines(c);
+      else {
         this.depotPush(c.loaded);
         this.scheduleDepotWork();
         c.loaded = new IovaMagazine();
@@ -145,11 +149,8 @@ export class IovaRcache {
   get(cpu: number, limitPfn: number): number {
     const c = this.cpuRcaches[cpu]!;
     if (c.loaded.empty()) {
-      if (!c.prev.empty()) {
-        const t = c.prev;
-        c.prev = c.loaded;
-        c.loaded = t;
-      } else if (this.depot) {
+      if (!c.prev.empty()) swapMagazines(c);
+      else if (this.depot) {
         c.loaded = this.depotPop();
       } else return 0;
     }
