@@ -5,20 +5,9 @@
 
 import { RecordingTracer } from '@iofleet/core';
 import { getCostProfile } from '@iofleet/core/cost';
-import { newTranslationOut, VtdUnit } from '@iofleet/core/hardware';
-import {
-  DmaSim,
-  dmaDevice,
-  IommuDmaCookie,
-  IommuDmaOps,
-  SwiotlbPool,
-  unitAttachDevice,
-  unitCreateDomain,
-} from '@iofleet/core/linux';
 import { mulberry32 } from '@iofleet/prng';
 import type { IoHandle } from '@iofleet/sdk';
 import { defineDevicePlugin, SDK_VERSION } from '@iofleet/sdk';
-import { DeviceRuntime } from '@iofleet/sdk-runtime';
 import { ATTR_SIM_LATENCY_NS, EVENT_IOTLB_MISS, SPAN_IOMMU_TRANSLATE } from '@iofleet/vocabulary';
 import { describe, expect, it } from 'vitest';
 import { TestEnvironment, type TestMode } from './test-environment';
@@ -131,25 +120,8 @@ describe('device timing', () => {
   });
 
   it('traces a request as bus.dma is traced: a translate span with its miss, walk reads and device time', () => {
-    const sim = new DmaSim({ cpuCount: 1, profile: getCostProfile('intel-icelake-sp') });
-    const unit = new VtdUnit({ mem: sim.mem });
-    const domain = unitCreateDomain(unit, 'dma');
-    unitAttachDevice(unit, 0x0100, domain);
-    const ops = new IommuDmaOps(new IommuDmaCookie(sim, domain, { mode: 'lazy' }), dmaDevice({ name: 'probe' }), {
-      swiotlb: new SwiotlbPool(sim.mem, { cpuCount: 1 }),
-    });
-    const out = newTranslationOut();
     const tracer = new RecordingTracer(1);
-    const rt = new DeviceRuntime({
-      sim,
-      ops,
-      info: { bdf: '0000:01:00.0', numaNode: 0, isVirtualFunction: false, translated: true },
-      access: (address, write) => {
-        unit.translate({ sourceId: 0x0100, segment: 0, address, write, pasid: -1 }, out);
-        return out;
-      },
-      tracer,
-    });
+    const rt = new TestEnvironment(probe, { mode: 'lazy', cpus: 1, tracer }).runtime;
     const pa = rt.ctx.memory.allocPages(1);
     const a = rt.ctx.dma.mapSingle(pa, 4096, 'to-device');
     rt.startDeviceWork(0);

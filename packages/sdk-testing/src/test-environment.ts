@@ -4,6 +4,7 @@
 // @iofleet/core, the device attached in pass-through, strict or lazy (flush-queue) mode, and every
 // DMA map, unmap, device access, IOMMU fault, interrupt and log line recorded for assertions.
 
+import type { SimTracer } from '@iofleet/core';
 import { getCostProfile } from '@iofleet/core/cost';
 import { AmdViUnit, newTranslationOut, SmmuV3Unit, type TranslationFault, VtdUnit } from '@iofleet/core/hardware';
 import {
@@ -31,6 +32,8 @@ export interface TestEnvironmentOptions {
   cpus?: number;
   /** Requester id of the device (bus << 8 | devfn). */
   requesterId?: number;
+  /** Records the device's spans (translations, DMA calls), e.g. core's RecordingTracer. */
+  tracer?: SimTracer;
 }
 
 export interface MapRecord {
@@ -103,6 +106,7 @@ export class TestEnvironment {
       sim,
       ops,
       info,
+      tracer: opts.tracer,
       access: (address, write) => {
         unit.translate({ sourceId: rid, segment: 0, address, write, pasid: -1 }, out);
         return out;

@@ -12,16 +12,7 @@ export {
   placementBlueprint,
   type Template,
 } from './engine/fleet';
-export {
-  aggregateIo,
-  type ClassFigures,
-  type IoRun,
-  ioRunKey,
-  planIoRuns,
-  planVmIoRuns,
-  type RunFigures,
-  runIoEmbedded,
-} from './engine/io-figures';
+export { type ClassFigures, type IoRun, ioRunKey, type RunFigures } from './engine/io-figures';
 export {
   type PlacementOutcome,
   type PlaceResult,
