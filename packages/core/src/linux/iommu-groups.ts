@@ -28,6 +28,16 @@ export const PCI_ACS_CR = 0x08;
 export const PCI_ACS_UF = 0x10;
 export const PCI_ACS_EC = 0x20;
 export const PCI_ACS_DT = 0x40;
+/** The ACS bits by their names in the PCIe spec (§7.7.8.2) and pci_regs.h, e.g. for a host description. */
+export const PCI_ACS: Readonly<Record<'SV' | 'TB' | 'RR' | 'CR' | 'UF' | 'EC' | 'DT', number>> = {
+  SV: PCI_ACS_SV,
+  TB: PCI_ACS_TB,
+  RR: PCI_ACS_RR,
+  CR: PCI_ACS_CR,
+  UF: PCI_ACS_UF,
+  EC: PCI_ACS_EC,
+  DT: PCI_ACS_DT,
+};
 /** REQ_ACS_FLAGS in drivers/iommu/iommu.c */
 export const REQ_ACS_FLAGS = PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF;
 

@@ -3,30 +3,11 @@
 // pcie type, bus->self, multifunction, the ACS capability and control registers, DMA aliases).
 
 import { bdfBus, parseBdf } from '@iofleet/core';
-import {
-  PCI_ACS_CR,
-  PCI_ACS_DT,
-  PCI_ACS_EC,
-  PCI_ACS_RR,
-  PCI_ACS_SV,
-  PCI_ACS_TB,
-  PCI_ACS_UF,
-  type PciDev,
-  type PciType,
-} from '@iofleet/core/linux';
+import { PCI_ACS, type PciDev, type PciType } from '@iofleet/core/linux';
 import type { PciFunction, PciKind, PciTree } from '../pci/tree';
 
-const ACS_BIT: Readonly<Record<string, number>> = {
-  SV: PCI_ACS_SV,
-  TB: PCI_ACS_TB,
-  RR: PCI_ACS_RR,
-  CR: PCI_ACS_CR,
-  UF: PCI_ACS_UF,
-  EC: PCI_ACS_EC,
-  DT: PCI_ACS_DT,
-};
 /** `acs: true`: the isolation bits a well-behaved port has and enables. */
-const ACS_ALL = PCI_ACS_SV | PCI_ACS_TB | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF;
+const ACS_ALL = PCI_ACS.SV | PCI_ACS.TB | PCI_ACS.RR | PCI_ACS.CR | PCI_ACS.UF;
 
 const TYPE_OF: Readonly<Record<PciKind, PciType>> = {
   rootPort: 'root-port',
@@ -37,7 +18,7 @@ const TYPE_OF: Readonly<Record<PciKind, PciType>> = {
   pciEndpoint: 'pci',
 };
 
-const bits = (names: readonly string[]) => names.reduce((a, n) => a | (ACS_BIT[n] ?? 0), 0);
+const bits = (names: readonly (keyof typeof PCI_ACS)[]) => names.reduce((a, n) => a | PCI_ACS[n], 0);
 
 function acsOf(f: PciFunction): PciDev['acs'] {
   const a = f.desc.acs;
