@@ -3,7 +3,6 @@
 // every call carries a deadline, errors come back as AgentCallError with the gRPC status name,
 // and credentials are built once from certificate files (TLS, or mutual TLS with a client cert).
 
-import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import {
   type AttachDevicesRequest,
@@ -17,47 +16,19 @@ import {
   type WatchEventsResponse,
   type WorkloadResult,
 } from './gen/iofleet/v1/host_agent';
-import { callError, channelOptions, DEFAULT_CALL_DEADLINE_MS, GrpcCallError, PromiseClient } from './grpc-call';
+import { type ClientOptions, callError, GrpcCallError, PromiseClient } from './grpc-call';
 
-export interface ClientTlsFiles {
-  /** CA bundle that signed the agent's certificate. */
-  ca: string;
-  /** Client certificate and key, for mutual TLS. */
-  cert?: string;
-  key?: string;
-}
-
-export interface AgentClientOptions {
-  tls?: ClientTlsFiles;
-  deadlineMs?: number;
-  /** Overrides the TLS target name (when the certificate names another host). */
-  serverName?: string;
-}
+/** How an AgentClient reaches its agent. */
+export type AgentClientOptions = ClientOptions;
 
 /** A HostAgent call that ended with a non-OK status. */
 export class AgentCallError extends GrpcCallError {
   override readonly name = 'AgentCallError';
 }
 
-export function clientCredentials(tls?: ClientTlsFiles): grpc.ChannelCredentials {
-  if (!tls) return grpc.credentials.createInsecure();
-  return grpc.credentials.createSsl(
-    readFileSync(tls.ca),
-    tls.key ? readFileSync(tls.key) : null,
-    tls.cert ? readFileSync(tls.cert) : null,
-  );
-}
-
 export class AgentClient extends PromiseClient<HostAgentClient> {
-  constructor(
-    readonly address: string,
-    o: AgentClientOptions = {},
-  ) {
-    super(
-      new HostAgentClient(address, clientCredentials(o.tls), channelOptions(o.serverName)),
-      o.deadlineMs ?? DEFAULT_CALL_DEADLINE_MS,
-      AgentCallError,
-    );
+  constructor(address: string, o: AgentClientOptions = {}) {
+    super(HostAgentClient, address, o, AgentCallError);
   }
 
   health(deadlineMs?: number): Promise<HealthResponse> {

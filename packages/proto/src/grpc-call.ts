@@ -3,6 +3,7 @@
 // SchedulerApi, the standard-service clients): a deadline on every call, the caller's W3C trace
 // context in the metadata, and a failure as a typed GrpcCallError carrying the status code and name.
 
+import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { context, propagation } from '@opentelemetry/api';
 
@@ -99,13 +100,56 @@ export function channelOptions(serverName?: string): grpc.ChannelOptions {
   return { ...CHANNEL_OPTIONS, ...(serverName && { 'grpc.ssl_target_name_override': serverName }) };
 }
 
-/** What AgentClient and SchedulerApi share: the generated client, a default deadline, the typed error of a failure. */
+export interface ClientTlsFiles {
+  /** CA bundle that signed the server's certificate. */
+  ca: string;
+  /** Client certificate and key, for mutual TLS. */
+  cert?: string;
+  key?: string;
+}
+
+/** How AgentClient and SchedulerApi reach their server. */
+export interface ClientOptions {
+  tls?: ClientTlsFiles;
+  deadlineMs?: number;
+  /** Overrides the TLS target name (when the certificate names another host). */
+  serverName?: string;
+}
+
+/** Insecure without `tls`; else TLS, or mutual TLS with a client certificate, from the files. */
+export function clientCredentials(tls?: ClientTlsFiles): grpc.ChannelCredentials {
+  if (!tls) return grpc.credentials.createInsecure();
+  return grpc.credentials.createSsl(
+    readFileSync(tls.ca),
+    tls.key ? readFileSync(tls.key) : null,
+    tls.cert ? readFileSync(tls.cert) : null,
+  );
+}
+
+/** A generated client's constructor (what ts-proto's makeGenericClientConstructor gives). */
+export type ClientConstructor<C extends grpc.Client> = new (
+  address: string,
+  credentials: grpc.ChannelCredentials,
+  options?: grpc.ChannelOptions,
+) => C;
+
+/**
+ * What AgentClient and SchedulerApi share: the generated client on a channel built from the
+ * options, a default deadline, the typed error of a failure.
+ */
 export abstract class PromiseClient<C extends grpc.Client> {
+  readonly raw: C;
+  private readonly deadlineMs: number;
+
   protected constructor(
-    readonly raw: C,
-    private readonly deadlineMs: number,
+    Client: ClientConstructor<C>,
+    readonly address: string,
+    o: ClientOptions,
     private readonly errorOf: CallErrorOf,
-  ) {}
+  ) {
+    this.raw = new Client(address, clientCredentials(o.tls), channelOptions(o.serverName));
+    this.deadlineMs = o.deadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
+  }
 
   /** One unary call with this client's deadline (or `deadlineMs`) and the caller's trace context. */
   protected call<Req, Res>(method: string, fn: UnaryMethod<Req, Res>, req: Req, deadlineMs?: number): Promise<Res> {

@@ -4,13 +4,7 @@
 // src/index.test.ts fails when a generated name is missing here (protobufFileName differs per
 // file and is not re-exported).
 
-export {
-  AgentCallError,
-  AgentClient,
-  type AgentClientOptions,
-  type ClientTlsFiles,
-  clientCredentials,
-} from './agent-client';
+export { AgentCallError, AgentClient, type AgentClientOptions } from './agent-client';
 export { DESCRIPTOR_SET_BASE64 } from './gen/descriptor-set';
 export {
   type DeepPartial,
@@ -90,8 +84,12 @@ export { Span as OtlpSpan } from './gen/opentelemetry/proto/trace/v1/trace';
 export {
   type CallErrorOf,
   CHANNEL_OPTIONS,
+  type ClientConstructor,
+  type ClientOptions,
+  type ClientTlsFiles,
   callError,
   channelOptions,
+  clientCredentials,
   DEFAULT_CALL_DEADLINE_MS,
   GrpcCallError,
   type StatusName,

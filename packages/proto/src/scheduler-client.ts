@@ -4,7 +4,6 @@
 // the caller's trace context, and a failure comes back as a SchedulerCallError with the status.
 
 import { type ServiceError, status } from '@grpc/grpc-js';
-import { type AgentClientOptions as ClientOptions, clientCredentials } from './agent-client';
 import {
   type CancelVmRequest,
   type GetVmRequest,
@@ -14,7 +13,7 @@ import {
   type SubmitVmResponse,
   type VmStatus,
 } from './gen/iofleet/v1/scheduler';
-import { callError, channelOptions, DEFAULT_CALL_DEADLINE_MS, GrpcCallError, PromiseClient } from './grpc-call';
+import { type ClientOptions, callError, GrpcCallError, PromiseClient } from './grpc-call';
 
 /** A Scheduler call that ended with a non-OK status (e.g. ALREADY_EXISTS for a VM another request submitted). */
 export class SchedulerCallError extends GrpcCallError {
@@ -27,15 +26,8 @@ export type SchedulerClientOptions = ClientOptions;
 export type CancelWatch = () => void;
 
 export class SchedulerApi extends PromiseClient<SchedulerClient> {
-  constructor(
-    readonly address: string,
-    o: SchedulerClientOptions = {},
-  ) {
-    super(
-      new SchedulerClient(address, clientCredentials(o.tls), channelOptions(o.serverName)),
-      o.deadlineMs ?? DEFAULT_CALL_DEADLINE_MS,
-      SchedulerCallError,
-    );
+  constructor(address: string, o: SchedulerClientOptions = {}) {
+    super(SchedulerClient, address, o, SchedulerCallError);
   }
 
   /** Submits a VM; idempotent per request id, ALREADY_EXISTS when another request submitted the VM. */
