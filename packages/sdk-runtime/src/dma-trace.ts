@@ -46,6 +46,12 @@ export class DmaTrace {
     private readonly ctx: DmaTraceContext,
   ) {}
 
+  /** What every span of the device names: host, device, DMA path, domain (read per span: the domain may change). */
+  private deviceAttributes() {
+    const c = this.ctx;
+    return { [ATTR_HOST]: c.host, [ATTR_DEVICE_BDF]: c.bdf, [ATTR_MODE]: c.mode, [ATTR_DOMAIN_ID]: c.domainId };
+  }
+
   /** A DMA API call (map or unmap), traced when sampled; returns what `fn` returns. */
   call<T>(
     name: typeof SPAN_DMA_MAP | typeof SPAN_DMA_UNMAP,
@@ -62,10 +68,7 @@ export class DmaTrace {
     const r = fn();
     const t1 = this.sim.cpus.current.nowNs;
     const span = this.tracer.startSpan(name, t0, {
-      [ATTR_HOST]: this.ctx.host,
-      [ATTR_DEVICE_BDF]: this.ctx.bdf,
-      [ATTR_MODE]: this.ctx.mode,
-      [ATTR_DOMAIN_ID]: this.ctx.domainId,
+      ...this.deviceAttributes(),
       [ATTR_LENGTH]: length,
       [ATTR_DIRECTION]: dir,
       [ATTR_IOVA]: typeof iova === 'function' ? iova(r) : (iova ?? (typeof r === 'number' ? r : -1)),
@@ -81,10 +84,7 @@ export class DmaTrace {
   startTranslate(iova: number, length: number, write: boolean, startNs: number): SimSpan | null {
     if (!this.tracer.enabled || !this.tracer.sample()) return null;
     return this.tracer.startSpan(SPAN_IOMMU_TRANSLATE, startNs, {
-      [ATTR_HOST]: this.ctx.host,
-      [ATTR_DEVICE_BDF]: this.ctx.bdf,
-      [ATTR_MODE]: this.ctx.mode,
-      [ATTR_DOMAIN_ID]: this.ctx.domainId,
+      ...this.deviceAttributes(),
       [ATTR_IOVA]: iova,
       [ATTR_LENGTH]: length,
       [ATTR_DIRECTION]: write ? 'write' : 'read',
