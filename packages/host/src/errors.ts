@@ -2,7 +2,7 @@
 // Typed errors of @iofleet/host (STYLE.md item 9): stable codes, structured fields, and a guard
 // that works across duplicate copies of the package.
 
-const HOST_ERROR_BRAND = Symbol.for('@iofleet/host/HostError');
+import { errorBrand, TypedError } from '@iofleet/errors';
 
 export type HostErrorCode =
   | 'DESCRIPTION_INVALID' // a host description failed its schema
@@ -24,21 +24,22 @@ export interface DescriptionIssue {
   message: string;
 }
 
-export class HostError extends Error {
-  readonly [HOST_ERROR_BRAND] = true;
+const HOST_ERROR = errorBrand<HostError>('@iofleet/host/HostError');
+
+/** A failure of a host: a description that fails its schema or topology checks lists its `issues`. */
+export class HostError extends TypedError<HostErrorCode> {
+  readonly [HOST_ERROR.symbol] = true;
   override readonly name = 'HostError';
   constructor(
-    readonly code: HostErrorCode,
+    code: HostErrorCode,
     message: string,
     readonly issues: readonly DescriptionIssue[] = [],
   ) {
-    super(message);
+    super(code, message);
   }
 }
 
-export function isHostError(e: unknown): e is HostError {
-  return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[HOST_ERROR_BRAND] === true;
-}
+export const isHostError = HOST_ERROR.is;
 
 export function formatIssue(i: DescriptionIssue): string {
   return `${i.file}${i.line ? `:${i.line}` : ''}: ${i.path || '(top level)'}: ${i.message}`;

@@ -5,26 +5,19 @@
 
 import type * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
+import { errorBrand, TypedError } from '@iofleet/errors';
 import type { StatusName } from './grpc-call';
 
-const BRAND = Symbol.for('@iofleet/proto/StatusError');
+const STATUS_ERROR = errorBrand<StatusError>('@iofleet/proto/StatusError');
 
-export class StatusError extends Error {
-  readonly [BRAND] = true;
+/** A failure answered with the gRPC status `code` (a StatusName, e.g. 'NOT_FOUND'). */
+export class StatusError extends TypedError<StatusName> {
+  readonly [STATUS_ERROR.symbol] = true;
   override readonly name: string = 'StatusError';
-  constructor(
-    /** The gRPC status this failure is answered with. */
-    readonly code: StatusName,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** True for a StatusError (or a subclass), also one from another copy of this package. */
-export function isStatusError(e: unknown): e is StatusError {
-  return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true;
-}
+export const isStatusError = STATUS_ERROR.is;
 
 /** A service's error boundary: a StatusError keeps its code, anything else is INTERNAL. */
 export function toServiceError(e: unknown): Partial<grpc.ServiceError> {

@@ -8,9 +8,10 @@
 // mapping before unpinning (vfio_unmap_unpin(): iommu_unmap_fast() + iommu_iotlb_sync()). Errors
 // are typed, with Linux's (and QEMU's) words.
 
+import { errorBrand } from '@iofleet/errors';
 import type { Hpa, Iova } from '../addresses';
 import { X86_MSI_RESERVED } from '../dma/iommu-dma-cookie';
-import { CoreError } from '../errors';
+import { CoreError, type ErrorDetails } from '../errors';
 import type { IommuDomainOps } from '../iommu/domain-ops';
 import { PERM_READ, PERM_WRITE } from '../page-table/format';
 
@@ -29,21 +30,20 @@ export type VfioErrorCode =
   | 'EBUSY'
   | 'ENOENT';
 
-const BRAND = Symbol.for('@iofleet/core/VfioError');
+const VFIO_ERROR = errorBrand<VfioError>('@iofleet/core/VfioError');
+/** A VFIO ioctl's failure, by the errno (or condition) the kernel returns; a CoreError of the matching code. */
 export class VfioError extends CoreError {
-  readonly [BRAND] = true;
+  readonly [VFIO_ERROR.symbol] = true;
   override readonly name = 'VfioError';
   constructor(
     readonly vfioCode: VfioErrorCode,
     message: string,
-    details: Record<string, string | number | boolean> = {},
+    details: ErrorDetails = {},
   ) {
     super(vfioCode === 'ENOMEM' || vfioCode === 'ENOSPC' ? 'LIMIT_EXCEEDED' : 'INVALID_STATE', message, details);
   }
 }
-export function isVfioError(e: unknown): e is VfioError {
-  return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true;
-}
+export const isVfioError = VFIO_ERROR.is;
 
 export interface VfioDevice {
   /** "0000:01:00.0" */
