@@ -21,6 +21,7 @@ export {
   type SgEntry,
 } from './context';
 export { isSdkError, SdkError, type SdkErrorCode } from './errors';
+export { type OptionSpec, type OptionsOf, optionInteger, optionInvalid, readOptions } from './options';
 export {
   type DeviceCapabilities,
   type DeviceInstance,

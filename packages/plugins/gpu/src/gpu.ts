@@ -23,13 +23,10 @@ import {
   type DmaDirection,
   defineDevicePlugin,
   type IoHandle,
-  optionBytes,
-  optionEnum,
-  optionNumber,
+  optionInvalid,
   type RawOptions,
-  rejectUnknownOptions,
+  readOptions,
   SDK_VERSION,
-  SdkError,
   type SgEntry,
 } from '@iofleet/sdk';
 
@@ -61,32 +58,19 @@ export interface GpuOptions {
   dir: 'h2d' | 'd2h';
 }
 
-const KNOWN = ['coherentMiB', 'xfer', 'chunk', 'qd', 'gbps', 'launchNs', 'dir'];
-
-function invalid(key: string, message: string): never {
-  throw new SdkError('OPTION_INVALID', `option ${key}: ${message}`, { key });
-}
-
 export function parseGpuOptions(raw: RawOptions): GpuOptions {
-  rejectUnknownOptions('gpu', raw, KNOWN);
-  const coherentMiB = optionNumber(raw, 'coherentMiB', 64, 1, 1024);
-  if (!Number.isInteger(coherentMiB)) invalid('coherentMiB', `${coherentMiB} is not an integer`);
-  const xfer = optionBytes(raw, 'xfer', 2 * MiB, PAGE, 256 * MiB);
-  if (xfer % PAGE) invalid('xfer', `${xfer} is not a multiple of 4 KiB`);
-  const chunk = optionBytes(raw, 'chunk', PAGE, PAGE, 256 * MiB);
-  if (chunk & (chunk - 1)) invalid('chunk', `${chunk} is not a power of two`);
-  if (chunk > xfer || xfer % chunk) invalid('chunk', `${chunk} does not divide xfer ${xfer}`);
-  const qd = optionNumber(raw, 'qd', 4, 1, GPU_MAX_QUEUE_DEPTH);
-  if (!Number.isInteger(qd)) invalid('qd', `${qd} is not an integer`);
-  return {
-    coherentMiB,
-    xfer,
-    chunk,
-    qd,
-    gbps: optionNumber(raw, 'gbps', 200, 1, 2000),
-    launchNs: optionNumber(raw, 'launchNs', 3_000, 0, 1e9),
-    dir: optionEnum(raw, 'dir', ['h2d', 'd2h'] as const, 'h2d'),
-  };
+  const o = readOptions('gpu', raw, {
+    coherentMiB: { integer: 64, min: 1, max: 1024 },
+    xfer: { bytes: 2 * MiB, min: PAGE, max: 256 * MiB, multipleOf: PAGE },
+    chunk: { bytes: PAGE, min: PAGE, max: 256 * MiB },
+    qd: { integer: 4, min: 1, max: GPU_MAX_QUEUE_DEPTH },
+    gbps: { number: 200, min: 1, max: 2000 },
+    launchNs: { number: 3_000, min: 0, max: 1e9 },
+    dir: { oneOf: ['h2d', 'd2h'], default: 'h2d' },
+  });
+  if (o.chunk & (o.chunk - 1)) throw optionInvalid('chunk', o.chunk, 'not a power of two');
+  if (o.chunk > o.xfer || o.xfer % o.chunk) throw optionInvalid('chunk', o.chunk, `does not divide xfer ${o.xfer}`);
+  return o;
 }
 
 interface GpuIo extends IoHandle {

@@ -41,6 +41,7 @@ import {
   optionBytes,
   optionEnum,
   optionFlag,
+  optionInteger,
   optionNumber,
   type RawOptions,
   rejectUnknownOptions,
@@ -119,23 +120,17 @@ export const NIC_ACK_BYTES = 66;
 /** Pages of a 2 MiB huge page. */
 const HUGE_PAGES = 512;
 
-function integer(raw: RawOptions, key: string, def: number, min: number, max: number): number {
-  const n = optionNumber(raw, key, def, min, max);
-  if (!Number.isInteger(n)) throw new SdkError('OPTION_INVALID', `option ${key}=${n}: not an integer`, { key });
-  return n;
-}
-
 export function parseNicOptions(raw: RawOptions): NicOptions {
   rejectUnknownOptions('nic', raw, KNOWN);
-  const mtu = integer(raw, 'mtu', 1500, 68, NIC_MAX_MTU);
+  const mtu = optionInteger(raw, 'mtu', 1500, 68, NIC_MAX_MTU);
   const maxPkt = mtu + NIC_FRAME_OVERHEAD;
   const pkt = optionBytes(raw, 'pkt', Math.min(1500, maxPkt), 60, NIC_MAX_MTU + NIC_FRAME_OVERHEAD);
   if (pkt > maxPkt)
     throw new SdkError('OPTION_INVALID', `option pkt=${pkt}: larger than mtu ${mtu} + ${NIC_FRAME_OVERHEAD}`, {
       key: 'pkt',
     });
-  const qd = integer(raw, 'qd', 256, 1, NIC_MAX_RING);
-  const jobs = integer(raw, 'jobs', 1, 1, 256);
+  const qd = optionInteger(raw, 'qd', 256, 1, NIC_MAX_RING);
+  const jobs = optionInteger(raw, 'jobs', 1, 1, 256);
   if (qd * jobs > MAX_IN_FLIGHT)
     throw new SdkError('OPTION_INVALID', `option qd=${qd} x jobs=${jobs}: above ${MAX_IN_FLIGHT} in flight`, {
       key: 'qd',
@@ -176,16 +171,16 @@ export function parseNicOptions(raw: RawOptions): NicOptions {
     qd,
     jobs,
     gbps: optionNumber(raw, 'gbps', 100, 0.01, 1600),
-    vfs: integer(raw, 'vfs', 0, 0, NIC_MAX_VFS),
+    vfs: optionInteger(raw, 'vfs', 0, 0, NIC_MAX_VFS),
     hugepages,
     stackNs: optionNumber(raw, 'stackNs', 0, 0, 1e6),
-    acks: integer(raw, 'acks', 0, 0, 1024),
+    acks: optionInteger(raw, 'acks', 0, 0, 1024),
     rxLayout,
     appRead: optionBytes(raw, 'appRead', 0, 0, 64 * 1024 * 1024),
     // The drivers size the pool's ptr_ring to the ring (mlx5e_alloc_rq(): the RQ's pages;
     // libeth_rx_fq_create(): the queue's count): by default the ring's buffers; 0 takes
     // page_pool_init()'s 1024.
-    poolRing: raw.poolRing === undefined ? null : integer(raw, 'poolRing', 0, 0, 16384),
+    poolRing: raw.poolRing === undefined ? null : optionInteger(raw, 'poolRing', 0, 0, 16384),
   };
 }
 

@@ -17,14 +17,9 @@ import {
   type DeviceContext,
   defineDevicePlugin,
   type IoHandle,
-  optionBytes,
-  optionEnum,
-  optionFlag,
-  optionNumber,
   type RawOptions,
-  rejectUnknownOptions,
+  readOptions,
   SDK_VERSION,
-  SdkError,
   type SgEntry,
 } from '@iofleet/sdk';
 
@@ -75,37 +70,20 @@ export interface NvmeOptions {
   poll: boolean;
 }
 
-const KNOWN = [
-  'bs',
-  'buffers',
-  'qd',
-  'jobs',
-  'rw',
-  'readLatencyNs',
-  'writeLatencyNs',
-  'parallelism',
-  'linkGBps',
-  'driverNs',
-  'poll',
-];
-
 export function parseNvmeOptions(raw: RawOptions): NvmeOptions {
-  rejectUnknownOptions('nvme', raw, KNOWN);
-  const bs = optionBytes(raw, 'bs', 4096, 512, 2 * 1024 * 1024);
-  if (bs % 512) throw new SdkError('OPTION_INVALID', `option bs=${bs}: not a multiple of 512`, { key: 'bs' });
-  return {
-    bs,
-    buffers: optionEnum(raw, 'buffers', ['map', 'user', 'premapped'] as const, 'map'),
-    qd: optionNumber(raw, 'qd', 32, 1, NVME_MAX_QUEUE_DEPTH),
-    jobs: optionNumber(raw, 'jobs', 1, 1, 256),
-    rw: optionEnum(raw, 'rw', ['randread', 'randwrite', 'read', 'write'] as const, 'randread'),
-    readLatencyNs: optionNumber(raw, 'readLatencyNs', 70_000, 0, 1e9),
-    writeLatencyNs: optionNumber(raw, 'writeLatencyNs', 20_000, 0, 1e9),
-    parallelism: optionNumber(raw, 'parallelism', 128, 1, 65536),
-    linkGBps: optionNumber(raw, 'linkGBps', 7, 0.1, 1000),
-    driverNs: optionNumber(raw, 'driverNs', DRIVER_NS, 0, 1e6),
-    poll: optionFlag(raw, 'poll', false),
-  };
+  return readOptions('nvme', raw, {
+    bs: { bytes: 4096, min: 512, max: 2 * 1024 * 1024, multipleOf: 512 },
+    buffers: { oneOf: ['map', 'user', 'premapped'], default: 'map' },
+    qd: { integer: 32, min: 1, max: NVME_MAX_QUEUE_DEPTH },
+    jobs: { integer: 1, min: 1, max: 256 },
+    rw: { oneOf: ['randread', 'randwrite', 'read', 'write'], default: 'randread' },
+    readLatencyNs: { number: 70_000, min: 0, max: 1e9 },
+    writeLatencyNs: { number: 20_000, min: 0, max: 1e9 },
+    parallelism: { integer: 128, min: 1, max: 65536 },
+    linkGBps: { number: 7, min: 0.1, max: 1000 },
+    driverNs: { number: DRIVER_NS, min: 0, max: 1e6 },
+    poll: { flag: false },
+  });
 }
 
 interface NvmeIo extends IoHandle {

@@ -31,13 +31,10 @@ import {
   type DeviceContext,
   defineDevicePlugin,
   type IoHandle,
-  optionBytes,
-  optionEnum,
-  optionNumber,
+  optionInvalid,
   type RawOptions,
-  rejectUnknownOptions,
+  readOptions,
   SDK_VERSION,
-  SdkError,
 } from '@iofleet/sdk';
 
 const PAGE = 4096;
@@ -75,40 +72,21 @@ export interface PciebenchOptions {
   seed: number;
 }
 
-const KNOWN = ['size', 'window', 'rw', 'pattern', 'tags', 'latencyNs', 'credits', 'postedNs', 'linkGBps', 'seed'];
-
-function integer(raw: RawOptions, key: string, def: number, min: number, max: number): number {
-  const n = optionNumber(raw, key, def, min, max);
-  if (!Number.isInteger(n)) throw new SdkError('OPTION_INVALID', `option ${key}=${n}: not an integer`, { key });
-  return n;
-}
-
 export function parsePciebenchOptions(raw: RawOptions): PciebenchOptions {
-  rejectUnknownOptions('pciebench', raw, KNOWN);
-  const size = optionBytes(raw, 'size', 64, 4, PAGE);
-  if (size % 4)
-    throw new SdkError('OPTION_INVALID', `option size=${size}: not a multiple of 4 (PCIe moves dwords)`, {
-      key: 'size',
-    });
-  const window = optionBytes(raw, 'window', 8192, PAGE, PCIEBENCH_MAX_WINDOW);
-  if (window % PAGE)
-    throw new SdkError('OPTION_INVALID', `option window=${window}: not a whole number of 4 KiB pages`, {
-      key: 'window',
-    });
-  return {
-    size,
-    window,
-    rw: optionEnum(raw, 'rw', ['read', 'write'] as const, 'read'),
-    pattern: optionEnum(raw, 'pattern', ['rand', 'seq'] as const, 'rand'),
-    tags: integer(raw, 'tags', 32, 1, PCIEBENCH_MAX_TAGS),
-    latencyNs: optionNumber(raw, 'latencyNs', 600, 0, 1e6),
+  return readOptions('pciebench', raw, {
+    size: { bytes: 64, min: 4, max: PAGE, multipleOf: 4 }, // PCIe moves dwords
+    window: { bytes: 8192, min: PAGE, max: PCIEBENCH_MAX_WINDOW, multipleOf: PAGE },
+    rw: { oneOf: ['read', 'write'], default: 'read' },
+    pattern: { oneOf: ['rand', 'seq'], default: 'rand' },
+    tags: { integer: 32, min: 1, max: PCIEBENCH_MAX_TAGS },
+    latencyNs: { number: 600, min: 0, max: 1e6 },
     // 32 credits held 675 ns each: 47.4 M writes/s, Broadwell's 64 B random writes without an
     // IOMMU at every window (pcie-bench/data bw_dma_win_sweep_wr_rnd_64, E5-2630 v4: 24.27 Gbit/s).
-    credits: integer(raw, 'credits', 32, 1, PCIEBENCH_MAX_TAGS),
-    postedNs: optionNumber(raw, 'postedNs', 675, 0, 1e6),
-    linkGBps: optionNumber(raw, 'linkGBps', 7.88, 0.1, 1000),
-    seed: integer(raw, 'seed', 1, 0, 2 ** 32 - 1),
-  };
+    credits: { integer: 32, min: 1, max: PCIEBENCH_MAX_TAGS },
+    postedNs: { number: 675, min: 0, max: 1e6 },
+    linkGBps: { number: 7.88, min: 0.1, max: 1000 },
+    seed: { integer: 1, min: 0, max: 2 ** 32 - 1 },
+  });
 }
 
 /** Bytes a transfer of `size` puts on the link: the payload in Max_Payload_Size TLPs. */
@@ -124,10 +102,7 @@ function createPciebench(ctx: DeviceContext, o: PciebenchOptions) {
   const pages = o.window / PAGE;
   /** Transfers that fit in the window at `size`-aligned offsets. */
   const slots = Math.floor(o.window / o.size);
-  if (slots < 1)
-    throw new SdkError('OPTION_INVALID', `pciebench: size ${o.size} is larger than window ${o.window}`, {
-      key: 'size',
-    });
+  if (slots < 1) throw optionInvalid('size', o.size, `larger than window ${o.window}`);
   const read = o.rw === 'read';
   const linkNs = linkBytes(o.size) / o.linkGBps;
   let buffer: { pa: number; dmaAddr: number } | null = null;
