@@ -21,7 +21,20 @@ export {
   type SgEntry,
 } from './context';
 export { isSdkError, SdkError, type SdkErrorCode } from './errors';
-export { type OptionSpec, type OptionsOf, optionInteger, optionInvalid, readOptions } from './options';
+export {
+  type OptionSpec,
+  type OptionsOf,
+  type OptionValue,
+  optionBytes,
+  optionEnum,
+  optionFlag,
+  optionInteger,
+  optionInvalid,
+  optionNumber,
+  type RawOptions,
+  readOptions,
+  rejectUnknownOptions,
+} from './options';
 export {
   type DeviceCapabilities,
   type DeviceInstance,
@@ -30,13 +43,6 @@ export {
   defineDevicePlugin,
   type IoHandle,
   isDevicePlugin,
-  type OptionValue,
-  optionBytes,
-  optionEnum,
-  optionFlag,
-  optionNumber,
-  type RawOptions,
-  rejectUnknownOptions,
   type WorkloadHooks,
 } from './plugin';
 export { checkSdkRange, SDK_VERSION } from './version';

@@ -6,10 +6,8 @@
 
 import type { DeviceContext } from './context';
 import { SdkError } from './errors';
+import type { RawOptions } from './options';
 import { checkSdkRange } from './version';
-
-export type OptionValue = string | number | boolean;
-export type RawOptions = Readonly<Record<string, OptionValue>>;
 
 export interface DeviceCapabilities {
   sriov?: { maxVfs: number };
@@ -85,53 +83,4 @@ export function defineDevicePlugin<O>(def: DevicePluginDefinition<O>): DevicePlu
 
 export function isDevicePlugin(x: unknown): x is DevicePlugin {
   return typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'iofleet.device-plugin';
-}
-
-/** Option helpers for parseOptions: typed reads with a clear error naming the option. */
-export function optionNumber(raw: RawOptions, key: string, def: number, min = -Infinity, max = Infinity): number {
-  const v = raw[key];
-  if (v === undefined) return def;
-  const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isFinite(n) || n < min || n > max)
-    throw new SdkError('OPTION_INVALID', `option ${key}=${String(v)}: expected a number in [${min}, ${max}]`, { key });
-  return n;
-}
-
-export function optionEnum<T extends string>(raw: RawOptions, key: string, values: readonly T[], def: T): T {
-  const v = raw[key];
-  if (v === undefined) return def;
-  if (!values.includes(String(v) as T))
-    throw new SdkError('OPTION_INVALID', `option ${key}=${String(v)}: expected one of ${values.join(', ')}`, { key });
-  return String(v) as T;
-}
-
-/** A flag: 1/true or 0/false (a boolean as given in YAML or JSON too). */
-export function optionFlag(raw: RawOptions, key: string, def: boolean): boolean {
-  return ['1', 'true'].includes(optionEnum(raw, key, ['0', '1', 'false', 'true'], def ? 'true' : 'false'));
-}
-
-/** Sizes like 4k, 64KiB, 2m, 1500. */
-export function optionBytes(raw: RawOptions, key: string, def: number, min = 1, max = 2 ** 40): number {
-  const v = raw[key];
-  if (v === undefined) return def;
-  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(i?b)?$/i.exec(String(v).trim());
-  const n = m
-    ? Number(m[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g']
-    : NaN;
-  if (!Number.isFinite(n) || n < min || n > max || !Number.isInteger(n))
-    throw new SdkError(
-      'OPTION_INVALID',
-      `option ${key}=${String(v)}: expected a size in bytes (e.g. 4k) in [${min}, ${max}]`,
-      { key },
-    );
-  return n;
-}
-
-/** Rejects options the plugin does not know (typos should not pass silently). */
-export function rejectUnknownOptions(plugin: string, raw: RawOptions, known: readonly string[]): void {
-  for (const k of Object.keys(raw))
-    if (!known.includes(k))
-      throw new SdkError('OPTION_INVALID', `plugin ${plugin}: unknown option ${k} (known: ${known.join(', ')})`, {
-        key: k,
-      });
 }
