@@ -147,142 +147,51 @@ function forEachOption(value: string, fn: (opt: string) => void): void {
   }
 }
 
-/** iommu_set_dma_strict() */
-function setDmaStrict(c: IommuCmdline): void {
-  c.strict = true;
-}
+/**
+ * A driver option: its name (matched as a prefix), what it sets, and the line the kernel logs.
+ * `strict: true` is iommu_set_dma_strict().
+ */
+type DriverOption = readonly [name: string, sets: Partial<IommuCmdline>, message?: string];
 
-const INTEL_OPTIONS: readonly [string, (c: IommuCmdline) => void][] = [
-  [
-    'on',
-    (c) => {
-      c.intelIommuOn = true;
-      c.messages.push('DMAR: IOMMU enabled');
-    },
-  ],
-  [
-    'off',
-    (c) => {
-      c.intelIommuOn = false;
-      c.noPlatformOptin = true;
-      c.messages.push('DMAR: IOMMU disabled');
-    },
-  ],
-  [
-    'igfx_off',
-    (c) => {
-      c.igfxOff = true;
-      c.messages.push('DMAR: Disable GFX device mapping');
-    },
-  ],
-  [
-    'forcedac',
-    (c) => {
-      c.forcedac = true;
-      c.messages.push('DMAR: intel_iommu=forcedac deprecated; use iommu.forcedac instead');
-    },
-  ],
-  [
-    'strict',
-    (c) => {
-      setDmaStrict(c);
-      c.messages.push('DMAR: intel_iommu=strict deprecated; use iommu.strict=1 instead');
-    },
-  ],
-  [
-    'sp_off',
-    (c) => {
-      c.superpagesOff = true;
-      c.messages.push('DMAR: Disable supported super page');
-    },
-  ],
-  [
-    'sm_on',
-    (c) => {
-      c.scalableMode = true;
-    },
-  ],
-  [
-    'sm_off',
-    (c) => {
-      c.scalableMode = false;
-    },
-  ],
+/** intel_iommu_setup() (drivers/iommu/intel/iommu.c). */
+const INTEL_OPTIONS: readonly DriverOption[] = [
+  ['on', { intelIommuOn: true }, 'DMAR: IOMMU enabled'],
+  ['off', { intelIommuOn: false, noPlatformOptin: true }, 'DMAR: IOMMU disabled'],
+  ['igfx_off', { igfxOff: true }, 'DMAR: Disable GFX device mapping'],
+  ['forcedac', { forcedac: true }, 'DMAR: intel_iommu=forcedac deprecated; use iommu.forcedac instead'],
+  ['strict', { strict: true }, 'DMAR: intel_iommu=strict deprecated; use iommu.strict=1 instead'],
+  ['sp_off', { superpagesOff: true }, 'DMAR: Disable supported super page'],
+  ['sm_on', { scalableMode: true }],
+  ['sm_off', { scalableMode: false }],
   [
     'tboot_noforce',
-    (c) => {
-      c.tbootNoforce = true;
-      c.messages.push('DMAR: Intel-IOMMU: not forcing on after tboot. This could expose security risk for tboot');
-    },
+    { tbootNoforce: true },
+    'DMAR: Intel-IOMMU: not forcing on after tboot. This could expose security risk for tboot',
   ],
 ];
 
-const AMD_OPTIONS: readonly [string, (c: IommuCmdline) => void][] = [
-  [
-    'fullflush',
-    (c) => {
-      setDmaStrict(c);
-      c.messages.push('AMD-Vi: amd_iommu=fullflush deprecated; use iommu.strict=1 instead');
-    },
-  ],
-  [
-    'force_enable',
-    (c) => {
-      c.amdForceEnable = true;
-    },
-  ],
-  [
-    'off',
-    (c) => {
-      c.amdIommuOff = true;
-    },
-  ],
-  [
-    'force_isolation',
-    (c) => {
-      c.amdForceIsolation = true;
-    },
-  ],
-  [
-    'pgtbl_v1',
-    (c) => {
-      c.amdPgtable = 'v1';
-    },
-  ],
-  [
-    'pgtbl_v2',
-    (c) => {
-      c.amdPgtable = 'v2';
-    },
-  ],
-  [
-    'irtcachedis',
-    (c) => {
-      c.amdIrtCacheDisable = true;
-    },
-  ],
-  [
-    'nohugepages',
-    (c) => {
-      c.amdPageSizes = '4k';
-      c.messages.push('AMD-Vi: Restricting V1 page-sizes to 4KiB');
-    },
-  ],
-  [
-    'v2_pgsizes_only',
-    (c) => {
-      c.amdPageSizes = '4k-2m-1g';
-      c.messages.push('AMD-Vi: Restricting V1 page-sizes to 4KiB/2MiB/1GiB');
-    },
-  ],
+/** parse_amd_iommu_options() (drivers/iommu/amd/init.c). */
+const AMD_OPTIONS: readonly DriverOption[] = [
+  ['fullflush', { strict: true }, 'AMD-Vi: amd_iommu=fullflush deprecated; use iommu.strict=1 instead'],
+  ['force_enable', { amdForceEnable: true }],
+  ['off', { amdIommuOff: true }],
+  ['force_isolation', { amdForceIsolation: true }],
+  ['pgtbl_v1', { amdPgtable: 'v1' }],
+  ['pgtbl_v2', { amdPgtable: 'v2' }],
+  ['irtcachedis', { amdIrtCacheDisable: true }],
+  ['nohugepages', { amdPageSizes: '4k' }, 'AMD-Vi: Restricting V1 page-sizes to 4KiB'],
+  ['v2_pgsizes_only', { amdPageSizes: '4k-2m-1g' }, 'AMD-Vi: Restricting V1 page-sizes to 4KiB/2MiB/1GiB'],
 ];
 
 /** intel_iommu_setup() / parse_amd_iommu_options(): first prefix that matches wins. */
-function driverOptions(c: IommuCmdline, value: string, table: typeof INTEL_OPTIONS, prefix: string): void {
+function driverOptions(c: IommuCmdline, value: string, table: readonly DriverOption[], prefix: string): void {
   forEachOption(value, (opt) => {
     const hit = table.find(([name]) => opt.startsWith(name));
-    if (hit) hit[1](c);
-    else c.messages.push(`${prefix}: Unknown option - '${opt}'`);
+    if (!hit) c.messages.push(`${prefix}: Unknown option - '${opt}'`);
+    else {
+      Object.assign(c, hit[1]);
+      if (hit[2]) c.messages.push(hit[2]);
+    }
   });
 }
 
