@@ -19,7 +19,11 @@ export interface AcpiHeader {
   creatorRevision: number; // +32, u32
 }
 
-export function decodeHeader(r: ByteReader): AcpiHeader {
+/**
+ * The header of the table `r` reads; with `signature`, a table of another signature is refused
+ * (BAD_SIGNATURE) before anything else is decoded.
+ */
+export function decodeHeader(r: ByteReader, signature?: string): AcpiHeader {
   const h: AcpiHeader = {
     signature: r.ascii(0, 4, 'header'),
     length: r.u32(4, 'header'),
@@ -40,7 +44,27 @@ export function decodeHeader(r: ByteReader): AcpiHeader {
       `Length field says ${h.length} bytes, the table has ${r.length}`,
     );
   }
+  if (signature !== undefined && h.signature !== signature) {
+    const article = /^[AEIOU]/.test(signature) ? 'an' : 'a';
+    throw new AcpiDecodeError('BAD_SIGNATURE', h.signature, 0, 'header', `not ${article} ${signature} table`);
+  }
   return h;
+}
+
+/**
+ * Checks the Length of the sub-structure `what` at offset `o`: at least its `min`-byte header and
+ * inside the bytes up to `end`; else a BAD_STRUCTURE error that says where.
+ */
+export function checkStructureLength(
+  r: ByteReader,
+  o: number,
+  len: number,
+  min: number,
+  end: number,
+  what: string,
+): void {
+  if (len < min || o + len > end)
+    throw new AcpiDecodeError('BAD_STRUCTURE', r.signature, o, what, `Length ${len} does not fit (${min}..${end - o})`);
 }
 
 export function encodeHeader(w: ByteWriter, h: AcpiHeader): void {

@@ -3,7 +3,7 @@
 // DRHD, RMRR, ATSR, SATC and SIDP structures.
 
 import type { ByteReader, ByteWriter } from '../bytes';
-import { AcpiDecodeError } from '../errors';
+import { checkStructureLength } from '../header';
 
 export const SCOPE_TYPE_NAMES: Readonly<Record<number, string>> = {
   1: 'PCI endpoint',
@@ -29,15 +29,7 @@ export function decodeScopes(r: ByteReader, start: number, end: number, structur
   const scopes: DeviceScope[] = [];
   for (let o = start; o < end; ) {
     const len = r.u8(o + 1, `${structure} device scope`);
-    if (len < 6 || o + len > end) {
-      throw new AcpiDecodeError(
-        'BAD_STRUCTURE',
-        r.signature,
-        o,
-        `${structure} device scope`,
-        `Length ${len} does not fit (6..${end - o})`,
-      );
-    }
+    checkStructureLength(r, o, len, 6, end, `${structure} device scope`);
     const n = Math.floor((len - 6) / 2);
     const path = [];
     for (let i = 0; i < n; i++)

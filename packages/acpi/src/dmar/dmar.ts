@@ -6,7 +6,7 @@
 
 import { ByteReader, ByteWriter } from '../bytes';
 import { AcpiDecodeError } from '../errors';
-import { type AcpiHeader, computeChecksum, decodeHeader, encodeHeader } from '../header';
+import { type AcpiHeader, checkStructureLength, computeChecksum, decodeHeader, encodeHeader } from '../header';
 import { type DeviceScope, decodeScopes, encodeScopes } from './device-scope';
 
 export const DMAR_TYPES = ['DRHD', 'RMRR', 'ATSR', 'RHSA', 'ANDD', 'SATC', 'SIDP'] as const;
@@ -131,9 +131,7 @@ function decodeStructure(r: ByteReader, o: number, type: number, len: number): D
 
 export function decodeDmar(bytes: Uint8Array): DmarTable {
   const r = new ByteReader(bytes, 'DMAR');
-  const header = decodeHeader(r);
-  if (header.signature !== 'DMAR')
-    throw new AcpiDecodeError('BAD_SIGNATURE', header.signature, 0, 'header', 'not a DMAR table');
+  const header = decodeHeader(r, 'DMAR');
   const t: DmarTable = {
     header,
     hostAddressWidth: r.u8(36, 'DMAR'),
@@ -144,15 +142,7 @@ export function decodeDmar(bytes: Uint8Array): DmarTable {
   for (let o = 48; o < bytes.length; ) {
     const type = r.u16(o, 'remapping structure');
     const len = r.u16(o + 2, 'remapping structure');
-    if (len < 4 || o + len > bytes.length) {
-      throw new AcpiDecodeError(
-        'BAD_STRUCTURE',
-        'DMAR',
-        o,
-        DMAR_TYPES[type] ?? `type ${type}`,
-        `Length ${len} does not fit (4..${bytes.length - o})`,
-      );
-    }
+    checkStructureLength(r, o, len, 4, bytes.length, DMAR_TYPES[type] ?? `type ${type}`);
     t.structures.push(decodeStructure(r, o, type, len));
     o += len;
   }

@@ -7,7 +7,7 @@
 
 import { ByteReader, ByteWriter } from '../bytes';
 import { AcpiDecodeError } from '../errors';
-import { type AcpiHeader, computeChecksum, decodeHeader, encodeHeader } from '../header';
+import { type AcpiHeader, checkStructureLength, computeChecksum, decodeHeader, encodeHeader } from '../header';
 import { IORT_NODE_HEADER_SIZE } from './layout';
 import { decodeNode, encodeNode, type IortNode, iortNodeName, nodeLength } from './node';
 
@@ -27,9 +27,7 @@ export const IORT_FIXED_LENGTH = 48;
 
 export function decodeIort(bytes: Uint8Array): IortTable {
   const r = new ByteReader(bytes, 'IORT');
-  const header = decodeHeader(r);
-  if (header.signature !== 'IORT')
-    throw new AcpiDecodeError('BAD_SIGNATURE', header.signature, 0, 'header', 'not an IORT table');
+  const header = decodeHeader(r, 'IORT');
   const nodeCount = r.u32(36, 'IORT');
   const nodeOffset = r.u32(40, 'IORT');
   if (nodeOffset < IORT_FIXED_LENGTH || nodeOffset > bytes.length)
@@ -51,14 +49,7 @@ export function decodeIort(bytes: Uint8Array): IortTable {
   for (let i = 0; i < nodeCount && o < bytes.length; i++) {
     const type = r.u8(o, 'IORT node');
     const len = r.u16(o + 1, 'IORT node');
-    if (len < IORT_NODE_HEADER_SIZE || o + len > bytes.length)
-      throw new AcpiDecodeError(
-        'BAD_STRUCTURE',
-        'IORT',
-        o,
-        `${iortNodeName(type)} node #${i}`,
-        `Length ${len} does not fit (${IORT_NODE_HEADER_SIZE}..${bytes.length - o})`,
-      );
+    checkStructureLength(r, o, len, IORT_NODE_HEADER_SIZE, bytes.length, `${iortNodeName(type)} node #${i}`);
     t.nodes.push(decodeNode(r, o, len));
     o += len;
   }

@@ -6,7 +6,7 @@
 
 import { ByteReader, ByteWriter } from '../bytes';
 import { AcpiDecodeError } from '../errors';
-import { type AcpiHeader, computeChecksum, decodeHeader, encodeHeader } from '../header';
+import { type AcpiHeader, checkStructureLength, computeChecksum, decodeHeader, encodeHeader } from '../header';
 import { decodeEntries, encodeEntries, type IvhdEntry } from './device-entries';
 
 export interface IvhdBlock {
@@ -101,22 +101,12 @@ function decodeIvmd(r: ByteReader, o: number, len: number): IvmdBlock {
 
 export function decodeIvrs(bytes: Uint8Array): IvrsTable {
   const r = new ByteReader(bytes, 'IVRS');
-  const header = decodeHeader(r);
-  if (header.signature !== 'IVRS')
-    throw new AcpiDecodeError('BAD_SIGNATURE', header.signature, 0, 'header', 'not an IVRS table');
+  const header = decodeHeader(r, 'IVRS');
   const t: IvrsTable = { header, ivInfo: r.u32(36, 'IVRS'), reserved: r.u64(40, 'IVRS'), blocks: [] };
   for (let o = 48; o < bytes.length; ) {
     const type = r.u8(o, 'IVRS block');
     const len = r.u16(o + 2, 'IVRS block');
-    if (len < 4 || o + len > bytes.length) {
-      throw new AcpiDecodeError(
-        'BAD_STRUCTURE',
-        'IVRS',
-        o,
-        `block type ${type.toString(16)}h`,
-        `Length ${len} does not fit (4..${bytes.length - o})`,
-      );
-    }
+    checkStructureLength(r, o, len, 4, bytes.length, `block type ${type.toString(16)}h`);
     if (type === 0x10 || type === 0x11 || type === 0x40) t.blocks.push(decodeIvhd(r, o, len));
     else if (type >= 0x20 && type <= 0x22 && len === 32) t.blocks.push(decodeIvmd(r, o, len));
     else t.blocks.push({ kind: 'RAW', type, bytes: [...r.slice(o, len, 'IVRS block')] });
