@@ -2,30 +2,20 @@
 // Every DMAR test table decodes, re-encodes byte-identical and passes its checksum; structure
 // and scope counts agree with the manifest decoded by the data set's authors (real machines).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AcpiDecodeError, decodeDmar, encodeDmar } from '../src/index';
-import { FIX, itRoundTripsFixtures, manifestRows } from './fixture-files';
+import { AcpiDecodeError, type DmarTable, decodeDmar, encodeDmar } from '../src/index';
+import { countBy, itMatchesManifest, itRoundTripsFixtures } from './fixture-files';
 
 describe('DMAR codec', () => {
   const files = itRoundTripsFixtures('DMAR', 15, { decode: decodeDmar, encode: encodeDmar });
 
-  it.each(manifestRows<{ haw: number; scopes: Record<string, number> }>('DMAR'))(
-    '%s: counts match the manifest',
-    (file, mf) => {
-      const t = decodeDmar(new Uint8Array(readFileSync(join(FIX, 'real', file))));
-      expect(t.hostAddressWidth + 1).toBe(mf.info.haw);
-      const byType: Record<string, number> = {};
-      for (const s of t.structures) byType[s.type] = (byType[s.type] ?? 0) + 1;
-      expect(byType).toEqual(mf.subtables);
-      // The manifest's scope counts leave out SIDP (type 6) scopes, which its decoder predates.
-      const scopes: Record<string, number> = {};
-      for (const s of t.structures.filter((x) => x.type !== 6)) {
-        for (const sc of s.scopes) scopes[sc.type] = (scopes[sc.type] ?? 0) + 1;
-      }
-      expect(scopes).toEqual(mf.info.scopes);
-    },
-  );
+  itMatchesManifest<{ haw: number; scopes: Record<string, number> }, DmarTable>('DMAR', decodeDmar, (t, mf) => {
+    expect(t.hostAddressWidth + 1).toBe(mf.info.haw);
+    expect(countBy(t.structures, (s) => s.type)).toEqual(mf.subtables);
+    // The manifest's scope counts leave out SIDP (type 6) scopes, which its decoder predates.
+    const scopes = t.structures.filter((x) => x.type !== 6).flatMap((s) => s.scopes);
+    expect(countBy(scopes, (sc) => sc.type)).toEqual(mf.info.scopes);
+  });
 
   it('reports a structure that runs past the table with a typed error that says where', () => {
     const bytes = new Uint8Array(readFileSync(files[0]!));

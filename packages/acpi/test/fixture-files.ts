@@ -39,10 +39,27 @@ export interface ManifestEntry<Info> {
   info: Info;
 }
 
-/** The manifest's entries for signature `sig`, as [file, entry] rows for `it.each`. */
-export function manifestRows<Info>(sig: string): [string, ManifestEntry<Info>][] {
+/**
+ * Registers one test per table of signature `sig` in the manifest: the table decodes and `check`
+ * compares it with the manifest's counts.
+ */
+export function itMatchesManifest<Info, T>(
+  sig: string,
+  decode: (bytes: Uint8Array) => T,
+  check: (table: T, entry: ManifestEntry<Info>) => void,
+): void {
   const all: ManifestEntry<Info>[] = JSON.parse(readFileSync(join(FIX, 'real', 'manifest.json'), 'utf8'));
-  return all.filter((m) => m.sig === sig).map((m) => [m.file, m]);
+  const rows = all.filter((m) => m.sig === sig).map((m): [string, ManifestEntry<Info>] => [m.file, m]);
+  it.each(rows)('%s: counts match the manifest', (file, entry) => {
+    check(decode(new Uint8Array(readFileSync(join(FIX, 'real', file)))), entry);
+  });
+}
+
+/** How many of `items` there are per `key` (the manifest's way of counting subtables and entries). */
+export function countBy<T>(items: Iterable<T>, key: (item: T) => string | number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const x of items) out[key(x)] = (out[key(x)] ?? 0) + 1;
+  return out;
 }
 
 /**
