@@ -15,6 +15,8 @@ export interface ConformanceOptions {
   options?: RawOptions;
   /** I/Os per mode (default 500). */
   ios?: number;
+  /** Options the plugin must refuse with a typed OPTION_INVALID error, as it refuses an unknown one. */
+  badOptions?: readonly RawOptions[];
 }
 
 const MODES: readonly TestMode[] = ['pt', 'strict', 'lazy'];
@@ -28,15 +30,17 @@ export function runDevicePluginConformance(plugin: DevicePlugin, o: ConformanceO
       expect(() => checkSdkRange(plugin.name, plugin.sdk)).not.toThrow();
     });
 
-    it('parses its defaults, and rejects an unknown option with a typed OPTION_INVALID error', () => {
+    it('parses its defaults, and rejects an unknown or bad option with a typed OPTION_INVALID error', () => {
       expect(() => plugin.parseOptions(o.options ?? {})).not.toThrow();
-      let err: unknown;
-      try {
-        plugin.parseOptions({ ...o.options, 'no-such-option-xyzzy': 1 });
-      } catch (e) {
-        err = e;
+      for (const bad of [{ ...o.options, 'no-such-option-xyzzy': 1 }, ...(o.badOptions ?? [])]) {
+        let err: unknown;
+        try {
+          plugin.parseOptions(bad);
+        } catch (e) {
+          err = e;
+        }
+        expect(isSdkError(err) && err.code, JSON.stringify(bad)).toBe('OPTION_INVALID');
       }
-      expect(isSdkError(err) && err.code).toBe('OPTION_INVALID');
     });
 
     for (const vendor of VENDORS)

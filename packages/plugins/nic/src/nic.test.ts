@@ -2,11 +2,13 @@
 // The built-in plugin passes the SDK's conformance suite through its package name, as a third
 // party's plugin would, in page-pool mode (its default) and in per-packet map mode.
 import { NIC_ACK_BYTES, NIC_DESC_BYTES, NIC_FRAME_OVERHEAD, NIC_RX_DESC_BYTES, nicPlugin } from '@iofleet/plugin-nic';
-import { isSdkError, type RawOptions } from '@iofleet/sdk';
+import type { RawOptions } from '@iofleet/sdk';
 import { runDevicePluginConformance, TestEnvironment, type TestMode } from '@iofleet/sdk-testing';
 import { describe, expect, it } from 'vitest';
 
-runDevicePluginConformance(nicPlugin);
+runDevicePluginConformance(nicPlugin, {
+  badOptions: [{ pkt: 1600 }, { mode: 'zerocopy' }, { qd: 2.5 }, { vfs: 65 }, { mtu: 10_000 }],
+});
 runDevicePluginConformance(nicPlugin, {
   options: { mode: 'map', dir: 'tx', mtu: 9000, pkt: 9000, qd: 64, jobs: 2, gbps: 25, vfs: 8 },
 });
@@ -129,19 +131,9 @@ describe('nic', () => {
     expect(poolStrict).toBeCloseTo(cpu('pt', 'pagepool'), 0);
   });
 
-  it('the link is shared: throughput stays under line rate, and bad options are typed errors', () => {
+  it('the link is shared: throughput stays under line rate', () => {
     const slow = run('pt', { gbps: 10, jobs: 2 }, 2000);
     expect(slow.r.gbps).toBeLessThanOrEqual(10 * 1.0001);
     expect(slow.r.gbps).toBeGreaterThan(9);
-    const bads: RawOptions[] = [{ pkt: 1600 }, { mode: 'zerocopy' }, { qd: 2.5 }, { vfs: 65 }, { mtu: 10_000 }];
-    for (const bad of bads) {
-      let err: unknown;
-      try {
-        nicPlugin.parseOptions(bad);
-      } catch (e) {
-        err = e;
-      }
-      expect(isSdkError(err) && err.code, JSON.stringify(bad)).toBe('OPTION_INVALID');
-    }
   });
 });
