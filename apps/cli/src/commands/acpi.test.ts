@@ -13,23 +13,32 @@ const dir = mkdtempSync(join(tmpdir(), 'iofleet-acpi-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const cli = (...args: string[]) => run(process.execPath, [BIN, 'acpi', ...args], { timeout: 60_000 });
 
+/** `acpi decode --json`, then `acpi encode` of that JSON: the same bytes again. Returns the JSON. */
+async function expectRoundTrip(table: string, name: string): Promise<string> {
+  const { stdout } = await cli('decode', '--json', table);
+  writeFileSync(join(dir, `${name}.json`), stdout);
+  await cli('encode', join(dir, `${name}.json`), '-o', join(dir, `${name}.bin`));
+  expect(readFileSync(join(dir, `${name}.bin`)).equals(readFileSync(table))).toBe(true);
+  return stdout;
+}
+
+/** `acpi validate` of `table` with its checksum broken: exit 1, naming the CHECKSUM error. */
+async function expectChecksumError(table: string, name: string): Promise<void> {
+  const bytes = readFileSync(table);
+  bytes[9] = (bytes[9]! + 1) & 0xff;
+  writeFileSync(join(dir, name), bytes);
+  const err = await cli('validate', join(dir, name)).catch((e) => e);
+  expect(err.code).toBe(1);
+  expect(err.stdout).toMatch(/^error: CHECKSUM: /m);
+}
+
 describe('iofleet acpi', () => {
   it('decodes to JSON and encodes back to the same bytes', async () => {
-    const table = join(FIX, 'supermicro-x10dai-4A64A6094FE3.DMAR.dat');
-    const { stdout } = await cli('decode', '--json', table);
-    const json = join(dir, 't.json');
-    writeFileSync(json, stdout);
-    await cli('encode', json, '-o', join(dir, 't.bin'));
-    expect(readFileSync(join(dir, 't.bin')).equals(readFileSync(table))).toBe(true);
+    await expectRoundTrip(join(FIX, 'supermicro-x10dai-4A64A6094FE3.DMAR.dat'), 't');
   });
 
   it('validate exits 1 on an error finding and names it', async () => {
-    const bytes = readFileSync(join(FIX, 'supermicro-x10dai-4A64A6094FE3.DMAR.dat'));
-    bytes[9] = (bytes[9]! + 1) & 0xff;
-    writeFileSync(join(dir, 'bad.dat'), bytes);
-    const err = await cli('validate', join(dir, 'bad.dat')).catch((e) => e);
-    expect(err.code).toBe(1);
-    expect(err.stdout).toMatch(/^error: CHECKSUM: /m);
+    await expectChecksumError(join(FIX, 'supermicro-x10dai-4A64A6094FE3.DMAR.dat'), 'bad.dat');
   });
 
   it('gives one error: line and exit 1 for malformed input, never a stack trace', async () => {
@@ -75,11 +84,7 @@ describe('iofleet acpi', () => {
     it('decodes an IORT into a listing and JSON that encodes back to the same bytes', async () => {
       const { stdout: list } = await cli('decode', qemu);
       expect(list).toMatch(/^Node #1 at 0048h\s+: 04 \[SMMU_V3\]/m);
-      const { stdout } = await cli('decode', '--json', qemu);
-      expect(JSON.parse(stdout).table).toBe('IORT');
-      writeFileSync(join(dir, 'iort.json'), stdout);
-      await cli('encode', join(dir, 'iort.json'), '-o', join(dir, 'iort.bin'));
-      expect(readFileSync(join(dir, 'iort.bin')).equals(readFileSync(qemu))).toBe(true);
+      expect(JSON.parse(await expectRoundTrip(qemu, 'iort')).table).toBe('IORT');
     });
 
     it('finds an IORT in acpidump text and validates it: QEMU 7.2’s off-by-one is a warning, exit 0', async () => {
@@ -90,12 +95,7 @@ describe('iofleet acpi', () => {
       );
       const { stdout } = await cli('validate', join(dir, 'dump.txt'));
       expect(stdout).toMatch(/^warning: MAP_OFF_BY_ONE \(structure 2\): .*conflicting mapping for input ID 0x100/m);
-      const bad = readFileSync(qemu);
-      bad[9] = (bad[9]! + 1) & 0xff;
-      writeFileSync(join(dir, 'bad-iort.dat'), bad);
-      const err = await cli('validate', join(dir, 'bad-iort.dat')).catch((e) => e);
-      expect(err.code).toBe(1);
-      expect(err.stdout).toMatch(/^error: CHECKSUM: /m);
+      await expectChecksumError(qemu, 'bad-iort.dat');
     });
 
     it('builds the IORT of an Arm host: SMMUv3 units by RID range, the rest to the ITS, reserved ranges', async () => {
