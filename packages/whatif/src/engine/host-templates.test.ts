@@ -1,36 +1,31 @@
 // SPDX-License-Identifier: Apache-2.0
 // A variant that moves a fleet to other hardware (hostTemplates): x86 hosts replaced by Arm ones,
 // simulated end to end in embedded mode.
-import { join } from 'node:path';
 import { pluginRegistry } from '@iofleet/plugin-registry';
 import { describe, expect, it } from 'vitest';
-import { type Scenario, scenarioSchema } from '../scenario/schema';
+import { SCENARIO_FILE, testScenario } from '../../test/scenario';
+import type { Scenario } from '../scenario/schema';
 import { simulateScenario } from './simulate';
 
-const FILE = join(__dirname, '..', '..', '..', '..', 'examples', 'scenarios', 'test.yaml');
 const X86 = '../hosts/intel-xeon-2s.yaml';
 const ARM = '../hosts/arm-grace-2s.yaml';
 
 const scenario = (variants: unknown[]): Scenario =>
-  scenarioSchema.parse({
+  testScenario({
     name: 'x86-to-arm',
     duration: '2ms',
-    fleet: [{ template: X86, count: 3 }],
-    workload: {
-      kind: 'poisson',
-      vms: 12,
-      ratePerHour: 100,
-      meanLifetime: '1000h',
-      shapes: [
-        {
-          name: 'storage',
-          vcpus: 4,
-          memoryGiB: 16,
-          devices: [{ class: 'nvme' }],
-          io: [{ device: 'nvme', via: 'host', options: { qd: 32 } }],
-        },
-      ],
-    },
+    template: X86,
+    hosts: 3,
+    vms: 12,
+    shapes: [
+      {
+        name: 'storage',
+        vcpus: 4,
+        memoryGiB: 16,
+        devices: [{ class: 'nvme' }],
+        io: [{ device: 'nvme', via: 'host', options: { qd: 32 } }],
+      },
+    ],
     variants,
   });
 
@@ -41,7 +36,7 @@ describe('a variant that moves the fleet from x86 to Arm hosts', () => {
       { name: 'arm', hostTemplates: { [X86]: ARM } },
       { name: 'arm-lazy', hostTemplates: { [X86]: ARM }, distro: 'nvidia-grace' },
     ]);
-    const r = simulateScenario(s, FILE, { plugins: pluginRegistry() });
+    const r = simulateScenario(s, SCENARIO_FILE, { plugins: pluginRegistry() });
     const [x86, arm, armLazy] = r.variants;
     expect(r.hosts).toBe(3);
     const hostsOf = (v: string) => new Set(Object.values(r.assignments[v]!).map((a) => a.hostId.replace(/-\d+$/, '')));

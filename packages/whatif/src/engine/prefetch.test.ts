@@ -2,35 +2,29 @@
 // simulateWith's full-mode hints (VariantBackend.prefetchIo): each placed VM's runs, told as it is
 // placed, are exactly the runs planIoRuns plans after placement, in the same order — so a backend
 // that starts the hinted runs early runs every run once.
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type Scenario, scenarioSchema } from '../scenario/schema';
+import { SCENARIO_FILE, testScenario } from '../../test/scenario';
+import type { Scenario } from '../scenario/schema';
 import type { IoRun, RunFigures } from './io-figures';
 import { policyPlacer } from './placement-run';
 import { type SimBackend, simulateWith } from './simulate';
 
-const FILE = join(__dirname, '..', '..', '..', '..', 'examples', 'scenarios', 'test.yaml');
-
-const scenario: Scenario = scenarioSchema.parse({
-  name: 't',
+const scenario: Scenario = testScenario({
   duration: '10us',
-  fleet: [{ template: '../hosts/gpu-node-8.yaml', count: 3 }],
-  workload: {
-    kind: 'poisson',
-    vms: 60,
-    ratePerHour: 100,
-    meanLifetime: '1h',
-    shapes: [
-      {
-        name: 'g',
-        vcpus: 2,
-        memoryGiB: 4,
-        devices: [{ class: 'gpu' }],
-        io: [{ device: 'gpu' }, { device: 'nvme', via: 'host' }, { device: 'nvme', via: 'host' }],
-      },
-      { name: 's', vcpus: 2, memoryGiB: 4, io: [{ device: 'nvme', via: 'host', options: { qd: 8 } }] },
-    ],
-  },
+  template: '../hosts/gpu-node-8.yaml',
+  hosts: 3,
+  vms: 60,
+  meanLifetime: '1h',
+  shapes: [
+    {
+      name: 'g',
+      vcpus: 2,
+      memoryGiB: 4,
+      devices: [{ class: 'gpu' }],
+      io: [{ device: 'gpu' }, { device: 'nvme', via: 'host' }, { device: 'nvme', via: 'host' }],
+    },
+    { name: 's', vcpus: 2, memoryGiB: 4, io: [{ device: 'nvme', via: 'host', options: { qd: 8 } }] },
+  ],
   variants: [{ name: 'pt', baseline: true, cmdline: 'iommu=pt' }],
 });
 
@@ -61,7 +55,7 @@ describe('simulateWith --full hints', () => {
         stop: () => undefined,
       }),
     };
-    const r = await simulateWith(scenario, FILE, { plugins: new Map(), full: true }, backend, 'test');
+    const r = await simulateWith(scenario, SCENARIO_FILE, { plugins: new Map(), full: true }, backend, 'test');
     expect(r.variants[0]!.placement.placed).toBeGreaterThan(10);
     expect(final.length).toBeGreaterThan(10);
     expect(hinted).toEqual(final);
@@ -81,7 +75,7 @@ describe('simulateWith --full hints', () => {
         stop: () => undefined,
       }),
     };
-    await simulateWith(scenario, FILE, { plugins: new Map() }, backend, 'test');
+    await simulateWith(scenario, SCENARIO_FILE, { plugins: new Map() }, backend, 'test');
     expect(hints).toBe(0);
   });
 });
