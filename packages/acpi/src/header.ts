@@ -91,3 +91,21 @@ export function computeChecksum(bytes: Uint8Array): number {
   const rest = (byteSum(bytes) - bytes[9]!) & 0xff;
   return (256 - rest) & 0xff;
 }
+
+export interface EncodeOptions {
+  /** Recompute Length and Checksum (default: keep the header's, for byte-identical round trips). */
+  fixChecksum?: boolean;
+}
+
+/**
+ * The bytes of a table written to `w` after its header: Length and Checksum are recomputed when
+ * asked, or when the header's Length is not the table's (a decoded table edited, or built).
+ */
+export function finishTable(w: ByteWriter, header: AcpiHeader, opts: EncodeOptions = {}): Uint8Array {
+  const out = w.finish();
+  if (opts.fixChecksum || header.length !== out.length) {
+    new DataView(out.buffer).setUint32(4, out.length, true);
+    out[9] = computeChecksum(out);
+  }
+  return out;
+}

@@ -6,7 +6,14 @@
 
 import { ByteReader, ByteWriter } from '../bytes';
 import { AcpiDecodeError } from '../errors';
-import { type AcpiHeader, checkStructureLength, computeChecksum, decodeHeader, encodeHeader } from '../header';
+import {
+  type AcpiHeader,
+  checkStructureLength,
+  decodeHeader,
+  type EncodeOptions,
+  encodeHeader,
+  finishTable,
+} from '../header';
 import { type DeviceScope, decodeScopes, encodeScopes } from './device-scope';
 
 export const DMAR_TYPES = ['DRHD', 'RMRR', 'ATSR', 'RHSA', 'ANDD', 'SATC', 'SIDP'] as const;
@@ -168,10 +175,7 @@ function encodeStructure(w: ByteWriter, s: DmarStructure): void {
   w.patchU16(start + 2, w.length - start);
 }
 
-export interface EncodeOptions {
-  /** Recompute Length and Checksum (default: keep the header's, for byte-identical round trips). */
-  fixChecksum?: boolean;
-}
+export type { EncodeOptions };
 
 export function encodeDmar(t: DmarTable, opts: EncodeOptions = {}): Uint8Array {
   const w = new ByteWriter();
@@ -180,10 +184,5 @@ export function encodeDmar(t: DmarTable, opts: EncodeOptions = {}): Uint8Array {
   w.u8(t.flags);
   for (let i = 0; i < 10; i++) w.u8(t.reserved[i] ?? 0);
   for (const s of t.structures) encodeStructure(w, s);
-  const out = w.finish();
-  if (opts.fixChecksum || t.header.length !== out.length) {
-    new DataView(out.buffer).setUint32(4, out.length, true);
-    out[9] = computeChecksum(out);
-  }
-  return out;
+  return finishTable(w, t.header, opts);
 }

@@ -7,7 +7,14 @@
 
 import { ByteReader, ByteWriter } from '../bytes';
 import { AcpiDecodeError } from '../errors';
-import { type AcpiHeader, checkStructureLength, computeChecksum, decodeHeader, encodeHeader } from '../header';
+import {
+  type AcpiHeader,
+  checkStructureLength,
+  decodeHeader,
+  type EncodeOptions,
+  encodeHeader,
+  finishTable,
+} from '../header';
 import { IORT_NODE_HEADER_SIZE } from './layout';
 import { decodeNode, encodeNode, type IortNode, iortNodeName, nodeLength } from './node';
 
@@ -68,7 +75,7 @@ export function iortNodeOffsets(t: IortTable): number[] {
   return out;
 }
 
-export function encodeIort(t: IortTable, opts: { fixChecksum?: boolean } = {}): Uint8Array {
+export function encodeIort(t: IortTable, opts: EncodeOptions = {}): Uint8Array {
   const w = new ByteWriter();
   encodeHeader(w, t.header);
   w.u32(t.nodeCount);
@@ -77,10 +84,5 @@ export function encodeIort(t: IortTable, opts: { fixChecksum?: boolean } = {}): 
   for (const b of t.padding) w.u8(b);
   for (const n of t.nodes) encodeNode(w, n);
   for (const b of t.trailing ?? []) w.u8(b);
-  const out = w.finish();
-  if (opts.fixChecksum || t.header.length !== out.length) {
-    new DataView(out.buffer).setUint32(4, out.length, true);
-    out[9] = computeChecksum(out);
-  }
-  return out;
+  return finishTable(w, t.header, opts);
 }

@@ -6,7 +6,14 @@
 
 import { ByteReader, ByteWriter } from '../bytes';
 import { AcpiDecodeError } from '../errors';
-import { type AcpiHeader, checkStructureLength, computeChecksum, decodeHeader, encodeHeader } from '../header';
+import {
+  type AcpiHeader,
+  checkStructureLength,
+  decodeHeader,
+  type EncodeOptions,
+  encodeHeader,
+  finishTable,
+} from '../header';
 import { decodeEntries, encodeEntries, type IvhdEntry } from './device-entries';
 
 export interface IvhdBlock {
@@ -145,16 +152,11 @@ function encodeBlock(w: ByteWriter, b: IvrsBlock): void {
   w.patchU16(start + 2, w.length - start);
 }
 
-export function encodeIvrs(t: IvrsTable, opts: { fixChecksum?: boolean } = {}): Uint8Array {
+export function encodeIvrs(t: IvrsTable, opts: EncodeOptions = {}): Uint8Array {
   const w = new ByteWriter();
   encodeHeader(w, t.header);
   w.u32(t.ivInfo);
   w.u64(t.reserved);
   for (const b of t.blocks) encodeBlock(w, b);
-  const out = w.finish();
-  if (opts.fixChecksum || t.header.length !== out.length) {
-    new DataView(out.buffer).setUint32(4, out.length, true);
-    out[9] = computeChecksum(out);
-  }
-  return out;
+  return finishTable(w, t.header, opts);
 }
