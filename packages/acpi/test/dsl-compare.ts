@@ -187,6 +187,23 @@ const DMAR_FIELDS: Readonly<Record<number, FieldMap>> = {
   ],
 };
 
+/** Table offsets of the subtables after the 48-byte fixed part of a DMAR or IVRS, from their lengths. */
+function subtableOffsets<T>(items: readonly T[], lengthOf: (item: T) => number): number[] {
+  let offset = 48;
+  return items.map((x) => {
+    const o = offset;
+    offset += lengthOf(x);
+    return o;
+  });
+}
+
+/** A subtable's type (iasl's head line), its offset when iasl prints one, and its Length. */
+function subtableHead(a: Agreement, where: string, node: DslNode, type: number, offset: number, length: number) {
+  a.value(where, node.head, type);
+  if (node.offset >= 0) a.same(where, 'offset', node.offset, offset);
+  a.field(where, node, 'Length', length);
+}
+
 function compareDmar(a: Agreement, t: DslTable, bytes: Uint8Array) {
   const d = decodeDmar(bytes);
   header(a, t, d.header);
@@ -196,18 +213,11 @@ function compareDmar(a: Agreement, t: DslTable, bytes: Uint8Array) {
   a.allUsed('header', t.header);
 
   const { pairs, truncated, dslHist } = pairSubtables(a, t, d.structures, (s) => s.type, dmarName);
-  let offset = 48;
-  const offsets = d.structures.map((s) => {
-    const o = offset;
-    offset += dmarLength(s);
-    return o;
-  });
+  const offsets = subtableOffsets(d.structures, dmarLength);
   let scopes = 0;
   for (const [ds, s, i] of pairs) {
     const where = `#${i} ${s.name}@${hex(offsets[i]!)}`;
-    a.value(where, ds.node.head, s.type);
-    if (ds.node.offset >= 0) a.same(where, 'offset', ds.node.offset, offsets[i]!);
-    a.field(where, ds.node, 'Length', dmarLength(s));
+    subtableHead(a, where, ds.node, s.type, offsets[i]!, dmarLength(s));
     if (!ds.unknown) for (const [names, ours] of DMAR_FIELDS[s.type] ?? []) a.field(where, ds.node, names, ours(s));
     a.allUsed(where, ds.node);
     if (ds.unknown) continue;
@@ -291,19 +301,12 @@ function compareIvrs(a: Agreement, t: DslTable, bytes: Uint8Array) {
   a.allUsed('header', t.header);
 
   const { pairs, truncated, dslHist } = pairSubtables(a, t, d.blocks, (b) => b.type, ivrsName);
-  let offset = 48;
-  const offsets = d.blocks.map((b) => {
-    const o = offset;
-    offset += blockLength(b);
-    return o;
-  });
+  const offsets = subtableOffsets(d.blocks, blockLength);
   let entries = 0;
   for (const [ds, b, i] of pairs) {
     const where = `#${i} ${ivrsName(b.type)}@${hex(offsets[i]!)}`;
     const n = ds.node;
-    a.value(where, n.head, b.type);
-    if (n.offset >= 0) a.same(where, 'offset', n.offset, offsets[i]!);
-    a.field(where, n, 'Length', blockLength(b));
+    subtableHead(a, where, n, b.type, offsets[i]!, blockLength(b));
     if (b.kind === 'RAW') {
       a.field(where, n, 'Flags', b.bytes[1]);
       a.field(where, n, 'DeviceId', b.bytes.slice(4, 6));
