@@ -2,7 +2,7 @@
 // The common ACPI table header (ACPI spec 6.5 §5.2.6; ACPICA actbl.h ACPI_TABLE_HEADER): 36 bytes,
 // and the checksum that makes the 8-bit sum of all Length bytes zero.
 
-import type { ByteReader, ByteWriter } from './bytes';
+import { type ByteReader, ByteWriter } from './bytes';
 import { AcpiDecodeError } from './errors';
 
 export const ACPI_HEADER_LENGTH = 36;
@@ -98,10 +98,13 @@ export interface EncodeOptions {
 }
 
 /**
- * The bytes of a table written to `w` after its header: Length and Checksum are recomputed when
+ * Encodes a table: its header, then what `body` writes. Length and Checksum are recomputed when
  * asked, or when the header's Length is not the table's (a decoded table edited, or built).
  */
-export function finishTable(w: ByteWriter, header: AcpiHeader, opts: EncodeOptions = {}): Uint8Array {
+export function encodeTable(header: AcpiHeader, opts: EncodeOptions, body: (w: ByteWriter) => void): Uint8Array {
+  const w = new ByteWriter();
+  encodeHeader(w, header);
+  body(w);
   const out = w.finish();
   if (opts.fixChecksum || header.length !== out.length) {
     new DataView(out.buffer).setUint32(4, out.length, true);

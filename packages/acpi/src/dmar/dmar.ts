@@ -4,16 +4,9 @@
 // SATC (5), SIDP (6) — each with its device scopes; any other type is kept as raw bytes. Encoding
 // a decoded table gives back the same bytes.
 
-import { ByteReader, ByteWriter } from '../bytes';
+import { ByteReader, type ByteWriter } from '../bytes';
 import { AcpiDecodeError } from '../errors';
-import {
-  type AcpiHeader,
-  checkStructureLength,
-  decodeHeader,
-  type EncodeOptions,
-  encodeHeader,
-  finishTable,
-} from '../header';
+import { type AcpiHeader, checkStructureLength, decodeHeader, type EncodeOptions, encodeTable } from '../header';
 import { type DeviceScope, decodeScopes, encodeScopes } from './device-scope';
 
 export const DMAR_TYPES = ['DRHD', 'RMRR', 'ATSR', 'RHSA', 'ANDD', 'SATC', 'SIDP'] as const;
@@ -178,11 +171,10 @@ function encodeStructure(w: ByteWriter, s: DmarStructure): void {
 export type { EncodeOptions };
 
 export function encodeDmar(t: DmarTable, opts: EncodeOptions = {}): Uint8Array {
-  const w = new ByteWriter();
-  encodeHeader(w, t.header);
-  w.u8(t.hostAddressWidth);
-  w.u8(t.flags);
-  for (let i = 0; i < 10; i++) w.u8(t.reserved[i] ?? 0);
-  for (const s of t.structures) encodeStructure(w, s);
-  return finishTable(w, t.header, opts);
+  return encodeTable(t.header, opts, (w) => {
+    w.u8(t.hostAddressWidth);
+    w.u8(t.flags);
+    for (let i = 0; i < 10; i++) w.u8(t.reserved[i] ?? 0);
+    for (const s of t.structures) encodeStructure(w, s);
+  });
 }

@@ -5,16 +5,9 @@
 // each by its Length (iort_scan_node()); so does the decoder, keeping any bytes after the last node
 // walked. Encoding a decoded table gives back the same bytes.
 
-import { ByteReader, ByteWriter } from '../bytes';
+import { ByteReader } from '../bytes';
 import { AcpiDecodeError } from '../errors';
-import {
-  type AcpiHeader,
-  checkStructureLength,
-  decodeHeader,
-  type EncodeOptions,
-  encodeHeader,
-  finishTable,
-} from '../header';
+import { type AcpiHeader, checkStructureLength, decodeHeader, type EncodeOptions, encodeTable } from '../header';
 import { IORT_NODE_HEADER_SIZE } from './layout';
 import { decodeNode, encodeNode, type IortNode, iortNodeName, nodeLength } from './node';
 
@@ -76,13 +69,12 @@ export function iortNodeOffsets(t: IortTable): number[] {
 }
 
 export function encodeIort(t: IortTable, opts: EncodeOptions = {}): Uint8Array {
-  const w = new ByteWriter();
-  encodeHeader(w, t.header);
-  w.u32(t.nodeCount);
-  w.u32(IORT_FIXED_LENGTH + t.padding.length);
-  w.u32(t.reserved);
-  for (const b of t.padding) w.u8(b);
-  for (const n of t.nodes) encodeNode(w, n);
-  for (const b of t.trailing ?? []) w.u8(b);
-  return finishTable(w, t.header, opts);
+  return encodeTable(t.header, opts, (w) => {
+    w.u32(t.nodeCount);
+    w.u32(IORT_FIXED_LENGTH + t.padding.length);
+    w.u32(t.reserved);
+    for (const b of t.padding) w.u8(b);
+    for (const n of t.nodes) encodeNode(w, n);
+    for (const b of t.trailing ?? []) w.u8(b);
+  });
 }

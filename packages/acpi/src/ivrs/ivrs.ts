@@ -4,16 +4,9 @@
 // (20h, 21h, 22h); other block types are kept as raw bytes. Encoding a decoded table gives back
 // the same bytes.
 
-import { ByteReader, ByteWriter } from '../bytes';
+import { ByteReader, type ByteWriter } from '../bytes';
 import { AcpiDecodeError } from '../errors';
-import {
-  type AcpiHeader,
-  checkStructureLength,
-  decodeHeader,
-  type EncodeOptions,
-  encodeHeader,
-  finishTable,
-} from '../header';
+import { type AcpiHeader, checkStructureLength, decodeHeader, type EncodeOptions, encodeTable } from '../header';
 import { decodeEntries, encodeEntries, type IvhdEntry } from './device-entries';
 
 export interface IvhdBlock {
@@ -153,10 +146,9 @@ function encodeBlock(w: ByteWriter, b: IvrsBlock): void {
 }
 
 export function encodeIvrs(t: IvrsTable, opts: EncodeOptions = {}): Uint8Array {
-  const w = new ByteWriter();
-  encodeHeader(w, t.header);
-  w.u32(t.ivInfo);
-  w.u64(t.reserved);
-  for (const b of t.blocks) encodeBlock(w, b);
-  return finishTable(w, t.header, opts);
+  return encodeTable(t.header, opts, (w) => {
+    w.u32(t.ivInfo);
+    w.u64(t.reserved);
+    for (const b of t.blocks) encodeBlock(w, b);
+  });
 }
