@@ -53,7 +53,7 @@ export interface DevicePluginDefinition<O> {
   /** npm-style name, e.g. "nvme" or "@acme/iofleet-plugin-foo". */
   name: string;
   version: string;
-  /** The @iofleet/sdk range this plugin was written for, e.g. "^0.3.0". */
+  /** The @iofleet/sdk range this plugin was written for, e.g. "^0.2.1". */
   sdk: string;
   description?: string;
   capabilities?: DeviceCapabilities;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The SDK's own version, and the check every plugin goes through: a plugin names the SDK range it
-// was written for (npm semver syntax, e.g. "^0.3.0"); a host refuses a plugin whose range this SDK
+// was written for (npm semver syntax, e.g. "^0.2.1"); a host refuses a plugin whose range this SDK
 // does not satisfy, with a typed error naming both.
 
 import { SdkError } from './errors';
@@ -10,9 +10,10 @@ import { satisfies, validRange } from './semver-range';
  * Version of the plugin contract, equal to package.json's (version.test.ts). Bumped on every
  * change a plugin can observe. 0.2.0: the runtime and the testing kit left this package
  * (@iofleet/sdk-runtime, @iofleet/sdk-testing); seeded randomness comes from ctx.random().
- * 0.3.0: readOptions() reads a plugin's options from one spec; optionInteger, optionInvalid.
+ * 0.2.1: readOptions() reads a plugin's options from one spec; optionInteger, optionInvalid. Only
+ * additions, so a patch: a plugin written for ^0.2.0 still loads (a 0.3.0 would refuse it).
  */
-export const SDK_VERSION = '0.3.0';
+export const SDK_VERSION = '0.2.1';
 
 export function checkSdkRange(plugin: string, range: string, sdkVersion = SDK_VERSION): void {
   if (!validRange(range))
