@@ -20,22 +20,21 @@ interface Row {
   latencyP50Ns: number;
   domainType: string;
   pluginFault?: string;
+  gbps: number;
+  iotlbHitRate: number;
+}
+
+/** `host run <examples/hosts/host> --workload w --modes m [more] --json`: its rows, one per mode. */
+async function runRows(host: string, workload: string, modes: string, ...more: string[]): Promise<Row[]> {
+  const { stdout } = await cli('run', join(HOSTS, host), '--workload', workload, '--modes', modes, ...more, '--json');
+  return JSON.parse(stdout).results;
 }
 
 describe('iofleet host run', () => {
   it.each(['intel-xeon-2s.yaml', 'amd-epyc-1s.yaml', 'intel-laptop-rmrr.yaml', 'intel-dell-t7500-real.yaml'])(
     '%s --workload nvme: strict IOPS below lazy, lazy at or below pass-through',
     async (host) => {
-      const { stdout } = await cli(
-        'run',
-        join(HOSTS, host),
-        '--workload',
-        'nvme',
-        '--modes',
-        'pt,lazy,strict',
-        '--json',
-      );
-      const rows: Row[] = JSON.parse(stdout).results;
+      const rows = await runRows(host, 'nvme', 'pt,lazy,strict');
       const [pt, lazy, strict] = rows;
       expect(rows.map((r) => [r.mode, r.domainType])).toEqual([
         ['pt', 'identity'],
@@ -53,16 +52,7 @@ describe('iofleet host run', () => {
   );
 
   it('compares a device assigned to a VM through VFIO with an emulated one', async () => {
-    const { stdout } = await cli(
-      'run',
-      join(HOSTS, 'amd-epyc-1s.yaml'),
-      '--workload',
-      'nvme',
-      '--modes',
-      'pt,vfio,emulated',
-      '--json',
-    );
-    const [pt, vfio, emulated] = JSON.parse(stdout).results as Row[];
+    const [pt, vfio, emulated] = await runRows('amd-epyc-1s.yaml', 'nvme', 'pt,vfio,emulated');
     expect([vfio!.domainType, emulated!.domainType]).toEqual(['unmanaged', 'emulated']);
     // Assigned: no per-I/O hypervisor work, so CPU per I/O is the bare-metal driver's.
     expect(vfio!.cpuNsPerIo).toBeCloseTo(pt!.cpuNsPerIo, -1);
@@ -71,18 +61,13 @@ describe('iofleet host run', () => {
   });
 
   it('a guest with a virtio-iommu traps every map; bounce buffers mapped once trap none; no posted interrupts cost an exit', async () => {
-    const { stdout } = await cli(
-      'run',
-      join(HOSTS, 'intel-laptop-rmrr.yaml'),
-      '--workload',
+    const [pt, vfio, viommu, bounce, lazy] = await runRows(
+      'intel-laptop-rmrr.yaml',
       'nvme:bs=16k,buffers=user,qd=16',
-      '--modes',
       'pt,vfio,viommu,viommu-bounce,viommu-lazy',
       '--duration',
       '5',
-      '--json',
     );
-    const [pt, vfio, viommu, bounce, lazy] = JSON.parse(stdout).results as Row[];
     expect([vfio, viommu, bounce, lazy].map((r) => r!.domainType)).toEqual([
       'unmanaged',
       'unmanaged',
@@ -104,18 +89,13 @@ describe('iofleet host run', () => {
   });
 
   it('nosp (intel_iommu=sp_off) maps in 4 KiB pages: a 64 MiB window is beyond IOTLB reach, as pcie-bench measured', async () => {
-    const { stdout } = await cli(
-      'run',
-      join(HOSTS, 'intel-broadwell-nfp.yaml'),
-      '--workload',
+    const [off, lazy, nosp] = await runRows(
+      'intel-broadwell-nfp.yaml',
       'pciebench:window=64m',
-      '--modes',
       'off,lazy,nosp',
       '--duration',
       '2',
-      '--json',
     );
-    const [off, lazy, nosp] = JSON.parse(stdout).results as (Row & { gbps: number; iotlbHitRate: number })[];
     expect([lazy!.domainType, nosp!.domainType]).toEqual(['DMA-FQ', 'DMA-FQ']);
     // 2 MiB leaves: 32 translations, all in the 64-entry IOTLB; 4 KiB leaves: 16,384 of them.
     expect(lazy!.iotlbHitRate).toBeGreaterThan(0.99);
@@ -125,18 +105,8 @@ describe('iofleet host run', () => {
   });
 
   it('an untrusted (external) device is strict whatever the mode asks', async () => {
-    const { stdout } = await cli(
-      'run',
-      join(HOSTS, 'intel-laptop-rmrr.yaml'),
-      '--workload',
-      'nvme',
-      '--device',
-      '20:00.0',
-      '--modes',
-      'pt,lazy',
-      '--json',
-    );
-    expect(JSON.parse(stdout).results.map((r: Row) => r.domainType)).toEqual(['DMA', 'DMA']);
+    const rows = await runRows('intel-laptop-rmrr.yaml', 'nvme', 'pt,lazy', '--device', '20:00.0');
+    expect(rows.map((r) => r.domainType)).toEqual(['DMA', 'DMA']);
   });
 
   it('contains a plugin that throws and one that hangs: faulted rows, exit 0, no crash', async () => {
