@@ -14,6 +14,12 @@ import { describe, expect, it } from 'vitest';
 import { agree, agreeText, dslFiles, type Result, tableFor } from './dsl-compare';
 import { FIX } from './fixture-files';
 
+/** A fixture's iasl disassembly and the table it disassembles. */
+const load = (name: string) => {
+  const dsl = join(FIX, name);
+  return { text: readFileSync(dsl, 'utf8'), bytes: new Uint8Array(readFileSync(tableFor(dsl))) };
+};
+
 describe('decoder agrees with iasl disassemblies', () => {
   const files = dslFiles();
   const results = files.map(agree);
@@ -42,10 +48,6 @@ describe('decoder agrees with iasl disassemblies', () => {
   });
 
   describe('fails when iasl and the IORT decoder disagree', () => {
-    const load = (name: string) => {
-      const dsl = join(FIX, name);
-      return { text: readFileSync(dsl, 'utf8'), bytes: new Uint8Array(readFileSync(tableFor(dsl))) };
-    };
     const server = load('iasl/variants/iort-server.dsl');
     const named = load('iasl/variants/iort-named-components.dsl');
 
@@ -97,10 +99,6 @@ describe('decoder agrees with iasl disassemblies', () => {
   });
 
   describe('fails when iasl and the decoder disagree', () => {
-    const load = (name: string) => {
-      const dsl = join(FIX, name);
-      return { text: readFileSync(dsl, 'utf8'), bytes: new Uint8Array(readFileSync(tableFor(dsl))) };
-    };
     const dmar = load('iasl/variants/dmar-multiseg.dsl');
     const ivrs = load('iasl/variants/ivrs-multiseg.dsl');
     const oldIvrs = load('iasl/v20200925/ivrs.dsl');
