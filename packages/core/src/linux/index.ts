@@ -14,9 +14,7 @@ export {
   type DmaDeviceInfo,
   type DmaDirection,
   type DmaOps,
-  dmaBitMask,
   dmaDevice,
-  dmaMappingError,
   type ScatterEntry,
   scatterEntry,
 } from '../dma/dma-types';
