@@ -54,6 +54,11 @@ export function ivhdHeaderLength(type: number): number {
   return type === 0x10 ? 24 : 40;
 }
 
+/** What IVHD and IVMD blocks start with: Type (+0), Flags (+1), Length (+2), DeviceID (+4). */
+function blockHead(r: ByteReader, o: number, what: string): { type: number; flags: number; deviceId: number } {
+  return { type: r.u8(o, what), flags: r.u8(o + 1, what), deviceId: r.u16(o + 4, what) };
+}
+
 function decodeIvhd(r: ByteReader, o: number, len: number): IvhdBlock {
   const type = r.u8(o, 'IVHD');
   const hl = ivhdHeaderLength(type);
@@ -67,9 +72,7 @@ function decodeIvhd(r: ByteReader, o: number, len: number): IvhdBlock {
     );
   const b: IvhdBlock = {
     kind: 'IVHD',
-    type,
-    flags: r.u8(o + 1, 'IVHD'),
-    deviceId: r.u16(o + 4, 'IVHD'),
+    ...blockHead(r, o, 'IVHD'),
     capabilityOffset: r.u16(o + 6, 'IVHD'),
     baseAddress: r.u64(o + 8, 'IVHD'),
     segment: r.u16(o + 16, 'IVHD'),
@@ -89,9 +92,7 @@ function decodeIvmd(r: ByteReader, o: number, len: number): IvmdBlock {
   if (len < 32) throw new AcpiDecodeError('BAD_STRUCTURE', 'IVRS', o, 'IVMD', `Length ${len} is below 32`);
   return {
     kind: 'IVMD',
-    type: r.u8(o, 'IVMD'),
-    flags: r.u8(o + 1, 'IVMD'),
-    deviceId: r.u16(o + 4, 'IVMD'),
+    ...blockHead(r, o, 'IVMD'),
     auxData: r.u16(o + 6, 'IVMD'),
     reserved: r.u64(o + 8, 'IVMD'),
     startAddress: r.u64(o + 16, 'IVMD'),
