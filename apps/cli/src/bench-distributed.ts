@@ -4,25 +4,15 @@
 // the I/O as BullMQ jobs), side by side in one run, alternating, `repeat` times: wall seconds of
 // each, their ratio, and whether the two gave the same placements (assignment digests) and the
 // same figures. On a shared machine read the ratios, not the seconds.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import type { Scenario } from '@iofleet/whatif';
 import { UsageError } from './cli-error';
-
-/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every Linux architecture node runs on). */
-const USER_HZ = 100;
+import { childrenCpuSeconds, statFields } from './proc-cpu';
 
 /** CPU seconds this process and its reaped children have used (children: Linux only, else NaN). */
 function cpuSeconds(): number {
   const u = process.cpuUsage();
-  let children = Number.NaN;
-  try {
-    // Fields after the command name: state is [0], so cutime and cstime (fields 16 and 17) are [13] and [14].
-    const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-    children = (Number(f[13]) + Number(f[14])) / USER_HZ;
-  } catch {
-    // not Linux: no children's times
-  }
-  return (u.user + u.system) / 1e6 + children;
+  return (u.user + u.system) / 1e6 + childrenCpuSeconds();
 }
 
 /** Waits (bounded) until this process has no child left, so their CPU times are counted. */
@@ -32,11 +22,7 @@ async function childrenGone(timeoutMs = 15_000): Promise<void> {
     try {
       return readdirSync('/proc').filter((d) => {
         if (!/^\d+$/.test(d)) return false;
-        try {
-          return Number(readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === process.pid;
-        } catch {
-          return false;
-        }
+        return Number(statFields(Number(d))?.[1]) === process.pid;
       }).length;
     } catch {
       return 0;

@@ -5,11 +5,13 @@
 // first submit to the last terminal state, the p99 of submit-to-terminal latency, and checks no
 // device went to two VMs. Every process it starts is stopped before it returns.
 import type { ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { freePort, startRedisServer } from '@iofleet/jobs';
 import { SchedulerApi, VmState, type VmStatus } from '@iofleet/proto';
 import { CliError } from './cli-error';
 import { E2E_TEMPLATE } from './paths';
-import { AGENT_MAIN, SCHED_MAIN, startMain } from './processes';
+import { processCpuSeconds } from './proc-cpu';
+import { AGENT_MAIN, PROFILE_DIR, SCHED_MAIN, startMain } from './processes';
 
 /**
  * Requests in flight at once from the benchmark client. Enough to keep every stage busy (Little's
@@ -35,6 +37,15 @@ export interface E2eResult {
   failed: number;
   doubleAssignedDevices: number;
   e2eSeconds: number;
+  /** CPU ms per VM over the measured window (first submit to last final state), all scheduler processes together. */
+  schedulerCpuMsPerVm: number;
+  /** The same for all host-agent processes together, and for redis-server. */
+  agentCpuMsPerVm: number;
+  redisCpuMsPerVm: number;
+  /** The same for the benchmark's client (this process: submits and the placement stream). */
+  clientCpuMsPerVm: number;
+  /** The 1-minute load average at the end (the machine may be shared). */
+  loadAverage1m: number;
 }
 
 /** The request mix: half a GPU, 30 % an NVMe drive, 20 % a NIC (one device each). */
@@ -74,6 +85,7 @@ export async function benchEndToEnd(o: E2eOptions): Promise<E2eResult> {
         );
       }),
     );
+    const agentProcs = [...procs];
     const schedAddrs: string[] = [];
     for (let s = 0; s < o.schedulers; s++) {
       const port = await freePort();
@@ -84,17 +96,33 @@ export async function benchEndToEnd(o: E2eOptions): Promise<E2eResult> {
     // A submit may wait behind thousands of others: the deadline is the run's, not one call's.
     const clients = schedAddrs.map((a) => new SchedulerApi(a, { deadlineMs: 120_000 }));
     try {
-      return await drive(o, clients);
+      const groups = { sched: procs.filter((p) => !agentProcs.includes(p)), agent: agentProcs, redis: [redis.proc] };
+      return await drive(o, clients, groups);
     } finally {
       for (const c of clients) c.close();
     }
   } finally {
+    // Profiling (processes.ts): SIGTERM first, so the processes exit normally and write their profiles.
+    if (PROFILE_DIR) {
+      for (const p of procs) p.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 3000));
+    }
     for (const p of procs) p.kill('SIGKILL');
     await redis.kill();
   }
 }
 
-async function drive(o: E2eOptions, clients: SchedulerApi[]): Promise<E2eResult> {
+/** CPU seconds of each group of processes, summed. */
+const cpuOf = (groups: Record<string, readonly ChildProcess[]>) =>
+  Object.fromEntries(
+    Object.entries(groups).map(([k, ps]) => [k, ps.reduce((a, p) => a + processCpuSeconds(p.pid), 0)]),
+  ) as Record<string, number>;
+
+async function drive(
+  o: E2eOptions,
+  clients: SchedulerApi[],
+  groups: Record<'sched' | 'agent' | 'redis', readonly ChildProcess[]>,
+): Promise<E2eResult> {
   const submittedAt = new Map<string, number>();
   const latencies: number[] = [];
   const finals = new Map<string, VmStatus>();
@@ -110,6 +138,8 @@ async function drive(o: E2eOptions, clients: SchedulerApi[]): Promise<E2eResult>
   });
   await new Promise((r) => setTimeout(r, 300)); // the subscription is live
   const t0 = performance.now();
+  const cpu0 = cpuOf(groups);
+  const client0 = process.cpuUsage();
   for (let i = 0; i < o.vms; i++) {
     while (submittedAt.size - finals.size >= E2E_WINDOW) await new Promise<void>((r) => (wake = r));
     const vmId = `bench-vm-${i}`;
@@ -137,6 +167,9 @@ async function drive(o: E2eOptions, clients: SchedulerApi[]): Promise<E2eResult>
     o.onProgress?.(finals.size, o.vms);
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpu1 = cpuOf(groups);
+  const client = process.cpuUsage(client0);
+  const perVm = (k: string) => ((cpu1[k]! - cpu0[k]!) * 1000) / o.vms;
   cancelWatch();
   if (finals.size < o.vms)
     throw new CliError(`only ${finals.size} of ${o.vms} VMs reached a final state within 2 minutes of the last submit`);
@@ -162,5 +195,10 @@ async function drive(o: E2eOptions, clients: SchedulerApi[]): Promise<E2eResult>
     failed: o.vms - running,
     doubleAssignedDevices: double,
     e2eSeconds: seconds,
+    schedulerCpuMsPerVm: perVm('sched'),
+    agentCpuMsPerVm: perVm('agent'),
+    redisCpuMsPerVm: perVm('redis'),
+    clientCpuMsPerVm: (client.user + client.system) / 1000 / o.vms,
+    loadAverage1m: loadavg()[0]!,
   };
 }

@@ -14,6 +14,13 @@ export const SCHED_MAIN = join(APPS, 'scheduler', 'bin', 'iofleet-scheduler.cjs'
 /** How long a process may take to say it is ready. */
 export const START_TIMEOUT_MS = 120_000;
 
+/**
+ * IOFLEET_PROFILE_DIR=<dir>: every process started here writes a V8 CPU profile there when it exits
+ * normally (node --cpu-prof; benchmarks then stop their processes with SIGTERM before SIGKILL).
+ */
+export const PROFILE_DIR = process.env.IOFLEET_PROFILE_DIR;
+const profileFlags = () => (PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []);
+
 /** Starts `main` with `args`; resolves with its output so far once it matches `ready`. */
 export function startMain(
   main: string,
@@ -21,7 +28,7 @@ export function startMain(
   ready: RegExp,
   procs: ChildProcess[],
 ): Promise<string> {
-  const p = spawn(process.execPath, [main, ...args], {
+  const p = spawn(process.execPath, [...profileFlags(), main, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   procs.push(p);

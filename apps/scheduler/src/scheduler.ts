@@ -8,9 +8,9 @@ import {
   bullPrefix,
   DEFAULT_NAMESPACE,
   FleetStore,
-  JOB_PLACE_VM,
-  JOBS_VERSION,
+  JOB_PLACE_BATCH,
   OUTAGE_RETRY,
+  type PlaceBatchPayload,
   type PlaceVmPayload,
   QUEUE_ATTACH,
   QUEUE_PLACEMENT,
@@ -19,12 +19,12 @@ import {
 } from '@iofleet/jobs';
 import { DEFAULT_POLICY, FleetState, PlacementPolicy, type PolicyOptions, type VmRequest } from '@iofleet/placement';
 import { addStandardServices, type ClientTlsFiles, SCHEDULER_SERVICE, SchedulerService } from '@iofleet/proto';
-import { carrierFromActive, IofleetMetrics, startMetricsServer } from '@iofleet/telemetry';
+import { IofleetMetrics, startMetricsServer } from '@iofleet/telemetry';
 import { SERVICE_SCHEDULER } from '@iofleet/vocabulary';
-import { Queue, Worker } from 'bullmq';
+import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { processPlaceBatch, SubmitBatcher } from './batch';
 import { placementHostFromInventory } from './convert';
-import { AlreadySubmittedError } from './errors';
 import { type ReconcileCounters, reconcileHost } from './reconciler';
 import { HostRegistry, type RegisteredHost } from './registry';
 import { schedulerImplementation } from './service';
@@ -63,8 +63,16 @@ export interface RunningScheduler {
   reconcile: ReconcileCounters;
   /** Where /metrics is served, when it is. */
   metricsAddress?: string;
-  submit(requestId: string, vm: VmRequest): Promise<void>;
+  /** Queues a VM request (batched with the others of the moment); resolves with its state then. */
+  submit(requestId: string, vm: VmRequest): Promise<string>;
   stop(): Promise<void>;
+}
+
+/** A placement job: a batch of VMs (submits), or one VM (placed again after its host went down). */
+function placeJob(deps: WorkerDeps, job: Job<PlaceVmPayload | PlaceBatchPayload>): Promise<unknown> {
+  return job.name === JOB_PLACE_BATCH
+    ? processPlaceBatch(deps, job as Job<PlaceBatchPayload>)
+    : processPlaceVm(deps, job as Job<PlaceVmPayload>);
 }
 
 /** Placement jobs at once per attach job allowed at once (--concurrency). */
@@ -171,13 +179,14 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
   // attaches). Reservations are atomic in Redis.
   // A placement job also makes the VM's first attach attempt (a gRPC round trip to the agent),
   // so more of them run at once than attach retries do; decisions still take the lock in turn.
-  const placeWorker = new Worker<PlaceVmPayload>(QUEUE_PLACEMENT, (job) => processPlaceVm(deps, job), {
+  const placeWorker = new Worker<PlaceVmPayload | PlaceBatchPayload>(QUEUE_PLACEMENT, (job) => placeJob(deps, job), {
     ...workerOpts,
     concurrency: PLACE_CONCURRENCY_FACTOR * (opts.concurrency ?? 8),
   });
   placeWorker.on('failed', (job, err) => {
     if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError')) {
-      void failPlacement(deps, job.data, err.message).catch(() => undefined);
+      const items = job.name === JOB_PLACE_BATCH ? (job.data as PlaceBatchPayload).items : [job.data as PlaceVmPayload];
+      for (const x of items) void failPlacement(deps, x, err.message).catch(() => undefined);
     }
   });
   const attachWorker = new Worker<AttachVmPayload>(QUEUE_ATTACH, (job) => processAttachVm(deps, job), workerOpts);
@@ -188,18 +197,9 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
   });
   for (const w of [placeWorker, attachWorker]) outage.watch(w);
 
-  const submit = async (requestId: string, vm: VmRequest) => {
-    const existing = await store.getVm(vm.id);
-    if (existing && existing.requestId !== requestId) throw new AlreadySubmittedError(vm.id, existing.requestId ?? '');
-    if (!existing) await store.putVm({ vmId: vm.id, state: 'pending', requestId });
-    // The request's trace continues in the placement job (W3C trace context in the payload).
-    const payload: PlaceVmPayload = { v: JOBS_VERSION, requestId, vm, trace: carrierFromActive() };
-    await placeQueue.add(JOB_PLACE_VM, payload, {
-      jobId: `place-${requestId}`,
-      attempts: 3,
-      backoff: { type: 'exponential', delay: 200 },
-    });
-  };
+  // Submits are batched: one record read and write round trip and one placement job per batch (batch.ts).
+  const batcher = new SubmitBatcher(store, placeQueue);
+  const submit = (requestId: string, vm: VmRequest) => batcher.submit(requestId, vm);
 
   const served = metrics
     ? await startMetricsServer(metrics, opts.metricsListen!, async () => {

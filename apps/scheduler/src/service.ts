@@ -41,7 +41,8 @@ const TRACER = tracerOf(SERVICE_SCHEDULER);
 export interface ServiceDeps {
   store: FleetStore;
   registry: HostRegistry;
-  submit(requestId: string, vm: VmRequest): Promise<void>;
+  /** Queues the request; resolves with the VM's state then. */
+  submit(requestId: string, vm: VmRequest): Promise<string>;
   redisUrl: string;
   /** Frees the VM in this process's placement view at once (the next heartbeat would, later). */
   releaseLocal?(vmId: string): void;
@@ -73,9 +74,8 @@ export function schedulerImplementation(deps: ServiceDeps): SchedulerServer {
       // One trace per VM request: this span, the placement and attach jobs, the agent's attach.
       const attrs = { [ATTR_VM_ID]: vm.id, [ATTR_REQUEST_ID]: req.requestId };
       return inSpan(TRACER, SPAN_VM_REQUEST, attrs, otelContext.active(), async () => {
-        await deps.submit(req.requestId, vm);
-        const r = await deps.store.getVm(vm.id);
-        return { vmId: vm.id, state: STATE[r?.state ?? 'pending']! };
+        const state = await deps.submit(req.requestId, vm);
+        return { vmId: vm.id, state: STATE[state] ?? VmState.VM_STATE_PENDING };
       });
     }),
     getVm: unary(async (req) => ({ status: vmStatus(await get(req.vmId)) })),

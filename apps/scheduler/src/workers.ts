@@ -56,8 +56,8 @@ export interface WorkerDeps {
 export const MAX_REPLACEMENTS = 3;
 
 /** The attach step of a placed VM, as a payload (the request travels on for a re-placement). */
-function attachPayload(job: Job<PlaceVmPayload>, hostId: string, deviceIds: string[]): AttachVmPayload {
-  const { vm, requestId } = job.data;
+function attachPayload(data: PlaceVmPayload, hostId: string, deviceIds: string[]): AttachVmPayload {
+  const { vm, requestId } = data;
   return {
     v: JOBS_VERSION,
     requestId,
@@ -66,15 +66,15 @@ function attachPayload(job: Job<PlaceVmPayload>, hostId: string, deviceIds: stri
     deviceIds,
     guestMemoryMiB: vm.memoryMiB,
     vm,
-    ...(job.data.replacements && { replacements: job.data.replacements }),
+    ...(data.replacements && { replacements: data.replacements }),
     // The attach continues the placement's trace.
     trace: carrierFromActive(),
   };
 }
 
 /** Enqueues the attach step of a placed VM (idempotent: one job id per request). */
-async function enqueueAttach(deps: WorkerDeps, job: Job<PlaceVmPayload>, hostId: string, deviceIds: string[]) {
-  const payload = attachPayload(job, hostId, deviceIds);
+async function enqueueAttach(deps: WorkerDeps, data: PlaceVmPayload, hostId: string, deviceIds: string[]) {
+  const payload = attachPayload(data, hostId, deviceIds);
   await deps.attachQueue.add(JOB_ATTACH_VM, payload, {
     jobId: `attach-${payload.requestId}`,
     attempts: 6,
@@ -86,15 +86,15 @@ async function enqueueAttach(deps: WorkerDeps, job: Job<PlaceVmPayload>, hostId:
  * The attach, tried at once inside the placement job (one queue hop less per VM); only when it
  * fails does it become an attach job, with its retries and backoff (or fail for good at once).
  */
-async function attachInline(deps: WorkerDeps, job: Job<PlaceVmPayload>, hostId: string, deviceIds: string[]) {
-  const p = attachPayload(job, hostId, deviceIds);
+export async function attachInline(deps: WorkerDeps, data: PlaceVmPayload, hostId: string, deviceIds: string[]) {
+  const p = attachPayload(data, hostId, deviceIds);
   const attrs = { [ATTR_VM_ID]: p.vmId, [ATTR_HOST]: p.hostId };
   const t0 = performance.now();
   try {
     await inSpan(TRACER, SPAN_ATTACH_JOB, attrs, contextFromCarrier(p.trace), () => attachVm(deps, p));
   } catch (e) {
     if (e instanceof UnrecoverableError) await failAttach(deps, p, e.message);
-    else await enqueueAttach(deps, job, hostId, deviceIds);
+    else await enqueueAttach(deps, data, hostId, deviceIds);
   } finally {
     deps.metrics?.attachSeconds.observe({ role: 'scheduler' }, (performance.now() - t0) / 1000);
   }
@@ -106,8 +106,8 @@ async function attachInline(deps: WorkerDeps, job: Job<PlaceVmPayload>, hostId: 
  * resumes from there (mark placed, enqueue the attach), otherwise any partial reservation is
  * released and the decision starts over.
  */
-async function resume(deps: WorkerDeps, job: Job<PlaceVmPayload>, prior: VmRecord): Promise<PlaceVmResult | null> {
-  const { vm, requestId } = job.data;
+export async function resume(deps: WorkerDeps, data: PlaceVmPayload, prior: VmRecord): Promise<PlaceVmResult | null> {
+  const { vm, requestId } = data;
   const done = (placed: boolean): PlaceVmResult => ({
     v: JOBS_VERSION,
     placed,
@@ -116,7 +116,7 @@ async function resume(deps: WorkerDeps, job: Job<PlaceVmPayload>, prior: VmRecor
     reason: prior.reason,
   });
   if (prior.state === 'placed' || prior.state === 'attaching') {
-    await enqueueAttach(deps, job, prior.hostId!, prior.deviceIds!);
+    await enqueueAttach(deps, data, prior.hostId!, prior.deviceIds!);
     return done(true);
   }
   if (prior.state !== 'pending') return done(!!prior.hostId);
@@ -125,10 +125,12 @@ async function resume(deps: WorkerDeps, job: Job<PlaceVmPayload>, prior: VmRecor
   if (prior.deviceIds.every((d) => owners[d] === vm.id)) {
     await deps.store.putVm({ ...prior, state: 'placed', requestId });
     await deps.publish(vm.id);
-    await enqueueAttach(deps, job, prior.hostId, prior.deviceIds);
+    await enqueueAttach(deps, data, prior.hostId, prior.deviceIds);
     return done(true);
   }
   await deps.store.release(prior.hostId, vm.id, prior.deviceIds);
+  // The record no longer names a host: a batch reservation (reserveMany) takes the VM again.
+  await deps.store.clearPlacement(vm.id);
   return null;
 }
 
@@ -142,17 +144,17 @@ async function placeVm(deps: WorkerDeps, job: Job<PlaceVmPayload>): Promise<Plac
   const { vm, requestId } = job.data;
   const prior = await deps.store.getVm(vm.id);
   if (prior) {
-    const resumed = await resume(deps, job, prior);
+    const resumed = await resume(deps, job.data, prior);
     if (resumed) return resumed;
   }
   // Decide, take in the view and reserve in Redis as one step under the view lock (view-lock.ts).
   const r = await deps.lock.run(() => decideAndReserve(deps, vm, requestId));
   await deps.publish(vm.id);
-  if (r.placed && r.deviceIds!.length > 0) await attachInline(deps, job, r.hostId!, r.deviceIds!);
+  if (r.placed && r.deviceIds!.length > 0) await attachInline(deps, job.data, r.hostId!, r.deviceIds!);
   return r;
 }
 
-async function decideAndReserve(deps: WorkerDeps, vm: VmRequest, requestId: string): Promise<PlaceVmResult> {
+export async function decideAndReserve(deps: WorkerDeps, vm: VmRequest, requestId: string): Promise<PlaceVmResult> {
   for (let attempt = 0; attempt < MAX_RESERVATION_CONFLICTS; attempt++) {
     const d = deps.policy.decide(vm);
     if (!d.placed) {

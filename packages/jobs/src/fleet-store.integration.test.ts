@@ -50,4 +50,37 @@ describe('fleet store (real Redis)', () => {
     expect(await s.getVm('v1')).toMatchObject({ vmId: 'v1', state: 'running', hostId: 'h', deviceIds: ['x'] });
     expect(await s.getVm('missing')).toBeUndefined();
   });
+
+  it('reserves a batch in order in one script: later items see earlier ones, a VM placed already is left alone', async () => {
+    const s = new FleetStore(client(), 'batch');
+    await s.putVm({ vmId: 'placed', state: 'running', hostId: 'hx', deviceIds: ['z'] });
+    const item = (vmId: string, hostId: string, deviceIds: string[]) => ({
+      vmId,
+      hostId,
+      deviceIds,
+      state: 'placed',
+      requestId: `r-${vmId}`,
+    });
+    const r = await s.reserveMany([
+      item('a', 'h', ['d1', 'd2']),
+      item('b', 'h', ['d2']),
+      item('c', 'h', ['d3']),
+      item('placed', 'h', ['d4']),
+      item('cpu-only', 'h', []),
+    ]);
+    expect(r).toEqual([
+      { ok: true },
+      { ok: false, device: 'd2', owner: 'a' },
+      { ok: true },
+      { ok: false, placedAlready: true },
+      { ok: true },
+    ]);
+    expect(await s.owners('h')).toEqual({ d1: 'a', d2: 'a', d3: 'c' });
+    const [a, b, placed, cpu] = await s.getVms(['a', 'b', 'placed', 'cpu-only']);
+    expect(a).toMatchObject({ state: 'placed', hostId: 'h', deviceIds: ['d1', 'd2'], requestId: 'r-a' });
+    expect(b).toBeUndefined();
+    expect(placed).toMatchObject({ state: 'running', hostId: 'hx', deviceIds: ['z'] });
+    expect(cpu).toMatchObject({ hostId: 'h', deviceIds: [] });
+    expect(await s.reserveMany([])).toEqual([]);
+  });
 });

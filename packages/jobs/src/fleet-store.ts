@@ -74,7 +74,52 @@ redis.call('HSET', KEYS[2], 'vmId', ARGV[1], 'updatedMs', ARGV[2], 'state', ARGV
 return {1}
 `;
 
+/**
+ * A batch of reservations with their records, in order, in one script (one round trip for a batch
+ * of VMs): KEYS are, per item, the host's owner hash and the VM's record; ARGV[1] is now (ms), then
+ * per item: vm id, state, host id, device ids (JSON), request id, device count, the device ids.
+ * Each item is RESERVE_RECORD_LUA, seeing the items before it. An item whose record already names
+ * a host (another worker placed this VM: a request queued twice) is left alone and answered {2}.
+ * Returns, per item, {1}, {2} or {0, device, owner}.
+ */
+const RESERVE_MANY_LUA = `
+local out = {}
+local a = 2
+for k = 1, #KEYS, 2 do
+  local vm, state, host, devs, req, n = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], tonumber(ARGV[a + 5])
+  local first = a + 6
+  local last = first + n - 1
+  a = last + 1
+  local r = {1}
+  if redis.call('HGET', KEYS[k + 1], 'hostId') then
+    r = {2}
+  else
+    for i = first, last do
+      local owner = redis.call('HGET', KEYS[k], ARGV[i])
+      if owner and owner ~= vm then r = {0, ARGV[i], owner}; break end
+    end
+    if r[1] == 1 then
+      for i = first, last do redis.call('HSET', KEYS[k], ARGV[i], vm) end
+      redis.call('HSET', KEYS[k + 1], 'vmId', vm, 'updatedMs', ARGV[1], 'state', state, 'hostId', host,
+        'deviceIds', devs, 'requestId', req)
+    end
+  end
+  out[#out + 1] = r
+end
+return out
+`;
+
 export type ReserveResult = { ok: true } | { ok: false; device: string; owner: string };
+/** A reserveMany() item's answer: reserved, conflicting, or the VM was placed already (`placedAlready`). */
+export type ReserveManyResult = ReserveResult | { ok: false; placedAlready: true };
+
+export interface ReserveItem {
+  hostId: string;
+  vmId: string;
+  deviceIds: readonly string[];
+  state: string;
+  requestId: string;
+}
 
 export interface VmRecord {
   vmId: string;
@@ -127,6 +172,29 @@ export class FleetStore {
     return r[0] === 1 ? { ok: true } : { ok: false, device: r[1]!, owner: r[2]! };
   }
 
+  /**
+   * reserveAndRecord() of many VMs in order, atomically, in one round trip; a VM whose record names a
+   * host already is not reserved again (answered `placedAlready`).
+   */
+  async reserveMany(items: readonly ReserveItem[]): Promise<ReserveManyResult[]> {
+    if (items.length === 0) return [];
+    const keys: string[] = [];
+    const args: string[] = [String(Date.now())];
+    for (const it of items) {
+      keys.push(ownerKey(it.hostId, this.namespace), vmKey(it.vmId, this.namespace));
+      args.push(it.vmId, it.state, it.hostId, JSON.stringify(it.deviceIds), it.requestId, String(it.deviceIds.length));
+      args.push(...it.deviceIds);
+    }
+    const r = (await this.redis.eval(RESERVE_MANY_LUA, keys.length, ...keys, ...args)) as [number, string?, string?][];
+    return r.map((x) =>
+      x[0] === 1
+        ? { ok: true }
+        : x[0] === 2
+          ? { ok: false, placedAlready: true }
+          : { ok: false, device: x[1]!, owner: x[2]! },
+    );
+  }
+
   async release(hostId: string, vmId: string, deviceIds: readonly string[]): Promise<number> {
     if (deviceIds.length === 0) return 0;
     return (await this.redis.eval(RELEASE_LUA, 1, ownerKey(hostId, this.namespace), vmId, ...deviceIds)) as number;
@@ -165,16 +233,32 @@ export class FleetStore {
   }
 
   async getVm(vmId: string): Promise<VmRecord | undefined> {
-    const h = await this.redis.hgetall(vmKey(vmId, this.namespace));
-    if (!h.vmId) return undefined;
-    return {
-      vmId: h.vmId,
-      state: h.state ?? 'pending',
-      hostId: h.hostId,
-      deviceIds: h.deviceIds ? (JSON.parse(h.deviceIds) as string[]) : undefined,
-      reason: h.reason,
-      requestId: h.requestId,
-      updatedMs: Number(h.updatedMs ?? 0),
-    };
+    return recordOf(await this.redis.hgetall(vmKey(vmId, this.namespace)));
   }
+
+  /** getVm() of many VMs in one pipelined round trip, in order. */
+  async getVms(vmIds: readonly string[]): Promise<(VmRecord | undefined)[]> {
+    const p = this.redis.pipeline();
+    for (const id of vmIds) p.hgetall(vmKey(id, this.namespace));
+    const res = (await p.exec()) ?? [];
+    return vmIds.map((_, i) => {
+      const [err, v] = res[i] ?? [null, {}];
+      if (err) throw err;
+      return recordOf(v as Record<string, string>);
+    });
+  }
+}
+
+/** A VM record from its hash (undefined when the hash is empty). */
+function recordOf(h: Record<string, string>): VmRecord | undefined {
+  if (!h.vmId) return undefined;
+  return {
+    vmId: h.vmId,
+    state: h.state ?? 'pending',
+    hostId: h.hostId,
+    deviceIds: h.deviceIds ? (JSON.parse(h.deviceIds) as string[]) : undefined,
+    reason: h.reason,
+    requestId: h.requestId,
+    updatedMs: Number(h.updatedMs ?? 0),
+  };
 }

@@ -13,11 +13,18 @@ export const QUEUE_ATTACH = 'iofleet-attach';
 export const QUEUE_IO = 'iofleet-io';
 
 export const JOB_PLACE_VM = 'place-vm';
+/** Many VM requests in one job, placed in their order (the scheduler batches the submits it gets at once). */
+export const JOB_PLACE_BATCH = 'place-batch';
 export const JOB_ATTACH_VM = 'attach-vm';
 export const JOB_DETACH_VM = 'detach-vm';
 export const JOB_RUN_IO = 'run-io';
 
-export type JobName = typeof JOB_PLACE_VM | typeof JOB_ATTACH_VM | typeof JOB_DETACH_VM | typeof JOB_RUN_IO;
+export type JobName =
+  | typeof JOB_PLACE_VM
+  | typeof JOB_PLACE_BATCH
+  | typeof JOB_ATTACH_VM
+  | typeof JOB_DETACH_VM
+  | typeof JOB_RUN_IO;
 
 export interface PlaceVmPayload {
   v: typeof JOBS_VERSION;
@@ -27,6 +34,12 @@ export interface PlaceVmPayload {
   /** Times this VM was placed again because its host went down during the attach. */
   replacements?: number;
 }
+/** VM requests to place in this order: one job, one reservation round trip, for all of them. */
+export interface PlaceBatchPayload {
+  v: typeof JOBS_VERSION;
+  items: PlaceVmPayload[];
+}
+
 export interface PlaceVmResult {
   v: typeof JOBS_VERSION;
   placed: boolean;
@@ -104,6 +117,7 @@ export interface RunIoResult {
 
 export interface JobPayloads {
   [JOB_PLACE_VM]: PlaceVmPayload;
+  [JOB_PLACE_BATCH]: PlaceBatchPayload;
   [JOB_ATTACH_VM]: AttachVmPayload;
   [JOB_DETACH_VM]: DetachVmPayload;
   [JOB_RUN_IO]: RunIoPayload;

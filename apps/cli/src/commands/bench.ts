@@ -160,7 +160,8 @@ export function registerBench(program: Command): void {
                 ? `end to end (gRPC, BullMQ, Redis, ${opts.agents} agents, ${opts.schedulers} schedulers), ${e2e.e2eSeconds.toFixed(1)} s\n` +
                   `  endToEndPlacementsPerSec  ${e2e.endToEndPlacementsPerSec.toFixed(0)}\n` +
                   `  p99PlacementLatencyMs     ${e2e.p99PlacementLatencyMs.toFixed(0)}  (p50 ${e2e.p50PlacementLatencyMs.toFixed(0)})\n` +
-                  `  running / failed          ${e2e.running} / ${e2e.failed}\n`
+                  `  running / failed          ${e2e.running} / ${e2e.failed}\n` +
+                  `  CPU ms per VM             scheduler ${e2e.schedulerCpuMsPerVm.toFixed(2)}, agents ${e2e.agentCpuMsPerVm.toFixed(2)}, redis ${e2e.redisCpuMsPerVm.toFixed(2)}, client ${e2e.clientCpuMsPerVm.toFixed(2)}  (load average ${e2e.loadAverage1m.toFixed(1)})\n`
                 : '') +
               `  doubleAssignedDevices     ${doubleAssignedDevices}\n`,
           );
