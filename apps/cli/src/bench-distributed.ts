@@ -7,7 +7,8 @@
 import { readdirSync } from 'node:fs';
 import type { Scenario } from '@iofleet/whatif';
 import { UsageError } from './cli-error';
-import { childrenCpuSeconds, statFields } from './proc-cpu';
+import type { VariantPhases } from './distributed-backend';
+import { childrenCpuSeconds, cpuByRole, statFields } from './proc-cpu';
 
 /** CPU seconds this process and its reaped children have used (children: Linux only, else NaN). */
 function cpuSeconds(): number {
@@ -52,6 +53,10 @@ export interface DistributedBenchRound {
   distributedCpuSeconds: number;
   sameDigests: boolean;
   sameFigures: boolean;
+  /** Where the distributed run's CPU went: CPU seconds by process role ('main' is this process). */
+  distributedCpuByRole: Record<string, number>;
+  /** Wall seconds of each variant's steps (they run at once): processes started, placement, I/O after it. */
+  phases: VariantPhases[];
 }
 
 export interface DistributedBenchResult {
@@ -97,6 +102,8 @@ export async function benchDistributed(o: DistributedBenchOptions): Promise<Dist
       durationNs: s.duration,
       ...(o.redisUrl && { redisUrl: o.redisUrl }),
     });
+    cpuByRole.clear();
+    const main0 = process.cpuUsage();
     t0 = performance.now();
     c0 = cpuSeconds();
     let dist: Awaited<ReturnType<typeof simulateWith>>;
@@ -108,6 +115,8 @@ export async function benchDistributed(o: DistributedBenchOptions): Promise<Dist
     const distributedSeconds = (performance.now() - t0) / 1000;
     await childrenGone();
     const distributedCpuSeconds = cpuSeconds() - c0;
+    const main = process.cpuUsage(main0);
+    const distributedCpuByRole = { main: (main.user + main.system) / 1e6, ...Object.fromEntries(cpuByRole) };
     const digests = (r: typeof emb) => r.variants.map((v) => v.placement.assignmentDigest);
     const figures = (r: typeof emb) => JSON.stringify(r.variants.map((v) => v.io));
     rounds.push({
@@ -118,6 +127,8 @@ export async function benchDistributed(o: DistributedBenchOptions): Promise<Dist
       distributedCpuSeconds,
       sameDigests: JSON.stringify(digests(emb)) === JSON.stringify(digests(dist)),
       sameFigures: figures(emb) === figures(dist),
+      distributedCpuByRole,
+      phases: backend.phases,
     });
   }
   return {

@@ -20,6 +20,7 @@ import type { SimBackend, Template, Variant, VariantBackend } from '@iofleet/wha
 import { CliError } from './cli-error';
 import { DistributedRun } from './distributed-run';
 import { IoFanout } from './io-fanout';
+import { noteCpu } from './proc-cpu';
 
 export interface DistributedOptions {
   redisUrl?: string;
@@ -34,6 +35,14 @@ export interface DistributedOptions {
   plugins?: readonly string[];
 }
 
+/** Wall seconds of a variant's steps: its processes started, its placement, its I/O after placement. */
+export interface VariantPhases {
+  variant: string;
+  startSeconds: number;
+  placementSeconds: number;
+  ioSeconds: number;
+}
+
 export class DistributedBackend implements SimBackend {
   /** Variants run at once: each has its own agents, scheduler and namespace. */
   readonly parallelVariants = true;
@@ -45,6 +54,8 @@ export class DistributedBackend implements SimBackend {
   private io: IoFanout | null = null;
   private ioStarting: Promise<void> | null = null;
   private readonly active = new Set<DistributedRun>();
+  /** Each variant's phases, in the order they started (bench distributed prints them). */
+  readonly phases: VariantPhases[] = [];
   private readonly onSignal = (sig: NodeJS.Signals) => {
     // Ctrl-C or a kill: stop every process and remove every file now, then leave as the signal would.
     for (const r of this.active) r.stopNow();
@@ -102,6 +113,7 @@ export class DistributedBackend implements SimBackend {
     for (const r of this.active) await r.stop();
     await this.io?.close();
     this.io = null;
+    if (this.redis) noteCpu('redis', [this.redis.proc]);
     await this.redis?.kill();
     this.redis = null;
     this.redisStarting = null;
@@ -109,9 +121,13 @@ export class DistributedBackend implements SimBackend {
 
   async start(v: Variant, templates: readonly Template[], hosts: readonly PlacementHost[]): Promise<VariantBackend> {
     const index = this.variantIndex++;
+    const t0 = performance.now();
+    const phases: VariantPhases = { variant: v.name, startSeconds: 0, placementSeconds: 0, ioSeconds: 0 };
+    this.phases.push(phases);
+    const since = (t: number) => (performance.now() - t) / 1000;
     const redisUrl = await this.redisUrl();
+    // The workers (shared, started once) start while this variant's agents and scheduler do.
     if (this.o.workers > 0) this.ioStarting ??= this.startIo(redisUrl);
-    await this.ioStarting;
     const run = new DistributedRun({
       redisUrl,
       namespace: `${this.o.namespace}:${this.runId}:v${index}`,
@@ -124,12 +140,14 @@ export class DistributedBackend implements SimBackend {
     });
     this.active.add(run);
     try {
-      await run.start();
+      await Promise.all([run.start(), this.ioStarting]);
     } catch (e) {
       this.active.delete(run);
       await run.stop();
       throw e;
     }
+    phases.startSeconds = since(t0);
+    const t1 = performance.now();
     const io = this.io?.forVariant(v, templates, this.o.durationNs);
     let notes: string[] | undefined;
     return {
@@ -139,10 +157,14 @@ export class DistributedBackend implements SimBackend {
         // Placement is over: the variant's agents and scheduler have nothing left to do, so they
         // stop now (their notes kept) rather than take heartbeats and memory from the workers.
         runIoMany: async (runs, onDone) => {
+          phases.placementSeconds = since(t1);
+          const t2 = performance.now();
           notes = await run.notes();
           this.active.delete(run);
           await run.stop();
-          return io.runAll(runs, onDone);
+          const figures = await io.runAll(runs, onDone);
+          phases.ioSeconds = since(t2);
+          return figures;
         },
         prefetchIo: (runs) => io.prefetch(runs),
       }),

@@ -13,6 +13,8 @@ import {
   applyVariant,
   firstIndex,
   type IoRun,
+  type PlacementStep,
+  type PlaceResult,
   type Placer,
   type RunFigures,
   type Template,
@@ -21,6 +23,7 @@ import {
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { CliError } from './cli-error';
+import { noteCpu } from './proc-cpu';
 import { AGENT_MAIN, SCHED_MAIN, startMain } from './processes';
 
 /** Longest a VM may take from submit to its final state (placement, attach, retries), ms. */
@@ -44,6 +47,9 @@ const PATH: Record<string, WorkloadPath> = {
   'viommu-bounce': WorkloadPath.WORKLOAD_PATH_VFIO_VIOMMU_BOUNCE,
   'viommu-lazy': WorkloadPath.WORKLOAD_PATH_VFIO_VIOMMU_LAZY,
 };
+
+/** How often a VM of a PlaceBatch stretch is polled besides the event stream, ms (hundreds at once). */
+const BATCH_POLL_MS = 2000;
 
 /** Deadline of one scheduler call, ms. */
 const SCHED_CALL_MS = 30_000;
@@ -109,6 +115,12 @@ function listeningOn(out: string): string {
   const m = /listening on (\S+?),?\s/.exec(out);
   if (!m) throw new CliError(`could not read the listen address from: ${out.split('\n')[0]}`);
   return m[1]!;
+}
+
+/** The what-if's result of a VM from its status (a decision, or a final state). */
+function resultOf(st: VmStatus): PlaceResult {
+  if (st.state === VmState.VM_STATE_FAILED) return { placed: false, reason: st.reason.replace(/^no host fits: /, '') };
+  return { placed: true, hostId: st.hostId, deviceIds: st.deviceIds };
 }
 
 const isFinal = (s: VmState) => s === VmState.VM_STATE_RUNNING || s === VmState.VM_STATE_FAILED;
@@ -188,7 +200,7 @@ export class DistributedRun {
    * The VM's final state: from the event stream, or from polling (in case an event is missed),
    * started once `submitted` resolves; rejects after PLACE_TIMEOUT_MS.
    */
-  private waitFinal(vmId: string, submitted: Promise<unknown>): Promise<VmStatus> {
+  private waitFinal(vmId: string, submitted: Promise<unknown>, pollMs = POLL_MS): Promise<VmStatus> {
     return new Promise<VmStatus>((resolve, reject) => {
       const end = Date.now() + PLACE_TIMEOUT_MS;
       let timer: NodeJS.Timeout | undefined;
@@ -211,7 +223,7 @@ export class DistributedRun {
                   ),
                 ),
               );
-            if (this.waiters.has(vmId)) timer = setTimeout(poll, POLL_MS);
+            if (this.waiters.has(vmId)) timer = setTimeout(poll, pollMs);
           },
           (e: Error) =>
             settle(() => reject(new CliError(`the scheduler did not answer about VM ${vmId}: ${e.message}`))),
@@ -219,7 +231,7 @@ export class DistributedRun {
       };
       submitted.then(
         () => {
-          if (this.waiters.has(vmId)) timer = setTimeout(poll, POLL_MS);
+          if (this.waiters.has(vmId)) timer = setTimeout(poll, pollMs);
         },
         (e: unknown) => settle(() => reject(e)),
       );
@@ -236,15 +248,45 @@ export class DistributedRun {
           vmId: vm.id,
           spec: specOf(vm),
         });
-        const status = await this.waitFinal(vm.id, submitted);
-        if (status.state === VmState.VM_STATE_RUNNING)
-          return { placed: true, hostId: status.hostId, deviceIds: status.deviceIds };
-        return { placed: false, reason: status.reason.replace(/^no host fits: /, '') };
+        return resultOf(await this.waitFinal(vm.id, submitted));
       },
       release: async (vmId) => {
         await this.sched!.cancel(vmId);
       },
+      placeMany: (steps) => this.placeMany(steps),
     };
+  }
+
+  /**
+   * A stretch of the timeline in one PlaceBatch call: the scheduler decides its placements and
+   * releases in order, as one at a time would. Then each placed VM's final state is awaited (its
+   * attach, all at once): a VM whose host went down meanwhile is placed again by the scheduler, and
+   * the result is where it ends up, as with place().
+   */
+  private async placeMany(steps: readonly PlacementStep[]): Promise<PlaceResult[]> {
+    const v = this.o.variant;
+    const ops = steps.map((s) =>
+      'vm' in s
+        ? {
+            op: {
+              $case: 'place' as const,
+              value: { requestId: `${v.name}-${s.vm.id}`, vmId: s.vm.id, spec: specOf(s.vm) },
+            },
+          }
+        : { op: { $case: 'releaseVmId' as const, value: s.release } },
+    );
+    // Listening for the final states before the call, so no event can come first.
+    const call = this.sched!.placeBatch(ops, PLACE_TIMEOUT_MS);
+    const finals = new Map<string, Promise<VmStatus>>();
+    for (const s of steps) if ('vm' in s) finals.set(s.vm.id, this.waitFinal(s.vm.id, call, BATCH_POLL_MS));
+    // A failed call fails them all; its error is the one thrown.
+    for (const f of finals.values()) f.catch(() => undefined);
+    const decided = await call;
+    const released = new Set(steps.flatMap((s) => ('release' in s ? [s.release] : [])));
+    // Rejected, placed without devices (running at once), or released in this stretch: the decision stands.
+    for (const d of decided)
+      if (d.state !== VmState.VM_STATE_PLACED || released.has(d.vmId)) this.waiters.get(d.vmId)?.(d);
+    return Promise.all(decided.map(async (d) => resultOf(await finals.get(d.vmId)!)));
   }
 
   private agentFor(t: number): { c: AgentClient; hostId: string } {
@@ -299,6 +341,8 @@ export class DistributedRun {
     this.stopped = true;
     this.cancelWatch?.();
     for (const c of this.clients) c.close();
+    noteCpu('agent', this.procs.slice(0, this.agentOf.length));
+    noteCpu('scheduler', this.procs.slice(this.agentOf.length));
     for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     rmSync(this.dir, { recursive: true, force: true });
   }

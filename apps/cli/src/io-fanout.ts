@@ -21,6 +21,7 @@ import { applyVariant, type IoRun, type RunFigures, type Template, type Variant 
 import { Queue, QueueEvents } from 'bullmq';
 import { CliError } from './cli-error';
 import { REPO_ROOT } from './paths';
+import { noteCpu } from './proc-cpu';
 import { startMain } from './processes';
 import { VariantIo } from './variant-io';
 
@@ -45,6 +46,7 @@ export class IoFanout {
   private queue?: Queue<RunIoPayload, RunIoResult>;
   private events?: QueueEvents;
   private batch = 0;
+  private cpuNoted = false;
   private readonly pending = new Map<string, (err: string | null, r: RunIoResult | undefined) => void>();
 
   constructor(private readonly o: FanoutOptions) {}
@@ -146,11 +148,20 @@ export class IoFanout {
     }
   }
 
+  /** Counts the workers' CPU time once, before they are stopped (bench distributed's breakdown). */
+  private noteCpuOnce(): void {
+    if (this.cpuNoted) return;
+    this.cpuNoted = true;
+    noteCpu('worker', this.procs);
+  }
+
   stopNow(): void {
+    this.noteCpuOnce();
     for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   }
 
   async close(): Promise<void> {
+    this.noteCpuOnce();
     for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
     await Promise.race([
       Promise.all([this.queue?.close(), this.events?.close()]),

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // CPU times of processes from /proc (Linux), for the benchmarks that start other processes: what a
 // scheduler or an agent spent per VM, and what a run's reaped children used. Elsewhere: NaN.
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every Linux architecture node runs on). */
@@ -28,4 +29,19 @@ export function processCpuSeconds(pid: number | undefined): number {
 export function childrenCpuSeconds(): number {
   const f = statFields('self');
   return f ? (Number(f[13]) + Number(f[14])) / USER_HZ : Number.NaN;
+}
+
+/**
+ * CPU seconds by role ('agent', 'scheduler', 'worker', 'redis') of the processes a distributed run
+ * started, read just before they are stopped: where a run's CPU went (`bench distributed`).
+ */
+export const cpuByRole = new Map<string, number>();
+
+/** Adds the CPU time the live processes among `procs` have used to `role` in cpuByRole. */
+export function noteCpu(role: string, procs: readonly ChildProcess[]): void {
+  for (const p of procs) {
+    if (p.exitCode !== null || p.signalCode !== null) continue;
+    const s = processCpuSeconds(p.pid);
+    if (Number.isFinite(s)) cpuByRole.set(role, (cpuByRole.get(role) ?? 0) + s);
+  }
 }

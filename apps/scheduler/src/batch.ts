@@ -40,17 +40,58 @@ const placedFrom = (r: VmRecord): PlaceVmResult => ({
   reason: r.reason,
 });
 
+/** A release in a batch of operations: the VM's devices are freed at its place in the order. */
+export interface ReleaseOp {
+  release: string;
+}
+export type BatchOp = PlaceVmPayload | ReleaseOp;
+const isRelease = (x: BatchOp): x is ReleaseOp => 'release' in x;
+
+/** What decideMany released: each VM's host and devices (for the agent's detach and the record). */
+export interface Released {
+  vmId: string;
+  hostId: string;
+  deviceIds: readonly string[];
+}
+
 /**
- * Decides `items` in order and reserves them in one script, all under the view lock (the caller's).
- * A VM another scheduler's reservation got in the way of is decided again on its own, with the
- * host refreshed from Redis (decideAndReserve), as a single placement is.
+ * Decides the placements of `ops` in order, with the releases among them at their place, and
+ * applies them in Redis by one script, all under the view lock (the caller's). A VM another
+ * scheduler's reservation got in the way of is decided again on its own, with the host refreshed
+ * from Redis (decideAndReserve), as a single placement is. Answers, per place op, its result (at
+ * the op's index), and the releases made.
  */
-async function decideMany(deps: WorkerDeps, items: readonly PlaceVmPayload[]): Promise<PlaceVmResult[]> {
-  const out: PlaceVmResult[] = new Array(items.length);
+export async function decideMany(
+  deps: WorkerDeps,
+  ops: readonly BatchOp[],
+): Promise<{ out: (PlaceVmResult | undefined)[]; released: Released[] }> {
+  const out: (PlaceVmResult | undefined)[] = new Array(ops.length);
   const reserve: ReserveItem[] = [];
   const at: number[] = [];
   const rejected: Promise<void>[] = [];
-  for (const [i, { vm, requestId }] of items.entries()) {
+  const released: Released[] = [];
+  const foreign: string[] = [];
+  for (const [i, op] of ops.entries()) {
+    if (isRelease(op)) {
+      const a = deps.state.assignments.get(op.release);
+      if (!a) {
+        foreign.push(op.release);
+        continue;
+      }
+      deps.state.release(op.release);
+      released.push({ vmId: op.release, hostId: a.hostId, deviceIds: a.deviceIds });
+      reserve.push({
+        hostId: a.hostId,
+        vmId: op.release,
+        deviceIds: a.deviceIds,
+        state: '',
+        requestId: '',
+        release: true,
+      });
+      at.push(i);
+      continue;
+    }
+    const { vm, requestId } = op;
     // Decided already in this process (the same VM in two jobs at once): the record will say.
     if (deps.state.assignments.has(vm.id)) continue;
     const d = deps.policy.decide(vm);
@@ -71,36 +112,51 @@ async function decideMany(deps: WorkerDeps, items: readonly PlaceVmPayload[]): P
   try {
     [answers] = await Promise.all([deps.store.reserveMany(reserve), ...rejected]);
   } catch (e) {
-    // Nothing known reserved: the view forgets these decisions, and a retry of the job decides again.
-    for (const r of reserve) deps.state.release(r.vmId);
+    // Nothing known applied: the view forgets these decisions, and a retry decides again.
+    for (const r of reserve) if (!r.release) deps.state.release(r.vmId);
     throw e;
   }
   const again: number[] = [];
   for (const [k, r] of answers.entries()) {
     const i = at[k]!;
-    const { hostId, deviceIds } = reserve[k]!;
+    const { hostId, deviceIds, release } = reserve[k]!;
+    if (release) continue;
     if (r.ok) {
       deps.metrics?.placements.inc({ result: 'placed' });
       out[i] = { v: JOBS_VERSION, placed: true, hostId, deviceIds: [...deviceIds] };
       continue;
     }
     // Not ours to hold: another scheduler took a device first, or another job placed this VM.
-    deps.state.release(items[i]!.vm.id);
+    deps.state.release((ops[i] as PlaceVmPayload).vm.id);
     deps.state.syncDeviceOwners(hostId, await deps.store.owners(hostId));
     again.push(i);
   }
   for (const i of again) {
-    const { vm, requestId } = items[i]!;
+    const { vm, requestId } = ops[i] as PlaceVmPayload;
     const rec = await deps.store.getVm(vm.id);
     out[i] = rec?.hostId ? placedFrom(rec) : await decideAndReserve(deps, vm, requestId);
+    // Released later in this batch: that release found nothing to free then, so it is done now.
+    const r = out[i]!;
+    const later = ops.slice(i + 1).some((x) => isRelease(x) && x.release === vm.id);
+    if (later && r.placed && deps.state.release(vm.id)) {
+      await deps.store.release(r.hostId!, vm.id, r.deviceIds!);
+      released.push({ vmId: vm.id, hostId: r.hostId!, deviceIds: r.deviceIds! });
+    }
+  }
+  // Released VMs this view did not hold (placed by another scheduler): freed as their record says.
+  for (const vmId of foreign) {
+    const rec = await deps.store.getVm(vmId);
+    if (!rec?.hostId || !rec.deviceIds) continue;
+    await deps.store.release(rec.hostId, vmId, rec.deviceIds);
+    released.push({ vmId, hostId: rec.hostId, deviceIds: rec.deviceIds });
   }
   // Those decided elsewhere in this process: as their record says (their own job attaches them).
-  for (const [i, { vm }] of items.entries()) {
-    if (out[i]) continue;
-    const rec = await deps.store.getVm(vm.id);
+  for (const [i, op] of ops.entries()) {
+    if (out[i] || isRelease(op)) continue;
+    const rec = await deps.store.getVm(op.vm.id);
     out[i] = rec ? placedFrom(rec) : { v: JOBS_VERSION, placed: false, reason: 'placed by another job' };
   }
-  return out;
+  return { out, released };
 }
 
 /**
@@ -117,7 +173,7 @@ export async function processPlaceBatch(deps: WorkerDeps, job: Job<PlaceBatchPay
     // Each VM a separate (mostly no-op) resume: a crash can leave every VM at another step.
     for (const [i, x] of items.entries()) out.push(priors[i] ? await resume(deps, x, priors[i]!) : null);
     const fresh = items.filter((_, i) => out[i] === null);
-    const made = fresh.length ? await deps.lock.run(() => decideMany(deps, fresh)) : [];
+    const made = fresh.length ? (await deps.lock.run(() => decideMany(deps, fresh))).out : [];
     let k = 0;
     // Resumed VMs are attached by the attach job resume() enqueued: only decided ones attach here.
     return out.map((r) => (r ? { r, attach: false } : { r: made[k++]!, attach: true }));

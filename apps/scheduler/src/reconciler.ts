@@ -8,6 +8,7 @@
 // Several schedulers may reconcile at once: both calls are idempotent on the agent.
 
 import type { FleetStore } from '@iofleet/jobs';
+import { HostChains } from './host-chain';
 import type { HostRegistry, RegisteredHost } from './registry';
 
 /** Calls one reconciliation pass may make per host (bounded work per heartbeat). */
@@ -26,6 +27,8 @@ export async function reconcileHost(
   /** The host's device -> VM map in Redis, as read for this heartbeat. */
   recorded: Readonly<Record<string, string>>,
   counters: ReconcileCounters,
+  /** Where the host's agent calls are ordered (host-chain.ts); a re-attach goes in line there. */
+  chain: HostChains = new HostChains(),
 ): Promise<void> {
   const agentOwner = new Map(h.inventory.devices.map((d) => [d.id, d.ownerVmId]));
   // The common case costs no call: the agent shows exactly what Redis records.
@@ -43,20 +46,26 @@ export async function reconcileHost(
   let calls = 0;
   for (const [vmId, devices] of toReattach) {
     if (calls++ >= MAX_RECONCILE_CALLS_PER_HOST) return;
-    const rec = await store.getVm(vmId);
-    if (rec?.state !== 'running') continue; // an attach in progress will do it
     try {
-      await client.attach(
-        {
-          requestId: `reconcile-${vmId}-${Date.now()}`,
-          hostId: h.hostId,
-          vmId,
-          deviceIds: devices,
-          guestMemoryMib: 0n,
-        },
-        5000,
-      );
-      counters.reattached++;
+      // In line behind the host's other agent calls, and checked again there: a VM released
+      // since the heartbeat read Redis must not get its devices back.
+      await chain.run(h.hostId, async () => {
+        const now = await store.owners(h.hostId);
+        if (!devices.every((d) => now[d] === vmId)) return;
+        const rec = await store.getVm(vmId);
+        if (rec?.state !== 'running') return; // an attach in progress will do it
+        await client.attach(
+          {
+            requestId: `reconcile-${vmId}-${Date.now()}`,
+            hostId: h.hostId,
+            vmId,
+            deviceIds: devices,
+            guestMemoryMib: 0n,
+          },
+          5000,
+        );
+        counters.reattached++;
+      });
     } catch {
       counters.errors++;
     }

@@ -25,6 +25,8 @@ import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { processPlaceBatch, SubmitBatcher } from './batch';
 import { placementHostFromInventory } from './convert';
+import { HostChains } from './host-chain';
+import { placeOps } from './place-ops';
 import { type ReconcileCounters, reconcileHost } from './reconciler';
 import { HostRegistry, type RegisteredHost } from './registry';
 import { schedulerImplementation } from './service';
@@ -136,6 +138,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
     attachQueue,
     placeQueue,
     lock: new ViewLock(),
+    hostOps: new HostChains(),
     publish: async (vmId) => {
       await pub.publish(eventsChannel, vmId);
     },
@@ -157,7 +160,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
       return o;
     });
     for (const h of sorted) {
-      await reconcileHost(store, registry, h, owners.get(h.hostId) ?? {}, reconcile).catch(() => {
+      await reconcileHost(store, registry, h, owners.get(h.hostId) ?? {}, reconcile, deps.hostOps).catch(() => {
         reconcile.errors++;
       });
     }
@@ -221,6 +224,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<RunningSch
       eventsChannel,
       lock: deps.lock,
       releaseLocal: (vmId) => state.release(vmId),
+      placeOps: (ops) => placeOps(deps, ops),
     }),
   );
   // grpc.health.v1.Health and server reflection beside the Scheduler service (grpcurl, k8s probes).

@@ -4,13 +4,21 @@
 // -> NOT_FOUND, AlreadySubmittedError -> ALREADY_EXISTS, anything else INTERNAL).
 
 import type * as grpc from '@grpc/grpc-js';
-import { type FleetStore, OUTAGE_RETRY, type VmRecord } from '@iofleet/jobs';
+import {
+  type FleetStore,
+  JOBS_VERSION,
+  OUTAGE_RETRY,
+  type PlaceVmPayload,
+  type PlaceVmResult,
+  type VmRecord,
+} from '@iofleet/jobs';
 import type { VmRequest } from '@iofleet/placement';
 import { type SchedulerServer, toServiceError, VmState, type VmStatus } from '@iofleet/proto';
-import { inSpan, tracerOf } from '@iofleet/telemetry';
+import { carrierFromActive, inSpan, tracerOf } from '@iofleet/telemetry';
 import { ATTR_REQUEST_ID, ATTR_VM_ID, SERVICE_SCHEDULER, SPAN_VM_REQUEST } from '@iofleet/vocabulary';
 import { context as otelContext } from '@opentelemetry/api';
 import { Redis } from 'ioredis';
+import type { BatchOp } from './batch';
 import { MODE_FROM_PLACEMENT, placementHostFromInventory, vmRequestFromSpec } from './convert';
 import { RequestError, VmNotFoundError } from './errors';
 import type { HostRegistry } from './registry';
@@ -50,6 +58,21 @@ export interface ServiceDeps {
   eventsChannel: string;
   /** The view lock: a release in Redis and in the view is one step (view-lock.ts). */
   lock: ViewLock;
+  /** PlaceBatch: placements and releases in order, one step; each placement's decision, in order (place-ops.ts). */
+  placeOps(ops: readonly BatchOp[]): Promise<PlaceVmResult[]>;
+}
+
+/** A place op's decision as a VmStatus: PLACED (RUNNING without devices) with host and devices, or FAILED. */
+function decisionStatus(vmId: string, r: PlaceVmResult): VmStatus {
+  const devices = r.deviceIds ?? [];
+  return {
+    vmId,
+    state: !r.placed ? VmState.VM_STATE_FAILED : devices.length ? VmState.VM_STATE_PLACED : VmState.VM_STATE_RUNNING,
+    hostId: r.hostId ?? '',
+    deviceIds: devices,
+    reason: r.reason ?? '',
+    rejections: r.rejections ?? {},
+  };
 }
 
 export function schedulerImplementation(deps: ServiceDeps): SchedulerServer {
@@ -79,6 +102,27 @@ export function schedulerImplementation(deps: ServiceDeps): SchedulerServer {
       });
     }),
     getVm: unary(async (req) => ({ status: vmStatus(await get(req.vmId)) })),
+    placeBatch: unary(async (req) => {
+      const ops: BatchOp[] = req.ops.map((o, i) => {
+        if (o.op?.$case === 'releaseVmId') {
+          if (!o.op.value) throw new RequestError(`ops[${i}]: release_vm_id is empty`);
+          return { release: o.op.value };
+        }
+        if (o.op?.$case !== 'place') throw new RequestError(`ops[${i}]: neither place nor release_vm_id`);
+        const p = o.op.value;
+        if (!p.requestId) throw new RequestError(`ops[${i}]: request_id is required`);
+        // Each VM's trace continues from this call's (W3C trace context in the payload).
+        return {
+          v: JOBS_VERSION,
+          requestId: p.requestId,
+          vm: vmRequestFromSpec(p.vmId, p.spec),
+          trace: carrierFromActive(),
+        };
+      });
+      const results = await deps.placeOps(ops);
+      const places = ops.filter((o): o is PlaceVmPayload => !('release' in o));
+      return { placements: results.map((r, i) => decisionStatus(places[i]!.vm.id, r)) };
+    }),
     cancelVm: unary(async (req) => {
       const r = await get(req.vmId);
       if (r.hostId && r.deviceIds) {

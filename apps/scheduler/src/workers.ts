@@ -31,6 +31,7 @@ import {
   SPAN_PLACEMENT,
 } from '@iofleet/vocabulary';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
+import type { HostChains } from './host-chain';
 import type { HostRegistry, RegisteredHost } from './registry';
 import type { ViewLock } from './view-lock';
 
@@ -49,6 +50,8 @@ export interface WorkerDeps {
   placeQueue: Queue;
   /** Serialises changes of the placement view with the Redis records they mirror (view-lock.ts). */
   lock: ViewLock;
+  /** Agent calls that must reach a host in order: PlaceBatch's attaches and detaches, the reconciler's re-attaches. */
+  hostOps: HostChains;
   publish(vmId: string): Promise<void>;
 }
 
@@ -206,6 +209,10 @@ async function attachVm(deps: WorkerDeps, p: AttachVmPayload): Promise<AttachVmR
   if (!client) throw new Error(`host ${p.hostId} is not registered (yet)`);
   // A host whose agent is gone gets no more attempts: failAttach places the VM again elsewhere.
   if (!deps.registry.isAlive(p.hostId)) throw new UnrecoverableError(hostDownReason(p.hostId));
+  // Released (or cancelled) since it was placed, e.g. while this attach waited for a retry: its
+  // devices may be another VM's by now, so there is nothing to attach (and nothing to record).
+  const owners = await deps.store.owners(p.hostId);
+  if (!p.deviceIds.every((d) => owners[d] === p.vmId)) return { v: JOBS_VERSION, attachedDeviceIds: [] };
   await deps.store.putVm({
     vmId: p.vmId,
     state: 'attaching',

@@ -82,5 +82,9 @@ describe('fleet store (real Redis)', () => {
     expect(placed).toMatchObject({ state: 'running', hostId: 'hx', deviceIds: ['z'] });
     expect(cpu).toMatchObject({ hostId: 'h', deviceIds: [] });
     expect(await s.reserveMany([])).toEqual([]);
+    // A release frees only what the VM owns, and a later item of the same batch can take it.
+    const rel = await s.reserveMany([{ ...item('a', 'h', ['d1', 'd2', 'd3']), release: true }, item('b', 'h', ['d2'])]);
+    expect(rel).toEqual([{ ok: true }, { ok: true }]);
+    expect(await s.owners('h')).toEqual({ d2: 'b', d3: 'c' });
   });
 });

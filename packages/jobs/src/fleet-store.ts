@@ -75,23 +75,28 @@ return {1}
 `;
 
 /**
- * A batch of reservations with their records, in order, in one script (one round trip for a batch
- * of VMs): KEYS are, per item, the host's owner hash and the VM's record; ARGV[1] is now (ms), then
- * per item: vm id, state, host id, device ids (JSON), request id, device count, the device ids.
- * Each item is RESERVE_RECORD_LUA, seeing the items before it. An item whose record already names
- * a host (another worker placed this VM: a request queued twice) is left alone and answered {2}.
- * Returns, per item, {1}, {2} or {0, device, owner}.
+ * A batch of reservations with their records, and releases, in order, in one script (one round
+ * trip for a batch of VMs): KEYS are, per item, the host's owner hash and the VM's record; ARGV[1]
+ * is now (ms), then per item: vm id, kind ('reserve' or 'release'), state, host id, device ids
+ * (JSON), request id, device count, the device ids. A reservation is RESERVE_RECORD_LUA, seeing the
+ * items before it; one whose record already names a host (another worker placed this VM: a
+ * request queued twice) is left alone and answered {2}. A release is RELEASE_LUA (the record is
+ * the caller's to update). Returns, per item, {1}, {2} or {0, device, owner}.
  */
 const RESERVE_MANY_LUA = `
 local out = {}
 local a = 2
 for k = 1, #KEYS, 2 do
-  local vm, state, host, devs, req, n = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], tonumber(ARGV[a + 5])
-  local first = a + 6
-  local last = first + n - 1
+  local vm, kind, state, host, devs, req = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
+  local first = a + 7
+  local last = first + tonumber(ARGV[a + 6]) - 1
   a = last + 1
   local r = {1}
-  if redis.call('HGET', KEYS[k + 1], 'hostId') then
+  if kind == 'release' then
+    for i = first, last do
+      if redis.call('HGET', KEYS[k], ARGV[i]) == vm then redis.call('HDEL', KEYS[k], ARGV[i]) end
+    end
+  elseif redis.call('HGET', KEYS[k + 1], 'hostId') then
     r = {2}
   else
     for i = first, last do
@@ -113,12 +118,14 @@ export type ReserveResult = { ok: true } | { ok: false; device: string; owner: s
 /** A reserveMany() item's answer: reserved, conflicting, or the VM was placed already (`placedAlready`). */
 export type ReserveManyResult = ReserveResult | { ok: false; placedAlready: true };
 
+/** A reservation (with the VM's record, as `state`), or with `release` a release of the VM's devices. */
 export interface ReserveItem {
   hostId: string;
   vmId: string;
   deviceIds: readonly string[];
   state: string;
   requestId: string;
+  release?: boolean;
 }
 
 export interface VmRecord {
@@ -173,8 +180,8 @@ export class FleetStore {
   }
 
   /**
-   * reserveAndRecord() of many VMs in order, atomically, in one round trip; a VM whose record names a
-   * host already is not reserved again (answered `placedAlready`).
+   * reserveAndRecord() (or, items with `release`, release()) of many VMs in order, atomically, in one
+   * round trip; a VM whose record names a host already is not reserved again (`placedAlready`).
    */
   async reserveMany(items: readonly ReserveItem[]): Promise<ReserveManyResult[]> {
     if (items.length === 0) return [];
@@ -182,7 +189,9 @@ export class FleetStore {
     const args: string[] = [String(Date.now())];
     for (const it of items) {
       keys.push(ownerKey(it.hostId, this.namespace), vmKey(it.vmId, this.namespace));
-      args.push(it.vmId, it.state, it.hostId, JSON.stringify(it.deviceIds), it.requestId, String(it.deviceIds.length));
+      const kind = it.release ? 'release' : 'reserve';
+      args.push(it.vmId, kind, it.state, it.hostId, JSON.stringify(it.deviceIds), it.requestId);
+      args.push(String(it.deviceIds.length));
       args.push(...it.deviceIds);
     }
     const r = (await this.redis.eval(RESERVE_MANY_LUA, keys.length, ...keys, ...args)) as [number, string?, string?][];

@@ -8,6 +8,7 @@ import {
   type CancelVmRequest,
   type GetVmRequest,
   type HostSummary,
+  type PlacementOp,
   SchedulerClient,
   type SubmitVmRequest,
   type SubmitVmResponse,
@@ -45,6 +46,14 @@ export class SchedulerApi extends PromiseClient<SchedulerClient> {
   async cancel(vmId: CancelVmRequest['vmId'], deadlineMs?: number): Promise<VmStatus> {
     const r = await this.call('CancelVm', this.raw.cancelVm, { vmId }, deadlineMs);
     return r.status ?? emptyAnswer('CancelVm');
+  }
+
+  /**
+   * Placements and releases in the order given, as one step: each placement's decision, in order
+   * (PLACED, or RUNNING without devices, with host and devices; FAILED with the reason).
+   */
+  async placeBatch(ops: PlacementOp[], deadlineMs?: number): Promise<VmStatus[]> {
+    return (await this.call('PlaceBatch', this.raw.placeBatch, { ops }, deadlineMs)).placements;
   }
 
   /** The hosts the scheduler knows, with their free devices. */

@@ -14,7 +14,9 @@ export {
 } from './engine/fleet';
 export { type ClassFigures, type IoRun, ioRunKey, type RunFigures } from './engine/io-figures';
 export {
+  PLACE_MANY_STEPS,
   type PlacementOutcome,
+  type PlacementStep,
   type PlaceResult,
   type Placer,
   policyPlacer,

@@ -251,7 +251,16 @@ export function registerBench(program: Command): void {
               r.rounds
                 .map(
                   (x, i) =>
-                    `  round ${i + 1}: embedded ${x.embeddedSeconds.toFixed(1)} s, distributed ${x.distributedSeconds.toFixed(1)} s, speedup ${x.speedup.toFixed(2)}x, ${x.sameDigests && x.sameFigures ? 'same placements and figures' : 'DIFFERENT results'}; CPU ${x.embeddedCpuSeconds.toFixed(1)} s embedded, ${x.distributedCpuSeconds.toFixed(1)} s distributed (all processes)\n`,
+                    `  round ${i + 1}: embedded ${x.embeddedSeconds.toFixed(1)} s, distributed ${x.distributedSeconds.toFixed(1)} s, speedup ${x.speedup.toFixed(2)}x, ${x.sameDigests && x.sameFigures ? 'same placements and figures' : 'DIFFERENT results'}; CPU ${x.embeddedCpuSeconds.toFixed(1)} s embedded, ${x.distributedCpuSeconds.toFixed(1)} s distributed (all processes)\n` +
+                    `    distributed CPU s by process: ${Object.entries(x.distributedCpuByRole)
+                      .map(([k, s]) => `${k} ${s.toFixed(1)}`)
+                      .join(', ')}\n` +
+                    x.phases
+                      .map(
+                        (p) =>
+                          `    ${p.variant}: processes started ${p.startSeconds.toFixed(1)} s, placement ${p.placementSeconds.toFixed(1)} s, I/O after it ${p.ioSeconds.toFixed(1)} s\n`,
+                      )
+                      .join(''),
                 )
                 .join('') +
               `  median speedup ${r.medianSpeedup.toFixed(2)}x; results ${r.identical ? 'identical in every round' : 'DIFFER'}\n`,

@@ -31,11 +31,22 @@ export interface PlacementOutcome {
 
 export type PlaceResult = { placed: true; hostId: string; deviceIds: string[] } | { placed: false; reason: string };
 
+/** One step of a timeline for Placer.placeMany: place an arriving VM, or release a departing one. */
+export type PlacementStep = { vm: VmRequest } | { release: string };
+
 /** Who decides: the policy in this process, or a scheduler over gRPC. */
 export interface Placer {
   place(vm: VmRequest): PlaceResult | Promise<PlaceResult>;
   release(vmId: string): void | Promise<void>;
+  /**
+   * Many steps at once, in order (a release of a VM that holds nothing is a no-op); answers each
+   * placement's result, in order. A remote placer does a stretch of the timeline per round trip.
+   */
+  placeMany?(steps: readonly PlacementStep[]): Promise<PlaceResult[]>;
 }
+
+/** Timeline events per placeMany() call. */
+export const PLACE_MANY_STEPS = 512;
 
 /** Stranded-device samples taken through a run. */
 export const STRANDED_SAMPLES = 20;
@@ -199,6 +210,7 @@ export async function runPlacementWith(
   onProgress?: (done: number) => void,
 ): Promise<PlacementOutcome> {
   const tally = new Tally(hosts, arrivals, onProgress);
+  if (placer.placeMany) return runInSteps(tally, arrivals, placer.placeMany.bind(placer));
   for (const [k, e] of tally.events.entries()) {
     const vm = arrivals[e.i]!.vm;
     if (e.kind === 1) tally.settle(vm, await placer.place(vm));
@@ -207,6 +219,41 @@ export async function runPlacementWith(
       tally.released(vm.id);
     }
     tally.after(k);
+  }
+  return tally.finish();
+}
+
+/**
+ * The timeline in stretches of PLACE_MANY_STEPS events, one placeMany() call each. A departure is
+ * sent when its VM may hold something (placed in an earlier stretch, or arriving in this one:
+ * releasing a VM that holds nothing changes nothing); the answers are then tallied in order,
+ * exactly as one event at a time would.
+ */
+async function runInSteps(
+  tally: Tally,
+  arrivals: readonly VmArrival[],
+  placeMany: NonNullable<Placer['placeMany']>,
+): Promise<PlacementOutcome> {
+  const events = tally.events;
+  for (let from = 0; from < events.length; from += PLACE_MANY_STEPS) {
+    const stretch = events.slice(from, from + PLACE_MANY_STEPS);
+    const arriving = new Set<string>();
+    const steps: PlacementStep[] = [];
+    for (const e of stretch) {
+      const vm = arrivals[e.i]!.vm;
+      if (e.kind === 1) {
+        arriving.add(vm.id);
+        steps.push({ vm });
+      } else if (tally.holds(vm.id) || arriving.has(vm.id)) steps.push({ release: vm.id });
+    }
+    const results = await placeMany(steps);
+    let r = 0;
+    for (const [k, e] of stretch.entries()) {
+      const vm = arrivals[e.i]!.vm;
+      if (e.kind === 1) tally.settle(vm, results[r++]!);
+      else if (tally.holds(vm.id)) tally.released(vm.id);
+      tally.after(from + k);
+    }
   }
   return tally.finish();
 }

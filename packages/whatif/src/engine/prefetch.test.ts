@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SCENARIO_FILE, testScenario } from '../../test/scenario';
 import type { Scenario } from '../scenario/schema';
 import type { IoRun, RunFigures } from './io-figures';
-import { policyPlacer } from './placement-run';
+import { PLACE_MANY_STEPS, type Placer, policyPlacer } from './placement-run';
 import { type SimBackend, simulateWith } from './simulate';
 
 const scenario: Scenario = testScenario({
@@ -77,5 +77,53 @@ describe('simulateWith --full hints', () => {
     };
     await simulateWith(scenario, SCENARIO_FILE, { plugins: new Map() }, backend, 'test');
     expect(hints).toBe(0);
+  });
+
+  it('a placer taking stretches of the timeline (placeMany) gives the placements and hints of one event at a time', async () => {
+    const big: Scenario = { ...scenario, workload: { ...scenario.workload, vms: 400 } as Scenario['workload'] };
+    const run = async (stepped: boolean) => {
+      const hinted: IoRun[] = [];
+      let calls = 0;
+      const backend: SimBackend = {
+        start: async (_v, _t, hosts) => {
+          const p = policyPlacer(hosts);
+          const placer: Placer = stepped
+            ? {
+                place: () => {
+                  throw new Error('placeMany only');
+                },
+                release: () => {
+                  throw new Error('placeMany only');
+                },
+                placeMany: async (steps) => {
+                  calls++;
+                  const out = [];
+                  for (const st of steps) {
+                    if ('vm' in st) out.push(await p.place(st.vm));
+                    else await p.release(st.release);
+                  }
+                  return out;
+                },
+              }
+            : p;
+          return {
+            placer,
+            runIo: () => FIGURES,
+            runIoMany: async (runs) => runs.map(() => FIGURES),
+            prefetchIo: (runs) => hinted.push(...runs),
+            stop: () => undefined,
+          };
+        },
+      };
+      const r = await simulateWith(big, FILE, { plugins: new Map(), full: true }, backend, 'test');
+      return { r, hinted, calls };
+    };
+    const one = await run(false);
+    const many = await run(true);
+    expect(many.calls).toBe(Math.ceil(800 / PLACE_MANY_STEPS));
+    expect(one.r.variants[0]!.placement.rejected).toBeGreaterThan(0);
+    expect(many.r.variants[0]!.placement).toEqual(one.r.variants[0]!.placement);
+    expect(many.r.assignments).toEqual(one.r.assignments);
+    expect(many.hinted).toEqual(one.hinted);
   });
 });

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { SimTracer } from '@iofleet/core';
 import { type Host, type HostDescription, loadYamlWithSchema, type PluginRegistry } from '@iofleet/host';
-import type { PlacementHost } from '@iofleet/placement';
+import type { PlacementHost, VmRequest } from '@iofleet/placement';
 import { type Scenario, scenarioSchema, type Variant } from '../scenario/schema';
 import { generateArrivals, type VmArrival } from './arrivals';
 import { checkDeviceClasses, SCENARIO_LINES } from './checks';
@@ -23,7 +23,7 @@ import {
   type RunFigures,
   runIoEmbedded,
 } from './io-figures';
-import { type PlacementOutcome, type Placer, runPlacement, runPlacementWith } from './placement-run';
+import { type PlacementOutcome, type PlaceResult, type Placer, runPlacement, runPlacementWith } from './placement-run';
 
 export interface VariantResult {
   name: string;
@@ -239,25 +239,37 @@ function prefetching(
 ): Placer {
   const arrivalOf = new Map(p.arrivals.map((a) => [a.vm.id, a]));
   let turn = 0;
+  const hint = (vm: VmRequest, r: PlaceResult) => {
+    if (!r.placed) return;
+    const planned = planVmIoRuns(
+      p.s,
+      v,
+      at.templates,
+      at.templateOf(r.hostId),
+      arrivalOf.get(vm.id)!,
+      r.deviceIds,
+      turn,
+    );
+    turn = planned.turn;
+    if (planned.runs.length) prefetch(planned.runs);
+  };
+  const many = placer.placeMany?.bind(placer);
   return {
     place: async (vm) => {
       const r = await placer.place(vm);
-      if (r.placed) {
-        const planned = planVmIoRuns(
-          p.s,
-          v,
-          at.templates,
-          at.templateOf(r.hostId),
-          arrivalOf.get(vm.id)!,
-          r.deviceIds,
-          turn,
-        );
-        turn = planned.turn;
-        if (planned.runs.length) prefetch(planned.runs);
-      }
+      hint(vm, r);
       return r;
     },
     release: (vmId) => placer.release(vmId),
+    ...(many && {
+      placeMany: async (steps) => {
+        const rs = await many(steps);
+        let k = 0;
+        // Results come in the steps' order: the hints are those of one VM at a time.
+        for (const s of steps) if ('vm' in s) hint(s.vm, rs[k++]!);
+        return rs;
+      },
+    }),
   };
 }
 
