@@ -11,7 +11,7 @@ import { SchedulerApi, VmState, type VmStatus } from '@iofleet/proto';
 import { CliError } from './cli-error';
 import { E2E_TEMPLATE } from './paths';
 import { processCpuSeconds } from './proc-cpu';
-import { AGENT_MAIN, PROFILE_DIR, SCHED_MAIN, startMain } from './processes';
+import { AGENT_MAIN, letProfilesBeWritten, SCHED_MAIN, startMain } from './processes';
 
 /**
  * Requests in flight at once from the benchmark client. Enough to keep every stage busy (Little's
@@ -102,11 +102,7 @@ export async function benchEndToEnd(o: E2eOptions): Promise<E2eResult> {
       for (const c of clients) c.close();
     }
   } finally {
-    // Profiling (processes.ts): SIGTERM first, so the processes exit normally and write their profiles.
-    if (PROFILE_DIR) {
-      for (const p of procs) p.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 3000));
-    }
+    await letProfilesBeWritten(procs);
     for (const p of procs) p.kill('SIGKILL');
     await redis.kill();
   }

@@ -24,7 +24,7 @@ import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { CliError } from './cli-error';
 import { noteCpu } from './proc-cpu';
-import { AGENT_MAIN, SCHED_MAIN, startMain } from './processes';
+import { AGENT_MAIN, letProfilesBeWritten, SCHED_MAIN, startMain } from './processes';
 
 /** Longest a VM may take from submit to its final state (placement, attach, retries), ms. */
 export const PLACE_TIMEOUT_MS = 120_000;
@@ -135,6 +135,7 @@ export class DistributedRun {
   private readonly waiters = new Map<string, (s: VmStatus) => void>();
   private readonly agentClients = new Map<string, AgentClient>();
   private stopped = false;
+  private cpuNoted = false;
 
   constructor(private readonly o: RunOptions) {}
 
@@ -341,8 +342,10 @@ export class DistributedRun {
     this.stopped = true;
     this.cancelWatch?.();
     for (const c of this.clients) c.close();
-    noteCpu('agent', this.procs.slice(0, this.agentOf.length));
-    noteCpu('scheduler', this.procs.slice(this.agentOf.length));
+    if (!this.cpuNoted) {
+      noteCpu('agent', this.procs.slice(0, this.agentOf.length));
+      noteCpu('scheduler', this.procs.slice(this.agentOf.length));
+    }
     for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -350,6 +353,10 @@ export class DistributedRun {
   /** Stops the processes, removes the files and the variant's Redis keys. */
   async stop(): Promise<void> {
     if (this.stopped) return;
+    noteCpu('agent', this.procs.slice(0, this.agentOf.length));
+    noteCpu('scheduler', this.procs.slice(this.agentOf.length));
+    this.cpuNoted = true;
+    await letProfilesBeWritten(this.procs);
     this.stopNow();
     const r = new Redis(this.o.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 5000, lazyConnect: true });
     r.on('error', () => undefined);

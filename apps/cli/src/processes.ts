@@ -55,3 +55,15 @@ export function startMain(
     });
   });
 }
+
+/**
+ * When profiling (PROFILE_DIR), asks `procs` to exit (SIGTERM) and waits, bounded, so they write
+ * their profiles before the caller kills what is left; otherwise does nothing.
+ */
+export async function letProfilesBeWritten(procs: readonly ChildProcess[], waitMs = 15_000): Promise<void> {
+  if (!PROFILE_DIR) return;
+  const live = procs.filter((p) => p.exitCode === null && p.signalCode === null);
+  for (const p of live) p.kill('SIGTERM');
+  const exited = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null ? r() : p.once('exit', () => r())));
+  await Promise.race([Promise.all(live.map(exited)), new Promise((r) => setTimeout(r, waitMs))]);
+}

@@ -78,21 +78,86 @@ function agentError(e: unknown): unknown {
 
 const isEndpoint = (d: HostDevice) => d.fn.kind === 'endpoint' || d.fn.kind === 'pciEndpoint';
 
+/** What an inventory says of a host that attaches do not change, per host model (heartbeats read it every second). */
+const STATIC = new WeakMap<Host, Omit<HostInventory, 'hostId'>>();
+
+function staticInventory(h: Host, desc: HostDescription): Omit<HostInventory, 'hostId'> {
+  let inv = STATIC.get(h);
+  if (inv) return inv;
+  const perNode = Math.ceil((desc.cpu.sockets * desc.cpu.coresPerSocket) / desc.numaNodes.length);
+  inv = {
+    iommuMode: iommuModeOf(h),
+    cpuVendor: desc.cpu.vendor,
+    numaNodes: desc.numaNodes.map((n, i) => ({
+      id: n.id,
+      socket: Math.min(i, desc.cpu.sockets - 1),
+      cpus: perNode,
+      memoryMib: BigInt(Math.round(n.memoryGiB * 1024)),
+    })),
+    devices: h.devices.filter(isEndpoint).map((d): Device => {
+      let root = d.fn;
+      while (root.parent) root = root.parent;
+      return {
+        id: fullName(d.fn),
+        vendor: d.fn.desc.vendor ?? '',
+        product: d.fn.desc.device ?? '',
+        deviceClass: d.fn.desc.class ?? '',
+        numaNode: d.fn.desc.numaNode ?? root.desc.numaNode ?? 0,
+        pcieRoot: fullName(root),
+        iommuGroup: d.group?.id ?? 0,
+        physfn: d.fn.desc.virtfnOf ? fullName(h.device(d.fn.desc.virtfnOf).fn) : '',
+        hasVfs: (d.fn.desc.sriovVfs ?? 0) > 0,
+        healthy: true,
+        hostBound: !!d.fn.desc.hostBound,
+        plugin: d.fn.desc.plugin ?? '',
+        ownerVmId: '',
+      };
+    }),
+  };
+  STATIC.set(h, inv);
+  return inv;
+}
+
 export class ModelBackend implements HostBackend {
   private readonly owner = new Map<string, string>();
   private readonly vms = new Map<string, Vm>();
   private readonly listeners = new Set<(e: WatchEventsResponse) => void>();
   private readonly counters = { attaches: 0, detaches: 0, attachFailures: 0, workloads: 0, deviceFaults: 0 };
 
+  private booted?: Host;
+
   constructor(
     readonly hostId: string,
-    readonly host: Host,
+    /** The host model, or how to boot it: then it boots on first use (an attach, a workload). */
+    private readonly model: Host | (() => Host),
     private readonly desc: HostDescription,
     private readonly plugins: PluginRegistry,
     private readonly file: string,
     /** Prometheus metrics of the agent process, when it serves them. */
     private readonly metrics?: IofleetMetrics,
+    /**
+     * A host booted from the same description, for what does not change from copy to copy (the
+     * inventory's devices and groups, the boot log): an agent serving many copies of a template
+     * boots each only when a VM or a workload first needs it.
+     */
+    private readonly shape?: Host,
   ) {}
+
+  /** The host model (booted now if it was not yet). */
+  get host(): Host {
+    this.booted ??= typeof this.model === 'function' ? this.model() : this.model;
+    return this.booted;
+  }
+
+  /** Whether the model is booted (a lazily booted copy is not until first used). */
+  get isBooted(): boolean {
+    return this.booted !== undefined;
+  }
+
+  /** The model, or its shape while it is not booted: for what every copy has alike. */
+  private get alike(): Host {
+    return this.booted ?? this.shape ?? this.host;
+  }
 
   private emit(event: WatchEventsResponse['event']): void {
     const e: WatchEventsResponse = { hostId: this.hostId, time: new Date(), event };
@@ -108,37 +173,11 @@ export class ModelBackend implements HostBackend {
   }
 
   inventory(): HostInventory {
-    const h = this.host;
-    const perNode = Math.ceil((this.desc.cpu.sockets * this.desc.cpu.coresPerSocket) / this.desc.numaNodes.length);
+    const { devices, ...rest } = staticInventory(this.alike, this.desc);
     return {
       hostId: this.hostId,
-      iommuMode: iommuModeOf(h),
-      cpuVendor: this.desc.cpu.vendor,
-      numaNodes: this.desc.numaNodes.map((n, i) => ({
-        id: n.id,
-        socket: Math.min(i, this.desc.cpu.sockets - 1),
-        cpus: perNode,
-        memoryMib: BigInt(Math.round(n.memoryGiB * 1024)),
-      })),
-      devices: h.devices.filter(isEndpoint).map((d): Device => {
-        let root = d.fn;
-        while (root.parent) root = root.parent;
-        return {
-          id: fullName(d.fn),
-          vendor: d.fn.desc.vendor ?? '',
-          product: d.fn.desc.device ?? '',
-          deviceClass: d.fn.desc.class ?? '',
-          numaNode: d.fn.desc.numaNode ?? root.desc.numaNode ?? 0,
-          pcieRoot: fullName(root),
-          iommuGroup: d.group?.id ?? 0,
-          physfn: d.fn.desc.virtfnOf ? fullName(this.host.device(d.fn.desc.virtfnOf).fn) : '',
-          hasVfs: (d.fn.desc.sriovVfs ?? 0) > 0,
-          healthy: true,
-          hostBound: !!d.fn.desc.hostBound,
-          plugin: d.fn.desc.plugin ?? '',
-          ownerVmId: this.owner.get(fullName(d.fn)) ?? '',
-        };
-      }),
+      ...rest,
+      devices: devices.map((d) => ({ ...d, ownerVmId: this.owner.get(d.id) ?? '' })),
     };
   }
 
@@ -265,14 +304,14 @@ export class ModelBackend implements HostBackend {
   }
 
   stats(): Record<string, number> {
-    return { ...this.counters, vms: this.vms.size, assignedDevices: this.owner.size, groups: this.host.groups.length };
+    return { ...this.counters, vms: this.vms.size, assignedDevices: this.owner.size, groups: this.alike.groups.length };
   }
 
   onEvent(listener: (e: WatchEventsResponse) => void): () => void {
     if (this.listeners.size >= MAX_EVENT_LISTENERS) throw new AgentError('UNAVAILABLE', 'too many event watchers');
     this.listeners.add(listener);
     // A new watcher first hears how the host booted.
-    for (const line of this.host.bootLog)
+    for (const line of this.alike.bootLog)
       listener({ hostId: this.hostId, time: new Date(), event: { $case: 'bootLogLine', value: line } });
     return () => this.listeners.delete(listener);
   }

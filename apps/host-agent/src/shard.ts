@@ -34,8 +34,13 @@ export function loadShard(o: ShardOptions): ModelBackend[] {
   const prefix = o.prefix ?? desc.name;
   const first = o.first ?? 0;
   const plugins = o.plugins ?? pluginRegistry();
+  // Copies of one description are alike until a VM or a workload changes one: one boot serves the
+  // inventory of all, and each copy boots when it is first used (a shard of thousands of hosts
+  // starts in the time of one boot, and only hosts that get VMs cost memory).
+  const boot = () => bootHost(desc, { file: o.template });
+  const shape = boot();
   return Array.from({ length: o.hosts }, (_, k) => {
     const id = hostIdFor(prefix, first + k);
-    return new ModelBackend(id, bootHost(desc, { file: o.template }), desc, plugins, o.template, o.metrics);
+    return new ModelBackend(id, boot, desc, plugins, o.template, o.metrics, shape);
   });
 }
