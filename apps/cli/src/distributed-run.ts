@@ -123,7 +123,12 @@ function resultOf(st: VmStatus): PlaceResult {
   return { placed: true, hostId: st.hostId, deviceIds: st.deviceIds };
 }
 
-const isFinal = (s: VmState) => s === VmState.VM_STATE_RUNNING || s === VmState.VM_STATE_FAILED;
+/**
+ * Where a VM's wait ends: running or failed, or cancelled (released by a later stretch of the
+ * timeline before its attach was done: its placement stands, the attach is skipped).
+ */
+const isFinal = (s: VmState) =>
+  s === VmState.VM_STATE_RUNNING || s === VmState.VM_STATE_FAILED || s === VmState.VM_STATE_CANCELLED;
 
 export class DistributedRun {
   private readonly dir = mkdtempSync(join(tmpdir(), 'iofleet-dist-'));
@@ -135,6 +140,8 @@ export class DistributedRun {
   private readonly waiters = new Map<string, (s: VmStatus) => void>();
   private readonly agentClients = new Map<string, AgentClient>();
   private stopped = false;
+  /** The last PlaceBatch call made: the next one is sent after it is answered. */
+  private placing: Promise<unknown> = Promise.resolve();
   private cpuNoted = false;
 
   constructor(private readonly o: RunOptions) {}
@@ -259,10 +266,10 @@ export class DistributedRun {
   }
 
   /**
-   * A stretch of the timeline in one PlaceBatch call: the scheduler decides its placements and
-   * releases in order, as one at a time would. Then each placed VM's final state is awaited (its
-   * attach, all at once): a VM whose host went down meanwhile is placed again by the scheduler, and
-   * the result is where it ends up, as with place().
+   * A stretch of the timeline in one PlaceBatch call (after the calls made before it): the
+   * scheduler decides its placements and releases in order, as one at a time would. Then each
+   * placed VM's final state is awaited (its attach): a VM whose host went down meanwhile is placed
+   * again by the scheduler, and the result is where it ends up, as with place().
    */
   private async placeMany(steps: readonly PlacementStep[]): Promise<PlaceResult[]> {
     const v = this.o.variant;
@@ -276,8 +283,11 @@ export class DistributedRun {
           }
         : { op: { $case: 'releaseVmId' as const, value: s.release } },
     );
-    // Listening for the final states before the call, so no event can come first.
-    const call = this.sched!.placeBatch(ops, PLACE_TIMEOUT_MS);
+    // Calls reach the scheduler one after the other, in the order made (the what-if has several
+    // stretches in flight: a stretch's attaches overlap the next one's decisions). Listening for
+    // the final states from now on, so no event can come first.
+    const call = this.placing.then(() => this.sched!.placeBatch(ops, PLACE_TIMEOUT_MS));
+    this.placing = call.catch(() => undefined);
     const finals = new Map<string, Promise<VmStatus>>();
     for (const s of steps) if ('vm' in s) finals.set(s.vm.id, this.waitFinal(s.vm.id, call, BATCH_POLL_MS));
     // A failed call fails them all; its error is the one thrown.

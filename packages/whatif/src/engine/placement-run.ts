@@ -41,12 +41,15 @@ export interface Placer {
   /**
    * Many steps at once, in order (a release of a VM that holds nothing is a no-op); answers each
    * placement's result, in order. A remote placer does a stretch of the timeline per round trip.
+   * Calls overlap (PLACE_MANY_IN_FLIGHT): the placer applies them in the order they are made.
    */
   placeMany?(steps: readonly PlacementStep[]): Promise<PlaceResult[]>;
 }
 
 /** Timeline events per placeMany() call. */
 export const PLACE_MANY_STEPS = 512;
+/** placeMany() calls made before the first of them is answered (a remote placer pipelines them). */
+export const PLACE_MANY_IN_FLIGHT = 4;
 
 /** Stranded-device samples taken through a run. */
 export const STRANDED_SAMPLES = 20;
@@ -224,10 +227,10 @@ export async function runPlacementWith(
 }
 
 /**
- * The timeline in stretches of PLACE_MANY_STEPS events, one placeMany() call each. A departure is
- * sent when its VM may hold something (placed in an earlier stretch, or arriving in this one:
- * releasing a VM that holds nothing changes nothing); the answers are then tallied in order,
- * exactly as one event at a time would.
+ * The timeline in stretches of PLACE_MANY_STEPS events, one placeMany() call each, up to
+ * PLACE_MANY_IN_FLIGHT calls made before the oldest is answered. A departure is sent for every VM
+ * that arrived before it (releasing one that holds nothing, a rejected one, changes nothing); the
+ * answers are tallied in order, exactly as one event at a time would be.
  */
 async function runInSteps(
   tally: Tally,
@@ -235,26 +238,36 @@ async function runInSteps(
   placeMany: NonNullable<Placer['placeMany']>,
 ): Promise<PlacementOutcome> {
   const events = tally.events;
+  const arrived = new Set<string>();
+  const inFlight: { from: number; results: Promise<PlaceResult[]> }[] = [];
+  const settle = async () => {
+    const { from, results } = inFlight.shift()!;
+    const rs = await results;
+    let r = 0;
+    for (let k = from; k < Math.min(from + PLACE_MANY_STEPS, events.length); k++) {
+      const e = events[k]!;
+      const vm = arrivals[e.i]!.vm;
+      if (e.kind === 1) tally.settle(vm, rs[r++]!);
+      else if (tally.holds(vm.id)) tally.released(vm.id);
+      tally.after(k);
+    }
+  };
   for (let from = 0; from < events.length; from += PLACE_MANY_STEPS) {
-    const stretch = events.slice(from, from + PLACE_MANY_STEPS);
-    const arriving = new Set<string>();
     const steps: PlacementStep[] = [];
-    for (const e of stretch) {
+    for (const e of events.slice(from, from + PLACE_MANY_STEPS)) {
       const vm = arrivals[e.i]!.vm;
       if (e.kind === 1) {
-        arriving.add(vm.id);
+        arrived.add(vm.id);
         steps.push({ vm });
-      } else if (tally.holds(vm.id) || arriving.has(vm.id)) steps.push({ release: vm.id });
+      } else if (arrived.has(vm.id)) steps.push({ release: vm.id });
     }
-    const results = await placeMany(steps);
-    let r = 0;
-    for (const [k, e] of stretch.entries()) {
-      const vm = arrivals[e.i]!.vm;
-      if (e.kind === 1) tally.settle(vm, results[r++]!);
-      else if (tally.holds(vm.id)) tally.released(vm.id);
-      tally.after(from + k);
-    }
+    const results = placeMany(steps);
+    // Awaited in turn by settle(); a failure before then is not an unhandled rejection.
+    results.catch(() => undefined);
+    inFlight.push({ from, results });
+    if (inFlight.length >= PLACE_MANY_IN_FLIGHT) await settle();
   }
+  while (inFlight.length) await settle();
   return tally.finish();
 }
 

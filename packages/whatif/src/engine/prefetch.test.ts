@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SCENARIO_FILE, testScenario } from '../../test/scenario';
 import type { Scenario } from '../scenario/schema';
 import type { IoRun, RunFigures } from './io-figures';
-import { PLACE_MANY_STEPS, type Placer, policyPlacer } from './placement-run';
+import { PLACE_MANY_STEPS, type PlaceResult, type Placer, policyPlacer } from './placement-run';
 import { type SimBackend, simulateWith } from './simulate';
 
 const scenario: Scenario = testScenario({
@@ -95,14 +95,15 @@ describe('simulateWith --full hints', () => {
                 release: () => {
                   throw new Error('placeMany only');
                 },
-                placeMany: async (steps) => {
+                // Applied when called (calls overlap: the contract is the order they are made in).
+                placeMany: (steps) => {
                   calls++;
-                  const out = [];
+                  const out: PlaceResult[] = [];
                   for (const st of steps) {
-                    if ('vm' in st) out.push(await p.place(st.vm));
-                    else await p.release(st.release);
+                    if ('vm' in st) out.push(p.place(st.vm) as PlaceResult);
+                    else void p.release(st.release);
                   }
-                  return out;
+                  return Promise.resolve(out);
                 },
               }
             : p;

@@ -254,6 +254,8 @@ function prefetching(
     if (planned.runs.length) prefetch(planned.runs);
   };
   const many = placer.placeMany?.bind(placer);
+  // placeMany calls overlap: their hints are given in the order the calls were made.
+  let hinted: Promise<unknown> = Promise.resolve();
   return {
     place: async (vm) => {
       const r = await placer.place(vm);
@@ -262,12 +264,18 @@ function prefetching(
     },
     release: (vmId) => placer.release(vmId),
     ...(many && {
-      placeMany: async (steps) => {
-        const rs = await many(steps);
-        let k = 0;
-        // Results come in the steps' order: the hints are those of one VM at a time.
-        for (const s of steps) if ('vm' in s) hint(s.vm, rs[k++]!);
-        return rs;
+      placeMany: (steps) => {
+        const rs = many(steps);
+        const done = hinted.then(() =>
+          rs.then((r) => {
+            let k = 0;
+            // Results come in the steps' order: the hints are those of one VM at a time.
+            for (const s of steps) if ('vm' in s) hint(s.vm, r[k++]!);
+            return r;
+          }),
+        );
+        hinted = done.catch(() => undefined);
+        return done;
       },
     }),
   };
