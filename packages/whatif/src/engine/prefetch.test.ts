@@ -116,7 +116,7 @@ describe('simulateWith --full hints', () => {
           };
         },
       };
-      const r = await simulateWith(big, FILE, { plugins: new Map(), full: true }, backend, 'test');
+      const r = await simulateWith(big, SCENARIO_FILE, { plugins: new Map(), full: true }, backend, 'test');
       return { r, hinted, calls };
     };
     const one = await run(false);
