@@ -4,7 +4,7 @@
 // build_completion_wait(), build_inv_dte(), build_inv_iommu_pages() (with build_inv_address()),
 // build_inv_iotlb_pages() and build_inv_all().
 
-import { type FieldTable, getField, pack } from '../bits/bitfield';
+import { type FieldTable, getField, getNumber, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
 
 export const CMD_COMPL_WAIT = 0x01;
@@ -18,17 +18,17 @@ export const CMD_INV_IOMMU_ALL = 0x08;
 export const CMD_INV_IOMMU_ALL_PAGES_ADDRESS = 0x7fff_ffff_ffff_f000n;
 
 /** 128-bit command layouts (data[0] = bits 31:0 ... data[3] = bits 127:96). */
-export const CMD: FieldTable = { OPCODE: [63, 60] };
-export const CMD_COMPLETION_WAIT: FieldTable = {
+export const CMD = { OPCODE: [63, 60] } as const satisfies FieldTable;
+export const CMD_COMPLETION_WAIT = {
   S: [0, 0],
   I: [1, 1],
   ADDR_LO: [31, 3],
   ADDR_HI: [51, 32],
   OPCODE: [63, 60],
   DATA: [127, 64],
-};
-export const CMD_INV_DTE: FieldTable = { DEVID: [15, 0], OPCODE: [63, 60] };
-export const CMD_INV_PAGES: FieldTable = {
+} as const satisfies FieldTable;
+export const CMD_INV_DTE = { DEVID: [15, 0], OPCODE: [63, 60] } as const satisfies FieldTable;
+export const CMD_INV_PAGES = {
   PASID: [19, 0],
   DOMID: [47, 32],
   OPCODE: [63, 60],
@@ -36,18 +36,18 @@ export const CMD_INV_PAGES: FieldTable = {
   PDE: [65, 65],
   GN: [66, 66],
   ADDR: [127, 76],
-};
-export const CMD_INV_IOTLB: FieldTable = {
+} as const satisfies FieldTable;
+export const CMD_INV_IOTLB = {
   DEVID: [15, 0],
   QDEP: [31, 24],
   QUEUEID: [47, 32],
   OPCODE: [63, 60],
   S: [64, 64],
   ADDR: [127, 76],
-};
+} as const satisfies FieldTable;
 
 export function opcode(cmd: bigint): number {
-  return Number(getField(cmd, CMD.OPCODE!));
+  return getNumber(cmd, CMD, 'OPCODE');
 }
 
 /** build_inv_address(): page-aligned address with S=1 and low bits set to encode a range. */
@@ -110,10 +110,10 @@ export function invIommuAll(): bigint {
 
 /** Decodes an INVALIDATE_IOMMU_PAGES range: [start, start + 2^sizeLg2). */
 export function decodeInvRange(cmd: bigint): { domainId: number; start: number; sizeLg2: number; pde: boolean } {
-  const domainId = Number(getField(cmd, CMD_INV_PAGES.DOMID!));
-  const addr = getField(cmd, CMD_INV_PAGES.ADDR!) << 12n;
-  const pde = getField(cmd, CMD_INV_PAGES.PDE!) === 1n;
-  if (getField(cmd, CMD_INV_PAGES.S!) === 0n) return { domainId, start: Number(addr), sizeLg2: 12, pde };
+  const domainId = getNumber(cmd, CMD_INV_PAGES, 'DOMID');
+  const addr = getField(cmd, CMD_INV_PAGES, 'ADDR') << 12n;
+  const pde = getField(cmd, CMD_INV_PAGES, 'PDE') === 1n;
+  if (getField(cmd, CMD_INV_PAGES, 'S') === 0n) return { domainId, start: Number(addr), sizeLg2: 12, pde };
   // The lowest zero bit at or above bit 12 marks the size (spec §2.4.3).
   let bit = 12n;
   while (bit < 64n && ((addr >> bit) & 1n) === 1n) bit++;

@@ -3,11 +3,11 @@
 // indexed by the 16-bit DeviceID (bus << 8 | devfn). The table lives in simulated memory; only the
 // 4 KiB pages of it that hold programmed entries are allocated.
 
-import { type FieldTable, getField, maskOf, pack } from '../bits/bitfield';
+import { type FieldTable, getAddress, getField, getNumber, maskOf, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
 
 /** DTE fields, bit positions within the 256-bit entry. */
-export const DTE: FieldTable = {
+export const DTE = {
   V: [0, 0],
   TV: [1, 1],
   HAD: [8, 7],
@@ -38,7 +38,7 @@ export const DTE: FieldTable = {
   IntCtl: [189, 188],
   Lint0Pass: [190, 190],
   Lint1Pass: [191, 191],
-};
+} as const satisfies FieldTable;
 
 /**
  * Reserved DTE bits, as QEMU checks them since 2025 (hw/i386/amd_iommu.h AMDVI_DTE_QUAD0..3_RESERVED,
@@ -115,14 +115,14 @@ export interface DecodedDte {
 
 export function decodeDte(v: bigint): DecodedDte {
   return {
-    v: getField(v, DTE.V!) === 1n,
-    tv: getField(v, DTE.TV!) === 1n,
-    mode: Number(getField(v, DTE.Mode!)),
-    root: Number(getField(v, DTE.PageTableRootPtr!) << 12n),
-    ir: getField(v, DTE.IR!) === 1n,
-    iw: getField(v, DTE.IW!) === 1n,
-    domainId: Number(getField(v, DTE.DomainID!)),
-    sa: getField(v, DTE.SA!) === 1n,
+    v: getField(v, DTE, 'V') === 1n,
+    tv: getField(v, DTE, 'TV') === 1n,
+    mode: getNumber(v, DTE, 'Mode'),
+    root: getAddress(v, DTE, 'PageTableRootPtr'),
+    ir: getField(v, DTE, 'IR') === 1n,
+    iw: getField(v, DTE, 'IW') === 1n,
+    domainId: getNumber(v, DTE, 'DomainID'),
+    sa: getField(v, DTE, 'SA') === 1n,
     reserved: (v & DTE_RESERVED) !== 0n,
   };
 }

@@ -4,12 +4,12 @@
 // data bits 10:0 index it. The 32-bit (legacy) IRTE gives the destination and vector; an entry
 // with RemapEn=0 is a blocked interrupt, reported as IO_PAGE_FAULT with the I flag unless SupIOPF.
 
-import { type FieldTable, getField, pack } from '../bits/bitfield';
+import { type FieldTable, getField, getNumber, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
 import { amdEventLine, EVENT_FLAG_I, EVENT_TYPE_IO_FAULT } from './event-log';
 
 /** 32-bit IRTE (legacy format, §2.2.5.1). */
-export const IRTE32: FieldTable = {
+export const IRTE32 = {
   RemapEn: [0, 0],
   SupIOPF: [1, 1],
   IntType: [4, 2],
@@ -18,7 +18,7 @@ export const IRTE32: FieldTable = {
   GuestMode: [7, 7],
   Destination: [15, 8],
   Vector: [23, 16],
-};
+} as const satisfies FieldTable;
 
 /** DTE interrupt control (IntCtl): 0 abort, 1 forward unmapped, 2 remap. */
 export const INTCTL_ABORT = 0;
@@ -66,8 +66,8 @@ export class AmdIrqTable {
     const index = msiData & 0x7ff;
     if (index >= this.entries) return { ok: false, reason: 'index-beyond' };
     const e = BigInt(this.mem.readU32(this.basePa + index * 4));
-    if (getField(e, IRTE32.RemapEn!) === 0n) {
-      const suppressed = getField(e, IRTE32.SupIOPF!) === 1n;
+    if (getField(e, IRTE32, 'RemapEn') === 0n) {
+      const suppressed = getField(e, IRTE32, 'SupIOPF') === 1n;
       const logLine = suppressed
         ? undefined
         : amdEventLine(
@@ -84,9 +84,9 @@ export class AmdIrqTable {
     }
     return {
       ok: true,
-      vector: Number(getField(e, IRTE32.Vector!)),
-      destination: Number(getField(e, IRTE32.Destination!)),
-      logical: getField(e, IRTE32.DM!) === 1n,
+      vector: getNumber(e, IRTE32, 'Vector'),
+      destination: getNumber(e, IRTE32, 'Destination'),
+      logical: getField(e, IRTE32, 'DM') === 1n,
     };
   }
 }

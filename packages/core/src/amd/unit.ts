@@ -15,7 +15,7 @@
 // the DTE cache is unbounded, the PDE cache a parameter (32 entries per level, as VT-d's
 // paging-structure caches here).
 
-import { getField } from '../bits/bitfield';
+import { getField, getNumber } from '../bits/bitfield';
 import { DEFAULT_IOTLB_GEOMETRY, type IotlbGeometry } from '../caches/cache-types';
 import { Iotlb } from '../caches/iotlb';
 import { PagingStructureCache } from '../caches/paging-structure-cache';
@@ -233,10 +233,10 @@ export class AmdViUnit implements AmdDomainHost {
   private execute(cmd: bigint): void {
     switch (opcode(cmd)) {
       case CMD_COMPL_WAIT: {
-        const lo = Number(getField(cmd, CMD_COMPLETION_WAIT.ADDR_LO!)) * 8;
-        const hi = Number(getField(cmd, CMD_COMPLETION_WAIT.ADDR_HI!)) * 2 ** 32;
-        if (getField(cmd, CMD_COMPLETION_WAIT.S!) === 1n)
-          this.mem.writeU64(hi + lo, getField(cmd, CMD_COMPLETION_WAIT.DATA!));
+        const lo = getNumber(cmd, CMD_COMPLETION_WAIT, 'ADDR_LO') * 8;
+        const hi = getNumber(cmd, CMD_COMPLETION_WAIT, 'ADDR_HI') * 2 ** 32;
+        if (getField(cmd, CMD_COMPLETION_WAIT, 'S') === 1n)
+          this.mem.writeU64(hi + lo, getField(cmd, CMD_COMPLETION_WAIT, 'DATA'));
         return;
       }
       case CMD_INV_IOMMU_PAGES: {
@@ -257,7 +257,7 @@ export class AmdViUnit implements AmdDomainHost {
         } else this.events.append({ code: EVENT_TYPE_ILL_CMD, deviceId: 0, domainId: 0, address: 0, flags: 0 });
         return;
       case CMD_INV_DEV_ENTRY:
-        this.dteCache.delete(Number(getField(cmd, CMD_INV_DTE.DEVID!)));
+        this.dteCache.delete(getNumber(cmd, CMD_INV_DTE, 'DEVID'));
         return;
       case CMD_INV_IOTLB_PAGES:
       case CMD_INV_IRT:

@@ -3,11 +3,18 @@
 
 import { describe, expect, it } from 'vitest';
 import {
+  bit,
   compile,
   compileField,
+  type FieldTable,
+  fieldHalves,
   fieldMask,
+  fieldMasks,
   fieldWidth,
+  getAddress,
+  getBits,
   getField,
+  getNumber,
   halvesToNumber,
   hi32,
   lo32,
@@ -16,10 +23,11 @@ import {
   setField,
   toBigint64,
   unpack,
+  wordField,
 } from './bitfield';
 
 /** An AMD-Vi-like PDE table, used only as sample data. */
-const PDE = { PR: [0, 0], NL: [11, 9], ADDR: [51, 12], IR: [61, 61], IW: [62, 62] } as const;
+const PDE = { PR: [0, 0], NL: [11, 9], ADDR: [51, 12], IR: [61, 61], IW: [62, 62] } as const satisfies FieldTable;
 
 describe('bigint field access', () => {
   it('derives width and mask from [hi, lo]', () => {
@@ -31,14 +39,22 @@ describe('bigint field access', () => {
 
   it('gets and sets fields, leaving other bits alone', () => {
     const v = 0xffff_ffff_ffff_ffffn;
-    expect(getField(v, PDE.NL)).toBe(7n);
-    expect(setField(v, PDE.NL, 2)).toBe(0xffff_ffff_ffff_f5ffn);
-    expect(getField(1n << 300n, [301, 299])).toBe(2n); // wide structures (PASID entries)
+    expect(getField(v, PDE, 'NL')).toBe(7n);
+    expect(setField(v, PDE, 'NL', 2)).toBe(0xffff_ffff_ffff_f5ffn);
+    expect(getBits(1n << 300n, [301, 299])).toBe(2n); // wide structures (PASID entries)
+    expect(getNumber(0x8_0000_0000_1000n, PDE, 'ADDR')).toBe(0x80_0000_0001);
+  });
+
+  it('reads an address field shifted by its low bit within its 64-bit word', () => {
+    const T = { PTR: [63, 12], HIGH_PTR: [191, 140], QPTR: [127, 66] } as const satisfies FieldTable;
+    expect(getAddress(0x1234_5000n, T, 'PTR')).toBe(0x1234_5000);
+    expect(getAddress(0xabc_d000n << 128n, T, 'HIGH_PTR')).toBe(0xabc_d000);
+    expect(getAddress(0x40n << 64n, T, 'QPTR')).toBe(0x40);
   });
 
   it('throws RangeError when a value does not fit its field', () => {
-    expect(() => setField(0n, PDE.NL, 8)).toThrow(RangeError);
-    expect(() => setField(0n, PDE.NL, -1)).toThrow(RangeError);
+    expect(() => setField(0n, PDE, 'NL', 8)).toThrow(RangeError);
+    expect(() => setField(0n, PDE, 'NL', -1)).toThrow(RangeError);
   });
 
   it('packs and unpacks a table; unknown names throw', () => {
@@ -47,6 +63,50 @@ describe('bigint field access', () => {
     expect(unpack(PDE, v)).toEqual({ PR: 1n, NL: 2n, ADDR: 0x1_0000_1n, IR: 1n, IW: 1n });
     expect(pack(PDE, { PR: 1, NL: undefined })).toBe(1n);
     expect(() => pack(PDE, { XX: 1 } as never)).toThrow(/unknown field XX/);
+  });
+});
+
+describe('typed tables: a misspelt field name does not compile', () => {
+  // These lines are checked by `nx typecheck` (tsconfig.spec.json): each @ts-expect-error fails the
+  // typecheck if the line under it compiles, i.e. if the tables lost their literal keys. At run
+  // time the misspelt names still throw or read nothing, which the expectations pin.
+  it('rejects unknown names in getField, setField, pack, wordField and property access', () => {
+    // @ts-expect-error 'Nl' is not a field of PDE
+    expect(() => getField(0n, PDE, 'Nl')).toThrow(TypeError);
+    // @ts-expect-error 'ADR' is not a field of PDE
+    expect(() => setField(0n, PDE, 'ADR', 1)).toThrow(TypeError);
+    // @ts-expect-error 'IWW' is not a field of PDE
+    expect(() => pack(PDE, { PR: 1, IWW: 1 })).toThrow(/unknown field IWW/);
+    // @ts-expect-error 'Pr' is not a field of PDE
+    expect(() => wordField(PDE, 'Pr')).toThrow(TypeError);
+    // @ts-expect-error 'ir' is not a field of PDE
+    expect(PDE.ir).toBeUndefined();
+  });
+
+  it('satisfies FieldTable: a field that is not [hi, lo] does not compile', () => {
+    // @ts-expect-error a field must be a [hi, lo] pair
+    const bad = { P: [0] } as const satisfies FieldTable;
+    expect(bad.P).toHaveLength(1);
+  });
+});
+
+describe('hot-path constants derived from a table', () => {
+  it('wordField gives word, shift and mask of a named field', () => {
+    expect(wordField(PDE, 'NL')).toEqual({ word: 0, shift: 9, mask: 7 });
+    expect(wordField(PDE, 'IW')).toEqual({ word: 1, shift: 30, mask: 1 });
+    expect(() => wordField(PDE, 'ADDR')).toThrow(/straddles/);
+  });
+
+  it('bit gives a one-bit field within its word, and refuses a wider field', () => {
+    expect(bit(PDE, 'PR')).toBe(1);
+    expect(bit(PDE, 'IW')).toBe(0x4000_0000);
+    expect(() => bit(PDE, 'NL')).toThrow(/not one bit/);
+  });
+
+  it('fieldHalves and fieldMasks give the masks of named fields', () => {
+    expect(fieldHalves(PDE, 'ADDR')).toEqual({ lo: 0xffff_f000, hi: 0xf_ffff });
+    expect(fieldHalves(PDE, 'PR', 'IR')).toEqual({ lo: 1, hi: 0x2000_0000 });
+    expect(fieldMasks(PDE, 'PR', 'IW')).toBe(0x4000_0000_0000_0001n);
   });
 });
 

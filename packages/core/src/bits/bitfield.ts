@@ -10,7 +10,14 @@
 
 /** A field as the spec prints it: [hi, lo], bit numbers counted from bit 0 of the structure. */
 export type FieldSpec = readonly [hi: number, lo: number];
+/**
+ * A register or entry layout. Declare tables `{ ... } as const satisfies FieldTable`: the table
+ * keeps its literal keys, so a misspelt field name (`getField(v, STE, 'Cofnig')`, `STE.Cofnig`,
+ * `pack(STE, { Cofnig: 1 })`) fails to compile, while `satisfies` still checks every field is [hi, lo].
+ */
 export type FieldTable = Readonly<Record<string, FieldSpec>>;
+/** The field names of a table. */
+export type FieldName<T extends FieldTable> = keyof T & string;
 
 export function fieldWidth([hi, lo]: FieldSpec): number {
   return hi - lo + 1;
@@ -20,19 +27,51 @@ export function fieldMask(spec: FieldSpec): bigint {
   return ((1n << BigInt(fieldWidth(spec))) - 1n) << BigInt(spec[1]);
 }
 
-/** Reads a field from a structure given as one bigint (up to 512 bits: PASID entries). */
-export function getField(value: bigint, spec: FieldSpec): bigint {
+/** Reads the bits of `spec` from a structure given as one bigint (up to 512 bits: PASID entries). */
+export function getBits(value: bigint, spec: FieldSpec): bigint {
   return (value >> BigInt(spec[1])) & ((1n << BigInt(fieldWidth(spec))) - 1n);
 }
 
-/** Returns `value` with `field` replaced; throws RangeError when the field value does not fit. */
-export function setField(value: bigint, spec: FieldSpec, field: bigint | number): bigint {
+/** Reads field `name` of `table` from a structure given as one bigint. */
+export function getField<T extends FieldTable>(value: bigint, table: T, name: FieldName<T>): bigint {
+  return getBits(value, table[name] as FieldSpec);
+}
+
+/** getField() as a number (fields up to 53 bits wide). */
+export function getNumber<T extends FieldTable>(value: bigint, table: T, name: FieldName<T>): number {
+  return Number(getBits(value, table[name] as FieldSpec));
+}
+
+/**
+ * An address field as a byte address. The specs store address bits [hi % 64 : lo % 64] in the field
+ * (VT-d SLPTPTR [63:12] holds a 4 KiB-aligned table address, FLPTPTR [191:140] of a PASID entry
+ * too; SMMU L2Ptr [51:6] a 64-byte-aligned one; VT-d STATUS_ADDR [127:66] a 4-byte-aligned one),
+ * so the field shifts left by its low bit within its 64-bit word: the alignment comes from the
+ * table, not from a shift written at the call. Exact for addresses < 2^53.
+ */
+export function getAddress<T extends FieldTable>(value: bigint, table: T, name: FieldName<T>): number {
+  const spec = table[name] as FieldSpec;
+  return Number(getBits(value, spec) << BigInt(spec[1] & 63));
+}
+
+/** Returns `value` with the bits of `spec` replaced; throws RangeError when the value does not fit. */
+export function setBits(value: bigint, spec: FieldSpec, field: bigint | number): bigint {
   const f = BigInt(field);
   const width = BigInt(fieldWidth(spec));
   if (f < 0n || f >> width !== 0n) {
     throw new RangeError(`value 0x${f.toString(16)} does not fit field [${spec[0]}:${spec[1]}]`);
   }
   return (value & ~fieldMask(spec)) | (f << BigInt(spec[1]));
+}
+
+/** Returns `value` with field `name` of `table` replaced; throws RangeError when `field` does not fit. */
+export function setField<T extends FieldTable>(
+  value: bigint,
+  table: T,
+  name: FieldName<T>,
+  field: bigint | number,
+): bigint {
+  return setBits(value, table[name] as FieldSpec, field);
 }
 
 /** Packs several fields into one value: pack(TABLE, { P: 1, DID: 5 }). Unknown names throw. */
@@ -45,7 +84,7 @@ export function pack<T extends FieldTable>(
     const spec = table[name];
     if (!spec) throw new RangeError(`unknown field ${name}`);
     if (f === undefined) continue;
-    v = setField(v, spec, f as bigint | number);
+    v = setBits(v, spec, f as bigint | number);
   }
   return v;
 }
@@ -53,7 +92,7 @@ export function pack<T extends FieldTable>(
 /** Unpacks every field of a table. */
 export function unpack<T extends FieldTable>(table: T, value: bigint): Record<keyof T & string, bigint> {
   const out = {} as Record<string, bigint>;
-  for (const [name, spec] of Object.entries(table)) out[name] = getField(value, spec);
+  for (const [name, spec] of Object.entries(table)) out[name] = getBits(value, spec);
   return out as Record<keyof T & string, bigint>;
 }
 
@@ -87,6 +126,41 @@ export function compile<T extends FieldTable>(table: T): { readonly [K in keyof 
     if (spec[0] >>> 5 === spec[1] >>> 5) out[name] = compileField(spec);
   }
   return out as { [K in keyof T]: CompiledField };
+}
+
+/**
+ * Field `name` of `table` compiled for the hot path: its 32-bit word, shift and unshifted mask.
+ * Call it at module load and keep the parts in module-scope constants (`const NL = wordField(T,
+ * 'NextLevel'); const NL_SHIFT = NL.shift;`): a walker then reads `(word >>> NL_SHIFT) & 7` with
+ * the bit positions written once, in the table, and V8 folds the constants as if written by hand.
+ */
+export function wordField<T extends FieldTable>(table: T, name: FieldName<T>): CompiledField {
+  return compileField(table[name] as FieldSpec);
+}
+
+/** The mask of one-bit field `name` within its 32-bit word (e.g. PS [7:7] gives 0x80, IW [62:62] 0x4000_0000). */
+export function bit<T extends FieldTable>(table: T, name: FieldName<T>): number {
+  const spec = table[name] as FieldSpec;
+  if (spec[0] !== spec[1]) throw new RangeError(`field ${name} [${spec[0]}:${spec[1]}] is not one bit`);
+  return (1 << (spec[1] & 31)) >>> 0;
+}
+
+/** The two 32-bit masks (bits 31:0, bits 63:32) of a set of fields of a 64-bit entry. */
+export interface MaskHalves {
+  readonly lo: number;
+  readonly hi: number;
+}
+export function maskHalves(specs: readonly FieldSpec[]): MaskHalves {
+  const m = maskOf(specs);
+  return { lo: lo32(m), hi: hi32(m) };
+}
+/** maskHalves() of fields of `table` named once: fieldHalves(T, 'ADDR'), fieldHalves(T, 'RSVD_6_2', 'TM'). */
+export function fieldHalves<T extends FieldTable>(table: T, ...names: FieldName<T>[]): MaskHalves {
+  return maskHalves(names.map((n) => table[n] as FieldSpec));
+}
+/** The mask of fields of `table` as one bigint: fieldMasks(T, 'RSVD_7_1', 'RSVD_127_64'). */
+export function fieldMasks<T extends FieldTable>(table: T, ...names: FieldName<T>[]): bigint {
+  return maskOf(names.map((n) => table[n] as FieldSpec));
 }
 
 /** 64-bit helpers over two 32-bit halves (little-endian: lo = bits 31:0, hi = bits 63:32). */

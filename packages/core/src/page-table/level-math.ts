@@ -7,8 +7,11 @@
 // ARM_LPAE_LVL_SHIFT, bits_per_level = g - 3), and the granule helpers (granule*, fmt*) take g.
 // Addresses are numbers < 2^53 (addresses.ts); 64-bit entries are two 32-bit halves.
 
-import { type FieldSpec, hi32, lo32, maskOf } from '../bits/bitfield';
+import { type MaskHalves, maskHalves } from '../bits/bitfield';
 import type { PageTableFormat } from './format';
+
+// The masks of field tables, derived in bits/bitfield.ts; re-exported for the formats.
+export { type MaskHalves, maskHalves };
 
 /** POW2[n] = 2^n for n in 0..64, exact as doubles (no allocation, no Math.pow in hot paths). */
 export const POW2: Float64Array = (() => {
@@ -51,16 +54,6 @@ export function addrLo(addr: number): number {
 /** High half (bits 52:32) of an address < 2^53. */
 export function addrHi(addr: number): number {
   return (addr - (addr >>> 0)) / 4294967296;
-}
-
-/** The two 32-bit masks of a set of fields: derived from the field table, never written twice. */
-export interface MaskHalves {
-  readonly lo: number;
-  readonly hi: number;
-}
-export function maskHalves(specs: readonly FieldSpec[]): MaskHalves {
-  const m = maskOf(specs);
-  return { lo: lo32(m), hi: hi32(m) };
 }
 
 /** Address held under `mask` in an entry, as a number. */

@@ -2,7 +2,7 @@
 // SMMUv3 commands (IHI 0070 G.b §4 "Commands"): 16-byte entries, opcode in bits 7:0. Encoders
 // follow Linux's arm_smmu_cmdq_build_cmd(); the unit decodes the same field tables.
 
-import { type CompiledField, compile, type FieldTable, getField, pack } from '../bits/bitfield';
+import { type CompiledField, compile, type FieldName, type FieldTable, getNumber, pack } from '../bits/bitfield';
 
 export const CMD_BYTES = 16;
 
@@ -40,10 +40,16 @@ export const OP_NAME: Readonly<Record<number, string>> = Object.fromEntries(
 );
 
 /** Fields over the 128-bit command (word 0 = bits 63:0, word 1 = bits 127:64). */
-export const CMD: FieldTable = { OPCODE: [7, 0], SSV: [11, 11] };
-export const CMD_PREFETCH: FieldTable = { OPCODE: [7, 0], SID: [63, 32] };
-export const CMD_CFGI: FieldTable = { OPCODE: [7, 0], SSID: [31, 12], SID: [63, 32], LEAF: [64, 64], RANGE: [68, 64] };
-export const CMD_TLBI: FieldTable = {
+export const CMD = { OPCODE: [7, 0], SSV: [11, 11] } as const satisfies FieldTable;
+export const CMD_PREFETCH = { OPCODE: [7, 0], SID: [63, 32] } as const satisfies FieldTable;
+export const CMD_CFGI = {
+  OPCODE: [7, 0],
+  SSID: [31, 12],
+  SID: [63, 32],
+  LEAF: [64, 64],
+  RANGE: [68, 64],
+} as const satisfies FieldTable;
+export const CMD_TLBI = {
   OPCODE: [7, 0],
   NUM: [16, 12],
   SCALE: [24, 20],
@@ -53,8 +59,8 @@ export const CMD_TLBI: FieldTable = {
   TTL: [73, 72],
   TG: [75, 74],
   ADDR: [127, 76],
-};
-export const CMD_ATC_INV: FieldTable = {
+} as const satisfies FieldTable;
+export const CMD_ATC_INV = {
   OPCODE: [7, 0],
   GLOBAL: [9, 9],
   SSV: [11, 11],
@@ -62,23 +68,23 @@ export const CMD_ATC_INV: FieldTable = {
   SID: [63, 32],
   SIZE: [69, 64],
   ADDR: [127, 76],
-};
-export const CMD_PRI_RESP: FieldTable = {
+} as const satisfies FieldTable;
+export const CMD_PRI_RESP = {
   OPCODE: [7, 0],
   SSV: [11, 11],
   SSID: [31, 12],
   SID: [63, 32],
   PRGI: [72, 64],
   RESP: [77, 76],
-};
-export const CMD_SYNC: FieldTable = {
+} as const satisfies FieldTable;
+export const CMD_SYNC = {
   OPCODE: [7, 0],
   CS: [13, 12],
   MSH: [23, 22],
   MSIATTR: [27, 24],
   MSIDATA: [63, 32],
   MSIADDR: [115, 66],
-};
+} as const satisfies FieldTable;
 export const SYNC_CS = { NONE: 0, IRQ: 1, SEV: 2 } as const;
 export const PRI_RESP = { DENY: 0, FAIL: 1, SUCC: 2 } as const;
 /** Linux ATC_INV_SIZE_ALL: an ATC_INV of every address. */
@@ -118,8 +124,8 @@ export function wordsToCmd(w: ArrayLike<number>): bigint {
     BigInt(w[0]! >>> 0) | (BigInt(w[1]! >>> 0) << 32n) | (BigInt(w[2]! >>> 0) << 64n) | (BigInt(w[3]! >>> 0) << 96n)
   );
 }
-export function field(cmd: bigint, table: FieldTable, name: string): number {
-  return Number(getField(cmd, table[name]!));
+export function field<T extends FieldTable>(cmd: bigint, table: T, name: FieldName<T>): number {
+  return getNumber(cmd, table, name);
 }
 
 export function cfgiSte(sid: number, leaf = true): bigint {

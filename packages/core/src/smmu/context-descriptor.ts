@@ -6,7 +6,7 @@
 // (arm_smmu_alloc_cd_tables(); CTXDESC_L2_ENTRIES). Level-2 tables are allocated as SSIDs are
 // used (arm_smmu_alloc_cd_ptr()). CDs are built as arm_smmu_make_s1_cd() builds them.
 
-import { type FieldTable, getField, pack } from '../bits/bitfield';
+import { type FieldName, type FieldTable, getAddress, getField, getNumber, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
 import { readStruct, S1FMT, writeStruct } from './stream-table';
 
@@ -17,7 +17,7 @@ export const CTXDESC_L2_ENTRIES = 1024;
 export const CTXDESC_LINEAR_CDMAX = 10;
 
 /** CD fields (§5.4), bit numbers within the 512-bit descriptor. */
-export const CD: FieldTable = {
+export const CD = {
   T0SZ: [5, 0],
   TG0: [7, 6],
   IR0: [9, 8],
@@ -47,9 +47,9 @@ export const CD: FieldTable = {
   TTB1: [179, 132],
   MAIR0: [223, 192],
   MAIR1: [255, 224],
-};
+} as const satisfies FieldTable;
 /** Level-1 CD descriptor (§5.3). */
-export const L1CD: FieldTable = { V: [0, 0], L2Ptr: [51, 12] };
+export const L1CD = { V: [0, 0], L2Ptr: [51, 12] } as const satisfies FieldTable;
 
 /** Linux's MAIR for io-pgtable stage 1: index 0 Normal NC, 1 Normal WBRWA, 2 Device-nGnRE. */
 export const LINUX_MAIR = 0x0004ff44n;
@@ -85,8 +85,8 @@ export function s1Cd(c: S1Cd): bigint {
   });
 }
 
-export function cdField(cd: bigint, name: keyof typeof CD & string): number {
-  return Number(getField(cd, CD[name]!));
+export function cdField(cd: bigint, name: FieldName<typeof CD>): number {
+  return getNumber(cd, CD, name);
 }
 
 export type CdLookup =
@@ -108,8 +108,8 @@ export function fetchCd(mem: PhysMemory, tablePa: number, s1fmt: number, s1cdmax
     if (mem.words(Math.floor(l1Addr / 4096)) === undefined)
       return { ok: false, event: 'F_CD_FETCH', fetchAddr: l1Addr, reads };
     const l1 = mem.readU64(l1Addr);
-    if (getField(l1, L1CD.V!) === 0n) return { ok: false, event: 'C_BAD_CD', fetchAddr: 0, reads };
-    addr = Number(getField(l1, L1CD.L2Ptr!) << 12n) + (ssid % perL2) * CD_BYTES;
+    if (getField(l1, L1CD, 'V') === 0n) return { ok: false, event: 'C_BAD_CD', fetchAddr: 0, reads };
+    addr = getAddress(l1, L1CD, 'L2Ptr') + (ssid % perL2) * CD_BYTES;
   }
   reads++;
   if (mem.words(Math.floor(addr / 4096)) === undefined)

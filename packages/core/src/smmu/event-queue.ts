@@ -7,7 +7,7 @@
 // per event class. Events Linux's event_str[] does not name (F_WALK_EABT, F_BAD_ATS_TREQ...) print
 // as "UNKNOWN", as Linux does; the printk rate limit (10 lines per 5 s) is not modelled.
 
-import { type FieldTable, getField, pack } from '../bits/bitfield';
+import { type FieldName, type FieldTable, getField, getNumber, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
 import { readStruct, writeStruct } from './stream-table';
 
@@ -61,7 +61,7 @@ const EVENT_CLASS_STR = ['CD fetch', 'Stage 1 translation table fetch', 'Input a
 export const EVT_CLASS = { CD: 0, TT: 1, IN: 2 } as const;
 
 /** Record fields (§7.3.12 onwards), bit numbers within the 256-bit record. */
-export const EVT_RECORD: FieldTable = {
+export const EVT_RECORD = {
   TYPE: [7, 0],
   SSV: [11, 11],
   SSID: [31, 12],
@@ -77,7 +77,7 @@ export const EVT_RECORD: FieldTable = {
   InputAddr: [191, 128],
   IPA: [243, 204],
   FetchAddr: [243, 195],
-};
+} as const satisfies FieldTable;
 
 export interface SmmuEvent {
   type: number;
@@ -131,7 +131,7 @@ function altHex(n: number | bigint): string {
  */
 export function linuxEventLines(raw: bigint, dev: string, client: string | undefined): string[] {
   const p = `arm-smmu-v3 ${dev}: `;
-  const g = (name: string) => getField(raw, EVT_RECORD[name]!);
+  const g = (name: FieldName<typeof EVT_RECORD>) => getField(raw, EVT_RECORD, name);
   const id = Number(g('TYPE'));
   const lines = [`${p}event 0x${id.toString(16).padStart(2, '0')} received:`];
   for (let q = 0; q < 4; q++)
@@ -198,7 +198,7 @@ export class EventQueue {
     const lines: string[] = [];
     while (this.cons !== this.prod) {
       const raw = readStruct(this.mem, this.basePa + (this.cons % this.entries) * EVT_BYTES, EVT_BYTES);
-      lines.push(...linuxEventLines(raw, dev, clientOf(Number(getField(raw, EVT_RECORD.SID!)))));
+      lines.push(...linuxEventLines(raw, dev, clientOf(getNumber(raw, EVT_RECORD, 'SID'))));
       this.cons = (this.cons + 1) % (2 * this.entries);
     }
     if (this.overflow) lines.push(`arm-smmu-v3 ${dev}: EVTQ overflow detected -- events lost`);

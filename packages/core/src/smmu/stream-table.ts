@@ -9,7 +9,7 @@
 // STEs are built as Linux builds them: arm_smmu_make_abort_ste(), arm_smmu_make_bypass_ste(),
 // arm_smmu_make_cdtable_ste() (stage 1) and arm_smmu_make_s2_domain_ste() (stage 2).
 
-import { type FieldTable, getField, pack } from '../bits/bitfield';
+import { type FieldName, type FieldTable, getAddress, getNumber, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
 import { STRTAB_BASE_CFG } from './registers';
 
@@ -23,7 +23,7 @@ export const STRW = { NSEL1: 0, EL2: 2 } as const;
 export const EATS = { ABT: 0, TRANS: 1, S1CHK: 2 } as const;
 
 /** STE fields (§5.2), bit numbers within the 512-bit entry (word n covers bits 64n+63 .. 64n). */
-export const STE: FieldTable = {
+export const STE = {
   V: [0, 0],
   Config: [3, 1],
   S1Fmt: [5, 4],
@@ -53,10 +53,10 @@ export const STE: FieldTable = {
   S2S: [185, 185],
   S2R: [186, 186],
   S2TTB: [243, 196],
-};
+} as const satisfies FieldTable;
 
 /** Level-1 stream table descriptor (§5.1): Span = 0 means no level-2 table. */
-export const L1STD: FieldTable = { Span: [4, 0], L2Ptr: [51, 6] };
+export const L1STD = { Span: [4, 0], L2Ptr: [51, 6] } as const satisfies FieldTable;
 
 /** TG encodings of CD.TG0 and STE.S2TG -> granule log2 (0: 4 KiB, 1: 64 KiB, 2: 16 KiB). */
 export const TG_LG2: readonly (number | undefined)[] = [12, 16, 14, undefined];
@@ -142,8 +142,8 @@ export function s2DomainSte(c: S2Ste): bigint {
   });
 }
 
-export function steField(ste: bigint, name: keyof typeof STE & string): number {
-  return Number(getField(ste, STE[name]!));
+export function steField(ste: bigint, name: FieldName<typeof STE>): number {
+  return getNumber(ste, STE, name);
 }
 
 /** Reads `bytes` (a multiple of 8) at `pa` as one little-endian bigint. */
@@ -237,11 +237,11 @@ export class StreamTable {
     if (this.mem.words(Math.floor(l1Addr / 4096)) === undefined)
       return { ok: false, event: 'F_STE_FETCH', fetchAddr: l1Addr, reads: 1 };
     const l1 = this.mem.readU64(l1Addr);
-    const span = Number(getField(l1, L1STD.Span!));
+    const span = getNumber(l1, L1STD, 'Span');
     const idx = sid % 2 ** STRTAB_SPLIT;
     if (span === 0 || span > 12 || idx >= 2 ** (span - 1))
       return { ok: false, event: 'C_BAD_STREAMID', fetchAddr: 0, reads: 1 };
-    return this.fetch(Number(getField(l1, L1STD.L2Ptr!) << 6n) + idx * STE_BYTES, 1);
+    return this.fetch(getAddress(l1, L1STD, 'L2Ptr') + idx * STE_BYTES, 1);
   }
 
   private fetch(addr: number, reads: number): SteLookup {

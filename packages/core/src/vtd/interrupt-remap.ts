@@ -4,13 +4,13 @@
 // the entry and the requester's source id and delivers the interrupt the IRTE describes, or
 // records a fault with codes 0x20-0x26 (Linux irq_remap_fault_reasons[]).
 
-import { type FieldTable, getField, maskOf, pack } from '../bits/bitfield';
+import { type FieldTable, getField, getNumber, maskOf, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
 import { dmarFaultLine, faultReasonText } from './faults';
 import { read128, write128 } from './root-context';
 
 /** IRTE, remapped format (IM=0), 128 bits (§9.10). */
-export const IRTE: FieldTable = {
+export const IRTE = {
   P: [0, 0],
   FPD: [1, 1],
   DM: [2, 2],
@@ -24,7 +24,7 @@ export const IRTE: FieldTable = {
   SID: [79, 64],
   SQ: [81, 80],
   SVT: [83, 82],
-};
+} as const satisfies FieldTable;
 export const IRTE_RESERVED = maskOf([
   [14, 12],
   [31, 24],
@@ -141,12 +141,12 @@ export class InterruptRemapTable {
     const index = handle + ((msi.address & 0x8) !== 0 ? msi.data & 0xffff : 0);
     if (index >= this.entries) return this.fail(msi, IR_FAULT.INDEX_BEYOND, index);
     const e = read128(this.mem, this.basePa + index * 16);
-    if (getField(e, IRTE.P!) === 0n) return this.fail(msi, IR_FAULT.NOT_PRESENT, index);
+    if (getField(e, IRTE, 'P') === 0n) return this.fail(msi, IR_FAULT.NOT_PRESENT, index);
     if ((e & IRTE_RESERVED) !== 0n) return this.fail(msi, IR_FAULT.IRTE_RESERVED, index);
-    const svt = Number(getField(e, IRTE.SVT!));
-    const sid = Number(getField(e, IRTE.SID!));
+    const svt = getNumber(e, IRTE, 'SVT');
+    const sid = getNumber(e, IRTE, 'SID');
     if (svt === 1) {
-      const mask = SQ_MASK[Number(getField(e, IRTE.SQ!))]!;
+      const mask = SQ_MASK[getNumber(e, IRTE, 'SQ')]!;
       if ((msi.sourceId & mask) !== (sid & mask)) return this.fail(msi, IR_FAULT.SID_MISMATCH, index);
     } else if (svt === 2) {
       const bus = msi.sourceId >>> 8;
@@ -155,11 +155,11 @@ export class InterruptRemapTable {
     return {
       ok: true,
       irq: {
-        vector: Number(getField(e, IRTE.V!)),
-        destination: Number(getField(e, IRTE.DST!)),
-        destinationMode: getField(e, IRTE.DM!) === 1n ? 'logical' : 'physical',
-        deliveryMode: Number(getField(e, IRTE.DLM!)),
-        triggerMode: getField(e, IRTE.TM!) === 1n ? 'level' : 'edge',
+        vector: getNumber(e, IRTE, 'V'),
+        destination: getNumber(e, IRTE, 'DST'),
+        destinationMode: getField(e, IRTE, 'DM') === 1n ? 'logical' : 'physical',
+        deliveryMode: getNumber(e, IRTE, 'DLM'),
+        triggerMode: getField(e, IRTE, 'TM') === 1n ? 'level' : 'edge',
       },
     };
   }

@@ -7,7 +7,7 @@
 // does not set FN (fence): descriptors of one queue complete in order anyway, and Linux uses FN
 // only when draining page requests (spec §6.5.2.8).
 
-import { type FieldTable, getField, pack } from '../bits/bitfield';
+import { type FieldTable, getAddress, getField, getNumber, pack } from '../bits/bitfield';
 import { CoreError } from '../errors';
 import type { PhysMemory } from '../memory/phys-memory';
 
@@ -23,9 +23,15 @@ export const QI_GRAN_DOMAIN = 2;
 export const QI_GRAN_PAGE = 3;
 
 /** Descriptor layouts as 128-bit field tables (qw0 = bits 63:0, qw1 = bits 127:64). */
-export const DESC_COMMON: FieldTable = { TYPE: [3, 0] };
-export const DESC_CONTEXT_CACHE: FieldTable = { TYPE: [3, 0], G: [5, 4], DID: [31, 16], SID: [47, 32], FM: [49, 48] };
-export const DESC_IOTLB: FieldTable = {
+export const DESC_COMMON = { TYPE: [3, 0] } as const satisfies FieldTable;
+export const DESC_CONTEXT_CACHE = {
+  TYPE: [3, 0],
+  G: [5, 4],
+  DID: [31, 16],
+  SID: [47, 32],
+  FM: [49, 48],
+} as const satisfies FieldTable;
+export const DESC_IOTLB = {
   TYPE: [3, 0],
   G: [5, 4],
   DW: [6, 6],
@@ -34,8 +40,8 @@ export const DESC_IOTLB: FieldTable = {
   AM: [69, 64],
   IH: [70, 70],
   ADDR: [127, 76],
-};
-export const DESC_DEV_IOTLB: FieldTable = {
+} as const satisfies FieldTable;
+export const DESC_DEV_IOTLB = {
   TYPE: [3, 0],
   PFSID_LO: [15, 12],
   QDEP: [20, 16],
@@ -43,9 +49,9 @@ export const DESC_DEV_IOTLB: FieldTable = {
   PFSID_HI: [63, 52],
   S: [64, 64],
   ADDR: [127, 76],
-};
-export const DESC_IEC: FieldTable = { TYPE: [3, 0], G: [4, 4], IM: [31, 27], IIDX: [47, 32] };
-export const DESC_WAIT: FieldTable = {
+} as const satisfies FieldTable;
+export const DESC_IEC = { TYPE: [3, 0], G: [4, 4], IM: [31, 27], IIDX: [47, 32] } as const satisfies FieldTable;
+export const DESC_WAIT = {
   TYPE: [3, 0],
   IF: [4, 4],
   SW: [5, 5],
@@ -53,7 +59,7 @@ export const DESC_WAIT: FieldTable = {
   PD: [7, 7],
   STATUS_DATA: [63, 32],
   STATUS_ADDR: [127, 66],
-};
+} as const satisfies FieldTable;
 
 /** QI_LENGTH in Linux: 256 descriptors. */
 export const QI_LENGTH = 256;
@@ -100,7 +106,7 @@ export function waitDesc(statusPa: number, statusData: number): bigint {
 }
 
 export function descType(d: bigint): number {
-  return Number(getField(d, DESC_COMMON.TYPE!));
+  return getNumber(d, DESC_COMMON, 'TYPE');
 }
 
 /** What the unit does with a descriptor (its caches); returns false for an invalid descriptor (IQE). */
@@ -139,11 +145,8 @@ export class InvalidationQueue {
     while (this.head !== this.tail && !this.iqe) {
       const d = this.readDescriptor(this.head);
       if (descType(d) === QI_IWD_TYPE) {
-        if (getField(d, DESC_WAIT.SW!) === 1n) {
-          this.mem.writeU32(
-            Number(getField(d, DESC_WAIT.STATUS_ADDR!) << 2n),
-            Number(getField(d, DESC_WAIT.STATUS_DATA!)),
-          );
+        if (getField(d, DESC_WAIT, 'SW') === 1n) {
+          this.mem.writeU32(getAddress(d, DESC_WAIT, 'STATUS_ADDR'), getNumber(d, DESC_WAIT, 'STATUS_DATA'));
         }
       } else if (!this.handler(d)) {
         this.iqe = true;

@@ -6,7 +6,7 @@ import { type FieldTable, pack } from '../bits/bitfield';
 import { DEFAULT_IOTLB_GEOMETRY, type IotlbGeometry } from '../caches/cache-types';
 
 /** CAP_REG, offset 0x008 (§11.4.2). */
-export const CAP_REG: FieldTable = {
+export const CAP_REG = {
   ND: [2, 0],
   AFL: [3, 3],
   RWBF: [4, 4],
@@ -26,10 +26,10 @@ export const CAP_REG: FieldTable = {
   FL1GP: [56, 56],
   PI: [59, 59],
   FL5LP: [60, 60],
-};
+} as const satisfies FieldTable;
 
 /** ECAP_REG, offset 0x010 (§11.4.3). */
-export const ECAP_REG: FieldTable = {
+export const ECAP_REG = {
   C: [0, 0],
   QI: [1, 1],
   DT: [2, 2],
@@ -46,7 +46,7 @@ export const ECAP_REG: FieldTable = {
   SMTS: [43, 43],
   SLTS: [46, 46],
   FLTS: [47, 47],
-};
+} as const satisfies FieldTable;
 
 export interface VtdParams {
   /** Guest (input) address width: 39, 48 or 57 bits (3, 4, 5 levels). */

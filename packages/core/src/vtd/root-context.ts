@@ -6,21 +6,21 @@
 // Reserved-bit masks follow QEMU (root lo 0xffe plus bits above the host address width; context
 // lo 0xff0, hi 0xffffffffff000080); the model's host address width is 52 bits.
 
-import { type FieldTable, getField, maskOf, pack } from '../bits/bitfield';
+import { type FieldTable, getAddress, getField, getNumber, maskOf, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
 
 /** Root entry, 128 bits (§9.1). */
-export const ROOT_ENTRY: FieldTable = {
+export const ROOT_ENTRY = {
   P: [0, 0],
   CTP: [63, 12],
-};
+} as const satisfies FieldTable;
 export const ROOT_ENTRY_RESERVED = maskOf([
   [11, 1],
   [127, 64],
 ]);
 
 /** Context entry, 128 bits (§9.3). */
-export const CONTEXT_ENTRY: FieldTable = {
+export const CONTEXT_ENTRY = {
   P: [0, 0],
   FPD: [1, 1],
   TT: [3, 2],
@@ -28,7 +28,7 @@ export const CONTEXT_ENTRY: FieldTable = {
   AW: [66, 64],
   AVAIL: [70, 67],
   DID: [87, 72],
-};
+} as const satisfies FieldTable;
 export const CONTEXT_ENTRY_RESERVED = maskOf([
   [11, 4],
   [71, 71],
@@ -62,12 +62,12 @@ export interface ContextEntry {
 
 export function decodeContext(v: bigint): ContextEntry {
   return {
-    present: getField(v, CONTEXT_ENTRY.P!) === 1n,
-    fpd: getField(v, CONTEXT_ENTRY.FPD!) === 1n,
-    tt: Number(getField(v, CONTEXT_ENTRY.TT!)),
-    slptptr: Number(getField(v, CONTEXT_ENTRY.SLPTPTR!) << 12n),
-    aw: Number(getField(v, CONTEXT_ENTRY.AW!)),
-    did: Number(getField(v, CONTEXT_ENTRY.DID!)),
+    present: getField(v, CONTEXT_ENTRY, 'P') === 1n,
+    fpd: getField(v, CONTEXT_ENTRY, 'FPD') === 1n,
+    tt: getNumber(v, CONTEXT_ENTRY, 'TT'),
+    slptptr: getAddress(v, CONTEXT_ENTRY, 'SLPTPTR'),
+    aw: getNumber(v, CONTEXT_ENTRY, 'AW'),
+    did: getNumber(v, CONTEXT_ENTRY, 'DID'),
     reservedSet: (v & CONTEXT_ENTRY_RESERVED) !== 0n,
   };
 }
@@ -98,7 +98,7 @@ export class RootTable {
   contextTable(bus: number): number {
     const rePa = this.rootPa + bus * 16;
     const re = read128(this.mem, rePa);
-    if (getField(re, ROOT_ENTRY.P!) === 1n) return Number(getField(re, ROOT_ENTRY.CTP!) << 12n);
+    if (getField(re, ROOT_ENTRY, 'P') === 1n) return getAddress(re, ROOT_ENTRY, 'CTP');
     const ctPa = this.mem.allocTablePage();
     write128(this.mem, rePa, encodeRoot(ctPa));
     return ctPa;

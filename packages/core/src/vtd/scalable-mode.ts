@@ -6,11 +6,16 @@
 // whose entries point to 64-entry PASID tables (entry = PASID[5:0]) of 64-byte entries; the PASID
 // entry selects first-stage, second-stage, nested or pass-through translation (PGTT).
 
-import { type FieldTable, getField, maskOf, pack } from '../bits/bitfield';
+import { type FieldTable, getAddress, getField, getNumber, maskOf, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
 
-export const SM_ROOT_ENTRY: FieldTable = { LP: [0, 0], LCTP: [63, 12], UP: [64, 64], UCTP: [127, 76] };
-export const SM_CONTEXT_ENTRY: FieldTable = {
+export const SM_ROOT_ENTRY = {
+  LP: [0, 0],
+  LCTP: [63, 12],
+  UP: [64, 64],
+  UCTP: [127, 76],
+} as const satisfies FieldTable;
+export const SM_CONTEXT_ENTRY = {
   P: [0, 0],
   FPD: [1, 1],
   DTE: [2, 2],
@@ -21,7 +26,7 @@ export const SM_CONTEXT_ENTRY: FieldTable = {
   RID_PASID: [83, 64],
   /** RID_PRIV (spec rev 4.1 §9.4): privilege of requests-without-PASID; not reserved. */
   RID_PRIV: [84, 84],
-};
+} as const satisfies FieldTable;
 /**
  * Reserved bits QEMU checks (VTD_SM_CONTEXT_ENTRY_RSVD_VAL0 0x1e0 = bits 8:5, VAL1
  * 0xffffffffffe00000 = bits 127:85). Bit 84 is RID_PRIV. QEMU checks neither bits above the host
@@ -31,8 +36,8 @@ export const SM_CONTEXT_RESERVED = maskOf([
   [8, 5],
   [127, 85],
 ]);
-export const PASID_DIR_ENTRY: FieldTable = { P: [0, 0], FPD: [1, 1], PTP: [63, 12] };
-export const PASID_ENTRY: FieldTable = {
+export const PASID_DIR_ENTRY = { P: [0, 0], FPD: [1, 1], PTP: [63, 12] } as const satisfies FieldTable;
+export const PASID_ENTRY = {
   P: [0, 0],
   FPD: [1, 1],
   AW: [4, 2],
@@ -47,7 +52,7 @@ export const PASID_ENTRY: FieldTable = {
   WPE: [132, 132],
   EAFE: [135, 135],
   FLPTPTR: [191, 140],
-};
+} as const satisfies FieldTable;
 
 /** PASID-granular translation types (PGTT). */
 export const PGTT_FIRST_STAGE = 1;
@@ -124,10 +129,8 @@ export class ScalableModeTables {
     const rePa = this.rootPa + (sid >>> 8) * 16;
     const re = readN(this.mem, rePa, 2);
     const upper = (sid & 0x80) !== 0;
-    const [pField, ptrField] = upper
-      ? [SM_ROOT_ENTRY.UP!, SM_ROOT_ENTRY.UCTP!]
-      : [SM_ROOT_ENTRY.LP!, SM_ROOT_ENTRY.LCTP!];
-    let table = getField(re, pField) === 1n ? Number(getField(re, ptrField) << 12n) : -1;
+    const [pField, ptrField] = upper ? (['UP', 'UCTP'] as const) : (['LP', 'LCTP'] as const);
+    let table = getField(re, SM_ROOT_ENTRY, pField) === 1n ? getAddress(re, SM_ROOT_ENTRY, ptrField) : -1;
     if (table < 0) {
       if (!create) return -1;
       table = this.mem.allocTablePage();
@@ -145,19 +148,19 @@ export class ScalableModeTables {
   setPasidEntry(sid: number, pasid: number, entry: bigint): void {
     const cePa = this.contextPa(sid, true);
     let ce = readN(this.mem, cePa, 4);
-    if (getField(ce, SM_CONTEXT_ENTRY.P!) === 0n) {
+    if (getField(ce, SM_CONTEXT_ENTRY, 'P') === 0n) {
       const dir = this.mem.allocTablePages(4); // PDTS=7: 2^(7+7) = 16 Ki entries = 128 KiB = 2^20 PASIDs
       ce = pack(SM_CONTEXT_ENTRY, { P: 1, PDTS: 7, PASIDDIRPTR: BigInt(dir) >> 12n, RID_PASID: 0 });
       writeN(this.mem, cePa, 4, ce);
     }
-    const dir = Number(getField(ce, SM_CONTEXT_ENTRY.PASIDDIRPTR!) << 12n);
+    const dir = getAddress(ce, SM_CONTEXT_ENTRY, 'PASIDDIRPTR');
     const dePa = dir + (pasid >>> 6) * 8;
     let de = this.mem.readU64(dePa);
     if ((de & 1n) === 0n) {
       de = pack(PASID_DIR_ENTRY, { P: 1, PTP: BigInt(this.mem.allocTablePage()) >> 12n });
       this.mem.writeU64(dePa, de);
     }
-    writeN(this.mem, Number(getField(de, PASID_DIR_ENTRY.PTP!) << 12n) + (pasid & 63) * 64, 8, entry);
+    writeN(this.mem, getAddress(de, PASID_DIR_ENTRY, 'PTP') + (pasid & 63) * 64, 8, entry);
   }
 
   clearPasidEntry(sid: number, pasid: number): void {
@@ -170,17 +173,17 @@ export class ScalableModeTables {
     const cePa = this.contextPa(sid, false);
     if (cePa < 0) return { fault: SM_FAULT.ROOT_P, entry: 0n, reads: 1, rid: 0 };
     const ce = readN(this.mem, cePa, 4);
-    if (getField(ce, SM_CONTEXT_ENTRY.P!) === 0n) return { fault: SM_FAULT.CONTEXT_P, entry: 0n, reads: 2, rid: 0 };
+    if (getField(ce, SM_CONTEXT_ENTRY, 'P') === 0n) return { fault: SM_FAULT.CONTEXT_P, entry: 0n, reads: 2, rid: 0 };
     if ((ce & SM_CONTEXT_RESERVED) !== 0n) return { fault: SM_FAULT.CONTEXT_RESERVED, entry: 0n, reads: 2, rid: 0 };
-    const rid = Number(getField(ce, SM_CONTEXT_ENTRY.RID_PASID!));
+    const rid = getNumber(ce, SM_CONTEXT_ENTRY, 'RID_PASID');
     const p = pasid >= 0 ? pasid : rid;
-    const dirEntries = 2 ** (Number(getField(ce, SM_CONTEXT_ENTRY.PDTS!)) + 7);
+    const dirEntries = 2 ** (getNumber(ce, SM_CONTEXT_ENTRY, 'PDTS') + 7);
     if (p >>> 6 >= dirEntries || p >= PASID_MAX) return { fault: SM_FAULT.PASID_TOO_LARGE, entry: 0n, reads: 2, rid };
-    const de = this.mem.readU64(Number(getField(ce, SM_CONTEXT_ENTRY.PASIDDIRPTR!) << 12n) + (p >>> 6) * 8);
+    const de = this.mem.readU64(getAddress(ce, SM_CONTEXT_ENTRY, 'PASIDDIRPTR') + (p >>> 6) * 8);
     if ((de & 1n) === 0n) return { fault: SM_FAULT.DIR_P, entry: 0n, reads: 3, rid };
-    const pe = readN(this.mem, Number(getField(de, PASID_DIR_ENTRY.PTP!) << 12n) + (p & 63) * 64, 8);
-    if (getField(pe, PASID_ENTRY.P!) === 0n) return { fault: SM_FAULT.PASID_ENTRY_P, entry: 0n, reads: 4, rid };
-    const pgtt = Number(getField(pe, PASID_ENTRY.PGTT!));
+    const pe = readN(this.mem, getAddress(de, PASID_DIR_ENTRY, 'PTP') + (p & 63) * 64, 8);
+    if (getField(pe, PASID_ENTRY, 'P') === 0n) return { fault: SM_FAULT.PASID_ENTRY_P, entry: 0n, reads: 4, rid };
+    const pgtt = getNumber(pe, PASID_ENTRY, 'PGTT');
     if (pgtt < PGTT_FIRST_STAGE || pgtt > PGTT_PASS_THROUGH)
       return { fault: SM_FAULT.PASID_ENTRY_INVALID, entry: pe, reads: 4, rid };
     return { fault: 0, entry: pe, reads: 4, rid };

@@ -7,7 +7,7 @@
 // Model departures: no PASID-cache or paging-structure caches (every IOTLB miss re-reads the
 // PASID structures and walks); accessed/dirty bits are not written back.
 
-import { getField } from '../bits/bitfield';
+import { getAddress, getField, getNumber } from '../bits/bitfield';
 import type { Iotlb } from '../caches/iotlb';
 import type { DmaRequest, TranslationOut } from '../iommu/translation';
 import type { PhysMemory } from '../memory/phys-memory';
@@ -79,8 +79,8 @@ export class ScalableTranslator {
       return;
     }
     const pe = r.entry;
-    const pgtt = Number(getField(pe, PASID_ENTRY.PGTT!));
-    const did = Number(getField(pe, PASID_ENTRY.DID!));
+    const pgtt = getNumber(pe, PASID_ENTRY, 'PGTT');
+    const did = getNumber(pe, PASID_ENTRY, 'DID');
     const pasid = req.pasid >= 0 ? req.pasid : r.rid;
     if (pgtt === PGTT_PASS_THROUGH) {
       out.ok = true;
@@ -99,9 +99,9 @@ export class ScalableTranslator {
       return;
     }
     c[HW_IOTLB_MISS]!++;
-    const sl = Number(getField(pe, PASID_ENTRY.SLPTPTR!) << 12n);
-    const fl = Number(getField(pe, PASID_ENTRY.FLPTPTR!) << 12n);
-    const fsFmt = getField(pe, PASID_ENTRY.FLPM!) === 1n ? this.fs5 : this.fs4;
+    const sl = getAddress(pe, PASID_ENTRY, 'SLPTPTR');
+    const fl = getAddress(pe, PASID_ENTRY, 'FLPTPTR');
+    const fsFmt = getField(pe, PASID_ENTRY, 'FLPM') === 1n ? this.fs5 : this.fs4;
     const w = this.w;
     if (pgtt === PGTT_FIRST_STAGE) walk(this.mem, fsFmt, fl, req.address, need, w);
     else if (pgtt === PGTT_NESTED) this.nestedWalk(fsFmt, fl, sl, req.address, need, w);

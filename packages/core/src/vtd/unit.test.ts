@@ -2,7 +2,7 @@
 
 import { mulberry32 } from '@iofleet/prng';
 import { describe, expect, it } from 'vitest';
-import { getField } from '../bits/bitfield';
+import { getAddress, getField, getNumber } from '../bits/bitfield';
 import { newTranslationOut } from '../iommu/translation';
 import { PhysMemory } from '../memory/phys-memory';
 import { PERM_READ, PERM_RW } from '../page-table/format';
@@ -226,12 +226,12 @@ describe('VT-d translation', () => {
     };
     d.flushIotlbAll();
     const wait = unit.iq.readDescriptor(unit.iq.head - 1);
-    const statusPa = Number(getField(wait, DESC_WAIT.STATUS_ADDR!) << 2n);
+    const statusPa = getAddress(wait, DESC_WAIT, 'STATUS_ADDR');
     expect(writes.filter(([pa]) => pa === statusPa).map(([, v]) => v)).toEqual([QI_IN_USE, QI_DONE]);
     expect([QI_IN_USE, QI_DONE]).toEqual([1, 2]);
-    expect(getField(wait, DESC_WAIT.FN!)).toBe(0n);
-    expect(getField(wait, DESC_WAIT.SW!)).toBe(1n);
-    expect(getField(wait, DESC_WAIT.STATUS_DATA!)).toBe(2n);
+    expect(getField(wait, DESC_WAIT, 'FN')).toBe(0n);
+    expect(getField(wait, DESC_WAIT, 'SW')).toBe(1n);
+    expect(getField(wait, DESC_WAIT, 'STATUS_DATA')).toBe(2n);
   });
 
   it('falls back to domain-selective invalidation past MAMV (iommu_flush_iotlb_psi)', () => {
@@ -245,7 +245,7 @@ describe('VT-d translation', () => {
     };
     d.iotlbSync(0, 4096 * 4);
     d.iotlbSync(0, 4096 * 5);
-    expect(seen.map((x) => Number(getField(x, DESC_IOTLB.G!)))).toEqual([3, 2]);
+    expect(seen.map((x) => getNumber(x, DESC_IOTLB, 'G'))).toEqual([3, 2]);
   });
 });
 
@@ -280,8 +280,8 @@ describe('VT-d device-TLB (ATS)', () => {
     };
     d.unmap(0x2000, 0x2000);
     d.iotlbSync(0x2000, 0x2000); // mask 1 > MAMV 0: DSI for the IOTLB, the 2-page block for the device
-    expect(seen.map((x) => Number(getField(x, DESC_IOTLB.TYPE!)))).toEqual([2, QI_DIOTLB_TYPE]);
-    expect(getField(seen[1]!, DESC_DEV_IOTLB.S!)).toBe(1n);
+    expect(seen.map((x) => getNumber(x, DESC_IOTLB, 'TYPE'))).toEqual([2, QI_DIOTLB_TYPE]);
+    expect(getField(seen[1]!, DESC_DEV_IOTLB, 'S')).toBe(1n);
     unit.translate(req(0x0500, 0x3000), out);
     expect(out.ok).toBe(false);
   });
