@@ -138,11 +138,14 @@ export function wordField<T extends FieldTable>(table: T, name: FieldName<T>): C
   return compileField(table[name] as FieldSpec);
 }
 
-/** The mask of one-bit field `name` within its 32-bit word (e.g. PS [7:7] gives 0x80, IW [62:62] 0x4000_0000). */
+/**
+ * The mask of one-bit field `name` within its 32-bit word (PS [7:7] gives 0x80, IW [62:62]
+ * 0x4000_0000), as an int32 like `1 << n` (bit 31 reads negative; `&` and `|` do not mind).
+ */
 export function bit<T extends FieldTable>(table: T, name: FieldName<T>): number {
   const spec = table[name] as FieldSpec;
   if (spec[0] !== spec[1]) throw new RangeError(`field ${name} [${spec[0]}:${spec[1]}] is not one bit`);
-  return (1 << (spec[1] & 31)) >>> 0;
+  return 1 << (spec[1] & 31);
 }
 
 /** The two 32-bit masks (bits 31:0, bits 63:32) of a set of fields of a 64-bit entry. */

@@ -22,9 +22,10 @@
 //  - A/D (bits 5/6) are not updated by walks: a walk never writes memory.
 //  - The DTE's IR/IW are ANDed by the unit, not here: the walk starts with read and write allowed.
 
+import { bit, type FieldTable, fieldHalves, wordField } from '../bits/bitfield';
 import { CoreError } from '../errors';
 import { ENTRY_EMPTY, ENTRY_LEAF, ENTRY_TABLE, type PageTableFormat } from './format';
-import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, maskHalves, POW2 } from './level-math';
+import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, POW2 } from './level-math';
 
 // Module-local copies of imported bindings used on the hot path (see vtd/legacy-translate.ts).
 const ENTRY_EMPTY_ = ENTRY_EMPTY;
@@ -51,19 +52,19 @@ export const AMD_V1_PTE = {
   IR: [61, 61],
   IW: [62, 62],
   IGN_63: [63, 63],
-} as const;
+} as const satisfies FieldTable;
 
-const PR = 1;
-const NL_SHIFT = AMD_V1_PTE.NextLevel[1];
+const PR = bit(AMD_V1_PTE, 'PR');
+const NL_SHIFT = wordField(AMD_V1_PTE, 'NextLevel').shift;
 /** NL codes: default-size leaf, and non-default (encoded) size leaf. */
 export const AMD_NL_DEFAULT = 0;
 export const AMD_NL_SIZE = 7;
-const ADDR: MaskHalves = maskHalves([AMD_V1_PTE.ADDR]);
-const RSVD: MaskHalves = maskHalves([AMD_V1_PTE.RSVD_58_52]);
-const IR_HI = 1 << (AMD_V1_PTE.IR[1] - 32);
-const IW_HI = 1 << (AMD_V1_PTE.IW[1] - 32);
-const FC_HI = 1 << (AMD_V1_PTE.FC[1] - 32);
-const PERM_SHIFT_HI = AMD_V1_PTE.IR[1] - 32; // IR, IW sit where PERM_READ, PERM_WRITE do, shifted
+const ADDR: MaskHalves = fieldHalves(AMD_V1_PTE, 'ADDR');
+const RSVD: MaskHalves = fieldHalves(AMD_V1_PTE, 'RSVD_58_52');
+const IR_HI = bit(AMD_V1_PTE, 'IR');
+const IW_HI = bit(AMD_V1_PTE, 'IW');
+const FC_HI = bit(AMD_V1_PTE, 'FC');
+const PERM_SHIFT_HI = wordField(AMD_V1_PTE, 'IR').shift; // IR, IW sit where PERM_READ, PERM_WRITE do, shifted
 
 /** 512 GiB pages are not advertised: hardware bug (Linux AMD_IOMMU_PGSIZES, amdv1pt_possible_sizes). */
 const NO_512G_LG2 = 39;

@@ -38,6 +38,7 @@
 //  - No FEAT_LPA2 (52-bit addresses with 4/16 KiB granules), no hardware dirty state (DBM).
 //  - Walks never write descriptors (no hardware access-flag update).
 
+import { bit, type FieldTable, fieldHalves, wordField } from '../bits/bitfield';
 import { CoreError } from '../errors';
 import {
   ENTRY_EMPTY,
@@ -82,18 +83,18 @@ export const ARM_DESC = {
   UXNTable: [60, 60],
   APTable: [62, 61],
   NSTable: [63, 63],
-} as const;
+} as const satisfies FieldTable;
 
-const V = 1 << ARM_DESC.V[1];
-const TYPE = 1 << ARM_DESC.TYPE[1];
+const V = bit(ARM_DESC, 'V');
+const TYPE = bit(ARM_DESC, 'TYPE');
 const AP_EL0 = 1 << ARM_DESC.AP[1]; // stage-1 AP[1]; stage-2 S2AP read
 const AP_RO = 1 << ARM_DESC.AP[0]; // stage-1 AP[2]; stage-2 S2AP write
-const AF = 1 << ARM_DESC.AF[1];
-const NG = 1 << ARM_DESC.nG[1];
-const SH_SHIFT = ARM_DESC.SH[1];
+const AF = bit(ARM_DESC, 'AF');
+const NG = bit(ARM_DESC, 'nG');
+const SH_SHIFT = wordField(ARM_DESC, 'SH').shift;
 const SH_OS = 2;
 const SH_IS = 3;
-const ATTR_SHIFT = ARM_DESC.AttrIndx[1];
+const ATTR_SHIFT = wordField(ARM_DESC, 'AttrIndx').shift;
 /** Linux ARM_LPAE_MAIR_ATTR_IDX_CACHE / _NC; stage-2 MemAttr OIWB (0xf) / NC (0x5). */
 const MAIR_IDX_CACHE = 1;
 const MAIR_IDX_NC = 0;
@@ -101,8 +102,8 @@ const S2_MEMATTR_OIWB = 0xf;
 const S2_MEMATTR_NC = 0x5;
 const APTABLE_NO_WRITE_HI = 1 << (ARM_DESC.APTable[0] - 32);
 const APTABLE_NO_EL0_HI = 1 << (ARM_DESC.APTable[1] - 32);
-const RES0_51_48: MaskHalves = maskHalves([ARM_DESC.RES0_51_48]);
-const LPA_SHIFT = ARM_DESC.OA_51_48_64K[1];
+const RES0_51_48: MaskHalves = fieldHalves(ARM_DESC, 'RES0_51_48');
+const LPA_SHIFT = wordField(ARM_DESC, 'OA_51_48_64K').shift;
 
 export type ArmGranule = '4K' | '16K' | '64K';
 export const ARM_GRANULE_LG2: Readonly<Record<ArmGranule, number>> = { '4K': 12, '16K': 14, '64K': 16 };

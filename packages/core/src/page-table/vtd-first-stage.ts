@@ -20,6 +20,7 @@
 //    write-only mapping cannot be expressed: writeLeaf grants read as well.
 //  - XD, U/S and MAXPHYADDR reserved bits are not checked (DMA does not execute; U/S is set everywhere).
 
+import { bit, type FieldTable, fieldHalves } from '../bits/bitfield';
 import { CoreError } from '../errors';
 import { ENTRY_EMPTY, ENTRY_LEAF, ENTRY_TABLE, type PageTableFormat, PERM_READ, PERM_WRITE } from './format';
 import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, maskHalves } from './level-math';
@@ -38,15 +39,15 @@ export const IA32E_PTE = {
   G: [8, 8],
   ADDR: [51, 12],
   XD: [63, 63],
-} as const;
+} as const satisfies FieldTable;
 
-const P = 1 << IA32E_PTE.P[1];
-const RW = 1 << IA32E_PTE.RW[1];
-const US = 1 << IA32E_PTE.US[1];
-const A = 1 << IA32E_PTE.A[1];
-const D = 1 << IA32E_PTE.D[1];
-const PS = 1 << IA32E_PTE.PS[1];
-const ADDR: MaskHalves = maskHalves([IA32E_PTE.ADDR]);
+const P = bit(IA32E_PTE, 'P');
+const RW = bit(IA32E_PTE, 'RW');
+const US = bit(IA32E_PTE, 'US');
+const A = bit(IA32E_PTE, 'A');
+const D = bit(IA32E_PTE, 'D');
+const PS = bit(IA32E_PTE, 'PS');
+const ADDR: MaskHalves = fieldHalves(IA32E_PTE, 'ADDR');
 
 export interface VtdFirstStageOptions {
   levels: 4 | 5;

@@ -18,6 +18,7 @@
 //  - SNP (bit 11) is reserved in non-leaf entries, and in leaves (PTEs and superpages) unless the
 //    unit has snoop control (ECAP.SC), as QEMU's vtd_init() builds vtd_spte_rsvd[].
 
+import { bit, type FieldTable, fieldHalves } from '../bits/bitfield';
 import { CoreError } from '../errors';
 import { CHUNK_PAGES, CHUNK_PAGES_LG2, type PhysMemory } from '../memory/phys-memory';
 import {
@@ -63,13 +64,13 @@ export const VTD_SL_PTE = {
   IGN_61_52: [61, 52],
   TM: [62, 62],
   IGN_63: [63, 63],
-} as const;
+} as const satisfies FieldTable;
 
-const R = 1 << VTD_SL_PTE.R[1];
-const W = 1 << VTD_SL_PTE.W[1];
-const PS = 1 << VTD_SL_PTE.PS[1];
-const SNP = 1 << VTD_SL_PTE.SNP[1];
-const ADDR: MaskHalves = maskHalves([VTD_SL_PTE.ADDR]);
+const R = bit(VTD_SL_PTE, 'R');
+const W = bit(VTD_SL_PTE, 'W');
+const PS = bit(VTD_SL_PTE, 'PS');
+const SNP = bit(VTD_SL_PTE, 'SNP');
+const ADDR: MaskHalves = fieldHalves(VTD_SL_PTE, 'ADDR');
 const ADDR_HI_ = ADDR.hi;
 const ADDR_LO_ = ADDR.lo;
 
@@ -115,7 +116,7 @@ class VtdSecondStageFormat implements PageTableFormat {
       throw new CoreError('INVALID_ARGUMENT', 'VT-d second stage: force snooping needs snoop control (ECAP.SC)');
     }
     this.snoop = opts.forceSnooping === true;
-    const always = maskHalves([VTD_SL_PTE.RSVD_6_2, VTD_SL_PTE.TM]);
+    const always = fieldHalves(VTD_SL_PTE, 'RSVD_6_2', 'TM');
     const leafSnp = opts.snoopControl === true ? 0 : SNP;
     this.rsvdHi = always.hi;
     this.rsvdTableLo = new Int32Array(this.levels + 1);

@@ -10,8 +10,9 @@
 // | middle      | 2         | 2 MiB   | LEAF = 1  |
 // | bottom      | 1         | 4 KiB   | always    |
 
+import { bit, type FieldTable, fieldHalves, wordField } from '../bits/bitfield';
 import { ENTRY_EMPTY, ENTRY_LEAF, ENTRY_TABLE, type PageTableFormat } from '../page-table/format';
-import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, maskHalves } from '../page-table/level-math';
+import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress } from '../page-table/level-math';
 
 /** Mock entry layout. */
 export const MOCK_PTE = {
@@ -22,13 +23,13 @@ export const MOCK_PTE = {
   RSVD_11_4: [11, 4],
   ADDR: [51, 12],
   RSVD_63_52: [63, 52],
-} as const;
+} as const satisfies FieldTable;
 
-const V = 1;
-const PERM_SHIFT = MOCK_PTE.R[1];
-const LEAF = 1 << MOCK_PTE.LEAF[1];
-const ADDR: MaskHalves = maskHalves([MOCK_PTE.ADDR]);
-const RSVD: MaskHalves = maskHalves([MOCK_PTE.RSVD_11_4, MOCK_PTE.RSVD_63_52]);
+const V = bit(MOCK_PTE, 'V');
+const PERM_SHIFT = wordField(MOCK_PTE, 'R').shift;
+const LEAF = bit(MOCK_PTE, 'LEAF');
+const ADDR: MaskHalves = fieldHalves(MOCK_PTE, 'ADDR');
+const RSVD: MaskHalves = fieldHalves(MOCK_PTE, 'RSVD_11_4', 'RSVD_63_52');
 
 class MockFormat implements PageTableFormat {
   readonly name = 'mock-3';
