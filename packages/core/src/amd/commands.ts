@@ -146,14 +146,11 @@ export class CommandBuffer {
   /** Writes `cmds` at the tail and lets the unit run them all. */
   run(cmds: readonly bigint[]): void {
     for (const c of cmds) {
-      const pa = this.base + this.tail * 16;
-      this.mem.writeU64(pa, c & 0xffff_ffff_ffff_ffffn);
-      this.mem.writeU64(pa + 8, c >> 64n);
+      this.mem.writeWide(this.base + this.tail * 16, 16, c);
       this.tail = (this.tail + 1) % CMD_BUFFER_ENTRIES;
     }
     while (this.head !== this.tail) {
-      const pa = this.base + this.head * 16;
-      this.execute((this.mem.readU64(pa + 8) << 64n) | this.mem.readU64(pa));
+      this.execute(this.mem.readWide(this.base + this.head * 16, 16));
       this.head = (this.head + 1) % CMD_BUFFER_ENTRIES;
     }
   }

@@ -67,15 +67,11 @@ export const DTE_MODE_RESERVED = 7;
 export const DTE_SIZE = 32;
 
 export function readDte(mem: PhysMemory, tableBase: number, deviceId: number): bigint {
-  const pa = tableBase + deviceId * DTE_SIZE;
-  let v = 0n;
-  for (let q = 3; q >= 0; q--) v = (v << 64n) | mem.readU64(pa + q * 8);
-  return v;
+  return mem.readWide(tableBase + deviceId * DTE_SIZE, DTE_SIZE);
 }
 
 export function writeDte(mem: PhysMemory, tableBase: number, deviceId: number, v: bigint): void {
-  const pa = tableBase + deviceId * DTE_SIZE;
-  for (let q = 0; q < 4; q++) mem.writeU64(pa + q * 8, (v >> BigInt(64 * q)) & 0xffff_ffff_ffff_ffffn);
+  mem.writeWide(tableBase + deviceId * DTE_SIZE, DTE_SIZE, v);
 }
 
 /** A translating DTE as Linux's set_dte_entry() writes it: V, TV, Mode, root, IR, IW, DomainID (+ I for ATS). */

@@ -130,3 +130,19 @@ describe('PhysMemory data pages and accessors', () => {
     expect(codeOf(() => mem.writeU32(0x7000_1000, 3))).toBe('LIMIT_EXCEEDED');
   });
 });
+
+describe('PhysMemory wide structures', () => {
+  it('reads and writes a 32-byte structure as one little-endian bigint (bit n = spec bit n)', () => {
+    const mem = new PhysMemory();
+    const pa = mem.allocTablePage() + 0x40;
+    const v = (0x1122_3344_5566_7788n << 192n) | (0xdead_beefn << 64n) | 0x8000_0000_0000_0001n;
+    mem.writeWide(pa, 32, v);
+    expect(mem.readU64(pa)).toBe(0x8000_0000_0000_0001n);
+    expect(mem.readU64(pa + 8)).toBe(0xdead_beefn);
+    expect(mem.readU64(pa + 16)).toBe(0n);
+    expect(mem.readU64(pa + 24)).toBe(0x1122_3344_5566_7788n);
+    expect(mem.readWide(pa, 32)).toBe(v);
+    expect(mem.readWide(pa, 16)).toBe(v & ((1n << 128n) - 1n));
+    expect(mem.readU64(pa + 32)).toBe(0n); // nothing past the structure written
+  });
+});

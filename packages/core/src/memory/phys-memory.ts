@@ -242,6 +242,22 @@ export class PhysMemory {
     this.writeU32(pa + 4, Number((value >> 32n) & 0xffffffffn));
   }
 
+  /**
+   * A structure of `bytes` (a multiple of 8: 16-byte descriptors and context entries, 32-byte DTEs,
+   * 64-byte STEs and PASID entries) at an 8-byte-aligned address, as one little-endian bigint whose
+   * bit n is the spec's bit n (low-volume paths: the field tables read it with getField()).
+   */
+  readWide(pa: number, bytes: number): bigint {
+    let v = 0n;
+    for (let q = bytes / 8 - 1; q >= 0; q--) v = (v << 64n) | this.readU64(pa + 8 * q);
+    return v;
+  }
+
+  /** Writes `bytes` (a multiple of 8) of `value` at `pa`, little-endian: the inverse of readWide(). */
+  writeWide(pa: number, bytes: number, value: bigint): void {
+    for (let q = 0; q < bytes / 8; q++) this.writeU64(pa + 8 * q, (value >> BigInt(64 * q)) & 0xffff_ffff_ffff_ffffn);
+  }
+
   /** Copies bytes out of simulated memory (any alignment). */
   read(pa: number, lengthBytes: number, out = new Uint8Array(lengthBytes)): Uint8Array {
     for (let done = 0; done < lengthBytes; ) {

@@ -8,7 +8,7 @@
 
 import { type FieldName, type FieldTable, getAddress, getField, getNumber, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
-import { readStruct, S1FMT, writeStruct } from './stream-table';
+import { S1FMT } from './stream-table';
 
 export const CD_BYTES = 64;
 /** Linux CTXDESC_L2_ENTRIES: CDs per level-2 table (64 KiB). */
@@ -114,7 +114,7 @@ export function fetchCd(mem: PhysMemory, tablePa: number, s1fmt: number, s1cdmax
   reads++;
   if (mem.words(Math.floor(addr / 4096)) === undefined)
     return { ok: false, event: 'F_CD_FETCH', fetchAddr: addr, reads };
-  return { ok: true, cd: readStruct(mem, addr, CD_BYTES), reads };
+  return { ok: true, cd: mem.readWide(addr, CD_BYTES), reads };
 }
 
 /** One master's CD table (Linux: struct arm_smmu_ctx_desc_cfg, owned by the master since v6.7). */
@@ -156,9 +156,9 @@ export class CdTable {
   }
 
   write(ssid: number, cd: bigint): void {
-    writeStruct(this.mem, this.cdAddr(ssid), CD_BYTES, cd);
+    this.mem.writeWide(this.cdAddr(ssid), CD_BYTES, cd);
   }
   read(ssid: number): bigint {
-    return readStruct(this.mem, this.cdAddr(ssid), CD_BYTES);
+    return this.mem.readWide(this.cdAddr(ssid), CD_BYTES);
   }
 }

@@ -9,7 +9,6 @@
 
 import { type FieldName, type FieldTable, getField, getNumber, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
-import { readStruct, writeStruct } from './stream-table';
 
 export const EVT_BYTES = 32;
 
@@ -187,7 +186,7 @@ export class EventQueue {
       this.lost++;
       return false;
     }
-    writeStruct(this.mem, this.basePa + (this.prod % this.entries) * EVT_BYTES, EVT_BYTES, encodeEvent(e));
+    this.mem.writeWide(this.basePa + (this.prod % this.entries) * EVT_BYTES, EVT_BYTES, encodeEvent(e));
     this.prod = (this.prod + 1) % (2 * this.entries);
     this.recorded++;
     return true;
@@ -197,7 +196,7 @@ export class EventQueue {
   drain(dev: string, clientOf: (sid: number) => string | undefined): string[] {
     const lines: string[] = [];
     while (this.cons !== this.prod) {
-      const raw = readStruct(this.mem, this.basePa + (this.cons % this.entries) * EVT_BYTES, EVT_BYTES);
+      const raw = this.mem.readWide(this.basePa + (this.cons % this.entries) * EVT_BYTES, EVT_BYTES);
       lines.push(...linuxEventLines(raw, dev, clientOf(getNumber(raw, EVT_RECORD, 'SID'))));
       this.cons = (this.cons + 1) % (2 * this.entries);
     }

@@ -14,7 +14,6 @@ import {
   s2DomainSte,
   s2sl0Of,
   startLevelOfSl0,
-  writeStruct,
 } from './stream-table';
 
 const word = (v: bigint, n: number) => (v >> BigInt(64 * n)) & 0xffff_ffff_ffff_ffffn;
@@ -92,7 +91,7 @@ describe('context descriptors', () => {
     expect(fetchCd(mem, two.tablePa, two.s1fmt, 20, 5000)).toMatchObject({ ok: false, event: 'C_BAD_CD', reads: 1 });
     two.write(5000, 0x8000_0001n);
     expect(fetchCd(mem, two.tablePa, two.s1fmt, 20, 5000)).toEqual({ ok: true, cd: 0x8000_0001n, reads: 2 });
-    writeStruct(mem, two.tablePa + 8, 8, (0x6_0000_0000n & ~0xfffn) | 1n); // L1CD 1 -> unwritten memory
+    mem.writeWide(two.tablePa + 8, 8, (0x6_0000_0000n & ~0xfffn) | 1n); // L1CD 1 -> unwritten memory
     expect(fetchCd(mem, two.tablePa, two.s1fmt, 20, 1024)).toMatchObject({ ok: false, event: 'F_CD_FETCH' });
     const capped = new CdTable(mem, 20, false); // no CD2L: a linear table of at most 1024 CDs
     expect([capped.s1fmt, capped.s1cdmax]).toEqual([S1FMT.LINEAR, 10]);

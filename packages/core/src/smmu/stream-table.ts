@@ -146,16 +146,6 @@ export function steField(ste: bigint, name: FieldName<typeof STE>): number {
   return getNumber(ste, STE, name);
 }
 
-/** Reads `bytes` (a multiple of 8) at `pa` as one little-endian bigint. */
-export function readStruct(mem: PhysMemory, pa: number, bytes: number): bigint {
-  let v = 0n;
-  for (let q = bytes / 8 - 1; q >= 0; q--) v = (v << 64n) | mem.readU64(pa + 8 * q);
-  return v;
-}
-export function writeStruct(mem: PhysMemory, pa: number, bytes: number, v: bigint): void {
-  for (let q = 0; q < bytes / 8; q++) mem.writeU64(pa + 8 * q, (v >> BigInt(64 * q)) & 0xffff_ffff_ffff_ffffn);
-}
-
 /** Outcome of finding a StreamID's STE (the hardware's walk of the stream table). */
 export type SteLookup =
   | { ok: true; steAddr: number; ste: bigint; reads: number }
@@ -184,8 +174,7 @@ export class StreamTable {
       // arm_smmu_init_strtab_linear(): every STE written at once (aborting).
       const bytes = STE_BYTES * 2 ** sidBits;
       this.basePa = mem.allocTableBlock(Math.max(1, bytes / 4096));
-      for (let sid = 0; sid < 2 ** sidBits; sid++)
-        writeStruct(mem, this.basePa + sid * STE_BYTES, STE_BYTES, abortSte());
+      for (let sid = 0; sid < 2 ** sidBits; sid++) mem.writeWide(this.basePa + sid * STE_BYTES, STE_BYTES, abortSte());
     }
   }
 
@@ -204,7 +193,7 @@ export class StreamTable {
     const l1 = Math.floor(sid / 2 ** STRTAB_SPLIT);
     if (this.l2.has(l1)) return;
     const l2Pa = this.mem.allocTableBlock((STE_BYTES * 2 ** STRTAB_SPLIT) / 4096);
-    for (let i = 0; i < 2 ** STRTAB_SPLIT; i++) writeStruct(this.mem, l2Pa + i * STE_BYTES, STE_BYTES, abortSte());
+    for (let i = 0; i < 2 ** STRTAB_SPLIT; i++) this.mem.writeWide(l2Pa + i * STE_BYTES, STE_BYTES, abortSte());
     this.l2.set(l1, l2Pa);
     // arm_smmu_write_strtab_l1_desc(): Span = SPLIT + 1.
     this.mem.writeU64(this.basePa + 8 * l1, pack(L1STD, { Span: STRTAB_SPLIT + 1, L2Ptr: BigInt(l2Pa) >> 6n }));
@@ -219,10 +208,10 @@ export class StreamTable {
   }
 
   write(sid: number, ste: bigint): void {
-    writeStruct(this.mem, this.steAddr(sid), STE_BYTES, ste);
+    this.mem.writeWide(this.steAddr(sid), STE_BYTES, ste);
   }
   read(sid: number): bigint {
-    return readStruct(this.mem, this.steAddr(sid), STE_BYTES);
+    return this.mem.readWide(this.steAddr(sid), STE_BYTES);
   }
 
   /**
@@ -247,6 +236,6 @@ export class StreamTable {
   private fetch(addr: number, reads: number): SteLookup {
     if (this.mem.words(Math.floor(addr / 4096)) === undefined)
       return { ok: false, event: 'F_STE_FETCH', fetchAddr: addr, reads: reads + 1 };
-    return { ok: true, steAddr: addr, ste: readStruct(this.mem, addr, STE_BYTES), reads: reads + 1 };
+    return { ok: true, steAddr: addr, ste: this.mem.readWide(addr, STE_BYTES), reads: reads + 1 };
   }
 }

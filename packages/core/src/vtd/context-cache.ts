@@ -7,10 +7,17 @@
 // on the first fill (~1 MiB per unit), so units that never translate — most units of a fleet model
 // — do not carry them; an empty array reads as "not cached".
 
+import { getAddress, getField } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
 import { HW_WALK_MEM_READS } from '../stats/hw-counters';
 import { VtdFault } from './faults';
-import { CONTEXT_TT_PASS_THROUGH, decodeContext, type RootTable, read128 } from './root-context';
+import {
+  CONTEXT_TT_PASS_THROUGH,
+  decodeContext,
+  ROOT_ENTRY,
+  ROOT_ENTRY_RESERVED,
+  type RootTable,
+} from './root-context';
 
 /**
  * One cached context entry packed into an Int32 (one load on the hot path): bit 0 valid, bits 2:1
@@ -48,13 +55,11 @@ export class VtdContextCache {
    * §7.1.3 (QEMU vtd_dev_to_context_entry()).
    */
   load(sid: number): number {
-    const root = read128(this.mem, this.rootTable.rootPa + (sid >>> 8) * 16);
+    const root = this.mem.readWide(this.rootTable.rootPa + (sid >>> 8) * 16, 16);
     this.cnt[HW_WALK_MEM_READS]! += 2;
-    if ((root & 1n) === 0n) return VtdFault.ROOT_NOT_PRESENT;
-    if ((root & 0xffen) !== 0n || root >> 64n !== 0n) return VtdFault.ROOT_RESERVED;
-    const ctx = decodeContext(
-      read128(this.mem, Number((root >> 12n) & 0xf_ffff_ffff_ffffn) * 4096 + (sid & 0xff) * 16),
-    );
+    if (getField(root, ROOT_ENTRY, 'P') === 0n) return VtdFault.ROOT_NOT_PRESENT;
+    if ((root & ROOT_ENTRY_RESERVED) !== 0n) return VtdFault.ROOT_RESERVED;
+    const ctx = decodeContext(this.mem.readWide(getAddress(root, ROOT_ENTRY, 'CTP') + (sid & 0xff) * 16, 16));
     if (!ctx.present) return VtdFault.CONTEXT_NOT_PRESENT;
     if (ctx.reservedSet) return VtdFault.CONTEXT_RESERVED;
     const ptOk = ctx.tt === CONTEXT_TT_PASS_THROUGH && this.passThrough;

@@ -7,7 +7,6 @@
 import { type FieldTable, getField, getNumber, maskOf, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
 import { dmarFaultLine, faultReasonText } from './faults';
-import { read128, write128 } from './root-context';
 
 /** IRTE, remapped format (IM=0), 128 bits (§9.10). */
 export const IRTE = {
@@ -107,7 +106,7 @@ export class InterruptRemapTable {
   }
 
   set(index: number, irte: bigint): void {
-    write128(this.mem, this.basePa + index * 16, irte);
+    this.mem.writeWide(this.basePa + index * 16, 16, irte);
   }
 
   private fail(msi: Msi, reason: number, index: number): RemapResult {
@@ -140,7 +139,7 @@ export class InterruptRemapTable {
     const handle = ((msi.address >>> 5) & 0x7fff) | (((msi.address >>> 2) & 1) << 15);
     const index = handle + ((msi.address & 0x8) !== 0 ? msi.data & 0xffff : 0);
     if (index >= this.entries) return this.fail(msi, IR_FAULT.INDEX_BEYOND, index);
-    const e = read128(this.mem, this.basePa + index * 16);
+    const e = this.mem.readWide(this.basePa + index * 16, 16);
     if (getField(e, IRTE, 'P') === 0n) return this.fail(msi, IR_FAULT.NOT_PRESENT, index);
     if ((e & IRTE_RESERVED) !== 0n) return this.fail(msi, IR_FAULT.IRTE_RESERVED, index);
     const svt = getNumber(e, IRTE, 'SVT');

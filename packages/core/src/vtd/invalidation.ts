@@ -129,15 +129,12 @@ export class InvalidationQueue {
   }
 
   private writeDesc(i: number, d: bigint): void {
-    const pa = this.basePa + i * 16;
-    this.mem.writeU64(pa, d & 0xffff_ffff_ffff_ffffn);
-    this.mem.writeU64(pa + 8, d >> 64n);
+    this.mem.writeWide(this.basePa + i * 16, 16, d);
   }
 
   /** The descriptor in ring slot `i`, as the unit reads it from memory. */
   readDescriptor(i: number): bigint {
-    const pa = this.basePa + i * 16;
-    return (this.mem.readU64(pa + 8) << 64n) | this.mem.readU64(pa);
+    return this.mem.readWide(this.basePa + i * 16, 16);
   }
 
   /** Hardware: consumes descriptors from head to tail (stops at an invalid one with IQE). */

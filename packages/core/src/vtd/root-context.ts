@@ -40,15 +40,6 @@ export const CONTEXT_TT_MULTI_LEVEL = 0;
 export const CONTEXT_TT_DEV_IOTLB = 1;
 export const CONTEXT_TT_PASS_THROUGH = 2;
 
-export function read128(mem: PhysMemory, pa: number): bigint {
-  return (mem.readU64(pa + 8) << 64n) | mem.readU64(pa);
-}
-
-export function write128(mem: PhysMemory, pa: number, v: bigint): void {
-  mem.writeU64(pa, v & 0xffff_ffff_ffff_ffffn);
-  mem.writeU64(pa + 8, v >> 64n);
-}
-
 export interface ContextEntry {
   present: boolean;
   fpd: boolean;
@@ -97,18 +88,18 @@ export class RootTable {
   /** The context table for `bus`, allocated (and the root entry written) on first use. */
   contextTable(bus: number): number {
     const rePa = this.rootPa + bus * 16;
-    const re = read128(this.mem, rePa);
+    const re = this.mem.readWide(rePa, 16);
     if (getField(re, ROOT_ENTRY, 'P') === 1n) return getAddress(re, ROOT_ENTRY, 'CTP');
     const ctPa = this.mem.allocTablePage();
-    write128(this.mem, rePa, encodeRoot(ctPa));
+    this.mem.writeWide(rePa, 16, encodeRoot(ctPa));
     return ctPa;
   }
 
   setContext(sourceId: number, entry: bigint): void {
-    write128(this.mem, this.contextTable(sourceId >>> 8) + (sourceId & 0xff) * 16, entry);
+    this.mem.writeWide(this.contextTable(sourceId >>> 8) + (sourceId & 0xff) * 16, 16, entry);
   }
 
   clearContext(sourceId: number): void {
-    write128(this.mem, this.contextTable(sourceId >>> 8) + (sourceId & 0xff) * 16, 0n);
+    this.mem.writeWide(this.contextTable(sourceId >>> 8) + (sourceId & 0xff) * 16, 16, 0n);
   }
 }

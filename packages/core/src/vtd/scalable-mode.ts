@@ -63,15 +63,6 @@ export const PGTT_PASS_THROUGH = 4;
 /** PASID_MAX (20-bit PASIDs); Linux uses PASID 0 (IOMMU_NO_PASID) as RID_PASID. */
 export const PASID_MAX = 0x100000;
 
-function readN(mem: PhysMemory, pa: number, qwords: number): bigint {
-  let v = 0n;
-  for (let q = qwords - 1; q >= 0; q--) v = (v << 64n) | mem.readU64(pa + q * 8);
-  return v;
-}
-function writeN(mem: PhysMemory, pa: number, qwords: number, v: bigint): void {
-  for (let q = 0; q < qwords; q++) mem.writeU64(pa + q * 8, (v >> BigInt(64 * q)) & 0xffff_ffff_ffff_ffffn);
-}
-
 export interface PasidEntryFields {
   pgtt: number;
   did: number;
@@ -127,17 +118,16 @@ export class ScalableModeTables {
 
   private contextPa(sid: number, create: boolean): number {
     const rePa = this.rootPa + (sid >>> 8) * 16;
-    const re = readN(this.mem, rePa, 2);
+    const re = this.mem.readWide(rePa, 16);
     const upper = (sid & 0x80) !== 0;
     const [pField, ptrField] = upper ? (['UP', 'UCTP'] as const) : (['LP', 'LCTP'] as const);
     let table = getField(re, SM_ROOT_ENTRY, pField) === 1n ? getAddress(re, SM_ROOT_ENTRY, ptrField) : -1;
     if (table < 0) {
       if (!create) return -1;
       table = this.mem.allocTablePage();
-      writeN(
-        this.mem,
+      this.mem.writeWide(
         rePa,
-        2,
+        16,
         re | pack(SM_ROOT_ENTRY, upper ? { UP: 1, UCTP: BigInt(table) >> 12n } : { LP: 1, LCTP: BigInt(table) >> 12n }),
       );
     }
@@ -147,20 +137,20 @@ export class ScalableModeTables {
   /** Programs the PASID entry of (sid, pasid), creating the context entry, directory and table. */
   setPasidEntry(sid: number, pasid: number, entry: bigint): void {
     const cePa = this.contextPa(sid, true);
-    let ce = readN(this.mem, cePa, 4);
+    let ce = this.mem.readWide(cePa, 32);
     if (getField(ce, SM_CONTEXT_ENTRY, 'P') === 0n) {
       const dir = this.mem.allocTablePages(4); // PDTS=7: 2^(7+7) = 16 Ki entries = 128 KiB = 2^20 PASIDs
       ce = pack(SM_CONTEXT_ENTRY, { P: 1, PDTS: 7, PASIDDIRPTR: BigInt(dir) >> 12n, RID_PASID: 0 });
-      writeN(this.mem, cePa, 4, ce);
+      this.mem.writeWide(cePa, 32, ce);
     }
     const dir = getAddress(ce, SM_CONTEXT_ENTRY, 'PASIDDIRPTR');
     const dePa = dir + (pasid >>> 6) * 8;
     let de = this.mem.readU64(dePa);
-    if ((de & 1n) === 0n) {
+    if (getField(de, PASID_DIR_ENTRY, 'P') === 0n) {
       de = pack(PASID_DIR_ENTRY, { P: 1, PTP: BigInt(this.mem.allocTablePage()) >> 12n });
       this.mem.writeU64(dePa, de);
     }
-    writeN(this.mem, getAddress(de, PASID_DIR_ENTRY, 'PTP') + (pasid & 63) * 64, 8, entry);
+    this.mem.writeWide(getAddress(de, PASID_DIR_ENTRY, 'PTP') + (pasid & 63) * 64, 64, entry);
   }
 
   clearPasidEntry(sid: number, pasid: number): void {
@@ -172,7 +162,7 @@ export class ScalableModeTables {
   lookup(sid: number, pasid: number): SmLookup & { reads: number; rid: number } {
     const cePa = this.contextPa(sid, false);
     if (cePa < 0) return { fault: SM_FAULT.ROOT_P, entry: 0n, reads: 1, rid: 0 };
-    const ce = readN(this.mem, cePa, 4);
+    const ce = this.mem.readWide(cePa, 32);
     if (getField(ce, SM_CONTEXT_ENTRY, 'P') === 0n) return { fault: SM_FAULT.CONTEXT_P, entry: 0n, reads: 2, rid: 0 };
     if ((ce & SM_CONTEXT_RESERVED) !== 0n) return { fault: SM_FAULT.CONTEXT_RESERVED, entry: 0n, reads: 2, rid: 0 };
     const rid = getNumber(ce, SM_CONTEXT_ENTRY, 'RID_PASID');
@@ -180,8 +170,8 @@ export class ScalableModeTables {
     const dirEntries = 2 ** (getNumber(ce, SM_CONTEXT_ENTRY, 'PDTS') + 7);
     if (p >>> 6 >= dirEntries || p >= PASID_MAX) return { fault: SM_FAULT.PASID_TOO_LARGE, entry: 0n, reads: 2, rid };
     const de = this.mem.readU64(getAddress(ce, SM_CONTEXT_ENTRY, 'PASIDDIRPTR') + (p >>> 6) * 8);
-    if ((de & 1n) === 0n) return { fault: SM_FAULT.DIR_P, entry: 0n, reads: 3, rid };
-    const pe = readN(this.mem, getAddress(de, PASID_DIR_ENTRY, 'PTP') + (p & 63) * 64, 8);
+    if (getField(de, PASID_DIR_ENTRY, 'P') === 0n) return { fault: SM_FAULT.DIR_P, entry: 0n, reads: 3, rid };
+    const pe = this.mem.readWide(getAddress(de, PASID_DIR_ENTRY, 'PTP') + (p & 63) * 64, 64);
     if (getField(pe, PASID_ENTRY, 'P') === 0n) return { fault: SM_FAULT.PASID_ENTRY_P, entry: 0n, reads: 4, rid };
     const pgtt = getNumber(pe, PASID_ENTRY, 'PGTT');
     if (pgtt < PGTT_FIRST_STAGE || pgtt > PGTT_PASS_THROUGH)
