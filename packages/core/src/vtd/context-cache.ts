@@ -7,7 +7,7 @@
 // on the first fill (~1 MiB per unit), so units that never translate — most units of a fleet model
 // — do not carry them; an empty array reads as "not cached".
 
-import { getAddress, getField } from '../bits/bitfield';
+import { bit, type FieldTable, getAddress, getField, wordField } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
 import { HW_WALK_MEM_READS } from '../stats/hw-counters';
 import { VtdFault } from './faults';
@@ -20,14 +20,30 @@ import {
 } from './root-context';
 
 /**
- * One cached context entry packed into an Int32 (one load on the hot path): bit 0 valid, bits 2:1
- * TT, bit 3 FPD, bits 6:4 AW, bits 23:8 DID. 0 = not cached.
+ * One cached context entry packed into an Int32 (one load on the hot path); 0 = not cached. The
+ * model's own layout (hardware caches are not specified), kept as a field table like the entries
+ * it caches; the constants the translate path reads are derived from it at module load.
  */
-export const CC_VALID = 1;
-export const CC_TT_SHIFT = 1;
-export const CC_FPD = 1 << 3;
-export const CC_AW_SHIFT = 4;
-export const CC_DID_SHIFT = 8;
+export const CC_ENTRY = {
+  VALID: [0, 0],
+  /** Context TT (§9.3). */
+  TT: [2, 1],
+  /** Fault processing disable: faults are not recorded. */
+  FPD: [3, 3],
+  /** Context AW (§9.3): the second-stage format. */
+  AW: [6, 4],
+  /** Domain id, the top field: `entry >>> CC_DID_SHIFT` needs no mask. */
+  DID: [23, 8],
+} as const satisfies FieldTable;
+export const CC_VALID = bit(CC_ENTRY, 'VALID');
+const TT = wordField(CC_ENTRY, 'TT');
+export const CC_TT_SHIFT = TT.shift;
+export const CC_TT_MASK = TT.mask;
+export const CC_FPD = bit(CC_ENTRY, 'FPD');
+const AW = wordField(CC_ENTRY, 'AW');
+export const CC_AW_SHIFT = AW.shift;
+export const CC_AW_MASK = AW.mask;
+export const CC_DID_SHIFT = wordField(CC_ENTRY, 'DID').shift;
 
 const SOURCE_IDS = 65536;
 

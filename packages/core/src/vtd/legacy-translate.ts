@@ -32,7 +32,16 @@ import {
   HW_TRANSLATIONS,
   HW_WALK_MEM_READS,
 } from '../stats/hw-counters';
-import { CC_AW_SHIFT, CC_DID_SHIFT, CC_FPD, CC_TT_SHIFT, CC_VALID, type VtdContextCache } from './context-cache';
+import {
+  CC_AW_MASK,
+  CC_AW_SHIFT,
+  CC_DID_SHIFT,
+  CC_FPD,
+  CC_TT_MASK,
+  CC_TT_SHIFT,
+  CC_VALID,
+  type VtdContextCache,
+} from './context-cache';
 import { reportVtdFault } from './fault-report';
 import { type FaultRecorder, VtdFault } from './faults';
 import { CONTEXT_TT_PASS_THROUGH } from './root-context';
@@ -41,8 +50,10 @@ import { CONTEXT_TT_PASS_THROUGH } from './root-context';
 // CommonJS export getter a transpiler may generate for an imported binding.
 const CC_VALID_ = CC_VALID;
 const CC_TT_SHIFT_ = CC_TT_SHIFT;
+const CC_TT_MASK_ = CC_TT_MASK;
 const CC_FPD_ = CC_FPD;
 const CC_AW_SHIFT_ = CC_AW_SHIFT;
+const CC_AW_MASK_ = CC_AW_MASK;
 const CC_DID_SHIFT_ = CC_DID_SHIFT;
 const CONTEXT_TT_PASS_THROUGH_ = CONTEXT_TT_PASS_THROUGH;
 const HW_CONTEXT_CACHE_HIT_ = HW_CONTEXT_CACHE_HIT;
@@ -131,7 +142,7 @@ export class LegacyTranslator {
       }
       ctx = cc.entry[sid]!;
     }
-    if (((ctx >>> CC_TT_SHIFT_) & 3) === CONTEXT_TT_PASS_THROUGH_) {
+    if (((ctx >>> CC_TT_SHIFT_) & CC_TT_MASK_) === CONTEXT_TT_PASS_THROUGH_) {
       out.ok = true;
       out.pa = req.address;
       out.sizeLg2 = 12;
@@ -152,7 +163,7 @@ export class LegacyTranslator {
         return;
       }
     }
-    const aw = (ctx >>> CC_AW_SHIFT_) & 7;
+    const aw = (ctx >>> CC_AW_SHIFT_) & CC_AW_MASK_;
     if (req.address >= this.limitByAw[aw]!) {
       this.fault(req, out, VtdFault.BEYOND_MGAW, did, fpd);
       return;
