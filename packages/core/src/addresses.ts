@@ -15,6 +15,8 @@ export type Iova = Brand<number, 'Iova'>;
 export type Gpa = Brand<number, 'Gpa'>;
 /** Host physical address. */
 export type Hpa = Brand<number, 'Hpa'>;
+/** What an IOMMU domain maps an IOVA to: a host physical address, or a guest's (virtio-iommu). */
+export type PhysAddr = Hpa | Gpa;
 /** PCI requester id: bus << 8 | device << 3 | function (the VT-d "source-id", the AMD "DeviceID"). */
 export type Bdf = Brand<number, 'Bdf'>;
 /** Domain id as programmed into hardware (VT-d DID, AMD DomainID): 16 bits. */

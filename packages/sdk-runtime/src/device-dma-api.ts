@@ -3,7 +3,13 @@
 // core's DmaOps — dma-direct or dma-iommu, whichever the host gave the device. A plugin may map
 // only memory it holds (DMA_OUT_OF_BOUNDS otherwise); every map and unmap is shown to the observer
 // and, when traced, wrapped in a dma.map / dma.unmap span.
+//
+// The SDK contract gives plugins plain numbers (it has no dependencies, and a plugin's addresses all
+// come from this context); core's DmaOps takes branded ones. This file is where one becomes the
+// other: a physical address becomes an Hpa once owned() has checked the plugin holds that memory,
+// and a DMA address the plugin hands back becomes the dma_addr_t (Iova) core's DMA layer checks.
 
+import type { Hpa, Iova } from '@iofleet/core';
 import {
   DMA_BIDIRECTIONAL,
   DMA_FROM_DEVICE,
@@ -23,14 +29,18 @@ export function dmaApi(p: DeviceParts, ops: DmaOps): DmaApi {
   const { info, obs, owned, trace: tr } = p;
   /** The core scatterlist each mapped plugin list was mapped as (struct scatterlist's dma fields). */
   const mappedSg = new WeakMap<SgEntry[], ScatterEntry[]>();
-  const check = (pa: number, len: number, what: string) => {
+  /** The plugin's buffer as core's Hpa, after checking the device was given that memory. */
+  const ownedPa = (pa: number, len: number, what: string): Hpa => {
     if (!owned.owns(pa, len))
       throw new SdkError(
         'DMA_OUT_OF_BOUNDS',
         `${info.bdf}: ${what} of [0x${pa.toString(16)}, +${len}) maps memory the device was not given`,
         { pa, length: len },
       );
+    return pa as Hpa;
   };
+  /** A DMA address the plugin got from this API, as core's dma_addr_t. */
+  const dmaAddr = (a: number): Iova => a as Iova;
   return {
     setMask: (bits) => {
       if (!Number.isInteger(bits) || bits < 24 || bits > 64)
@@ -38,21 +48,20 @@ export function dmaApi(p: DeviceParts, ops: DmaOps): DmaApi {
       ops.setMask(bits);
     },
     mapSingle: (pa, len, dir) => {
-      check(pa, len, 'dma_map_single');
+      const buf = ownedPa(pa, len, 'dma_map_single');
       const a = tr
-        ? tr.call(SPAN_DMA_MAP, len, dir, () => ops.mapPage(pa, len, DIR[dir]))
-        : ops.mapPage(pa, len, DIR[dir]);
+        ? tr.call(SPAN_DMA_MAP, len, dir, () => ops.mapPage(buf, len, DIR[dir]))
+        : ops.mapPage(buf, len, DIR[dir]);
       if (a >= 0) obs.onMap?.('single', a, len, dir);
       return a;
     },
     unmapSingle: (a, len, dir) => {
       obs.onUnmap?.('single', a, len);
-      if (tr) tr.call(SPAN_DMA_UNMAP, len, dir, () => ops.unmapPage(a, len, DIR[dir]), a);
-      else ops.unmapPage(a, len, DIR[dir]);
+      if (tr) tr.call(SPAN_DMA_UNMAP, len, dir, () => ops.unmapPage(dmaAddr(a), len, DIR[dir]), a);
+      else ops.unmapPage(dmaAddr(a), len, DIR[dir]);
     },
     mapSg: (sg, dir) => {
-      for (const e of sg) check(e.pa, e.length, 'dma_map_sg');
-      const core = sg.map((e) => scatterEntry(e.pa, e.length));
+      const core = sg.map((e) => scatterEntry(ownedPa(e.pa, e.length, 'dma_map_sg'), e.length));
       const total = sg.reduce((a, e) => a + e.length, 0);
       const n = tr
         ? tr.call(
@@ -90,9 +99,10 @@ export function dmaApi(p: DeviceParts, ops: DmaOps): DmaApi {
     freeCoherent: (len, pa, a) => {
       obs.onUnmap?.('coherent', a, len);
       owned.disown(pa);
-      ops.freeCoherent(len, pa, a);
+      // The buffer allocCoherent() gave the plugin (core's free checks the pair it mapped).
+      ops.freeCoherent(len, pa as Hpa, dmaAddr(a));
     },
-    syncForCpu: (a, len, dir) => ops.syncSingleForCpu(a, len, DIR[dir]),
-    syncForDevice: (a, len, dir) => ops.syncSingleForDevice(a, len, DIR[dir]),
+    syncForCpu: (a, len, dir) => ops.syncSingleForCpu(dmaAddr(a), len, DIR[dir]),
+    syncForDevice: (a, len, dir) => ops.syncSingleForDevice(dmaAddr(a), len, DIR[dir]),
   };
 }

@@ -3,6 +3,7 @@
 // a plugin may only map what it holds, anything else is DMA_OUT_OF_BOUNDS (the guard makes it a
 // device fault). Regions are kept sorted by base for a binary search per map call.
 
+import type { Hpa } from '@iofleet/core';
 import { type DeviceInfo, type MemoryApi, SdkError } from '@iofleet/sdk';
 
 const PAGE = 4096;
@@ -87,7 +88,7 @@ export function memoryApi(info: DeviceInfo, pages: PageSource, owned: OwnedMemor
       if (owned.region(pa) !== n)
         throw new SdkError('PLUGIN_FAULT', `${info.bdf}: free of pages it does not hold at 0x${pa.toString(16)}`);
       owned.disown(pa);
-      pages.freePages(pa, n);
+      pages.freePages(pa as Hpa, n); // a region owned() recorded: pages this allocator gave out
     },
   };
 }

@@ -4,7 +4,11 @@
 // hardware does: memory accesses that go through the IOMMU, time spent on the medium or the link),
 // plus config space and BARs, interrupts, the simulated clock, seeded randomness, a tracer and a
 // logger.
-// Addresses are numbers: physical and DMA addresses below 2^53.
+// Addresses are numbers: physical and DMA addresses below 2^53. The contract keeps them plain on
+// purpose (issue #20): it has no dependencies, and every address a plugin holds came from this
+// context (memory.allocPages, the dma calls). The runtime brands them as core's Hpa (a physical
+// address, once it has checked the plugin holds that memory) and Iova (a DMA address) before they
+// reach core's DMA layer, so the typed boundary sits where the check is.
 
 /** enum dma_data_direction */
 export type DmaDirection = 'bidirectional' | 'to-device' | 'from-device';

@@ -3,7 +3,7 @@
 // invalidation: INVALIDATE_IOMMU_PAGES (PDE=1, range per build_inv_address()) plus
 // INVALIDATE_IOTLB_PAGES for ATS devices, then COMPLETION_WAIT (amd_iommu_domain_flush_pages()).
 
-import type { DomainId } from '../addresses';
+import type { DomainId, PhysAddr } from '../addresses';
 import type { IommuDomainOps } from '../iommu/domain-ops';
 import type { PhysMemory } from '../memory/phys-memory';
 import type { PageTableFormat } from '../page-table/format';
@@ -57,8 +57,9 @@ export class AmdViDomain implements IommuDomainOps {
   unmap(iova: number, lengthBytes: number): number {
     return this.pt.unmap(iova, lengthBytes);
   }
-  iovaToPhys(iova: number): number {
-    return this.pt.iovaToPhys(iova);
+  /** The page table holds what map() was given: a PhysAddr as a number. */
+  iovaToPhys(iova: number): PhysAddr {
+    return this.pt.iovaToPhys(iova) as PhysAddr;
   }
   /** The page-table pages unmaps freed, handed to their new owner (the gather's freelist). */
   takeFreelist(): readonly number[] {

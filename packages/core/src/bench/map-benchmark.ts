@@ -14,6 +14,7 @@
 // model does not otherwise produce: interrupts, cache misses).
 
 import { mulberry32 } from '@iofleet/prng';
+import type { Hpa, Iova } from '../addresses';
 import { AmdViUnit } from '../amd/unit';
 import { type CostProfile, getCostProfile } from '../cost/cost-profile';
 import { DirectDmaOps } from '../dma/dma-direct';
@@ -191,7 +192,7 @@ export function runMapBenchMode(mode: MapBenchMode, p: MapBenchParams, profile: 
   const rnd = mulberry32(p.seed);
   const noise = () => Math.exp(cv * gaussian(rnd) - (cv * cv) / 2);
   const bufs = Array.from({ length: p.threads }, () => sim.pages.allocPages(p.granule));
-  const addr = new Float64Array(p.threads);
+  const addr = new Float64Array(p.threads); // each thread's dma_addr_t (an Iova; -1 = mapping error)
   const phase = new Uint8Array(p.threads); // 0: map next, 1: unmap next, 2: done
   const iters = new Float64Array(p.threads);
   const map = new Moments();
@@ -213,7 +214,7 @@ export function runMapBenchMode(mode: MapBenchMode, p: MapBenchParams, profile: 
       phase[t] = 1;
       continue;
     }
-    if (addr[t]! >= 0) ops.unmapPage(addr[t]!, size, p.dir);
+    if (addr[t]! >= 0) ops.unmapPage(addr[t]! as Iova, size, p.dir);
     cpu.charge(ktime);
     unmap.add((cpu.nowNs - t0) * noise());
     iters[t]!++;

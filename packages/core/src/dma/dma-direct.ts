@@ -3,17 +3,21 @@
 // domain. The DMA address is the physical address; swiotlb bounces only when the buffer is beyond
 // the device's DMA mask (dma_capable() fails) or when swiotlb=force.
 
+import type { Hpa, Iova } from '../addresses';
 import { COST_SOFTWARE } from '../cost/cost-model';
 import type { SimCpu } from '../sim/sim-cpu';
 import type { DmaSim } from './dma-sim';
 import {
+  type CoherentBuffer,
   DMA_MAPPING_ERROR,
   DMA_TO_DEVICE,
   type DmaDeviceInfo,
   type DmaDirection,
   type DmaOps,
+  dmaAddrOfPhys,
   dmaBitMask,
   mapSgEach,
+  physOfDmaAddr,
   type ScatterEntry,
 } from './dma-types';
 import type { SwiotlbPool } from './swiotlb';
@@ -39,7 +43,7 @@ export class DirectDmaOps implements DmaOps {
   }
 
   /** swiotlb_map(): bounce, then check the bounce buffer itself is reachable. */
-  private swiotlbMap(cpu: SimCpu, pa: number, size: number): number {
+  private swiotlbMap(cpu: SimCpu, pa: Hpa, size: number): Iova {
     const pool = this.swiotlb!;
     const tlb = pool.mapSingle(cpu.id, pa, size, this.dev.minAlignMask);
     this.sim.chargeSwiotlb(cpu, pool, this.sim.cost.ns.swiotlbSlotAlloc, tlb < 0 ? 0 : size);
@@ -48,11 +52,11 @@ export class DirectDmaOps implements DmaOps {
       pool.unmapSingle(tlb, size, DMA_TO_DEVICE);
       return this.overflow('swiotlb addr', tlb, size);
     }
-    return tlb;
+    return dmaAddrOfPhys(tlb);
   }
 
   /** The dev_WARN_ONCE of dma_direct_map_page()/swiotlb_map() when `addr` is beyond the mask. */
-  private overflow(what: string, addr: number, size: number): number {
+  private overflow(what: string, addr: number, size: number): Iova {
     this.sim.printk(
       `${this.dev.name}: ${what} 0x${addr.toString(16)}+${size} overflow (mask ${dmaBitMask(this.dev.dmaBits).toString(16)})`,
     );
@@ -60,11 +64,11 @@ export class DirectDmaOps implements DmaOps {
   }
 
   /** dma_direct_map_page() */
-  mapPage(pa: number, size: number, _dir: DmaDirection): number {
+  mapPage(pa: Hpa, size: number, _dir: DmaDirection): Iova {
     return this.mapOne(pa, size, this.sim.cost.ns.dmaDirectMap);
   }
 
-  private mapOne(pa: number, size: number, callNs: number): number {
+  private mapOne(pa: Hpa, size: number, callNs: number): Iova {
     const cpu = this.sim.cpus.beginCall();
     this.sim.cost.charge(cpu, COST_SOFTWARE, callNs);
     if (this.forceBounce && this.swiotlb) return this.swiotlbMap(cpu, pa, size);
@@ -72,20 +76,21 @@ export class DirectDmaOps implements DmaOps {
       if (this.swiotlb) return this.swiotlbMap(cpu, pa, size);
       return this.overflow('DMA addr', pa, size);
     }
-    return pa;
+    return dmaAddrOfPhys(pa);
   }
 
   /** dma_direct_unmap_page() */
-  unmapPage(dmaAddr: number, size: number, dir: DmaDirection): void {
+  unmapPage(dmaAddr: Iova, size: number, dir: DmaDirection): void {
     this.unmapOne(dmaAddr, size, dir, this.sim.cost.ns.dmaDirectUnmap);
   }
 
-  private unmapOne(dmaAddr: number, size: number, dir: DmaDirection, callNs: number): void {
+  private unmapOne(dmaAddr: Iova, size: number, dir: DmaDirection, callNs: number): void {
     const cpu = this.sim.cpus.beginCall();
     this.sim.cost.charge(cpu, COST_SOFTWARE, callNs);
     const pool = this.swiotlb;
-    if (pool?.isSwiotlbBuffer(dmaAddr)) {
-      this.sim.chargeSwiotlb(cpu, pool, this.sim.cost.ns.swiotlbSlotFree, pool.unmapSingle(dmaAddr, size, dir));
+    const pa = physOfDmaAddr(dmaAddr);
+    if (pool?.isSwiotlbBuffer(pa)) {
+      this.sim.chargeSwiotlb(cpu, pool, this.sim.cost.ns.swiotlbSlotFree, pool.unmapSingle(pa, size, dir));
     }
   }
 
@@ -114,7 +119,7 @@ export class DirectDmaOps implements DmaOps {
    * dma_direct_alloc(): pages the device can reach. Departure: the model has one buffer zone, so
    * a device whose mask cannot reach it gets null instead of a GFP_DMA32 retry.
    */
-  allocCoherent(size: number): { cpuPa: number; dmaAddr: number } | null {
+  allocCoherent(size: number): CoherentBuffer | null {
     const cpu = this.sim.cpus.beginCall();
     const pages = Math.ceil(size / 4096);
     const pa = this.sim.pages.allocPages(pages);
@@ -124,28 +129,29 @@ export class DirectDmaOps implements DmaOps {
       this.sim.pages.freePages(pa, pages);
       return null;
     }
-    return { cpuPa: pa, dmaAddr: pa };
+    return { cpuPa: pa, dmaAddr: dmaAddrOfPhys(pa) };
   }
 
-  freeCoherent(size: number, cpuPa: number, _dmaAddr: number): void {
+  freeCoherent(size: number, cpuPa: Hpa, _dmaAddr: Iova): void {
     const cpu = this.sim.cpus.beginCall();
     this.sim.cost.charge(cpu, COST_SOFTWARE, this.sim.cost.ns.dmaDirectUnmap);
     this.sim.pages.freePages(cpuPa, Math.ceil(size / 4096));
   }
 
   /** dma_direct_sync_single_for_cpu(): copies a bounce buffer back when one is in use. */
-  syncSingleForCpu(dmaAddr: number, size: number, dir: DmaDirection): void {
+  syncSingleForCpu(dmaAddr: Iova, size: number, dir: DmaDirection): void {
     this.sync(dmaAddr, size, dir, true);
   }
 
   /** dma_direct_sync_single_for_device() */
-  syncSingleForDevice(dmaAddr: number, size: number, dir: DmaDirection): void {
+  syncSingleForDevice(dmaAddr: Iova, size: number, dir: DmaDirection): void {
     this.sync(dmaAddr, size, dir, false);
   }
 
-  private sync(dmaAddr: number, size: number, dir: DmaDirection, forCpu: boolean): void {
+  private sync(dmaAddr: Iova, size: number, dir: DmaDirection, forCpu: boolean): void {
     const cpu = this.sim.cpus.beginCall();
     const pool = this.swiotlb;
-    if (pool?.isSwiotlbBuffer(dmaAddr)) this.sim.chargeSwiotlbSync(cpu, pool, dmaAddr, size, dir, forCpu);
+    const pa = physOfDmaAddr(dmaAddr);
+    if (pool?.isSwiotlbBuffer(pa)) this.sim.chargeSwiotlbSync(cpu, pool, pa, size, dir, forCpu);
   }
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
+import { type Hpa, hpa } from '../addresses';
 import { HW_INV_WAITS } from '../stats/hw-counters';
 import { ModelDomain } from '../testing/model-domain';
 import { VtdUnit } from '../vtd/unit';
@@ -26,15 +27,15 @@ function setup(
 describe('dma-iommu IOVA policy (iommu_dma_alloc_iova)', () => {
   it('gives a 64-bit PCI device addresses below 4 GiB first, and above with forcedac', () => {
     const a = setup('strict');
-    const addr = a.ops.mapPage(0x4000_0000, 4096, DMA_TO_DEVICE);
+    const addr = a.ops.mapPage(hpa(0x4000_0000), 4096, DMA_TO_DEVICE);
     expect(addr).toBe(0xffff_f000);
     const b = setup('strict', { forcedac: true });
-    expect(b.ops.mapPage(0x4000_0000, 4096, DMA_TO_DEVICE)).toBeGreaterThan(0xffff_ffff);
+    expect(b.ops.mapPage(hpa(0x4000_0000), 4096, DMA_TO_DEVICE)).toBeGreaterThan(0xffff_ffff);
   });
 
   it('keeps the in-page offset and maps the right physical page', () => {
     const { ops, domain } = setup('strict');
-    const addr = ops.mapPage(0x4000_1234, 100, DMA_TO_DEVICE);
+    const addr = ops.mapPage(hpa(0x4000_1234), 100, DMA_TO_DEVICE);
     expect(addr % 4096).toBe(0x234);
     expect(domain.iovaToPhys(addr)).toBe(0x4000_1234);
   });
@@ -42,7 +43,7 @@ describe('dma-iommu IOVA policy (iommu_dma_alloc_iova)', () => {
   it('switches the device to the full mask after the 32-bit space runs out, with the kernel notice', () => {
     const { ops, sim, cookie } = setup('strict');
     cookie.iovad.reserveIova(1, 0xfffff); // everything below 4 GiB
-    const addr = ops.mapPage(0x4000_0000, 4096, DMA_TO_DEVICE);
+    const addr = ops.mapPage(hpa(0x4000_0000), 4096, DMA_TO_DEVICE);
     expect(addr).toBeGreaterThan(0xffff_ffff);
     expect(ops.pci32bitWorkaround).toBe(false);
     expect(sim.log).toContain('0000:01:00.0: Using 48-bit DMA addresses');
@@ -53,7 +54,7 @@ describe('strict vs lazy invalidation', () => {
   /** Maps, lets the device hit the IOTLB, unmaps, then probes the IOVA again. */
   function staleAfterUnmap(mode: IommuDmaMode) {
     const s = setup(mode);
-    const addr = s.ops.mapPage(0x4000_0000, 4096, DMA_FROM_DEVICE);
+    const addr = s.ops.mapPage(hpa(0x4000_0000), 4096, DMA_FROM_DEVICE);
     expect(s.domain.translate(addr, true).ok).toBe(true); // fills the IOTLB
     s.ops.unmapPage(addr, 4096, DMA_FROM_DEVICE);
     expect(s.domain.iovaToPhys(addr)).toBe(-1); // PTE cleared in both modes
@@ -82,13 +83,13 @@ describe('strict vs lazy invalidation', () => {
 
   it('lazy: the IOVA is not reused before the flush, and is reused from the magazine after it', () => {
     const s = setup('lazy');
-    const a = s.ops.mapPage(0x4000_0000, 4096, DMA_TO_DEVICE);
+    const a = s.ops.mapPage(hpa(0x4000_0000), 4096, DMA_TO_DEVICE);
     s.ops.unmapPage(a, 4096, DMA_TO_DEVICE);
-    const b = s.ops.mapPage(0x4000_0000, 4096, DMA_TO_DEVICE);
+    const b = s.ops.mapPage(hpa(0x4000_0000), 4096, DMA_TO_DEVICE);
     expect(b).not.toBe(a);
     s.ops.unmapPage(b, 4096, DMA_TO_DEVICE);
     s.sim.cpus.idleAll(IOVA_DEFAULT_FQ_TIMEOUT_NS + 1);
-    const c = s.ops.mapPage(0x4000_0000, 4096, DMA_TO_DEVICE);
+    const c = s.ops.mapPage(hpa(0x4000_0000), 4096, DMA_TO_DEVICE);
     expect([a, b]).toContain(c);
   });
 
@@ -101,7 +102,7 @@ describe('strict vs lazy invalidation', () => {
     unit.attachDevice(0x0100, domain);
     const cookie = new IommuDmaCookie(sim, domain, { mode: 'lazy' });
     const ops = new IommuDmaOps(cookie, dmaDevice({ name: '0000:01:00.0' }));
-    const addr = ops.mapPage(0x4000_0000, 0x20_0000, DMA_FROM_DEVICE);
+    const addr = ops.mapPage(hpa(0x4000_0000), 0x20_0000, DMA_FROM_DEVICE);
     expect(addr % 0x20_0000).toBe(0); // size-aligned IOVA: the unmap covers the level-1 table
     const inUse = sim.mem.tablePagesInUse;
     const tables = domain.tablePages;
@@ -122,7 +123,7 @@ describe('strict vs lazy invalidation', () => {
       const cpu = s.sim.cpus.current;
       let unmapNs = 0;
       for (let i = 0; i < 100; i++) {
-        const a = s.ops.mapPage(0x4000_0000, 4096, DMA_TO_DEVICE);
+        const a = s.ops.mapPage(hpa(0x4000_0000), 4096, DMA_TO_DEVICE);
         const t0 = cpu.nowNs;
         s.ops.unmapPage(a, 4096, DMA_TO_DEVICE);
         unmapNs += cpu.nowNs - t0;
@@ -138,7 +139,11 @@ describe('strict vs lazy invalidation', () => {
 describe('scatter-gather (iommu_dma_map_sg)', () => {
   it('maps the list into one IOVA range and merges granule-aligned continuations', () => {
     const { ops, domain, cookie } = setup('strict');
-    const sg = [scatterEntry(0x4000_0000, 4096), scatterEntry(0x4100_0000, 4096), scatterEntry(0x4200_0800, 1024)];
+    const sg = [
+      scatterEntry(hpa(0x4000_0000), 4096),
+      scatterEntry(hpa(0x4100_0000), 4096),
+      scatterEntry(hpa(0x4200_0800), 1024),
+    ];
     const n = ops.mapSg(sg, DMA_BIDIRECTIONAL);
     expect(n).toBe(2); // the first two merge; the third starts mid-page
     expect(sg[0]!.dmaLength).toBe(8192);
@@ -153,7 +158,7 @@ describe('scatter-gather (iommu_dma_map_sg)', () => {
 
   it('does not merge past max_segment_size', () => {
     const { ops } = setup('strict');
-    const sg = Array.from({ length: 20 }, (_, i) => scatterEntry(0x4000_0000 + i * 0x10000, 4096));
+    const sg = Array.from({ length: 20 }, (_, i) => scatterEntry(hpa(0x4000_0000 + i * 0x10000), 4096));
     expect(ops.mapSg(sg, DMA_TO_DEVICE)).toBe(2); // 64 KiB = 16 pages per segment
     expect(sg[0]!.dmaLength).toBe(65536);
     expect(sg[1]!.dmaLength).toBe(4 * 4096);
@@ -165,8 +170,8 @@ describe('untrusted devices', () => {
     const { ops, sim, domain, swiotlb } = setup('lazy', { untrusted: true });
     expect(ops.strict).toBe(true);
     sim.mem.write(0x4000_0100, new Uint8Array([1, 2, 3, 4]));
-    const addr = ops.mapPage(0x4000_0100, 4, DMA_BIDIRECTIONAL);
-    const bounce = domain.iovaToPhys(addr);
+    const addr = ops.mapPage(hpa(0x4000_0100), 4, DMA_BIDIRECTIONAL);
+    const bounce = domain.iovaToPhys(addr) as Hpa; // the host kernel's DMA domain maps host physical addresses
     expect(swiotlb.isSwiotlbBuffer(bounce)).toBe(true);
     expect([...sim.mem.read(bounce, 4)]).toEqual([1, 2, 3, 4]);
     sim.mem.write(bounce, new Uint8Array([9, 8, 7, 6])); // the device writes
@@ -177,7 +182,7 @@ describe('untrusted devices', () => {
 
   it('map page-aligned whole pages directly', () => {
     const { ops, domain, swiotlb } = setup('strict', { untrusted: true });
-    const addr = ops.mapPage(0x4000_0000, 8192, DMA_TO_DEVICE);
+    const addr = ops.mapPage(hpa(0x4000_0000), 8192, DMA_TO_DEVICE);
     expect(domain.iovaToPhys(addr)).toBe(0x4000_0000);
     expect(swiotlb.used).toBe(0);
   });

@@ -11,6 +11,7 @@ import { COST_PAGE_TABLE, COST_SOFTWARE } from '../cost/cost-model';
 import { PERM_READ, PERM_RW, PERM_WRITE } from '../page-table/format';
 import type { SimCpu } from '../sim/sim-cpu';
 import {
+  type CoherentBuffer,
   DMA_MAPPING_ERROR,
   DMA_TO_DEVICE,
   type DmaDeviceInfo,
@@ -25,6 +26,8 @@ import type { SwiotlbPool } from './swiotlb';
 
 /** dma_info_to_prot(): device reads for TO_DEVICE, writes for FROM_DEVICE. */
 const DIR_PROT: readonly number[] = [PERM_RW, PERM_READ, PERM_WRITE];
+/** bouncedPhys() of an address swiotlb does not hold. */
+const NOT_BOUNCED = -1 as Hpa;
 
 export class IommuDmaOps implements DmaOps {
   readonly mode = 'iommu' as const;
@@ -69,14 +72,14 @@ export class IommuDmaOps implements DmaOps {
   }
 
   /** __iommu_dma_map(): maps [pa, pa + size) at a fresh IOVA; DMA_MAPPING_ERROR on failure. */
-  private iommuDmaMap(pa: Hpa, size: number, prot: number, dmaLimit: number): number {
+  private iommuDmaMap(pa: Hpa, size: number, prot: number, dmaLimit: number): Iova {
     const g = this.cookie.granule;
     const iovaOff = pa % g;
     const len = Math.ceil((size + iovaOff) / g) * g;
     const iova = this.allocIova(len, dmaLimit);
     if (!iova) return DMA_MAPPING_ERROR;
     this.cookie.map(iova, (pa - iovaOff) as Hpa, len, prot);
-    return iova + iovaOff;
+    return (iova + iovaOff) as Iova;
   }
 
   /** __iommu_dma_unmap() */
@@ -87,13 +90,13 @@ export class IommuDmaOps implements DmaOps {
   }
 
   /** iova_unaligned() / dev_use_swiotlb(): untrusted device and a buffer not covering whole granules. */
-  private needsBounce(pa: number, size: number): boolean {
+  private needsBounce(pa: Hpa, size: number): boolean {
     const g = this.cookie.granule;
     return this.dev.untrusted && this.swiotlb !== null && (pa % g !== 0 || size % g !== 0);
   }
 
   /** iommu_dma_map_page() */
-  mapPage(pa: number, size: number, dir: DmaDirection): number {
+  mapPage(pa: Hpa, size: number, dir: DmaDirection): Iova {
     const cpu = this.cookie.enter();
     const cost = this.sim.cost;
     cost.charge(cpu, COST_SOFTWARE, cost.ns.dmaIommuMapOverhead);
@@ -103,24 +106,33 @@ export class IommuDmaOps implements DmaOps {
       this.sim.chargeSwiotlb(cpu, this.swiotlb!, cost.ns.swiotlbSlotAlloc, phys < 0 ? 0 : size);
       if (phys < 0) return DMA_MAPPING_ERROR;
     }
-    const addr = this.iommuDmaMap(phys as Hpa, size, DIR_PROT[dir]!, dmaBitMask(this.dev.dmaBits));
+    const addr = this.iommuDmaMap(phys, size, DIR_PROT[dir]!, dmaBitMask(this.dev.dmaBits));
     if (addr < 0 && phys !== pa) this.swiotlb!.unmapSingle(phys, size, DMA_TO_DEVICE);
     return addr;
   }
 
   /** iommu_dma_unmap_page() */
-  unmapPage(dmaAddr: number, size: number, dir: DmaDirection): void {
+  unmapPage(dmaAddr: Iova, size: number, dir: DmaDirection): void {
     const cpu = this.cookie.enter();
     const cost = this.sim.cost;
     cost.charge(cpu, COST_SOFTWARE, cost.ns.dmaIommuUnmapOverhead);
-    // dma_addr_t (a bare number on the DmaOps boundary) is an IOVA behind a translated domain.
-    const addr = dmaAddr as Iova;
-    const phys = this.cookie.domain.iovaToPhys(addr);
-    this.iommuDmaUnmap(addr, size);
-    if (this.swiotlb && phys >= 0 && this.swiotlb.isSwiotlbBuffer(phys)) this.unbounce(cpu, phys, size, dir);
+    const phys = this.bouncedPhys(dmaAddr);
+    this.iommuDmaUnmap(dmaAddr, size);
+    if (phys >= 0) this.unbounce(cpu, phys, size, dir);
   }
 
-  private unbounce(cpu: SimCpu, phys: number, size: number, dir: DmaDirection): void {
+  /**
+   * The swiotlb slot behind `dmaAddr` (iommu_iova_to_phys() then is_swiotlb_buffer()), or -1 when
+   * the address is not bounced. The kernel's own DMA domain maps host physical addresses, so its
+   * iova_to_phys() is an Hpa.
+   */
+  private bouncedPhys(dmaAddr: Iova): Hpa {
+    if (!this.swiotlb) return NOT_BOUNCED;
+    const phys = this.cookie.domain.iovaToPhys(dmaAddr) as Hpa;
+    return phys >= 0 && this.swiotlb.isSwiotlbBuffer(phys) ? phys : NOT_BOUNCED;
+  }
+
+  private unbounce(cpu: SimCpu, phys: Hpa, size: number, dir: DmaDirection): void {
     const pool = this.swiotlb!;
     this.sim.chargeSwiotlb(cpu, pool, this.sim.cost.ns.swiotlbSlotFree, pool.unmapSingle(phys, size, dir));
   }
@@ -158,10 +170,10 @@ export class IommuDmaOps implements DmaOps {
   }
 
   /** __finalise_sg(): concatenates granule-aligned continuations up to max_segment_size. */
-  private finaliseSg(sg: ScatterEntry[], padded: number[], iova: number): number {
+  private finaliseSg(sg: ScatterEntry[], padded: number[], iova: Iova): number {
     const g = this.cookie.granule;
     const maxLen = this.dev.maxSegmentSize;
-    let dmaAddr = iova;
+    let dmaAddr: number = iova;
     let cur = -1;
     let curLen = 0;
     let count = 0;
@@ -176,7 +188,7 @@ export class IommuDmaOps implements DmaOps {
         cur++;
         curLen = s.length;
         count++;
-        sg[cur]!.dmaAddress = dmaAddr + sOff;
+        sg[cur]!.dmaAddress = (dmaAddr + sOff) as Iova;
       }
       sg[cur]!.dmaLength = curLen;
       dmaAddr += padded[i]!;
@@ -204,14 +216,14 @@ export class IommuDmaOps implements DmaOps {
   }
 
   /** iommu_dma_alloc(): zeroed pages mapped at a fresh IOVA below the coherent mask. */
-  allocCoherent(size: number): { cpuPa: number; dmaAddr: number } | null {
+  allocCoherent(size: number): CoherentBuffer | null {
     const cpu = this.cookie.enter();
     const cost = this.sim.cost;
     const pages = Math.ceil(size / 4096);
     const cpuPa = this.sim.pages.allocPages(pages);
     if (cpuPa < 0) return null;
     cost.charge(cpu, COST_SOFTWARE, cost.ns.dmaIommuMapOverhead + pages * cost.ns.tablePageAlloc);
-    const dmaAddr = this.iommuDmaMap(cpuPa as Hpa, pages * 4096, PERM_RW, dmaBitMask(this.dev.dmaBits));
+    const dmaAddr = this.iommuDmaMap(cpuPa, pages * 4096, PERM_RW, dmaBitMask(this.dev.dmaBits));
     if (dmaAddr < 0) {
       this.sim.pages.freePages(cpuPa, pages);
       return null;
@@ -220,28 +232,27 @@ export class IommuDmaOps implements DmaOps {
   }
 
   /** iommu_dma_free() */
-  freeCoherent(size: number, cpuPa: number, dmaAddr: number): void {
+  freeCoherent(size: number, cpuPa: Hpa, dmaAddr: Iova): void {
     const cpu = this.cookie.enter();
     this.sim.cost.charge(cpu, COST_SOFTWARE, this.sim.cost.ns.dmaIommuUnmapOverhead);
     const pages = Math.ceil(size / 4096);
-    this.iommuDmaUnmap(dmaAddr as Iova, pages * 4096);
+    this.iommuDmaUnmap(dmaAddr, pages * 4096);
     this.sim.pages.freePages(cpuPa, pages);
   }
 
   /** iommu_dma_sync_single_for_cpu(): copies a bounce buffer back when one is in use. */
-  syncSingleForCpu(dmaAddr: number, size: number, dir: DmaDirection): void {
+  syncSingleForCpu(dmaAddr: Iova, size: number, dir: DmaDirection): void {
     this.sync(dmaAddr, size, dir, true);
   }
 
   /** iommu_dma_sync_single_for_device() */
-  syncSingleForDevice(dmaAddr: number, size: number, dir: DmaDirection): void {
+  syncSingleForDevice(dmaAddr: Iova, size: number, dir: DmaDirection): void {
     this.sync(dmaAddr, size, dir, false);
   }
 
-  private sync(dmaAddr: number, size: number, dir: DmaDirection, forCpu: boolean): void {
+  private sync(dmaAddr: Iova, size: number, dir: DmaDirection, forCpu: boolean): void {
     const cpu = this.cookie.enter();
-    const phys = this.cookie.domain.iovaToPhys(dmaAddr as Iova);
-    const pool = this.swiotlb;
-    if (pool && phys >= 0 && pool.isSwiotlbBuffer(phys)) this.sim.chargeSwiotlbSync(cpu, pool, phys, size, dir, forCpu);
+    const phys = this.bouncedPhys(dmaAddr);
+    if (phys >= 0) this.sim.chargeSwiotlbSync(cpu, this.swiotlb!, phys, size, dir, forCpu);
   }
 }

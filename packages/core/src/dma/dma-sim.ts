@@ -3,6 +3,7 @@
 // buffers, the cost model, and a kernel log. Helpers charge costs (including lock contention) to
 // a CPU and keep the cost model's per-category breakdown complete.
 
+import type { Hpa } from '../addresses';
 import { COST_LOCK_WAIT, COST_SWIOTLB, CostModel } from '../cost/cost-model';
 import { type CostProfile, INTEL_ICELAKE_SP } from '../cost/cost-profile';
 import { PhysMemory } from '../memory/phys-memory';
@@ -68,7 +69,7 @@ export class DmaSim {
   chargeSwiotlbSync(
     cpu: SimCpu,
     pool: SwiotlbPool,
-    tlbAddr: number,
+    tlbAddr: Hpa,
     size: number,
     dir: DmaDirection,
     forCpu: boolean,

@@ -1,6 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Linux DMA API as a device sees it (include/linux/dma-mapping.h), implemented by dma-iommu
 // (translated domains) and dma-direct (no IOMMU / identity domain).
+//
+// Addresses are branded (addresses.ts; types only, no runtime cost): a buffer's physical address
+// (phys_addr_t) is an Hpa, the address the device emits (dma_addr_t) an Iova. Behind dma-direct
+// the DMA address is the physical address itself (or a swiotlb slot's); the Iova brand then
+// says "what the device puts on the bus", which is what dma_addr_t means, and dma-direct converts
+// with dmaAddrOfPhys(). The SDK's plugin-facing DmaApi keeps plain numbers (sdk-runtime brands
+// them at the boundary, after checking the plugin owns the memory).
+
+import type { Hpa, Iova } from '../addresses';
 
 /** enum dma_data_direction */
 export const DMA_BIDIRECTIONAL = 0;
@@ -9,10 +18,19 @@ export const DMA_FROM_DEVICE = 2;
 export type DmaDirection = 0 | 1 | 2;
 
 /** DMA_MAPPING_ERROR (~0 in the kernel): a failed map returns it; check with dmaMappingError(). */
-export const DMA_MAPPING_ERROR = -1;
+export const DMA_MAPPING_ERROR = -1 as Iova;
 
-export function dmaMappingError(addr: number): boolean {
+export function dmaMappingError(addr: Iova): boolean {
   return addr === DMA_MAPPING_ERROR;
+}
+
+/** dma-direct's phys_to_dma(): without translation the bus address is the physical address. */
+export function dmaAddrOfPhys(pa: Hpa): Iova {
+  return pa as number as Iova;
+}
+/** dma-direct's dma_to_phys(): the inverse of dmaAddrOfPhys(). */
+export function physOfDmaAddr(dmaAddr: Iova): Hpa {
+  return dmaAddr as number as Hpa;
 }
 
 /** DMA_BIT_MASK(n) as a number (exact for n <= 53; larger widths clip to the model's range). */
@@ -22,13 +40,13 @@ export function dmaBitMask(bits: number): number {
 
 /** One scatterlist element: input {pa, length}; output {dmaAddress, dmaLength} after mapSg. */
 export interface ScatterEntry {
-  pa: number;
+  pa: Hpa;
   length: number;
-  dmaAddress: number;
+  dmaAddress: Iova;
   dmaLength: number;
 }
 
-export function scatterEntry(pa: number, length: number): ScatterEntry {
+export function scatterEntry(pa: Hpa, length: number): ScatterEntry {
   return { pa, length, dmaAddress: DMA_MAPPING_ERROR, dmaLength: 0 };
 }
 
@@ -41,7 +59,7 @@ export function mapSgEach(
   ops: Pick<DmaOps, 'unmapPage'>,
   sg: ScatterEntry[],
   dir: DmaDirection,
-  mapEntry: (s: ScatterEntry, i: number) => number,
+  mapEntry: (s: ScatterEntry, i: number) => Iova,
 ): number {
   for (let i = 0; i < sg.length; i++) {
     const s = sg[i]!;
@@ -55,7 +73,13 @@ export function mapSgEach(
   return sg.length;
 }
 
-/** What a device driver calls (dma_map_page & co). Addresses are numbers; sizes in bytes. */
+/** dma_alloc_coherent()'s result: the buffer's physical address and the device's address for it. */
+export interface CoherentBuffer {
+  cpuPa: Hpa;
+  dmaAddr: Iova;
+}
+
+/** What a device driver calls (dma_map_page & co). Physical addresses Hpa, DMA addresses Iova; sizes in bytes. */
 export interface DmaOps {
   readonly mode: 'direct' | 'iommu';
   /**
@@ -63,16 +87,17 @@ export interface DmaOps {
    * from now on, for streaming and coherent mappings alike (the model keeps one mask).
    */
   setMask(bits: number): void;
-  mapPage(pa: number, size: number, dir: DmaDirection): number;
-  unmapPage(dmaAddr: number, size: number, dir: DmaDirection): void;
+  /** dma_map_page(): the DMA address, or DMA_MAPPING_ERROR. */
+  mapPage(pa: Hpa, size: number, dir: DmaDirection): Iova;
+  unmapPage(dmaAddr: Iova, size: number, dir: DmaDirection): void;
   /** Maps a list; returns the number of DMA segments (0 on failure). */
   mapSg(sg: ScatterEntry[], dir: DmaDirection): number;
   unmapSg(sg: ScatterEntry[], dir: DmaDirection): void;
   /** dma_alloc_coherent(): returns {cpuPa, dmaAddr} or null when out of memory/IOVA space. */
-  allocCoherent(size: number): { cpuPa: number; dmaAddr: number } | null;
-  freeCoherent(size: number, cpuPa: number, dmaAddr: number): void;
-  syncSingleForCpu(dmaAddr: number, size: number, dir: DmaDirection): void;
-  syncSingleForDevice(dmaAddr: number, size: number, dir: DmaDirection): void;
+  allocCoherent(size: number): CoherentBuffer | null;
+  freeCoherent(size: number, cpuPa: Hpa, dmaAddr: Iova): void;
+  syncSingleForCpu(dmaAddr: Iova, size: number, dir: DmaDirection): void;
+  syncSingleForDevice(dmaAddr: Iova, size: number, dir: DmaDirection): void;
 }
 
 /** Device properties the DMA layer looks at. */

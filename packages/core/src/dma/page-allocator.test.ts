@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
+import { hpa } from '../addresses';
 import { SimPageAllocator } from './page-allocator';
 
 describe('SimPageAllocator', () => {
@@ -21,7 +22,7 @@ describe('SimPageAllocator', () => {
     const a = new SimPageAllocator(0x1000, 0x1000 + 1100 * 4096);
     expect(a.allocPages(512, 512)).toBe(512 * 4096);
     expect(a.allocPages(512, 512)).toBe(-1);
-    a.freePages(512 * 4096, 512);
-    expect(() => a.freePages(512 * 4096, 512)).toThrow(/double free/);
+    a.freePages(hpa(512 * 4096), 512);
+    expect(() => a.freePages(hpa(512 * 4096), 512)).toThrow(/double free/);
   });
 });

@@ -3,6 +3,7 @@
 // alloc_pages / free_pages): first-fit over a sorted free list of page runs, within
 // [basePa, limitPa). Pages are data pages of PhysMemory (materialised on first write).
 
+import type { Hpa } from '../addresses';
 import { CoreError } from '../errors';
 
 export class SimPageAllocator {
@@ -27,7 +28,7 @@ export class SimPageAllocator {
    * Allocates `pages` contiguous pages starting on a multiple of `alignPages` pages; returns the
    * physical address or -1 when out of memory.
    */
-  allocPages(pages: number, alignPages = 1): number {
+  allocPages(pages: number, alignPages = 1): Hpa {
     for (let i = 0; i < this.runs.length; i++) {
       const r = this.runs[i]!;
       // The first pfn of the run on an `alignPages` boundary (a huge page is 512-page aligned, as
@@ -41,12 +42,12 @@ export class SimPageAllocator {
       if (tail > 0) rest.push([pfn + pages, tail]);
       this.runs.splice(i, 1, ...rest);
       this.pagesInUse += pages;
-      return pfn * 4096;
+      return (pfn * 4096) as Hpa;
     }
-    return -1;
+    return -1 as Hpa;
   }
 
-  freePages(pa: number, pages: number): void {
+  freePages(pa: Hpa, pages: number): void {
     const pfn = pa / 4096;
     let i = 0;
     while (i < this.runs.length && this.runs[i]![0] < pfn) i++;

@@ -10,10 +10,14 @@
 // direction requires. Pool exhaustion is reported as the kernel does: DMA_MAPPING_ERROR and the
 // warning "swiotlb buffer is full (sz: N bytes), total T (slots), used U (slots)".
 
+import type { Hpa } from '../addresses';
 import { CoreError } from '../errors';
 import type { PhysMemory } from '../memory/phys-memory';
 import { SimLock } from '../sim/sim-lock';
 import { DMA_BIDIRECTIONAL, DMA_FROM_DEVICE, DMA_MAPPING_ERROR, DMA_TO_DEVICE, type DmaDirection } from './dma-types';
+
+/** swiotlb_tbl_map_single()'s failure: (phys_addr_t)DMA_MAPPING_ERROR. */
+const NO_SLOT = DMA_MAPPING_ERROR as number as Hpa;
 
 export const IO_TLB_SHIFT = 11;
 export const IO_TLB_SIZE = 1 << IO_TLB_SHIFT;
@@ -131,7 +135,7 @@ export class SwiotlbPool {
   }
 
   /** True when [pa, pa + size) lies in the pool (is_swiotlb_buffer). */
-  isSwiotlbBuffer(pa: number): boolean {
+  isSwiotlbBuffer(pa: Hpa): boolean {
     return pa >= this.basePa && pa < this.basePa + this.nslabs * IO_TLB_SIZE;
   }
 
@@ -166,10 +170,10 @@ export class SwiotlbPool {
 
   /**
    * swiotlb_tbl_map_single(): bounces [origPa, origPa + size) on CPU `cpu`; returns the bounce
-   * address or DMA_MAPPING_ERROR. `minAlignMask`: dma_get_min_align_mask() of the device;
+   * buffer's physical address, or DMA_MAPPING_ERROR (as an Hpa, as the kernel casts it). `minAlignMask`: dma_get_min_align_mask() of the device;
    * `allocAlignMask`: alignment of the slot run (dma-iommu passes the IOVA granule mask).
    */
-  mapSingle(cpu: number, origPa: number, size: number, minAlignMask = 0, allocAlignMask = 0): number {
+  mapSingle(cpu: number, origPa: Hpa, size: number, minAlignMask = 0, allocAlignMask = 0): Hpa {
     const offset = origPa & minAlignMask & (IO_TLB_SIZE - 1);
     const allocSize = size + offset;
     const nslots = Math.ceil(allocSize / IO_TLB_SIZE);
@@ -186,16 +190,16 @@ export class SwiotlbPool {
     if (index < 0) {
       this.mapsFailed++;
       this.log(`swiotlb buffer is full (sz: ${size} bytes), total ${this.nslabs} (slots), used ${this.used} (slots)`);
-      return DMA_MAPPING_ERROR;
+      return NO_SLOT;
     }
     this.takeSlots(area, index, nslots, allocSize, origPa - offset);
-    const tlbAddr = this.basePa + index * IO_TLB_SIZE + offset;
+    const tlbAddr = (this.basePa + index * IO_TLB_SIZE + offset) as Hpa;
     this.bounce(tlbAddr, size, DMA_TO_DEVICE);
     return tlbAddr;
   }
 
   /** swiotlb_bounce(): copies between the original buffer and the slot; returns the bytes copied. */
-  private bounce(tlbAddr: number, size: number, dir: DmaDirection): number {
+  private bounce(tlbAddr: Hpa, size: number, dir: DmaDirection): number {
     const index = Math.floor((tlbAddr - this.basePa) / IO_TLB_SIZE);
     const orig = this.origAddr[index]! + ((tlbAddr - this.basePa) % IO_TLB_SIZE);
     if (dir === DMA_TO_DEVICE) this.mem.write(tlbAddr, this.mem.read(orig, size));
@@ -208,25 +212,25 @@ export class SwiotlbPool {
    * swiotlb_tbl_unmap_single(): copies back for FROM_DEVICE/BIDIRECTIONAL, frees the slots.
    * Returns the bytes copied (what the caller charges, DmaSim.chargeSwiotlb).
    */
-  unmapSingle(tlbAddr: number, size: number, dir: DmaDirection): number {
+  unmapSingle(tlbAddr: Hpa, size: number, dir: DmaDirection): number {
     const copied = this.syncForCpu(tlbAddr, size, dir);
     this.releaseSlots(Math.floor((tlbAddr - this.basePa) / IO_TLB_SIZE));
     return copied;
   }
 
   /** swiotlb_sync_single_for_cpu(): copies back for FROM_DEVICE/BIDIRECTIONAL; returns the bytes copied. */
-  syncForCpu(tlbAddr: number, size: number, dir: DmaDirection): number {
+  syncForCpu(tlbAddr: Hpa, size: number, dir: DmaDirection): number {
     this.checkedIndex(tlbAddr);
     return dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL ? this.bounce(tlbAddr, size, DMA_FROM_DEVICE) : 0;
   }
 
   /** swiotlb_sync_single_for_device(): copies out for TO_DEVICE/BIDIRECTIONAL; returns the bytes copied. */
-  syncForDevice(tlbAddr: number, size: number, dir: DmaDirection): number {
+  syncForDevice(tlbAddr: Hpa, size: number, dir: DmaDirection): number {
     this.checkedIndex(tlbAddr);
     return dir === DMA_TO_DEVICE || dir === DMA_BIDIRECTIONAL ? this.bounce(tlbAddr, size, DMA_TO_DEVICE) : 0;
   }
 
-  private checkedIndex(tlbAddr: number): number {
+  private checkedIndex(tlbAddr: Hpa): number {
     const index = Math.floor((tlbAddr - this.basePa) / IO_TLB_SIZE);
     if (!this.isSwiotlbBuffer(tlbAddr) || this.origAddr[index]! < 0) {
       throw new CoreError('NOT_MAPPED', `0x${tlbAddr.toString(16)} is not a live swiotlb mapping`, { tlbAddr });

@@ -5,7 +5,8 @@
 // branded (addresses.ts: types only, no runtime cost): an IOVA where Linux has unsigned long iova /
 // dma_addr_t, a physical address where it has phys_addr_t — an Hpa for the host kernel's domains, a
 // Gpa for a guest's (virtio-iommu) — so a bare number or an IOVA for a PA fails to compile.
-// iovaToPhys() still returns a bare number: vtd/domain.ts implements it so (issue #19 owns that file).
+// iovaToPhys() returns the same union: the domain does not know which space it maps into; the
+// caller who does (dma-iommu: the host kernel's domain) narrows it.
 
 import type { Gpa, Hpa, Iova } from '../addresses';
 import type { HwCounters } from '../stats/hw-counters';
@@ -28,8 +29,8 @@ export interface IommuDomainOps {
   iotlbSync(iova: Iova, lengthBytes: number): void;
   /** flush_iotlb_all(): domain-wide invalidation and wait (flush-queue path). */
   flushIotlbAll(): void;
-  /** iommu_iova_to_phys(): -1 when not mapped. */
-  iovaToPhys(iova: Iova): number;
+  /** iommu_iova_to_phys(): the address `iova` maps to (what map() was given), -1 when not mapped. */
+  iovaToPhys(iova: Iova): Hpa | Gpa;
   /**
    * The page-table pages unmap() unlinked since the last flush (the gather's freelist), handed to
    * the caller, who frees them with putPages() once an IOTLB flush covering them has finished —

@@ -7,7 +7,7 @@
 
 import { mulberry32 } from '@iofleet/prng';
 import { describe, expect, it } from 'vitest';
-import { iova as toIova } from '../addresses';
+import { hpa, type Iova, iova as toIova } from '../addresses';
 import { AmdViUnit } from '../amd/unit';
 import { IommuDmaOps } from '../dma/dma-iommu';
 import { DmaSim } from '../dma/dma-sim';
@@ -98,7 +98,7 @@ describe.each(UNITS)('%s: no translation survives its unmap', (_name, makeUnit) 
     const cookie = new IommuDmaCookie(sim, domain, { mode: 'strict' });
     const ops = new IommuDmaOps(cookie, dmaDevice({ name: '0000:01:00.0' }));
     const rand = mulberry32(0x2626);
-    type Live = { dma: number; len: number; pa: number; sg: ReturnType<typeof scatterEntry>[] | null };
+    type Live = { dma: Iova; len: number; pa: number; sg: ReturnType<typeof scatterEntry>[] | null };
     const live: Live[] = [];
     const pageOf = (dma: number, l: Live) => l.pa - (l.pa % 4096) + (dma - (l.dma - (l.dma % 4096)));
     for (let round = 0; round < 150; round++) {
@@ -107,11 +107,11 @@ describe.each(UNITS)('%s: no translation survives its unmap', (_name, makeUnit) 
         const len = 1 + Math.floor(rand() * (rand() < 0.2 ? 600_000 : 20_000));
         if (rand() < 0.3) {
           // A two-entry list: one IOVA range for both, each entry padded to the granule.
-          const sg = [scatterEntry(pa, len), scatterEntry(pa + 0x100_0000 - (pa % 4096), 4096 * 3)];
+          const sg = [scatterEntry(hpa(pa), len), scatterEntry(hpa(pa + 0x100_0000 - (pa % 4096)), 4096 * 3)];
           expect(ops.mapSg(sg, DMA_BIDIRECTIONAL)).toBeGreaterThan(0);
           live.push({ dma: sg[0]!.dmaAddress, len: 0, pa, sg });
         } else {
-          const dma = ops.mapPage(pa, len, DMA_BIDIRECTIONAL);
+          const dma = ops.mapPage(hpa(pa), len, DMA_BIDIRECTIONAL);
           expect(dma).toBeGreaterThan(0);
           live.push({ dma, len, pa, sg: null });
         }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
-import { iova } from '../addresses';
+import { iova, type PhysAddr } from '../addresses';
 import type { IommuDomainOps } from '../iommu/domain-ops';
 import { newTranslationOut } from '../iommu/translation';
 import { PhysMemory } from '../memory/phys-memory';
@@ -29,7 +29,7 @@ function domain(): IommuDomainOps & { syncs: number } {
       d.syncs++;
     },
     flushIotlbAll: () => {},
-    iovaToPhys: (i: number) => pt.iovaToPhys(i),
+    iovaToPhys: (i: number) => pt.iovaToPhys(i) as PhysAddr,
   };
   return d;
 }

@@ -13,6 +13,7 @@
 // iotlb_sync and flush_iotlb_all, it is not priced there (it happens only for unmaps that cover a
 // whole table: 2 MiB and up with 4 KiB pages).
 
+import type { PhysAddr } from '../addresses';
 import type { IommuDomainOps } from '../iommu/domain-ops';
 import type { PhysMemory } from '../memory/phys-memory';
 import { newWalkOut, type PageTableFormat, WALK_OK } from '../page-table/format';
@@ -90,8 +91,9 @@ export class SmmuDomain implements IommuDomainOps, InvDomain {
     return n;
   }
 
-  iovaToPhys(iova: number): number {
-    return this.pt.iovaToPhys(iova);
+  /** The page table holds what map() was given: a PhysAddr as a number. */
+  iovaToPhys(iova: number): PhysAddr {
+    return this.pt.iovaToPhys(iova) as PhysAddr;
   }
 
   /** arm_smmu_iotlb_sync(): the gathered range, leaf invalidation at the gathered page size. */

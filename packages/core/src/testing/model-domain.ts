@@ -8,6 +8,7 @@
 // Departure: walks are charged a fixed `walkLevels` memory reads per IOTLB miss (no
 // paging-structure caches); the real units model those.
 
+import type { PhysAddr } from '../addresses';
 import { CoreError } from '../errors';
 import type { IommuDomainOps } from '../iommu/domain-ops';
 import { PERM_WRITE } from '../page-table/format';
@@ -163,8 +164,9 @@ export class ModelDomain implements IommuDomainOps {
     this.counters.c[HW_IOTLB_ENTRIES_INVALIDATED]! += dropped;
   }
 
-  iovaToPhys(iova: number): number {
-    return this.pageTable.iovaToPhys(iova);
+  /** The page table holds what map() was given: a PhysAddr as a number. */
+  iovaToPhys(iova: number): PhysAddr {
+    return this.pageTable.iovaToPhys(iova) as PhysAddr;
   }
 
   /**

@@ -7,6 +7,7 @@
 // of the same block for ATS devices; cache_tag_flush_all() is domain-selective. Each goes through
 // qi_submit_sync() with a wait descriptor.
 
+import type { PhysAddr } from '../addresses';
 import type { IommuDomainOps } from '../iommu/domain-ops';
 import type { PhysMemory } from '../memory/phys-memory';
 import type { PageTableFormat } from '../page-table/format';
@@ -98,8 +99,9 @@ export class VtdDomain implements IommuDomainOps {
     return removed;
   }
 
-  iovaToPhys(iova: number): number {
-    return this.pt.iovaToPhys(iova);
+  /** The page table holds what map() was given: a PhysAddr as a number. */
+  iovaToPhys(iova: number): PhysAddr {
+    return this.pt.iovaToPhys(iova) as PhysAddr;
   }
 
   /** The page-table pages unmaps freed, handed to their new owner (the gather's freelist). */

@@ -329,7 +329,7 @@ describe('VT-d isolation (property)', () => {
         onlyB.add(pa + 0x1000_0000);
       }
     }
-    const aPa = new Set([...aPages].map((iova) => a.iovaToPhys(iova)));
+    const aPa = new Set<number>([...aPages].map((iova) => a.iovaToPhys(iova)));
     let ok = 0;
     for (let i = 0; i < 100_000; i++) {
       const sid = rand() < 0.5 ? 0x0100 : 0x0200;

@@ -114,8 +114,9 @@ export class VirtioIommuDomain implements IommuDomainOps {
     this.sync();
   }
 
-  iovaToPhys(iova: number): number {
+  /** The guest physical address `iova` maps to, -1 when not mapped. */
+  iovaToPhys(iova: number): Gpa {
     const gpa = this.pages.get(Math.floor(iova / 4096));
-    return gpa === undefined ? -1 : gpa + (iova % 4096);
+    return (gpa === undefined ? -1 : gpa + (iova % 4096)) as Gpa;
   }
 }

@@ -11,7 +11,7 @@
 // Simplifications: guest RAM is backed by one physically contiguous host range (so runs map with
 // the largest page sizes alignment allows), and the size is bounded by the simulated host memory.
 
-import type { Iova } from '@iofleet/core';
+import type { Hpa, Iova } from '@iofleet/core';
 import type { IommuDomainOps } from '@iofleet/core/hardware';
 import {
   IOMMU_DOMAIN_IDENTITY,
@@ -66,7 +66,7 @@ export class Vm {
   readonly hostBase: number;
   readonly assigned: HostDevice[] = [];
   private released = false;
-  private readonly rawBase: number;
+  private readonly rawBase: Hpa;
   private readonly rawPages: number;
   private readonly containers: { group: HostGroup; container: VfioContainer; domain: IommuDomainOps }[] = [];
 
