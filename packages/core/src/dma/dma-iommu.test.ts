@@ -25,6 +25,21 @@ function setup(
 }
 
 describe('dma-iommu IOVA policy (iommu_dma_alloc_iova)', () => {
+  it('takes branded addresses: a bare number, or a DMA address for a buffer, does not compile', () => {
+    // Checked by `nx typecheck` (tsconfig.spec.json): each @ts-expect-error fails it if the line compiles.
+    const { ops } = setup('strict');
+    // @ts-expect-error a bare number is not an Hpa
+    const a = ops.mapPage(0x4000_0000, 4096, DMA_TO_DEVICE);
+    // @ts-expect-error a DMA address (Iova) is not a buffer's physical address (Hpa)
+    const b = ops.mapPage(a, 4096, DMA_TO_DEVICE);
+    expect(a).not.toBe(b); // two live mappings of the same page get two IOVAs
+    ops.unmapPage(a, 4096, DMA_TO_DEVICE);
+    // Not run (unmapping a never-mapped address is not what this test is about), only compiled:
+    // @ts-expect-error unmapPage takes the DMA address, not the buffer's physical address
+    const wrong = () => ops.unmapPage(hpa(0x4000_0000), 4096, DMA_TO_DEVICE);
+    expect(wrong).toBeTypeOf('function');
+  });
+
   it('gives a 64-bit PCI device addresses below 4 GiB first, and above with forcedac', () => {
     const a = setup('strict');
     const addr = a.ops.mapPage(hpa(0x4000_0000), 4096, DMA_TO_DEVICE);
