@@ -25,6 +25,7 @@
 import { bit, type FieldTable, fieldHalves, wordField } from '../bits/bitfield';
 import { CoreError } from '../errors';
 import { ENTRY_EMPTY, ENTRY_LEAF, ENTRY_TABLE, type PageTableFormat } from './format';
+import { FormatDefaults } from './format-base';
 import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, POW2 } from './level-math';
 
 // Module-local copies of imported bindings used on the hot path (see vtd/legacy-translate.ts).
@@ -91,16 +92,16 @@ function encodedSizeLg2(lo: number, hi: number): number {
   return 64; // no zero bit in 51:12: no valid size (reported as reserved)
 }
 
-class AmdV1Format implements PageTableFormat {
+class AmdV1Format extends FormatDefaults implements PageTableFormat {
   readonly name: string;
   readonly spec = 'AMD IOMMU Specification pub. 48882 rev. 3.x, §2.2.3 I/O page tables (v1, host)';
   readonly levels: number;
   readonly inputWidth: number;
   readonly granuleLg2 = 12;
   private readonly fcHi: number;
-  private readonly sizes: (readonly number[])[];
 
   constructor(opts: AmdV1Options) {
+    super();
     const { mode } = opts;
     if (!Number.isInteger(mode) || mode < 1 || mode > 6) {
       throw new CoreError('INVALID_ARGUMENT', `AMD-Vi v1: mode ${mode} is not 1..6`, { mode });
@@ -110,7 +111,6 @@ class AmdV1Format implements PageTableFormat {
     this.inputWidth = Math.min(12 + 9 * mode, 64);
     this.name = pageSizes === 'all' ? `amd-v1-mode${mode}` : `amd-v1-mode${mode}-${pageSizes}`;
     this.fcHi = opts.forceCoherent === true ? FC_HI : 0;
-    this.sizes = [[]];
     for (let level = 1; level <= mode; level++) this.sizes.push(sizesAt(level, pageSizes));
   }
 
@@ -119,7 +119,7 @@ class AmdV1Format implements PageTableFormat {
     const nl = (lo >>> NL_SHIFT) & 7;
     return level === 1 || nl === AMD_NL_DEFAULT || nl === AMD_NL_SIZE ? ENTRY_LEAF_ : ENTRY_TABLE_;
   }
-  nextLevel(lo: number, _hi: number, _level: number): number {
+  override nextLevel(lo: number, _hi: number, _level: number): number {
     return (lo >>> NL_SHIFT) & 7;
   }
   entryOutputAddress(lo: number, hi: number, _level: number): number {
@@ -128,7 +128,7 @@ class AmdV1Format implements PageTableFormat {
     const size = POW2_[encodedSizeLg2(lo, hi)]!;
     return addr - (addr % size); // drop the size-encoding ones
   }
-  leafSizeLg2(lo: number, hi: number, level: number): number {
+  override leafSizeLg2(lo: number, hi: number, level: number): number {
     return ((lo >>> NL_SHIFT) & 7) === AMD_NL_SIZE ? encodedSizeLg2(lo, hi) : levelShift_(level);
   }
   entryPerm(_lo: number, hi: number, _level: number): number {
@@ -145,9 +145,6 @@ class AmdV1Format implements PageTableFormat {
     }
     return nl >= level; // a PDE must point to a lower level (level 1 has no PDEs)
   }
-  leafSizesLg2(level: number): readonly number[] {
-    return this.sizes[level] ?? [];
-  }
   writeLeaf(words: Uint32Array, index: number, pa: number, sizeLg2: number, perm: number, level: number): void {
     // Linux amdv1pt_install_leaf_entry(): PR | OA | IR/IW (| FC); NL=7 plus the size code when the
     // page is larger than the level's entry.
@@ -161,17 +158,13 @@ class AmdV1Format implements PageTableFormat {
     words[2 * index] = lo >>> 0;
     words[2 * index + 1] = hi >>> 0;
   }
-  contiguousEntries(sizeLg2: number, level: number): number {
+  override contiguousEntries(sizeLg2: number, level: number): number {
     return POW2_[sizeLg2 - levelShift_(level)]!;
   }
   writeTable(words: Uint32Array, index: number, tablePa: number, level: number): void {
     // Linux PM_LEVEL_PDE / amdv1pt_install_table(): PR | NL = level-1 | IR | IW.
     words[2 * index] = (addrLo_(tablePa) | ((level - 1) << NL_SHIFT) | PR) >>> 0;
     words[2 * index + 1] = (addrHi_(tablePa) | IR_HI | IW_HI) >>> 0;
-  }
-  clearEntry(words: Uint32Array, index: number): void {
-    words[2 * index] = 0;
-    words[2 * index + 1] = 0;
   }
 }
 

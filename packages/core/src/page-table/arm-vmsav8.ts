@@ -52,6 +52,7 @@ import {
   WALK_ADDRESS_SIZE,
   WALK_RESERVED,
 } from './format';
+import { FormatDefaults } from './format-base';
 import { addrHi, addrLo, granuleLevelShift, type MaskHalves, maskedAddress, maskHalves, POW2 } from './level-math';
 
 /** VMSAv8-64 descriptor fields, bits as D8.3 prints them (stage-1 names; stage 2 noted). */
@@ -132,7 +133,7 @@ export interface ArmVmsav8Options {
 
 const OUTPUT_BITS = [32, 36, 40, 42, 44, 48, 52];
 
-class ArmVmsav8Format implements PageTableFormat {
+class ArmVmsav8Format extends FormatDefaults implements PageTableFormat {
   readonly name: string;
   readonly spec: string;
   readonly levels: number;
@@ -146,7 +147,6 @@ class ArmVmsav8Format implements PageTableFormat {
   /** Per our level: the mask of a table's / a leaf's output-address bits; sizes a leaf may have. */
   private readonly tableAddr: MaskHalves;
   private readonly leafAddr: MaskHalves[] = [];
-  private readonly sizes: (readonly number[])[] = [[]];
   private readonly outputLimit: number;
   /** Per our level: a leaf may sit there; the bits a leaf must have (AF unless ignored). */
   private readonly leafOk: boolean[] = [false];
@@ -155,6 +155,7 @@ class ArmVmsav8Format implements PageTableFormat {
   private readonly oaOverHi: number;
 
   constructor(opts: ArmVmsav8Options) {
+    super();
     const g = ARM_GRANULE_LG2[opts.granule];
     if (g === undefined) throw invalid(`granule '${opts.granule}' is not 4K, 16K or 64K`, { granule: opts.granule });
     const outputBits = opts.outputBits ?? 48;
@@ -206,16 +207,10 @@ class ArmVmsav8Format implements PageTableFormat {
     if ((lo & V) === 0) return ENTRY_EMPTY;
     return level === 1 || (lo & TYPE) === 0 ? ENTRY_LEAF : ENTRY_TABLE;
   }
-  nextLevel(_lo: number, _hi: number, level: number): number {
-    return level - 1;
-  }
   entryOutputAddress(lo: number, hi: number, level: number): number {
     const leaf = level === 1 || (lo & TYPE) === 0;
     const addr = maskedAddress(lo, hi, leaf ? this.leafAddr[level]! : this.tableAddr);
     return this.lpa ? addr + ((lo >>> LPA_SHIFT) & 0xf) * POW2[48]! : addr;
-  }
-  leafSizeLg2(_lo: number, _hi: number, level: number): number {
-    return granuleLevelShift(this.granuleLg2, level);
   }
   entryPerm(lo: number, hi: number, level: number): number {
     const leaf = level === 1 || (lo & TYPE) === 0;
@@ -241,9 +236,6 @@ class ArmVmsav8Format implements PageTableFormat {
     if (leaf && (lo & AF) === 0 && !this.afIgnored) return WALK_ACCESS_FLAG;
     return 0;
   }
-  leafSizesLg2(level: number): readonly number[] {
-    return this.sizes[level] ?? [];
-  }
   writeLeaf(words: Uint32Array, index: number, pa: number, _sizeLg2: number, perm: number, level: number): void {
     // arm_lpae_prot_to_pte() + arm_lpae_init_pte(): permissions, attributes, AF, type, OA.
     let lo: number;
@@ -258,16 +250,9 @@ class ArmVmsav8Format implements PageTableFormat {
     lo |= ((this.coherent ? SH_IS : SH_OS) << SH_SHIFT) | AF | V | (level === 1 ? TYPE : 0);
     this.writeAddress(words, index, pa, lo);
   }
-  contiguousEntries(_sizeLg2: number, _level: number): number {
-    return 1;
-  }
   writeTable(words: Uint32Array, index: number, tablePa: number, _level: number): void {
     // arm_lpae_install_table(): the table's address | ARM_LPAE_PTE_TYPE_TABLE.
     this.writeAddress(words, index, tablePa, V | TYPE);
-  }
-  clearEntry(words: Uint32Array, index: number): void {
-    words[2 * index] = 0;
-    words[2 * index + 1] = 0;
   }
 
   /** Writes `lo` bits with the output address (OA[51:48] into bits 15:12 for a 52-bit 64 KiB table). */

@@ -23,6 +23,7 @@
 import { bit, type FieldTable, fieldHalves } from '../bits/bitfield';
 import { CoreError } from '../errors';
 import { ENTRY_EMPTY, ENTRY_LEAF, ENTRY_TABLE, type PageTableFormat, PERM_READ, PERM_WRITE } from './format';
+import { FormatDefaults } from './format-base';
 import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, maskHalves } from './level-math';
 
 /** IA-32e paging-structure entry, bits as the SDM prints them. */
@@ -55,7 +56,7 @@ export interface VtdFirstStageOptions {
   pages1G?: boolean;
 }
 
-class VtdFirstStageFormat implements PageTableFormat {
+class VtdFirstStageFormat extends FormatDefaults implements PageTableFormat {
   readonly name: string;
   readonly spec = 'Intel VT-d Architecture Specification rev. 3.0+, §9.7 first-stage paging entries (IA-32e)';
   readonly levels: number;
@@ -65,9 +66,9 @@ class VtdFirstStageFormat implements PageTableFormat {
   private readonly leafAddrLo: Int32Array;
   /** Per level: reserved low-half bits of a PS=1 entry. */
   private readonly rsvdPsLo: Int32Array;
-  private readonly sizes: (readonly number[])[];
 
   constructor(opts: VtdFirstStageOptions) {
+    super();
     if (opts.levels !== 4 && opts.levels !== 5) {
       throw new CoreError('INVALID_ARGUMENT', `VT-d first stage: ${opts.levels} levels is not 4 or 5`, {
         levels: opts.levels,
@@ -78,7 +79,6 @@ class VtdFirstStageFormat implements PageTableFormat {
     this.name = `vtd-fs-${opts.levels}`;
     this.leafAddrLo = new Int32Array(this.levels + 1);
     this.rsvdPsLo = new Int32Array(this.levels + 1);
-    this.sizes = [[]];
     for (let level = 1; level <= this.levels; level++) {
       const psAllowed = level === 2 || (level === 3 && opts.pages1G === true);
       this.leafAddrLo[level] = level === 1 ? ADDR.lo : (ADDR.lo & ~(2 ** levelShift(level) - 1)) | 0;
@@ -92,15 +92,9 @@ class VtdFirstStageFormat implements PageTableFormat {
     if ((lo & P) === 0) return ENTRY_EMPTY;
     return level === 1 || (lo & PS) !== 0 ? ENTRY_LEAF : ENTRY_TABLE;
   }
-  nextLevel(_lo: number, _hi: number, level: number): number {
-    return level - 1;
-  }
   entryOutputAddress(lo: number, hi: number, level: number): number {
     if (level > 1 && (lo & PS) !== 0) return (hi & ADDR.hi) * 4294967296 + ((lo & this.leafAddrLo[level]!) >>> 0);
     return maskedAddress(lo, hi, ADDR);
-  }
-  leafSizeLg2(_lo: number, _hi: number, level: number): number {
-    return levelShift(level);
   }
   entryPerm(lo: number, _hi: number, _level: number): number {
     return (lo & P) === 0 ? 0 : PERM_READ | ((lo & RW) !== 0 ? PERM_WRITE : 0);
@@ -108,26 +102,16 @@ class VtdFirstStageFormat implements PageTableFormat {
   hasReservedBits(lo: number, _hi: number, level: number): boolean {
     return level > 1 && (lo & PS) !== 0 && (lo & this.rsvdPsLo[level]!) !== 0;
   }
-  leafSizesLg2(level: number): readonly number[] {
-    return this.sizes[level] ?? [];
-  }
   writeLeaf(words: Uint32Array, index: number, pa: number, _sizeLg2: number, perm: number, level: number): void {
     // Linux x86_64_pt_iommu_set_prot(): U | A, and RW | D when writable; PS above level 1.
     const writable = (perm & PERM_WRITE) !== 0 ? RW | D : 0;
     words[2 * index] = (addrLo(pa) | P | US | A | writable | (level > 1 ? PS : 0)) >>> 0;
     words[2 * index + 1] = addrHi(pa);
   }
-  contiguousEntries(_sizeLg2: number, _level: number): number {
-    return 1;
-  }
   writeTable(words: Uint32Array, index: number, tablePa: number, _level: number): void {
     // Linux x86_64_pt_install_table(): P | RW | U | A.
     words[2 * index] = (addrLo(tablePa) | P | RW | US | A) >>> 0;
     words[2 * index + 1] = addrHi(tablePa);
-  }
-  clearEntry(words: Uint32Array, index: number): void {
-    words[2 * index] = 0;
-    words[2 * index + 1] = 0;
   }
 }
 

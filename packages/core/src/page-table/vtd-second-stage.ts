@@ -32,6 +32,7 @@ import {
   WALK_RESERVED,
   type WalkOut,
 } from './format';
+import { FormatDefaults } from './format-base';
 import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, maskHalves } from './level-math';
 import { setFault } from './walk';
 
@@ -90,7 +91,7 @@ export interface VtdSecondStageOptions {
   forceSnooping?: boolean;
 }
 
-class VtdSecondStageFormat implements PageTableFormat {
+class VtdSecondStageFormat extends FormatDefaults implements PageTableFormat {
   readonly name: string;
   readonly spec = 'Intel VT-d Architecture Specification rev. 3.0+, §9.8 second-stage paging entries';
   readonly levels: number;
@@ -101,9 +102,9 @@ class VtdSecondStageFormat implements PageTableFormat {
   readonly rsvdTableLo: Int32Array;
   readonly rsvdLeafLo: Int32Array;
   readonly rsvdHi: number;
-  private readonly sizes: (readonly number[])[];
 
   constructor(opts: VtdSecondStageOptions) {
+    super();
     if (opts.widthBits !== 39 && opts.widthBits !== 48 && opts.widthBits !== 57) {
       throw new CoreError('INVALID_ARGUMENT', `VT-d second stage: width ${opts.widthBits} is not 39, 48 or 57`, {
         widthBits: opts.widthBits,
@@ -121,7 +122,6 @@ class VtdSecondStageFormat implements PageTableFormat {
     this.rsvdHi = always.hi;
     this.rsvdTableLo = new Int32Array(this.levels + 1);
     this.rsvdLeafLo = new Int32Array(this.levels + 1);
-    this.sizes = [[]];
     for (let level = 1; level <= this.levels; level++) {
       const psAllowed = (level === 2 && opts.superpages['2M']) || (level === 3 && opts.superpages['1G']);
       this.rsvdTableLo[level] = always.lo | SNP;
@@ -136,14 +136,8 @@ class VtdSecondStageFormat implements PageTableFormat {
     if ((lo & (R | W)) === 0) return ENTRY_EMPTY_; // no present bit: present = R | W
     return level === 1 || (lo & PS) !== 0 ? ENTRY_LEAF_ : ENTRY_TABLE_;
   }
-  nextLevel(_lo: number, _hi: number, level: number): number {
-    return level - 1;
-  }
   entryOutputAddress(lo: number, hi: number, _level: number): number {
     return maskedAddress_(lo, hi, ADDR);
-  }
-  leafSizeLg2(_lo: number, _hi: number, level: number): number {
-    return levelShift_(level);
   }
   entryPerm(lo: number, _hi: number, _level: number): number {
     return lo & (R | W); // R and W sit where PERM_READ and PERM_WRITE do
@@ -153,25 +147,15 @@ class VtdSecondStageFormat implements PageTableFormat {
     const rsvdLo = (lo & PS) !== 0 || level === 1 ? this.rsvdLeafLo[level]! : this.rsvdTableLo[level]!;
     return (lo & rsvdLo) !== 0 || (hi & this.rsvdHi) !== 0;
   }
-  leafSizesLg2(level: number): readonly number[] {
-    return this.sizes[level] ?? [];
-  }
   writeLeaf(words: Uint32Array, index: number, pa: number, _sizeLg2: number, perm: number, level: number): void {
     // Linux __domain_mapping(): pteval = phys | prot (R/W/SNP) | DMA_PTE_LARGE_PAGE for superpages.
     words[2 * index] = (addrLo_(pa) | (perm & (R | W)) | (level > 1 ? PS : 0) | (this.snoop ? SNP : 0)) >>> 0;
     words[2 * index + 1] = addrHi_(pa);
   }
-  contiguousEntries(_sizeLg2: number, _level: number): number {
-    return 1;
-  }
   writeTable(words: Uint32Array, index: number, tablePa: number, _level: number): void {
     // Linux pfn_to_dma_pte(): non-leaf entries are DMA_PTE_READ | DMA_PTE_WRITE.
     words[2 * index] = (addrLo_(tablePa) | R | W) >>> 0;
     words[2 * index + 1] = addrHi_(tablePa);
-  }
-  clearEntry(words: Uint32Array, index: number): void {
-    words[2 * index] = 0;
-    words[2 * index + 1] = 0;
   }
 }
 

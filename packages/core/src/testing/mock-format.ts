@@ -12,7 +12,8 @@
 
 import { bit, type FieldTable, fieldHalves, wordField } from '../bits/bitfield';
 import { ENTRY_EMPTY, ENTRY_LEAF, ENTRY_TABLE, type PageTableFormat } from '../page-table/format';
-import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress } from '../page-table/level-math';
+import { FormatDefaults } from '../page-table/format-base';
+import { addrHi, addrLo, type MaskHalves, maskedAddress } from '../page-table/level-math';
 
 /** Mock entry layout. */
 export const MOCK_PTE = {
@@ -31,25 +32,21 @@ const LEAF = bit(MOCK_PTE, 'LEAF');
 const ADDR: MaskHalves = fieldHalves(MOCK_PTE, 'ADDR');
 const RSVD: MaskHalves = fieldHalves(MOCK_PTE, 'RSVD_11_4', 'RSVD_63_52');
 
-class MockFormat implements PageTableFormat {
+class MockFormat extends FormatDefaults implements PageTableFormat {
   readonly name = 'mock-3';
   readonly spec = 'iofleet mock format (no specification; tests only)';
   readonly levels = 3;
   readonly inputWidth = 39;
   readonly granuleLg2 = 12;
+  /** 4 KiB leaves at level 1, 2 MiB at level 2, none at the top. */
+  protected override readonly sizes = [[], [12], [21], []];
 
   entryKind(lo: number, _hi: number, level: number): number {
     if ((lo & V) === 0) return ENTRY_EMPTY;
     return level === 1 || (lo & LEAF) !== 0 ? ENTRY_LEAF : ENTRY_TABLE;
   }
-  nextLevel(_lo: number, _hi: number, level: number): number {
-    return level - 1;
-  }
   entryOutputAddress(lo: number, hi: number, _level: number): number {
     return maskedAddress(lo, hi, ADDR);
-  }
-  leafSizeLg2(_lo: number, _hi: number, level: number): number {
-    return levelShift(level);
   }
   entryPerm(lo: number, _hi: number, _level: number): number {
     return (lo >>> PERM_SHIFT) & 3;
@@ -57,23 +54,13 @@ class MockFormat implements PageTableFormat {
   hasReservedBits(lo: number, hi: number, level: number): boolean {
     return (lo & RSVD.lo) !== 0 || (hi & RSVD.hi) !== 0 || (level === 3 && (lo & LEAF) !== 0);
   }
-  leafSizesLg2(level: number): readonly number[] {
-    return level === 1 ? [12] : level === 2 ? [21] : [];
-  }
   writeLeaf(words: Uint32Array, index: number, pa: number, _sizeLg2: number, perm: number, level: number): void {
     words[2 * index] = (addrLo(pa) | V | ((perm & 3) << PERM_SHIFT) | (level > 1 ? LEAF : 0)) >>> 0;
     words[2 * index + 1] = addrHi(pa);
   }
-  contiguousEntries(_sizeLg2: number, _level: number): number {
-    return 1;
-  }
   writeTable(words: Uint32Array, index: number, tablePa: number, _level: number): void {
     words[2 * index] = (addrLo(tablePa) | V | (3 << PERM_SHIFT)) >>> 0;
     words[2 * index + 1] = addrHi(tablePa);
-  }
-  clearEntry(words: Uint32Array, index: number): void {
-    words[2 * index] = 0;
-    words[2 * index + 1] = 0;
   }
 }
 
