@@ -14,7 +14,7 @@
 // model does not otherwise produce: interrupts, cache misses).
 
 import { mulberry32 } from '@iofleet/prng';
-import type { Hpa, Iova } from '../addresses';
+import type { Iova } from '../addresses';
 import { AmdViUnit } from '../amd/unit';
 import { type CostProfile, getCostProfile } from '../cost/cost-profile';
 import { DirectDmaOps } from '../dma/dma-direct';
