@@ -3,11 +3,11 @@
 // invalidation: INVALIDATE_IOMMU_PAGES (PDE=1, range per build_inv_address()) plus
 // INVALIDATE_IOTLB_PAGES for ATS devices, then COMPLETION_WAIT (amd_iommu_domain_flush_pages()).
 
-import type { DomainId, PhysAddr } from '../addresses';
+import type { DomainId } from '../addresses';
 import type { IommuDomainOps } from '../iommu/domain-ops';
+import { FreelistDomain } from '../iommu/page-table-domain';
 import type { PhysMemory } from '../memory/phys-memory';
 import type { PageTableFormat } from '../page-table/format';
-import { PageTable } from '../page-table/page-table';
 import type { HwCounters } from '../stats/hw-counters';
 import { invIommuAllPages, invIommuPages, invIotlbPages } from './commands';
 
@@ -26,27 +26,19 @@ export interface AmdDomainHost {
   submit(cmds: readonly bigint[]): void;
 }
 
-export class AmdViDomain implements IommuDomainOps {
-  readonly pt: PageTable;
+export class AmdViDomain extends FreelistDomain implements IommuDomainOps {
   readonly pageSizesLg2: readonly number[];
   readonly apertureEnd: number;
   readonly atsDevices = new Set<number>();
 
   constructor(
-    readonly unit: AmdDomainHost,
+    override readonly unit: AmdDomainHost,
     readonly domainId: DomainId,
     readonly kind: 'dma' | 'unmanaged',
   ) {
-    this.pt = new PageTable(unit.mem, unit.format, unit.counters, 'covered');
+    super(unit, unit.format);
     this.pageSizesLg2 = unit.pageSizesLg2;
     this.apertureEnd = 2 ** Math.min(unit.format.inputWidth, 52);
-  }
-
-  get counters(): HwCounters {
-    return this.unit.counters;
-  }
-  get tablePages(): number {
-    return this.pt.tablePages;
   }
   map(iova: number, pa: number, lengthBytes: number, perm: number): void {
     this.pt.map(iova, pa, lengthBytes, perm);
@@ -56,18 +48,6 @@ export class AmdViDomain implements IommuDomainOps {
   }
   unmap(iova: number, lengthBytes: number): number {
     return this.pt.unmap(iova, lengthBytes);
-  }
-  /** The page table holds what map() was given: a PhysAddr as a number. */
-  iovaToPhys(iova: number): PhysAddr {
-    return this.pt.iovaToPhys(iova) as PhysAddr;
-  }
-  /** The page-table pages unmaps freed, handed to their new owner (the gather's freelist). */
-  takeFreelist(): readonly number[] {
-    return this.pt.takeFreelist();
-  }
-  /** iommu_put_pages_list(): frees pages taken with takeFreelist() once a flush covered them. */
-  putPages(pages: readonly number[]): void {
-    this.pt.putPages(pages);
   }
   iotlbSync(iova: number, lengthBytes: number): void {
     const cmds = [invIommuPages(this.domainId, iova, lengthBytes)];

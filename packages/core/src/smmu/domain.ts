@@ -13,11 +13,10 @@
 // iotlb_sync and flush_iotlb_all, it is not priced there (it happens only for unmaps that cover a
 // whole table: 2 MiB and up with 4 KiB pages).
 
-import type { PhysAddr } from '../addresses';
 import type { IommuDomainOps } from '../iommu/domain-ops';
+import { PageTableDomain } from '../iommu/page-table-domain';
 import type { PhysMemory } from '../memory/phys-memory';
 import { newWalkOut, type PageTableFormat, WALK_OK } from '../page-table/format';
-import { PageTable } from '../page-table/page-table';
 import { walk } from '../page-table/walk';
 import type { HwCounters } from '../stats/hw-counters';
 import { type InvDomain, type InvSmmu, tlbInvContext, tlbInvRangeDomain } from './linux-invalidate';
@@ -28,8 +27,7 @@ export interface DomainHost extends InvSmmu {
   readonly mem: PhysMemory;
 }
 
-export class SmmuDomain implements IommuDomainOps, InvDomain {
-  readonly pt: PageTable;
+export class SmmuDomain extends PageTableDomain implements IommuDomainOps, InvDomain {
   readonly pageSizesLg2: readonly number[];
   readonly apertureEnd: number;
   readonly granuleLg2: number;
@@ -41,14 +39,14 @@ export class SmmuDomain implements IommuDomainOps, InvDomain {
   private readonly w = newWalkOut();
 
   constructor(
-    readonly unit: DomainHost,
+    override readonly unit: DomainHost,
     readonly fmt: PageTableFormat,
     readonly stage: 1 | 2,
     /** The ASID (stage 1) or VMID (stage 2): the domain's hardware tag. */
     readonly domainId: number,
     readonly kind: 'dma' | 'unmanaged',
   ) {
-    this.pt = new PageTable(unit.mem, fmt, unit.counters, 'covered');
+    super(unit, fmt);
     this.pageSizesLg2 = this.pt.pageSizesLg2;
     this.granuleLg2 = fmt.granuleLg2;
     this.gatherLg2 = fmt.granuleLg2;
@@ -62,13 +60,6 @@ export class SmmuDomain implements IommuDomainOps, InvDomain {
   get vmid(): number {
     return this.stage === 2 ? this.domainId : 0;
   }
-  get counters(): HwCounters {
-    return this.unit.counters;
-  }
-  get tablePages(): number {
-    return this.pt.tablePages;
-  }
-
   map(iova: number, pa: number, lengthBytes: number, perm: number): void {
     this.pt.map(iova, pa, lengthBytes, perm);
     if (this.pt.lastReplacedTablePages > 0) {
@@ -89,11 +80,6 @@ export class SmmuDomain implements IommuDomainOps, InvDomain {
       this.pt.releaseFreed();
     }
     return n;
-  }
-
-  /** The page table holds what map() was given: a PhysAddr as a number. */
-  iovaToPhys(iova: number): PhysAddr {
-    return this.pt.iovaToPhys(iova) as PhysAddr;
   }
 
   /** arm_smmu_iotlb_sync(): the gathered range, leaf invalidation at the gathered page size. */

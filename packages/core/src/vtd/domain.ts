@@ -7,11 +7,10 @@
 // of the same block for ATS devices; cache_tag_flush_all() is domain-selective. Each goes through
 // qi_submit_sync() with a wait descriptor.
 
-import type { PhysAddr } from '../addresses';
 import type { IommuDomainOps } from '../iommu/domain-ops';
+import { FreelistDomain } from '../iommu/page-table-domain';
 import type { PhysMemory } from '../memory/phys-memory';
 import type { PageTableFormat } from '../page-table/format';
-import { PageTable } from '../page-table/page-table';
 import type { HwCounters } from '../stats/hw-counters';
 import { devIotlbDesc, iotlbDesc, QI_GRAN_DOMAIN, QI_GRAN_PAGE } from './invalidation';
 import type { VtdParams } from './registers';
@@ -52,8 +51,7 @@ export interface VtdDomainHost {
   submitSync(descs: readonly bigint[]): void;
 }
 
-export class VtdDomain implements IommuDomainOps {
-  readonly pt: PageTable;
+export class VtdDomain extends FreelistDomain implements IommuDomainOps {
   readonly pageSizesLg2: readonly number[];
   readonly apertureEnd: number;
   /** Devices (source ids) attached with ATS enabled: their device-TLBs are invalidated too. */
@@ -66,20 +64,13 @@ export class VtdDomain implements IommuDomainOps {
   private gatherEnd = 0;
 
   constructor(
-    readonly unit: VtdDomainHost,
+    override readonly unit: VtdDomainHost,
     readonly domainId: number,
     readonly kind: 'dma' | 'unmanaged',
   ) {
-    this.pt = new PageTable(unit.mem, unit.format, unit.counters, 'covered');
+    super(unit, unit.format);
     this.pageSizesLg2 = unit.pageSizesLg2;
     this.apertureEnd = 2 ** unit.params.addressWidth;
-  }
-
-  get counters(): HwCounters {
-    return this.unit.counters;
-  }
-  get tablePages(): number {
-    return this.pt.tablePages;
   }
 
   map(iova: number, pa: number, lengthBytes: number, perm: number): void {
@@ -97,21 +88,6 @@ export class VtdDomain implements IommuDomainOps {
       this.gatherEnd = Math.max(this.gatherEnd, iova + removed);
     }
     return removed;
-  }
-
-  /** The page table holds what map() was given: a PhysAddr as a number. */
-  iovaToPhys(iova: number): PhysAddr {
-    return this.pt.iovaToPhys(iova) as PhysAddr;
-  }
-
-  /** The page-table pages unmaps freed, handed to their new owner (the gather's freelist). */
-  takeFreelist(): readonly number[] {
-    return this.pt.takeFreelist();
-  }
-
-  /** iommu_put_pages_list(): frees pages taken with takeFreelist() once a flush covered them. */
-  putPages(pages: readonly number[]): void {
-    this.pt.putPages(pages);
   }
 
   /** intel_iommu_tlb_sync() -> cache_tag_flush_range(): IOTLB + device-TLB flush, one submission. */
