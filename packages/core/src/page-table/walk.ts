@@ -174,3 +174,30 @@ export function setFault(out: WalkOut, status: number, level: number, reads: num
   out.levelsRead = reads;
   out.level = level;
 }
+
+/**
+ * One entry of a first stage read by a nested walk (SMMUv3 stage 1 over stage 2, VT-d first stage
+ * over second stage), checked as walk() checks it: present, then the format's reserved bits (the
+ * format's own status for them, e.g. an Arm address-size fault). Returns the entry's kind; on
+ * ENTRY_EMPTY the fault is set in `out`. walk() keeps these checks inline (its hot loop).
+ */
+export function nestedEntryKind(
+  fmt: PageTableFormat,
+  lo: number,
+  hi: number,
+  level: number,
+  reads: number,
+  perm: number,
+  out: WalkOut,
+): number {
+  const kind = fmt.entryKind(lo, hi, level);
+  if (kind === ENTRY_EMPTY) {
+    setFault(out, WALK_NOT_PRESENT, level, reads, perm);
+    return ENTRY_EMPTY;
+  }
+  if (fmt.hasReservedBits(lo, hi, level)) {
+    setFault(out, fmt.reservedStatus?.(lo, hi, level) ?? WALK_RESERVED, level, reads, perm);
+    return ENTRY_EMPTY;
+  }
+  return kind;
+}

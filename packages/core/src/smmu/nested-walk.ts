@@ -15,14 +15,12 @@ import {
   PERM_RW,
   WALK_BAD_POINTER,
   WALK_BEYOND_WIDTH,
-  WALK_NOT_PRESENT,
   WALK_OK,
   WALK_PERMISSION,
-  WALK_RESERVED,
   type WalkOut,
 } from '../page-table/format';
 import { addrHi, addrLo, fmtLevelShift, fmtTableIndex, POW2 } from '../page-table/level-math';
-import { setFault, walk } from '../page-table/walk';
+import { nestedEntryKind, setFault, walk } from '../page-table/walk';
 import { EVT_CLASS } from './event-queue';
 
 /** Which stage a nested walk stopped in, and where (filled on failure). */
@@ -87,15 +85,8 @@ export function nestedWalk(
     const elo = words[e]!;
     const ehi = words[e + 1]!;
     reads++;
-    const kind = s1.entryKind(elo, ehi, level);
-    if (kind === ENTRY_EMPTY) {
-      setFault(out, WALK_NOT_PRESENT, level, reads, perm);
-      return;
-    }
-    if (s1.hasReservedBits(elo, ehi, level)) {
-      setFault(out, s1.reservedStatus?.(elo, ehi, level) ?? WALK_RESERVED, level, reads, perm);
-      return;
-    }
+    const kind = nestedEntryKind(s1, elo, ehi, level, reads, perm, out);
+    if (kind === ENTRY_EMPTY) return;
     perm &= s1.entryPerm(elo, ehi, level);
     if (kind !== ENTRY_LEAF) {
       tableIpa = s1.entryOutputAddress(elo, ehi, level);

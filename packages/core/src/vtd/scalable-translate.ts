@@ -20,7 +20,6 @@ import {
   PERM_WRITE,
   WALK_BAD_POINTER,
   WALK_BEYOND_WIDTH,
-  WALK_NOT_PRESENT,
   WALK_OK,
   WALK_PERMISSION,
   WALK_RESERVED,
@@ -28,7 +27,7 @@ import {
 } from '../page-table/format';
 import { addrHi, addrLo, levelShift, POW2, tableIndex } from '../page-table/level-math';
 import { vtdFirstStageFormat } from '../page-table/vtd-first-stage';
-import { setFault, walk } from '../page-table/walk';
+import { nestedEntryKind, setFault, walk } from '../page-table/walk';
 import { HW_IOTLB_HIT, HW_IOTLB_MISS, HW_WALK_MEM_READS, type HwCounters } from '../stats/hw-counters';
 import { reportVtdFault } from './fault-report';
 import type { FaultRecorder } from './faults';
@@ -149,15 +148,8 @@ export class ScalableTranslator {
       const elo = words[2 * idx]!;
       const ehi = words[2 * idx + 1]!;
       reads++;
-      const kind = fs.entryKind(elo, ehi, level);
-      if (kind === ENTRY_EMPTY) {
-        setFault(out, WALK_NOT_PRESENT, level, reads, perm);
-        return;
-      }
-      if (fs.hasReservedBits(elo, ehi, level)) {
-        setFault(out, WALK_RESERVED, level, reads, perm);
-        return;
-      }
+      const kind = nestedEntryKind(fs, elo, ehi, level, reads, perm, out);
+      if (kind === ENTRY_EMPTY) return;
       perm &= fs.entryPerm(elo, ehi, level);
       if (kind === ENTRY_LEAF) {
         const sizeLg2 = levelShift(level);
