@@ -4,32 +4,13 @@
 // an NL=7 page of 2^s bytes carries ones in address bits s-2..12. The pool starts at 0x1000_0000.
 
 import { describe, expect, it } from 'vitest';
-import { PhysMemory } from '../memory/phys-memory';
+import { formatHarness } from '../testing/format-harness';
 import { type AmdV1Options, amdV1Format } from './amd-v1';
-import {
-  newWalkOut,
-  PERM_READ,
-  PERM_RW,
-  PERM_WRITE,
-  WALK_OK,
-  WALK_PERMISSION,
-  WALK_RESERVED,
-  WALK_SKIP_NONZERO,
-} from './format';
+import { PERM_READ, PERM_RW, PERM_WRITE, WALK_OK, WALK_PERMISSION, WALK_RESERVED, WALK_SKIP_NONZERO } from './format';
 import { pageSizesLg2 } from './level-math';
-import { PageTable } from './page-table';
-import { walk } from './walk';
 
 function setup(opts: AmdV1Options = { mode: 3 }) {
-  const mem = new PhysMemory();
-  const fmt = amdV1Format(opts);
-  return { mem, fmt, pt: new PageTable(mem, fmt) };
-}
-
-function walkOf(s: ReturnType<typeof setup>, iova: number, access: number) {
-  const out = newWalkOut();
-  walk(s.mem, s.fmt, s.pt.rootPa, iova, access, out);
-  return out;
+  return formatHarness(amdV1Format(opts));
 }
 
 const range = (lo: number, hi: number) => Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
@@ -62,7 +43,7 @@ describe('AMD-Vi v1 format', () => {
     const l1 = 0x1000_2000;
     for (let i = 16; i < 32; i++) expect(s.mem.readU64(l1 + 8 * i)).toBe(0x6000_0000_0003_7e01n);
     expect([s.mem.readU64(l1 + 8 * 15), s.mem.readU64(l1 + 8 * 32)]).toEqual([0n, 0n]);
-    const out = walkOf(s, 0x1_fabc, PERM_RW);
+    const out = s.walk(0x1_fabc, PERM_RW);
     expect([out.status, out.pa, out.sizeLg2]).toEqual([WALK_OK, 0x3_fabc, 16]);
   });
 
@@ -80,9 +61,9 @@ describe('AMD-Vi v1 format', () => {
     const l2 = s.mem.allocTablePage();
     s.mem.writeU64(s.pt.rootPa, 0x6000_0000_0000_0401n + BigInt(l2)); // L4[0]: NL=2, skips level 3
     s.mem.writeU64(l2 + 8, 0x6000_0000_4000_0001n); // L2[1]: 2 MiB leaf at 0x4000_0000
-    const ok = walkOf(s, 0x20_0123, PERM_RW);
+    const ok = s.walk(0x20_0123, PERM_RW);
     expect([ok.status, ok.pa, ok.levelsRead, ok.level]).toEqual([WALK_OK, 0x4000_0123, 2, 2]);
-    const skipped = walkOf(s, 0x4020_0123, PERM_RW); // bit 30 indexes the skipped level 3
+    const skipped = s.walk(0x4020_0123, PERM_RW); // bit 30 indexes the skipped level 3
     expect([skipped.status, skipped.level]).toEqual([WALK_SKIP_NONZERO, 4]);
   });
 
@@ -90,8 +71,8 @@ describe('AMD-Vi v1 format', () => {
     const s = setup();
     s.pt.map(0, 0x5000, 0x1000, PERM_RW);
     s.mem.writeU64(0x1000_0000, 0x2000_0000_1000_1401n); // root PDE with IR only
-    expect(walkOf(s, 0x10, PERM_WRITE).status).toBe(WALK_PERMISSION);
-    expect(walkOf(s, 0x10, PERM_READ).status).toBe(WALK_OK);
+    expect(s.walk(0x10, PERM_WRITE).status).toBe(WALK_PERMISSION);
+    expect(s.walk(0x10, PERM_READ).status).toBe(WALK_OK);
   });
 
   it.each([
@@ -103,13 +84,13 @@ describe('AMD-Vi v1 format', () => {
     const s = setup();
     s.pt.map(0, 0x5000, 0x1000, PERM_RW);
     s.mem.writeU64(pa, entry);
-    const out = walkOf(s, 0, PERM_READ);
+    const out = s.walk(0, PERM_READ);
     expect([out.status, out.level]).toEqual([WALK_RESERVED, level]);
   });
 
   it('has no leaves at level 6', () => {
     const s = setup({ mode: 6 });
     s.mem.writeU64(s.pt.rootPa, 0x6000_0000_0000_0001n);
-    expect(walkOf(s, 0, PERM_READ).status).toBe(WALK_RESERVED);
+    expect(s.walk(0, PERM_READ).status).toBe(WALK_RESERVED);
   });
 });

@@ -6,10 +6,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { isCoreError } from '../errors';
-import { PhysMemory } from '../memory/phys-memory';
+import { formatHarness } from '../testing/format-harness';
 import { type ArmVmsav8Options, armLevelOf, armVmsav8Format } from './arm-vmsav8';
 import {
-  newWalkOut,
   PERM_READ,
   PERM_RW,
   PERM_WRITE,
@@ -21,19 +20,9 @@ import {
   WALK_RESERVED,
 } from './format';
 import { fmtTablePages, pageSizesLg2 } from './level-math';
-import { PageTable } from './page-table';
-import { walk } from './walk';
 
 function setup(opts: ArmVmsav8Options) {
-  const mem = new PhysMemory();
-  const fmt = armVmsav8Format(opts);
-  return { mem, fmt, pt: new PageTable(mem, fmt) };
-}
-
-function walkAt(s: ReturnType<typeof setup>, iova: number, access: number) {
-  const out = newWalkOut();
-  walk(s.mem, s.fmt, s.pt.rootPa, iova, access, out);
-  return out;
+  return formatHarness(armVmsav8Format(opts));
 }
 
 const S1_4K: ArmVmsav8Options = { stage: 1, granule: '4K', inputBits: 48 };
@@ -82,8 +71,8 @@ describe('Arm VMSAv8-64 format', () => {
     s2.pt.map(0x2000, 0x6000, 0x1000, PERM_WRITE);
     expect(s2.mem.readU64(0x1000_3000 + 8)).toBe(0x57ffn); // S2AP=RW, MemAttr=0xf, SH=IS, AF, page
     expect(s2.mem.readU64(0x1000_3000 + 16)).toBe(0x67bfn); // S2AP=W only
-    expect(walkAt(s2, 0x2000, PERM_READ).status).toBe(WALK_PERMISSION);
-    expect(walkAt(s2, 0x2000, PERM_WRITE).status).toBe(WALK_OK);
+    expect(s2.walk(0x2000, PERM_READ).status).toBe(WALK_PERMISSION);
+    expect(s2.walk(0x2000, PERM_WRITE).status).toBe(WALK_OK);
     const nc = setup({ stage: 2, granule: '4K', inputBits: 48, coherent: false });
     nc.pt.map(0x1000, 0x5000, 0x1000, PERM_READ);
     expect(nc.mem.readU64(0x1000_3000 + 8)).toBe(0x5657n); // S2AP=R, MemAttr=0x5 (NC), SH=OS
@@ -92,14 +81,14 @@ describe('Arm VMSAv8-64 format', () => {
   it('gives a stage-1 write-only mapping read and write (AP has no write-only encoding)', () => {
     const s = setup(S1_4K);
     s.pt.map(0x1000, 0x5000, 0x1000, PERM_WRITE);
-    expect(walkAt(s, 0x1000, PERM_RW)).toMatchObject({ status: WALK_OK, perm: PERM_RW });
+    expect(s.walk(0x1000, PERM_RW)).toMatchObject({ status: WALK_OK, perm: PERM_RW });
   });
 
   it('keeps OA[51:48] in bits 15:12 of a 64 KiB descriptor with a 52-bit output size', () => {
     const s = setup({ stage: 1, granule: '64K', inputBits: 48, outputBits: 52 });
     const pa = 2 ** 50 + 0x1234_0000;
     s.pt.map(0x1_0000, pa, 0x1_0000, PERM_RW);
-    const out = walkAt(s, 0x1_0008, PERM_READ);
+    const out = s.walk(0x1_0008, PERM_READ);
     expect([out.status, out.pa, out.sizeLg2]).toEqual([WALK_OK, pa + 8, 16]);
     expect(s.pt.iovaToPhys(0x1_0000)).toBe(pa);
   });
@@ -119,14 +108,14 @@ describe('Arm VMSAv8-64 format', () => {
       const s = setup({ stage: 1, granule: '4K', inputBits: 48, outputBits: 40 });
       s.pt.map(0x1000, 0x5000, 0x1000, PERM_RW);
       s.mem.writeU64(at, entry);
-      expect([walkAt(s, 0x1000, PERM_READ).status, walkAt(s, 0x1000, PERM_READ).level]).toEqual([status, level]);
+      expect([s.walk(0x1000, PERM_READ).status, s.walk(0x1000, PERM_READ).level]).toEqual([status, level]);
     });
 
     it('does not fault on AF = 0 when the access flag is not checked (HA / AFFD)', () => {
       const s = setup({ ...S1_4K, accessFlagIgnored: true });
       s.pt.map(0x1000, 0x5000, 0x1000, PERM_RW);
       s.mem.writeU64(leafPa, 0x5b47n);
-      expect(walkAt(s, 0x1000, PERM_READ).status).toBe(WALK_OK);
+      expect(s.walk(0x1000, PERM_READ).status).toBe(WALK_OK);
     });
 
     it('refuses a 64 GiB block with the 16 KiB granule (none without FEAT_LPA2)', () => {
@@ -134,18 +123,18 @@ describe('Arm VMSAv8-64 format', () => {
       s.pt.map(0x4000, 0x8000, 0x4000, PERM_RW);
       // Root (Arm level 0) -> level-1 table at 0x1000_4000 (the root is one 16 KiB block).
       s.mem.writeU64(0x1000_4000, 0x0f45n);
-      expect(walkAt(s, 0x4000, PERM_READ)).toMatchObject({ status: WALK_RESERVED, level: 3 });
+      expect(s.walk(0x4000, PERM_READ)).toMatchObject({ status: WALK_RESERVED, level: 3 });
     });
 
     it('applies AP[1] (no unprivileged access) and APTable (no write) on the way down', () => {
       const s = setup(S1_4K);
       s.pt.map(0x1000, 0x5000, 0x1000, PERM_RW);
       s.mem.writeU64(leafPa, 0x5f07n); // AP[1] clear: privileged only
-      expect(walkAt(s, 0x1000, PERM_READ)).toMatchObject({ status: WALK_PERMISSION, perm: 0 });
+      expect(s.walk(0x1000, PERM_READ)).toMatchObject({ status: WALK_PERMISSION, perm: 0 });
       s.mem.writeU64(leafPa, 0x5f47n);
       s.mem.writeU64(0x1000_2000, 0x4000_0000_1000_3003n); // APTable[1]: no write below
-      expect(walkAt(s, 0x1000, PERM_WRITE)).toMatchObject({ status: WALK_PERMISSION, perm: PERM_READ });
-      expect(walkAt(s, 0x1000, PERM_READ).status).toBe(WALK_OK);
+      expect(s.walk(0x1000, PERM_WRITE)).toMatchObject({ status: WALK_PERMISSION, perm: PERM_READ });
+      expect(s.walk(0x1000, PERM_READ).status).toBe(WALK_OK);
     });
   });
 

@@ -4,9 +4,8 @@
 // and P|R/W|U|A on table entries. The pool of a fresh PhysMemory starts at 0x1000_0000.
 
 import { describe, expect, it } from 'vitest';
-import { PhysMemory } from '../memory/phys-memory';
+import { formatHarness } from '../testing/format-harness';
 import {
-  newWalkOut,
   PERM_READ,
   PERM_RW,
   PERM_WRITE,
@@ -16,20 +15,10 @@ import {
   WALK_PERMISSION,
   WALK_RESERVED,
 } from './format';
-import { PageTable } from './page-table';
 import { type VtdFirstStageOptions, vtdFirstStageFormat } from './vtd-first-stage';
-import { walk } from './walk';
 
 function setup(opts: VtdFirstStageOptions = { levels: 4, pages1G: true }) {
-  const mem = new PhysMemory();
-  const fmt = vtdFirstStageFormat(opts);
-  return { mem, fmt, pt: new PageTable(mem, fmt) };
-}
-
-function walkOf(s: ReturnType<typeof setup>, iova: number, access: number) {
-  const out = newWalkOut();
-  walk(s.mem, s.fmt, s.pt.rootPa, iova, access, out);
-  return out;
+  return formatHarness(vtdFirstStageFormat(opts));
 }
 
 describe('VT-d first-stage format', () => {
@@ -38,7 +27,7 @@ describe('VT-d first-stage format', () => {
       47, 56,
     ]);
     const s = setup();
-    expect(walkOf(s, 2 ** 47, 0).status).toBe(WALK_BEYOND_WIDTH);
+    expect(s.walk(2 ** 47, 0).status).toBe(WALK_BEYOND_WIDTH);
     expect(() => vtdFirstStageFormat({ levels: 3 as 4 })).toThrow(/not 4 or 5/);
   });
 
@@ -58,8 +47,8 @@ describe('VT-d first-stage format', () => {
     expect(s.mem.readU64(0x1000_3000 + 8)).toBe(0x5067n);
     expect(s.mem.readU64(0x1000_3000 + 16)).toBe(0x6025n);
     expect(s.mem.readU64(0x1000_3000 + 24)).toBe(0x7067n);
-    expect(walkOf(s, 0x2000, PERM_WRITE).status).toBe(WALK_PERMISSION);
-    expect(walkOf(s, 0x3000, PERM_READ).status).toBe(WALK_OK);
+    expect(s.walk(0x2000, PERM_WRITE).status).toBe(WALK_PERMISSION);
+    expect(s.walk(0x3000, PERM_READ).status).toBe(WALK_OK);
   });
 
   it('writes 2 MiB and 1 GiB leaves with PS', () => {
@@ -74,7 +63,7 @@ describe('VT-d first-stage format', () => {
     const s = setup();
     s.pt.map(0x4020_0000, 0x4020_0000, 0x20_0000, PERM_RW);
     s.mem.writeU64(0x1000_2000 + 8, 0x4020_10e7n);
-    const out = walkOf(s, 0x4020_0123, PERM_RW);
+    const out = s.walk(0x4020_0123, PERM_RW);
     expect([out.status, out.pa, out.sizeLg2]).toEqual([WALK_OK, 0x4020_0123, 21]);
   });
 
@@ -85,7 +74,7 @@ describe('VT-d first-stage format', () => {
     const s = setup();
     s.pt.map(0x4020_0000, 0x4020_0000, 0x20_0000, PERM_RW);
     s.mem.writeU64(pa, entry);
-    const out = walkOf(s, 0x4020_0000, PERM_READ);
+    const out = s.walk(0x4020_0000, PERM_READ);
     expect([out.status, out.level]).toEqual([WALK_RESERVED, level]);
   });
 
@@ -93,16 +82,16 @@ describe('VT-d first-stage format', () => {
     const s = setup({ levels: 4 });
     s.pt.map(0x1000, 0x5000, 0x1000, PERM_RW);
     s.mem.writeU64(0x1000_1000, 0x4000_00e7n);
-    expect(walkOf(s, 0x1000, PERM_READ).status).toBe(WALK_RESERVED);
+    expect(s.walk(0x1000, PERM_READ).status).toBe(WALK_RESERVED);
   });
 
   it('needs P for presence and R/W at every level for writes', () => {
     const s = setup();
     s.pt.map(0x1000, 0x5000, 0x1000, PERM_RW);
     s.mem.writeU64(0x1000_0000, 0x1000_1025n); // root entry without R/W
-    expect(walkOf(s, 0x1000, PERM_WRITE).status).toBe(WALK_PERMISSION);
-    expect(walkOf(s, 0x1000, PERM_READ).status).toBe(WALK_OK);
+    expect(s.walk(0x1000, PERM_WRITE).status).toBe(WALK_PERMISSION);
+    expect(s.walk(0x1000, PERM_READ).status).toBe(WALK_OK);
     s.mem.writeU64(0x1000_3000 + 8, 0x5066n); // leaf without P
-    expect(walkOf(s, 0x1000, 0).status).toBe(WALK_NOT_PRESENT);
+    expect(s.walk(0x1000, 0).status).toBe(WALK_NOT_PRESENT);
   });
 });

@@ -4,32 +4,18 @@
 // pool starts at pfn 0x10000, so the root is 0x1000_0000 and the next tables follow it.
 
 import { describe, expect, it } from 'vitest';
-import { PhysMemory } from '../memory/phys-memory';
-import {
-  newWalkOut,
-  PERM_READ,
-  PERM_RW,
-  PERM_WRITE,
-  WALK_NOT_PRESENT,
-  WALK_OK,
-  WALK_PERMISSION,
-  WALK_RESERVED,
-} from './format';
-import { PageTable } from './page-table';
+import { formatHarness } from '../testing/format-harness';
+import { PERM_READ, PERM_RW, PERM_WRITE, WALK_NOT_PRESENT, WALK_OK, WALK_PERMISSION, WALK_RESERVED } from './format';
 import { type VtdSecondStageOptions, vtdSecondStageFormat } from './vtd-second-stage';
-import { walk } from './walk';
 
 const BOTH = { '2M': true, '1G': true };
 
 function setup(opts: VtdSecondStageOptions = { widthBits: 48, superpages: BOTH }) {
-  const mem = new PhysMemory();
-  const fmt = vtdSecondStageFormat(opts);
-  return { mem, fmt, pt: new PageTable(mem, fmt) };
+  return formatHarness(vtdSecondStageFormat(opts));
 }
 
 function walkStatus(s: ReturnType<typeof setup>, iova: number, access: number) {
-  const out = newWalkOut();
-  walk(s.mem, s.fmt, s.pt.rootPa, iova, access, out);
+  const out = s.walk(iova, access);
   return [out.status, out.level];
 }
 
