@@ -3,7 +3,17 @@
 // indexed by the 16-bit DeviceID (bus << 8 | devfn). The table lives in simulated memory; only the
 // 4 KiB pages of it that hold programmed entries are allocated.
 
-import { type FieldTable, getAddress, getField, getNumber, maskOf, pack } from '../bits/bitfield';
+import {
+  compile,
+  type FieldTable,
+  fieldHalves,
+  getAddress,
+  getField,
+  getNumber,
+  maskOf,
+  pack,
+  readField,
+} from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
 
 /** DTE fields, bit positions within the 256-bit entry. */
@@ -60,6 +70,10 @@ export const DTE_RESERVED = maskOf([
 const DTE_RESERVED_WORDS = Uint32Array.from({ length: 8 }, (_, k) =>
   Number((DTE_RESERVED >> BigInt(32 * k)) & 0xffff_ffffn),
 );
+
+/** The DTE's fields as the 32-bit-word read (readFast) takes them, derived from DTE. */
+const DTE_W = compile(DTE);
+const DTE_ROOT = fieldHalves(DTE, 'PageTableRootPtr');
 
 /** DTE Mode 7 is reserved (spec Table 7; only 0, "no translation", and 1..6 levels are defined). */
 export const DTE_MODE_RESERVED = 7;
@@ -148,16 +162,14 @@ export class DeviceTable {
       return;
     }
     const i = (pa & 0xfff) >>> 2; // a 32-byte entry never crosses a page
-    const w0 = page[i]!;
-    const w1 = page[i + 1]!;
-    out.v = (w0 & 1) !== 0;
-    out.tv = (w0 & 2) !== 0;
-    out.mode = (w0 >>> 9) & 7;
-    out.root = (w1 & 0xfffff) * 4294967296 + ((w0 & 0xfffff000) >>> 0);
-    out.ir = ((w1 >>> 29) & 1) !== 0;
-    out.iw = ((w1 >>> 30) & 1) !== 0;
-    out.domainId = page[i + 2]! & 0xffff;
-    out.sa = ((page[i + 3]! >>> 2) & 1) !== 0;
+    out.v = readField(page, i, DTE_W.V) !== 0;
+    out.tv = readField(page, i, DTE_W.TV) !== 0;
+    out.mode = readField(page, i, DTE_W.Mode);
+    out.root = (page[i + 1]! & DTE_ROOT.hi) * 4294967296 + ((page[i]! & DTE_ROOT.lo) >>> 0);
+    out.ir = readField(page, i, DTE_W.IR) !== 0;
+    out.iw = readField(page, i, DTE_W.IW) !== 0;
+    out.domainId = readField(page, i, DTE_W.DomainID);
+    out.sa = readField(page, i, DTE_W.SA) !== 0;
     let rsvd = 0;
     for (let k = 0; k < 8; k++) rsvd |= page[i + k]! & DTE_RESERVED_WORDS[k]!;
     out.reserved = rsvd !== 0;

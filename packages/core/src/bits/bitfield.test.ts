@@ -20,6 +20,7 @@ import {
   lo32,
   maskOf,
   pack,
+  readField,
   setField,
   toBigint64,
   unpack,
@@ -95,6 +96,15 @@ describe('hot-path constants derived from a table', () => {
     expect(wordField(PDE, 'NL')).toEqual({ word: 0, shift: 9, mask: 7 });
     expect(wordField(PDE, 'IW')).toEqual({ word: 1, shift: 30, mask: 1 });
     expect(() => wordField(PDE, 'ADDR')).toThrow(/straddles/);
+  });
+
+  it('readField reads a compiled field from the words of a structure at any offset', () => {
+    const words = new Uint32Array([0xdead, 0x0000_0e01, 0x4000_0000, 0]); // the PDE at words[1..2]
+    expect(readField(words, 1, wordField(PDE, 'NL'))).toBe(7);
+    expect(readField(words, 1, wordField(PDE, 'PR'))).toBe(1);
+    expect(readField(words, 1, wordField(PDE, 'IW'))).toBe(1);
+    expect(readField(words, 1, wordField(PDE, 'IR'))).toBe(0);
+    expect(readField(new Uint32Array([0xffff_ffff]), 0, compileField([31, 0]))).toBe(0xffff_ffff);
   });
 
   it('bit gives a one-bit field within its word, and refuses a wider field', () => {

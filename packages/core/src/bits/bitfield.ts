@@ -128,6 +128,11 @@ export function compile<T extends FieldTable>(table: T): { readonly [K in keyof 
   return out as { [K in keyof T]: CompiledField };
 }
 
+/** A compiled field of a structure whose 32-bit words start at `words[base]` (no allocation). */
+export function readField(words: ArrayLike<number>, base: number, f: CompiledField): number {
+  return ((words[base + f.word]! >>> f.shift) & f.mask) >>> 0;
+}
+
 /**
  * Field `name` of `table` compiled for the hot path: its 32-bit word, shift and unshifted mask.
  * Call it at module load and keep the parts in module-scope constants (`const NL = wordField(T,

@@ -2,7 +2,15 @@
 // SMMUv3 commands (IHI 0070 G.b §4 "Commands"): 16-byte entries, opcode in bits 7:0. Encoders
 // follow Linux's arm_smmu_cmdq_build_cmd(); the unit decodes the same field tables.
 
-import { type CompiledField, compile, type FieldName, type FieldTable, getNumber, pack } from '../bits/bitfield';
+import {
+  type CompiledField,
+  compile,
+  type FieldName,
+  type FieldTable,
+  getNumber,
+  pack,
+  readField,
+} from '../bits/bitfield';
 
 export const CMD_BYTES = 16;
 
@@ -109,7 +117,7 @@ export const CMD_W = {
 
 /** A field from a command's 32-bit words. */
 export function wfield(w: ArrayLike<number>, f: CompiledField): number {
-  return ((w[f.word]! >>> f.shift) & f.mask) >>> 0;
+  return readField(w, 0, f);
 }
 /** Bits 127:76 (TLBI and ATC_INV Address, 4 KiB aligned) as a byte address. */
 export function waddr(w: ArrayLike<number>): number {

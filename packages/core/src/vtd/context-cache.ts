@@ -38,7 +38,9 @@ export const CC_ENTRY = {
 export const CC_VALID = bit(CC_ENTRY, 'VALID');
 const TT = wordField(CC_ENTRY, 'TT');
 export const CC_TT_SHIFT = TT.shift;
-export const CC_TT_MASK = TT.mask;
+/** The TT field in place, and TT = pass-through in place: the translate path tests `(entry & CC_TT_BITS) === CC_TT_PASS_THROUGH`. */
+export const CC_TT_BITS = TT.mask << TT.shift;
+export const CC_TT_PASS_THROUGH = CONTEXT_TT_PASS_THROUGH << TT.shift;
 export const CC_FPD = bit(CC_ENTRY, 'FPD');
 const AW = wordField(CC_ENTRY, 'AW');
 export const CC_AW_SHIFT = AW.shift;

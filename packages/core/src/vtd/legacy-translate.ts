@@ -37,25 +37,23 @@ import {
   CC_AW_SHIFT,
   CC_DID_SHIFT,
   CC_FPD,
-  CC_TT_MASK,
-  CC_TT_SHIFT,
+  CC_TT_BITS,
+  CC_TT_PASS_THROUGH,
   CC_VALID,
   type VtdContextCache,
 } from './context-cache';
 import { reportVtdFault } from './fault-report';
 import { type FaultRecorder, VtdFault } from './faults';
-import { CONTEXT_TT_PASS_THROUGH } from './root-context';
 
 // Module-local copies of imported constants: a hot loop then reads a local, not the
 // CommonJS export getter a transpiler may generate for an imported binding.
 const CC_VALID_ = CC_VALID;
-const CC_TT_SHIFT_ = CC_TT_SHIFT;
-const CC_TT_MASK_ = CC_TT_MASK;
+const CC_TT_BITS_ = CC_TT_BITS;
+const CC_TT_PASS_THROUGH_ = CC_TT_PASS_THROUGH;
 const CC_FPD_ = CC_FPD;
 const CC_AW_SHIFT_ = CC_AW_SHIFT;
 const CC_AW_MASK_ = CC_AW_MASK;
 const CC_DID_SHIFT_ = CC_DID_SHIFT;
-const CONTEXT_TT_PASS_THROUGH_ = CONTEXT_TT_PASS_THROUGH;
 const HW_CONTEXT_CACHE_HIT_ = HW_CONTEXT_CACHE_HIT;
 const HW_CONTEXT_CACHE_MISS_ = HW_CONTEXT_CACHE_MISS;
 const HW_IOTLB_HIT_ = HW_IOTLB_HIT;
@@ -142,7 +140,7 @@ export class LegacyTranslator {
       }
       ctx = cc.entry[sid]!;
     }
-    if (((ctx >>> CC_TT_SHIFT_) & CC_TT_MASK_) === CONTEXT_TT_PASS_THROUGH_) {
+    if ((ctx & CC_TT_BITS_) === CC_TT_PASS_THROUGH_) {
       out.ok = true;
       out.pa = req.address;
       out.sizeLg2 = 12;
