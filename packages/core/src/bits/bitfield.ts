@@ -130,7 +130,11 @@ export function compile<T extends FieldTable>(table: T): { readonly [K in keyof 
 
 /** A compiled field of a structure whose 32-bit words start at `words[base]` (no allocation). */
 export function readField(words: ArrayLike<number>, base: number, f: CompiledField): number {
-  return ((words[base + f.word]! >>> f.shift) & f.mask) >>> 0;
+  return field32(words[base + f.word]!, f);
+}
+/** A compiled field of a word-0 field read from one 32-bit value (an MSI address or data word). */
+export function field32(word: number, f: CompiledField): number {
+  return ((word >>> f.shift) & f.mask) >>> 0;
 }
 
 /**

@@ -10,6 +10,17 @@ describe('VT-d interrupt remapping', () => {
     );
     // Handle 5 in remappable format: 0xFEE00000 | 5 << 5 | format bit 4 -> 0xfee000b0.
     expect(remappableMsiAddress(5)).toBe(0xfee0_00b0);
+    // Handle 0x8005 with SHV: handle[15] in bit 2, SHV bit 3 -> 0xfee000bc.
+    expect(remappableMsiAddress(0x8005, true)).toBe(0xfee0_00bc);
+  });
+
+  it('adds the data subhandle to the handle when SHV is set (§5.1.2.1)', () => {
+    const t = new InterruptRemapTable(new PhysMemory());
+    t.set(5, encodeIrte({ vector: 0x42, destination: 1, sid: 0x0100 }));
+    const r = t.remap({ address: remappableMsiAddress(3, true), data: 2, sourceId: 0x0100 });
+    expect(r).toMatchObject({ ok: true, irq: { vector: 0x42, destination: 1 } });
+    // Without SHV the data is ignored: handle 3 is not present.
+    expect(t.remap({ address: remappableMsiAddress(3), data: 2, sourceId: 0x0100 })).toMatchObject({ reason: 0x22 });
   });
 
   it('delivers what the IRTE says and faults with the spec codes and the Linux line', () => {

@@ -4,7 +4,7 @@
 // the entry and the requester's source id and delivers the interrupt the IRTE describes, or
 // records a fault with codes 0x20-0x26 (Linux irq_remap_fault_reasons[]).
 
-import { type FieldTable, getField, getNumber, maskOf, pack } from '../bits/bitfield';
+import { compile, type FieldTable, field32, fieldWidth, getField, getNumber, maskOf, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
 import { dmarFaultLine, faultReasonText } from './faults';
 
@@ -29,6 +29,26 @@ export const IRTE_RESERVED = maskOf([
   [31, 24],
   [127, 84],
 ]);
+
+/**
+ * The MSI address and data words the unit decodes (§5.1.2.1 remappable format: the handle is
+ * split over bits 19:5 and 2, SHV adds the data's subhandle; §5.1.1 compatibility format: the
+ * destination id in bits 19:12 and the vector in the data's bits 7:0). Interrupt Format is bit 4.
+ */
+export const MSI_ADDR = {
+  HANDLE_15: [2, 2],
+  SHV: [3, 3],
+  IF: [4, 4],
+  HANDLE_14_0: [19, 5],
+  DEST_ID: [19, 12],
+  /** 0xFEE: the interrupt address range. */
+  BASE: [31, 20],
+} as const satisfies FieldTable;
+const MSI_ADDR_BASE = 0xfee;
+export const MSI_DATA = { VECTOR: [7, 0], SUBHANDLE: [15, 0] } as const satisfies FieldTable;
+const MA = compile(MSI_ADDR);
+const MD = compile(MSI_DATA);
+const HANDLE_LOW_BITS = fieldWidth(MSI_ADDR.HANDLE_14_0);
 
 export const IR_FAULT = {
   REQUEST_RESERVED: 0x20,
@@ -81,9 +101,18 @@ export function encodeIrte(e: {
   });
 }
 
-/** Remappable-format MSI address (§5.1.5.2): 0xFEE, handle[14:0] at 19:5, format bit 4, SHV bit 3, handle[15] bit 2. */
+/** Remappable-format MSI address (§5.1.5.2): the MSI_ADDR fields with Interrupt Format = 1. */
 export function remappableMsiAddress(handle: number, shv = false): number {
-  return (0xfee0_0000 | ((handle & 0x7fff) << 5) | 0x10 | (shv ? 0x8 : 0) | (((handle >> 15) & 1) * 4)) >>> 0;
+  const low = 2 ** HANDLE_LOW_BITS;
+  return Number(
+    pack(MSI_ADDR, {
+      BASE: MSI_ADDR_BASE,
+      HANDLE_14_0: handle % low,
+      IF: 1,
+      SHV: shv ? 1 : 0,
+      HANDLE_15: Math.floor(handle / low) & 1,
+    }),
+  );
 }
 
 /** SQ masks of the function bits ignored when verifying a source id (SVT=1). */
@@ -122,13 +151,13 @@ export class InterruptRemapTable {
 
   /** Remaps one MSI write (§5.1.4): decode the handle, check the IRTE and the source id. */
   remap(msi: Msi): RemapResult {
-    if ((msi.address & 0x10) === 0) {
+    if (field32(msi.address, MA.IF) === 0) {
       return this.compatAllowed
         ? {
             ok: true,
             irq: {
-              vector: msi.data & 0xff,
-              destination: (msi.address >>> 12) & 0xff,
+              vector: field32(msi.data, MD.VECTOR),
+              destination: field32(msi.address, MA.DEST_ID),
               destinationMode: 'physical',
               deliveryMode: 0,
               triggerMode: 'edge',
@@ -136,8 +165,8 @@ export class InterruptRemapTable {
           }
         : this.fail(msi, IR_FAULT.COMPAT_BLOCKED, 0);
     }
-    const handle = ((msi.address >>> 5) & 0x7fff) | (((msi.address >>> 2) & 1) << 15);
-    const index = handle + ((msi.address & 0x8) !== 0 ? msi.data & 0xffff : 0);
+    const handle = field32(msi.address, MA.HANDLE_14_0) | (field32(msi.address, MA.HANDLE_15) << HANDLE_LOW_BITS);
+    const index = handle + (field32(msi.address, MA.SHV) !== 0 ? field32(msi.data, MD.SUBHANDLE) : 0);
     if (index >= this.entries) return this.fail(msi, IR_FAULT.INDEX_BEYOND, index);
     const e = this.mem.readWide(this.basePa + index * 16, 16);
     if (getField(e, IRTE, 'P') === 0n) return this.fail(msi, IR_FAULT.NOT_PRESENT, index);
