@@ -135,7 +135,7 @@ export class LegacyTranslator {
       out.memReads += 2;
       const code = cc.load(sid);
       if (code) {
-        this.fault(req, out, code, 0, false);
+        this.fault(req, out, code, 0, 0);
         return;
       }
       ctx = cc.entry[sid]!;
@@ -147,7 +147,6 @@ export class LegacyTranslator {
       return;
     }
     const did = ctx >>> CC_DID_SHIFT_;
-    const fpd = (ctx & CC_FPD_) !== 0;
     const need = req.write ? PERM_WRITE_ : PERM_READ_;
     const atc = this.atc.size > 0 ? this.atc.get(sid) : undefined;
     if (atc !== undefined) {
@@ -163,7 +162,7 @@ export class LegacyTranslator {
     }
     const aw = (ctx >>> CC_AW_SHIFT_) & CC_AW_MASK_;
     if (req.address >= this.limitByAw[aw]!) {
-      this.fault(req, out, VtdFault.BEYOND_MGAW, did, fpd);
+      this.fault(req, out, VtdFault.BEYOND_MGAW, did, ctx);
       return;
     }
     const iotlb = this.iotlb;
@@ -171,7 +170,7 @@ export class LegacyTranslator {
     if (hit >= 0) {
       c[HW_IOTLB_HIT_]!++;
       if ((iotlb.lastPerm & need) === 0) {
-        this.fault(req, out, req.write ? VtdFault.WRITE : VtdFault.READ, did, fpd);
+        this.fault(req, out, req.write ? VtdFault.WRITE : VtdFault.READ, did, ctx);
         return;
       }
       out.ok = true;
@@ -187,7 +186,7 @@ export class LegacyTranslator {
     out.memReads += w.levelsRead;
     if (w.status !== WALK_OK_) {
       const code = WALK_FAULT[w.status] ?? (req.write ? VtdFault.WRITE : VtdFault.READ);
-      this.fault(req, out, code, did, fpd);
+      this.fault(req, out, code, did, ctx);
       return;
     }
     // insert() keeps the page base of w.pa (the translation of the page holding the address).
@@ -208,7 +207,8 @@ export class LegacyTranslator {
     } else if (cachedWalk(this.mem, fmt, this.psc, did, rootPa, iova, need, w, this.path)) this.cnt[HW_PSC_HIT_]!++;
   }
 
-  private fault(req: DmaRequest, out: TranslationOut, reason: number, did: number, fpd: boolean): void {
-    reportVtdFault(this.cnt, this.faults, req, out, reason, did, !fpd);
+  /** `ctx`: the cached context entry (0 before one is cached); its FPD is read here, off the hit path. */
+  private fault(req: DmaRequest, out: TranslationOut, reason: number, did: number, ctx: number): void {
+    reportVtdFault(this.cnt, this.faults, req, out, reason, did, (ctx & CC_FPD_) === 0);
   }
 }
