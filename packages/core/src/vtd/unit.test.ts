@@ -132,6 +132,25 @@ describe('VT-d translation', () => {
     ]);
   });
 
+  it('with FPD set in the context entry, faults are reported to the caller but not recorded (§9.3)', () => {
+    const { unit, out } = setup();
+    const d = unit.createDomain();
+    unit.attachDevice(0x00fe, d);
+    d.map(0x2000, 0x9000, 4096, PERM_READ);
+    // The entry attachDevice() wrote, with FPD set, and the context cache told (device-selective).
+    const ctx = decodeContext(unit.mem.readWide(unit.root.contextTable(0) + 0xfe * 16, 16));
+    expect(ctx).toMatchObject({ present: true, fpd: false, did: d.domainId });
+    unit.root.setContext(0x00fe, encodeContext({ ...ctx, fpd: true }));
+    unit.submitSync([contextCacheDesc(3, 0, 0x00fe)]);
+    unit.translate(req(0x00fe, 0x2010, true), out); // a write to a read-only page
+    expect(out).toMatchObject({ ok: false, fault: { reason: 0x05 } });
+    unit.translate(req(0x00fe, 0x5_0000), out); // not mapped
+    expect(out.fault!.reason).toBe(0x06);
+    expect(unit.faults.service()).toEqual([]);
+    unit.translate(req(0x00ff, 0x2010), out); // another device, FPD clear: recorded
+    expect(unit.faults.service()).toHaveLength(2);
+  });
+
   it('keeps a stale IOTLB entry after the PTE is cleared until page-selective invalidation', () => {
     const { unit, out } = setup();
     const d = unit.createDomain();
