@@ -96,13 +96,15 @@ export function invDevEntry(deviceId: number): bigint {
   return pack(CMD_INV_DTE, { DEVID: deviceId, OPCODE: CMD_INV_DEV_ENTRY });
 }
 export function completionWait(semaphorePa: number, data: bigint): bigint {
-  return pack(CMD_COMPLETION_WAIT, {
-    S: 1,
-    ADDR_LO: BigInt(semaphorePa & 0xffff_fff8) >> 3n,
-    ADDR_HI: BigInt(Math.floor(semaphorePa / 2 ** 32)),
-    OPCODE: CMD_COMPL_WAIT,
-    DATA: data,
-  });
+  return pack(
+    CMD_COMPLETION_WAIT,
+    {
+      S: 1,
+      OPCODE: CMD_COMPL_WAIT,
+      DATA: data,
+    },
+    { ADDR_LO: semaphorePa, ADDR_HI: semaphorePa },
+  );
 }
 export function invIommuAll(): bigint {
   return pack(CMD, { OPCODE: CMD_INV_IOMMU_ALL });

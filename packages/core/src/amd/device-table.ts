@@ -90,16 +90,19 @@ export function writeDte(mem: PhysMemory, tableBase: number, deviceId: number, v
 
 /** A translating DTE as Linux's set_dte_entry() writes it: V, TV, Mode, root, IR, IW, DomainID (+ I for ATS). */
 export function translatingDte(rootPa: number, mode: number, domainId: number, ats = false): bigint {
-  return pack(DTE, {
-    V: 1,
-    TV: 1,
-    Mode: mode,
-    PageTableRootPtr: BigInt(rootPa) >> 12n,
-    IR: 1,
-    IW: 1,
-    DomainID: domainId,
-    I: ats ? 1 : 0,
-  });
+  return pack(
+    DTE,
+    {
+      V: 1,
+      TV: 1,
+      Mode: mode,
+      IR: 1,
+      IW: 1,
+      DomainID: domainId,
+      I: ats ? 1 : 0,
+    },
+    { PageTableRootPtr: rootPa },
+  );
 }
 
 /** Identity (pass-through): Mode 0 with IR and IW; blocked: V and TV only (Linux's "clear DTE"). */

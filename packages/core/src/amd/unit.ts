@@ -15,7 +15,7 @@
 // the DTE cache is unbounded, the PDE cache a parameter (32 entries per level, as VT-d's
 // paging-structure caches here).
 
-import { getField, getNumber } from '../bits/bitfield';
+import { getAddress, getField, getNumber } from '../bits/bitfield';
 import { DEFAULT_IOTLB_GEOMETRY, type IotlbGeometry } from '../caches/cache-types';
 import { Iotlb } from '../caches/iotlb';
 import { PagingStructureCache } from '../caches/paging-structure-cache';
@@ -233,8 +233,8 @@ export class AmdViUnit implements AmdDomainHost {
   private execute(cmd: bigint): void {
     switch (opcode(cmd)) {
       case CMD_COMPL_WAIT: {
-        const lo = getNumber(cmd, CMD_COMPLETION_WAIT, 'ADDR_LO') * 8;
-        const hi = getNumber(cmd, CMD_COMPLETION_WAIT, 'ADDR_HI') * 2 ** 32;
+        const lo = getAddress(cmd, CMD_COMPLETION_WAIT, 'ADDR_LO');
+        const hi = getAddress(cmd, CMD_COMPLETION_WAIT, 'ADDR_HI');
         if (getField(cmd, CMD_COMPLETION_WAIT, 'S') === 1n)
           this.mem.writeU64(hi + lo, getField(cmd, CMD_COMPLETION_WAIT, 'DATA'));
         return;

@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import {
+  addressBits,
   bit,
   compile,
   compileField,
@@ -51,6 +52,17 @@ describe('bigint field access', () => {
     expect(getAddress(0x1234_5000n, T, 'PTR')).toBe(0x1234_5000);
     expect(getAddress(0xabc_d000n << 128n, T, 'HIGH_PTR')).toBe(0xabc_d000);
     expect(getAddress(0x40n << 64n, T, 'QPTR')).toBe(0x40);
+  });
+
+  it('packs byte addresses into address fields by the table alone, the inverse of getAddress', () => {
+    const T = { P: [0, 0], PTR: [63, 12], LO: [95, 67], HI: [115, 96] } as const satisfies FieldTable;
+    const v = pack(T, { P: 1 }, { PTR: 0xa_bcde_f000, LO: 0x12_3456_7898, HI: 0x12_3456_7898 });
+    expect(getAddress(v, T, 'PTR')).toBe(0xa_bcde_f000);
+    // A split address: bits 31:3 in LO, bits 51:32 in HI (AMD-Vi COMPLETION_WAIT's layout).
+    expect(getAddress(v, T, 'LO') + getAddress(v, T, 'HI')).toBe(0x12_3456_7898);
+    expect(getField(v, T, 'P')).toBe(1n);
+    expect(addressBits([63, 12], 0x1fff)).toBe(1n); // the bits below the field are dropped
+    expect(() => pack(T, {}, { PTRR: 1 } as never)).toThrow(/unknown field PTRR/);
   });
 
   it('throws RangeError when a value does not fit its field', () => {

@@ -74,10 +74,26 @@ export function setField<T extends FieldTable>(
   return setBits(value, table[name] as FieldSpec, field);
 }
 
-/** Packs several fields into one value: pack(TABLE, { P: 1, DID: 5 }). Unknown names throw. */
+/**
+ * The field value that holds byte address `address` in `spec`: the address's bits
+ * [hi % 64 : lo % 64], the inverse of getAddress(). Bits below the field (alignment) and above it
+ * (a split address's other part, e.g. AMD-Vi COMPLETION_WAIT's ADDR_LO [31:3] / ADDR_HI [51:32])
+ * are dropped, as the hardware ignores them.
+ */
+export function addressBits(spec: FieldSpec, address: number): bigint {
+  return (BigInt(address) >> BigInt(spec[1] & 63)) & ((1n << BigInt(fieldWidth(spec))) - 1n);
+}
+
+/**
+ * Packs several fields into one value: pack(TABLE, { P: 1, DID: 5 }). Address fields may be given
+ * as byte addresses in `addresses` (pack(CONTEXT_ENTRY, { P: 1 }, { SLPTPTR: tablePa })): each is
+ * placed with addressBits(), so the alignment is the table's, not a shift written at the call.
+ * Unknown names throw.
+ */
 export function pack<T extends FieldTable>(
   table: T,
-  fields: Partial<Record<keyof T & string, bigint | number>>,
+  fields: Partial<Record<FieldName<T>, bigint | number>>,
+  addresses: Partial<Record<FieldName<T>, number>> = {},
 ): bigint {
   let v = 0n;
   for (const [name, f] of Object.entries(fields)) {
@@ -85,6 +101,12 @@ export function pack<T extends FieldTable>(
     if (!spec) throw new RangeError(`unknown field ${name}`);
     if (f === undefined) continue;
     v = setBits(v, spec, f as bigint | number);
+  }
+  for (const [name, a] of Object.entries(addresses)) {
+    const spec = table[name];
+    if (!spec) throw new RangeError(`unknown field ${name}`);
+    if (a === undefined) continue;
+    v = setBits(v, spec, addressBits(spec, a as number));
   }
   return v;
 }

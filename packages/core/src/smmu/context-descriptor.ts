@@ -66,23 +66,26 @@ export interface S1Cd {
  * (record faults, abort on fault), ASET, AA64, the ASID, TTB0 and MAIR.
  */
 export function s1Cd(c: S1Cd): bigint {
-  return pack(CD, {
-    T0SZ: c.t0sz,
-    TG0: c.tg0,
-    IR0: 1,
-    OR0: 1,
-    SH0: 3,
-    EPD1: 1,
-    V: 1,
-    IPS: c.ips,
-    AA64: 1,
-    R: 1,
-    A: 1,
-    ASET: 1,
-    ASID: c.asid,
-    TTB0: BigInt(c.ttb0) >> 4n,
-    MAIR0: LINUX_MAIR,
-  });
+  return pack(
+    CD,
+    {
+      T0SZ: c.t0sz,
+      TG0: c.tg0,
+      IR0: 1,
+      OR0: 1,
+      SH0: 3,
+      EPD1: 1,
+      V: 1,
+      IPS: c.ips,
+      AA64: 1,
+      R: 1,
+      A: 1,
+      ASET: 1,
+      ASID: c.asid,
+      MAIR0: LINUX_MAIR,
+    },
+    { TTB0: c.ttb0 },
+  );
 }
 
 export function cdField(cd: bigint, name: FieldName<typeof CD>): number {
@@ -150,7 +153,7 @@ export class CdTable {
     if (l2 === undefined) {
       l2 = this.mem.allocTableBlock((CTXDESC_L2_ENTRIES * CD_BYTES) / 4096);
       this.l2.set(l1, l2);
-      this.mem.writeU64(this.tablePa + 8 * l1, pack(L1CD, { V: 1, L2Ptr: BigInt(l2) >> 12n }));
+      this.mem.writeU64(this.tablePa + 8 * l1, pack(L1CD, { V: 1 }, { L2Ptr: l2 }));
     }
     return l2 + (ssid % CTXDESC_L2_ENTRIES) * CD_BYTES;
   }

@@ -96,19 +96,22 @@ export interface CdTableSte {
 }
 /** arm_smmu_make_cdtable_ste(): stage 1 through a CD table; non-PASID traffic uses CD 0 (S1DSS = SSID0). */
 export function cdTableSte(c: CdTableSte): bigint {
-  return pack(STE, {
-    V: 1,
-    Config: STE_CONFIG.S1,
-    S1Fmt: c.s1fmt,
-    S1ContextPtr: BigInt(c.cdTablePa) >> 6n,
-    S1CDMax: c.s1cdmax,
-    S1DSS: S1DSS.SSID0,
-    S1CIR: 1, // WBRA
-    S1COR: 1,
-    S1CSH: 3, // inner shareable
-    EATS: c.ats ? EATS.TRANS : EATS.ABT,
-    STRW: c.el2 ? STRW.EL2 : STRW.NSEL1,
-  });
+  return pack(
+    STE,
+    {
+      V: 1,
+      Config: STE_CONFIG.S1,
+      S1Fmt: c.s1fmt,
+      S1CDMax: c.s1cdmax,
+      S1DSS: S1DSS.SSID0,
+      S1CIR: 1, // WBRA
+      S1COR: 1,
+      S1CSH: 3, // inner shareable
+      EATS: c.ats ? EATS.TRANS : EATS.ABT,
+      STRW: c.el2 ? STRW.EL2 : STRW.NSEL1,
+    },
+    { S1ContextPtr: c.cdTablePa },
+  );
 }
 
 export interface S2Ste {
@@ -122,24 +125,27 @@ export interface S2Ste {
 }
 /** arm_smmu_make_s2_domain_ste(): stage 2 with VTCR fields, S2AA64, S2PTW, S2R (record faults). */
 export function s2DomainSte(c: S2Ste): bigint {
-  return pack(STE, {
-    V: 1,
-    Config: STE_CONFIG.S2,
-    EATS: c.ats ? EATS.TRANS : EATS.ABT,
-    SHCFG: 1,
-    S2VMID: c.vmid,
-    S2T0SZ: c.t0sz,
-    S2SL0: c.sl0,
-    S2IR0: 1,
-    S2OR0: 1,
-    S2SH0: 3,
-    S2TG: c.tg,
-    S2PS: c.ps,
-    S2AA64: 1,
-    S2PTW: 1,
-    S2R: 1,
-    S2TTB: BigInt(c.ttbPa) >> 4n,
-  });
+  return pack(
+    STE,
+    {
+      V: 1,
+      Config: STE_CONFIG.S2,
+      EATS: c.ats ? EATS.TRANS : EATS.ABT,
+      SHCFG: 1,
+      S2VMID: c.vmid,
+      S2T0SZ: c.t0sz,
+      S2SL0: c.sl0,
+      S2IR0: 1,
+      S2OR0: 1,
+      S2SH0: 3,
+      S2TG: c.tg,
+      S2PS: c.ps,
+      S2AA64: 1,
+      S2PTW: 1,
+      S2R: 1,
+    },
+    { S2TTB: c.ttbPa },
+  );
 }
 
 export function steField(ste: bigint, name: FieldName<typeof STE>): number {
@@ -196,7 +202,7 @@ export class StreamTable {
     for (let i = 0; i < 2 ** STRTAB_SPLIT; i++) this.mem.writeWide(l2Pa + i * STE_BYTES, STE_BYTES, abortSte());
     this.l2.set(l1, l2Pa);
     // arm_smmu_write_strtab_l1_desc(): Span = SPLIT + 1.
-    this.mem.writeU64(this.basePa + 8 * l1, pack(L1STD, { Span: STRTAB_SPLIT + 1, L2Ptr: BigInt(l2Pa) >> 6n }));
+    this.mem.writeU64(this.basePa + 8 * l1, pack(L1STD, { Span: STRTAB_SPLIT + 1 }, { L2Ptr: l2Pa }));
   }
 
   /** Address of the STE of `sid` as software sees it (after ensure()). */

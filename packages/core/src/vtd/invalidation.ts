@@ -70,16 +70,19 @@ export const QI_DONE = 2;
 export const QI_ABORT = 3;
 
 export function iotlbDesc(g: number, did: number, addr = 0, am = 0, ih = false): bigint {
-  return pack(DESC_IOTLB, {
-    TYPE: QI_IOTLB_TYPE,
-    G: g,
-    DR: 1,
-    DW: 1,
-    DID: did,
-    AM: am,
-    IH: ih ? 1 : 0,
-    ADDR: BigInt(addr) >> 12n,
-  });
+  return pack(
+    DESC_IOTLB,
+    {
+      TYPE: QI_IOTLB_TYPE,
+      G: g,
+      DR: 1,
+      DW: 1,
+      DID: did,
+      AM: am,
+      IH: ih ? 1 : 0,
+    },
+    { ADDR: addr },
+  );
 }
 export function contextCacheDesc(g: number, did = 0, sid = 0, fm = 0): bigint {
   return pack(DESC_CONTEXT_CACHE, { TYPE: QI_CC_TYPE, G: g, DID: did, SID: sid, FM: fm });
@@ -97,12 +100,15 @@ export function iecDesc(global: boolean, index = 0, im = 0): bigint {
 }
 /** The wait descriptor qi_submit_sync() builds: QI_IWD_STATUS_DATA(data) | QI_IWD_STATUS_WRITE | QI_IWD_TYPE. */
 export function waitDesc(statusPa: number, statusData: number): bigint {
-  return pack(DESC_WAIT, {
-    TYPE: QI_IWD_TYPE,
-    SW: 1,
-    STATUS_DATA: statusData,
-    STATUS_ADDR: BigInt(statusPa) >> 2n,
-  });
+  return pack(
+    DESC_WAIT,
+    {
+      TYPE: QI_IWD_TYPE,
+      SW: 1,
+      STATUS_DATA: statusData,
+    },
+    { STATUS_ADDR: statusPa },
+  );
 }
 
 export function descType(d: bigint): number {

@@ -64,18 +64,21 @@ export function decodeContext(v: bigint): ContextEntry {
 }
 
 export function encodeContext(e: { tt: number; slptptr: number; aw: number; did: number; fpd?: boolean }): bigint {
-  return pack(CONTEXT_ENTRY, {
-    P: 1,
-    FPD: e.fpd ? 1 : 0,
-    TT: e.tt,
-    SLPTPTR: BigInt(e.slptptr) >> 12n,
-    AW: e.aw,
-    DID: e.did,
-  });
+  return pack(
+    CONTEXT_ENTRY,
+    {
+      P: 1,
+      FPD: e.fpd ? 1 : 0,
+      TT: e.tt,
+      AW: e.aw,
+      DID: e.did,
+    },
+    { SLPTPTR: e.slptptr },
+  );
 }
 
 export function encodeRoot(contextTablePa: number): bigint {
-  return pack(ROOT_ENTRY, { P: 1, CTP: BigInt(contextTablePa) >> 12n });
+  return pack(ROOT_ENTRY, { P: 1 }, { CTP: contextTablePa });
 }
 
 /** The root table of one unit and the context tables it points to, kept in simulated memory. */

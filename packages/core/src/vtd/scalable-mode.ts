@@ -74,15 +74,17 @@ export interface PasidEntryFields {
 }
 
 export function encodePasidEntry(e: PasidEntryFields): bigint {
-  return pack(PASID_ENTRY, {
-    P: 1,
-    AW: e.aw,
-    PGTT: e.pgtt,
-    SLPTPTR: BigInt(e.slptptr ?? 0) >> 12n,
-    DID: e.did,
-    FLPM: e.flpm ?? 0,
-    FLPTPTR: BigInt(e.flptptr ?? 0) >> 12n,
-  });
+  return pack(
+    PASID_ENTRY,
+    {
+      P: 1,
+      AW: e.aw,
+      PGTT: e.pgtt,
+      DID: e.did,
+      FLPM: e.flpm ?? 0,
+    },
+    { SLPTPTR: e.slptptr ?? 0, FLPTPTR: e.flptptr ?? 0 },
+  );
 }
 
 export interface SmLookup {
@@ -128,7 +130,8 @@ export class ScalableModeTables {
       this.mem.writeWide(
         rePa,
         16,
-        re | pack(SM_ROOT_ENTRY, upper ? { UP: 1, UCTP: BigInt(table) >> 12n } : { LP: 1, LCTP: BigInt(table) >> 12n }),
+        re |
+          (upper ? pack(SM_ROOT_ENTRY, { UP: 1 }, { UCTP: table }) : pack(SM_ROOT_ENTRY, { LP: 1 }, { LCTP: table })),
       );
     }
     return table + (sid & 0x7f) * 32;
@@ -140,14 +143,14 @@ export class ScalableModeTables {
     let ce = this.mem.readWide(cePa, 32);
     if (getField(ce, SM_CONTEXT_ENTRY, 'P') === 0n) {
       const dir = this.mem.allocTablePages(4); // PDTS=7: 2^(7+7) = 16 Ki entries = 128 KiB = 2^20 PASIDs
-      ce = pack(SM_CONTEXT_ENTRY, { P: 1, PDTS: 7, PASIDDIRPTR: BigInt(dir) >> 12n, RID_PASID: 0 });
+      ce = pack(SM_CONTEXT_ENTRY, { P: 1, PDTS: 7, RID_PASID: 0 }, { PASIDDIRPTR: dir });
       this.mem.writeWide(cePa, 32, ce);
     }
     const dir = getAddress(ce, SM_CONTEXT_ENTRY, 'PASIDDIRPTR');
     const dePa = dir + (pasid >>> 6) * 8;
     let de = this.mem.readU64(dePa);
     if (getField(de, PASID_DIR_ENTRY, 'P') === 0n) {
-      de = pack(PASID_DIR_ENTRY, { P: 1, PTP: BigInt(this.mem.allocTablePage()) >> 12n });
+      de = pack(PASID_DIR_ENTRY, { P: 1 }, { PTP: this.mem.allocTablePage() });
       this.mem.writeU64(dePa, de);
     }
     this.mem.writeWide(getAddress(de, PASID_DIR_ENTRY, 'PTP') + (pasid & 63) * 64, 64, entry);
