@@ -40,18 +40,10 @@ export const CONTEXT_TT_MULTI_LEVEL = 0;
 export const CONTEXT_TT_DEV_IOTLB = 1;
 export const CONTEXT_TT_PASS_THROUGH = 2;
 
-export interface ContextEntry {
-  present: boolean;
-  fpd: boolean;
-  tt: number;
-  slptptr: number;
-  aw: number;
-  did: number;
-  /** Reserved bits set (fault 0x0B). */
-  reservedSet: boolean;
-}
+/** A context entry's fields as the unit uses them (decodeContext() says what each is). */
+export type ContextEntry = ReturnType<typeof decodeContext>;
 
-export function decodeContext(v: bigint): ContextEntry {
+export function decodeContext(v: bigint) {
   return {
     present: getField(v, CONTEXT_ENTRY, 'P') === 1n,
     fpd: getField(v, CONTEXT_ENTRY, 'FPD') === 1n,
@@ -59,6 +51,7 @@ export function decodeContext(v: bigint): ContextEntry {
     slptptr: getAddress(v, CONTEXT_ENTRY, 'SLPTPTR'),
     aw: getNumber(v, CONTEXT_ENTRY, 'AW'),
     did: getNumber(v, CONTEXT_ENTRY, 'DID'),
+    /** Reserved bits set (fault 0x0B). */
     reservedSet: (v & CONTEXT_ENTRY_RESERVED) !== 0n,
   };
 }

@@ -36,6 +36,15 @@ export const SM_CONTEXT_RESERVED = maskOf([
   [8, 5],
   [127, 85],
 ]);
+/** PASID-granular translation types (PGTT). */
+export const PGTT_FIRST_STAGE = 1;
+export const PGTT_SECOND_STAGE = 2;
+export const PGTT_NESTED = 3;
+export const PGTT_PASS_THROUGH = 4;
+
+/** PASID_MAX (20-bit PASIDs); Linux uses PASID 0 (IOMMU_NO_PASID) as RID_PASID. */
+export const PASID_MAX = 0x100000;
+
 export const PASID_DIR_ENTRY = { P: [0, 0], FPD: [1, 1], PTP: [63, 12] } as const satisfies FieldTable;
 export const PASID_ENTRY = {
   P: [0, 0],
@@ -53,15 +62,6 @@ export const PASID_ENTRY = {
   EAFE: [135, 135],
   FLPTPTR: [191, 140],
 } as const satisfies FieldTable;
-
-/** PASID-granular translation types (PGTT). */
-export const PGTT_FIRST_STAGE = 1;
-export const PGTT_SECOND_STAGE = 2;
-export const PGTT_NESTED = 3;
-export const PGTT_PASS_THROUGH = 4;
-
-/** PASID_MAX (20-bit PASIDs); Linux uses PASID 0 (IOMMU_NO_PASID) as RID_PASID. */
-export const PASID_MAX = 0x100000;
 
 export interface PasidEntryFields {
   pgtt: number;
