@@ -176,6 +176,28 @@ export function setFault(out: WalkOut, status: number, level: number, reads: num
 }
 
 /**
+ * The result of a nested walk that reached a first-stage leaf and translated its output through
+ * the second stage (`inner`): the smaller of the two pages, the permission of both stages.
+ */
+export function setNestedLeaf(
+  out: WalkOut,
+  status: number,
+  pa: number,
+  s1SizeLg2: number,
+  s1Perm: number,
+  inner: WalkOut,
+  reads: number,
+  level: number,
+): void {
+  out.status = status;
+  out.pa = pa;
+  out.sizeLg2 = Math.min(s1SizeLg2, inner.sizeLg2);
+  out.perm = s1Perm & inner.perm;
+  out.levelsRead = reads;
+  out.level = level;
+}
+
+/**
  * One entry of a first stage read by a nested walk (SMMUv3 stage 1 over stage 2, VT-d first stage
  * over second stage), checked as walk() checks it: present, then the format's reserved bits (the
  * format's own status for them, e.g. an Arm address-size fault). Returns the entry's kind; on

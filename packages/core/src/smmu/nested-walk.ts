@@ -20,7 +20,7 @@ import {
   type WalkOut,
 } from '../page-table/format';
 import { addrHi, addrLo, fmtLevelShift, fmtTableIndex, POW2 } from '../page-table/level-math';
-import { nestedEntryKind, setFault, walk } from '../page-table/walk';
+import { nestedEntryKind, setFault, setNestedLeaf, walk } from '../page-table/walk';
 import { EVT_CLASS } from './event-queue';
 
 /** Which stage a nested walk stopped in, and where (filled on failure). */
@@ -106,12 +106,7 @@ export function nestedWalk(
       setFault(out, inner.status, level, reads, perm & inner.perm);
       return;
     }
-    out.status = WALK_OK;
-    out.pa = pa;
-    out.sizeLg2 = Math.min(sizeLg2, inner.sizeLg2);
-    out.perm = perm & inner.perm;
-    out.levelsRead = reads;
-    out.level = level;
+    setNestedLeaf(out, WALK_OK, pa, sizeLg2, perm, inner, reads, level);
     return;
   }
 }

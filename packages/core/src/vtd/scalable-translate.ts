@@ -27,7 +27,7 @@ import {
 } from '../page-table/format';
 import { addrHi, addrLo, levelShift, POW2, tableIndex } from '../page-table/level-math';
 import { vtdFirstStageFormat } from '../page-table/vtd-first-stage';
-import { nestedEntryKind, setFault, walk } from '../page-table/walk';
+import { nestedEntryKind, setFault, setNestedLeaf, walk } from '../page-table/walk';
 import { HW_IOTLB_HIT, HW_IOTLB_MISS, HW_WALK_MEM_READS, type HwCounters } from '../stats/hw-counters';
 import { reportVtdFault } from './fault-report';
 import type { FaultRecorder } from './faults';
@@ -160,12 +160,8 @@ export class ScalableTranslator {
           setFault(out, inner.status, level, reads, perm);
           return;
         }
-        out.status = (need & ~(perm & inner.perm)) === 0 ? WALK_OK : WALK_PERMISSION;
-        out.pa = hpa;
-        out.sizeLg2 = Math.min(sizeLg2, inner.sizeLg2);
-        out.perm = perm & inner.perm;
-        out.levelsRead = reads;
-        out.level = level;
+        const status = (need & ~(perm & inner.perm)) === 0 ? WALK_OK : WALK_PERMISSION;
+        setNestedLeaf(out, status, hpa, sizeLg2, perm, inner, reads, level);
         return;
       }
       tableGpa = fs.entryOutputAddress(elo, ehi, level);
