@@ -167,9 +167,22 @@ export function walkFromLevel(
 
 /** Fills `out` for a walk that stopped with `status` at `level` (also used by nested walks). */
 export function setFault(out: WalkOut, status: number, level: number, reads: number, perm: number): void {
+  setWalkOut(out, status, 0, 0, perm, reads, level);
+}
+
+/** Fills every field of `out` (a walk's result; WalkOut says what each is). */
+export function setWalkOut(
+  out: WalkOut,
+  status: number,
+  pa: number,
+  sizeLg2: number,
+  perm: number,
+  reads: number,
+  level: number,
+): void {
   out.status = status;
-  out.pa = 0;
-  out.sizeLg2 = 0;
+  out.pa = pa;
+  out.sizeLg2 = sizeLg2;
   out.perm = perm;
   out.levelsRead = reads;
   out.level = level;
@@ -189,12 +202,7 @@ export function setNestedLeaf(
   reads: number,
   level: number,
 ): void {
-  out.status = status;
-  out.pa = pa;
-  out.sizeLg2 = Math.min(s1SizeLg2, inner.sizeLg2);
-  out.perm = s1Perm & inner.perm;
-  out.levelsRead = reads;
-  out.level = level;
+  setWalkOut(out, status, pa, Math.min(s1SizeLg2, inner.sizeLg2), s1Perm & inner.perm, reads, level);
 }
 
 /**
