@@ -10,6 +10,7 @@ import {
   getNumber,
   pack,
   readField,
+  wordField,
 } from '../bits/bitfield';
 
 export const CMD_BYTES = 16;
@@ -98,8 +99,11 @@ export const PRI_RESP = { DENY: 0, FAIL: 1, SUCC: 2 } as const;
 /** Linux ATC_INV_SIZE_ALL: an ATC_INV of every address. */
 export const ATC_INV_SIZE_ALL = 52;
 
+/** The opcode, bits 7:0 of every command (CMD's OPCODE), for the 32-bit-word path. */
+export const CMD_OPCODE = wordField(CMD, 'OPCODE');
+
 export function opcodeOf(cmd: bigint): number {
-  return Number(cmd & 0xffn);
+  return getNumber(cmd, CMD, 'OPCODE');
 }
 
 /**

@@ -18,7 +18,7 @@ import {
   type HwCounters,
 } from '../stats/hw-counters';
 import { CERROR, type CommandHandler } from './command-queue';
-import { ATC_INV_SIZE_ALL, CMD_W, OP, SYNC_CS, waddr, wfield, wmsiAddr } from './commands';
+import { ATC_INV_SIZE_ALL, CMD_OPCODE, CMD_W, OP, SYNC_CS, waddr, wfield, wmsiAddr } from './commands';
 import { type ContextMatch, CTX_NESTED, CTX_S1, CTX_S2, type TlbContexts } from './tlb-contexts';
 import type { SmmuTranslator } from './translate';
 
@@ -54,9 +54,9 @@ export function makeCommandHandler(env: ExecutorEnv): CommandHandler {
   const { TLBI: T, CFGI: C, ATC: A, PRI: P, SYNC: S, PREFETCH: F } = CMD_W;
   /** The TLBI's range in bytes (TG = 0 or no RIL: every entry over the address's page). */
   const bytesOf = (w: Uint32Array): number => {
-    const tg = wfield(w, T.TG!);
+    const tg = wfield(w, T.TG);
     if (!env.rangeInvalidation || tg === 0) return 4096;
-    return (wfield(w, T.NUM!) + 1) * 2 ** (wfield(w, T.SCALE!) + (tg === 1 ? 12 : tg === 2 ? 14 : 16));
+    return (wfield(w, T.NUM) + 1) * 2 ** (wfield(w, T.SCALE) + (tg === 1 ? 12 : tg === 2 ? 14 : 16));
   };
   // Every TLBI is counted (HW_TLB_INVALIDATIONS): a later CMD_SYNC completes only once the TBUs
   // have dropped what it names (§4.7), which the cost model prices per TLBI (invTlbiSync).
@@ -66,13 +66,13 @@ export function makeCommandHandler(env: ExecutorEnv): CommandHandler {
     return CERROR.NONE;
   };
   const range = (m: ContextMatch, w: Uint32Array) => {
-    const leaf = wfield(w, T.LEAF!) === 1;
+    const leaf = wfield(w, T.LEAF) === 1;
     cnt[HW_TLB_INVALIDATIONS]!++;
     cnt[HW_IOTLB_ENTRIES_INVALIDATED]! += env.contexts.invalidateRange(m, waddr(w), bytesOf(w), leaf);
     return CERROR.NONE;
   };
-  const asid = (w: Uint32Array) => wfield(w, T.ASID!);
-  const vmid = (w: Uint32Array) => wfield(w, T.VMID!);
+  const asid = (w: Uint32Array) => wfield(w, T.ASID);
+  const vmid = (w: Uint32Array) => wfield(w, T.VMID);
   const needS2 =
     (fn: CommandHandler): CommandHandler =>
     (w) =>
@@ -89,16 +89,16 @@ export function makeCommandHandler(env: ExecutorEnv): CommandHandler {
     };
 
   const handlers: Record<number, CommandHandler> = {
-    [OP.PREFETCH_CONFIG]: done((w) => t.prefetch(wfield(w, F.SID!))),
+    [OP.PREFETCH_CONFIG]: done((w) => t.prefetch(wfield(w, F.SID))),
     [OP.PREFETCH_ADDR]: () => CERROR.NONE,
-    [OP.CFGI_STE]: done((w) => t.invalidateStream(wfield(w, C.SID!))),
+    [OP.CFGI_STE]: done((w) => t.invalidateStream(wfield(w, C.SID))),
     [OP.CFGI_STE_RANGE]: done((w) => {
-      const span = 2 ** (wfield(w, C.RANGE!) + 1);
+      const span = 2 ** (wfield(w, C.RANGE) + 1);
       if (span >= 2 ** 32) t.invalidateAll();
-      else t.invalidateStreams(Math.floor(wfield(w, C.SID!) / span) * span, span);
+      else t.invalidateStreams(Math.floor(wfield(w, C.SID) / span) * span, span);
     }),
-    [OP.CFGI_CD]: done((w) => t.invalidateCd(wfield(w, C.SID!), wfield(w, C.SSID!))),
-    [OP.CFGI_CD_ALL]: done((w) => t.invalidateStream(wfield(w, C.SID!))),
+    [OP.CFGI_CD]: done((w) => t.invalidateCd(wfield(w, C.SID), wfield(w, C.SSID))),
+    [OP.CFGI_CD_ALL]: done((w) => t.invalidateStream(wfield(w, C.SID))),
     [OP.CFGI_VMS_PIDM]: () => CERROR.NONE,
     [OP.TLBI_NH_ALL]: (w) => all({ el2: false, kinds: S1_KINDS, vmid: vmid(w) }),
     [OP.TLBI_NH_ASID]: (w) => all({ el2: false, kinds: S1_KINDS, asid: asid(w), vmid: vmid(w) }),
@@ -113,11 +113,11 @@ export function makeCommandHandler(env: ExecutorEnv): CommandHandler {
     [OP.TLBI_NSNH_ALL]: () => all({ el2: false, kinds: ALL_KINDS }),
     [OP.ATC_INV]: done((w) => {
       cnt[HW_DEVICE_IOTLB_INV]!++;
-      const atc = env.atc.get(wfield(w, A.SID!));
+      const atc = env.atc.get(wfield(w, A.SID));
       if (atc === undefined) return;
-      const size = wfield(w, A.SIZE!);
+      const size = wfield(w, A.SIZE);
       // Without SSV every entry in the range goes, whatever its PASID (Linux arm_smmu_atc_inv_to_cmd()).
-      const pasid = wfield(w, A.SSV!) ? wfield(w, A.SSID!) + 1 : -1;
+      const pasid = wfield(w, A.SSV) ? wfield(w, A.SSID) + 1 : -1;
       if (size >= ATC_INV_SIZE_ALL) atc.invalidateAll();
       else {
         const span = 2 ** (size + 12);
@@ -127,21 +127,21 @@ export function makeCommandHandler(env: ExecutorEnv): CommandHandler {
     [OP.PRI_RESP]: done((w) => {
       if (env.priResponses.length >= MAX_PRI_RESPONSES) env.priResponses.shift();
       env.priResponses.push({
-        sid: wfield(w, P.SID!),
-        ssid: wfield(w, P.SSV!) ? wfield(w, P.SSID!) : -1,
-        grpid: wfield(w, P.PRGI!),
-        resp: wfield(w, P.RESP!),
+        sid: wfield(w, P.SID),
+        ssid: wfield(w, P.SSV) ? wfield(w, P.SSID) : -1,
+        grpid: wfield(w, P.PRGI),
+        resp: wfield(w, P.RESP),
       });
     }),
     [OP.RESUME]: () => CERROR.NONE, // no stalled transactions: this SMMU terminates
     [OP.STALL_TERM]: () => CERROR.NONE,
     // CS = IRQ: the completion MSI writes MSIDATA to MSIADDR (Linux's MSI polling points it at the command).
     [OP.SYNC]: done((w) => {
-      if (wfield(w, S.CS!) === SYNC_CS.IRQ) env.mem.writeU32(wmsiAddr(w), wfield(w, S.MSIDATA!));
+      if (wfield(w, S.CS) === SYNC_CS.IRQ) env.mem.writeU32(wmsiAddr(w), wfield(w, S.MSIDATA));
     }),
   };
   return (w) => {
-    const h = handlers[w[0]! & 0xff];
+    const h = handlers[wfield(w, CMD_OPCODE)];
     return h === undefined ? CERROR.ILL : h(w);
   };
 }
