@@ -73,6 +73,12 @@ const PS = bit(VTD_SL_PTE, 'PS');
 const SNP = bit(VTD_SL_PTE, 'SNP');
 const ADDR: MaskHalves = fieldHalves(VTD_SL_PTE, 'ADDR');
 const ADDR_HI_ = ADDR.hi;
+/**
+ * vtdWalk() turns a table pointer into a 4 KiB page number with `lo >>> 12` and `hi * 2^20`, as
+ * literals (a variable shift would cost in the hot loop): ADDR's low bit must be 12, which this
+ * typed constant checks at compile time against the table (a table saying otherwise fails to build).
+ */
+export const VTD_SL_ADDR_LOW_BIT: 12 = VTD_SL_PTE.ADDR[1];
 const ADDR_LO_ = ADDR.lo;
 
 export type VtdWidthBits = 39 | 48 | 57;
@@ -224,7 +230,7 @@ export function vtdWalk(
       out.level = level;
       return true;
     }
-    page = (hi & ADDR_HI_) * 1048576 + (lo >>> 12) - base;
+    page = (hi & ADDR_HI_) * 1048576 + (lo >>> 12) - base; // 12 = VTD_SL_ADDR_LOW_BIT, 2^20 = 2^(32 - 12)
     level--;
   }
 }
