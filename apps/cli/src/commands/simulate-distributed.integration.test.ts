@@ -6,8 +6,6 @@
 // on a small one, against a Redis that still holds other runs' data, and with the device I/O fanned
 // out to workers. It leaves no temporary folder, no process and no Redis key behind, also when
 // interrupted mid-run. One Redis serves every case (each run takes its own namespace in it).
-// The trace replay example (8,152 VMs) is not run here: placed one at a time it takes too long for
-// CI's budget (see docs/simulate.md).
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,8 +19,14 @@ const run = promisify(execFile);
 const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
 const SCENARIO = join(__dirname, '..', '..', 'test', 'fixtures', 'small-scenario.yaml');
 const EXAMPLES = join(__dirname, '..', '..', '..', '..', 'examples', 'scenarios');
-/** Full-size example scenarios: 200 hosts and 2,000 VMs, 50 hosts and 400 VMs, three variants each. */
-const FULL_SIZE = ['pt-vs-translated.yaml', 'iotlb-sizing.yaml'].map((f) => join(EXAMPLES, f));
+/**
+ * Every example scenario at its full size (the trace replay's 8,152 VMs included; x86-to-arm's
+ * variants move the fleet to other host templates): a new example is covered by being there.
+ */
+const FULL_SIZE = readdirSync(EXAMPLES)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort()
+  .map((f) => join(EXAMPLES, f));
 
 interface Report {
   notes: string[];
@@ -72,7 +76,15 @@ afterAll(async () => {
 });
 
 describe('iofleet simulate --distributed', () => {
-  it("gives the embedded placements and figures on the full-size examples, with the cores kept busy, beside another run's keys", async () => {
+  it("gives the embedded placements and figures on every example scenario, with the cores kept busy, beside another run's keys", async () => {
+    expect(FULL_SIZE.map((f) => f.slice(EXAMPLES.length + 1))).toEqual(
+      expect.arrayContaining([
+        'gpu-trace-replay.yaml',
+        'iotlb-sizing.yaml',
+        'pt-vs-translated.yaml',
+        'x86-to-arm.yaml',
+      ]),
+    );
     const url = `${redis.url}/2`;
     const before = distDirs();
     // Another run's records in the same Redis (as a crashed earlier run leaves them): never read, never deleted.
