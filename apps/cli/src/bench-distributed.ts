@@ -36,6 +36,11 @@ export interface DistributedBenchOptions {
   scenarioFile: string;
   /** VMs of a Poisson scenario (scales its cost); undefined keeps the scenario's own. */
   vms?: number;
+  /**
+   * Simulated milliseconds each device workload runs for, instead of the scenario's `duration`:
+   * the cost of the I/O, the part that fans out to the workers.
+   */
+  durationMs?: number;
   workers: number;
   agents: number;
   repeat: number;
@@ -62,6 +67,8 @@ export interface DistributedBenchRound {
 export interface DistributedBenchResult {
   scenario: string;
   vms: number;
+  /** Simulated milliseconds of each device workload (the scenario's, or --duration). */
+  durationMs: number;
   variants: number;
   workers: number;
   agents: number;
@@ -85,6 +92,7 @@ export async function benchDistributed(o: DistributedBenchOptions): Promise<Dist
     if (s.workload.kind !== 'poisson') throw new UsageError('--vms applies to Poisson scenarios only');
     s.workload = { ...s.workload, vms: o.vms };
   }
+  if (o.durationMs !== undefined) s.duration = o.durationMs * 1e6;
   const opts = { plugins: pluginRegistry(), full: true };
   const rounds: DistributedBenchRound[] = [];
   for (let i = 0; i < o.repeat; i++) {
@@ -134,6 +142,7 @@ export async function benchDistributed(o: DistributedBenchOptions): Promise<Dist
   return {
     scenario: o.scenarioFile,
     vms: s.workload.kind === 'poisson' ? s.workload.vms : 0,
+    durationMs: s.duration / 1e6,
     variants: s.variants.length,
     workers: o.workers,
     agents: o.agents,

@@ -12,14 +12,28 @@ const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
 const SCENARIO = join(__dirname, '..', '..', 'test', 'fixtures', 'small-scenario.yaml');
 
 describe('iofleet bench distributed', () => {
-  it('runs --full embedded and distributed with workers: the same results, wall and CPU seconds of each', async () => {
+  it('runs --full embedded and distributed with workers: the same results, wall and CPU seconds of each, at the --duration asked', async () => {
     const { stdout } = await run(
       process.execPath,
-      [BIN, 'bench', 'distributed', SCENARIO, '--vms', '30', '--repeat', '1', '--workers', '2', '--json'],
+      [
+        BIN,
+        'bench',
+        'distributed',
+        SCENARIO,
+        '--vms',
+        '30',
+        '--duration',
+        '3',
+        '--repeat',
+        '1',
+        '--workers',
+        '2',
+        '--json',
+      ],
       { timeout: 600_000 },
     );
     const r = JSON.parse(stdout);
-    expect(r).toMatchObject({ vms: 30, variants: 4, workers: 2, identical: true });
+    expect(r).toMatchObject({ vms: 30, durationMs: 3, variants: 4, workers: 2, identical: true });
     const [round] = r.rounds;
     expect(round).toMatchObject({ sameDigests: true, sameFigures: true });
     expect(round.speedup).toBeCloseTo(round.embeddedSeconds / round.distributedSeconds, 6);

@@ -215,9 +215,16 @@ export function registerBench(program: Command): void {
     .description(
       "--full what-if (every placed VM's device I/O) embedded vs distributed with --workers worker processes,\n" +
         'side by side in one run, alternating, --repeat times: wall seconds, speedup (embedded / distributed),\n' +
-        'and whether both gave the same placements and figures. Default scenario: pt-vs-translated with --vms 300',
+        'and whether both gave the same placements and figures. Default scenario: pt-vs-translated with --vms 300.\n' +
+        'Distributed pays where the device I/O is the expensive part: --duration 1000 runs each workload for\n' +
+        "1 s of simulated time instead of the scenario's (docs/simulate.md has the figures)",
     )
     .option('--vms <n>', "VMs of the (Poisson) scenario: scales the run's cost", positiveInt('vms'))
+    .option(
+      '--duration <ms>',
+      "simulated milliseconds each device workload runs for, instead of the scenario's duration (the I/O's cost)",
+      positiveInt('duration'),
+    )
     .option('--workers <n>', 'worker processes taking the device I/O jobs', positiveInt('workers'), 2)
     .option('--agents <n>', 'host-agent processes per variant', positiveInt('agents'), 2)
     .option('--repeat <n>', 'rounds (each runs both, one after the other)', positiveInt('repeat'), 3)
@@ -227,13 +234,22 @@ export function registerBench(program: Command): void {
       action(
         async (
           file: string | undefined,
-          opts: { vms?: number; workers: number; agents: number; repeat: number; redis?: string; json?: boolean },
+          opts: {
+            vms?: number;
+            duration?: number;
+            workers: number;
+            agents: number;
+            repeat: number;
+            redis?: string;
+            json?: boolean;
+          },
         ) => {
           const { benchDistributed } = await import('../bench-distributed.js');
           const scenarioFile = file ?? join(EXAMPLE_SCENARIOS_DIR, 'pt-vs-translated.yaml');
           const r = await benchDistributed({
             scenarioFile,
             vms: opts.vms ?? (file ? undefined : 300),
+            ...(opts.duration !== undefined && { durationMs: opts.duration }),
             workers: opts.workers,
             agents: opts.agents,
             repeat: opts.repeat,
@@ -247,7 +263,7 @@ export function registerBench(program: Command): void {
             return;
           }
           process.stdout.write(
-            `${r.scenario}: ${r.vms} VMs, ${r.variants} variants, --full; distributed with ${r.workers} workers, ${r.agents} agents per variant\n` +
+            `${r.scenario}: ${r.vms} VMs, ${r.variants} variants, ${r.durationMs} ms of simulated I/O per workload, --full; distributed with ${r.workers} workers, ${r.agents} agents per variant\n` +
               r.rounds
                 .map(
                   (x, i) =>
