@@ -234,6 +234,13 @@ async function attachVm(deps: WorkerDeps, p: AttachVmPayload): Promise<AttachVmR
     .catch((e: unknown) => {
       throw e instanceof AgentCallError && PERMANENT.has(e.code) ? new UnrecoverableError(e.details) : e;
     });
+  // The agent may have died between answering and now. hostsLiveness() fails the VMs it finds
+  // running on a host that went down and leaves the ones still attaching to failAttach(), so a VM
+  // whose attach answered just before the host went down must not be recorded running there: it
+  // would stay running on a dead host, neither placed again nor reported. Checked before the
+  // record is written and again after it (the host may go down while it is written; if
+  // hostsLiveness() saw it running and failed it meanwhile, failAttach() places it again).
+  if (!deps.registry.isAlive(p.hostId)) throw new UnrecoverableError(hostDownReason(p.hostId));
   await deps.store.putVm({
     vmId: p.vmId,
     state: 'running',
@@ -241,6 +248,7 @@ async function attachVm(deps: WorkerDeps, p: AttachVmPayload): Promise<AttachVmR
     deviceIds: p.deviceIds,
     requestId: p.requestId,
   });
+  if (!deps.registry.isAlive(p.hostId)) throw new UnrecoverableError(hostDownReason(p.hostId));
   await deps.publish(p.vmId);
   return { v: JOBS_VERSION, attachedDeviceIds: res.attachedDeviceIds };
 }
