@@ -213,11 +213,11 @@ export function registerBench(program: Command): void {
   bench
     .command('distributed [scenario.yaml]')
     .description(
-      "--full what-if (every placed VM's device I/O) embedded vs distributed with --workers worker processes,\n" +
-        'side by side in one run, alternating, --repeat times: wall seconds, speedup (embedded / distributed),\n' +
-        'and whether both gave the same placements and figures. Default scenario: pt-vs-translated with --vms 300.\n' +
-        'Distributed pays where the device I/O is the expensive part: --duration 1000 runs each workload for\n' +
-        "1 s of simulated time instead of the scenario's (docs/simulate.md has the figures)",
+      "--full what-if (every placed VM's device I/O) embedded vs distributed with --workers worker processes, " +
+        'side by side in one run, alternating, --repeat times: wall seconds, speedup (embedded / distributed), ' +
+        'and whether both gave the same placements and figures. Default scenario: pt-vs-translated with --vms 300.\n\n' +
+        'Distributed pays where the device I/O is the expensive part: --duration 1000 runs each workload for ' +
+        "1 s of simulated time instead of the scenario's (docs/simulate.md has the figures).",
     )
     .option('--vms <n>', "VMs of the (Poisson) scenario: scales the run's cost", positiveInt('vms'))
     .option(
