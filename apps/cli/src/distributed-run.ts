@@ -24,7 +24,7 @@ import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { CliError } from './cli-error';
 import { noteCpu } from './proc-cpu';
-import { AGENT_MAIN, letProfilesBeWritten, SCHED_MAIN, startMain } from './processes';
+import { AGENT_MAIN, killNow, letProfilesBeWritten, SCHED_MAIN, startMain } from './processes';
 
 /** Longest a VM may take from submit to its final state (placement, attach, retries), ms. */
 export const PLACE_TIMEOUT_MS = 120_000;
@@ -347,7 +347,7 @@ export class DistributedRun {
     ];
   }
 
-  /** Stops everything at once (signal handler): no waiting, no Redis. */
+  /** Stops everything at once (signal handler): no Redis; returns once the processes are dead. */
   stopNow(): void {
     this.stopped = true;
     this.cancelWatch?.();
@@ -356,7 +356,7 @@ export class DistributedRun {
       noteCpu('agent', this.procs.slice(0, this.agentOf.length));
       noteCpu('scheduler', this.procs.slice(this.agentOf.length));
     }
-    for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    killNow(this.procs);
     rmSync(this.dir, { recursive: true, force: true });
   }
 

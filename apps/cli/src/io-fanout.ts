@@ -22,7 +22,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { CliError } from './cli-error';
 import { REPO_ROOT } from './paths';
 import { noteCpu } from './proc-cpu';
-import { startMain } from './processes';
+import { killNow, startMain } from './processes';
 import { VariantIo } from './variant-io';
 
 /** The `iofleet` command's launcher: workers are `iofleet worker` processes. */
@@ -157,7 +157,7 @@ export class IoFanout {
 
   stopNow(): void {
     this.noteCpuOnce();
-    for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    killNow(this.procs);
   }
 
   async close(): Promise<void> {
