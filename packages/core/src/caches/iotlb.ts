@@ -33,6 +33,10 @@ export class Iotlb implements IotlbLike {
   /** How many valid entries of each page size (lg2 index) are cached: sizes to probe. */
   private readonly sizeCount = new Int32Array(64);
   private readonly sizesPresent: number[] = [];
+  /** sizesPresent is exactly [12] (kept by addSize/dropSize: one field load on the hot path). */
+  private only4k = false;
+  /** only4k and a power-of-two set count: lookup() takes find4k(). */
+  private fast4k = false;
   lastPerm = 0;
   lastSizeLg2 = 12;
   hits = 0;
@@ -83,16 +87,12 @@ export class Iotlb implements IotlbLike {
   }
 
   lookup(domainId: number, pasid: number, iova: number): number {
-    const sizes = this.sizesPresent;
     // Hot path: only 4 KiB entries cached (the common case) and a power-of-two set count: the
     // page number and set come from the address's 32-bit halves, without a division. Both finders
     // return the entry (a small integer) and lookup() stays small enough for V8 to inline into a
     // unit's translate(): a double returned from a call that is not inlined is boxed, one heap
     // number per translation.
-    const e =
-      sizes.length === 1 && sizes[0] === 12 && this.setMask >= 0
-        ? this.find4k(domainId, pasid, iova)
-        : this.findAnySize(domainId, pasid, iova);
+    const e = this.fast4k ? this.find4k(domainId, pasid, iova) : this.findAnySize(domainId, pasid, iova);
     if (e < 0) return -1;
     const lg2 = this.lastSizeLg2;
     return lg2 === 12
@@ -191,7 +191,7 @@ export class Iotlb implements IotlbLike {
     const size = POW2_[sizeLg2]!;
     const page = sizeLg2 === 12 ? (iova - ((iova >>> 0) & 0xfff)) / 4096 : Math.floor(iova / size);
     const base = this.setOf(page);
-    if (sizeLg2 === 12 && this.sizesPresent.length === 1 && this.sizesPresent[0] === 12) {
+    if (sizeLg2 === 12 && this.only4k) {
       this.insert4k(domainId, pasid, page, base, pa, perm);
       return;
     }
@@ -261,11 +261,20 @@ export class Iotlb implements IotlbLike {
     if (this.sizeCount[lg2]!++ === 0) {
       this.sizesPresent.push(lg2);
       this.sizesPresent.sort((a, b) => a - b);
+      this.sizesChanged();
     }
   }
 
   private dropSize(lg2: number): void {
-    if (--this.sizeCount[lg2]! === 0) this.sizesPresent.splice(this.sizesPresent.indexOf(lg2), 1);
+    if (--this.sizeCount[lg2]! === 0) {
+      this.sizesPresent.splice(this.sizesPresent.indexOf(lg2), 1);
+      this.sizesChanged();
+    }
+  }
+
+  private sizesChanged(): void {
+    this.only4k = this.sizesPresent.length === 1 && this.sizesPresent[0] === 12;
+    this.fast4k = this.only4k && this.setMask >= 0;
   }
 
   private invalidateWhere(pred: (e: number) => boolean): number {

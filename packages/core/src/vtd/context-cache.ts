@@ -12,6 +12,8 @@ import type { PhysMemory } from '../memory/phys-memory';
 import { HW_WALK_MEM_READS } from '../stats/hw-counters';
 import { VtdFault } from './faults';
 import {
+  CONTEXT_TT_DEV_IOTLB,
+  CONTEXT_TT_MULTI_LEVEL,
   CONTEXT_TT_PASS_THROUGH,
   decodeContext,
   ROOT_ENTRY,
@@ -41,6 +43,10 @@ export const CC_TT_SHIFT = TT.shift;
 /** The TT field in place, and TT = pass-through in place: the translate path tests `(entry & CC_TT_BITS) === CC_TT_PASS_THROUGH`. */
 export const CC_TT_BITS = TT.mask << TT.shift;
 export const CC_TT_PASS_THROUGH = CONTEXT_TT_PASS_THROUGH << TT.shift;
+/** TT = 00b in place: second-stage translation, no device-TLB. */
+export const CC_TT_MULTI_LEVEL = CONTEXT_TT_MULTI_LEVEL << TT.shift;
+/** TT = 01b in place: translated requests and translation requests allowed (§9.3), the device has a device-TLB. */
+export const CC_TT_DEV_IOTLB = CONTEXT_TT_DEV_IOTLB << TT.shift;
 export const CC_FPD = bit(CC_ENTRY, 'FPD');
 const AW = wordField(CC_ENTRY, 'AW');
 export const CC_AW_SHIFT = AW.shift;
