@@ -26,6 +26,11 @@ describe('bench core --vs-c', () => {
       expect(side.pageWalkTranslationsPerSec).toBeGreaterThan(0);
       expect(side.iotlbHitTranslationsPerSec).toBeGreaterThan(0);
     }
+    expect(round.ts.iotlbHitLruTranslationsPerSec).toBeGreaterThan(0); // the same hits with LRU stamps
+    expect(r.iotlbHitLruRatio).toBeCloseTo(
+      round.ts.iotlbHitLruTranslationsPerSec / round.c.iotlbHitTranslationsPerSec,
+      9,
+    );
     expect(r.walkRatio).toBeCloseTo(round.ts.pageWalkTranslationsPerSec / round.c.pageWalkTranslationsPerSec, 9);
   });
 

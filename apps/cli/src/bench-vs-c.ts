@@ -17,6 +17,8 @@ export interface VsCRound {
   ts: AlignedBenchResult;
   walkRatio: number;
   iotlbHitRatio: number;
+  /** TS's IOTLB hits with LRU replacement over C's (round-robin) hits. */
+  iotlbHitLruRatio: number;
 }
 
 export interface VsCResult {
@@ -26,6 +28,7 @@ export interface VsCResult {
   /** Median over the rounds of TS / C. */
   walkRatio: number;
   iotlbHitRatio: number;
+  iotlbHitLruRatio: number;
 }
 
 /** Compiles cref.c into `dir`; a CliError naming the compiler when there is none or it fails. */
@@ -73,6 +76,7 @@ export function benchVsC(mappings: number, rounds: number, seconds: number): VsC
         ts,
         walkRatio: ts.pageWalkTranslationsPerSec / c.pageWalkTranslationsPerSec,
         iotlbHitRatio: ts.iotlbHitTranslationsPerSec / c.iotlbHitTranslationsPerSec,
+        iotlbHitLruRatio: (ts.iotlbHitLruTranslationsPerSec ?? 0) / c.iotlbHitTranslationsPerSec,
       });
     }
     return {
@@ -81,6 +85,7 @@ export function benchVsC(mappings: number, rounds: number, seconds: number): VsC
       rounds: out,
       walkRatio: median(out.map((r) => r.walkRatio)),
       iotlbHitRatio: median(out.map((r) => r.iotlbHitRatio)),
+      iotlbHitLruRatio: median(out.map((r) => r.iotlbHitLruRatio)),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
