@@ -86,21 +86,6 @@ import {
   EventLog,
 } from './event-log';
 
-// Module-local copies of imported bindings used on the hot path (see vtd/legacy-translate.ts).
-const PERM_READ_ = PERM_READ;
-const PERM_WRITE_ = PERM_WRITE;
-const WALK_PERMISSION_ = WALK_PERMISSION;
-
-// Module-local copies of imported constants used on the hot path (see vtd/legacy-translate.ts).
-const HW_CONTEXT_CACHE_HIT_ = HW_CONTEXT_CACHE_HIT;
-const HW_PSC_HIT_ = HW_PSC_HIT;
-const HW_CONTEXT_CACHE_MISS_ = HW_CONTEXT_CACHE_MISS;
-const HW_IOTLB_HIT_ = HW_IOTLB_HIT;
-const HW_IOTLB_MISS_ = HW_IOTLB_MISS;
-const HW_TRANSLATIONS_ = HW_TRANSLATIONS;
-const HW_WALK_MEM_READS_ = HW_WALK_MEM_READS;
-const WALK_OK_ = WALK_OK;
-
 export interface AmdViParams {
   /** Host page-table levels (DTE Mode) Linux uses for DMA domains; EFR.HATS bounds it. */
   mode: number;
@@ -270,21 +255,21 @@ export class AmdViUnit implements AmdDomainHost {
   /** Translates one DMA request (hot path: no allocation unless it faults). */
   translate(req: DmaRequest, out: TranslationOut): void {
     const c = this.cnt;
-    c[HW_TRANSLATIONS_]!++;
+    c[HW_TRANSLATIONS]!++;
     out.memReads = 0;
     out.iotlbHit = false;
     out.fault = null;
     const sid = req.sourceId;
-    const need = req.write ? PERM_WRITE_ : PERM_READ_;
+    const need = req.write ? PERM_WRITE : PERM_READ;
     // The DTE comes first (its DomainID tags the IOTLB lookup): from the DTE cache, or one
     // 32-byte read of the device table on a miss.
     let dte = this.dteCache.get(sid);
     if (dte === undefined) {
       dte = { v: false, tv: false, mode: 0, root: 0, ir: false, iw: false, domainId: 0, sa: false, reserved: false };
       this.devTable.readFast(sid, dte);
-      c[HW_CONTEXT_CACHE_MISS_]!++;
+      c[HW_CONTEXT_CACHE_MISS]!++;
       out.memReads += 1;
-      c[HW_WALK_MEM_READS_]! += 1;
+      c[HW_WALK_MEM_READS]! += 1;
       // A valid DTE with a reserved bit set, or with the reserved Mode 7 in a translation entry,
       // is illegal: the request is aborted and logged (QEMU amdvi_validate_dte(); spec §2.2.2.1).
       if (dte.v && (dte.reserved || (dte.tv && dte.mode === DTE_MODE_RESERVED))) {
@@ -292,7 +277,7 @@ export class AmdViUnit implements AmdDomainHost {
         return;
       }
       this.dteCache.set(sid, dte);
-    } else c[HW_CONTEXT_CACHE_HIT_]!++;
+    } else c[HW_CONTEXT_CACHE_HIT]!++;
     if (!dte.v || !dte.tv) {
       out.ok = true; // V=0 (or TV=0): untranslated access (spec §2.2.2.1)
       out.pa = req.address;
@@ -302,7 +287,7 @@ export class AmdViUnit implements AmdDomainHost {
     if (dte.mode !== 0) {
       const hit = this.iotlb.lookup(dte.domainId, 0, req.address);
       if (hit >= 0 && (this.iotlb.lastPerm & need) !== 0) {
-        c[HW_IOTLB_HIT_]!++;
+        c[HW_IOTLB_HIT]!++;
         out.ok = true;
         out.iotlbHit = true;
         out.pa = hit;
@@ -310,7 +295,7 @@ export class AmdViUnit implements AmdDomainHost {
         return;
       }
     }
-    const perm = (dte.ir ? PERM_READ_ : 0) | (dte.iw ? PERM_WRITE_ : 0);
+    const perm = (dte.ir ? PERM_READ : 0) | (dte.iw ? PERM_WRITE : 0);
     if (dte.mode === 0) {
       // Mode 0: addresses pass untranslated (pass-through), with the DTE's IR/IW checked.
       if ((perm & need) === 0) {
@@ -322,13 +307,13 @@ export class AmdViUnit implements AmdDomainHost {
       out.sizeLg2 = 12;
       return;
     }
-    c[HW_IOTLB_MISS_]!++;
+    c[HW_IOTLB_MISS]!++;
     const w = this.walkOut;
     this.cachedWalk(this.formatsByMode[dte.mode]!, dte.domainId, dte.root, req.address, need, w);
-    c[HW_WALK_MEM_READS_]! += w.levelsRead;
+    c[HW_WALK_MEM_READS]! += w.levelsRead;
     out.memReads += w.levelsRead;
     const effective = w.perm & perm;
-    if (w.status !== WALK_OK_ && w.status !== WALK_PERMISSION_) {
+    if (w.status !== WALK_OK && w.status !== WALK_PERMISSION) {
       this.ioPageFault(req, out, dte.domainId, 0);
       return;
     }
@@ -346,7 +331,7 @@ export class AmdViUnit implements AmdDomainHost {
   /** A walk of `fmt` (the DTE's Mode) through the page-directory cache (when it is on). */
   private cachedWalk(fmt: PageTableFormat, did: number, rootPa: number, iova: number, need: number, w: WalkOut): void {
     if (this.params.pdeCacheEntriesPerLevel <= 0) walk(this.mem, fmt, rootPa, iova, need, w);
-    else if (cachedWalk(this.mem, fmt, this.pdc, did, rootPa, iova, need, w, this.walkPath)) this.cnt[HW_PSC_HIT_]!++;
+    else if (cachedWalk(this.mem, fmt, this.pdc, did, rootPa, iova, need, w, this.walkPath)) this.cnt[HW_PSC_HIT]!++;
   }
 
   /**

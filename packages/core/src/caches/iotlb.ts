@@ -10,10 +10,6 @@
 import { POW2 } from '../page-table/level-math';
 import { DEFAULT_IOTLB_GEOMETRY, type IotlbGeometry, type IotlbLike } from './cache-types';
 
-// Module-local copies of imported constants: a hot loop then reads a local, not the
-// CommonJS export getter a transpiler may generate for an imported binding.
-const POW2_ = POW2;
-
 const INVALID = -1;
 
 export class Iotlb implements IotlbLike {
@@ -97,7 +93,7 @@ export class Iotlb implements IotlbLike {
     const lg2 = this.lastSizeLg2;
     return lg2 === 12
       ? this.outPage[e]! + ((iova >>> 0) & 0xfff)
-      : this.outPage[e]! + (iova - this.tagPage[e]! * POW2_[lg2]!);
+      : this.outPage[e]! + (iova - this.tagPage[e]! * POW2[lg2]!);
   }
 
   /** lookup() in general: one set per page size present; the entry that hits, or -1. */
@@ -105,7 +101,7 @@ export class Iotlb implements IotlbLike {
     const sizes = this.sizesPresent;
     for (let s = 0; s < sizes.length; s++) {
       const lg2 = sizes[s]!;
-      const page = Math.floor(iova / POW2_[lg2]!);
+      const page = Math.floor(iova / POW2[lg2]!);
       const base = this.setOf(page);
       for (let w = 0; w < this.ways; w++) {
         const e = base + w;
@@ -188,7 +184,7 @@ export class Iotlb implements IotlbLike {
   }
 
   insert(domainId: number, pasid: number, iova: number, pa: number, sizeLg2: number, perm: number): void {
-    const size = POW2_[sizeLg2]!;
+    const size = POW2[sizeLg2]!;
     const page = sizeLg2 === 12 ? (iova - ((iova >>> 0) & 0xfff)) / 4096 : Math.floor(iova / size);
     const base = this.setOf(page);
     if (sizeLg2 === 12 && this.only4k) {

@@ -28,16 +28,6 @@ import { ENTRY_EMPTY, ENTRY_LEAF, ENTRY_TABLE, type PageTableFormat } from './fo
 import { FormatDefaults } from './format-base';
 import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, POW2 } from './level-math';
 
-// Module-local copies of imported bindings used on the hot path (see vtd/legacy-translate.ts).
-const ENTRY_EMPTY_ = ENTRY_EMPTY;
-const ENTRY_LEAF_ = ENTRY_LEAF;
-const ENTRY_TABLE_ = ENTRY_TABLE;
-const addrHi_ = addrHi;
-const addrLo_ = addrLo;
-const levelShift_ = levelShift;
-const maskedAddress_ = maskedAddress;
-const POW2_ = POW2;
-
 /** I/O page-table entry (PTE and PDE), bits as the AMD spec prints them. */
 export const AMD_V1_PTE = {
   PR: [0, 0],
@@ -115,21 +105,21 @@ class AmdV1Format extends FormatDefaults implements PageTableFormat {
   }
 
   entryKind(lo: number, _hi: number, level: number): number {
-    if ((lo & PR) === 0) return ENTRY_EMPTY_;
+    if ((lo & PR) === 0) return ENTRY_EMPTY;
     const nl = (lo >>> NL_SHIFT) & 7;
-    return level === 1 || nl === AMD_NL_DEFAULT || nl === AMD_NL_SIZE ? ENTRY_LEAF_ : ENTRY_TABLE_;
+    return level === 1 || nl === AMD_NL_DEFAULT || nl === AMD_NL_SIZE ? ENTRY_LEAF : ENTRY_TABLE;
   }
   override nextLevel(lo: number, _hi: number, _level: number): number {
     return (lo >>> NL_SHIFT) & 7;
   }
   entryOutputAddress(lo: number, hi: number, _level: number): number {
-    const addr = maskedAddress_(lo, hi, ADDR);
+    const addr = maskedAddress(lo, hi, ADDR);
     if (((lo >>> NL_SHIFT) & 7) !== AMD_NL_SIZE) return addr;
-    const size = POW2_[encodedSizeLg2(lo, hi)]!;
+    const size = POW2[encodedSizeLg2(lo, hi)]!;
     return addr - (addr % size); // drop the size-encoding ones
   }
   override leafSizeLg2(lo: number, hi: number, level: number): number {
-    return ((lo >>> NL_SHIFT) & 7) === AMD_NL_SIZE ? encodedSizeLg2(lo, hi) : levelShift_(level);
+    return ((lo >>> NL_SHIFT) & 7) === AMD_NL_SIZE ? encodedSizeLg2(lo, hi) : levelShift(level);
   }
   entryPerm(_lo: number, hi: number, _level: number): number {
     return (hi >>> PERM_SHIFT_HI) & 3;
@@ -141,35 +131,35 @@ class AmdV1Format extends FormatDefaults implements PageTableFormat {
     if (nl === AMD_NL_SIZE) {
       // The encoded size must lie within what this level's entries can hold.
       const s = encodedSizeLg2(lo, hi);
-      return level === 6 || s < levelShift_(level) || s > levelShift_(level) + 8;
+      return level === 6 || s < levelShift(level) || s > levelShift(level) + 8;
     }
     return nl >= level; // a PDE must point to a lower level (level 1 has no PDEs)
   }
   writeLeaf(words: Uint32Array, index: number, pa: number, sizeLg2: number, perm: number, level: number): void {
     // Linux amdv1pt_install_leaf_entry(): PR | OA | IR/IW (| FC); NL=7 plus the size code when the
     // page is larger than the level's entry.
-    let lo = addrLo_(pa) | PR;
-    let hi = addrHi_(pa) | ((perm & 3) << PERM_SHIFT_HI) | this.fcHi;
-    if (sizeLg2 !== levelShift_(level)) {
-      const code = POW2_[sizeLg2 - 1]! - 4096; // ones in bits sizeLg2-2 .. 12
-      lo |= addrLo_(code) | (AMD_NL_SIZE << NL_SHIFT);
-      hi |= addrHi_(code);
+    let lo = addrLo(pa) | PR;
+    let hi = addrHi(pa) | ((perm & 3) << PERM_SHIFT_HI) | this.fcHi;
+    if (sizeLg2 !== levelShift(level)) {
+      const code = POW2[sizeLg2 - 1]! - 4096; // ones in bits sizeLg2-2 .. 12
+      lo |= addrLo(code) | (AMD_NL_SIZE << NL_SHIFT);
+      hi |= addrHi(code);
     }
     words[2 * index] = lo >>> 0;
     words[2 * index + 1] = hi >>> 0;
   }
   override contiguousEntries(sizeLg2: number, level: number): number {
-    return POW2_[sizeLg2 - levelShift_(level)]!;
+    return POW2[sizeLg2 - levelShift(level)]!;
   }
   writeTable(words: Uint32Array, index: number, tablePa: number, level: number): void {
     // Linux PM_LEVEL_PDE / amdv1pt_install_table(): PR | NL = level-1 | IR | IW.
-    words[2 * index] = (addrLo_(tablePa) | ((level - 1) << NL_SHIFT) | PR) >>> 0;
-    words[2 * index + 1] = (addrHi_(tablePa) | IR_HI | IW_HI) >>> 0;
+    words[2 * index] = (addrLo(tablePa) | ((level - 1) << NL_SHIFT) | PR) >>> 0;
+    words[2 * index + 1] = (addrHi(tablePa) | IR_HI | IW_HI) >>> 0;
   }
 }
 
 function sizesAt(level: number, pageSizes: AmdPageSizes): number[] {
-  const base = levelShift_(level);
+  const base = levelShift(level);
   if (level === 6) return [];
   if (pageSizes === '4k') return level === 1 ? [12] : [];
   if (pageSizes === '4k-2m-1g') return level <= 3 ? [base] : [];

@@ -36,21 +36,7 @@ import { FormatDefaults } from './format-base';
 import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, maskHalves } from './level-math';
 import { setFault } from './walk';
 
-// Module-local copies of imported bindings used on the hot path (see vtd/legacy-translate.ts).
-const ENTRY_EMPTY_ = ENTRY_EMPTY;
-const ENTRY_LEAF_ = ENTRY_LEAF;
-const ENTRY_TABLE_ = ENTRY_TABLE;
-const addrHi_ = addrHi;
-const addrLo_ = addrLo;
-const levelShift_ = levelShift;
-const maskedAddress_ = maskedAddress;
-const CHUNK_LG2_ = CHUNK_PAGES_LG2;
-const CHUNK_MASK_ = CHUNK_PAGES - 1;
-const WALK_NOT_PRESENT_ = WALK_NOT_PRESENT;
-const WALK_OK_ = WALK_OK;
-const WALK_PERMISSION_ = WALK_PERMISSION;
-const WALK_RESERVED_ = WALK_RESERVED;
-const setFault_ = setFault;
+const CHUNK_MASK = CHUNK_PAGES - 1;
 
 /** Second-stage paging entry, bits as §9.8 prints them. */
 export const VTD_SL_PTE = {
@@ -132,18 +118,18 @@ class VtdSecondStageFormat extends FormatDefaults implements PageTableFormat {
       const psAllowed = (level === 2 && opts.superpages['2M']) || (level === 3 && opts.superpages['1G']);
       this.rsvdTableLo[level] = always.lo | SNP;
       // A superpage's address bits below its size must be zero (QEMU masks 0x1ff000 / 0x3ffff000).
-      const lowAddr = psAllowed ? maskHalves([[levelShift_(level) - 1, 12]]).lo : PS;
+      const lowAddr = psAllowed ? maskHalves([[levelShift(level) - 1, 12]]).lo : PS;
       this.rsvdLeafLo[level] = always.lo | lowAddr | leafSnp;
-      this.sizes.push(level === 1 ? [12] : psAllowed ? [levelShift_(level)] : []);
+      this.sizes.push(level === 1 ? [12] : psAllowed ? [levelShift(level)] : []);
     }
   }
 
   entryKind(lo: number, _hi: number, level: number): number {
-    if ((lo & (R | W)) === 0) return ENTRY_EMPTY_; // no present bit: present = R | W
-    return level === 1 || (lo & PS) !== 0 ? ENTRY_LEAF_ : ENTRY_TABLE_;
+    if ((lo & (R | W)) === 0) return ENTRY_EMPTY; // no present bit: present = R | W
+    return level === 1 || (lo & PS) !== 0 ? ENTRY_LEAF : ENTRY_TABLE;
   }
   entryOutputAddress(lo: number, hi: number, _level: number): number {
-    return maskedAddress_(lo, hi, ADDR);
+    return maskedAddress(lo, hi, ADDR);
   }
   entryPerm(lo: number, _hi: number, _level: number): number {
     return lo & (R | W); // R and W sit where PERM_READ and PERM_WRITE do
@@ -155,13 +141,13 @@ class VtdSecondStageFormat extends FormatDefaults implements PageTableFormat {
   }
   writeLeaf(words: Uint32Array, index: number, pa: number, _sizeLg2: number, perm: number, level: number): void {
     // Linux __domain_mapping(): pteval = phys | prot (R/W/SNP) | DMA_PTE_LARGE_PAGE for superpages.
-    words[2 * index] = (addrLo_(pa) | (perm & (R | W)) | (level > 1 ? PS : 0) | (this.snoop ? SNP : 0)) >>> 0;
-    words[2 * index + 1] = addrHi_(pa);
+    words[2 * index] = (addrLo(pa) | (perm & (R | W)) | (level > 1 ? PS : 0) | (this.snoop ? SNP : 0)) >>> 0;
+    words[2 * index + 1] = addrHi(pa);
   }
   writeTable(words: Uint32Array, index: number, tablePa: number, _level: number): void {
     // Linux pfn_to_dma_pte(): non-leaf entries are DMA_PTE_READ | DMA_PTE_WRITE.
-    words[2 * index] = (addrLo_(tablePa) | R | W) >>> 0;
-    words[2 * index + 1] = addrHi_(tablePa);
+    words[2 * index] = (addrLo(tablePa) | R | W) >>> 0;
+    words[2 * index + 1] = addrHi(tablePa);
   }
 }
 
@@ -206,22 +192,22 @@ export function vtdWalk(
   for (let shift = 3 + 9 * level, reads = 1; ; shift -= 9, reads++) {
     if (!(page >= 0 && page < pages)) return false;
     const idx = shift < 32 ? ((ivLo >>> shift) | (ivHi << (32 - shift))) & 511 : (ivHi >>> (shift - 32)) & 511;
-    const words = chunks[page >>> CHUNK_LG2_]!;
-    const e = ((page & CHUNK_MASK_) << 10) | (idx << 1);
+    const words = chunks[page >>> CHUNK_PAGES_LG2]!;
+    const e = ((page & CHUNK_MASK) << 10) | (idx << 1);
     const lo = words[e]!;
     const hi = words[e + 1]!;
     if ((lo & (R | W)) === 0) {
-      setFault_(out, WALK_NOT_PRESENT_, level, reads, perm);
+      setFault(out, WALK_NOT_PRESENT, level, reads, perm);
       return true;
     }
     const leaf = level === 1 || (lo & PS) !== 0;
     if ((lo & (leaf ? rsvdLeaf[level]! : rsvdTable[level]!)) !== 0 || (hi & rsvdHi) !== 0) {
-      setFault_(out, WALK_RESERVED_, level, reads, perm);
+      setFault(out, WALK_RESERVED, level, reads, perm);
       return true;
     }
     perm &= lo;
     if (leaf) {
-      out.status = (access & ~perm) === 0 ? WALK_OK_ : WALK_PERMISSION_;
+      out.status = (access & ~perm) === 0 ? WALK_OK : WALK_PERMISSION;
       // ADDR is bits 51:12; a leaf covers 2^shift bytes (at most 1 GiB: the offset fits the low half).
       out.pa = (hi & ADDR_HI_) * 4294967296 + ((lo & ADDR_LO_) >>> 0) + ((ivLo & ((1 << shift) - 1)) >>> 0);
       out.sizeLg2 = shift;

@@ -32,19 +32,6 @@ import {
 } from './format';
 import { POW2 } from './level-math';
 
-// Module-local copies of imported constants: a hot loop then reads a local, not the
-// CommonJS export getter a transpiler may generate for an imported binding.
-const ENTRY_EMPTY_ = ENTRY_EMPTY;
-const ENTRY_LEAF_ = ENTRY_LEAF;
-const POW2_ = POW2;
-const WALK_BAD_POINTER_ = WALK_BAD_POINTER;
-const WALK_BEYOND_WIDTH_ = WALK_BEYOND_WIDTH;
-const WALK_NOT_PRESENT_ = WALK_NOT_PRESENT;
-const WALK_OK_ = WALK_OK;
-const WALK_PERMISSION_ = WALK_PERMISSION;
-const WALK_RESERVED_ = WALK_RESERVED;
-const WALK_SKIP_NONZERO_ = WALK_SKIP_NONZERO;
-
 /** Deepest level any format has (AMD-Vi mode 6); sizes of WalkPath arrays. */
 export const MAX_LEVELS = 6;
 
@@ -75,8 +62,8 @@ export function walk(
   out: WalkOut,
   path?: WalkPath,
 ): void {
-  if (!(iova < POW2_[fmt.inputWidth]!)) {
-    setFault(out, WALK_BEYOND_WIDTH_, fmt.levels, 0, 0);
+  if (!(iova < POW2[fmt.inputWidth]!)) {
+    setFault(out, WALK_BEYOND_WIDTH, fmt.levels, 0, 0);
     return;
   }
   walkFromLevel(mem, fmt, rootPa, fmt.levels, iova, access, PERM_RW, out, path);
@@ -104,7 +91,7 @@ export function walkFromLevel(
   const stride = g - 3;
   const top = fmt.levels;
   const strideMask = (1 << stride) - 1;
-  const topMask = POW2_[fmt.inputWidth - (g + stride * (top - 1))]! - 1;
+  const topMask = POW2[fmt.inputWidth - (g + stride * (top - 1))]! - 1;
   let reads = 0;
   for (;;) {
     if (path !== undefined) {
@@ -117,7 +104,7 @@ export function walkFromLevel(
     const idx = shift < 32 ? ((ivLo >>> shift) | (ivHi << (32 - shift))) & mask : (ivHi >>> (shift - 32)) & mask;
     const words = mem.words(tablePa / 4096 + (idx >>> 9));
     if (words === undefined) {
-      setFault(out, WALK_BAD_POINTER_, level, reads, perm);
+      setFault(out, WALK_BAD_POINTER, level, reads, perm);
       return;
     }
     const e = 2 * (idx & 511);
@@ -125,21 +112,21 @@ export function walkFromLevel(
     const hi = words[e + 1]!;
     reads++;
     const kind = fmt.entryKind(lo, hi, level);
-    if (kind === ENTRY_EMPTY_) {
-      setFault(out, WALK_NOT_PRESENT_, level, reads, perm);
+    if (kind === ENTRY_EMPTY) {
+      setFault(out, WALK_NOT_PRESENT, level, reads, perm);
       return;
     }
     if (fmt.hasReservedBits(lo, hi, level)) {
-      const status = fmt.reservedStatus === undefined ? WALK_RESERVED_ : fmt.reservedStatus(lo, hi, level);
+      const status = fmt.reservedStatus === undefined ? WALK_RESERVED : fmt.reservedStatus(lo, hi, level);
       setFault(out, status, level, reads, perm);
       return;
     }
     perm &= fmt.entryPerm(lo, hi, level);
-    if (kind === ENTRY_LEAF_) {
+    if (kind === ENTRY_LEAF) {
       const sizeLg2 = fmt.leafSizeLg2(lo, hi, level);
       const offset =
-        sizeLg2 < 32 ? (ivLo & (POW2_[sizeLg2]! - 1)) >>> 0 : ivLo + (ivHi % POW2_[sizeLg2 - 32]!) * 4294967296;
-      out.status = (access & ~perm) === 0 ? WALK_OK_ : WALK_PERMISSION_;
+        sizeLg2 < 32 ? (ivLo & (POW2[sizeLg2]! - 1)) >>> 0 : ivLo + (ivHi % POW2[sizeLg2 - 32]!) * 4294967296;
+      out.status = (access & ~perm) === 0 ? WALK_OK : WALK_PERMISSION;
       out.pa = fmt.entryOutputAddress(lo, hi, level) + offset;
       out.sizeLg2 = sizeLg2;
       out.perm = perm;
@@ -149,14 +136,14 @@ export function walkFromLevel(
     }
     const next = fmt.nextLevel(lo, hi, level);
     if (next < 1 || next >= level) {
-      setFault(out, WALK_RESERVED_, level, reads, perm);
+      setFault(out, WALK_RESERVED, level, reads, perm);
       return;
     }
     // AMD-Vi level skip: the index bits of the skipped levels [shift(next + 1), shift(level)) must be 0.
     if (next < level - 1) {
       const low = g + stride * next;
-      if (Math.floor(iova / POW2_[low]!) % POW2_[shift - low]! !== 0) {
-        setFault(out, WALK_SKIP_NONZERO_, level, reads, perm);
+      if (Math.floor(iova / POW2[low]!) % POW2[shift - low]! !== 0) {
+        setFault(out, WALK_SKIP_NONZERO, level, reads, perm);
         return;
       }
     }

@@ -38,22 +38,9 @@ import {
   HW_WALK_MEM_READS,
   type HwCounters,
 } from '../stats/hw-counters';
-import { CFG_ABORT, CFG_BYPASS, CFG_FAULT, type ConfigEnv, loadConfig, type SmmuConfig } from './config';
+import { CFG_ABORT, CFG_BYPASS, CFG_FAULT, CFG_TRANSLATE, type ConfigEnv, loadConfig, type SmmuConfig } from './config';
 import { EVT, EVT_CLASS, EVT_NAME, type EventQueue, encodeEvent, linuxEventLines, type SmmuEvent } from './event-queue';
 import { nestedWalk, newNestedInfo } from './nested-walk';
-
-// Module-local copies of imported constants used on the hot path (see vtd/legacy-translate.ts).
-const HW_CONTEXT_CACHE_HIT_ = HW_CONTEXT_CACHE_HIT;
-const HW_CONTEXT_CACHE_MISS_ = HW_CONTEXT_CACHE_MISS;
-const HW_IOTLB_HIT_ = HW_IOTLB_HIT;
-const HW_IOTLB_MISS_ = HW_IOTLB_MISS;
-const HW_PSC_HIT_ = HW_PSC_HIT;
-const HW_TRANSLATIONS_ = HW_TRANSLATIONS;
-const HW_WALK_MEM_READS_ = HW_WALK_MEM_READS;
-const CFG_TRANSLATE_ = 2;
-const PERM_READ_ = PERM_READ;
-const PERM_WRITE_ = PERM_WRITE;
-const WALK_OK_ = WALK_OK;
 
 /** Walk statuses to event types; anything else (not present, reserved, beyond width) is a Translation fault. */
 const WALK_EVENT: Readonly<Record<number, number>> = {
@@ -123,26 +110,26 @@ export class SmmuTranslator {
     if (cfg === undefined) {
       cfg = loadConfig(this.env, sid, ssid);
       this.cache.set(key, cfg);
-      c[HW_CONTEXT_CACHE_MISS_]!++;
-      c[HW_WALK_MEM_READS_]! += cfg.reads;
+      c[HW_CONTEXT_CACHE_MISS]!++;
+      c[HW_WALK_MEM_READS]! += cfg.reads;
       out.memReads += cfg.reads;
-    } else c[HW_CONTEXT_CACHE_HIT_]!++;
+    } else c[HW_CONTEXT_CACHE_HIT]!++;
     return cfg;
   }
 
   /** Translates one DMA request (hot path: no allocation unless it faults). */
   translate(req: DmaRequest, out: TranslationOut): void {
     const c = this.env.counters.c;
-    c[HW_TRANSLATIONS_]!++;
+    c[HW_TRANSLATIONS]!++;
     out.memReads = 0;
     out.iotlbHit = false;
     out.fault = null;
     const cfg = this.config(req.sourceId, req.pasid, out);
-    if (cfg.kind !== CFG_TRANSLATE_) {
+    if (cfg.kind !== CFG_TRANSLATE) {
       this.untranslated(req, out, cfg);
       return;
     }
-    const need = req.write ? PERM_WRITE_ : PERM_READ_;
+    const need = req.write ? PERM_WRITE : PERM_READ;
     const atc = this.env.atc.size > 0 ? this.env.atc.get(req.sourceId) : undefined;
     if (atc !== undefined) {
       // The device asks its own ATC first; a miss is an ATS Translation Request (§3.9).
@@ -168,7 +155,7 @@ export class SmmuTranslator {
     const tlb = this.env.contexts.tlb;
     const hit = tlb.lookup(cfg.ctx, 0, req.address);
     if (hit >= 0) {
-      c[HW_IOTLB_HIT_]!++;
+      c[HW_IOTLB_HIT]!++;
       if ((tlb.lastPerm & need) !== 0) {
         out.ok = true;
         out.iotlbHit = true;
@@ -176,12 +163,12 @@ export class SmmuTranslator {
         out.sizeLg2 = tlb.lastSizeLg2;
         return;
       }
-    } else c[HW_IOTLB_MISS_]!++;
+    } else c[HW_IOTLB_MISS]!++;
     const w = this.w;
     const s2Fault = this.walk(cfg, req.address, need, w);
-    c[HW_WALK_MEM_READS_]! += w.levelsRead;
+    c[HW_WALK_MEM_READS]! += w.levelsRead;
     out.memReads += w.levelsRead;
-    if (w.status !== WALK_OK_) {
+    if (w.status !== WALK_OK) {
       const event = WALK_EVENT[w.status] ?? EVT.F_TRANSLATION;
       this.fault(req, out, cfg, event, s2Fault, this.nested.class, this.nested.ipa);
       return;
@@ -213,7 +200,7 @@ export class SmmuTranslator {
     const root = cfg.s1 !== null ? cfg.s1Root : cfg.s2Root;
     const wc = contexts.walkCache(fmt.granuleLg2, fmt.levels);
     if (wc === null || !(addr < 2 ** fmt.inputWidth)) walk(mem, fmt, root, addr, need, w);
-    else if (cachedWalk(mem, fmt, wc, cfg.ctx, root, addr, need, w, this.path)) this.env.counters.c[HW_PSC_HIT_]!++;
+    else if (cachedWalk(mem, fmt, wc, cfg.ctx, root, addr, need, w, this.path)) this.env.counters.c[HW_PSC_HIT]!++;
     if (cfg.s1 === null) n.ipa = addr;
     return cfg.s1 === null;
   }

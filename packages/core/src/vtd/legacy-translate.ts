@@ -47,28 +47,6 @@ import {
 import { reportVtdFault } from './fault-report';
 import { type FaultRecorder, VtdFault } from './faults';
 
-// Module-local copies of imported constants: a hot loop then reads a local, not the
-// CommonJS export getter a transpiler may generate for an imported binding.
-const CC_VALID_ = CC_VALID;
-const CC_TT_BITS_ = CC_TT_BITS;
-const CC_TT_PASS_THROUGH_ = CC_TT_PASS_THROUGH;
-const CC_TT_DEV_IOTLB_ = CC_TT_DEV_IOTLB;
-const CC_TT_MULTI_LEVEL_ = CC_TT_MULTI_LEVEL;
-const CC_FPD_ = CC_FPD;
-const CC_AW_SHIFT_ = CC_AW_SHIFT;
-const CC_AW_MASK_ = CC_AW_MASK;
-const CC_DID_SHIFT_ = CC_DID_SHIFT;
-const HW_CONTEXT_CACHE_HIT_ = HW_CONTEXT_CACHE_HIT;
-const HW_CONTEXT_CACHE_MISS_ = HW_CONTEXT_CACHE_MISS;
-const HW_IOTLB_HIT_ = HW_IOTLB_HIT;
-const HW_IOTLB_MISS_ = HW_IOTLB_MISS;
-const HW_PSC_HIT_ = HW_PSC_HIT;
-const HW_TRANSLATIONS_ = HW_TRANSLATIONS;
-const HW_WALK_MEM_READS_ = HW_WALK_MEM_READS;
-const PERM_READ_ = PERM_READ;
-const PERM_WRITE_ = PERM_WRITE;
-const WALK_OK_ = WALK_OK;
-
 /** Walk outcomes with their own fault reason; not-present and permission map to 0x05/0x06 by access. */
 const WALK_FAULT: Readonly<Record<number, number>> = {
   [WALK_RESERVED]: VtdFault.PAGING_ENTRY_RESERVED,
@@ -131,17 +109,17 @@ export class LegacyTranslator {
    */
   translate(req: DmaRequest, out: TranslationOut): void {
     const c = this.cnt;
-    c[HW_TRANSLATIONS_]!++;
+    c[HW_TRANSLATIONS]!++;
     out.memReads = 0;
     out.iotlbHit = false;
     out.fault = null;
     // | 0: an unallocated cache reads undefined, i.e. not cached
     const ctx = this.cc.entry[req.sourceId]! | 0;
-    if ((ctx & (CC_VALID_ | CC_TT_BITS_)) !== (CC_VALID_ | CC_TT_MULTI_LEVEL_)) {
+    if ((ctx & (CC_VALID | CC_TT_BITS)) !== (CC_VALID | CC_TT_MULTI_LEVEL)) {
       this.translateContext(req, out, ctx);
       return;
     }
-    c[HW_CONTEXT_CACHE_HIT_]!++;
+    c[HW_CONTEXT_CACHE_HIT]!++;
     this.viaIotlb(req, out, ctx, undefined);
   }
 
@@ -153,9 +131,9 @@ export class LegacyTranslator {
     const c = this.cnt;
     const sid = req.sourceId;
     let ctx = cached;
-    if ((ctx & CC_VALID_) !== 0) c[HW_CONTEXT_CACHE_HIT_]!++;
+    if ((ctx & CC_VALID) !== 0) c[HW_CONTEXT_CACHE_HIT]!++;
     else {
-      c[HW_CONTEXT_CACHE_MISS_]!++;
+      c[HW_CONTEXT_CACHE_MISS]!++;
       out.memReads += 2;
       const code = this.cc.load(sid);
       if (code) {
@@ -164,18 +142,18 @@ export class LegacyTranslator {
       }
       ctx = this.cc.entry[sid]!;
     }
-    if ((ctx & CC_TT_BITS_) === CC_TT_PASS_THROUGH_) {
+    if ((ctx & CC_TT_BITS) === CC_TT_PASS_THROUGH) {
       out.ok = true;
       out.pa = req.address;
       out.sizeLg2 = 12;
       return;
     }
     // Only a context with TT = 01b has a device-TLB (attachDevice() makes one with it).
-    const atc = (ctx & CC_TT_BITS_) === CC_TT_DEV_IOTLB_ ? this.atc.get(sid) : undefined;
+    const atc = (ctx & CC_TT_BITS) === CC_TT_DEV_IOTLB ? this.atc.get(sid) : undefined;
     if (atc !== undefined) {
       // ATS: the device answers from its own translation cache without asking the IOMMU.
       const pa = atc.lookup(0, 0, req.address);
-      if (pa >= 0 && (atc.lastPerm & (req.write ? PERM_WRITE_ : PERM_READ_)) !== 0) {
+      if (pa >= 0 && (atc.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) !== 0) {
         out.ok = true;
         out.iotlbHit = true;
         out.pa = pa;
@@ -189,14 +167,14 @@ export class LegacyTranslator {
   /** The IOTLB of a translating context: a hit (with the permission), else miss(). */
   private viaIotlb(req: DmaRequest, out: TranslationOut, ctx: number, atc: Iotlb | undefined): void {
     const iotlb = this.iotlb;
-    const hit = iotlb.lookup(ctx >>> CC_DID_SHIFT_, 0, req.address);
+    const hit = iotlb.lookup(ctx >>> CC_DID_SHIFT, 0, req.address);
     if (hit < 0) {
       this.miss(req, out, ctx, atc);
       return;
     }
-    this.cnt[HW_IOTLB_HIT_]!++;
-    if ((iotlb.lastPerm & (req.write ? PERM_WRITE_ : PERM_READ_)) === 0) {
-      this.fault(req, out, req.write ? VtdFault.WRITE : VtdFault.READ, ctx >>> CC_DID_SHIFT_, ctx);
+    this.cnt[HW_IOTLB_HIT]!++;
+    if ((iotlb.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) === 0) {
+      this.fault(req, out, req.write ? VtdFault.WRITE : VtdFault.READ, ctx >>> CC_DID_SHIFT, ctx);
       return;
     }
     out.ok = true;
@@ -212,22 +190,22 @@ export class LegacyTranslator {
    */
   private miss(req: DmaRequest, out: TranslationOut, ctx: number, atc: Iotlb | undefined): void {
     const c = this.cnt;
-    const did = ctx >>> CC_DID_SHIFT_;
-    const need = req.write ? PERM_WRITE_ : PERM_READ_;
-    c[HW_IOTLB_MISS_]!++;
+    const did = ctx >>> CC_DID_SHIFT;
+    const need = req.write ? PERM_WRITE : PERM_READ;
+    c[HW_IOTLB_MISS]!++;
     // The context's address width is checked on the way to the walk, after the IOTLB, as QEMU's
     // vtd_do_iommu_translate() does (vtd_iova_sl_range_check() in the walk): an IOTLB entry exists
     // only for an address that passed it when the entry was filled.
-    const aw = (ctx >>> CC_AW_SHIFT_) & CC_AW_MASK_;
+    const aw = (ctx >>> CC_AW_SHIFT) & CC_AW_MASK;
     if (req.address >= this.limitByAw[aw]!) {
       this.fault(req, out, VtdFault.BEYOND_MGAW, did, ctx);
       return;
     }
     const w = this.walkOut;
     this.cachedWalk(aw, did, this.cc.root[req.sourceId]!, req.address, need, w);
-    c[HW_WALK_MEM_READS_]! += w.levelsRead;
+    c[HW_WALK_MEM_READS]! += w.levelsRead;
     out.memReads += w.levelsRead;
-    if (w.status !== WALK_OK_) {
+    if (w.status !== WALK_OK) {
       const code = WALK_FAULT[w.status] ?? (req.write ? VtdFault.WRITE : VtdFault.READ);
       this.fault(req, out, code, did, ctx);
       return;
@@ -247,11 +225,11 @@ export class LegacyTranslator {
       const vf = this.vtdFormatsByAw[aw]!;
       // The specialised walk; the generic one when a pointer leaves the table pool (it reports why).
       if (vf === null || !vtdWalk(this.mem, vf, rootPa, iova, need, w)) walk(this.mem, fmt, rootPa, iova, need, w);
-    } else if (cachedWalk(this.mem, fmt, this.psc, did, rootPa, iova, need, w, this.path)) this.cnt[HW_PSC_HIT_]!++;
+    } else if (cachedWalk(this.mem, fmt, this.psc, did, rootPa, iova, need, w, this.path)) this.cnt[HW_PSC_HIT]!++;
   }
 
   /** `ctx`: the cached context entry (0 before one is cached); its FPD is read here, off the hit path. */
   private fault(req: DmaRequest, out: TranslationOut, reason: number, did: number, ctx: number): void {
-    reportVtdFault(this.cnt, this.faults, req, out, reason, did, (ctx & CC_FPD_) === 0);
+    reportVtdFault(this.cnt, this.faults, req, out, reason, did, (ctx & CC_FPD) === 0);
   }
 }
