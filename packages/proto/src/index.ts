@@ -81,7 +81,7 @@ export {
   type TraceServiceServer as OtlpTraceServiceServer,
   TraceServiceService as OtlpTraceServiceService,
 } from './gen/opentelemetry/proto/collector/trace/v1/trace_service';
-// Minimal OTLP trace subset (proto/opentelemetry), for the in-repo test receiver.
+// Minimal OTLP trace subset (proto/third_party/opentelemetry), for the in-repo test receiver.
 export { AnyValue as OtlpAnyValue, KeyValue as OtlpKeyValue } from './gen/opentelemetry/proto/common/v1/common';
 export { Span as OtlpSpan } from './gen/opentelemetry/proto/trace/v1/trace';
 export {
