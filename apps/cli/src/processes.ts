@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { untilReady } from '@iofleet/jobs';
 import { CliError } from './cli-error';
 import { REPO_ROOT } from './paths';
 
@@ -33,27 +34,8 @@ export function startMain(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   procs.push(p);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const t = setTimeout(
-      () => reject(new CliError(`${main} did not start within ${START_TIMEOUT_MS / 1000} s`)),
-      START_TIMEOUT_MS,
-    );
-    p.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      if (ready.test(out)) {
-        clearTimeout(t);
-        resolve(out);
-      }
-    });
-    p.stderr!.on('data', (d: Buffer) => {
-      err += d;
-    });
-    p.on('exit', (code) => {
-      clearTimeout(t);
-      reject(new CliError(`${main} exited ${code}: ${err.trim().split('\n')[0] ?? ''}`));
-    });
+  return untilReady(p, ready, main, START_TIMEOUT_MS).catch((e: Error) => {
+    throw new CliError(e.message);
   });
 }
 

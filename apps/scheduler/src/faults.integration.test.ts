@@ -10,7 +10,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FleetStore, freePort, type RedisProcess, startRedisServer, type VmRecord } from '@iofleet/jobs';
+import { FleetStore, freePort, type RedisProcess, startRedisServer, untilReady, type VmRecord } from '@iofleet/jobs';
 import { AgentClient, SchedulerApi, VmState, type VmStatus } from '@iofleet/proto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,30 +30,13 @@ afterAll(async () => {
   for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
 });
 
-function spawnReady(bin: string, args: string[], ready: RegExp): Promise<ChildProcess> {
+async function spawnReady(bin: string, args: string[], ready: RegExp): Promise<ChildProcess> {
   const proc = spawn(process.execPath, ['--conditions=@iofleet/source', '--import', 'tsx', bin, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   procs.push(proc);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const t = setTimeout(() => reject(new Error(`${bin} not ready: ${err}`)), 60_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      if (ready.test(out)) {
-        clearTimeout(t);
-        resolve(proc);
-      }
-    });
-    proc.stderr!.on('data', (d: Buffer) => {
-      err += d;
-    });
-    proc.on('exit', (code) => {
-      clearTimeout(t);
-      reject(new Error(`${bin} exited ${code}: ${err}`));
-    });
-  });
+  await untilReady(proc, ready, bin, 60_000);
+  return proc;
 }
 
 const killed = (p: ChildProcess) =>

@@ -5,7 +5,7 @@
 // and the Prometheus metrics both processes serve at /metrics.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort, type RedisProcess, startRedisServer } from '@iofleet/jobs';
+import { freePort, type RedisProcess, startRedisServer, untilReady } from '@iofleet/jobs';
 import { AgentClient, IommuMode, SchedulerApi, VmState } from '@iofleet/proto';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '@iofleet/telemetry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,28 +17,14 @@ const procs: ChildProcess[] = [];
 let rx: OtlpReceiver;
 let redis: RedisProcess;
 
-/** Starts a main; resolves with the first line it prints (where it listens, where metrics are). */
+/** Starts a main; resolves with what it has printed once that matches `ready` (where it listens, where metrics are). */
 function startMain(main: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<string> {
   const p = spawn(process.execPath, ['--conditions=@iofleet/source', '--import', 'tsx', main, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
   procs.push(p);
-  return new Promise((res, rej) => {
-    let out = '';
-    let err = '';
-    const t = setTimeout(() => rej(new Error(`${main}: ${err}`)), 60_000);
-    p.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      if (ready.test(out)) {
-        clearTimeout(t);
-        res(out);
-      }
-    });
-    p.stderr!.on('data', (d: Buffer) => {
-      err += d;
-    });
-  });
+  return untilReady(p, ready, main, 60_000);
 }
 
 beforeAll(async () => {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+export { ChildNotReadyError, untilReady } from './child-ready';
 export {
   bullPrefix,
   DEFAULT_NAMESPACE,
