@@ -4,11 +4,8 @@
 // its launcher, interleaved with `node -e 0` — the floor every Node.js command pays — so that the
 // figures and their ratio to the floor come from the same moments of a shared machine.
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { CliError } from './cli-error';
-import { REPO_ROOT } from './paths';
-
-const BIN = join(REPO_ROOT, 'apps', 'cli', 'bin', 'iofleet.cjs');
+import { CLI_MAIN as BIN } from './paths';
 
 const CASES: Readonly<Record<string, readonly string[]>> = {
   nodeFloor: ['-e', '0'],

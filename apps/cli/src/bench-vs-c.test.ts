@@ -1,18 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // bench core --vs-c compiles the project's copy of the C reference and runs both on the same work
 // (figures are wall-clock speeds: checked for being real, never compared).
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const BIN = join(__dirname, '..', 'bin', 'iofleet.cjs');
+import { iofleet } from './testing/run-iofleet';
 
 describe('bench core --vs-c', () => {
   it('runs the C reference and the VT-d unit on the same mappings and prints both with ratios', async () => {
-    const args = [BIN, 'bench', 'core', '--vs-c', '--mappings', '4096', '--seconds', '0.05', '--json'];
-    const { stdout } = await run(process.execPath, args, { timeout: 120_000 });
+    const args = ['bench', 'core', '--vs-c', '--mappings', '4096', '--seconds', '0.05', '--json'];
+    const { stdout } = await iofleet(args, { timeout: 120_000 });
     const r = JSON.parse(stdout);
     expect(r.mappings).toBe(4096);
     expect(r.rounds).toHaveLength(1);
@@ -35,7 +30,7 @@ describe('bench core --vs-c', () => {
   });
 
   it('says it needs a C compiler when there is none (exit 1, one error line)', async () => {
-    const err = await run(process.execPath, [BIN, 'bench', 'core', '--vs-c', '--mappings', '4096'], {
+    const err = await iofleet(['bench', 'core', '--vs-c', '--mappings', '4096'], {
       timeout: 60_000,
       env: { ...process.env, CC: 'no-such-cc-iofleet' },
     }).catch((e) => e);

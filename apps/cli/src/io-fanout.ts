@@ -7,7 +7,6 @@
 // placed VM's runs are queued as soon as it is placed (VariantIo), so the workers run the I/O while
 // the scheduler is still placing, and the placement's round trips hide behind it.
 import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import {
   bullPrefix,
   type IoRunSpec,
@@ -20,13 +19,11 @@ import {
 import { applyVariant, type IoRun, type RunFigures, type Template, type Variant } from '@iofleet/whatif';
 import { Queue, QueueEvents } from 'bullmq';
 import { CliError } from './cli-error';
-import { REPO_ROOT } from './paths';
+import { CLI_MAIN } from './paths';
 import { noteCpu } from './proc-cpu';
 import { killNow, startMain } from './processes';
 import { VariantIo } from './variant-io';
 
-/** The `iofleet` command's launcher: workers are `iofleet worker` processes. */
-export const CLI_MAIN = join(REPO_ROOT, 'apps', 'cli', 'bin', 'iofleet.cjs');
 /** Longest one job may wait and run before the run gives up on it, ms. */
 export const IO_JOB_TIMEOUT_MS = 30 * 60_000;
 /** Longest to wait for the first sign of a worker on the queue, ms. */

@@ -4,6 +4,8 @@
 import { join } from 'node:path';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
+/** The `iofleet` command's launcher (apps/cli/bin): runs the CLI's bundle from any directory. */
+export const CLI_MAIN = join(REPO_ROOT, 'apps', 'cli', 'bin', 'iofleet.cjs');
 export const EXAMPLE_HOSTS_DIR = join(REPO_ROOT, 'examples', 'hosts');
 export const EXAMPLE_SCENARIOS_DIR = join(REPO_ROOT, 'examples', 'scenarios');
 /** The host file `bench agent` serves by default. */

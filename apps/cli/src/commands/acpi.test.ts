@@ -1,17 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { iofleet } from '../testing/run-iofleet';
 
-const run = promisify(execFile);
-const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
 const FIX = join(__dirname, '..', '..', '..', '..', 'packages', 'acpi', 'test', 'fixtures', 'real');
 const dir = mkdtempSync(join(tmpdir(), 'iofleet-acpi-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const cli = (...args: string[]) => run(process.execPath, [BIN, 'acpi', ...args], { timeout: 60_000 });
+const cli = (...args: string[]) => iofleet(['acpi', ...args], { timeout: 60_000 });
 
 /** `acpi decode --json`, then `acpi encode` of that JSON: the same bytes again. Returns the JSON. */
 async function expectRoundTrip(table: string, name: string): Promise<string> {

@@ -2,23 +2,14 @@
 // Integration: `iofleet bench agent` starts a real agent process and talks gRPC to it over
 // loopback. Checks the figures exist and the agent is gone afterwards — not how fast they are
 // (speed is for the benchmark itself, not for tests).
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
+import { iofleet } from '../testing/run-iofleet';
 
 describe('iofleet bench agent', () => {
   it('prints attachDetachPerSec and workloadCallsPerSec as one JSON object', async () => {
-    const { stdout } = await run(
-      process.execPath,
-      [BIN, 'bench', 'agent', '--seconds', '0.3', '--concurrency', '2', '--json'],
-      {
-        timeout: 120_000,
-      },
-    );
+    const { stdout } = await iofleet(['bench', 'agent', '--seconds', '0.3', '--concurrency', '2', '--json'], {
+      timeout: 120_000,
+    });
     const r = JSON.parse(stdout);
     expect(Object.keys(r)).toEqual(
       expect.arrayContaining([
@@ -34,11 +25,9 @@ describe('iofleet bench agent', () => {
   });
 
   it('honours a --concurrency larger than one host has IOMMU groups, by serving copies of the host', async () => {
-    const { stdout } = await run(
-      process.execPath,
-      [BIN, 'bench', 'agent', '--seconds', '0.3', '--concurrency', '40', '--json'],
-      { timeout: 180_000 },
-    );
+    const { stdout } = await iofleet(['bench', 'agent', '--seconds', '0.3', '--concurrency', '40', '--json'], {
+      timeout: 180_000,
+    });
     const r = JSON.parse(stdout);
     expect(r.concurrency).toBe(40);
     expect(r.hosts).toBeGreaterThan(1);

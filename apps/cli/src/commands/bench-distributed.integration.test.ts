@@ -2,34 +2,16 @@
 // Integration: `iofleet bench distributed` on a small Poisson scenario (a real redis-server, agents,
 // a scheduler and two workers): both sides give the same placements and figures, and the round
 // reports wall and CPU seconds of each (the distributed CPU counts every process it started).
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { iofleet } from '../testing/run-iofleet';
 
-const run = promisify(execFile);
-const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
 const SCENARIO = join(__dirname, '..', '..', 'test', 'fixtures', 'small-scenario.yaml');
 
 describe('iofleet bench distributed', () => {
   it('runs --full embedded and distributed with workers: the same results, wall and CPU seconds of each, at the --duration asked', async () => {
-    const { stdout } = await run(
-      process.execPath,
-      [
-        BIN,
-        'bench',
-        'distributed',
-        SCENARIO,
-        '--vms',
-        '30',
-        '--duration',
-        '3',
-        '--repeat',
-        '1',
-        '--workers',
-        '2',
-        '--json',
-      ],
+    const { stdout } = await iofleet(
+      ['bench', 'distributed', SCENARIO, '--vms', '30', '--duration', '3', '--repeat', '1', '--workers', '2', '--json'],
       { timeout: 600_000 },
     );
     const r = JSON.parse(stdout);

@@ -1,16 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // `iofleet bench fleet` on a small fleet: the figures exist (how fast is the benchmark's business).
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
+import { iofleet } from '../testing/run-iofleet';
 
 describe('iofleet bench fleet', () => {
   it('runs a three-variant what-if and prints wallSeconds', async () => {
-    const { stdout } = await run(process.execPath, [BIN, 'bench', 'fleet', '--hosts', '50', '--vms', '200', '--json'], {
+    const { stdout } = await iofleet(['bench', 'fleet', '--hosts', '50', '--vms', '200', '--json'], {
       timeout: 120_000,
     });
     const r = JSON.parse(stdout);
@@ -21,8 +16,8 @@ describe('iofleet bench fleet', () => {
   });
 
   it("--full runs every placed VM's device I/O and reports VM-I/O runs per second", async () => {
-    const args = [BIN, 'bench', 'fleet', '--hosts', '20', '--vms', '60', '--full', '--json'];
-    const { stdout } = await run(process.execPath, args, { timeout: 180_000 });
+    const args = ['bench', 'fleet', '--hosts', '20', '--vms', '60', '--full', '--json'];
+    const { stdout } = await iofleet(args, { timeout: 180_000 });
     const r = JSON.parse(stdout);
     expect(r.full).toBe(true);
     // gpu VMs run two I/O specs, disk VMs one: at least one run per placed VM.

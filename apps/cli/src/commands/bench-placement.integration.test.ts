@@ -2,19 +2,13 @@
 // Integration: `iofleet bench placement` end to end — a real redis-server, agent and scheduler
 // processes, gRPC — on a small fleet. Checks the figures exist and no device went to two VMs;
 // speed is the benchmark's business, not the test's.
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
+import { iofleet } from '../testing/run-iofleet';
 
 describe('iofleet bench placement', () => {
   it('places through gRPC, BullMQ, Redis and agents with no double assignment', async () => {
-    const { stdout } = await run(
-      process.execPath,
-      [BIN, 'bench', 'placement', '--hosts', '20', '--vms', '150', '--schedulers', '2', '--json'],
+    const { stdout } = await iofleet(
+      ['bench', 'placement', '--hosts', '20', '--vms', '150', '--schedulers', '2', '--json'],
       { timeout: 240_000 },
     );
     const r = JSON.parse(stdout);

@@ -1,15 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Every built-in row within the one tolerance (25 %, CALIBRATION_TOLERANCE) with the modes in the
 // published order: no per-row tolerance, no ratchet. `iofleet calibrate --rows` takes any file.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { iofleet } from '../testing/run-iofleet';
 
-const run = promisify(execFile);
-const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
 const ROOT = join(__dirname, '..', '..', '..', '..');
 const BUILTIN = JSON.parse(readFileSync(join(ROOT, 'packages', 'calibration', 'measurements.json'), 'utf8')) as {
   rows: { id: string; host: string }[];
@@ -29,7 +26,7 @@ interface Row {
 
 describe('iofleet calibrate', () => {
   it('predicts every built-in row within 25 % with the modes in the right order', async () => {
-    const { stdout } = await run(process.execPath, [BIN, 'calibrate', '--json'], { timeout: 180_000 });
+    const { stdout } = await iofleet(['calibrate', '--json'], { timeout: 180_000 });
     const rows: Row[] = JSON.parse(stdout).rows;
     expect(rows.map((r) => r.id).sort()).toEqual(BUILTIN.rows.map((r) => r.id).sort());
     const misses = rows
@@ -55,12 +52,12 @@ describe('iofleet calibrate', () => {
 `,
     );
     const r: Row[] = JSON.parse(
-      (await run(process.execPath, [BIN, 'calibrate', '--rows', rows, '--json'], { timeout: 120_000 })).stdout,
+      (await iofleet(['calibrate', '--rows', rows, '--json'], { timeout: 120_000 })).stdout,
     ).rows;
     expect(r).toHaveLength(1);
     expect(r[0]!.predicted).toBeGreaterThan(1); // strict costs more CPU per I/O than pass-through
     writeFileSync(rows, readFileSync(rows, 'utf8').replace('metric: cpuNsPerIo', 'metric: speed'));
-    const e = await run(process.execPath, [BIN, 'calibrate', '--rows', rows], { timeout: 60_000 }).catch((x) => x);
+    const e = await iofleet(['calibrate', '--rows', rows], { timeout: 60_000 }).catch((x) => x);
     expect(e.code).toBe(1);
     expect(e.stderr).toMatch(/^error: .*rows\.yaml:5: rows\[0\]\.metric/);
   });
@@ -75,7 +72,7 @@ describe('iofleet calibrate', () => {
     const own = { ...pick('R34-lat-8k'), id: 'R06-same-run' };
     const rows = join(dir, 'cv.json');
     writeFileSync(rows, JSON.stringify({ rows: [pick('R34-lat-64m'), pick('R34-lat-8k'), own] }));
-    const args = [BIN, 'calibrate', '--rows', rows, '--cross-validate', '--quiet'];
+    const args = ['calibrate', '--rows', rows, '--cross-validate', '--quiet'];
     const cv: {
       id: string;
       publication: string[];
@@ -84,7 +81,7 @@ describe('iofleet calibrate', () => {
       shift: number;
       inSample: boolean;
       relativeError: number;
-    }[] = JSON.parse((await run(process.execPath, [...args, '--json'], { timeout: 120_000 })).stdout).crossValidation;
+    }[] = JSON.parse((await iofleet([...args, '--json'], { timeout: 120_000 })).stdout).crossValidation;
     const by = Object.fromEntries(cv.map((c) => [c.id, c]));
     expect(by['R34-lat-64m']!.publication).toEqual(['R30', 'R34']);
     expect(by['R34-lat-64m']!.selfParameters.sort()).toEqual(['contextCacheMiss', 'pageWalkers', 'walkMemRead']);
@@ -97,11 +94,10 @@ describe('iofleet calibrate', () => {
     expect(by['R06-same-run']!.selfParameters).toEqual([]);
     expect(by['R06-same-run']!.inSample).toBe(false);
     // The same rows, same predictions: nothing was refitted by the moves.
-    const plain = JSON.parse(
-      (await run(process.execPath, [BIN, 'calibrate', '--rows', rows, '--json'], { timeout: 120_000 })).stdout,
-    ).rows as Row[];
+    const plain = JSON.parse((await iofleet(['calibrate', '--rows', rows, '--json'], { timeout: 120_000 })).stdout)
+      .rows as Row[];
     for (const r of plain) expect(by[r.id]!.relativeError).toBeCloseTo(r.relativeError, 9);
-    const text = (await run(process.execPath, args, { timeout: 120_000 })).stdout;
+    const text = (await iofleet(args, { timeout: 120_000 })).stdout;
     expect(text).toMatch(/R34-lat-64m .* IN +.*walkMemRead\*/);
     expect(text).toMatch(/1 of 3 rows depend on parameters set from their own source/);
   }, 240_000);

@@ -1,11 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
+import { iofleet } from '../testing/run-iofleet';
 
 interface Row {
   mode: string;
@@ -17,9 +12,8 @@ interface Row {
 
 describe('iofleet dma bench', () => {
   it('prints JSON results whose map+unmap latency orders pt < lazy < strict', async () => {
-    const { stdout } = await run(
-      process.execPath,
-      [BIN, 'dma', 'bench', '--threads', '2', '--max-iterations', '2000', '--modes', 'pt,lazy,strict', '--json'],
+    const { stdout } = await iofleet(
+      ['dma', 'bench', '--threads', '2', '--max-iterations', '2000', '--modes', 'pt,lazy,strict', '--json'],
       { timeout: 60_000 },
     );
     const out = JSON.parse(stdout) as { results: Row[] };
@@ -35,18 +29,12 @@ describe('iofleet dma bench', () => {
   });
 
   it('prints the kernel tool lines, and rejects a bad mode with an error: line', async () => {
-    const { stdout } = await run(
-      process.execPath,
-      [BIN, 'dma', 'bench', '--max-iterations', '500', '--modes', 'strict'],
-      {
-        timeout: 60_000,
-      },
-    );
+    const { stdout } = await iofleet(['dma', 'bench', '--max-iterations', '500', '--modes', 'strict'], {
+      timeout: 60_000,
+    });
     expect(stdout).toMatch(/^average map latency\(us\):\d+\.\d standard deviation:\d+\.\d$/m);
     expect(stdout).toMatch(/^average unmap latency\(us\):\d+\.\d standard deviation:\d+\.\d$/m);
-    const err = await run(process.execPath, [BIN, 'dma', 'bench', '--modes', 'warp'], { timeout: 60_000 }).catch(
-      (e) => e,
-    );
+    const err = await iofleet(['dma', 'bench', '--modes', 'warp'], { timeout: 60_000 }).catch((e) => e);
     expect(err.code).toBe(2);
     expect(err.stderr).toMatch(/^error: --modes: unknown mode 'warp'/m);
   });

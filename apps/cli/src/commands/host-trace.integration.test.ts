@@ -2,16 +2,13 @@
 // Integration: `iofleet host run --trace` and `simulate --trace` export their spans through real
 // OTLP exporters over loopback into the in-repo receiver; with the trace backend down or speaking
 // the other protocol they complete with their normal results and one warning.
-import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { type OtlpReceiver, startOtlpReceiver } from '@iofleet/telemetry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../main';
+import { iofleet } from '../testing/run-iofleet';
 
-const run = promisify(execFile);
-const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
 const HOST = join(__dirname, '..', '..', '..', '..', 'examples', 'hosts', 'intel-xeon-2s.yaml');
 
 let rx: OtlpReceiver;
@@ -24,14 +21,10 @@ afterAll(async () => {
 
 describe('iofleet host run --trace', () => {
   it('sends one host.workload span per mode, with the mode and figures as attributes', async () => {
-    await run(
-      process.execPath,
-      [BIN, 'host', 'run', HOST, '--workload', 'nvme', '--modes', 'pt,strict', '--duration', '2', '--trace'],
-      {
-        timeout: 60_000,
-        env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: rx.grpcEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
-      },
-    );
+    await iofleet(['host', 'run', HOST, '--workload', 'nvme', '--modes', 'pt,strict', '--duration', '2', '--trace'], {
+      timeout: 60_000,
+      env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: rx.grpcEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+    });
     const spans = await rx.waitFor((s) => s.filter((x) => x.name === 'host.workload').length >= 2, 20_000);
     const work = spans.filter((x) => x.name === 'host.workload');
     expect(work.map((s) => s.attributes['iofleet.iommu.mode']).sort()).toEqual(['pt', 'strict']);
@@ -45,10 +38,8 @@ describe('iofleet host run --trace', () => {
   });
 
   it('--modes strict over OTLP http/protobuf delivers dma.map and iommu.translate spans with simulated latencies', async () => {
-    await run(
-      process.execPath,
+    await iofleet(
       [
-        BIN,
         'host',
         'run',
         HOST,
@@ -100,7 +91,7 @@ describe('iofleet host run --trace', () => {
 
   it('simulate --trace exports the DMA spans of the device runs under one root span', async () => {
     const scenario = join(__dirname, '..', '..', 'test', 'fixtures', 'small-scenario.yaml');
-    await run(process.execPath, [BIN, 'simulate', scenario, '--trace', '--trace-sample', '50', '--quiet'], {
+    await iofleet(['simulate', scenario, '--trace', '--trace-sample', '50', '--quiet'], {
       timeout: 120_000,
       env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: rx.grpcEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
     });
@@ -125,10 +116,10 @@ describe('--trace never costs the results', () => {
   const hostRun = ['host', 'run', HOST, '--workload', 'nvme', '--modes', 'pt,strict', '--duration', '1', '--json'];
 
   it('host run --trace with the backend down (default protocol, closed port): the same rows and one warning', async () => {
-    const plain = await run(process.execPath, [BIN, ...hostRun], { timeout: 60_000 });
+    const plain = await iofleet([...hostRun], { timeout: 60_000 });
     const port = await closedPort();
     const t0 = Date.now();
-    const traced = await run(process.execPath, [BIN, ...hostRun, '--trace'], {
+    const traced = await iofleet([...hostRun, '--trace'], {
       timeout: 60_000,
       env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_PROTOCOL: '' },
     });
@@ -140,12 +131,12 @@ describe('--trace never costs the results', () => {
   });
 
   it('host run --trace against a port of the other protocol (http/protobuf to gRPC, gRPC to HTTP): same rows, one warning each', async () => {
-    const plain = JSON.parse((await run(process.execPath, [BIN, ...hostRun], { timeout: 60_000 })).stdout);
+    const plain = JSON.parse((await iofleet([...hostRun], { timeout: 60_000 })).stdout);
     for (const [protocol, endpoint] of [
       ['http/protobuf', rx.grpcEndpoint],
       ['grpc', rx.httpEndpoint],
     ] as const) {
-      const traced = await run(process.execPath, [BIN, ...hostRun, '--trace'], {
+      const traced = await iofleet([...hostRun, '--trace'], {
         timeout: 60_000,
         env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: protocol },
       });
@@ -156,9 +147,9 @@ describe('--trace never costs the results', () => {
 
   it('simulate --trace with the backend speaking gRPC where HTTP is expected: the same report and one warning', async () => {
     const scenario = join(__dirname, '..', '..', 'test', 'fixtures', 'small-scenario.yaml');
-    const args = [BIN, 'simulate', scenario, '--json', '--quiet'];
-    const plain = await run(process.execPath, args, { timeout: 120_000 });
-    const traced = await run(process.execPath, [...args, '--trace'], {
+    const args = ['simulate', scenario, '--json', '--quiet'];
+    const plain = await iofleet(args, { timeout: 120_000 });
+    const traced = await iofleet([...args, '--trace'], {
       timeout: 120_000,
       env: {
         ...process.env,

@@ -1,17 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { iofleet } from '../testing/run-iofleet';
 
-const run = promisify(execFile);
-const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
 const HOSTS = join(__dirname, '..', '..', '..', '..', 'examples', 'hosts');
 const dir = mkdtempSync(join(tmpdir(), 'iofleet-host-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const cli = (...args: string[]) => run(process.execPath, [BIN, 'host', ...args], { timeout: 120_000 });
+const cli = (...args: string[]) => iofleet(['host', ...args], { timeout: 120_000 });
 
 interface Row {
   mode: string;

@@ -11,15 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { iofleet } from '../testing/run-iofleet';
 
 const run = promisify(execFile);
-const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'iofleet-plugin-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('a plugin package outside the workspace', () => {
   it('installs the packed SDK alone, passes conformance and typecheck, and runs in iofleet host run', async () => {
-    const made = await run(process.execPath, [BIN, 'plugin', 'new', 'demo'], { cwd: dir, timeout: 240_000 });
+    const made = await iofleet(['plugin', 'new', 'demo'], { cwd: dir, timeout: 240_000 });
     expect(made.stdout).toMatch(/next: \(cd demo && npm install && npm test\)/);
     const pkgDir = join(dir, 'demo');
     const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
@@ -58,10 +58,8 @@ describe('a plugin package outside the workspace', () => {
         '  - { bdf: "00:01.0", kind: rootPort, acs: true }\n' +
         '  - { bdf: "01:00.0", kind: endpoint, parent: "00:01.0", class: demo, plugin: demo }\n',
     );
-    const r = await run(
-      process.execPath,
+    const r = await iofleet(
       [
-        BIN,
         'host',
         'run',
         'host.yaml',

@@ -6,10 +6,10 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { iofleet } from '../testing/run-iofleet';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..', '..', '..');
-const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
 const NAME = `scaffold-probe-${process.pid}`;
 const PARENT = join(ROOT, 'apps', 'cli', 'test-results');
 const DIR = join(PARENT, NAME);
@@ -17,7 +17,7 @@ afterAll(() => rmSync(DIR, { recursive: true, force: true }));
 
 describe('iofleet plugin new', () => {
   it('scaffolds a package that typechecks and passes runDevicePluginConformance as generated', async () => {
-    await run(process.execPath, [BIN, 'plugin', 'new', NAME, '--dir', PARENT], { cwd: ROOT, timeout: 60_000 });
+    await iofleet(['plugin', 'new', NAME, '--dir', PARENT], { cwd: ROOT, timeout: 60_000 });
     expect(existsSync(join(DIR, 'src', 'index.ts'))).toBe(true);
     const vitest = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
     const t = await run(process.execPath, [vitest, 'run'], {
@@ -35,7 +35,7 @@ describe('iofleet plugin new', () => {
   }, 300_000);
 
   it('refuses a bad name and an existing directory with one error: line', async () => {
-    const e = await run(process.execPath, [BIN, 'plugin', 'new', 'Bad_Name', '--dir', PARENT], { cwd: ROOT }).catch(
+    const e = await iofleet(['plugin', 'new', 'Bad_Name', '--dir', PARENT], { cwd: ROOT, timeout: 60_000 }).catch(
       (x) => x,
     );
     expect(e.code).toBe(2);

@@ -6,17 +6,16 @@
 // on a small one, against a Redis that still holds other runs' data, and with the device I/O fanned
 // out to workers. It leaves no temporary folder, no process and no Redis key behind, also when
 // interrupted mid-run. One Redis serves every case (each run takes its own namespace in it).
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { type RedisProcess, startRedisServer } from '@iofleet/jobs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_MAIN } from '../paths';
+import { iofleet } from '../testing/run-iofleet';
 
-const run = promisify(execFile);
-const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
 const SCENARIO = join(__dirname, '..', '..', 'test', 'fixtures', 'small-scenario.yaml');
 const EXAMPLES = join(__dirname, '..', '..', '..', '..', 'examples', 'scenarios');
 /**
@@ -40,9 +39,7 @@ const ENV = { ...process.env, TMPDIR: TMP };
 const distDirs = () => new Set(readdirSync(TMP).filter((d) => d.startsWith('iofleet-dist-')));
 
 async function simulate(args: string[], timeout = 600_000): Promise<Report> {
-  return JSON.parse(
-    (await run(process.execPath, [BIN, 'simulate', ...args, '--json', '--quiet'], { timeout, env: ENV })).stdout,
-  );
+  return JSON.parse((await iofleet(['simulate', ...args, '--json', '--quiet'], { timeout, env: ENV })).stdout);
 }
 
 function expectSame(dist: Report, emb: Report) {
@@ -139,7 +136,7 @@ describe('iofleet simulate --distributed', () => {
   it('interrupted (SIGINT) once placement is under way in Redis: exits 130, removes its folders, stops its processes', async () => {
     const url = `${redis.url}/1`;
     const before = distDirs();
-    const p = spawn(process.execPath, [BIN, 'simulate', SCENARIO, '--distributed', '--redis', url, '--quiet'], {
+    const p = spawn(process.execPath, [CLI_MAIN, 'simulate', SCENARIO, '--distributed', '--redis', url, '--quiet'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: ENV,
     });

@@ -3,20 +3,17 @@
 // `iofleet simulate` as a user runs it: the table, the JSON, and the HTML report checked in real
 // headless Chromium (Debian's chromium through playwright-core): no console errors, every chart
 // drawn, and the variant table equal to the JSON.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { iofleet } from '../testing/run-iofleet';
 
-const run = promisify(execFile);
-const BIN = join(__dirname, '..', '..', 'bin', 'iofleet.cjs');
 const SCENARIO = join(__dirname, '..', '..', 'test', 'fixtures', 'small-scenario.yaml');
 const dir = mkdtempSync(join(tmpdir(), 'iofleet-sim-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const cli = (...args: string[]) => run(process.execPath, [BIN, 'simulate', ...args], { timeout: 120_000 });
+const cli = (...args: string[]) => iofleet(['simulate', ...args], { timeout: 120_000 });
 
 interface Report {
   variants: {
@@ -48,7 +45,7 @@ describe('iofleet simulate', () => {
   it('the representative-host shortcut agrees with full simulation of every VM within 2%', async () => {
     const short: Report = JSON.parse((await cli(SCENARIO, '--json')).stdout);
     const full: Report = JSON.parse(
-      (await run(process.execPath, [BIN, 'simulate', SCENARIO, '--json', '--full'], { timeout: 300_000 })).stdout,
+      (await iofleet(['simulate', SCENARIO, '--json', '--full'], { timeout: 300_000 })).stdout,
     );
     for (const [i, v] of short.variants.entries()) {
       const f = full.variants[i]!;
