@@ -17,7 +17,7 @@
 import { parseArgs } from 'node:util';
 import { isHostError } from '@iofleet/host';
 import { pluginRegistry } from '@iofleet/plugin-registry';
-import { IofleetMetrics, startMetricsServer, startTracing } from '@iofleet/telemetry';
+import { drainOnSignals, IofleetMetrics, startMetricsServer, tracingFromEnv } from '@iofleet/telemetry';
 import { SERVICE_HOST_AGENT } from '@iofleet/vocabulary';
 import { startAgentServer } from './server';
 import { loadShard } from './shard';
@@ -89,11 +89,7 @@ async function main(): Promise<void> {
     first: int('first', values.first ?? env.IOFLEET_AGENT_FIRST, 0, 0, 1e9),
     ...(prefix && { prefix }),
   });
-  // Traces go out when an OTLP endpoint is configured (the standard OTEL_* variables).
-  const tracing =
-    env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
-      ? startTracing({ serviceName: SERVICE_HOST_AGENT })
-      : null;
+  const tracing = tracingFromEnv(SERVICE_HOST_AGENT);
   const agent = await startAgentServer(backends, {
     listen: values.listen ?? env.IOFLEET_AGENT_LISTEN ?? '127.0.0.1:7071',
     drainTimeoutMs: int('drain-ms', values['drain-ms'] ?? env.IOFLEET_AGENT_DRAIN_MS, 10_000, 0, 600_000),
@@ -104,21 +100,11 @@ async function main(): Promise<void> {
   process.stdout.write(
     `host agent listening on ${agent.address}, ${backends.length} host(s): ${backends[0]!.hostId}${backends.length > 1 ? ` .. ${backends.at(-1)!.hostId}` : ''}${served ? `, metrics on ${served.address}` : ''}\n`,
   );
-  let stopping = false;
-  const shutdown = (sig: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`${sig}: draining\n`);
-    agent
-      .stop()
-      .then(() => tracing?.shutdown())
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  drainOnSignals(
+    () => agent.stop(),
+    tracing,
+    (sig) => process.stdout.write(`${sig}: draining\n`),
+  );
 }
 
 main().catch((e: unknown) => {

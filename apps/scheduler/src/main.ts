@@ -13,7 +13,7 @@
 // Drains on SIGTERM: stops serving, lets running jobs finish, closes Redis connections.
 import { parseArgs } from 'node:util';
 import { DEFAULT_NAMESPACE, NAMESPACE_PATTERN } from '@iofleet/jobs';
-import { startTracing } from '@iofleet/telemetry';
+import { drainOnSignals, tracingFromEnv } from '@iofleet/telemetry';
 import { SERVICE_SCHEDULER } from '@iofleet/vocabulary';
 import { startScheduler } from './scheduler';
 
@@ -78,11 +78,7 @@ async function main(): Promise<void> {
   const key = values['agent-key'] ?? env.IOFLEET_AGENT_KEY;
   if ((cert || key) && !(ca && cert && key))
     throw new Error('--agent-cert and --agent-key need each other and --agent-ca');
-  // Traces go out when an OTLP endpoint is configured (the standard OTEL_* variables).
-  const tracing =
-    env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
-      ? startTracing({ serviceName: SERVICE_SCHEDULER })
-      : null;
+  const tracing = tracingFromEnv(SERVICE_SCHEDULER);
   const metricsListen = values.metrics ?? env.IOFLEET_SCHEDULER_METRICS;
   const s = await startScheduler({
     ...(metricsListen && { metricsListen }),
@@ -99,16 +95,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `scheduler listening on ${s.address}, ${agents.length} agent(s)${s.metricsAddress ? `, metrics on ${s.metricsAddress}` : ''}\n`,
   );
-  const shutdown = () => {
-    s.stop()
-      .then(() => tracing?.shutdown())
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  drainOnSignals(() => s.stop(), tracing);
 }
 
 main().catch((e: unknown) => {

@@ -13,6 +13,12 @@ export {
   tracerOf,
 } from './propagation';
 export {
+  drainOnSignals,
+  type SignalledProcess,
+  tracingConfigured,
+  tracingFromEnv,
+} from './service-process';
+export {
   CLI_EXPORT_TIMEOUT_MS,
   DEFAULT_OTLP_PROTOCOL,
   exportTarget,
