@@ -27,6 +27,7 @@ import {
   type RawOptions,
   readOptions,
   SDK_VERSION,
+  SerialLink,
   type SgEntry,
 } from '@iofleet/sdk';
 
@@ -99,7 +100,8 @@ function createGpu(ctx: DeviceContext, o: GpuOptions) {
   let free: number[] = [];
   /** Scatter lists mapped and not yet unmapped, by slot (unmapped by stop() after a faulted run). */
   const inflight = new Map<number, SgEntry[]>();
-  let wireFreeAt = 0;
+  /** The link to the host: transfers cross it one after another. */
+  const wire = new SerialLink();
   let barBytes = 0;
 
   const stop = () => {
@@ -115,7 +117,7 @@ function createGpu(ctx: DeviceContext, o: GpuOptions) {
   const start = () => {
     if (gtt) return;
     ctx.dma.setMask(DMA_BITS);
-    wireFreeAt = 0;
+    wire.reset();
     gtt = ctx.dma.allocCoherent(coherentBytes);
     if (!gtt) throw new Error(`gpu: cannot allocate ${o.coherentMiB} MiB of coherent memory`);
     try {
@@ -169,9 +171,7 @@ function createGpu(ctx: DeviceContext, o: GpuOptions) {
           ctx.bus.dma(s.dmaAddress!, s.dmaLength!, !h2d); // d2h: the GPU writes host memory
         }
         const now = ctx.nowNs();
-        const begin = Math.max(now, wireFreeAt);
-        wireFreeAt = begin + wireNs;
-        ctx.bus.busy(wireFreeAt - now);
+        ctx.bus.busy(wire.send(now, wireNs) - now);
         ctx.bus.dma(g.dmaAddr + fenceOffset + io.slot * FENCE_BYTES, FENCE_BYTES, true); // fence write
         ctx.raiseIrq(0);
       },

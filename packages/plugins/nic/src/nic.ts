@@ -47,6 +47,7 @@ import {
   rejectUnknownOptions,
   SDK_VERSION,
   SdkError,
+  SerialLink,
 } from '@iofleet/sdk';
 import { Fifo } from './page-pool';
 import { NIC_HALF_PAGE, RxBuffers, type RxLayout, type RxSegment, rxGeometry } from './rx-buffers';
@@ -267,8 +268,8 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
   let huge: Coherent[] = [];
   /** map mode: DMA addresses of the live per-packet mappings that are RX buffers. */
   const mappedRx = new Set<number>();
-  /** When each direction's wire is free: [RX, TX]. */
-  const wireFreeAt = [0, 0];
+  /** Each direction's wire, [RX, TX]: packets cross it one after another. */
+  const wires = [new SerialLink(), new SerialLink()];
   /** acks=N: received packets since each queue's last ACK, and each queue's ACK skb heads (one page each, reused in turn). */
   let sinceAck: number[] = [];
   let ackPages: number[][] = [];
@@ -311,7 +312,7 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
   const start = () => {
     if (queues.length) return;
     ctx.dma.setMask(64);
-    wireFreeAt.fill(0);
+    for (const w of wires) w.reset();
     nextRx = true;
     try {
       for (let q = 0; q < o.jobs; q++) {
@@ -446,11 +447,8 @@ function createNic(ctx: DeviceContext, o: NicOptions) {
           ctx.bus.dma(g.addr, g.len, rx); // packet: on RX the device writes memory
         }
         // The wire: this packet follows the one before it in its direction on the shared link.
-        const w = rx ? 0 : 1;
         const now = ctx.bus.nowNs();
-        const begin = Math.max(now, wireFreeAt[w]!);
-        wireFreeAt[w] = begin + wireNs;
-        ctx.bus.busy(wireFreeAt[w]! - now);
+        ctx.bus.busy(wires[rx ? 0 : 1]!.send(now, wireNs) - now);
         for (let k = 0; k < segs.length; k++) ctx.bus.dma(descAddr(k), descBytes, true); // write-back (DD bit)
         if (io.ackDesc >= 0) {
           const ackDescAddr = q.tx.dmaAddr + io.ackDesc * NIC_DESC_BYTES;

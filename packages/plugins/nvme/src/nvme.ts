@@ -20,6 +20,7 @@ import {
   type RawOptions,
   readOptions,
   SDK_VERSION,
+  SerialLink,
   type SgEntry,
 } from '@iofleet/sdk';
 
@@ -116,13 +117,13 @@ function createNvme(ctx: DeviceContext, o: NvmeOptions) {
   /** DMA addresses of the buffers in 'premapped' mode. */
   let premapped: number[] = [];
   let free: number[] = [];
-  /** When the drive's link is free: transfers share it one after another (media time overlaps). */
-  let linkFreeAt = 0;
+  /** The drive's link: transfers share it one after another (media time overlaps). */
+  const link = new SerialLink();
 
   const start = () => {
     if (queue) return;
     ctx.dma.setMask(64);
-    linkFreeAt = 0;
+    link.reset();
     const sq = ctx.dma.allocCoherent(slots * SQE);
     const cq = ctx.dma.allocCoherent(slots * CQE);
     const prpPool = ctx.dma.allocCoherent(slots * PAGE);
@@ -190,9 +191,7 @@ function createNvme(ctx: DeviceContext, o: NvmeOptions) {
         ctx.bus.dma(q.sq.dmaAddr + io.slot * SQE, SQE, false); // command fetch
         if (io.prpList >= 0) ctx.bus.dma(io.prpList, 8 * (pagesPerIo - 1), false);
         const now = ctx.bus.nowNs(); // the device's own time in this I/O (after the command fetch)
-        const begin = Math.max(now + mediaNs, linkFreeAt);
-        linkFreeAt = begin + linkNs;
-        ctx.bus.busy(linkFreeAt - now);
+        ctx.bus.busy(link.send(now + mediaNs, linkNs) - now);
         // data: on a read the device writes memory
         if (io.sg) for (let k = 0; k < io.segments; k++) ctx.bus.dma(io.sg[k]!.dmaAddress!, io.sg[k]!.dmaLength!, read);
         else ctx.bus.dma(io.dmaAddr, o.bs, read);

@@ -35,6 +35,7 @@ import {
   type RawOptions,
   readOptions,
   SDK_VERSION,
+  SerialLink,
 } from '@iofleet/sdk';
 
 const PAGE = 4096;
@@ -107,7 +108,7 @@ function createPciebench(ctx: DeviceContext, o: PciebenchOptions) {
   const linkNs = linkBytes(o.size) / o.linkGBps;
   let buffer: { pa: number; dmaAddr: number } | null = null;
   let next = ctx.random(o.seed);
-  let linkFreeAt = 0;
+  const link = new SerialLink();
 
   const start = () => {
     if (buffer) return;
@@ -121,7 +122,7 @@ function createPciebench(ctx: DeviceContext, o: PciebenchOptions) {
     }
     buffer = { pa, dmaAddr };
     next = ctx.random(o.seed);
-    linkFreeAt = 0;
+    link.reset();
   };
   const stop = () => {
     if (!buffer) return;
@@ -148,10 +149,9 @@ function createPciebench(ctx: DeviceContext, o: PciebenchOptions) {
       device(io: PciebenchIo) {
         // The payload on the link, after the transfers issued before it.
         const now = ctx.nowNs();
-        const begin = Math.max(now, linkFreeAt);
-        linkFreeAt = begin + linkNs;
+        const end = link.send(now, linkNs);
         // A read's round trip; a write's wait in the root complex until it is committed.
-        ctx.bus.busy((read ? o.latencyNs : o.postedNs) + (linkFreeAt - now));
+        ctx.bus.busy((read ? o.latencyNs : o.postedNs) + (end - now));
         // The IOMMU and the DMA path, which hold the tag (read) or the credit (write) on a miss;
         // a fault is recorded by the runtime (the transfer is lost).
         ctx.bus.request(buffer!.dmaAddr + io.offset, o.size, !read);
