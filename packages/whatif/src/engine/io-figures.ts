@@ -12,22 +12,7 @@ import type { Scenario, Variant } from '../scenario/schema';
 import type { VmArrival } from './arrivals';
 import { applyVariant, type Template } from './fleet';
 
-export interface ClassFigures {
-  deviceClass: string;
-  /** (VM, device) pairs the figures stand for. */
-  devices: number;
-  iops: number;
-  gbps: number;
-  latencyP50Ns: number;
-  latencyP99Ns: number;
-  cpuNsPerIo: number;
-  iotlbHitRate: number;
-  pageTableBytes: number;
-  faults: number;
-  /** Devices whose plugin faulted in the representative run. */
-  deviceFaults: number;
-}
-
+/** The figures of a device I/O run that a what-if reports, per run and per device class. */
 const FIGURES = [
   'iops',
   'gbps',
@@ -38,6 +23,16 @@ const FIGURES = [
   'pageTableBytes',
   'faults',
 ] as const;
+type Figure = (typeof FIGURES)[number];
+
+/** Per device class: each of FIGURES, weighted by the (VM, device) pairs of the runs. */
+export type ClassFigures = Record<Figure, number> & {
+  deviceClass: string;
+  /** (VM, device) pairs the figures stand for. */
+  devices: number;
+  /** Devices whose plugin faulted in the representative run. */
+  deviceFaults: number;
+};
 
 function ioOf(s: Scenario, a: VmArrival) {
   return a.shape ? a.shape.io : s.workload.kind === 'alibaba-gpu-v2023' ? s.workload.io : [];
@@ -77,7 +72,7 @@ export interface IoRun {
 }
 
 /** The figures of one run (a HostRunRow's, as an agent's RunWorkload also returns them). */
-export type RunFigures = Pick<HostRunRow, (typeof FIGURES)[number]> & { pluginFault?: string };
+export type RunFigures = Pick<HostRunRow, Figure> & { pluginFault?: string };
 
 type IoUse = { t: number; io: ReturnType<typeof ioOf>[number]; n: number; device?: string };
 
@@ -213,7 +208,7 @@ export function aggregateIo(runs: readonly IoRun[], figures: readonly RunFigures
   return [...byClass].map(([deviceClass, rows]) => {
     const total = rows.reduce((a, r) => a + r.n, 0);
     const f = Object.fromEntries(FIGURES.map((k) => [k, rows.reduce((a, r) => a + r.f[k] * r.n, 0) / total])) as Record<
-      (typeof FIGURES)[number],
+      Figure,
       number
     >;
     return {
