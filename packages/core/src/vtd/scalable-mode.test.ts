@@ -17,6 +17,20 @@ const req = (sourceId: number, address: number, pasid = -1, write = false) => ({
   pasid,
 });
 
+/** A VT-d unit in scalable mode on fresh memory, and a translation result to fill. */
+function scalableUnit() {
+  const mem = new PhysMemory();
+  const unit = new VtdUnit({ mem });
+  return { mem, unit, sm: unit.enableScalableMode(), out: newTranslationOut() };
+}
+
+/** 01:00.0's requests without PASID (RID_PASID 0, DID 1) through a second-stage table: IOVA 0x1000 -> 0x7000_0000. */
+function secondStageFor0100({ mem, unit, sm }: Omit<ReturnType<typeof scalableUnit>, 'out'>, perm: number): void {
+  const sl = new PageTable(mem, unit.format);
+  sl.map(0x1000, 0x7000_0000, 4096, perm);
+  sm.tables.setPasidEntry(0x0100, 0, encodePasidEntry({ pgtt: PGTT_SECOND_STAGE, did: 1, aw: 2, slptptr: sl.rootPa }));
+}
+
 describe('VT-d scalable mode', () => {
   it('PASID entry golden bits (§9.6): P, AW 4:2, PGTT 8:6, SLPTPTR 63:12, DID 79:64, FLPTPTR 191:140', () => {
     expect(encodePasidEntry({ pgtt: PGTT_SECOND_STAGE, did: 7, aw: 2, slptptr: 0x5000 })).toBe((7n << 64n) | 0x5089n);
@@ -26,18 +40,9 @@ describe('VT-d scalable mode', () => {
   });
 
   it('translates second-stage (RID_PASID), first-stage (PASID 5), nested and pass-through entries', () => {
-    const mem = new PhysMemory();
-    const unit = new VtdUnit({ mem });
-    const sm = unit.enableScalableMode();
-    const out = newTranslationOut();
+    const { mem, unit, sm, out } = scalableUnit();
     // Second stage for requests without PASID (RID_PASID 0).
-    const sl = new PageTable(mem, unit.format);
-    sl.map(0x1000, 0x7000_0000, 4096, PERM_RW);
-    sm.tables.setPasidEntry(
-      0x0100,
-      0,
-      encodePasidEntry({ pgtt: PGTT_SECOND_STAGE, did: 1, aw: 2, slptptr: sl.rootPa }),
-    );
+    secondStageFor0100({ mem, unit, sm }, PERM_RW);
     unit.translate(req(0x0100, 0x1abc), out);
     expect(out).toMatchObject({ ok: true, pa: 0x7000_0abc });
     // First stage for PASID 5 of the same device.
@@ -69,10 +74,7 @@ describe('VT-d scalable mode', () => {
   });
 
   it('faults with scalable-mode reasons for absent structures', () => {
-    const mem = new PhysMemory();
-    const unit = new VtdUnit({ mem });
-    const sm = unit.enableScalableMode();
-    const out = newTranslationOut();
+    const { unit, sm, out } = scalableUnit();
     unit.translate(req(0x0400, 0x1000), out);
     expect(out.fault!.reason).toBe(0x39);
     sm.tables.setPasidEntry(0x0400, 0, encodePasidEntry({ pgtt: PGTT_PASS_THROUGH, did: 1, aw: 2 }));
@@ -88,10 +90,7 @@ describe('VT-d scalable mode', () => {
 
 describe('VT-d scalable-mode context entry', () => {
   it('treats bit 84 (RID_PRIV) as a field, and bits 127:85 and 8:5 as reserved (QEMU VTD_SM_CONTEXT_ENTRY_RSVD_VAL0/1)', () => {
-    const mem = new PhysMemory();
-    const unit = new VtdUnit({ mem });
-    const sm = unit.enableScalableMode();
-    const out = newTranslationOut();
+    const { mem, unit, sm, out } = scalableUnit();
     sm.tables.setPasidEntry(0x0100, 0, encodePasidEntry({ pgtt: PGTT_PASS_THROUGH, did: 1, aw: 2 }));
     // The 32-byte context entry of 01:00.0: devfn 0 of the lower table of bus 1.
     const lctp = Number(mem.readU64(sm.tables.rootPa + 16) & ~0xfffn);
@@ -131,17 +130,8 @@ describe("VT-d scalable-mode fault reasons (Linux's dma_remap_sm_fault_reasons[]
   });
 
   it('prints those texts in the fault line of a scalable-mode translation', () => {
-    const mem = new PhysMemory();
-    const unit = new VtdUnit({ mem }); // 48-bit second stage
-    const sm = unit.enableScalableMode();
-    const out = newTranslationOut();
-    const sl = new PageTable(mem, unit.format);
-    sl.map(0x1000, 0x7000_0000, 4096, PERM_READ);
-    sm.tables.setPasidEntry(
-      0x0100,
-      0,
-      encodePasidEntry({ pgtt: PGTT_SECOND_STAGE, did: 1, aw: 2, slptptr: sl.rootPa }),
-    );
+    const { mem, unit, sm, out } = scalableUnit(); // 48-bit second stage
+    secondStageFor0100({ mem, unit, sm }, PERM_READ);
     unit.translate(req(0x0100, 2 ** 48), out);
     expect(out.fault!.logLine).toBe(
       'DMAR: [DMA Read NO_PASID] Request device [01:00.0] fault addr 0x1000000000000 [fault reason 0x84] SM: Second-level entry address beyond the max',
