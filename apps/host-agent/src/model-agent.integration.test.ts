@@ -6,6 +6,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { untilReady } from '@iofleet/jobs';
 import {
   AgentCallError,
   AgentClient,
@@ -28,7 +29,7 @@ afterAll(() => {
 });
 
 /** Starts an agent process; resolves with its address once it prints where it listens. */
-function startAgent(args: string[] = []): Promise<{ proc: ChildProcess; address: string }> {
+async function startAgent(args: string[] = []): Promise<{ proc: ChildProcess; address: string }> {
   const proc = spawn(
     process.execPath,
     [
@@ -47,23 +48,8 @@ function startAgent(args: string[] = []): Promise<{ proc: ChildProcess; address:
     },
   );
   procs.push(proc);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`agent did not start: ${err}`)), 60_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      const m = /listening on (\S+),/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, address: m[1]! });
-      }
-    });
-    proc.stderr!.on('data', (d: Buffer) => {
-      err += d;
-    });
-    proc.on('exit', (code) => reject(new Error(`agent exited ${code}: ${err}`)));
-  });
+  const out = await untilReady(proc, /listening on (\S+),/, 'agent', 60_000);
+  return { proc, address: /listening on (\S+),/.exec(out)![1]! };
 }
 
 function connect(address: string, o: AgentClientOptions = {}): AgentClient {

@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { untilReady } from '@iofleet/jobs';
 import { BUILTIN_PLUGINS } from '@iofleet/plugin-registry';
 import { type AgentCallError, AgentClient, IommuMode } from '@iofleet/proto';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,22 +21,21 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function startAgent(args: string[]): Promise<AgentClient> {
+async function startAgent(args: string[]): Promise<AgentClient> {
   const p = spawn(process.execPath, [BIN, '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   procs.push(p);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    p.stderr!.on('data', (d: Buffer) => {
-      err += d;
-    });
-    p.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      const m = /listening on (\S+),/.exec(out);
-      if (m) resolve(new AgentClient(m[1]!));
-    });
-    p.once('exit', (code) => reject(new Error(`agent exited ${code}: ${err}`)));
-  });
+  const out = await untilReady(p, /listening on (\S+),/, 'agent', 60_000);
+  return new AgentClient(/listening on (\S+),/.exec(out)![1]!);
+}
+
+/** Runs `use` on a client of an agent started with `args`, then closes the client (afterAll kills the agent). */
+async function withAgent(args: string[], use: (c: AgentClient) => Promise<void>): Promise<void> {
+  const c = await startAgent(args);
+  try {
+    await use(c);
+  } finally {
+    c.close();
+  }
 }
 
 const workload = (plugin: string, deviceId: string) => ({
@@ -52,13 +52,10 @@ const workload = (plugin: string, deviceId: string) => ({
 describe('host agent plugins', () => {
   it('knows every built-in plugin the CLI knows: a pciebench host boots and runs its workload', async () => {
     expect(BUILTIN_PLUGINS.map((p) => p.name)).toEqual(expect.arrayContaining(['nvme', 'nic', 'gpu', 'pciebench']));
-    const c = await startAgent(['--template', join(HOSTS, 'intel-broadwell-nfp.yaml')]);
-    try {
+    await withAgent(['--template', join(HOSTS, 'intel-broadwell-nfp.yaml')], async (c) => {
       const r = await c.runWorkload(workload('pciebench', '02:00.0'));
       expect(r.iops).toBeGreaterThan(0);
-    } finally {
-      c.close();
-    }
+    });
   }, 90_000);
 
   it('loads a third-party plugin with --plugin; without it the workload is refused', async () => {
@@ -110,13 +107,10 @@ export const tsPlugin = defineDevicePlugin({
 });
 `,
     );
-    const c = await startAgent(['--template', join(HOSTS, 'intel-xeon-2s.yaml'), '--plugin', mod]);
-    try {
+    await withAgent(['--template', join(HOSTS, 'intel-xeon-2s.yaml'), '--plugin', mod], async (c) => {
       const r = await c.runWorkload(workload('tsplugin', '01:00.0'));
       expect(r.iops).toBeGreaterThan(0);
-    } finally {
-      c.close();
-    }
+    });
   }, 90_000);
 
   it('refuses a --plugin module that cannot be loaded with one error line', async () => {

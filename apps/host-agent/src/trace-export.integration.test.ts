@@ -2,8 +2,8 @@
 // Integration: a host-agent process whose OTLP endpoint is dead keeps serving, and says so once on
 // stderr (not once per span batch), however many traced calls it serves.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort, untilReady } from '@iofleet/jobs';
 import { AgentClient } from '@iofleet/proto';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -14,17 +14,9 @@ afterAll(() => {
   for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
 });
 
-const closedPort = () =>
-  new Promise<number>((r) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => r(port));
-    });
-  });
-
 describe('host agent with its trace backend down', () => {
   it('serves traced attaches normally and warns once on stderr', async () => {
-    const dead = await closedPort();
+    const dead = await freePort(); // nothing listens there
     const p = spawn(process.execPath, [BIN, '--template', TEMPLATE, '--listen', '127.0.0.1:0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
@@ -35,19 +27,12 @@ describe('host agent with its trace backend down', () => {
       },
     });
     procs.push(p);
-    let out = '';
     let err = '';
     p.stderr!.on('data', (d: Buffer) => {
       err += d;
     });
-    const address = await new Promise<string>((res, rej) => {
-      p.stdout!.on('data', (d: Buffer) => {
-        out += d;
-        const m = /listening on (\S+),/.exec(out);
-        if (m) res(m[1]!);
-      });
-      p.once('exit', (code) => rej(new Error(`agent exited ${code}: ${err}`)));
-    });
+    const out = await untilReady(p, /listening on (\S+),/, 'agent', 60_000);
+    const address = /listening on (\S+),/.exec(out)![1]!;
     const c = new AgentClient(address);
     try {
       const [inv] = await c.inventory();
