@@ -12,6 +12,7 @@ import {
   AgentClient,
   type AgentClientOptions,
   IommuMode,
+  type RunWorkloadRequest,
   type WatchEventsResponse,
   WorkloadPath,
 } from '@iofleet/proto';
@@ -63,6 +64,19 @@ const codeOf = (p: Promise<unknown>) =>
     () => 'OK',
     (e: unknown) => (e instanceof AgentCallError ? e.codeName : String(e)),
   );
+/** A RunWorkload request: nvme on 02:00.0 of `rack1-0000`, lazy, for 2 ms of simulated time, unless `over` says otherwise. */
+const workload = (over: Partial<RunWorkloadRequest> = {}): RunWorkloadRequest => ({
+  hostId: 'rack1-0000',
+  deviceId: '0000:02:00.0',
+  plugin: 'nvme',
+  options: {},
+  mode: IommuMode.IOMMU_MODE_LAZY,
+  durationNs: 2_000_000n,
+  seed: 1n,
+  path: 0,
+  ...over,
+});
+
 const attach = (c: AgentClient, requestId: string, vmId: string, deviceIds: string[], hostId = '') =>
   c.attach({ requestId, hostId, vmId, deviceIds, guestMemoryMib: 4096n });
 
@@ -113,15 +127,7 @@ describe('host agent serving host models', async () => {
   });
 
   it('runs workloads on the model, with typed errors for bad ones, and counts them', async () => {
-    const base = {
-      hostId: H,
-      deviceId: '0000:02:00.0',
-      plugin: 'nvme',
-      options: {},
-      durationNs: 2_000_000n,
-      seed: 1n,
-      path: 0,
-    };
+    const base = workload();
     const strict = await c.runWorkload({ ...base, mode: IommuMode.IOMMU_MODE_STRICT });
     const pt = await c.runWorkload({ ...base, mode: IommuMode.IOMMU_MODE_PASSTHROUGH });
     expect(strict.iops).toBeGreaterThan(0);
@@ -142,16 +148,14 @@ describe('host agent serving host models', async () => {
 
   it('runs a guest through a virtio-iommu, strict or lazy (WorkloadPath)', async () => {
     const run = (path: WorkloadPath) =>
-      c.runWorkload({
-        hostId: 'rack1-0001',
-        deviceId: '0000:02:00.0',
-        plugin: 'nvme',
-        options: { bs: '16k', buffers: 'user', qd: '16' },
-        durationNs: 2_000_000n,
-        seed: 1n,
-        mode: IommuMode.IOMMU_MODE_UNSPECIFIED,
-        path,
-      });
+      c.runWorkload(
+        workload({
+          hostId: 'rack1-0001',
+          options: { bs: '16k', buffers: 'user', qd: '16' },
+          mode: IommuMode.IOMMU_MODE_UNSPECIFIED,
+          path,
+        }),
+      );
     const strict = await run(WorkloadPath.WORKLOAD_PATH_VFIO_VIOMMU);
     const lazy = await run(WorkloadPath.WORKLOAD_PATH_VFIO_VIOMMU_LAZY);
     expect(strict.iops).toBeGreaterThan(0);
@@ -160,16 +164,7 @@ describe('host agent serving host models', async () => {
   });
 
   it('honours deadlines', async () => {
-    const req = {
-      hostId: H,
-      deviceId: '',
-      plugin: 'nvme',
-      options: {},
-      mode: IommuMode.IOMMU_MODE_LAZY,
-      durationNs: 500_000_000n,
-      path: 0,
-      seed: 1n,
-    };
+    const req = workload({ deviceId: '', durationNs: 500_000_000n });
     expect(await codeOf(c.runWorkload(req, 1))).toBe('DEADLINE_EXCEEDED');
   });
 
@@ -226,16 +221,7 @@ describe('host agent process lifecycle', () => {
     const c = connect(address);
     const cpuBefore = cpuTicks(proc.pid!);
     const inflight = c.runWorkload(
-      {
-        hostId: '',
-        deviceId: '',
-        plugin: 'nvme',
-        options: {},
-        mode: IommuMode.IOMMU_MODE_STRICT,
-        durationNs: 60_000_000n,
-        path: 0,
-        seed: 1n,
-      },
+      workload({ hostId: '', deviceId: '', mode: IommuMode.IOMMU_MODE_STRICT, durationNs: 60_000_000n }),
       60_000,
     );
     // SIGTERM once the workload is seen running (the agent's CPU time grows), not after a fixed delay.
