@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 
-import { mulberry32 } from '@iofleet/prng';
 import { describe, expect, it } from 'vitest';
 import { newTranslationOut } from '../iommu/translation';
 import { PhysMemory } from '../memory/phys-memory';
@@ -184,36 +183,5 @@ describe('AMD-Vi translation', () => {
     unit.translate(req(0x0300, 0x1234_5678), out);
     expect(out.ok).toBe(false);
     expect(unit.events.drain(0)).toHaveLength(2);
-  });
-
-  it('isolation: 100,000 random requests from one domain never reach a page mapped only in the other', () => {
-    const unit = new AmdViUnit({
-      mem: new PhysMemory(),
-      params: { iotlb: { entries: 64, ways: 4, replacement: 'lru' } },
-    });
-    const out = newTranslationOut();
-    const a = unit.createDomain();
-    const b = unit.createDomain();
-    unit.attachDevice(0x0100, a);
-    unit.attachDevice(0x0200, b);
-    const rand = mulberry32(4242);
-    const aPa = new Set<number>();
-    const bPa = new Set<number>();
-    for (let i = 0; i < 400; i++) {
-      const iova = Math.floor(rand() * 2048) * 4096;
-      const [dom, set, base] = rand() < 0.5 ? [a, aPa, 0x1_0000_0000] : [b, bPa, 0x2_0000_0000];
-      if (dom.iovaToPhys(iova) >= 0) continue;
-      dom.map(iova, base + i * 4096, 4096, PERM_RW);
-      set.add(base + i * 4096);
-    }
-    let ok = 0;
-    for (let i = 0; i < 100_000; i++) {
-      const sid = rand() < 0.5 ? 0x0100 : 0x0200;
-      unit.translate(req(sid, Math.floor(rand() * 2048) * 4096, rand() < 0.3), out);
-      if (!out.ok) continue;
-      ok++;
-      expect((sid === 0x0100 ? bPa : aPa).has(out.pa)).toBe(false);
-    }
-    expect(ok).toBeGreaterThan(5_000);
   });
 });

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 
-import { mulberry32 } from '@iofleet/prng';
 import { describe, expect, it } from 'vitest';
 import { getAddress, getField, getNumber } from '../bits/bitfield';
 import { newTranslationOut } from '../iommu/translation';
@@ -8,7 +7,7 @@ import { PhysMemory } from '../memory/phys-memory';
 import { PERM_READ, PERM_RW } from '../page-table/format';
 import { PageTable } from '../page-table/page-table';
 import { vtdSecondStageFormat } from '../page-table/vtd-second-stage';
-import { HW_DEVICE_IOTLB_INV, HW_IOTLB_HIT } from '../stats/hw-counters';
+import { HW_DEVICE_IOTLB_INV } from '../stats/hw-counters';
 import { calculatePsiAlignedAddress } from './domain';
 import { dmarFaultLine } from './faults';
 import {
@@ -322,43 +321,5 @@ describe('VT-d paging-structure caches', () => {
     unit.translate(req(0x0100, 0x7008), out); // caches dropped: a full walk again
     expect(out).toMatchObject({ ok: true, pa: 0xb008, memReads: 4 });
     expect(unit.psc.hits).toBe(1);
-  });
-});
-
-describe('VT-d isolation (property)', () => {
-  it('100,000 random DMA requests from a device of one domain never reach a page mapped only in the other', () => {
-    const { unit, out } = setup({ iotlb: { entries: 64, ways: 4, replacement: 'lru' } });
-    const a = unit.createDomain();
-    const b = unit.createDomain();
-    unit.attachDevice(0x0100, a);
-    unit.attachDevice(0x0200, b);
-    const rand = mulberry32(42);
-    const onlyB = new Set<number>();
-    const aPages = new Set<number>();
-    for (let i = 0; i < 400; i++) {
-      const iova = Math.floor(rand() * 2048) * 4096;
-      const pa = 0x1_0000_0000 + i * 4096;
-      if (rand() < 0.5) {
-        if (!aPages.has(iova)) {
-          a.map(iova, pa, 4096, PERM_RW);
-          aPages.add(iova);
-        }
-      } else if (b.iovaToPhys(iova) < 0) {
-        b.map(iova, pa + 0x1000_0000, 4096, PERM_RW);
-        onlyB.add(pa + 0x1000_0000);
-      }
-    }
-    const aPa = new Set<number>([...aPages].map((iova) => a.iovaToPhys(iova)));
-    let ok = 0;
-    for (let i = 0; i < 100_000; i++) {
-      const sid = rand() < 0.5 ? 0x0100 : 0x0200;
-      unit.translate(req(sid, Math.floor(rand() * 2048) * 4096 + 8, rand() < 0.3), out);
-      if (!out.ok) continue;
-      ok++;
-      const page = out.pa - 8;
-      if (sid === 0x0100) expect(onlyB.has(page) && !aPa.has(page)).toBe(false);
-    }
-    expect(ok).toBeGreaterThan(5_000);
-    expect(unit.counters.c[HW_IOTLB_HIT]).toBeGreaterThan(1000);
   });
 });
