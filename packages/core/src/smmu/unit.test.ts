@@ -20,7 +20,7 @@ import { EVT } from './event-queue';
 import type { SmmuV3Params } from './registers';
 import { EATS, STE, STE_CONFIG } from './stream-table';
 import { MAX_TLB_CONTEXTS } from './tlb-contexts';
-import { SmmuV3Unit, type SmmuV3UnitOptions } from './unit';
+import { type SmmuAttachOptions, SmmuV3Unit, type SmmuV3UnitOptions } from './unit';
 
 const SID = 0x0100;
 
@@ -42,6 +42,15 @@ function setup(params: Partial<SmmuV3Params> = {}, opts: Partial<SmmuV3UnitOptio
   return { mem, unit, out, tr };
 }
 
+/** setup(), with a DMA domain `d` mapping [iova, iova + length) to pa with `perm`, attached to SID. */
+function setupMapped(iova: number, pa: number, length: number, perm: number, attach: SmmuAttachOptions = {}) {
+  const s = setup();
+  const d = s.unit.createDomain('dma');
+  d.map(iova, pa, length, perm);
+  s.unit.attachDevice(SID, d, attach);
+  return { ...s, d };
+}
+
 /** The opcodes an operation put in the command queue (SEV completion keeps CMD_SYNCs readable). */
 function opcodesDuring(unit: SmmuV3Unit, fn: () => void): number[] {
   const q = unit.cmdq;
@@ -55,10 +64,7 @@ function opcodesDuring(unit: SmmuV3Unit, fn: () => void): number[] {
 
 describe('SMMUv3 unit: Linux DMA domains', () => {
   it('translates through a stage-1 domain, then from the TLB; a lazy unmap leaves a stale entry until the sync', () => {
-    const { unit, tr } = setup();
-    const d = unit.createDomain('dma');
-    d.map(0x10_0000, 0x8000_0000, 0x2000, PERM_RW);
-    unit.attachDevice(SID, d);
+    const { unit, tr, d } = setupMapped(0x10_0000, 0x8000_0000, 0x2000, PERM_RW);
     expect(tr(0x10_1008)).toMatchObject({ ok: true, pa: 0x8000_1008, iotlbHit: false, memReads: 4 });
     expect(tr(0x10_1010, true)).toMatchObject({ ok: true, pa: 0x8000_1010, iotlbHit: true, memReads: 0 });
     d.unmap(0x10_1000, 0x1000);
@@ -74,10 +80,7 @@ describe('SMMUv3 unit: Linux DMA domains', () => {
   });
 
   it('reports a write to a read-only mapping as F_PERMISSION, and names the stage', () => {
-    const { unit, tr } = setup();
-    const s1 = unit.createDomain('dma');
-    s1.map(0x1000, 0x5000, 0x1000, PERM_READ);
-    unit.attachDevice(SID, s1);
+    const { unit, tr } = setupMapped(0x1000, 0x5000, 0x1000, PERM_READ);
     expect(tr(0x1000).ok).toBe(true);
     expect(tr(0x1000, true).fault?.reason).toBe(EVT.F_PERMISSION); // a TLB hit without write walks again
     const s2 = unit.createDomain('unmanaged', { stage: 2 });
@@ -189,10 +192,7 @@ describe('SMMUv3 unit: SubstreamIDs, nesting, ATS, errors, PRI', () => {
   });
 
   it('answers ATS devices from their ATC, invalidates ATCs with the TLB, and refuses ATS when the STE forbids it', () => {
-    const { unit, tr } = setup();
-    const d = unit.createDomain('dma');
-    d.map(0x1000, 0x5000, 0x1000, PERM_RW);
-    unit.attachDevice(SID, d, { ats: true });
+    const { unit, tr, d } = setupMapped(0x1000, 0x5000, 0x1000, PERM_RW, { ats: true });
     expect(tr(0x1000)).toMatchObject({ ok: true, iotlbHit: false });
     const hits = unit.contexts.tlb.hits;
     expect(tr(0x1000)).toMatchObject({ ok: true, iotlbHit: true });
@@ -256,10 +256,7 @@ describe('SMMUv3 unit: SubstreamIDs, nesting, ATS, errors, PRI', () => {
   });
 
   it('rolls the TLB tags over instead of growing without bound, dropping cached configurations with them', () => {
-    const { unit, tr } = setup();
-    const d = unit.createDomain('dma');
-    d.map(0x1000, 0x5000, 0x1000, PERM_RW);
-    unit.attachDevice(SID, d);
+    const { unit, tr } = setupMapped(0x1000, 0x5000, 0x1000, PERM_RW);
     expect(tr(0x1000).ok).toBe(true);
     for (let asid = 0; asid < MAX_TLB_CONTEXTS; asid++) unit.contexts.contextOf(1, asid, 7, false);
     expect([unit.contexts.rollovers, unit.translator.cachedConfigs]).toEqual([1, 0]);

@@ -77,11 +77,17 @@ function setup(params = {}) {
   return { unit, out: newTranslationOut() };
 }
 
+/** setup(), with a new DMA domain `d` attached to `sourceId`. */
+function setupAttached(sourceId: number, params = {}, attach: { ats?: boolean } = {}) {
+  const { unit, out } = setup(params);
+  const d = unit.createDomain();
+  unit.attachDevice(sourceId, d, attach);
+  return { unit, out, d };
+}
+
 describe('VT-d translation', () => {
   it('translates through memory, then from the IOTLB', () => {
-    const { unit, out } = setup();
-    const d = unit.createDomain();
-    unit.attachDevice(0x0100, d);
+    const { unit, out, d } = setupAttached(0x0100);
     d.map(0xffff_f000, 0x8_0000_0000, 4096, PERM_RW);
     unit.translate(req(0x0100, 0xffff_f123), out);
     expect(out).toMatchObject({ ok: true, pa: 0x8_0000_0123, iotlbHit: false });
@@ -132,9 +138,7 @@ describe('VT-d translation', () => {
   });
 
   it('with FPD set in the context entry, faults are reported to the caller but not recorded (§9.3)', () => {
-    const { unit, out } = setup();
-    const d = unit.createDomain();
-    unit.attachDevice(0x00fe, d);
+    const { unit, out, d } = setupAttached(0x00fe);
     d.map(0x2000, 0x9000, 4096, PERM_READ);
     // The entry attachDevice() wrote, with FPD set, and the context cache told (device-selective).
     const ctx = decodeContext(unit.mem.readWide(unit.root.contextTable(0) + 0xfe * 16, 16));
@@ -151,9 +155,7 @@ describe('VT-d translation', () => {
   });
 
   it('keeps a stale IOTLB entry after the PTE is cleared until page-selective invalidation', () => {
-    const { unit, out } = setup();
-    const d = unit.createDomain();
-    unit.attachDevice(0x0200, d);
+    const { unit, out, d } = setupAttached(0x0200);
     d.map(0x10_0000, 0x4000_0000, 4096, PERM_RW);
     unit.translate(req(0x0200, 0x10_0000), out);
     d.unmap(0x10_0000, 4096);
@@ -269,9 +271,7 @@ describe('VT-d translation', () => {
 
 describe('VT-d device-TLB (ATS)', () => {
   it('serves an ATS device from its own cache until a device-TLB invalidation drops the entry', () => {
-    const { unit, out } = setup();
-    const d = unit.createDomain();
-    unit.attachDevice(0x0500, d, { ats: true });
+    const { unit, out, d } = setupAttached(0x0500, {}, { ats: true });
     d.map(0x2000, 0x6000, 4096, PERM_RW);
     unit.translate(req(0x0500, 0x2000), out);
     unit.iotlb.invalidateAll(); // only the device's cache holds it now
@@ -285,9 +285,7 @@ describe('VT-d device-TLB (ATS)', () => {
   });
 
   it('invalidates the device-TLB even when the IOTLB flush falls back to domain-selective (cache_tag_flush_range)', () => {
-    const { unit, out } = setup({ mamv: 0 });
-    const d = unit.createDomain();
-    unit.attachDevice(0x0500, d, { ats: true });
+    const { unit, out, d } = setupAttached(0x0500, { mamv: 0 }, { ats: true });
     d.map(0x2000, 0x6000, 0x2000, PERM_RW);
     unit.translate(req(0x0500, 0x3000), out);
     const seen: bigint[] = [];
@@ -307,9 +305,7 @@ describe('VT-d device-TLB (ATS)', () => {
 
 describe('VT-d paging-structure caches', () => {
   it('start a walk below the root after a first walk, and are dropped by an IH=0 invalidation', () => {
-    const { unit, out } = setup();
-    const d = unit.createDomain();
-    unit.attachDevice(0x0100, d);
+    const { unit, out, d } = setupAttached(0x0100);
     d.map(0x1000, 0x9000, 4096, PERM_RW);
     d.map(0x5000, 0xa000, 4096, PERM_RW);
     d.map(0x7000, 0xb000, 4096, PERM_RW);
