@@ -44,6 +44,19 @@ describe('fleet store (real Redis)', () => {
     expect(await s.reserve('h2', 'b', ['d2'])).toEqual({ ok: true });
   });
 
+  it('reserves and records in one step: on a conflict neither the devices nor the record are written', async () => {
+    const s = new FleetStore(client(), 'rr');
+    expect(await s.reserveAndRecord('h3', 'a', ['d1', 'd2'], 'attaching', 'req-a')).toEqual({ ok: true });
+    expect(await s.getVm('a')).toMatchObject({ vmId: 'a', state: 'attaching', hostId: 'h3', deviceIds: ['d1', 'd2'] });
+    expect(await s.reserveAndRecord('h3', 'b', ['d3', 'd2'], 'attaching', 'req-b')).toEqual({
+      ok: false,
+      device: 'd2',
+      owner: 'a',
+    });
+    expect(await s.getVm('b')).toBeUndefined();
+    expect(await s.owners('h3')).toEqual({ d1: 'a', d2: 'a' });
+  });
+
   it('stores VM records', async () => {
     const s = new FleetStore(client());
     await s.putVm({ vmId: 'v1', state: 'running', hostId: 'h', deviceIds: ['x'] });

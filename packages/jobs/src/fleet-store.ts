@@ -34,27 +34,52 @@ export async function deleteNamespace(redis: Redis, ns: string): Promise<number>
   return n;
 }
 
+// The scripts' building blocks, Lua functions each script that needs them starts with: the
+// check-then-claim of a reservation, the release, and the VM's record, written once.
+
 /**
- * KEYS[1] owner hash of the host; ARGV[1] vm id; ARGV[2..] device ids.
- * Returns {1} when every device is now owned by the VM (idempotent for its own devices),
- * or {0, device, owner} naming the first device another VM holds (nothing written).
+ * claim(h, vm, first, last): owner hash `h` gives `vm` the devices ARGV[first..last]. Returns {1}
+ * when every device is now the VM's (idempotent for its own devices), or {0, device, owner} naming
+ * the first device another VM holds (nothing written).
  */
-const RESERVE_LUA = `
-for i = 2, #ARGV do
-  local owner = redis.call('HGET', KEYS[1], ARGV[i])
-  if owner and owner ~= ARGV[1] then return {0, ARGV[i], owner} end
+const CLAIM_FN = `
+local function claim(h, vm, first, last)
+  for i = first, last do
+    local owner = redis.call('HGET', h, ARGV[i])
+    if owner and owner ~= vm then return {0, ARGV[i], owner} end
+  end
+  for i = first, last do redis.call('HSET', h, ARGV[i], vm) end
+  return {1}
 end
-for i = 2, #ARGV do redis.call('HSET', KEYS[1], ARGV[i], ARGV[1]) end
-return {1}
+`;
+
+/** release(h, vm, first, last): frees only the devices of ARGV[first..last] `vm` owns; returns how many. */
+const RELEASE_FN = `
+local function release(h, vm, first, last)
+  local n = 0
+  for i = first, last do
+    if redis.call('HGET', h, ARGV[i]) == vm then redis.call('HDEL', h, ARGV[i]); n = n + 1 end
+  end
+  return n
+end
+`;
+
+/** record(key, vm, now, state, host, devs, req): the VM's record names its host and devices. */
+const RECORD_FN = `
+local function record(key, vm, now, state, host, devs, req)
+  redis.call('HSET', key, 'vmId', vm, 'updatedMs', now, 'state', state, 'hostId', host,
+    'deviceIds', devs, 'requestId', req)
+end
+`;
+
+/** KEYS[1] owner hash of the host; ARGV[1] vm id; ARGV[2..] device ids. claim()'s answer. */
+const RESERVE_LUA = `${CLAIM_FN}
+return claim(KEYS[1], ARGV[1], 2, #ARGV)
 `;
 
 /** KEYS[1] owner hash; ARGV[1] vm id; ARGV[2..] devices. Frees only devices the VM owns; returns how many. */
-const RELEASE_LUA = `
-local n = 0
-for i = 2, #ARGV do
-  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[1] then redis.call('HDEL', KEYS[1], ARGV[i]); n = n + 1 end
-end
-return n
+const RELEASE_LUA = `${RELEASE_FN}
+return release(KEYS[1], ARGV[1], 2, #ARGV)
 `;
 
 /**
@@ -63,15 +88,10 @@ return n
  * ids (JSON), ARGV[6] request id, ARGV[7..] device ids. As RESERVE_LUA, and on success the
  * record names the host and devices: no crash can leave one without the other.
  */
-const RESERVE_RECORD_LUA = `
-for i = 7, #ARGV do
-  local owner = redis.call('HGET', KEYS[1], ARGV[i])
-  if owner and owner ~= ARGV[1] then return {0, ARGV[i], owner} end
-end
-for i = 7, #ARGV do redis.call('HSET', KEYS[1], ARGV[i], ARGV[1]) end
-redis.call('HSET', KEYS[2], 'vmId', ARGV[1], 'updatedMs', ARGV[2], 'state', ARGV[3], 'hostId', ARGV[4],
-  'deviceIds', ARGV[5], 'requestId', ARGV[6])
-return {1}
+const RESERVE_RECORD_LUA = `${CLAIM_FN}${RECORD_FN}
+local r = claim(KEYS[1], ARGV[1], 7, #ARGV)
+if r[1] == 1 then record(KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]) end
+return r
 `;
 
 /**
@@ -83,7 +103,7 @@ return {1}
  * request queued twice) is left alone and answered {2}. A release is RELEASE_LUA (the record is
  * the caller's to update). Returns, per item, {1}, {2} or {0, device, owner}.
  */
-const RESERVE_MANY_LUA = `
+const RESERVE_MANY_LUA = `${CLAIM_FN}${RELEASE_FN}${RECORD_FN}
 local out = {}
 local a = 2
 for k = 1, #KEYS, 2 do
@@ -93,21 +113,12 @@ for k = 1, #KEYS, 2 do
   a = last + 1
   local r = {1}
   if kind == 'release' then
-    for i = first, last do
-      if redis.call('HGET', KEYS[k], ARGV[i]) == vm then redis.call('HDEL', KEYS[k], ARGV[i]) end
-    end
+    release(KEYS[k], vm, first, last)
   elseif redis.call('HGET', KEYS[k + 1], 'hostId') then
     r = {2}
   else
-    for i = first, last do
-      local owner = redis.call('HGET', KEYS[k], ARGV[i])
-      if owner and owner ~= vm then r = {0, ARGV[i], owner}; break end
-    end
-    if r[1] == 1 then
-      for i = first, last do redis.call('HSET', KEYS[k], ARGV[i], vm) end
-      redis.call('HSET', KEYS[k + 1], 'vmId', vm, 'updatedMs', ARGV[1], 'state', state, 'hostId', host,
-        'deviceIds', devs, 'requestId', req)
-    end
+    r = claim(KEYS[k], vm, first, last)
+    if r[1] == 1 then record(KEYS[k + 1], vm, ARGV[1], state, host, devs, req) end
   end
   out[#out + 1] = r
 end
