@@ -8,13 +8,15 @@
 // Simplification: a VM's guest RAM is modelled up to MODEL_GUEST_MIB (mapped GPA -> HPA through
 // VFIO); larger guests are accounted by size but not mapped page by page.
 
-import { domainTypeSysfs } from '@iofleet/core/linux';
 import {
   fullName,
   type Host,
   type HostDescription,
   type HostDevice,
+  hostInventory,
+  type InventoryIommuMode,
   isHostError,
+  isPciEndpoint,
   type PluginRegistry,
   type RunMode,
   runHostWorkload,
@@ -50,15 +52,13 @@ const MODE_OF: Readonly<Record<number, RunMode>> = {
   [IommuMode.IOMMU_MODE_STRICT]: 'strict',
 };
 
-function iommuModeOf(host: Host): IommuMode {
-  if (!host.iommuEnabled) return IommuMode.IOMMU_MODE_OFF;
-  const t = domainTypeSysfs(host.policy.global.type);
-  return t === 'identity'
-    ? IommuMode.IOMMU_MODE_PASSTHROUGH
-    : t === 'DMA'
-      ? IommuMode.IOMMU_MODE_STRICT
-      : IommuMode.IOMMU_MODE_LAZY;
-}
+/** The inventory's IOMMU modes in the proto's enum. */
+const PROTO_MODE: Readonly<Record<InventoryIommuMode, IommuMode>> = {
+  off: IommuMode.IOMMU_MODE_OFF,
+  pt: IommuMode.IOMMU_MODE_PASSTHROUGH,
+  strict: IommuMode.IOMMU_MODE_STRICT,
+  lazy: IommuMode.IOMMU_MODE_LAZY,
+};
 
 const PATH_MODE: Readonly<Record<number, RunMode>> = {
   [WorkloadPath.WORKLOAD_PATH_HOST_BOOTED]: 'booted',
@@ -76,43 +76,20 @@ function agentError(e: unknown): unknown {
   return new AgentError(code[e.code as keyof typeof code] ?? 'FAILED_PRECONDITION', e.message.split('\n')[0]!);
 }
 
-const isEndpoint = (d: HostDevice) => d.fn.kind === 'endpoint' || d.fn.kind === 'pciEndpoint';
-
 /** What an inventory says of a host that attaches do not change, per host model (heartbeats read it every second). */
 const STATIC = new WeakMap<Host, Omit<HostInventory, 'hostId'>>();
 
 function staticInventory(h: Host, desc: HostDescription): Omit<HostInventory, 'hostId'> {
   let inv = STATIC.get(h);
   if (inv) return inv;
-  const perNode = Math.ceil((desc.cpu.sockets * desc.cpu.coresPerSocket) / desc.numaNodes.length);
+  const view = hostInventory(h);
   inv = {
-    iommuMode: iommuModeOf(h),
+    iommuMode: PROTO_MODE[view.iommuMode],
     cpuVendor: desc.cpu.vendor,
-    numaNodes: desc.numaNodes.map((n, i) => ({
-      id: n.id,
-      socket: Math.min(i, desc.cpu.sockets - 1),
-      cpus: perNode,
-      memoryMib: BigInt(Math.round(n.memoryGiB * 1024)),
-    })),
-    devices: h.devices.filter(isEndpoint).map((d): Device => {
-      let root = d.fn;
-      while (root.parent) root = root.parent;
-      return {
-        id: fullName(d.fn),
-        vendor: d.fn.desc.vendor ?? '',
-        product: d.fn.desc.device ?? '',
-        deviceClass: d.fn.desc.class ?? '',
-        numaNode: d.fn.desc.numaNode ?? root.desc.numaNode ?? 0,
-        pcieRoot: fullName(root),
-        iommuGroup: d.group?.id ?? 0,
-        physfn: d.fn.desc.virtfnOf ? fullName(h.device(d.fn.desc.virtfnOf).fn) : '',
-        hasVfs: (d.fn.desc.sriovVfs ?? 0) > 0,
-        healthy: true,
-        hostBound: !!d.fn.desc.hostBound,
-        plugin: d.fn.desc.plugin ?? '',
-        ownerVmId: '',
-      };
-    }),
+    numaNodes: view.numaNodes.map(({ memoryMiB, ...n }) => ({ ...n, memoryMib: BigInt(memoryMiB) })),
+    devices: view.devices.map(
+      (d): Device => ({ ...d, physfn: d.physfn ?? '', healthy: true, plugin: d.plugin ?? '', ownerVmId: '' }),
+    ),
   };
   STATIC.set(h, inv);
   return inv;
@@ -198,7 +175,7 @@ export class ModelBackend implements HostBackend {
   private attachGroups(vmId: string, deviceIds: readonly string[], guestMemoryMiB: number): AttachOutcome {
     const devs = deviceIds.map((id) => this.device(id));
     for (const d of devs) {
-      if (!isEndpoint(d))
+      if (!isPciEndpoint(d))
         throw new AgentError('INVALID_ARGUMENT', `${fullName(d.fn)} is a ${d.fn.kind}, not a device a VM can use`);
       if (!d.group)
         throw new AgentError(
@@ -207,7 +184,7 @@ export class ModelBackend implements HostBackend {
         );
     }
     const groups = [...new Set(devs.map((d) => d.group!))];
-    const members = groups.flatMap((g) => g.functions.map((f) => this.host.device(fullName(f))).filter(isEndpoint));
+    const members = groups.flatMap((g) => g.functions.map((f) => this.host.device(fullName(f))).filter(isPciEndpoint));
     const ids = members.map((d) => fullName(d.fn));
     for (const id of ids) {
       const o = this.owner.get(id);

@@ -2,6 +2,15 @@
 
 export { type BootOptions, bootHost, hostCostProfile } from './boot/boot';
 export { fullName, type HostDevice, type HostGroup, HostImpl as Host, type SysfsGroup } from './boot/host';
+export {
+  type HostInventoryView,
+  hostInventory,
+  type InventoryDevice,
+  type InventoryIommuMode,
+  type InventoryNumaNode,
+  inventoryIommuMode,
+  isPciEndpoint,
+} from './boot/inventory';
 export type { FirmwareUnits, HostUnit } from './boot/iommu-units';
 export { type KernelOverrides, type KernelPolicy, kernelPolicy } from './boot/kernel-policy';
 export { buildHostFirmware, loadHost, loadHostDescription } from './boot/load';

@@ -6,9 +6,8 @@
 // per template and variant gives every host's groups exactly.
 
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { domainTypeSysfs } from '@iofleet/core/linux';
-import { bootHost, fullName, type Host, type HostDescription, loadHostDescription } from '@iofleet/host';
-import type { IommuMode, PlacementDevice, PlacementHost } from '@iofleet/placement';
+import { bootHost, type Host, type HostDescription, hostInventory, loadHostDescription } from '@iofleet/host';
+import type { PlacementDevice, PlacementHost } from '@iofleet/placement';
 import type { Scenario, Variant } from '../scenario/schema';
 
 export interface Template {
@@ -89,45 +88,21 @@ export function bootVariant(t: Template, v: Variant): Host {
   });
 }
 
-function modeOf(h: Host): IommuMode {
-  if (!h.iommuEnabled) return 'off';
-  const t = domainTypeSysfs(h.policy.global.type);
-  return t === 'identity' ? 'pt' : t === 'DMA' ? 'strict' : 'lazy';
-}
-
-/** The placement view of a booted host: what a host agent reports in its inventory. */
+/** The placement view of a booted host: what a host agent reports in its inventory (hostInventory). */
 export function placementBlueprint(h: Host): Omit<PlacementHost, 'id'> {
-  const d = h.desc;
-  const perNode = Math.ceil((d.cpu.sockets * d.cpu.coresPerSocket) / d.numaNodes.length);
-  const devices: PlacementDevice[] = [];
-  for (const dev of h.devices) {
-    if (dev.fn.kind !== 'endpoint' && dev.fn.kind !== 'pciEndpoint') continue;
-    let root = dev.fn;
-    while (root.parent) root = root.parent;
-    devices.push({
-      id: fullName(dev.fn),
-      vendor: dev.fn.desc.vendor ?? '',
-      product: dev.fn.desc.device ?? '',
-      deviceClass: dev.fn.desc.class ?? '',
-      numaNode: dev.fn.desc.numaNode ?? root.desc.numaNode ?? 0,
-      pcieRoot: fullName(root),
-      // Without an IOMMU there are no groups (0, as a host agent reports; the host cannot assign).
-      iommuGroup: dev.group?.id ?? 0,
-      ...(dev.fn.desc.virtfnOf && { physfn: fullName(h.device(dev.fn.desc.virtfnOf).fn) }),
-      ...((dev.fn.desc.sriovVfs ?? 0) > 0 && { hasVfs: true }),
-      healthy: true,
-      ...(dev.fn.desc.hostBound && { hostBound: true }),
-    });
-  }
+  const { iommuMode, numaNodes, devices } = hostInventory(h);
   return {
-    numaNodes: d.numaNodes.map((n, i) => ({
-      id: n.id,
-      socket: Math.min(i, d.cpu.sockets - 1),
-      cpus: perNode,
-      memoryMiB: Math.round(n.memoryGiB * 1024),
-    })),
-    devices,
-    iommuMode: modeOf(h),
+    numaNodes,
+    devices: devices.map(
+      ({ physfn, hasVfs, hostBound, plugin: _plugin, ...d }): PlacementDevice => ({
+        ...d,
+        ...(physfn && { physfn }),
+        ...(hasVfs && { hasVfs }),
+        healthy: true,
+        ...(hostBound && { hostBound }),
+      }),
+    ),
+    iommuMode,
   };
 }
 
