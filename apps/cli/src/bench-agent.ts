@@ -47,12 +47,10 @@ export const MAX_BENCH_HOSTS = 4096;
 
 /** IOMMU groups of the host a VM can take: groups of endpoints, none host-bound. */
 async function assignableGroups(template: string): Promise<number> {
-  const { loadHost } = await import('@iofleet/host');
+  const { isEndpointKind, loadHost } = await import('@iofleet/host');
   const h = loadHost(template);
   return h.groups.filter(
-    (g) =>
-      g.functions.every((f) => !f.desc.hostBound) &&
-      g.functions.some((f) => f.kind === 'endpoint' || f.kind === 'pciEndpoint'),
+    (g) => g.functions.every((f) => !f.desc.hostBound) && g.functions.some((f) => isEndpointKind(f.kind)),
   ).length;
 }
 

@@ -9,6 +9,7 @@ export {
   type InventoryIommuMode,
   type InventoryNumaNode,
   inventoryIommuMode,
+  isEndpointKind,
   isPciEndpoint,
 } from './boot/inventory';
 export type { FirmwareUnits, HostUnit } from './boot/iommu-units';

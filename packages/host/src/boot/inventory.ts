@@ -54,8 +54,11 @@ export function inventoryIommuMode(h: HostImpl): InventoryIommuMode {
   return t === 'identity' ? 'pt' : t === 'DMA' ? 'strict' : 'lazy';
 }
 
-/** A device a VM can be given: a PCI endpoint (not a bridge or a root port). */
-export const isPciEndpoint = (d: HostDevice): boolean => d.fn.kind === 'endpoint' || d.fn.kind === 'pciEndpoint';
+/** A PCI function kind a VM can be given: a PCIe or conventional PCI endpoint (not a bridge or a port). */
+export const isEndpointKind = (kind: string): boolean => kind === 'endpoint' || kind === 'pciEndpoint';
+
+/** A device a VM can be given (isEndpointKind). */
+export const isPciEndpoint = (d: HostDevice): boolean => isEndpointKind(d.fn.kind);
 
 function inventoryDevice(h: HostImpl, d: HostDevice): InventoryDevice {
   let root = d.fn;

@@ -41,6 +41,7 @@ import {
 import type { WorkloadHooks } from '@iofleet/sdk';
 import { DeviceRuntime } from '@iofleet/sdk-runtime';
 import { fullName, type HostDevice, type HostImpl } from '../boot/host';
+import { isEndpointKind } from '../boot/inventory';
 import { unitWalkers } from '../devices/plugin-devices';
 import type { GuestDeviceModel } from '../workload/run-modes';
 import { VirtioIommuDomain } from './virtio-iommu';
@@ -88,7 +89,7 @@ export function guestDevice(
   const assigned = model !== 'emulated';
   const viommu = model === 'viommu' || model === 'viommu-lazy' || model === 'viommu-bounce';
   if (assigned) {
-    const group = dev.group?.functions.filter((f) => f.kind === 'endpoint' || f.kind === 'pciEndpoint') ?? [dev.fn];
+    const group = dev.group?.functions.filter((f) => isEndpointKind(f.kind)) ?? [dev.fn];
     vm.assign(group.map(fullName), { viommu });
   }
   // The guest: its own CPUs and clock, DMA buffers from guest RAM (GPAs above 1 MiB); with

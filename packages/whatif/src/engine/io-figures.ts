@@ -7,7 +7,7 @@
 
 import type { SimTracer } from '@iofleet/core';
 import type { HostDescription, HostRunRow, PluginRegistry, RunMode } from '@iofleet/host';
-import { runHostWorkload } from '@iofleet/host';
+import { isEndpointKind, runHostWorkload } from '@iofleet/host';
 import type { Scenario, Variant } from '../scenario/schema';
 import type { VmArrival } from './arrivals';
 import { applyVariant, type Template } from './fleet';
@@ -39,7 +39,7 @@ function ioOf(s: Scenario, a: VmArrival) {
 }
 
 function firstOfClass(desc: HostDescription, cls: string): string | undefined {
-  return desc.pci.find((n) => n.class === cls && (n.kind === 'endpoint' || n.kind === 'pciEndpoint'))?.bdf;
+  return desc.pci.find((n) => n.class === cls && isEndpointKind(n.kind))?.bdf;
 }
 
 /** Full mode: the VM's own device of the class, or the host's devices of the class in turn. */
@@ -49,7 +49,7 @@ function deviceFor(
   assigned: readonly string[],
   turn: number,
 ): string | undefined {
-  const ofClass = desc.pci.filter((n) => n.class === io.device && (n.kind === 'endpoint' || n.kind === 'pciEndpoint'));
+  const ofClass = desc.pci.filter((n) => n.class === io.device && isEndpointKind(n.kind));
   if (io.via === 'assigned') {
     const mine = ofClass.find((n) => assigned.some((id) => id.endsWith(n.bdf)));
     if (mine) return mine.bdf;
