@@ -13,8 +13,8 @@ import {
   type Host,
   type HostDescription,
   type HostDevice,
+  type HostInventoryView,
   hostInventory,
-  type InventoryIommuMode,
   isHostError,
   isPciEndpoint,
   type PluginRegistry,
@@ -53,7 +53,7 @@ const MODE_OF: Readonly<Record<number, RunMode>> = {
 };
 
 /** The inventory's IOMMU modes in the proto's enum. */
-const PROTO_MODE: Readonly<Record<InventoryIommuMode, IommuMode>> = {
+const PROTO_MODE: Readonly<Record<HostInventoryView['iommuMode'], IommuMode>> = {
   off: IommuMode.IOMMU_MODE_OFF,
   pt: IommuMode.IOMMU_MODE_PASSTHROUGH,
   strict: IommuMode.IOMMU_MODE_STRICT,
@@ -88,7 +88,14 @@ function staticInventory(h: Host, desc: HostDescription): Omit<HostInventory, 'h
     cpuVendor: desc.cpu.vendor,
     numaNodes: view.numaNodes.map(({ memoryMiB, ...n }) => ({ ...n, memoryMib: BigInt(memoryMiB) })),
     devices: view.devices.map(
-      (d): Device => ({ ...d, physfn: d.physfn ?? '', healthy: true, plugin: d.plugin ?? '', ownerVmId: '' }),
+      (d): Device => ({
+        ...d,
+        physfn: d.physfn ?? '',
+        hasVfs: !!d.hasVfs,
+        hostBound: !!d.hostBound,
+        plugin: d.plugin ?? '',
+        ownerVmId: '',
+      }),
     ),
   };
   STATIC.set(h, inv);

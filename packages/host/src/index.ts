@@ -6,8 +6,6 @@ export {
   type HostInventoryView,
   hostInventory,
   type InventoryDevice,
-  type InventoryIommuMode,
-  type InventoryNumaNode,
   inventoryIommuMode,
   isEndpointKind,
   isPciEndpoint,

@@ -29,14 +29,16 @@ describe('hostInventory', () => {
       pcieRoot: '0000:00:02.0',
       iommuGroup: byId.get('0000:02:00.0')!.iommuGroup,
       hasVfs: true,
-      hostBound: false,
+      healthy: true,
       plugin: 'nic',
     });
     const vf = inv.devices.find((d) => d.physfn === '0000:02:00.0')!;
-    expect(vf).toMatchObject({ deviceClass: 'nic', hasVfs: false, pcieRoot: '0000:00:02.0' });
+    expect(vf).toMatchObject({ deviceClass: 'nic', pcieRoot: '0000:00:02.0' });
+    expect(vf.hasVfs).toBeUndefined();
     // A GPU and its audio function share a group; the switch's drives sit below socket 1's port.
     expect(byId.get('0000:03:00.0')!.iommuGroup).toBe(byId.get('0000:03:00.1')!.iommuGroup);
     expect(byId.get('0000:03:00.1')!.plugin).toBeUndefined();
+    expect(inv.devices.some((d) => d.hostBound)).toBe(false); // nothing is host-bound on this host
     expect(byId.get('0000:83:00.0')).toMatchObject({ numaNode: 1, pcieRoot: '0000:80:01.0' });
   });
 

@@ -1,54 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
-// What a booted host offers VMs, in plain values: its IOMMU mode, its NUMA nodes and its PCI
-// endpoints with the facts placement decides on (class, NUMA node, root port, IOMMU group, SR-IOV
-// relations, host-bound). The host agent reports it in its gRPC inventory, the what-if engine
-// places on it: both read it here, so an agent and a what-if see the same host the same way.
+// What a booted host offers VMs, in placement's terms (@iofleet/placement's model): its IOMMU mode,
+// its NUMA nodes and its PCI endpoints with the facts placement decides on (class, NUMA node, root
+// port, IOMMU group, SR-IOV relations, host-bound), and the plugin that models each. The host
+// agent reports it in its gRPC inventory, the what-if engine places on it: both read it here, so an
+// agent and a what-if see the same host the same way.
 import { domainTypeSysfs } from '@iofleet/core/linux';
+import type { IommuMode, PlacementDevice, PlacementHost } from '@iofleet/placement';
 import { fullName, type HostDevice, type HostImpl } from './host';
 
-/** The default domain type in the names of the what-if variants and `iofleet host run --modes`. */
-export type InventoryIommuMode = 'off' | 'pt' | 'strict' | 'lazy';
+/** A device of the inventory: placement's record of it, and the device plugin that models it. */
+export type InventoryDevice = PlacementDevice & { plugin?: string };
 
-export interface InventoryNumaNode {
-  id: number;
-  /** The socket the node is on (nodes beyond the sockets share the last). */
-  socket: number;
-  /** CPUs of the node: the host's cores spread evenly over its nodes (rounded up). */
-  cpus: number;
-  memoryMiB: number;
-}
-
-export interface InventoryDevice {
-  /** Segment-qualified PCI address, "0000:03:00.0". */
-  id: string;
-  vendor: string;
-  product: string;
-  deviceClass: string;
-  /** The function's NUMA node, else its root port's, else 0. */
-  numaNode: number;
-  /** The root port (or root complex) the function sits below. */
-  pcieRoot: string;
-  /** IOMMU group number; 0 without an IOMMU (no groups: the host cannot assign). */
-  iommuGroup: number;
-  /** SR-IOV: the PF of a virtual function; absent otherwise. */
-  physfn?: string;
-  /** A physical function with VFs enabled. */
-  hasVfs: boolean;
-  /** Held by a driver of the host itself: its group is not viable for VMs. */
-  hostBound: boolean;
-  /** The device plugin that models it, if any. */
-  plugin?: string;
-}
-
-export interface HostInventoryView {
-  iommuMode: InventoryIommuMode;
-  numaNodes: InventoryNumaNode[];
-  /** The PCI endpoints (bridges and root ports left out), in the host's order. */
-  devices: InventoryDevice[];
-}
+/** A host's inventory: placement's view of it (but its id, which the agent or the fleet gives). */
+export type HostInventoryView = Omit<PlacementHost, 'id' | 'devices'> & { devices: InventoryDevice[] };
 
 /** The mode of the host's default domains (iommu.passthrough / iommu.strict as booted). */
-export function inventoryIommuMode(h: HostImpl): InventoryIommuMode {
+export function inventoryIommuMode(h: HostImpl): IommuMode {
   if (!h.iommuEnabled) return 'off';
   const t = domainTypeSysfs(h.policy.global.type);
   return t === 'identity' ? 'pt' : t === 'DMA' ? 'strict' : 'lazy';
@@ -69,22 +36,24 @@ function inventoryDevice(h: HostImpl, d: HostDevice): InventoryDevice {
     vendor: desc.vendor ?? '',
     product: desc.device ?? '',
     deviceClass: desc.class ?? '',
+    // The function's node, else its root port's.
     numaNode: desc.numaNode ?? root.desc.numaNode ?? 0,
     pcieRoot: fullName(root),
+    // Without an IOMMU there are no groups (0: the host cannot assign).
     iommuGroup: d.group?.id ?? 0,
     ...(desc.virtfnOf && { physfn: fullName(h.device(desc.virtfnOf).fn) }),
-    hasVfs: (desc.sriovVfs ?? 0) > 0,
-    hostBound: !!desc.hostBound,
+    ...((desc.sriovVfs ?? 0) > 0 && { hasVfs: true }),
+    healthy: true,
+    ...(desc.hostBound && { hostBound: true }),
     ...(desc.plugin && { plugin: desc.plugin }),
   };
 }
 
-/** The inventory view of a booted host (see the file comment). */
+/** The inventory of a booted host (see the file comment); CPUs are the host's cores spread evenly over its nodes. */
 export function hostInventory(h: HostImpl): HostInventoryView {
   const d = h.desc;
   const perNode = Math.ceil((d.cpu.sockets * d.cpu.coresPerSocket) / d.numaNodes.length);
   return {
-    iommuMode: inventoryIommuMode(h),
     numaNodes: d.numaNodes.map((n, i) => ({
       id: n.id,
       socket: Math.min(i, d.cpu.sockets - 1),
@@ -92,5 +61,6 @@ export function hostInventory(h: HostImpl): HostInventoryView {
       memoryMiB: Math.round(n.memoryGiB * 1024),
     })),
     devices: h.devices.filter(isPciEndpoint).map((x) => inventoryDevice(h, x)),
+    iommuMode: inventoryIommuMode(h),
   };
 }

@@ -7,7 +7,7 @@
 
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { bootHost, type Host, type HostDescription, hostInventory, loadHostDescription } from '@iofleet/host';
-import type { PlacementDevice, PlacementHost } from '@iofleet/placement';
+import type { PlacementHost } from '@iofleet/placement';
 import type { Scenario, Variant } from '../scenario/schema';
 
 export interface Template {
@@ -90,20 +90,8 @@ export function bootVariant(t: Template, v: Variant): Host {
 
 /** The placement view of a booted host: what a host agent reports in its inventory (hostInventory). */
 export function placementBlueprint(h: Host): Omit<PlacementHost, 'id'> {
-  const { iommuMode, numaNodes, devices } = hostInventory(h);
-  return {
-    numaNodes,
-    devices: devices.map(
-      ({ physfn, hasVfs, hostBound, plugin: _plugin, ...d }): PlacementDevice => ({
-        ...d,
-        ...(physfn && { physfn }),
-        ...(hasVfs && { hasVfs }),
-        healthy: true,
-        ...(hostBound && { hostBound }),
-      }),
-    ),
-    iommuMode,
-  };
+  const { numaNodes, devices, iommuMode } = hostInventory(h);
+  return { numaNodes, devices: devices.map(({ plugin: _plugin, ...d }) => d), iommuMode };
 }
 
 /** Id of the k-th host of a template: what a host agent serving it reports (hostIdFor()). */
