@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { parseYamlWithSchema, RUN_MODES } from '@iofleet/host';
+import { parseYamlWithSchema, RUN_MODES, refineUnique } from '@iofleet/host';
 import { z } from 'zod';
 
 const run = z
@@ -41,14 +41,7 @@ export const rowSchema = z
 export const rowsFileSchema = z
   .object({ $comment: z.string().optional(), rows: z.array(rowSchema).min(1) })
   .strict()
-  .superRefine((f, ctx) => {
-    const ids = new Set<string>();
-    f.rows.forEach((r, i) => {
-      if (ids.has(r.id))
-        ctx.addIssue({ code: 'custom', path: ['rows', i, 'id'], message: `duplicate row id '${r.id}'` });
-      ids.add(r.id);
-    });
-  });
+  .superRefine((f, ctx) => refineUnique(ctx, f.rows, 'id', ['rows'], 'row id'));
 
 export type CalibrationRow = z.output<typeof rowSchema>;
 

@@ -19,7 +19,14 @@ export {
   hostDescriptionSchema,
   type PciNodeDescription,
 } from './description/schema';
-export { type LoadedYaml, loadYamlWithSchema, parseYamlWithSchema, pathToString } from './description/yaml-schema';
+export {
+  type IssueSink,
+  type LoadedYaml,
+  loadYamlWithSchema,
+  parseYamlWithSchema,
+  pathToString,
+  refineUnique,
+} from './description/yaml-schema';
 export {
   attachPlugin,
   detachPlugin,

@@ -18,6 +18,31 @@ export function pathToString(path: readonly PropertyKey[]): string {
   return s;
 }
 
+/** The part of zod's refinement context refineUnique() writes to. */
+export interface IssueSink {
+  addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string }): void;
+}
+
+/**
+ * In a schema's superRefine(): reports every item of `items` whose `key` repeats an earlier
+ * item's, as "duplicate <what> '<value>'" at `[...at, index, key]` (so a YAML error points at the
+ * second occurrence's line). For the names a file's entries are referred to by.
+ */
+export function refineUnique<T, K extends keyof T & string>(
+  ctx: IssueSink,
+  items: readonly T[],
+  key: K,
+  at: readonly PropertyKey[],
+  what: string,
+): void {
+  const seen = new Set<T[K]>();
+  items.forEach((item, i) => {
+    if (seen.has(item[key]))
+      ctx.addIssue({ code: 'custom', path: [...at, i, key], message: `duplicate ${what} '${String(item[key])}'` });
+    seen.add(item[key]);
+  });
+}
+
 /** Finds the node at `path`, or the deepest ancestor that exists (so a missing key points at its parent). */
 function nodeAt(root: Node | null | undefined, path: readonly PropertyKey[]): Node | undefined {
   let node: Node | null | undefined = root;

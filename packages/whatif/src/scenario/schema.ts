@@ -3,7 +3,7 @@
 // VM shapes, or a trace replay), each VM's device I/O, the simulated duration, a seed, and the
 // variants to compare. See docs/scenarios.md.
 
-import { hostDescriptionSchema } from '@iofleet/host';
+import { hostDescriptionSchema, refineUnique } from '@iofleet/host';
 import { z } from 'zod';
 
 const duration = z
@@ -137,12 +137,7 @@ export const scenarioSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    const names = new Set<string>();
-    s.variants.forEach((v, i) => {
-      if (names.has(v.name))
-        ctx.addIssue({ code: 'custom', path: ['variants', i, 'name'], message: `duplicate variant name '${v.name}'` });
-      names.add(v.name);
-    });
+    refineUnique(ctx, s.variants, 'name', ['variants'], 'variant name');
     const fleetKeys = new Set(s.fleet.map((f) => f.template ?? f.host?.name));
     s.variants.forEach((v, i) => {
       for (const from of Object.keys(v.hostTemplates ?? {}))
