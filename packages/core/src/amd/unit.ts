@@ -65,15 +65,20 @@ import {
   invDevEntry,
   opcode,
 } from './commands';
-import {
-  blockedDte,
-  type DecodedDte,
-  DeviceTable,
-  DTE_MODE_RESERVED,
-  passthroughDte,
-  translatingDte,
-} from './device-table';
+import { blockedDte, type DecodedDte, DeviceTable, passthroughDte, translatingDte } from './device-table';
 import { type AmdDomainHost, AmdViDomain } from './domain';
+import {
+  AmdDteCache,
+  DC_CACHED,
+  DC_DID_SHIFT,
+  DC_IR,
+  DC_IW,
+  DC_MODE_MASK,
+  DC_MODE_SHIFT,
+  DC_TV,
+  DC_V,
+  DC_XLATE,
+} from './dte-cache';
 import {
   type AmdEvent,
   amdEventLine,
@@ -143,7 +148,7 @@ export class AmdViUnit implements AmdDomainHost {
    * change) or INVALIDATE_IOMMU_ALL drops it, so a stale entry stays in use until then, as on
    * hardware. Unbounded (the DTE cache's size is not published), as the VT-d context cache.
    */
-  private readonly dteCache = new Map<number, DecodedDte>();
+  private readonly dtes: AmdDteCache;
 
   constructor(opts: {
     mem: PhysMemory;
@@ -170,6 +175,7 @@ export class AmdViUnit implements AmdDomainHost {
     // Levels up to 6: a DTE may name any mode, whatever Linux's domains use.
     this.pdc = new PagingStructureCache(MAX_LEVELS, Math.max(1, this.params.pdeCacheEntriesPerLevel));
     this.devTable = new DeviceTable(this.mem);
+    this.dtes = new AmdDteCache(this.devTable);
     this.commands = new CommandBuffer(this.mem, (cmd) => this.execute(cmd));
     this.semaphorePa = this.mem.allocTablePage();
   }
@@ -238,11 +244,11 @@ export class AmdViUnit implements AmdDomainHost {
         if (this.params.invalidateAll) {
           this.cnt[HW_IOTLB_ENTRIES_INVALIDATED]! += this.iotlb.invalidateAll();
           this.pdc.invalidateAll();
-          this.dteCache.clear();
+          this.dtes.invalidateAll();
         } else this.events.append({ code: EVENT_TYPE_ILL_CMD, deviceId: 0, domainId: 0, address: 0, flags: 0 });
         return;
       case CMD_INV_DEV_ENTRY:
-        this.dteCache.delete(getNumber(cmd, CMD_INV_DTE, 'DEVID'));
+        this.dtes.invalidateDevice(getNumber(cmd, CMD_INV_DTE, 'DEVID'));
         return;
       case CMD_INV_IOTLB_PAGES:
       case CMD_INV_IRT:
@@ -252,77 +258,112 @@ export class AmdViUnit implements AmdDomainHost {
     }
   }
 
-  /** Translates one DMA request (hot path: no allocation unless it faults). */
+  /**
+   * Translates one DMA request (hot path: no allocation unless it faults). The common case — a
+   * cached DTE with V = 1, TV = 1 and Mode 1..6 — goes straight to the IOTLB; everything else
+   * takes translateDte(). Kept small (the IOTLB in viaIotlb(), the walk in miss()) so that V8 can
+   * inline it into its callers, as VT-d's LegacyTranslator.translate() (issue #19).
+   */
   translate(req: DmaRequest, out: TranslationOut): void {
     const c = this.cnt;
     c[HW_TRANSLATIONS]!++;
     out.memReads = 0;
     out.iotlbHit = false;
     out.fault = null;
+    // | 0: an unallocated cache reads undefined, i.e. not cached
+    const e = this.dtes.entry[req.sourceId]! | 0;
+    if ((e & DC_XLATE) === 0) {
+      this.translateDte(req, out, e);
+      return;
+    }
+    c[HW_CONTEXT_CACHE_HIT]!++;
+    this.viaIotlb(req, out, e);
+  }
+
+  /**
+   * translate() for a DTE that is not cached yet (read from the device table: the DTE comes first,
+   * its DomainID tags the IOTLB lookup), or one that does not translate: V = 0 or TV = 0 pass
+   * untranslated, Mode 0 passes subject to IR/IW.
+   */
+  private translateDte(req: DmaRequest, out: TranslationOut, cached: number): void {
+    const c = this.cnt;
     const sid = req.sourceId;
-    const need = req.write ? PERM_WRITE : PERM_READ;
-    // The DTE comes first (its DomainID tags the IOTLB lookup): from the DTE cache, or one
-    // 32-byte read of the device table on a miss.
-    let dte = this.dteCache.get(sid);
-    if (dte === undefined) {
-      dte = { v: false, tv: false, mode: 0, root: 0, ir: false, iw: false, domainId: 0, sa: false, reserved: false };
-      this.devTable.readFast(sid, dte);
+    let e = cached;
+    if ((e & DC_CACHED) !== 0) c[HW_CONTEXT_CACHE_HIT]!++;
+    else {
+      // One 32-byte read of the device table.
       c[HW_CONTEXT_CACHE_MISS]!++;
       out.memReads += 1;
       c[HW_WALK_MEM_READS]! += 1;
       // A valid DTE with a reserved bit set, or with the reserved Mode 7 in a translation entry,
       // is illegal: the request is aborted and logged (QEMU amdvi_validate_dte(); spec §2.2.2.1).
-      if (dte.v && (dte.reserved || (dte.tv && dte.mode === DTE_MODE_RESERVED))) {
-        this.illegalDte(req, out, dte);
+      if (!this.dtes.load(sid)) {
+        this.illegalDte(req, out, this.dtes.last);
         return;
       }
-      this.dteCache.set(sid, dte);
-    } else c[HW_CONTEXT_CACHE_HIT]!++;
-    if (!dte.v || !dte.tv) {
+      e = this.dtes.entry[sid]!;
+    }
+    if ((e & DC_XLATE) !== 0) {
+      this.viaIotlb(req, out, e);
+      return;
+    }
+    if ((e & (DC_V | DC_TV)) !== (DC_V | DC_TV)) {
       out.ok = true; // V=0 (or TV=0): untranslated access (spec §2.2.2.1)
       out.pa = req.address;
       out.sizeLg2 = 12;
       return;
     }
-    if (dte.mode !== 0) {
-      const hit = this.iotlb.lookup(dte.domainId, 0, req.address);
-      if (hit >= 0 && (this.iotlb.lastPerm & need) !== 0) {
-        c[HW_IOTLB_HIT]!++;
-        out.ok = true;
-        out.iotlbHit = true;
-        out.pa = hit;
-        out.sizeLg2 = this.iotlb.lastSizeLg2;
-        return;
-      }
-    }
-    const perm = (dte.ir ? PERM_READ : 0) | (dte.iw ? PERM_WRITE : 0);
-    if (dte.mode === 0) {
-      // Mode 0: addresses pass untranslated (pass-through), with the DTE's IR/IW checked.
-      if ((perm & need) === 0) {
-        this.ioPageFault(req, out, dte.domainId, EVENT_FLAG_PR);
-        return;
-      }
-      out.ok = true;
-      out.pa = req.address;
-      out.sizeLg2 = 12;
+    // Mode 0: addresses pass untranslated (pass-through), with the DTE's IR/IW checked.
+    if ((e & (req.write ? DC_IW : DC_IR)) === 0) {
+      this.ioPageFault(req, out, e >>> DC_DID_SHIFT, EVENT_FLAG_PR);
       return;
     }
+    out.ok = true;
+    out.pa = req.address;
+    out.sizeLg2 = 12;
+  }
+
+  /** The IOTLB of a translating DTE: a hit with the permission, else miss() (which walks). */
+  private viaIotlb(req: DmaRequest, out: TranslationOut, e: number): void {
+    const iotlb = this.iotlb;
+    const hit = iotlb.lookup(e >>> DC_DID_SHIFT, 0, req.address);
+    if (hit >= 0 && (iotlb.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) !== 0) {
+      this.cnt[HW_IOTLB_HIT]!++;
+      out.ok = true;
+      out.iotlbHit = true;
+      out.pa = hit;
+      out.sizeLg2 = iotlb.lastSizeLg2;
+      return;
+    }
+    this.miss(req, out, e);
+  }
+
+  /**
+   * The IOTLB missed (or its entry lacks the permission): walk the DTE's v1 table from its Mode's
+   * level, fill the IOTLB. A method of its own so that translate() stays small.
+   */
+  private miss(req: DmaRequest, out: TranslationOut, e: number): void {
+    const c = this.cnt;
+    const did = e >>> DC_DID_SHIFT;
+    const need = req.write ? PERM_WRITE : PERM_READ;
+    const perm = ((e & DC_IR) !== 0 ? PERM_READ : 0) | ((e & DC_IW) !== 0 ? PERM_WRITE : 0);
     c[HW_IOTLB_MISS]!++;
     const w = this.walkOut;
-    this.cachedWalk(this.formatsByMode[dte.mode]!, dte.domainId, dte.root, req.address, need, w);
+    const fmt = this.formatsByMode[(e >>> DC_MODE_SHIFT) & DC_MODE_MASK]!;
+    this.cachedWalk(fmt, did, this.dtes.root[req.sourceId]!, req.address, need, w);
     c[HW_WALK_MEM_READS]! += w.levelsRead;
     out.memReads += w.levelsRead;
     const effective = w.perm & perm;
     if (w.status !== WALK_OK && w.status !== WALK_PERMISSION) {
-      this.ioPageFault(req, out, dte.domainId, 0);
+      this.ioPageFault(req, out, did, 0);
       return;
     }
     if ((effective & need) === 0) {
-      this.ioPageFault(req, out, dte.domainId, EVENT_FLAG_PR);
+      this.ioPageFault(req, out, did, EVENT_FLAG_PR);
       return;
     }
     const size = 2 ** w.sizeLg2;
-    this.iotlb.insert(dte.domainId, 0, req.address, w.pa - (req.address % size), w.sizeLg2, effective);
+    this.iotlb.insert(did, 0, req.address, w.pa - (req.address % size), w.sizeLg2, effective);
     out.ok = true;
     out.pa = w.pa;
     out.sizeLg2 = w.sizeLg2;
