@@ -61,15 +61,29 @@ export interface TranslatorEnv extends ConfigEnv {
   clientOf(sid: number): string | undefined;
 }
 
+/** StreamIDs below this have a slot in the translating-configuration index (64 Ki, as the PCI RIDs). */
+const INDEXED_SIDS = 65536;
+
 export class SmmuTranslator {
   /** The configuration cache (STEs and CDs, invalid ones too), by StreamID and SubstreamID. */
   private readonly cache = new Map<number, SmmuConfig>();
+  /**
+   * The model's index into `cache` for the hot path (not a hardware structure): by StreamID below
+   * INDEXED_SIDS, the cached configuration of transactions without a SubstreamID when it
+   * translates through the TLB (CFG_TRANSLATE with a stage), else undefined. Kept in step with
+   * `cache` by every fill and invalidation; allocated on the first such fill (512 KiB), so units
+   * that never translate do not carry it.
+   */
+  private bySid: (SmmuConfig | undefined)[] = [];
+  private readonly cnt: Float64Array;
   private readonly w = newWalkOut();
   private readonly inner = newWalkOut();
   private readonly path = newWalkPath();
   private readonly nested = newNestedInfo();
 
-  constructor(private readonly env: TranslatorEnv) {}
+  constructor(private readonly env: TranslatorEnv) {
+    this.cnt = env.counters.c;
+  }
 
   private static key(sid: number, ssid: number): number {
     return ssid < 0 ? sid : sid + (ssid + 1) * 4294967296;
@@ -85,31 +99,44 @@ export class SmmuTranslator {
       const sid = k % 4294967296;
       if (sid >= first && sid < first + count) this.cache.delete(k);
     }
+    const end = Math.min(first + count, this.bySid.length);
+    for (let sid = first; sid < end; sid++) this.bySid[sid] = undefined;
   }
   /** CMD_CFGI_CD: the CD of (sid, ssid); SubstreamID 0 also serves traffic without one (S1DSS = SSID0). */
   invalidateCd(sid: number, ssid: number): void {
     this.cache.delete(SmmuTranslator.key(sid, ssid));
-    if (ssid === 0) this.cache.delete(sid);
+    if (ssid === 0) {
+      this.cache.delete(sid);
+      if (sid < this.bySid.length) this.bySid[sid] = undefined;
+    }
   }
   invalidateAll(): void {
     this.cache.clear();
+    this.bySid.fill(undefined);
   }
   /** CMD_PREFETCH_CONFIG: load the configuration of `sid` now. */
   prefetch(sid: number): void {
-    if (!this.cache.has(sid)) this.cache.set(sid, loadConfig(this.env, sid, -1));
+    if (!this.cache.has(sid)) this.remember(sid, -1, loadConfig(this.env, sid, -1));
   }
   get cachedConfigs(): number {
     return this.cache.size;
   }
 
+  /** Caches a configuration just loaded (and indexes it by StreamID when it translates through the TLB). */
+  private remember(sid: number, ssid: number, cfg: SmmuConfig): void {
+    this.cache.set(SmmuTranslator.key(sid, ssid), cfg);
+    if (ssid >= 0 || sid >= INDEXED_SIDS || cfg.kind !== CFG_TRANSLATE || (cfg.s1 === null && cfg.s2 === null)) return;
+    if (this.bySid.length === 0) this.bySid = new Array<SmmuConfig | undefined>(INDEXED_SIDS).fill(undefined);
+    this.bySid[sid] = cfg;
+  }
+
   /** The configuration of a request, from the cache or fetched (counted as a context-cache miss). */
   private config(sid: number, ssid: number, out: TranslationOut): SmmuConfig {
-    const key = SmmuTranslator.key(sid, ssid);
-    const c = this.env.counters.c;
-    let cfg = this.cache.get(key);
+    const c = this.cnt;
+    let cfg = this.cache.get(SmmuTranslator.key(sid, ssid));
     if (cfg === undefined) {
       cfg = loadConfig(this.env, sid, ssid);
-      this.cache.set(key, cfg);
+      this.remember(sid, ssid, cfg);
       c[HW_CONTEXT_CACHE_MISS]!++;
       c[HW_WALK_MEM_READS]! += cfg.reads;
       out.memReads += cfg.reads;
@@ -117,19 +144,35 @@ export class SmmuTranslator {
     return cfg;
   }
 
-  /** Translates one DMA request (hot path: no allocation unless it faults). */
+  /**
+   * Translates one DMA request (hot path: no allocation unless it faults). The common case — a
+   * cached configuration that translates through the TLB, no SubstreamID, no ATC on the unit —
+   * goes straight to the TLB; everything else takes translateConfig(). Kept small so that V8 can
+   * inline it into its callers, as VT-d's LegacyTranslator.translate() (issue #19).
+   */
   translate(req: DmaRequest, out: TranslationOut): void {
-    const c = this.env.counters.c;
+    const c = this.cnt;
     c[HW_TRANSLATIONS]!++;
     out.memReads = 0;
     out.iotlbHit = false;
     out.fault = null;
+    const sid = req.sourceId;
+    const cfg = req.pasid < 0 && sid < this.bySid.length ? this.bySid[sid] : undefined;
+    if (cfg === undefined || this.env.atc.size !== 0) {
+      this.translateConfig(req, out);
+      return;
+    }
+    c[HW_CONTEXT_CACHE_HIT]!++;
+    this.viaTlb(req, out, cfg, undefined);
+  }
+
+  /** translate() through the configuration cache: fetches, bypass/abort/faults, SubstreamIDs and ATS. */
+  private translateConfig(req: DmaRequest, out: TranslationOut): void {
     const cfg = this.config(req.sourceId, req.pasid, out);
     if (cfg.kind !== CFG_TRANSLATE) {
       this.untranslated(req, out, cfg);
       return;
     }
-    const need = req.write ? PERM_WRITE : PERM_READ;
     const atc = this.env.atc.size > 0 ? this.env.atc.get(req.sourceId) : undefined;
     if (atc !== undefined) {
       // The device asks its own ATC first; a miss is an ATS Translation Request (§3.9).
@@ -138,7 +181,7 @@ export class SmmuTranslator {
         return;
       }
       const pa = atc.lookup(0, req.pasid + 1, req.address);
-      if (pa >= 0 && (atc.lastPerm & need) !== 0) {
+      if (pa >= 0 && (atc.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) !== 0) {
         out.ok = true;
         out.iotlbHit = true;
         out.pa = pa;
@@ -152,21 +195,34 @@ export class SmmuTranslator {
       out.sizeLg2 = 12;
       return;
     }
+    this.viaTlb(req, out, cfg, atc);
+  }
+
+  /** The TLB, tagged by the configuration's context: a hit with the permission, else miss(). */
+  private viaTlb(req: DmaRequest, out: TranslationOut, cfg: SmmuConfig, atc: Iotlb | undefined): void {
     const tlb = this.env.contexts.tlb;
     const hit = tlb.lookup(cfg.ctx, 0, req.address);
     if (hit >= 0) {
-      c[HW_IOTLB_HIT]!++;
-      if ((tlb.lastPerm & need) !== 0) {
+      this.cnt[HW_IOTLB_HIT]!++;
+      if ((tlb.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) !== 0) {
         out.ok = true;
         out.iotlbHit = true;
         out.pa = hit;
         out.sizeLg2 = tlb.lastSizeLg2;
         return;
       }
-    } else c[HW_IOTLB_MISS]!++;
+    } else this.cnt[HW_IOTLB_MISS]!++;
+    this.miss(req, out, cfg, atc);
+  }
+
+  /**
+   * The TLB missed, or its entry lacks the permission (the walk then reports the stage that
+   * refuses it): walk, fill the TLB and the ATC. A method of its own so that translate() stays small.
+   */
+  private miss(req: DmaRequest, out: TranslationOut, cfg: SmmuConfig, atc: Iotlb | undefined): void {
     const w = this.w;
-    const s2Fault = this.walk(cfg, req.address, need, w);
-    c[HW_WALK_MEM_READS]! += w.levelsRead;
+    const s2Fault = this.walk(cfg, req.address, req.write ? PERM_WRITE : PERM_READ, w);
+    this.cnt[HW_WALK_MEM_READS]! += w.levelsRead;
     out.memReads += w.levelsRead;
     if (w.status !== WALK_OK) {
       const event = WALK_EVENT[w.status] ?? EVT.F_TRANSLATION;
@@ -174,7 +230,7 @@ export class SmmuTranslator {
       return;
     }
     const base = w.pa - (req.address % 2 ** w.sizeLg2);
-    tlb.insert(cfg.ctx, 0, req.address, base, w.sizeLg2, w.perm);
+    this.env.contexts.tlb.insert(cfg.ctx, 0, req.address, base, w.sizeLg2, w.perm);
     atc?.insert(0, req.pasid + 1, req.address, base, w.sizeLg2, w.perm);
     out.ok = true;
     out.pa = w.pa;
