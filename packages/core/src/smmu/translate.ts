@@ -76,6 +76,9 @@ export class SmmuTranslator {
    */
   private bySid: (SmmuConfig | undefined)[] = [];
   private readonly cnt: Float64Array;
+  /** env.contexts.tlb and env.atc, held for the hot path. */
+  private readonly tlb: Iotlb;
+  private readonly atc: Map<number, Iotlb>;
   private readonly w = newWalkOut();
   private readonly inner = newWalkOut();
   private readonly path = newWalkPath();
@@ -83,6 +86,8 @@ export class SmmuTranslator {
 
   constructor(private readonly env: TranslatorEnv) {
     this.cnt = env.counters.c;
+    this.tlb = env.contexts.tlb;
+    this.atc = env.atc;
   }
 
   private static key(sid: number, ssid: number): number {
@@ -147,8 +152,9 @@ export class SmmuTranslator {
   /**
    * Translates one DMA request (hot path: no allocation unless it faults). The common case — a
    * cached configuration that translates through the TLB, no SubstreamID, no ATC on the unit —
-   * goes straight to the TLB; everything else takes translateConfig(). Kept small so that V8 can
-   * inline it into its callers, as VT-d's LegacyTranslator.translate() (issue #19).
+   * goes straight to the TLB; everything else takes translateConfig() first, the walk is miss().
+   * Kept small so that V8 can inline it, and the TLB lookup in it, into its callers, as VT-d's
+   * LegacyTranslator.translate() (issue #19): a lookup left out of line boxes its double result.
    */
   translate(req: DmaRequest, out: TranslationOut): void {
     const c = this.cnt;
@@ -157,53 +163,15 @@ export class SmmuTranslator {
     out.iotlbHit = false;
     out.fault = null;
     const sid = req.sourceId;
-    const cfg = req.pasid < 0 && sid < this.bySid.length ? this.bySid[sid] : undefined;
-    if (cfg === undefined || this.env.atc.size !== 0) {
-      this.translateConfig(req, out);
-      return;
-    }
-    c[HW_CONTEXT_CACHE_HIT]!++;
-    this.viaTlb(req, out, cfg, undefined);
-  }
-
-  /** translate() through the configuration cache: fetches, bypass/abort/faults, SubstreamIDs and ATS. */
-  private translateConfig(req: DmaRequest, out: TranslationOut): void {
-    const cfg = this.config(req.sourceId, req.pasid, out);
-    if (cfg.kind !== CFG_TRANSLATE) {
-      this.untranslated(req, out, cfg);
-      return;
-    }
-    const atc = this.env.atc.size > 0 ? this.env.atc.get(req.sourceId) : undefined;
-    if (atc !== undefined) {
-      // The device asks its own ATC first; a miss is an ATS Translation Request (§3.9).
-      if (cfg.eats === 0) {
-        this.fault(req, out, cfg, EVT.F_BAD_ATS_TREQ, false, EVT_CLASS.IN, 0);
-        return;
-      }
-      const pa = atc.lookup(0, req.pasid + 1, req.address);
-      if (pa >= 0 && (atc.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) !== 0) {
-        out.ok = true;
-        out.iotlbHit = true;
-        out.pa = pa;
-        out.sizeLg2 = atc.lastSizeLg2;
-        return;
-      }
-    }
-    if (cfg.s1 === null && cfg.s2 === null) {
-      out.ok = true; // S1DSS = bypass with no stage 2
-      out.pa = req.address;
-      out.sizeLg2 = 12;
-      return;
-    }
-    this.viaTlb(req, out, cfg, atc);
-  }
-
-  /** The TLB, tagged by the configuration's context: a hit with the permission, else miss(). */
-  private viaTlb(req: DmaRequest, out: TranslationOut, cfg: SmmuConfig, atc: Iotlb | undefined): void {
-    const tlb = this.env.contexts.tlb;
+    let cfg = req.pasid < 0 && sid < this.bySid.length ? this.bySid[sid] : undefined;
+    if (cfg === undefined || this.atc.size !== 0) {
+      cfg = this.translateConfig(req, out);
+      if (cfg === undefined) return;
+    } else c[HW_CONTEXT_CACHE_HIT]!++;
+    const tlb = this.tlb;
     const hit = tlb.lookup(cfg.ctx, 0, req.address);
     if (hit >= 0) {
-      this.cnt[HW_IOTLB_HIT]!++;
+      c[HW_IOTLB_HIT]!++;
       if ((tlb.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) !== 0) {
         out.ok = true;
         out.iotlbHit = true;
@@ -211,15 +179,57 @@ export class SmmuTranslator {
         out.sizeLg2 = tlb.lastSizeLg2;
         return;
       }
-    } else this.cnt[HW_IOTLB_MISS]!++;
-    this.miss(req, out, cfg, atc);
+    } else c[HW_IOTLB_MISS]!++;
+    this.miss(req, out, cfg);
+  }
+
+  /**
+   * translate() through the configuration cache: fetches, bypass/abort/faults, SubstreamIDs and
+   * ATS. Returns the configuration when the request goes on to the TLB, else undefined (`out` is
+   * its result).
+   */
+  private translateConfig(req: DmaRequest, out: TranslationOut): SmmuConfig | undefined {
+    const cfg = this.config(req.sourceId, req.pasid, out);
+    if (cfg.kind !== CFG_TRANSLATE) {
+      this.untranslated(req, out, cfg);
+      return undefined;
+    }
+    const atc = this.atcOf(req.sourceId);
+    if (atc !== undefined) {
+      // The device asks its own ATC first; a miss is an ATS Translation Request (§3.9).
+      if (cfg.eats === 0) {
+        this.fault(req, out, cfg, EVT.F_BAD_ATS_TREQ, false, EVT_CLASS.IN, 0);
+        return undefined;
+      }
+      const pa = atc.lookup(0, req.pasid + 1, req.address);
+      if (pa >= 0 && (atc.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) !== 0) {
+        out.ok = true;
+        out.iotlbHit = true;
+        out.pa = pa;
+        out.sizeLg2 = atc.lastSizeLg2;
+        return undefined;
+      }
+    }
+    if (cfg.s1 === null && cfg.s2 === null) {
+      out.ok = true; // S1DSS = bypass with no stage 2
+      out.pa = req.address;
+      out.sizeLg2 = 12;
+      return undefined;
+    }
+    return cfg;
+  }
+
+  /** The ATC of an ATS-enabled device, or undefined. */
+  private atcOf(sid: number): Iotlb | undefined {
+    return this.atc.size > 0 ? this.atc.get(sid) : undefined;
   }
 
   /**
    * The TLB missed, or its entry lacks the permission (the walk then reports the stage that
-   * refuses it): walk, fill the TLB and the ATC. A method of its own so that translate() stays small.
+   * refuses it): walk, fill the TLB and the device's ATC. A method of its own so that translate()
+   * stays small.
    */
-  private miss(req: DmaRequest, out: TranslationOut, cfg: SmmuConfig, atc: Iotlb | undefined): void {
+  private miss(req: DmaRequest, out: TranslationOut, cfg: SmmuConfig): void {
     const w = this.w;
     const s2Fault = this.walk(cfg, req.address, req.write ? PERM_WRITE : PERM_READ, w);
     this.cnt[HW_WALK_MEM_READS]! += w.levelsRead;
@@ -230,8 +240,8 @@ export class SmmuTranslator {
       return;
     }
     const base = w.pa - (req.address % 2 ** w.sizeLg2);
-    this.env.contexts.tlb.insert(cfg.ctx, 0, req.address, base, w.sizeLg2, w.perm);
-    atc?.insert(0, req.pasid + 1, req.address, base, w.sizeLg2, w.perm);
+    this.tlb.insert(cfg.ctx, 0, req.address, base, w.sizeLg2, w.perm);
+    this.atcOf(req.sourceId)?.insert(0, req.pasid + 1, req.address, base, w.sizeLg2, w.perm);
     out.ok = true;
     out.pa = w.pa;
     out.sizeLg2 = w.sizeLg2;
