@@ -52,8 +52,9 @@ export function registerBench(program: Command): void {
   bench
     .command('core')
     .description(
-      'translations per second of the hardware model (VT-d and AMD-Vi units, 4-level tables):\n' +
-        'iotlbHitTranslationsPerSec and pageWalkTranslationsPerSec (IOTLB always missing), each over >= --seconds',
+      'Translations per second of the hardware model (VT-d, AMD-Vi and SMMUv3 units, 4-level tables): IOTLB hits ' +
+        'and page walks (IOTLB always missing) of each, each figure over >= --seconds. --vs-c instead holds the VT-d ' +
+        'unit against the C reference on the same work.',
     )
     .option(
       '--seconds <s>',
@@ -70,7 +71,7 @@ export function registerBench(program: Command): void {
       'instead: the C reference (bench-c/cref.c, cc -O2) and the VT-d unit on the same work, ratios TS / C ' +
         "(IOTLB hits with FIFO replacement, as cref.c's round-robin, and with LRU)",
     )
-    .option('--mappings <n>', '--vs-c: dense 4 KiB mappings (default 1048576)', positiveInt('mappings'), 1 << 20)
+    .option('--mappings <n>', '--vs-c: dense 4 KiB mappings', positiveInt('mappings'), 1 << 20)
     .option('--rounds <n>', '--vs-c: rounds, each C then TypeScript (ratios are medians)', positiveInt('rounds'), 1)
     .option('--json', 'print one JSON object')
     .action(
