@@ -2,13 +2,16 @@
 // `iofleet bench core --vs-c`: the C reference (apps/cli/bench-c/cref.c, compiled with `cc -O2`
 // into a temporary directory) and the project's VT-d unit on the same work, side by side in one
 // run, alternating C then TypeScript for each round; prints each figure and the ratio TS / C.
+// Each side of a round runs in a process of its own (the TypeScript side is this command with the
+// hidden --vs-c-ts-side): the JIT's decisions differ from process to process, so rounds in one
+// process are not independent samples, and C is a fresh process every round too.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AlignedBenchResult, runAlignedBench } from '@iofleet/core/bench';
+import type { AlignedBenchResult } from '@iofleet/core/bench';
 import { CliError } from './cli-error';
-import { REPO_ROOT } from './paths';
+import { CLI_MAIN, REPO_ROOT } from './paths';
 
 export const CREF_SOURCE = join(REPO_ROOT, 'apps', 'cli', 'bench-c', 'cref.c');
 
@@ -57,6 +60,24 @@ function runC(exe: string, mappings: number): AlignedBenchResult {
   return j;
 }
 
+/** The TypeScript side of one round, in a fresh process (`bench core --vs-c-ts-side`). */
+function runTs(mappings: number, seconds: number): AlignedBenchResult {
+  const args = [
+    CLI_MAIN,
+    'bench',
+    'core',
+    '--vs-c-ts-side',
+    '--mappings',
+    String(mappings),
+    '--seconds',
+    String(seconds),
+  ];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0 || r.error !== undefined)
+    throw new CliError(`bench core --vs-c: the TypeScript side exited with ${r.status ?? r.signal}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as AlignedBenchResult;
+}
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -70,7 +91,7 @@ export function benchVsC(mappings: number, rounds: number, seconds: number): VsC
     const out: VsCRound[] = [];
     for (let i = 0; i < rounds; i++) {
       const c = runC(exe, mappings);
-      const ts = runAlignedBench(mappings, seconds);
+      const ts = runTs(mappings, seconds);
       out.push({
         c,
         ts,

@@ -4,9 +4,9 @@
 // with --json; run them side by side in one process when comparing (the machine is shared).
 
 import { join } from 'node:path';
-import { runCoreBench } from '@iofleet/core/bench';
+import { runAlignedBench, runCoreBench } from '@iofleet/core/bench';
 import { benchPurePlacement } from '@iofleet/placement';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { action, CliError, UsageError } from '../cli-error';
 import { DEFAULT_AGENT_TEMPLATE, EXAMPLE_SCENARIOS_DIR } from '../paths';
 import { progressBar } from '../progress';
@@ -72,44 +72,65 @@ export function registerBench(program: Command): void {
         "(IOTLB hits with FIFO replacement, as cref.c's round-robin, and with LRU)",
     )
     .option('--mappings <n>', '--vs-c: dense 4 KiB mappings', positiveInt('mappings'), 1 << 20)
-    .option('--rounds <n>', '--vs-c: rounds, each C then TypeScript (ratios are medians)', positiveInt('rounds'), 1)
+    .option(
+      '--rounds <n>',
+      '--vs-c: rounds, each C then TypeScript, each in a process of its own (ratios are medians)',
+      positiveInt('rounds'),
+      1,
+    )
     .option('--json', 'print one JSON object')
+    // --vs-c's TypeScript side of one round, run by --vs-c in a process of its own.
+    .addOption(new Option('--vs-c-ts-side').hideHelp())
     .action(
-      action(async (opts: { seconds: number; vsC?: boolean; mappings: number; rounds: number; json?: boolean }) => {
-        if (opts.vsC) {
-          const { benchVsC } = await import('../bench-vs-c.js');
-          const v = benchVsC(opts.mappings, opts.rounds, opts.seconds);
-          if (opts.json) {
-            process.stdout.write(`${JSON.stringify(v)}\n`);
+      action(
+        async (opts: {
+          seconds: number;
+          vsC?: boolean;
+          vsCTsSide?: boolean;
+          mappings: number;
+          rounds: number;
+          json?: boolean;
+        }) => {
+          if (opts.vsCTsSide) {
+            process.stdout.write(`${JSON.stringify(runAlignedBench(opts.mappings, opts.seconds))}\n`);
             return;
           }
-          const m = (x: number) => `${(x / 1e6).toFixed(2)} M`.padStart(9);
+          if (opts.vsC) {
+            const { benchVsC } = await import('../bench-vs-c.js');
+            const v = benchVsC(opts.mappings, opts.rounds, opts.seconds);
+            if (opts.json) {
+              process.stdout.write(`${JSON.stringify(v)}\n`);
+              return;
+            }
+            const m = (x: number) => `${(x / 1e6).toFixed(2)} M`.padStart(9);
+            process.stdout.write(
+              `VT-d unit vs C reference (${v.compiler} -O2), ${v.mappings} dense 4 KiB mappings; translations per second\n` +
+                v.rounds
+                  .map(
+                    (r, i) =>
+                      `  round ${i + 1}: walks C ${m(r.c.pageWalkTranslationsPerSec)}  TS ${m(r.ts.pageWalkTranslationsPerSec)}  x${r.walkRatio.toFixed(3)}` +
+                      `   IOTLB hits C ${m(r.c.iotlbHitTranslationsPerSec)}  TS ${m(r.ts.iotlbHitTranslationsPerSec)}  x${r.iotlbHitRatio.toFixed(3)}` +
+                      `  (LRU: TS ${m(r.ts.iotlbHitLruTranslationsPerSec ?? 0)}  x${r.iotlbHitLruRatio.toFixed(3)})\n`,
+                  )
+                  .join('') +
+                `  median ratio TS / C: walks x${v.walkRatio.toFixed(3)}, IOTLB hits x${v.iotlbHitRatio.toFixed(3)} ` +
+                `(round-robin/FIFO as cref.c; with LRU x${v.iotlbHitLruRatio.toFixed(3)})\n`,
+            );
+            return;
+          }
+          const r = runCoreBench(opts.seconds);
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify(r)}\n`);
+            return;
+          }
           process.stdout.write(
-            `VT-d unit vs C reference (${v.compiler} -O2), ${v.mappings} dense 4 KiB mappings; translations per second\n` +
-              v.rounds
-                .map(
-                  (r, i) =>
-                    `  round ${i + 1}: walks C ${m(r.c.pageWalkTranslationsPerSec)}  TS ${m(r.ts.pageWalkTranslationsPerSec)}  x${r.walkRatio.toFixed(3)}` +
-                    `   IOTLB hits C ${m(r.c.iotlbHitTranslationsPerSec)}  TS ${m(r.ts.iotlbHitTranslationsPerSec)}  x${r.iotlbHitRatio.toFixed(3)}` +
-                    `  (LRU: TS ${m(r.ts.iotlbHitLruTranslationsPerSec ?? 0)}  x${r.iotlbHitLruRatio.toFixed(3)})\n`,
-                )
-                .join('') +
-              `  median ratio TS / C: walks x${v.walkRatio.toFixed(3)}, IOTLB hits x${v.iotlbHitRatio.toFixed(3)} ` +
-              `(round-robin/FIFO as cref.c; with LRU x${v.iotlbHitLruRatio.toFixed(3)})\n`,
+            `translations per second, ${r.levels}-level walks (wall clock of the model)\n` +
+              `  VT-d   IOTLB hit ${(r.iotlbHitTranslationsPerSec / 1e6).toFixed(2)} M   page walk ${(r.pageWalkTranslationsPerSec / 1e6).toFixed(2)} M\n` +
+              `  AMD-Vi IOTLB hit ${(r.amdIotlbHitTranslationsPerSec / 1e6).toFixed(2)} M   page walk ${(r.amdPageWalkTranslationsPerSec / 1e6).toFixed(2)} M\n` +
+              `  SMMUv3 IOTLB hit ${(r.smmuIotlbHitTranslationsPerSec / 1e6).toFixed(2)} M   page walk ${(r.smmuPageWalkTranslationsPerSec / 1e6).toFixed(2)} M\n`,
           );
-          return;
-        }
-        const r = runCoreBench(opts.seconds);
-        if (opts.json) {
-          process.stdout.write(`${JSON.stringify(r)}\n`);
-          return;
-        }
-        process.stdout.write(
-          `translations per second, ${r.levels}-level walks (wall clock of the model)\n` +
-            `  VT-d   IOTLB hit ${(r.iotlbHitTranslationsPerSec / 1e6).toFixed(2)} M   page walk ${(r.pageWalkTranslationsPerSec / 1e6).toFixed(2)} M\n` +
-            `  AMD-Vi IOTLB hit ${(r.amdIotlbHitTranslationsPerSec / 1e6).toFixed(2)} M   page walk ${(r.amdPageWalkTranslationsPerSec / 1e6).toFixed(2)} M\n`,
-        );
-      }),
+        },
+      ),
     );
 
   bench
