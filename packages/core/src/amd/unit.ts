@@ -326,12 +326,14 @@ export class AmdViUnit implements AmdDomainHost {
   /** The IOTLB of a translating DTE: a hit with the permission, else miss() (which walks). */
   private viaIotlb(req: DmaRequest, out: TranslationOut, e: number): void {
     const iotlb = this.iotlb;
-    const hit = iotlb.lookup(e >>> DC_DID_SHIFT, 0, req.address);
-    if (hit >= 0 && (iotlb.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) !== 0) {
+    if (
+      iotlb.find(e >>> DC_DID_SHIFT, 0, req.address) >= 0 &&
+      (iotlb.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) !== 0
+    ) {
       this.cnt[HW_IOTLB_HIT]!++;
       out.ok = true;
       out.iotlbHit = true;
-      out.pa = hit;
+      out.pa = iotlb.lastPa;
       out.sizeLg2 = iotlb.lastSizeLg2;
       return;
     }

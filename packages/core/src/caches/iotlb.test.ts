@@ -87,4 +87,31 @@ describe('IOTLB', () => {
       expect(t.hits).toBeGreaterThan(1000);
     }
   });
+  it("find() hits exactly where lookup() does and leaves lookup()'s address in lastPa", () => {
+    const rand = mulberry32(11);
+    const a = new Iotlb({ entries: 32, ways: 4, replacement: 'lru' });
+    const b = new Iotlb({ entries: 32, ways: 4, replacement: 'lru' });
+    let hits = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const d = 1 + Math.floor(rand() * 2);
+      const lg2 = rand() < 0.2 ? 21 : 12;
+      const iova = Math.floor(rand() * 96) * 4096 + Math.floor(rand() * 4096);
+      if (rand() < 0.4) {
+        const pa = Math.floor(rand() * 2 ** 30) * 2 ** 21;
+        a.insert(d, 0, iova, pa, lg2, 3);
+        b.insert(d, 0, iova, pa, lg2, 3);
+        continue;
+      }
+      const pa = a.lookup(d, 0, iova);
+      const e = b.find(d, 0, iova);
+      expect(e >= 0).toBe(pa >= 0);
+      if (e >= 0) {
+        expect(b.lastPa).toBe(pa);
+        expect([b.lastPerm, b.lastSizeLg2]).toEqual([a.lastPerm, a.lastSizeLg2]);
+        hits++;
+      }
+    }
+    expect([b.hits, b.misses]).toEqual([a.hits, a.misses]);
+    expect(hits).toBeGreaterThan(1000);
+  });
 });

@@ -35,6 +35,8 @@ export class Iotlb implements IotlbLike {
   private fast4k = false;
   lastPerm = 0;
   lastSizeLg2 = 12;
+  /** find(): the output address of the last hit (a double from the start, so the field stays one). */
+  lastPa = 0.5;
   hits = 0;
   misses = 0;
 
@@ -82,6 +84,7 @@ export class Iotlb implements IotlbLike {
     return (this.setMask >= 0 ? (page >>> 0) & this.setMask : page % this.sets) * this.ways;
   }
 
+  /** The output address of `iova` (page base + offset), or -1 on a miss; find() is the form that returns no double. */
   lookup(domainId: number, pasid: number, iova: number): number {
     // Hot path: only 4 KiB entries cached (the common case) and a power-of-two set count: the
     // page number and set come from the address's 32-bit halves, without a division. Both finders
@@ -94,6 +97,24 @@ export class Iotlb implements IotlbLike {
     return lg2 === 12
       ? this.outPage[e]! + ((iova >>> 0) & 0xfff)
       : this.outPage[e]! + (iova - this.tagPage[e]! * POW2[lg2]!);
+  }
+
+  /**
+   * lookup() for the AMD-Vi and SMMUv3 hit paths: the entry that hits (>= 0, its output address
+   * in `lastPa`, its permission in `lastPerm`), or -1. A small integer, never a double: whether V8
+   * inlines a call depends on what else the process ran, and their longer translate() paths left
+   * lookup() out of line in some runs (16 bytes boxed per translation, issue #19). `lastPa` is a
+   * field written in place.
+   */
+  find(domainId: number, pasid: number, iova: number): number {
+    const e = this.fast4k ? this.find4k(domainId, pasid, iova) : this.findAnySize(domainId, pasid, iova);
+    if (e < 0) return -1;
+    // Computed here, not in a helper: a helper's double result would be boxed if not inlined.
+    this.lastPa =
+      this.lastSizeLg2 === 12
+        ? this.outPage[e]! + ((iova >>> 0) & 0xfff)
+        : this.outPage[e]! + (iova - this.tagPage[e]! * POW2[this.lastSizeLg2]!);
+    return e;
   }
 
   /** lookup() in general: one set per page size present; the entry that hits, or -1. */

@@ -169,13 +169,12 @@ export class SmmuTranslator {
       if (cfg === undefined) return;
     } else c[HW_CONTEXT_CACHE_HIT]!++;
     const tlb = this.tlb;
-    const hit = tlb.lookup(cfg.ctx, 0, req.address);
-    if (hit >= 0) {
+    if (tlb.find(cfg.ctx, 0, req.address) >= 0) {
       c[HW_IOTLB_HIT]!++;
       if ((tlb.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) !== 0) {
         out.ok = true;
         out.iotlbHit = true;
-        out.pa = hit;
+        out.pa = tlb.lastPa;
         out.sizeLg2 = tlb.lastSizeLg2;
         return;
       }
@@ -201,11 +200,10 @@ export class SmmuTranslator {
         this.fault(req, out, cfg, EVT.F_BAD_ATS_TREQ, false, EVT_CLASS.IN, 0);
         return undefined;
       }
-      const pa = atc.lookup(0, req.pasid + 1, req.address);
-      if (pa >= 0 && (atc.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) !== 0) {
+      if (atc.find(0, req.pasid + 1, req.address) >= 0 && (atc.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) !== 0) {
         out.ok = true;
         out.iotlbHit = true;
-        out.pa = pa;
+        out.pa = atc.lastPa;
         out.sizeLg2 = atc.lastSizeLg2;
         return undefined;
       }
