@@ -59,30 +59,43 @@ function unit(
   return { u, iovas };
 }
 
+const BATCH = 100_000;
+
+/** cref.c's xorshift, in 32 bits: the next state. */
+const xs32 = (x: number): number => {
+  let y = x ^ (x << 13);
+  y ^= y >>> 17;
+  return y ^ (y << 5);
+};
+
+const newRequest = () => ({ sourceId: SID, segment: 0, address: 0, write: false, pasid: -1 });
+
+/** Seconds since `t0` (a process.hrtime.bigint() reading). */
+const since = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e9;
+
 /**
  * Translations per second of `u` over >= `minSeconds`, picking addresses with a 32-bit xorshift:
  * `r % n` over all mappings (walks). Two loops, one per phase, as cref.c's main() has: one loop
- * shared by both phases would carry the walk phase's type feedback into the hit phase's code.
+ * shared by both phases (or one timing loop calling a closure per batch) carried the walk phase's
+ * type feedback into the hit phase's code, or slowed it by ~10 %.
  */
 function runWalks(u: VtdUnit, iovas: Float64Array, minSeconds: number): number {
   const out = newTranslationOut();
-  const req = { sourceId: SID, segment: 0, address: 0, write: false, pasid: -1 };
+  const req = newRequest();
   const n = iovas.length;
   let x = 2463534242;
   let ops = 0;
   const t0 = process.hrtime.bigint();
   let elapsed = 0;
   do {
-    for (let k = 0; k < 100_000; k++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
+    for (let k = 0; k < BATCH; k++) {
+      x = xs32(x);
       req.address = iovas[(x >>> 0) % n]!;
       u.translate(req, out);
       if (!out.ok) faulted(req.address);
     }
-    ops += 100_000;
-    elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+    ops += BATCH;
+    elapsed = since(t0);
   } while (elapsed < minSeconds);
   return ops / elapsed;
 }
@@ -90,22 +103,20 @@ function runWalks(u: VtdUnit, iovas: Float64Array, minSeconds: number): number {
 /** runWalks() on the hot set: `r & hotMask` picks one of its first hotMask + 1 mappings. */
 function runHits(u: VtdUnit, iovas: Float64Array, hotMask: number, minSeconds: number): number {
   const out = newTranslationOut();
-  const req = { sourceId: SID, segment: 0, address: 0, write: false, pasid: -1 };
+  const req = newRequest();
   let x = 2463534242;
   let ops = 0;
   const t0 = process.hrtime.bigint();
   let elapsed = 0;
   do {
-    for (let k = 0; k < 100_000; k++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
+    for (let k = 0; k < BATCH; k++) {
+      x = xs32(x);
       req.address = iovas[(x >>> 0) & hotMask]!;
       u.translate(req, out);
       if (!out.ok) faulted(req.address);
     }
-    ops += 100_000;
-    elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+    ops += BATCH;
+    elapsed = since(t0);
   } while (elapsed < minSeconds);
   return ops / elapsed;
 }
