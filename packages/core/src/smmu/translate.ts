@@ -153,8 +153,8 @@ export class SmmuTranslator {
    * Translates one DMA request (hot path: no allocation unless it faults). The common case — a
    * cached configuration that translates through the TLB, no SubstreamID, no ATC on the unit —
    * goes straight to the TLB; everything else takes translateConfig() first, the walk is miss().
-   * Kept small so that V8 can inline it, and the TLB lookup in it, into its callers, as VT-d's
-   * LegacyTranslator.translate() (issue #19): a lookup left out of line boxes its double result.
+   * Kept small so that V8 can inline it into its callers, as VT-d's LegacyTranslator.translate()
+   * (issue #19); the TLB is asked through Iotlb.find(), which returns no double to box.
    */
   translate(req: DmaRequest, out: TranslationOut): void {
     const c = this.cnt;
