@@ -45,5 +45,5 @@ export {
   isDevicePlugin,
   type WorkloadHooks,
 } from './plugin';
-export { SerialLink } from './serial-link';
+export { ReadyOrderLink, SerialLink } from './serial-link';
 export { checkSdkRange, SDK_VERSION } from './version';

@@ -13,8 +13,9 @@ import { satisfies, validRange } from './semver-range';
  * 0.2.1: readOptions() reads a plugin's options from one spec; optionInteger, optionInvalid. Only
  * additions, so a patch: a plugin written for ^0.2.0 still loads (a 0.3.0 would refuse it).
  * 0.2.2: SerialLink, the serial link (PCIe link, wire) the built-in plugins each wrote. An addition.
+ * 0.2.3: ReadyOrderLink, a link whose transfers become ready out of issue order. An addition.
  */
-export const SDK_VERSION = '0.2.2';
+export const SDK_VERSION = '0.2.3';
 
 export function checkSdkRange(plugin: string, range: string, sdkVersion = SDK_VERSION): void {
   if (!validRange(range))
