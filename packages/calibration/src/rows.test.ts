@@ -28,9 +28,11 @@ describe('calibration rows', () => {
   });
 
   it('a row may drive several devices at once: all of them or a list of BDFs, never an empty list', () => {
-    const r01 = loadRows(join(__dirname, '..', '..', '..', 'examples', 'calibration', 'r01-grace.yaml'));
-    expect(r01.map((r) => r.devices)).toEqual(['all']);
-    expect(loadRows(BUILTIN_ROWS_FILE).find((r) => r.id === 'R01-strict-pt')?.devices).toBe('all');
+    const r01 = loadRows(join(__dirname, '..', '..', '..', 'examples', 'calibration', 'r01-grace-jobs.yaml'));
+    expect(r01).toHaveLength(8);
+    expect(new Set(r01.map((r) => r.devices))).toEqual(new Set(['all']));
+    const builtin = loadRows(BUILTIN_ROWS_FILE);
+    for (const id of ['R01-strict-pt', 'R01-lazy-pt']) expect(builtin.find((r) => r.id === id)?.devices).toBe('all');
     const row = (devices: string) =>
       `rows:\n  - { id: a, source: s, host: h.yaml, devices: ${devices}, metric: iops, numerator: { mode: strict, workload: nvme }, denominator: { mode: pt, workload: nvme }, published: 1 }\n`;
     expect(

@@ -9,18 +9,29 @@
 //
 // Device time is modelled as media latency (random or sequential, read or write) plus the link
 // transfer; a drive serves `parallelism` commands at once (flash channels and dies), and their
-// transfers share the link one after another, so throughput cannot pass linkGBps. Defaults are
-// a PCIe Gen4 data-centre drive: ~1.8 M random-read IOPS at 4 KiB (published: one drive of R01
-// does 1.7–2 M IOPS), ~7 GB/s. Driver CPU costs outside the DMA API are assumptions (below).
+// transfers share the link one after another, in the order they come off the media, so throughput
+// cannot pass linkGBps. Defaults are a PCIe Gen4 data-centre drive: ~1.8 M random-read IOPS at
+// 4 KiB, ~7 GB/s (a Gen5 drive: linkGBps=14). Driver CPU costs outside the DMA API are
+// assumptions (below).
+//
+// Media latency is not one number on a real drive: a TLC read senses one, two or more read levels
+// depending on the page's type, and a read can find its die busy with another. No datasheet gives
+// the spread for the drives the calibration rows ran, so it is an assumption: each I/O's media
+// time is drawn uniformly within ±mediaJitter of the mean (10 %), from a seeded generator (the
+// same run gives the same figures). A constant latency put every I/O in lock-step with the one a
+// queue depth earlier, so a translation's few hundred ns could line I/Os up on the link, or not,
+// by accident of the queue depth; 10 % is the smallest spread at which R01's lazy/pt no longer
+// depends on the job count (docs/model.md, "The NVMe drive's media latency").
 
 import {
   type DeviceContext,
   defineDevicePlugin,
   type IoHandle,
+  type Random,
   type RawOptions,
+  ReadyOrderLink,
   readOptions,
   SDK_VERSION,
-  SerialLink,
   type SgEntry,
 } from '@iofleet/sdk';
 
@@ -66,6 +77,10 @@ export interface NvmeOptions {
   writeLatencyNs: number;
   parallelism: number;
   linkGBps: number;
+  /** Media latency spread: each I/O's within ±this fraction of the mean, uniform (assumption). */
+  mediaJitter: number;
+  /** Seed of the media-latency draws (mixed with the device's BDF, so drives differ). */
+  seed: number;
   driverNs: number;
   /** Completions reaped by polling (nvme.poll_queues, io_uring IOPOLL): no interrupt. */
   poll: boolean;
@@ -82,9 +97,18 @@ export function parseNvmeOptions(raw: RawOptions): NvmeOptions {
     writeLatencyNs: { number: 20_000, min: 0, max: 1e9 },
     parallelism: { integer: 128, min: 1, max: 65536 },
     linkGBps: { number: 7, min: 0.1, max: 1000 },
+    mediaJitter: { number: 0.1, min: 0, max: 0.9 },
+    seed: { integer: 1, min: 0, max: 2 ** 31 - 1 },
     driverNs: { number: DRIVER_NS, min: 0, max: 1e6 },
     poll: { flag: false },
   });
+}
+
+/** FNV-1a of a BDF: each drive of a multi-device run draws its own media latencies. */
+function bdfHash(bdf: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bdf.length; i++) h = Math.imul(h ^ bdf.charCodeAt(i), 0x01000193);
+  return h & 0x7fffffff;
 }
 
 interface NvmeIo extends IoHandle {
@@ -117,13 +141,16 @@ function createNvme(ctx: DeviceContext, o: NvmeOptions) {
   /** DMA addresses of the buffers in 'premapped' mode. */
   let premapped: number[] = [];
   let free: number[] = [];
-  /** The drive's link: transfers share it one after another (media time overlaps). */
-  const link = new SerialLink();
+  /** The drive's link: transfers share it one after another, as they come off the media. */
+  const link = new ReadyOrderLink();
+  const seed = o.seed ^ bdfHash(ctx.device.bdf);
+  let media: Random = ctx.random(seed);
 
   const start = () => {
     if (queue) return;
     ctx.dma.setMask(64);
     link.reset();
+    media = ctx.random(seed);
     const sq = ctx.dma.allocCoherent(slots * SQE);
     const cq = ctx.dma.allocCoherent(slots * CQE);
     const prpPool = ctx.dma.allocCoherent(slots * PAGE);
@@ -191,7 +218,8 @@ function createNvme(ctx: DeviceContext, o: NvmeOptions) {
         ctx.bus.dma(q.sq.dmaAddr + io.slot * SQE, SQE, false); // command fetch
         if (io.prpList >= 0) ctx.bus.dma(io.prpList, 8 * (pagesPerIo - 1), false);
         const now = ctx.bus.nowNs(); // the device's own time in this I/O (after the command fetch)
-        ctx.bus.busy(link.send(now + mediaNs, linkNs) - now);
+        const mediaDoneNs = now + mediaNs * (1 + o.mediaJitter * (2 * media() - 1));
+        ctx.bus.busy(link.send(now, mediaDoneNs, linkNs) - now);
         // data: on a read the device writes memory
         if (io.sg) for (let k = 0; k < io.segments; k++) ctx.bus.dma(io.sg[k]!.dmaAddress!, io.sg[k]!.dmaLength!, read);
         else ctx.bus.dma(io.dmaAddr, o.bs, read);
