@@ -82,6 +82,14 @@ describe('ReadyOrderLink', () => {
     }
   });
 
+  it('a transfer of no length waits for a gap but holds the link for nothing', () => {
+    const l = new ReadyOrderLink();
+    expect(l.send(0, 100, 50)).toBe(150);
+    expect(l.send(0, 120, 0)).toBe(150); // ready inside a busy stretch: leaves when it ends
+    expect(l.send(0, 5, 0)).toBe(5);
+    expect(l.send(0, 0, 10)).toBe(10); // the zero-length transfer at 5 does not split the idle link
+  });
+
   it("forgets the link's past: stretches that ended by the sender's clock no longer count", () => {
     const l = new ReadyOrderLink();
     l.send(0, 0, 100);

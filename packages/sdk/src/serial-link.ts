@@ -65,6 +65,7 @@ export class ReadyOrderLink {
       i += 2;
     }
     const end = start + holdNs;
+    if (holdNs <= 0) return end; // holds nothing: no stretch to keep
     const joinsBefore = i > 0 && b[i - 1] === start;
     const joinsAfter = i < b.length && b[i] === end;
     if (joinsBefore && joinsAfter) b.splice(i - 1, 2);
