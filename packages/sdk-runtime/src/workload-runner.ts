@@ -4,7 +4,9 @@
 // CPU (driver work charged by the DMA layer and the cost model), then served by the device on one
 // of its `parallelism` channels (device time from its DMA page translations and busy time), then
 // completed on the CPU (unmap, recycle). Latency is submit start to completion end; throughput is
-// I/Os over simulated time. The whole run executes inside one guard (a hanging hook is stopped,
+// I/Os over simulated time. Like fio, a job may submit its I/Os in batches (iodepth_batch_submit)
+// and reap them in batches (iodepth_batch_complete_min): `WorkloadHooks.submitBatch` and
+// `completeBatchMin`, both 1 by default. The whole run executes inside one guard (a hanging hook is stopped,
 // a throwing hook faults the device and ends the run with what was measured so far).
 
 import type { DmaSim } from '@iofleet/core/linux';
@@ -77,16 +79,30 @@ export interface WorkloadPart {
   cpus?: readonly number[];
 }
 
+/** An I/O submitted by its CPU (driver work done) that waits for its batch to go to the device. */
+interface Pending {
+  io: IoHandle;
+  start: number;
+}
+
 /** A device's submitting CPU: its queue and where its current reap started. */
 interface Lane {
   part: number;
   cpu: number;
+  /** Its I/Os submitted and not yet completed (pending ones included). */
   inflight: number;
   /** When its current reap started; completions done by then belong to it. */
   reapCut: number;
+  /** Completions its current reap still waits for before it takes what is complete (0: none). */
+  reapLeft: number;
+  /** Submitted I/Os not yet handed to the device: the batch being filled (submitBatch > 1). */
+  pending: Pending[];
   /** Its I/Os in flight by completion time. */
   heap: CompletionHeap;
 }
+
+/** A lane's next event: reap a completion, submit an I/O, or hand its pending batch to the device. */
+type LaneEvent = 'reap' | 'submit' | 'commit';
 
 /** Min-heap of in-flight I/Os by completion time. */
 class CompletionHeap {
@@ -128,6 +144,18 @@ class CompletionHeap {
   }
 }
 
+/**
+ * A part's submitBatch or completeBatchMin: an integer from 1 (default 1). Above the queue depth it
+ * is the queue depth, as fio's fixup_options() (init.c) caps iodepth_batch at iodepth; a reap
+ * never waits for more than are in flight (wait_for_completions(): min(complete_min, cur_depth)).
+ */
+function batchOf(p: WorkloadPart, key: 'submitBatch' | 'completeBatchMin', qd: number): number {
+  const v = p.hooks[key] ?? 1;
+  if (!Number.isInteger(v) || v < 1)
+    throw new SdkError('PLUGIN_FAULT', `${p.label}: ${key} ${v} is not an integer of 1 or more`);
+  return Math.min(v, qd);
+}
+
 function percentile(sorted: Float64Array, q: number): number {
   if (!sorted.length) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -149,6 +177,10 @@ interface PartRun {
   qd: number;
   channels: Float64Array;
   complLat: number;
+  /** I/Os handed to the device at once (fio iodepth_batch_submit), 1..qd. */
+  submitBatch: number;
+  /** Completions a reap waits for (fio iodepth_batch_complete_min), 1..qd. */
+  completeMin: number;
   lat: Float64Array;
   ios: number;
   submitted: number;
@@ -177,7 +209,15 @@ export function runWorkloads(sim: DmaSim, parts: readonly WorkloadPart[], o: Run
     const ids = p.cpus ? p.cpus.slice(0, jobs) : Array.from({ length: jobs }, (_, k) => k);
     for (const cpu of ids) {
       if (!cpus[cpu]) throw new SdkError('PLUGIN_FAULT', `${p.label}: no CPU ${cpu} (the host has ${cpus.length})`);
-      lanes.push({ part: pi, cpu, inflight: 0, reapCut: Number.NEGATIVE_INFINITY, heap: new CompletionHeap() });
+      lanes.push({
+        part: pi,
+        cpu,
+        inflight: 0,
+        reapCut: Number.NEGATIVE_INFINITY,
+        reapLeft: 0,
+        pending: [],
+        heap: new CompletionHeap(),
+      });
     }
     const st = p.rt.stats;
     return {
@@ -185,6 +225,8 @@ export function runWorkloads(sim: DmaSim, parts: readonly WorkloadPart[], o: Run
       qd,
       channels: new Float64Array(Math.max(1, Math.min(o.parallelism ?? p.hooks.parallelism ?? qd * jobs, qd * jobs))),
       complLat: o.completionLatencyNs ?? p.hooks.completionLatencyNs ?? 0,
+      submitBatch: batchOf(p, 'submitBatch', qd),
+      completeMin: batchOf(p, 'completeBatchMin', qd),
       lat: new Float64Array(maxIos),
       ios: 0,
       submitted: 0,
@@ -213,6 +255,33 @@ export function runWorkloads(sim: DmaSim, parts: readonly WorkloadPart[], o: Run
   const canSubmit = (l: Lane) =>
     l.inflight < runs[l.part]!.qd && cpus[l.cpu]!.nowNs < endNs && runs[l.part]!.submitted < maxIos;
 
+  /**
+   * Hands a lane's pending I/Os to its device at once, at its CPU's time (one doorbell write for
+   * the batch: io_uring_enter() submits the SQEs under one plug, and nvme_queue_rqs() rings the SQ
+   * doorbell once for the list, drivers/nvme/host/pci.c). Each I/O then takes its device's
+   * earliest free channel. Returns false when device() faulted.
+   */
+  const commit = (lane: Lane): boolean => {
+    const p = parts[lane.part]!;
+    const r = runs[lane.part]!;
+    const at = cpus[lane.cpu]!.nowNs;
+    for (const { io, start } of lane.pending) {
+      const channels = r.channels;
+      let ch = 0;
+      for (let k = 1; k < channels.length; k++) if (channels[k]! < channels[ch]!) ch = k;
+      const devStart = Math.max(at, channels[ch]!);
+      const before = p.rt.stats.ioNs;
+      p.rt.startDeviceWork(devStart);
+      call(lane.part, 'device()', () => p.hooks.device(io));
+      const done = devStart + (p.rt.stats.ioNs - before);
+      channels[ch] = done;
+      lane.heap.push({ io, start, done: done + r.complLat });
+      if (fault) break;
+    }
+    lane.pending.length = 0;
+    return !fault;
+  };
+
   const loop = () => {
     for (;;) {
       if (fault) return;
@@ -223,39 +292,65 @@ export function runWorkloads(sim: DmaSim, parts: readonly WorkloadPart[], o: Run
       // starts (io_getevents / io_uring's CQ, the nvme poll or IRQ pass over the CQ), then the
       // freed slots are refilled before the next reap; I/Os that complete meanwhile wait for that
       // next reap instead of starving the refills.
+      //
+      // Batches, as fio's do_io() makes them. Submission: fio queues an I/O whenever the queue has
+      // a free slot (get_io_u() until queue_full()), and td_io_queue() (ioengines.c) commits the
+      // queued ones to the kernel once iodepth_batch_submit of them are queued
+      // (`io_u_queued >= iodepth_batch`); td_io_getevents() commits what is queued before it waits,
+      // so when the queue is full (or the run is over) a short batch goes out too. Completion:
+      // wait_for_completions() asks for min(iodepth_batch_complete_min, cur_depth) events, and
+      // io_uring_enter(GETEVENTS) polls (io_iopoll_check()) until that many are complete. The
+      // driver completes each I/O as its poll pass finds it, so complete() runs per I/O when it is
+      // done (or the CPU is free), but no slot is refilled until the reap has its minimum; then
+      // the reap also takes what is complete at that moment. Simplification: fio's
+      // iodepth_batch_complete_max defaults to the minimum, so fio itself reaps at most that many
+      // and leaves the rest, completed by the driver already, in the CQ ring for its next reap;
+      // the runner takes them in this one (as it always has with a minimum of 1).
       let j = -1;
       let at = Number.POSITIVE_INFINITY;
-      let reap = false;
+      let act: LaneEvent = 'reap';
       for (let k = 0; k < lanes.length; k++) {
         const l = lanes[k]!;
         const now = cpus[l.cpu]!.nowNs;
         const top = l.heap.peek();
-        const submit = canSubmit(l);
         let t: number;
-        let r: boolean;
-        if (top && top.done <= l.reapCut) {
+        let a: LaneEvent;
+        if (top && (l.reapLeft > 0 || top.done <= l.reapCut)) {
           t = Math.max(top.done, now);
-          r = true;
-        } else if (submit) {
+          a = 'reap';
+        } else if (canSubmit(l)) {
           t = now;
-          r = false;
+          a = 'submit';
+        } else if (l.pending.length) {
+          t = now;
+          a = 'commit';
         } else if (top) {
           t = Math.max(top.done, now);
-          r = true;
+          a = 'reap';
         } else continue;
         if (t < at) {
           at = t;
           j = k;
-          reap = r;
+          act = a;
         }
       }
       if (j < 0) return;
       const lane = lanes[j]!;
       const p = parts[lane.part]!;
       const r = runs[lane.part]!;
-      if (reap) {
+      if (act === 'commit') {
+        sim.cpus.runOn(lane.cpu);
+        commit(lane);
+        continue;
+      }
+      if (act === 'reap') {
         const next = lane.heap.pop();
-        if (next.done > lane.reapCut) lane.reapCut = Math.max(next.done, cpus[lane.cpu]!.nowNs); // a new reap
+        const now = cpus[lane.cpu]!.nowNs;
+        // A new reap waits for completeMin of the I/Os at the device (all of them, if fewer); the
+        // one that makes the count sets the cut: what is complete by then belongs to this reap.
+        if (lane.reapLeft === 0 && next.done > lane.reapCut)
+          lane.reapLeft = Math.min(r.completeMin, lane.heap.size + 1);
+        if (lane.reapLeft > 0 && --lane.reapLeft === 0) lane.reapCut = Math.max(next.done, now);
         const cpu = sim.cpus.runOn(lane.cpu);
         if (cpu.nowNs < next.done) cpu.idle(next.done - cpu.nowNs);
         sim.cpus.beginCall();
@@ -274,18 +369,9 @@ export function runWorkloads(sim: DmaSim, parts: readonly WorkloadPart[], o: Run
       if (!io) return;
       r.submitted++;
       lane.inflight++;
-      // The device picks the I/O up on its earliest free channel.
-      const channels = r.channels;
-      let ch = 0;
-      for (let k = 1; k < channels.length; k++) if (channels[k]! < channels[ch]!) ch = k;
-      const devStart = Math.max(cpu.nowNs, channels[ch]!);
-      const before = p.rt.stats.ioNs;
-      p.rt.startDeviceWork(devStart);
-      call(lane.part, 'device()', () => p.hooks.device(io));
-
-      const done = devStart + (p.rt.stats.ioNs - before);
-      channels[ch] = done;
-      lane.heap.push({ io, start, done: done + r.complLat });
+      lane.pending.push({ io, start });
+      // The batch goes to the device when it is full, or when the lane can submit no more.
+      if (lane.pending.length >= r.submitBatch || !canSubmit(lane)) commit(lane);
     }
   };
   guard(`${parts.map((p) => p.label).join(', ')}: workload`, loop, o.timeLimitMs ?? 120_000);

@@ -35,6 +35,16 @@ export interface WorkloadHooks<H extends IoHandle = IoHandle> {
   readonly parallelism?: number;
   /** Interrupt delivery and completion-path latency per I/O, ns; default 0. */
   readonly completionLatencyNs?: number;
+  /**
+   * I/Os each CPU hands to the device at once (fio iodepth_batch_submit): submitted I/Os wait
+   * until this many are ready, or the queue is full; default 1 (each at once). Capped at queueDepth.
+   */
+  readonly submitBatch?: number;
+  /**
+   * Completions a CPU's reap waits for before it refills any slot (fio
+   * iodepth_batch_complete_min; all in flight, if fewer); default 1.
+   */
+  readonly completeBatchMin?: number;
   start?(): void;
   submit(seq: number): H;
   device(io: H): void;

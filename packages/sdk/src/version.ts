@@ -14,8 +14,10 @@ import { satisfies, validRange } from './semver-range';
  * additions, so a patch: a plugin written for ^0.2.0 still loads (a 0.3.0 would refuse it).
  * 0.2.2: SerialLink, the serial link (PCIe link, wire) the built-in plugins each wrote. An addition.
  * 0.2.3: ReadyOrderLink, a link whose transfers become ready out of issue order. An addition.
+ * 0.2.4: WorkloadHooks.submitBatch and completeBatchMin, fio's submit and complete batches. An
+ * addition (both optional, default 1: a plugin that sets neither runs as before).
  */
-export const SDK_VERSION = '0.2.3';
+export const SDK_VERSION = '0.2.4';
 
 export function checkSdkRange(plugin: string, range: string, sdkVersion = SDK_VERSION): void {
   if (!validRange(range))
