@@ -3,11 +3,12 @@
 // CPUs each keep `queueDepth` I/Os in flight (fio's numjobs x iodepth). An I/O is submitted on its
 // CPU (driver work charged by the DMA layer and the cost model), then served by the device on one
 // of its `parallelism` channels (device time from its DMA page translations and busy time), then
-// completed on the CPU (unmap, recycle). Latency is submit start to completion end; throughput is
-// I/Os over simulated time. Like fio, a job may submit its I/Os in batches (iodepth_batch_submit)
-// and reap them in batches (iodepth_batch_complete_min): `WorkloadHooks.submitBatch` and
-// `completeBatchMin`, both 1 by default. The whole run executes inside one guard (a hanging hook is stopped,
-// a throwing hook faults the device and ends the run with what was measured so far).
+// completed on the CPU (unmap, recycle). Like fio, a job may hand its I/Os to the device in
+// batches (`WorkloadHooks.submitBatch`, iodepth_batch_submit) and reap them in batches
+// (`completeBatchMin`, iodepth_batch_complete_min), both 1 by default. Latency is submit start to
+// completion end (in a batched reap, the reap's end, where fio takes it); throughput is I/Os over
+// simulated time. The whole run executes inside one guard (a hanging hook is stopped, a throwing
+// hook faults the device and ends the run with what was measured so far).
 
 import type { DmaSim } from '@iofleet/core/linux';
 import type { IoHandle, WorkloadHooks } from '@iofleet/sdk';
@@ -95,6 +96,8 @@ interface Lane {
   reapCut: number;
   /** Completions its current reap still waits for before it takes what is complete (0: none). */
   reapLeft: number;
+  /** Submit starts of the I/Os its current reap completed before it had its minimum. */
+  held: number[];
   /** Submitted I/Os not yet handed to the device: the batch being filled (submitBatch > 1). */
   pending: Pending[];
   /** Its I/Os in flight by completion time. */
@@ -182,6 +185,8 @@ interface PartRun {
   /** Completions a reap waits for (fio iodepth_batch_complete_min), 1..qd. */
   completeMin: number;
   lat: Float64Array;
+  /** Latency samples taken. */
+  latN: number;
   ios: number;
   submitted: number;
   bytes: number;
@@ -215,6 +220,7 @@ export function runWorkloads(sim: DmaSim, parts: readonly WorkloadPart[], o: Run
         inflight: 0,
         reapCut: Number.NEGATIVE_INFINITY,
         reapLeft: 0,
+        held: [],
         pending: [],
         heap: new CompletionHeap(),
       });
@@ -228,6 +234,7 @@ export function runWorkloads(sim: DmaSim, parts: readonly WorkloadPart[], o: Run
       submitBatch: batchOf(p, 'submitBatch', qd),
       completeMin: batchOf(p, 'completeBatchMin', qd),
       lat: new Float64Array(maxIos),
+      latN: 0,
       ios: 0,
       submitted: 0,
       bytes: 0,
@@ -356,7 +363,15 @@ export function runWorkloads(sim: DmaSim, parts: readonly WorkloadPart[], o: Run
         sim.cpus.beginCall();
         call(lane.part, 'complete()', () => p.hooks.complete(next.io));
         lane.inflight--;
-        if (r.ios < r.lat.length) r.lat[r.ios] = cpu.nowNs - next.start;
+        // fio takes an I/O's completion time when the reap that returns it to the job returns
+        // (io_u_queued_complete(): one fio_gettime() per reap, init_icd()): the I/Os a reap found
+        // before its minimum wait for it; the others end with their own completion.
+        if (lane.reapLeft > 0) lane.held.push(next.start);
+        else {
+          for (const st of lane.held) if (r.latN < r.lat.length) r.lat[r.latN++] = cpu.nowNs - st;
+          lane.held.length = 0;
+          if (r.latN < r.lat.length) r.lat[r.latN++] = cpu.nowNs - next.start;
+        }
         r.ios++;
         r.bytes += next.io.bytes;
         r.lastDone = Math.max(r.lastDone, cpu.nowNs);
@@ -384,7 +399,7 @@ export function runWorkloads(sim: DmaSim, parts: readonly WorkloadPart[], o: Run
     const dev = parts[pi]!.rt.stats;
     const ios = r.ios;
     const simulatedNs = Math.max(1, r.lastDone - t0);
-    const sorted = r.lat.subarray(0, Math.min(ios, r.lat.length)).sort();
+    const sorted = r.lat.subarray(0, r.latN).sort();
     const n = sorted.length;
     const pages = dev.pages - r.dev0.pages;
     return {

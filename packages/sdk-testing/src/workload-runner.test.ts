@@ -132,6 +132,18 @@ describe('workload runner', () => {
     expect(two.r.ios).toBe(8);
   });
 
+  it("times a batched reap's I/Os at the reap's end, where fio takes their completion time", () => {
+    // QD2: I/Os done at ~1010 and ~1020 ns, 600 ns to complete each. Waiting for one, I/O 0 ends
+    // at its own completion (1610 ns) and I/O 1 at 2210 ns. Waiting for two, I/O 0 ends with the
+    // reap, when I/O 1 does: their latencies differ only by their submit starts (10 ns apart).
+    const spread = (o: Record<string, string>) => {
+      const { r } = runRecorder({ qd: '2', ...o }, 2);
+      return r.latencyP99Ns - r.latencyQuantilesNs[0]!;
+    };
+    expect(spread({})).toBe(590);
+    expect(spread({ completeBatchMin: '2' })).toBe(10);
+  });
+
   it('a reap waits for the I/Os in flight when fewer than completeBatchMin are', () => {
     // QD4, waiting for 4, a budget of 6 I/Os: after the first reap only two are left to submit, and
     // the last reap takes those two instead of waiting for four forever.
