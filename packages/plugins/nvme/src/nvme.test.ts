@@ -129,3 +129,48 @@ describe('nvme', () => {
     expect(meanLatency('0.5')).toBeLessThan(meanLatency('0') + 1_000);
   });
 });
+
+describe('nvme batches (fio iodepth_batch_submit / iodepth_batch_complete_min)', () => {
+  const run = (options: Record<string, string>) => {
+    const env = new TestEnvironment(nvmePlugin, {
+      mode: 'pt',
+      options: { poll: '1', driverNs: '165', mediaJitter: '0.5', ...options },
+    });
+    env.probe();
+    const r = env.run({ maxIos: 4_000 });
+    env.remove();
+    return r;
+  };
+
+  it('a reap that waits for the whole queue drains it: each round lasts as long as its slowest read', () => {
+    // QD8, media time uniform over 70 µs ± 50 %. Reaping one at a time keeps 8 reads in flight:
+    // ~8 / 70 µs. Waiting for all 8 refills nothing until the slowest of them is back, whose
+    // expected media time is 0.5 + 8/9 = 1.39 times the mean: ~0.72 of the rate.
+    const one = run({ qd: '8' });
+    const all = run({ qd: '8', batchComplete: '8' });
+    expect(one.iops).toBeGreaterThan((8 / 70_000e-9) * 0.95);
+    expect(all.iops / one.iops).toBeGreaterThan(0.66);
+    expect(all.iops / one.iops).toBeLessThan(0.78);
+    // fio's clat: a read is timed when the reap returns it, so a round's reads take the slowest's time.
+    expect(all.latencyMeanNs).toBeGreaterThan(one.latencyMeanNs * 1.25);
+  });
+
+  it('a submit batch reaches the drive together, so its reads come back together and queue for the CPU', () => {
+    // QD8, a reap waits for all 8, constant media time, a link too fast to matter. Submitted one at
+    // a time, reads reach the drive and come back one submission (~0.9 µs) apart, and each is
+    // completed (~0.7 µs) before the next is back. In one batch of 8 they reach the drive at once and
+    // come back at once, and the last waits for the seven completions before it: each round lasts
+    // 7 completions longer.
+    const round = (options: Record<string, string>) => {
+      const r = run({ qd: '8', batchComplete: '8', mediaJitter: '0', linkGBps: '1000', driverNs: '1600', ...options });
+      return { ns: 8e9 / r.iops, cpu: r.cpuNsPerIo };
+    };
+    const single = round({});
+    const batched = round({ batchSubmit: '8' });
+    const completeNs = [700, single.cpu - 900]; // the driver's 7/16 of driverNs, plus the unmap at most
+    expect(batched.ns - single.ns).toBeGreaterThanOrEqual(7 * completeNs[0]!);
+    expect(batched.ns - single.ns).toBeLessThanOrEqual(7 * completeNs[1]!);
+    expect(() => nvmePlugin.parseOptions({ batchSubmit: '0' })).toThrow(/batchSubmit/);
+    expect(() => nvmePlugin.parseOptions({ batchComplete: '2.5' })).toThrow(/batchComplete/);
+  });
+});

@@ -22,6 +22,12 @@
 // queue depth earlier, so a translation's few hundred ns could line I/Os up on the link, or not,
 // by accident of the queue depth; 10 % is the smallest spread at which R01's lazy/pt no longer
 // depends on the job count (docs/model.md, "The NVMe drive's media latency").
+//
+// The job's batches are fio's: `batchSubmit` I/Os go to the drive at once (iodepth_batch_submit:
+// fio queues I/Os as slots free up and commits them once that many are queued, or the queue is
+// full), and a reap waits for `batchComplete` completions before any slot is refilled
+// (iodepth_batch_complete_min). Both default to 1, each I/O on its own; above `qd` they are `qd`
+// (fio's fixup_options()). The workload runner does the batching (WorkloadHooks, SDK 0.2.4).
 
 import {
   type DeviceContext,
@@ -84,6 +90,10 @@ export interface NvmeOptions {
   driverNs: number;
   /** Completions reaped by polling (nvme.poll_queues, io_uring IOPOLL): no interrupt. */
   poll: boolean;
+  /** I/Os a job hands to the drive at once (fio iodepth_batch_submit). */
+  batchSubmit: number;
+  /** Completions a job's reap waits for before it refills a slot (fio iodepth_batch_complete_min). */
+  batchComplete: number;
 }
 
 export function parseNvmeOptions(raw: RawOptions): NvmeOptions {
@@ -101,6 +111,8 @@ export function parseNvmeOptions(raw: RawOptions): NvmeOptions {
     seed: { integer: 1, min: 0, max: 2 ** 31 - 1 },
     driverNs: { number: DRIVER_NS, min: 0, max: 1e6 },
     poll: { flag: false },
+    batchSubmit: { integer: 1, min: 1, max: NVME_MAX_QUEUE_DEPTH },
+    batchComplete: { integer: 1, min: 1, max: NVME_MAX_QUEUE_DEPTH },
   });
 }
 
@@ -191,6 +203,8 @@ function createNvme(ctx: DeviceContext, o: NvmeOptions) {
       jobs: o.jobs,
       parallelism: o.parallelism,
       completionLatencyNs: o.poll ? 0 : IRQ_LATENCY_NS,
+      submitBatch: o.batchSubmit,
+      completeBatchMin: o.batchComplete,
       start,
       stop,
       submit(): NvmeIo {
