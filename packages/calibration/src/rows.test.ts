@@ -41,4 +41,10 @@ describe('calibration rows', () => {
     expect(() => parseYamlWithSchema(row('[]'), 'r.yaml', rowsFileSchema)).toThrow(/rows\[0\]\.devices/);
     expect(() => parseYamlWithSchema(row('some'), 'r.yaml', rowsFileSchema)).toThrow(/rows\[0\]\.devices/);
   });
+
+  it("R08's batch sweep parses: both modes at five spreads, the published job's batches of 16", () => {
+    const rows = loadRows(join(__dirname, '..', '..', '..', 'examples', 'calibration', 'r08-batches.yaml'));
+    expect(rows).toHaveLength(10);
+    for (const r of rows) expect(r.numerator.workload).toMatch(/batchSubmit=16,batchComplete=16$/);
+  });
 });
