@@ -92,7 +92,10 @@ interface Lane {
   cpu: number;
   /** Its I/Os submitted and not yet completed (pending ones included). */
   inflight: number;
-  /** When its current reap started; completions done by then belong to it. */
+  /**
+   * When its current reap had its minimum of completions (with a minimum of 1, when it started);
+   * completions done by then belong to it.
+   */
   reapCut: number;
   /** Completions its current reap still waits for before it takes what is complete (0: none). */
   reapLeft: number;
@@ -263,12 +266,13 @@ export function runWorkloads(sim: DmaSim, parts: readonly WorkloadPart[], o: Run
     l.inflight < runs[l.part]!.qd && cpus[l.cpu]!.nowNs < endNs && runs[l.part]!.submitted < maxIos;
 
   /**
-   * Hands a lane's pending I/Os to its device at once, at its CPU's time (one doorbell write for
-   * the batch: io_uring_enter() submits the SQEs under one plug, and nvme_queue_rqs() rings the SQ
-   * doorbell once for the list, drivers/nvme/host/pci.c). Each I/O then takes its device's
-   * earliest free channel. Returns false when device() faulted.
+   * Hands a lane's pending I/Os to its device at once, at its CPU's time: one doorbell write for
+   * the batch. io_uring_enter() submits the SQEs under one plug, and when the plug is flushed
+   * nvme_queue_rq() writes the SQ tail doorbell only for the list's last request (bd->last, else
+   * nvme_commit_rqs(); since 5.17 nvme_queue_rqs() once for the list; drivers/nvme/host/pci.c).
+   * Each I/O then takes its device's earliest free channel.
    */
-  const commit = (lane: Lane): boolean => {
+  const commit = (lane: Lane): void => {
     const p = parts[lane.part]!;
     const r = runs[lane.part]!;
     const at = cpus[lane.cpu]!.nowNs;
@@ -286,7 +290,6 @@ export function runWorkloads(sim: DmaSim, parts: readonly WorkloadPart[], o: Run
       if (fault) break;
     }
     lane.pending.length = 0;
-    return !fault;
   };
 
   const loop = () => {
