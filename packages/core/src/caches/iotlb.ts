@@ -91,12 +91,12 @@ export class Iotlb implements IotlbLike {
     // return the entry (a small integer) and lookup() stays small enough for V8 to inline into a
     // unit's translate(): a double returned from a call that is not inlined is boxed, one heap
     // number per translation.
-    const e = this.fast4k ? this.find4k(domainId, pasid, iova) : this.findAnySize(domainId, pasid, iova);
-    if (e < 0) return -1;
-    const lg2 = this.lastSizeLg2;
-    return lg2 === 12
-      ? this.outPage[e]! + ((iova >>> 0) & 0xfff)
-      : this.outPage[e]! + (iova - this.tagPage[e]! * POW2[lg2]!);
+    if (this.fast4k) {
+      const e = this.find4k(domainId, pasid, iova);
+      return e < 0 ? -1 : this.outPage[e]! + ((iova >>> 0) & 0xfff);
+    }
+    const e = this.findAnySize(domainId, pasid, iova);
+    return e < 0 ? -1 : this.outPage[e]! + (iova - this.tagPage[e]! * POW2[this.lastSizeLg2]!);
   }
 
   /**
@@ -149,37 +149,25 @@ export class Iotlb implements IotlbLike {
    * hits (its LRU stamp, lastPerm and the hit counted), or -1 (the miss counted).
    */
   private find4k(domainId: number, pasid: number, iova: number): number {
-    const ivLo = iova >>> 0;
-    const off = ivLo & 0xfff;
+    const off = (iova >>> 0) & 0xfff;
     const page = (iova - off) / 4096;
     const pg = page >>> 0;
-    const base = (pg & this.setMask) * this.ways;
-    // The entry's preferred way first (see setShift/wayMask): a predictable branch when it is there.
+    const ways = this.ways;
+    const base = (pg & this.setMask) * ways;
+    const end = base + ways;
+    // The entry's preferred way first (see setShift/wayMask): a predictable exit when it is there;
+    // then the other ways in order, wrapping. Entries of one tag are unique, so the order of the
+    // probes changes no result. Every valid entry is 4 KiB here (fast4k), so the size is not
+    // compared. One copy of the tag compare and no helper (a call that is not inlined would box
+    // `page`, a double): find4k() stays small enough to be inlined whole (issue #19).
     let e = base + ((pg >>> this.setShift) & this.wayMask);
-    // No helper for the tag compare: a call that is not inlined would box `page` (a double).
-    const tagPage = this.tagPage;
-    const tagDomain = this.tagDomain;
-    const tagSize = this.tagSize;
-    const tagPasid = this.tagPasid;
-    if (!(tagPage[e] === page && tagDomain[e] === domainId && tagSize[e] === 12 && tagPasid[e] === pasid)) {
-      const first = e;
-      e = -1;
-      for (let x = base, end = base + this.ways; x < end; x++) {
-        if (
-          x !== first &&
-          tagPage[x] === page &&
-          tagDomain[x] === domainId &&
-          tagSize[x] === 12 &&
-          tagPasid[x] === pasid
-        ) {
-          e = x;
-          break;
-        }
-      }
-      if (e < 0) {
+    for (let n = ways; ; ) {
+      if (this.tagPage[e] === page && this.tagDomain[e] === domainId && this.tagPasid[e] === pasid) break;
+      if (--n === 0) {
         this.misses++;
         return -1;
       }
+      if (++e === end) e = base;
     }
     if (this.lru) this.stamp[e] = this.clock++;
     this.lastPerm = this.perm[e]!;

@@ -19,7 +19,6 @@ import {
   WALK_BEYOND_WIDTH,
   WALK_OK,
   WALK_RESERVED,
-  type WalkOut,
 } from '../page-table/format';
 import { type VtdSecondStageFormat, vtdWalk } from '../page-table/vtd-second-stage';
 import { newWalkPath, type WalkPath, walk } from '../page-table/walk';
@@ -35,11 +34,12 @@ import {
 import {
   CC_AW_MASK,
   CC_AW_SHIFT,
+  CC_CACHED_MULTI_LEVEL,
+  CC_CACHED_TT,
   CC_DID_SHIFT,
   CC_FPD,
   CC_TT_BITS,
   CC_TT_DEV_IOTLB,
-  CC_TT_MULTI_LEVEL,
   CC_TT_PASS_THROUGH,
   CC_VALID,
   type VtdContextCache,
@@ -115,7 +115,7 @@ export class LegacyTranslator {
     out.fault = null;
     // | 0: an unallocated cache reads undefined, i.e. not cached
     const ctx = this.cc.entry[req.sourceId]! | 0;
-    if ((ctx & (CC_VALID | CC_TT_BITS)) !== (CC_VALID | CC_TT_MULTI_LEVEL)) {
+    if ((ctx & CC_CACHED_TT) !== CC_CACHED_MULTI_LEVEL) {
       this.translateContext(req, out, ctx);
       return;
     }
@@ -174,7 +174,7 @@ export class LegacyTranslator {
     }
     this.cnt[HW_IOTLB_HIT]!++;
     if ((iotlb.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) === 0) {
-      this.fault(req, out, req.write ? VtdFault.WRITE : VtdFault.READ, ctx >>> CC_DID_SHIFT, ctx);
+      this.denied(req, out, ctx);
       return;
     }
     out.ok = true;
@@ -184,8 +184,13 @@ export class LegacyTranslator {
   }
 
   /**
-   * The IOTLB missed: walk the context's second-stage table, fill the IOTLB (and the device-TLB).
-   * A method of its own so that translate() and viaIotlb() stay under V8's inlining limit.
+   * The IOTLB missed: walk the context's second-stage table (through the paging-structure caches
+   * when on), fill the IOTLB (and the device-TLB). The whole slow path is this one method, on
+   * purpose over V8's 460-byte limit for inlining a function (its bytecode is ~540 bytes): it is
+   * then never inlined into viaIotlb(). When a smaller miss() was, viaIotlb()'s optimised code
+   * carried it, and V8 charges a callee's already-inlined bytecode against the caller's inlining
+   * budget: the hit path no longer fitted into a bench loop in some runs, which then ran ~20 %
+   * slower — the bimodal hit figure of issue #19.
    */
   private miss(req: DmaRequest, out: TranslationOut, ctx: number, atc: Iotlb | undefined): void {
     const c = this.cnt;
@@ -201,7 +206,14 @@ export class LegacyTranslator {
       return;
     }
     const w = this.walkOut;
-    this.cachedWalk(aw, did, this.cc.root[req.sourceId]!, req.address, need, w);
+    const rootPa = this.cc.root[req.sourceId]!;
+    const fmt = this.formatsByAw[aw]!;
+    if (!this.pscEnabled) {
+      const vf = this.vtdFormatsByAw[aw]!;
+      // The specialised walk; the generic one when a pointer leaves the table pool (it reports why).
+      if (vf === null || !vtdWalk(this.mem, vf, rootPa, req.address, need, w))
+        walk(this.mem, fmt, rootPa, req.address, need, w);
+    } else if (cachedWalk(this.mem, fmt, this.psc, did, rootPa, req.address, need, w, this.path)) c[HW_PSC_HIT]!++;
     c[HW_WALK_MEM_READS]! += w.levelsRead;
     out.memReads += w.levelsRead;
     if (w.status !== WALK_OK) {
@@ -217,14 +229,9 @@ export class LegacyTranslator {
     out.sizeLg2 = w.sizeLg2;
   }
 
-  /** A second-stage walk of `fmt` (the context's AW) through the paging-structure caches (when on). */
-  private cachedWalk(aw: number, did: number, rootPa: number, iova: number, need: number, w: WalkOut): void {
-    const fmt = this.formatsByAw[aw]!;
-    if (!this.pscEnabled) {
-      const vf = this.vtdFormatsByAw[aw]!;
-      // The specialised walk; the generic one when a pointer leaves the table pool (it reports why).
-      if (vf === null || !vtdWalk(this.mem, vf, rootPa, iova, need, w)) walk(this.mem, fmt, rootPa, iova, need, w);
-    } else if (cachedWalk(this.mem, fmt, this.psc, did, rootPa, iova, need, w, this.path)) this.cnt[HW_PSC_HIT]!++;
+  /** An IOTLB hit without the access's permission: fault 0x05 (read) or 0x06 (write). Out of viaIotlb() to keep it small. */
+  private denied(req: DmaRequest, out: TranslationOut, ctx: number): void {
+    this.fault(req, out, req.write ? VtdFault.WRITE : VtdFault.READ, ctx >>> CC_DID_SHIFT, ctx);
   }
 
   /** `ctx`: the cached context entry (0 before one is cached); its FPD is read here, off the hit path. */
