@@ -48,6 +48,25 @@ describe('IOTLB', () => {
     expect([t.hits, t.misses]).toEqual([4, 1]);
   });
 
+  it('finds every entry of a full set from any preferred way: the probe wraps around the set', () => {
+    // 2 sets of 8 ways: set = page & 1, preferred way = (page >> 1) & 7.
+    const t = new Iotlb({ entries: 16, ways: 8, replacement: 'fifo' });
+    const pages = [14, 30, 46, 0, 16, 2, 18, 34]; // set 0; preferred ways 7, 7, 7, 0, 0, 1, 1, 1
+    for (const [i, p] of pages.entries()) t.insert(1, 0, p * 4096, (0x100 + i) * 4096, 12, 3);
+    // 14 takes way 7; 30 and 46 find it taken and take the first free ways (0, 1): their lookups
+    // start at way 7 and wrap around to ways 0 and 1.
+    for (const [i, p] of pages.entries()) expect(t.lookup(1, 0, p * 4096 + 7)).toBe((0x100 + i) * 4096 + 7);
+    expect(t.lookup(1, 0, 62 * 4096)).toBe(-1); // set 0, preferred way 7, not cached: all 8 ways probed
+    expect(t.lookup(2, 0, 14 * 4096)).toBe(-1); // another domain
+    expect([t.hits, t.misses]).toEqual([8, 2]);
+    // Ways not a power of two: no preferred way (way 0 first), the same scan.
+    const u = new Iotlb({ entries: 12, ways: 3, replacement: 'lru' });
+    for (const p of [0, 4, 8]) u.insert(1, 0, p * 4096, p * 8192, 12, 3);
+    for (const p of [8, 4, 0]) expect(u.lookup(1, 0, p * 4096)).toBe(p * 8192);
+    expect(u.lookup(1, 0, 12 * 4096)).toBe(-1);
+    expect([u.hits, u.misses]).toEqual([3, 1]);
+  });
+
   it('page-selective invalidation drops overlapping large pages too', () => {
     const t = new Iotlb();
     t.insert(1, 0, 0x20_0000, 0x4000_0000, 21, 3);
