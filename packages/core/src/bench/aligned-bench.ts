@@ -70,8 +70,24 @@ const xs32 = (x: number): number => {
 
 const newRequest = () => ({ sourceId: SID, segment: 0, address: 0, write: false, pasid: -1 });
 
-/** Seconds since `t0` (a process.hrtime.bigint() reading). */
-const since = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e9;
+/** The clock of one measured loop: started when made, read once per BATCH translations. */
+class BatchClock {
+  private readonly t0 = process.hrtime.bigint();
+  private ops = 0;
+  private elapsed = 0;
+  constructor(private readonly minSeconds: number) {}
+
+  /** One more batch done; true once >= minSeconds have passed. */
+  batchDone(): boolean {
+    this.ops += BATCH;
+    this.elapsed = Number(process.hrtime.bigint() - this.t0) / 1e9;
+    return this.elapsed >= this.minSeconds;
+  }
+
+  get perSec(): number {
+    return this.ops / this.elapsed;
+  }
+}
 
 /**
  * Translations per second of `u` over >= `minSeconds`, picking addresses with a 32-bit xorshift:
@@ -91,9 +107,7 @@ function runWalks(u: VtdUnit, iovas: Float64Array, minSeconds: number): number {
   const req = newRequest();
   const n = iovas.length;
   let x = 2463534242;
-  let ops = 0;
-  const t0 = process.hrtime.bigint();
-  let elapsed = 0;
+  const clock = new BatchClock(minSeconds);
   for (let k = 1; ; k++) {
     x = xs32(x);
     req.address = iovas[(x >>> 0) % n]!;
@@ -101,12 +115,9 @@ function runWalks(u: VtdUnit, iovas: Float64Array, minSeconds: number): number {
     if (!out.ok) faulted(req.address);
     if (k === BATCH) {
       k = 0;
-      ops += BATCH;
-      elapsed = since(t0);
-      if (elapsed >= minSeconds) break;
+      if (clock.batchDone()) return clock.perSec;
     }
   }
-  return ops / elapsed;
 }
 
 /** runWalks() on the hot set: `r & hotMask` picks one of its first hotMask + 1 mappings. */
@@ -114,9 +125,7 @@ function runHits(u: VtdUnit, iovas: Float64Array, hotMask: number, minSeconds: n
   const out = newTranslationOut();
   const req = newRequest();
   let x = 2463534242;
-  let ops = 0;
-  const t0 = process.hrtime.bigint();
-  let elapsed = 0;
+  const clock = new BatchClock(minSeconds);
   for (let k = 1; ; k++) {
     x = xs32(x);
     req.address = iovas[(x >>> 0) & hotMask]!;
@@ -124,12 +133,9 @@ function runHits(u: VtdUnit, iovas: Float64Array, hotMask: number, minSeconds: n
     if (!out.ok) faulted(req.address);
     if (k === BATCH) {
       k = 0;
-      ops += BATCH;
-      elapsed = since(t0);
-      if (elapsed >= minSeconds) break;
+      if (clock.batchDone()) return clock.perSec;
     }
   }
-  return ops / elapsed;
 }
 
 function faulted(address: number): never {
