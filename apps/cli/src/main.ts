@@ -8,7 +8,7 @@ import { COMMANDS } from './commands/index';
 export function buildProgram(): Command {
   const program = new Command('iofleet')
     .description(
-      'iofleet simulates IOMMUs (Intel VT-d, AMD-Vi) and the Linux IOMMU/DMA layer on every host of a fleet, ' +
+      'iofleet simulates IOMMUs (Intel VT-d, AMD-Vi, Arm SMMUv3) and the Linux IOMMU/DMA layer on every host of a fleet, ' +
         'and reports what a change of IOMMU policy would do.',
     )
     .version('0.1.0')

@@ -252,7 +252,7 @@ function createNvme(ctx: DeviceContext, o: NvmeOptions) {
 
 export const nvmePlugin = defineDevicePlugin<NvmeOptions>({
   name: 'nvme',
-  version: '0.1.0',
+  version: '0.2.0',
   sdk: `^${SDK_VERSION}`,
   description: 'NVMe SSD: SQ/CQ in coherent memory, PRP lists, one streaming DMA mapping per I/O',
   capabilities: { ats: false, pasid: false },
