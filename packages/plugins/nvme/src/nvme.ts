@@ -21,7 +21,7 @@
 // same run gives the same figures). A constant latency put every I/O in lock-step with the one a
 // queue depth earlier, so a translation's few hundred ns could line I/Os up on the link, or not,
 // by accident of the queue depth; 10 % is the smallest spread at which R01's lazy/pt no longer
-// depends on the job count (docs/model.md, "The NVMe drive's media latency").
+// depends on the job count (docs/model.md, "R01's lazy/pt, and the NVMe drive's media latency").
 //
 // The job's batches are fio's: `batchSubmit` I/Os go to the drive at once (iodepth_batch_submit:
 // fio queues I/Os as slots free up and commits them once that many are queued, or the queue is
