@@ -84,6 +84,20 @@ describe('iofleet acpi', () => {
       expect(JSON.parse(await expectRoundTrip(qemu, 'iort')).table).toBe('IORT');
     });
 
+    it('lists and validates a real server’s IORT (HiSilicon Hi1620): warnings only, exit 0', async () => {
+      const hi1620 = join(ACPI_FIX, 'edk2-platforms', 'Hi1620Iort.IORT.dat');
+      const { stdout: list } = await cli('decode', hi1620);
+      expect(list).toMatch(/^Node Count\s+: 0000003B$/m);
+      expect(list).toMatch(/^Node #6 at 0290h\s+: 04 \[SMMU_V3\]/m);
+      expect(list).toMatch(/^Node #58 at 10B8h\s+: 01 \[NAMED_COMPONENT\]/m);
+      await expectRoundTrip(hi1620, 'hi1620');
+      const { stdout } = await cli('validate', hi1620);
+      const lines = stdout.trim().split('\n');
+      expect(lines.every((l) => l.startsWith('warning: '))).toBe(true);
+      expect(lines.filter((l) => l.startsWith('warning: MAP_OFF_BY_ONE (structure 7)'))).toHaveLength(6);
+      expect(lines.filter((l) => l.startsWith('warning: NO_MEMORY_LIMIT'))).toHaveLength(52);
+    });
+
     it('finds an IORT in acpidump text and validates it: QEMU 7.2’s off-by-one is a warning, exit 0', async () => {
       const { formatAcpidump } = await import('@iofleet/acpi');
       writeFileSync(
