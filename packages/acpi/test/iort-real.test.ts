@@ -251,3 +251,55 @@ describe('Hi1620 requester IDs through the IORT, as iort_node_map_id() maps them
     expect(sec.log).toEqual([NO_LIMIT_NC]);
   });
 });
+
+describe('HiSilicon Hi1616 (D05) IORT: eight ITS groups, eight root complexes, no SMMU', () => {
+  const d05 = () => new Uint8Array(readFileSync(join(FIX, 'edk2-platforms', 'D05Iort.IORT.dat')));
+  const jx = new IortIndex(decodeIort(d05()));
+  // ITS groups at 0x34 + 0x18k hold GIC ITS identifier k (k = 0..7); root complexes are nodes 17-24.
+  const itsAt = (node: number) => ({ node, deviceId: 0, itsIds: [node] });
+
+  it('decodes and encodes back to the same 1,332 bytes', () => {
+    const t = jx.table;
+    expect(t.header).toMatchObject({ length: 1332, revision: 0, oemId: 'HISI  ', oemTableId: 'HIP07   ' });
+    expect(t.nodeCount).toBe(26);
+    expect(iortNodeOffsets(t).slice(0, 8)).toEqual([0x34, 0x4c, 0x64, 0x7c, 0x94, 0xac, 0xc4, 0xdc]);
+    expect(t.nodes.slice(0, 8).map((n) => n.itsIds)).toEqual([[0], [1], [2], [3], [4], [5], [6], [7]]);
+    expect(t.nodes.map((n) => n.name).filter((n) => n === 'ROOT_COMPLEX')).toHaveLength(8);
+    expect(t.nodes.slice(17, 25).map((n) => Number(n.fields.PciSegmentNumber))).toEqual([2, 4, 5, 6, 7, 10, 12, 13]);
+    expect(Buffer.from(encodeIort(decodeIort(d05()))).equals(Buffer.from(d05()))).toBe(true);
+    expect(validateChecksum(d05(), 'IORT')).toEqual([]);
+  });
+
+  it('validates: memory limits 0 (8 root complexes, 10 named components) and no SMMU, nothing else', () => {
+    const f = validateIort(jx.table);
+    expect(f.filter((x) => x.code === 'NO_MEMORY_LIMIT').map((x) => x.structure)).toEqual([
+      8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+    ]);
+    expect(f.filter((x) => x.code !== 'NO_MEMORY_LIMIT').map((x) => [x.severity, x.code])).toEqual([
+      ['info', 'NO_IOMMU'],
+    ]);
+  });
+
+  it('each segment’s RIDs go to its ITS group one to one; RIDs outside the range get no DeviceID', () => {
+    const pci = (seg: number, rid: number) => iortPciDevice(jx, seg, rid);
+    // Segment 2 (node 17): [0xf800, 0xf800 + 0x800] -> 0x64 (ITS 2): 0xf800 + (0xf900 - 0xf800) = 0xf900.
+    expect(pci(2, 0xf900)).toMatchObject({ rootComplex: 17, msi: { ...itsAt(2), deviceId: 0xf900 } });
+    expect(pci(2, 0xf900)!.iommu).toBeUndefined();
+    // Segment 4 (node 18): [0x8800, 0x9000] -> 0x7c (ITS 3): 0x8800 + 0x100 = 0x8900.
+    expect(pci(4, 0x8900)!.msi).toEqual({ ...itsAt(3), deviceId: 0x8900 });
+    // Segment 10 (node 22), the second socket: [0x1000, 0x2000] -> 0xc4 (ITS 6): 0x1000 + 0x100 = 0x1100.
+    expect(pci(10, 0x1100)!.msi).toEqual({ ...itsAt(6), deviceId: 0x1100 });
+    // Segment 13 (node 24): [0x3000, 0x4000] -> 0xdc (ITS 7); its first RID 0x3000 -> 0x3000.
+    expect(pci(13, 0x3000)!.msi).toEqual({ ...itsAt(7), deviceId: 0x3000 });
+    // Segment 2, RID 0x0100: below 0xf800, no mapping -> no ITS (Linux: no MSI domain for it).
+    expect(pci(2, 0x0100)!.msi).toBeUndefined();
+    // Segment 0: no root complex describes it.
+    expect(pci(0, 0x0100)).toBeUndefined();
+  });
+
+  it('named components: single mappings to their ITS groups', () => {
+    // \_SB_.MBI0 -> 0x4C (ITS 1), DeviceID 0x120C7; \_SB_.MBI8 (socket 1) -> 0xC4 (ITS 6), 0x44800.
+    expect(iortNamedComponentDevice(jx, '\\_SB_.MBI0')!.msi).toEqual({ ...itsAt(1), deviceId: 0x120c7 });
+    expect(iortNamedComponentDevice(jx, '\\_SB_.MBI8')!.msi).toEqual({ ...itsAt(6), deviceId: 0x44800 });
+  });
+});
