@@ -134,17 +134,19 @@ describe('Hi1620 requester IDs through the IORT, as iort_node_map_id() maps them
   const pci = (rid: number) => iortPciDevice(ix, 0, rid)!;
   const smmu = (node: number, streamId: number) => ({ node, type: 'SMMU_V3', streamId });
   const its = (deviceId: number) => ({ node: ITS, deviceId, itsIds: [0] });
+  /** The whole answer for a RID that reaches SMMU `node` with StreamID = DeviceID = `id`. */
+  const viaSmmu = (node: number, id: number, log = [NO_LIMIT_RC]) => ({
+    rootComplex: RC,
+    iommu: smmu(node, id),
+    msi: its(id),
+    ats: false,
+    log,
+  });
 
   it('host 0 (01:00.0, RID 0x0100): SMMU @0x4C, then the ITS', () => {
     // RC #0 [0x0000, 0x0000 + 0x4000]: StreamID = 0x0000 + (0x0100 - 0x0000) = 0x0100 on SMMU @0x4C;
     // its #0 [0x0000, 0x4000] -> ITS: DeviceID = 0x0000 + (0x0100 - 0x0000) = 0x0100.
-    expect(pci(0x0100)).toEqual({
-      rootComplex: RC,
-      iommu: smmu(SMMU_4C, 0x0100),
-      msi: its(0x0100),
-      ats: false,
-      log: [NO_LIMIT_RC],
-    });
+    expect(pci(0x0100)).toEqual(viaSmmu(SMMU_4C, 0x0100));
   });
 
   it('hosts 1, 4, 5, 6 and 11: each range to its SMMU, StreamID = DeviceID = RID (1:1 maps)', () => {
@@ -176,13 +178,7 @@ describe('Hi1620 requester IDs through the IORT, as iort_node_map_id() maps them
 
   it('a shared boundary ID goes to the earlier mapping in table order, silently', () => {
     // 0x7b00: #1 [0x7b00, 0x7c00] starts there (and #2 [0x7a00, 0x7b00] ends there): #1, SMMU @0x4C.
-    expect(pci(0x7b00)).toEqual({
-      rootComplex: RC,
-      iommu: smmu(SMMU_4C, 0x7b00),
-      msi: its(0x7b00),
-      ats: false,
-      log: [NO_LIMIT_RC],
-    });
+    expect(pci(0x7b00)).toEqual(viaSmmu(SMMU_4C, 0x7b00));
     // 0xbb00: #7 [0xbb00, 0xbc00] before #8 [0xba00, 0xbb00]: SMMU @0x1A4.
     expect(pci(0xbb00)).toMatchObject({ iommu: smmu(SMMU_1A4, 0xbb00) });
   });
@@ -197,20 +193,14 @@ describe('Hi1620 requester IDs through the IORT, as iort_node_map_id() maps them
       'ACPI: IORT: [Firmware Bug]: applying workaround.',
     ];
     expect(RC_MAPS + 4 * 20).toBe(0x370);
-    expect(pci(0x7c00)).toEqual({
-      rootComplex: RC,
-      iommu: smmu(SMMU_CC, 0x7c00),
-      msi: its(0x7c00),
-      ats: false,
-      log: [...pair(0x370, '0x7c00'), ...pair(0x370, '0x7c00'), NO_LIMIT_RC],
-    });
+    expect(pci(0x7c00)).toEqual(
+      viaSmmu(SMMU_CC, 0x7c00, [...pair(0x370, '0x7c00'), ...pair(0x370, '0x7c00'), NO_LIMIT_RC]),
+    );
     // 0xbc00: #7 [0xbb00, 0xbc00] ends there, #10 [0xbc00, 0xbe00] at RC_MAPS + 10*20 = 0x3e8 starts
     // there: SMMU @0x224, StreamID 0xbc00.
-    expect(pci(0xbc00)).toMatchObject({
-      iommu: smmu(SMMU_224, 0xbc00),
-      msi: its(0xbc00),
-      log: [...pair(0x3e8, '0xbc00'), ...pair(0x3e8, '0xbc00'), NO_LIMIT_RC],
-    });
+    expect(pci(0xbc00)).toEqual(
+      viaSmmu(SMMU_224, 0xbc00, [...pair(0x3e8, '0xbc00'), ...pair(0x3e8, '0xbc00'), NO_LIMIT_RC]),
+    );
   });
 
   it('the count-not-count-minus-one gives a host one ID more; the next one reaches nothing', () => {
