@@ -22,6 +22,9 @@ export interface VsCRound {
   iotlbHitRatio: number;
   /** TS's IOTLB hits with LRU replacement over C's (round-robin) hits. */
   iotlbHitLruRatio: number;
+  /** With --bounds: the bare JavaScript walks (no IOMMU semantics) over C's walks. */
+  bareWalkRatio?: number;
+  bareInterleavedWalkRatio?: number;
 }
 
 export interface VsCResult {
@@ -32,6 +35,9 @@ export interface VsCResult {
   walkRatio: number;
   iotlbHitRatio: number;
   iotlbHitLruRatio: number;
+  /** With --bounds: medians of the rounds' bare-walk ratios (the ceiling of a walk in JavaScript). */
+  bareWalkRatio?: number;
+  bareInterleavedWalkRatio?: number;
 }
 
 /** Compiles cref.c into `dir`; a CliError naming the compiler when there is none or it fails. */
@@ -61,7 +67,7 @@ function runC(exe: string, mappings: number): AlignedBenchResult {
 }
 
 /** The TypeScript side of one round, in a fresh process (`bench core --vs-c-ts-side`). */
-function runTs(mappings: number, seconds: number): AlignedBenchResult {
+function runTs(mappings: number, seconds: number, bounds: boolean): AlignedBenchResult {
   const args = [
     CLI_MAIN,
     'bench',
@@ -71,6 +77,7 @@ function runTs(mappings: number, seconds: number): AlignedBenchResult {
     String(mappings),
     '--seconds',
     String(seconds),
+    ...(bounds ? ['--bounds'] : []),
   ];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 300_000 });
   if (r.status !== 0 || r.error !== undefined)
@@ -83,7 +90,8 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-export function benchVsC(mappings: number, rounds: number, seconds: number): VsCResult {
+/** `bounds`: each TypeScript side also runs bare-walk.ts's walks (no IOMMU semantics) on the same work. */
+export function benchVsC(mappings: number, rounds: number, seconds: number, bounds = false): VsCResult {
   const compiler = process.env.CC || 'cc';
   const dir = mkdtempSync(join(tmpdir(), 'iofleet-cref-'));
   try {
@@ -91,13 +99,20 @@ export function benchVsC(mappings: number, rounds: number, seconds: number): VsC
     const out: VsCRound[] = [];
     for (let i = 0; i < rounds; i++) {
       const c = runC(exe, mappings);
-      const ts = runTs(mappings, seconds);
+      const ts = runTs(mappings, seconds, bounds);
+      const cw = c.pageWalkTranslationsPerSec;
       out.push({
         c,
         ts,
-        walkRatio: ts.pageWalkTranslationsPerSec / c.pageWalkTranslationsPerSec,
+        walkRatio: ts.pageWalkTranslationsPerSec / cw,
         iotlbHitRatio: ts.iotlbHitTranslationsPerSec / c.iotlbHitTranslationsPerSec,
         iotlbHitLruRatio: (ts.iotlbHitLruTranslationsPerSec ?? 0) / c.iotlbHitTranslationsPerSec,
+        ...(ts.bounds
+          ? {
+              bareWalkRatio: ts.bounds.bareWalksPerSec / cw,
+              bareInterleavedWalkRatio: ts.bounds.bareInterleavedWalksPerSec / cw,
+            }
+          : {}),
       });
     }
     return {
@@ -107,6 +122,12 @@ export function benchVsC(mappings: number, rounds: number, seconds: number): VsC
       walkRatio: median(out.map((r) => r.walkRatio)),
       iotlbHitRatio: median(out.map((r) => r.iotlbHitRatio)),
       iotlbHitLruRatio: median(out.map((r) => r.iotlbHitLruRatio)),
+      ...(bounds
+        ? {
+            bareWalkRatio: median(out.map((r) => r.bareWalkRatio!)),
+            bareInterleavedWalkRatio: median(out.map((r) => r.bareInterleavedWalkRatio!)),
+          }
+        : {}),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

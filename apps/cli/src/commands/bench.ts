@@ -78,6 +78,11 @@ export function registerBench(program: Command): void {
       positiveInt('rounds'),
       1,
     )
+    .option(
+      '--bounds',
+      '--vs-c: also cref.c\'s walk transcribed to plain JavaScript on the same work, with no IOMMU semantics ' +
+        '(one walk after another, and 16 interleaved level by level): the ceiling any walk in JavaScript works under',
+    )
     .option('--json', 'print one JSON object')
     // --vs-c's TypeScript side of one round, run by --vs-c in a process of its own.
     .addOption(new Option('--vs-c-ts-side').hideHelp())
@@ -89,15 +94,17 @@ export function registerBench(program: Command): void {
           vsCTsSide?: boolean;
           mappings: number;
           rounds: number;
+          bounds?: boolean;
           json?: boolean;
         }) => {
+          if (opts.bounds && !opts.vsC && !opts.vsCTsSide) throw new UsageError('--bounds goes with --vs-c');
           if (opts.vsCTsSide) {
-            process.stdout.write(`${JSON.stringify(runAlignedBench(opts.mappings, opts.seconds))}\n`);
+            process.stdout.write(`${JSON.stringify(runAlignedBench(opts.mappings, opts.seconds, opts.bounds))}\n`);
             return;
           }
           if (opts.vsC) {
             const { benchVsC } = await import('../bench-vs-c.js');
-            const v = benchVsC(opts.mappings, opts.rounds, opts.seconds);
+            const v = benchVsC(opts.mappings, opts.rounds, opts.seconds, opts.bounds);
             if (opts.json) {
               process.stdout.write(`${JSON.stringify(v)}\n`);
               return;
@@ -110,11 +117,19 @@ export function registerBench(program: Command): void {
                     (r, i) =>
                       `  round ${i + 1}: walks C ${m(r.c.pageWalkTranslationsPerSec)}  TS ${m(r.ts.pageWalkTranslationsPerSec)}  x${r.walkRatio.toFixed(3)}` +
                       `   IOTLB hits C ${m(r.c.iotlbHitTranslationsPerSec)}  TS ${m(r.ts.iotlbHitTranslationsPerSec)}  x${r.iotlbHitRatio.toFixed(3)}` +
-                      `  (LRU: TS ${m(r.ts.iotlbHitLruTranslationsPerSec ?? 0)}  x${r.iotlbHitLruRatio.toFixed(3)})\n`,
+                      `  (LRU: TS ${m(r.ts.iotlbHitLruTranslationsPerSec ?? 0)}  x${r.iotlbHitLruRatio.toFixed(3)})\n` +
+                      (r.ts.bounds
+                        ? `           bare JS walk, no IOMMU semantics: one by one ${m(r.ts.bounds.bareWalksPerSec)}  x${r.bareWalkRatio!.toFixed(3)}` +
+                          `   16 interleaved ${m(r.ts.bounds.bareInterleavedWalksPerSec)}  x${r.bareInterleavedWalkRatio!.toFixed(3)}\n`
+                        : ''),
                   )
                   .join('') +
                 `  median ratio TS / C: walks x${v.walkRatio.toFixed(3)}, IOTLB hits x${v.iotlbHitRatio.toFixed(3)} ` +
-                `(round-robin/FIFO as cref.c; with LRU x${v.iotlbHitLruRatio.toFixed(3)})\n`,
+                `(round-robin/FIFO as cref.c; with LRU x${v.iotlbHitLruRatio.toFixed(3)})\n` +
+                (v.bareWalkRatio !== undefined
+                  ? `  ceiling, median ratio to C's walks: bare JS walk x${v.bareWalkRatio.toFixed(3)}, ` +
+                    `16 interleaved x${v.bareInterleavedWalkRatio!.toFixed(3)} (not translations: bench/bare-walk.ts)\n`
+                  : ''),
             );
             return;
           }

@@ -15,6 +15,7 @@ import { newTranslationOut } from '../iommu/translation';
 import { PhysMemory } from '../memory/phys-memory';
 import { PERM_RW } from '../page-table/format';
 import { VtdUnit } from '../vtd/unit';
+import { type BareWalkResult, runBareWalks } from './bare-walk';
 
 export interface AlignedBenchResult {
   pageWalkTranslationsPerSec: number;
@@ -25,6 +26,8 @@ export interface AlignedBenchResult {
   mappings: number;
   /** IOTLB misses in the hit phase (the hot set's first touches; C reports the same). */
   iotlbMisses: number;
+  /** With `bounds`: cref.c's walk transcribed to JavaScript, no IOMMU semantics (bare-walk.ts). */
+  bounds?: BareWalkResult;
 }
 
 /** Mappings of the C reference's default run (1 Mi 4 KiB pages = 4 GiB of IOVA). */
@@ -142,8 +145,15 @@ function faulted(address: number): never {
   throw new CoreError('INVALID_STATE', `aligned bench: translation of 0x${address.toString(16)} faulted`);
 }
 
-/** The project's VT-d unit on the C reference's work; each figure after a warm-up of the same length. */
-export function runAlignedBench(mappings = ALIGNED_DEFAULT_MAPPINGS, minSeconds = 1): AlignedBenchResult {
+/**
+ * The project's VT-d unit on the C reference's work; each figure after a warm-up of half its length.
+ * `bounds`: also the bare JavaScript walks of bare-walk.ts on the same work, after the unit's figures.
+ */
+export function runAlignedBench(
+  mappings = ALIGNED_DEFAULT_MAPPINGS,
+  minSeconds = 1,
+  bounds = false,
+): AlignedBenchResult {
   if (!Number.isSafeInteger(mappings) || mappings < HOT_SET || mappings > 1 << 24) {
     throw new CoreError(
       'INVALID_ARGUMENT',
@@ -171,5 +181,6 @@ export function runAlignedBench(mappings = ALIGNED_DEFAULT_MAPPINGS, minSeconds 
     iotlbHitLruTranslationsPerSec: lru.perSec,
     mappings,
     iotlbMisses: fifo.misses,
+    ...(bounds ? { bounds: runBareWalks(mappings, minSeconds) } : {}),
   };
 }
