@@ -6,7 +6,7 @@ import { iofleet } from './testing/run-iofleet';
 
 describe('bench core --vs-c', () => {
   it('runs the C reference and the VT-d unit on the same mappings and prints both with ratios', async () => {
-    const args = ['bench', 'core', '--vs-c', '--mappings', '4096', '--seconds', '0.05', '--json'];
+    const args = ['bench', 'core', '--vs-c', '--mappings', '4096', '--seconds', '0.05', '--bounds', '--json'];
     const { stdout } = await iofleet(args, { timeout: 120_000 });
     const r = JSON.parse(stdout);
     expect(r.mappings).toBe(4096);
@@ -27,6 +27,20 @@ describe('bench core --vs-c', () => {
       9,
     );
     expect(r.walkRatio).toBeCloseTo(round.ts.pageWalkTranslationsPerSec / round.c.pageWalkTranslationsPerSec, 9);
+    // --bounds: the bare JavaScript walks ran on the same work, as ratios to C's walks.
+    expect(round.ts.bounds.bareWalksPerSec).toBeGreaterThan(0);
+    expect(round.ts.bounds.bareInterleavedWalksPerSec).toBeGreaterThan(0);
+    expect(r.bareWalkRatio).toBeCloseTo(round.ts.bounds.bareWalksPerSec / round.c.pageWalkTranslationsPerSec, 9);
+    expect(r.bareInterleavedWalkRatio).toBeCloseTo(
+      round.ts.bounds.bareInterleavedWalksPerSec / round.c.pageWalkTranslationsPerSec,
+      9,
+    );
+  });
+
+  it('says --bounds goes with --vs-c (exit 2)', async () => {
+    const err = await iofleet(['bench', 'core', '--bounds'], { timeout: 60_000 }).catch((e) => e);
+    expect(err.code).toBe(2);
+    expect(err.stderr).toMatch(/--bounds goes with --vs-c/);
   });
 
   it('says it needs a C compiler when there is none (exit 1, one error line)', async () => {
