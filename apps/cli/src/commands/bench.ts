@@ -80,7 +80,7 @@ export function registerBench(program: Command): void {
     )
     .option(
       '--bounds',
-      '--vs-c: also cref.c\'s walk transcribed to plain JavaScript on the same work, with no IOMMU semantics ' +
+      "--vs-c: also cref.c's walk transcribed to plain JavaScript on the same work, with no IOMMU semantics " +
         '(one walk after another, and 16 interleaved level by level): the ceiling any walk in JavaScript works under',
     )
     .option('--json', 'print one JSON object')

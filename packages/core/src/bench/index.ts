@@ -2,16 +2,16 @@
 // @iofleet/core/bench: benchmarks that run whole stacks (the kernel's dma_map_benchmark, the
 // aligned-core and core benches the CLI's `iofleet bench` commands print). Every export named.
 
+export { ALIGNED_DEFAULT_MAPPINGS, type AlignedBenchResult, runAlignedBench } from './aligned-bench';
 export {
   BARE_BATCH,
-  type BareWalkResult,
   BareTables,
+  type BareWalkResult,
   bareTables,
   bareWalk,
   bareWalkBatch,
   runBareWalks,
 } from './bare-walk';
-export { ALIGNED_DEFAULT_MAPPINGS, type AlignedBenchResult, runAlignedBench } from './aligned-bench';
 export { type CoreBenchResult, runCoreBench } from './core-bench';
 export {
   DEFAULT_MAP_BENCH_PARAMS,
