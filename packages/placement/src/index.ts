@@ -7,6 +7,8 @@ export {
   type DeviceRequest,
   type HostUsage,
   type IommuMode,
+  MAX_FLEET_HOSTS,
+  MAX_VMS,
   type NumaPolicy,
   type PlacementDevice,
   type PlacementHost,

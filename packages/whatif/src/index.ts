@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 
-export { generateArrivals, MAX_SCENARIO_VMS, type VmArrival, vmFromShape } from './engine/arrivals';
+export { generateArrivals, type VmArrival, vmFromShape } from './engine/arrivals';
 export { type FleetTotals, fleetTotals } from './engine/compare';
 export {
   applyVariant,
@@ -42,7 +42,13 @@ export { renderCsv } from './report/csv';
 export { renderHtml } from './report/html';
 export { renderTable, type TableOptions } from './report/table';
 export { scenarioJsonSchema } from './scenario/json-schema';
-export { type Scenario, scenarioSchema, type Variant, type VmShape } from './scenario/schema';
+export {
+  MAX_SCENARIO_VMS,
+  type Scenario,
+  scenarioSchema,
+  type Variant,
+  type VmShape,
+} from './scenario/schema';
 export {
   parseTraceNodes,
   parseTracePods,

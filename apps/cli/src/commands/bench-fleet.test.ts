@@ -26,4 +26,20 @@ describe('iofleet bench fleet', () => {
     expect(r.ioRunsExecuted).toBeLessThanOrEqual(r.ioRuns);
     expect(r.vmIoRunsPerSec).toBeCloseTo(r.ioRuns / r.wallSeconds, 6);
   });
+
+  it('refuses a fleet beyond what a scenario may hold, naming the flag and the bound (exit 2)', async () => {
+    for (const [flag, value, bound] of [
+      ['--hosts', '1e9', '1,000,000'],
+      ['--vms', '10000001', '10,000,000'],
+    ] as const) {
+      const err = await iofleet(['bench', 'fleet', flag, value], { timeout: 60_000 }).catch((e) => e);
+      expect(err.code).toBe(2);
+      expect(err.stderr).toBe(`error: ${flag} must be an integer from 1 to ${bound}, got '${value}'\n`);
+    }
+    const err = await iofleet(['bench', 'placement', '--pure-only', '--hosts', '1000001'], { timeout: 60_000 }).catch(
+      (e) => e,
+    );
+    expect(err.code).toBe(2);
+    expect(err.stderr).toMatch(/^error: --hosts must be an integer from 1 to 1,000,000, got '1000001'/);
+  });
 });

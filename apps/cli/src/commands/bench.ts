@@ -5,19 +5,27 @@
 
 import { join } from 'node:path';
 import { runAlignedBench, runCoreBench } from '@iofleet/core/bench';
-import { benchPurePlacement } from '@iofleet/placement';
+import { benchPurePlacement, MAX_FLEET_HOSTS, MAX_VMS } from '@iofleet/placement';
 import { type Command, Option } from 'commander';
 import { action, CliError, UsageError } from '../cli-error';
 import { DEFAULT_AGENT_TEMPLATE, EXAMPLE_SCENARIOS_DIR } from '../paths';
 import { progressBar } from '../progress';
 
-export function positiveInt(name: string): (v: string) => number {
+/** A commander parser for `--name <n>`: a positive integer, at most `max` when given. */
+export function positiveInt(name: string, max?: number): (v: string) => number {
   return (v: string) => {
     const n = Number(v);
-    if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got '${v}'`);
+    if (!Number.isSafeInteger(n) || n <= 0 || (max !== undefined && n > max)) {
+      const range = max === undefined ? 'a positive integer' : `an integer from 1 to ${max.toLocaleString('en-US')}`;
+      throw new UsageError(`--${name} must be ${range}, got '${v}'`);
+    }
     return n;
   };
 }
+
+/** --hosts and --vms of the placement and fleet benches: the bounds a scenario has. */
+const hostsArg = positiveInt('hosts', MAX_FLEET_HOSTS);
+const vmsArg = positiveInt('vms', MAX_VMS);
 
 export function registerBench(program: Command): void {
   const bench = program
@@ -155,8 +163,8 @@ export function registerBench(program: Command): void {
         'end to end through gRPC, BullMQ, a real redis-server and host agents (endToEndPlacementsPerSec,\n' +
         'p99PlacementLatencyMs); checks that no device was assigned twice',
     )
-    .option('--hosts <n>', 'hosts in the fleet', positiveInt('hosts'), 5000)
-    .option('--vms <n>', 'VM requests to place', positiveInt('vms'), 20000)
+    .option('--hosts <n>', 'hosts in the fleet', hostsArg, 5000)
+    .option('--vms <n>', 'VM requests to place', vmsArg, 20000)
     .option('--seed <n>', 'seed of the request mix', positiveInt('seed'), 1)
     .option('--pure-only', 'only the policy alone (no Redis, no processes)')
     .option('--agents <n>', 'host-agent processes for the end-to-end run', positiveInt('agents'), 2)
@@ -332,8 +340,8 @@ export function registerBench(program: Command): void {
       'wall time of an embedded what-if: --hosts GPU nodes, --vms VMs, three variants (pt, lazy, strict)\n' +
         'with device I/O; prints wallSeconds (target: 10,000 hosts and 40,000 VMs within 60 s)',
     )
-    .option('--hosts <n>', 'hosts in the fleet', positiveInt('hosts'), 10_000)
-    .option('--vms <n>', 'VMs arriving', positiveInt('vms'), 40_000)
+    .option('--hosts <n>', 'hosts in the fleet', hostsArg, 10_000)
+    .option('--vms <n>', 'VMs arriving', vmsArg, 40_000)
     .option('--full', "every placed VM's device I/O (as simulate --full); reports vmIoRunsPerSec")
     .option('--json', 'print one JSON object')
     .action(

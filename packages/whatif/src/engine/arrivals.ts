@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { VmRequest } from '@iofleet/placement';
 import { mulberry32 } from '@iofleet/prng';
-import type { Scenario, VmShape } from '../scenario/schema';
+import { MAX_SCENARIO_VMS, type Scenario, type VmShape } from '../scenario/schema';
 import { parseTracePods } from '../trace/alibaba-gpu';
 
 export interface VmArrival {
@@ -20,9 +20,6 @@ export interface VmArrival {
   /** The shape it came from (its I/O), or null for trace pods (the trace's own I/O spec). */
   shape: VmShape | null;
 }
-
-/** Bound on VMs one scenario may generate (memory: each is a request object). */
-export const MAX_SCENARIO_VMS = 10_000_000;
 
 function pick(shapes: readonly VmShape[], r: number): VmShape {
   const total = shapes.reduce((a, s) => a + s.weight, 0);

@@ -4,6 +4,7 @@
 // variants to compare. See docs/scenarios.md.
 
 import { hostDescriptionSchema, refineUnique } from '@iofleet/host';
+import { MAX_FLEET_HOSTS, MAX_VMS } from '@iofleet/placement';
 import { z } from 'zod';
 
 const duration = z
@@ -17,6 +18,9 @@ const duration = z
     const unit = { ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[m[2] as 'ns']!;
     return Number(m[1]) * unit;
   });
+
+/** Bound on VMs one scenario may generate (memory: each is a request object). */
+export const MAX_SCENARIO_VMS = MAX_VMS;
 
 export const deviceIoSchema = z
   .object({
@@ -102,7 +106,7 @@ export const scenarioSchema = z
           .object({
             template: z.string().optional(),
             host: hostDescriptionSchema.optional(),
-            count: z.number().int().positive().max(1_000_000),
+            count: z.number().int().positive().max(MAX_FLEET_HOSTS),
           })
           .strict()
           .refine((f) => (f.template === undefined) !== (f.host === undefined), {
@@ -114,7 +118,7 @@ export const scenarioSchema = z
       z
         .object({
           kind: z.literal('poisson'),
-          vms: z.number().int().positive().max(10_000_000),
+          vms: z.number().int().positive().max(MAX_SCENARIO_VMS),
           ratePerHour: z.number().positive(),
           /** Mean VM lifetime (exponential); default 1h. */
           meanLifetime: duration.default(3600e9),
