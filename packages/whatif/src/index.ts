@@ -42,13 +42,7 @@ export { renderCsv } from './report/csv';
 export { renderHtml } from './report/html';
 export { renderTable, type TableOptions } from './report/table';
 export { scenarioJsonSchema } from './scenario/json-schema';
-export {
-  MAX_SCENARIO_VMS,
-  type Scenario,
-  scenarioSchema,
-  type Variant,
-  type VmShape,
-} from './scenario/schema';
+export { type Scenario, scenarioSchema, type Variant, type VmShape } from './scenario/schema';
 export {
   parseTraceNodes,
   parseTracePods,

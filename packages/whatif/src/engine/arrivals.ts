@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { VmRequest } from '@iofleet/placement';
 import { mulberry32 } from '@iofleet/prng';
-import { MAX_SCENARIO_VMS, type Scenario, type VmShape } from '../scenario/schema';
+import type { Scenario, VmShape } from '../scenario/schema';
 import { parseTracePods } from '../trace/alibaba-gpu';
 
 export interface VmArrival {

@@ -19,9 +19,6 @@ const duration = z
     return Number(m[1]) * unit;
   });
 
-/** Bound on VMs one scenario may generate (memory: each is a request object). */
-export const MAX_SCENARIO_VMS = MAX_VMS;
-
 export const deviceIoSchema = z
   .object({
     /** Device class the I/O runs on (one of the VM's devices), e.g. nvme. */
@@ -118,7 +115,7 @@ export const scenarioSchema = z
       z
         .object({
           kind: z.literal('poisson'),
-          vms: z.number().int().positive().max(MAX_SCENARIO_VMS),
+          vms: z.number().int().positive().max(MAX_VMS),
           ratePerHour: z.number().positive(),
           /** Mean VM lifetime (exponential); default 1h. */
           meanLifetime: duration.default(3600e9),
