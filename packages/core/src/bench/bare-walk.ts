@@ -4,8 +4,8 @@
 //
 // This is NOT the model. It is cref.c's walk() transcribed: the same 4-level tables in one flat
 // memory (each 64-bit entry as two 32-bit words, low half first, as PhysMemory's pool stores them),
-// built by cref.c's map4k() for the same dense mappings, the same random picks (the aligned bench's
-// 32-bit xorshift), a present check (R|W) per level and the leaf's address — no context, no
+// built by cref.c's map4k() for the same dense mappings, the same random picks as the aligned
+// bench's walks (its 32-bit xorshift's top 31 bits, modulo the mappings), a present check (R|W) per level and the leaf's address — no context, no
 // address-width or reserved-bit checks, no permissions, no IOTLB, no counters. Two loops:
 //  - sequential: one walk after the other, as cref.c's loop;
 //  - interleaved: BARE_BATCH walks level by level (all their level-4 loads, then all level-3 ...),
@@ -148,7 +148,7 @@ export function runBareWalks(mappings: number, minSeconds: number): BareWalkResu
     let x = x0;
     for (let k = 0; k < 100_000; k++) {
       x = xs32(x);
-      const i = (x >>> 0) % mappings;
+      const i = (x >>> 1) % mappings;
       if (bareWalk(w, root, lo[i]!, hi[i]!) < 0) unmapped();
     }
     return x;
@@ -162,7 +162,7 @@ export function runBareWalks(mappings: number, minSeconds: number): BareWalkResu
     for (let k = 0; k < 100_000; k += BARE_BATCH) {
       for (let j = 0; j < BARE_BATCH; j++) {
         x = xs32(x);
-        const i = (x >>> 0) % mappings;
+        const i = (x >>> 1) % mappings;
         bl[j] = lo[i]!;
         bh[j] = hi[i]!;
       }
