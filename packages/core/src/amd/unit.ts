@@ -34,8 +34,8 @@ import {
   WALK_PERMISSION,
   type WalkOut,
 } from '../page-table/format';
-import { pageSizesLg2 } from '../page-table/level-math';
-import { MAX_LEVELS, newWalkPath, walk } from '../page-table/walk';
+import { addrHi, pageSizesLg2, pfnOfHalves } from '../page-table/level-math';
+import { MAX_LEVELS, newWalkPath, walk32 } from '../page-table/walk';
 import {
   HW_CONTEXT_CACHE_HIT,
   HW_CONTEXT_CACHE_MISS,
@@ -326,10 +326,7 @@ export class AmdViUnit implements AmdDomainHost {
   /** The IOTLB of a translating DTE: a hit with the permission, else miss() (which walks). */
   private viaIotlb(req: DmaRequest, out: TranslationOut, e: number): void {
     const iotlb = this.iotlb;
-    if (
-      iotlb.find(e >>> DC_DID_SHIFT, 0, req.address) >= 0 &&
-      (iotlb.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) !== 0
-    ) {
+    if (iotlb.find(e >>> DC_DID_SHIFT, 0, req) >= 0 && (iotlb.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) !== 0) {
       this.cnt[HW_IOTLB_HIT]!++;
       out.ok = true;
       out.iotlbHit = true;
@@ -352,7 +349,11 @@ export class AmdViUnit implements AmdDomainHost {
     c[HW_IOTLB_MISS]!++;
     const w = this.walkOut;
     const fmt = this.formatsByMode[(e >>> DC_MODE_SHIFT) & DC_MODE_MASK]!;
-    this.cachedWalk(fmt, did, this.dtes.root[req.sourceId]!, req.address, need, w);
+    // The address as its 32-bit halves: a double passed to a call not inlined is boxed (walk32()).
+    const a = req.address;
+    const lo = a | 0;
+    const hi = addrHi(a);
+    this.cachedWalk(fmt, did, this.dtes.root[req.sourceId]!, lo, hi, need, w);
     c[HW_WALK_MEM_READS]! += w.levelsRead;
     out.memReads += w.levelsRead;
     const effective = w.perm & perm;
@@ -364,17 +365,28 @@ export class AmdViUnit implements AmdDomainHost {
       this.ioPageFault(req, out, did, EVENT_FLAG_PR);
       return;
     }
-    const size = 2 ** w.sizeLg2;
-    this.iotlb.insert(did, 0, req.address, w.pa - (req.address % size), w.sizeLg2, effective);
+    // The pages holding the address and w.pa, as 4 KiB page numbers (Iotlb.fill()).
+    this.iotlb.fill(did, 0, pfnOfHalves(lo, hi), Math.floor(w.pa / 4096), w.sizeLg2, effective);
     out.ok = true;
     out.pa = w.pa;
     out.sizeLg2 = w.sizeLg2;
   }
 
-  /** A walk of `fmt` (the DTE's Mode) through the page-directory cache (when it is on). */
-  private cachedWalk(fmt: PageTableFormat, did: number, rootPa: number, iova: number, need: number, w: WalkOut): void {
-    if (this.params.pdeCacheEntriesPerLevel <= 0) walk(this.mem, fmt, rootPa, iova, need, w);
-    else if (cachedWalk(this.mem, fmt, this.pdc, did, rootPa, iova, need, w, this.walkPath)) this.cnt[HW_PSC_HIT]!++;
+  /**
+   * A walk of `fmt` (the DTE's Mode) through the page-directory cache (when it is on), of the
+   * address as its 32-bit halves (walk32(): no heap number per call).
+   */
+  private cachedWalk(
+    fmt: PageTableFormat,
+    did: number,
+    rootPa: number,
+    lo: number,
+    hi: number,
+    need: number,
+    w: WalkOut,
+  ): void {
+    if (this.params.pdeCacheEntriesPerLevel <= 0) walk32(this.mem, fmt, rootPa, lo, hi, need, w);
+    else if (cachedWalk(this.mem, fmt, this.pdc, did, rootPa, lo, hi, need, w, this.walkPath)) this.cnt[HW_PSC_HIT]!++;
   }
 
   /**

@@ -104,9 +104,12 @@ export class Iotlb implements IotlbLike {
    * in `lastPa`, its permission in `lastPerm`), or -1. A small integer, never a double: whether V8
    * inlines a call depends on what else the process ran, and their longer translate() paths left
    * lookup() out of line in some runs (16 bytes boxed per translation, issue #19). `lastPa` is a
-   * field written in place.
+   * field written in place. For the same reason the address comes in the request (`req.address`):
+   * an object passes through a call as it is, an address of 2 GiB or more as a double argument
+   * would be boxed whenever the call is not inlined.
    */
-  find(domainId: number, pasid: number, iova: number): number {
+  find(domainId: number, pasid: number, req: { readonly address: number }): number {
+    const iova = req.address;
     const e = this.fast4k ? this.find4k(domainId, pasid, iova) : this.findAnySize(domainId, pasid, iova);
     if (e < 0) return -1;
     // Computed here, not in a helper: a helper's double result would be boxed if not inlined.
@@ -192,12 +195,23 @@ export class Iotlb implements IotlbLike {
     return v;
   }
 
+  /** Caches the translation of `iova`'s page of 2^sizeLg2 bytes to the page holding `pa`. */
   insert(domainId: number, pasid: number, iova: number, pa: number, sizeLg2: number, perm: number): void {
-    const size = POW2[sizeLg2]!;
-    const page = sizeLg2 === 12 ? (iova - ((iova >>> 0) & 0xfff)) / 4096 : Math.floor(iova / size);
+    this.fill(domainId, pasid, Math.floor(iova / 4096), Math.floor(pa / 4096), sizeLg2, perm);
+  }
+
+  /**
+   * insert() with both addresses as 4 KiB page numbers (`iova / 4096`, `pa / 4096`, floored): the
+   * form the units' miss paths call. Below 8 TiB they are small integers, which a call that V8
+   * does not inline passes as they are; insert()'s addresses of 2 GiB and more are doubles, boxed
+   * into a new heap number each at such a call (16 bytes apiece per fill, issue #19).
+   */
+  fill(domainId: number, pasid: number, iovaPfn: number, outPfn: number, sizeLg2: number, perm: number): void {
+    const span = POW2[sizeLg2 - 12]!; // 4 KiB pages per entry
+    const page = sizeLg2 === 12 ? iovaPfn : Math.floor(iovaPfn / span);
     const base = this.setOf(page);
     if (sizeLg2 === 12 && this.only4k) {
-      this.insert4k(domainId, pasid, page, base, pa, perm);
+      this.insert4k(domainId, pasid, page, base, outPfn, perm);
       return;
     }
     let e = -1;
@@ -221,7 +235,7 @@ export class Iotlb implements IotlbLike {
     this.tagPasid[e] = pasid;
     this.tagSize[e] = sizeLg2;
     this.tagPage[e] = page;
-    this.outPage[e] = sizeLg2 === 12 ? pa - ((pa >>> 0) & 0xfff) : Math.floor(pa / size) * size;
+    this.outPage[e] = (sizeLg2 === 12 ? outPfn : Math.floor(outPfn / span) * span) * 4096;
     this.perm[e] = perm;
     this.stamp[e] = this.clock++;
   }
@@ -230,7 +244,7 @@ export class Iotlb implements IotlbLike {
    * insert() of a 4 KiB entry when only 4 KiB entries are cached: one pass over the set finds the
    * entry of the same tag, else the first invalid way, else the LRU/FIFO victim (random: as victim()).
    */
-  private insert4k(domainId: number, pasid: number, page: number, base: number, pa: number, perm: number): void {
+  private insert4k(domainId: number, pasid: number, page: number, base: number, outPfn: number, perm: number): void {
     let e = -1;
     let free = -1;
     let oldest = base;
@@ -257,7 +271,7 @@ export class Iotlb implements IotlbLike {
     this.tagPasid[e] = pasid;
     this.tagSize[e] = 12;
     this.tagPage[e] = page;
-    this.outPage[e] = pa - ((pa >>> 0) & 0xfff);
+    this.outPage[e] = outPfn * 4096;
     this.perm[e] = perm;
     this.stamp[e] = this.clock++;
   }

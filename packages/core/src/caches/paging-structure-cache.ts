@@ -24,7 +24,7 @@ export class PagingStructureCache {
   /** Each set's next round-robin victim (a way index), by level * sets + set. */
   private readonly victim: Uint8Array;
   private readonly sets: number;
-  /** Bytes one entry of each level covers (index = level). */
+  /** 4 KiB pages one entry of each level covers (index = level). */
   private readonly levelSpan: Float64Array;
   lastPerm = 0;
   hits = 0;
@@ -50,7 +50,7 @@ export class PagingStructureCache {
       );
     this.sets = entriesPerLevel / ways;
     this.levelSpan = new Float64Array(maxLevel + 1);
-    for (let l = 1; l <= maxLevel; l++) this.levelSpan[l] = POW2[granuleLevelShift(granuleLg2, l)]!;
+    for (let l = 1; l <= maxLevel; l++) this.levelSpan[l] = POW2[granuleLevelShift(granuleLg2, l) - 12]!;
     const n = (maxLevel + 1) * entriesPerLevel;
     this.tagDid = new Int32Array(n).fill(INVALID);
     this.tagPage = new Float64Array(n);
@@ -71,9 +71,14 @@ export class PagingStructureCache {
     return -1;
   }
 
-  /** The table of level `level - 1` that the level-`level` entry for iova points to, or -1. */
-  lookup(did: number, iova: number, level: number): number {
-    const page = Math.floor(iova / this.levelSpan[level]!);
+  /**
+   * The table of level `level - 1` that the level-`level` entry for the address points to, or -1.
+   * The address comes as its 4 KiB page number (`iova / 4096`, floored): below 8 TiB a small
+   * integer, which a call that V8 does not inline passes as it is (an address of 2 GiB or more
+   * as a double would be boxed into a heap number per call, issue #19).
+   */
+  lookup(did: number, iovaPfn: number, level: number): number {
+    const page = Math.floor(iovaPfn / this.levelSpan[level]!);
     const e = this.find(did, level, page);
     if (e >= 0) {
       this.hits++;
@@ -84,8 +89,9 @@ export class PagingStructureCache {
     return -1;
   }
 
-  insert(did: number, iova: number, level: number, tablePa: number, perm: number): void {
-    const page = Math.floor(iova / this.levelSpan[level]!);
+  /** Caches the level-`level` entry for the address (its 4 KiB page number, as lookup()). */
+  insert(did: number, iovaPfn: number, level: number, tablePa: number, perm: number): void {
+    const page = Math.floor(iovaPfn / this.levelSpan[level]!);
     let e = this.find(did, level, page);
     if (e < 0) {
       // An invalid way first, else the set's round-robin victim.

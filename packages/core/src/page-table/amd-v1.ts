@@ -112,6 +112,9 @@ class AmdV1Format extends FormatDefaults implements PageTableFormat {
   override nextLevel(lo: number, _hi: number, _level: number): number {
     return (lo >>> NL_SHIFT) & 7;
   }
+  entryOutputPfn(lo: number, hi: number, level: number): number {
+    return this.entryOutputAddress(lo, hi, level) / 4096; // monomorphic here: inlined
+  }
   entryOutputAddress(lo: number, hi: number, _level: number): number {
     const addr = maskedAddress(lo, hi, ADDR);
     if (((lo >>> NL_SHIFT) & 7) !== AMD_NL_SIZE) return addr;

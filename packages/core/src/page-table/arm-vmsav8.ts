@@ -207,6 +207,9 @@ class ArmVmsav8Format extends FormatDefaults implements PageTableFormat {
     if ((lo & V) === 0) return ENTRY_EMPTY;
     return level === 1 || (lo & TYPE) === 0 ? ENTRY_LEAF : ENTRY_TABLE;
   }
+  entryOutputPfn(lo: number, hi: number, level: number): number {
+    return this.entryOutputAddress(lo, hi, level) / 4096; // monomorphic here: inlined
+  }
   entryOutputAddress(lo: number, hi: number, level: number): number {
     const leaf = level === 1 || (lo & TYPE) === 0;
     const addr = maskedAddress(lo, hi, leaf ? this.leafAddr[level]! : this.tableAddr);

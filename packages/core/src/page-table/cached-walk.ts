@@ -6,12 +6,14 @@
 import type { PagingStructureCache } from '../caches/paging-structure-cache';
 import type { PhysMemory } from '../memory/phys-memory';
 import type { PageTableFormat, WalkOut } from './format';
-import { type WalkPath, walk, walkFromLevel } from './walk';
+import { pfnOfHalves } from './level-math';
+import { type WalkPath, walk32, walkFromLevel32 } from './walk';
 
 /**
- * Walks `iova` in domain `did` (table at `rootPa`) through `psc` and fills `w`; returns true when
- * the walk started from a cached entry. Only levels this walk visited are cached: `path` is
- * cleared first, so an AMD-Vi Next Level that skips levels leaves the skipped ones out.
+ * Walks the address in domain `did` (table at `rootPa`) through `psc` and fills `w`; returns true
+ * when the walk started from a cached entry. Only levels this walk visited are cached: `path` is
+ * cleared first, so an AMD-Vi Next Level that skips levels leaves the skipped ones out. The address
+ * comes as its 32-bit halves, as walk32() takes it (no heap number per call).
  */
 export function cachedWalk(
   mem: PhysMemory,
@@ -19,26 +21,28 @@ export function cachedWalk(
   psc: PagingStructureCache,
   did: number,
   rootPa: number,
-  iova: number,
+  iovaLo: number,
+  iovaHi: number,
   need: number,
   w: WalkOut,
   path: WalkPath,
 ): boolean {
+  const pfn = pfnOfHalves(iovaLo, iovaHi); // the cache's key: the 4 KiB page number
   const levels = fmt.levels;
   path.tablePa.fill(-1);
   let top = levels;
   for (let level = 2; level <= levels; level++) {
-    const table = psc.lookup(did, iova, level);
+    const table = psc.lookup(did, pfn, level);
     if (table >= 0) {
-      walkFromLevel(mem, fmt, table, level - 1, iova, need, psc.lastPerm, w, path);
+      walkFromLevel32(mem, fmt, table, level - 1, iovaLo, iovaHi, need, psc.lastPerm, w, path);
       top = level - 1;
       break;
     }
   }
-  if (top === levels) walk(mem, fmt, rootPa, iova, need, w, path);
+  if (top === levels) walk32(mem, fmt, rootPa, iovaLo, iovaHi, need, w, path);
   for (let level = top; level >= 2; level--) {
     const table = path.tablePa[level - 1]!;
-    if (table >= 0) psc.insert(did, iova, level, table, path.perm[level - 1]!);
+    if (table >= 0) psc.insert(did, pfn, level, table, path.perm[level - 1]!);
   }
   return top < levels;
 }

@@ -37,6 +37,13 @@ export interface PageTableFormat {
   nextLevel(lo: number, hi: number, level: number): number;
   /** Output address of a table or leaf entry (table base, or page base). */
   entryOutputAddress(lo: number, hi: number, level: number): number;
+  /**
+   * entryOutputAddress() / 4096 (every output address is 4 KiB-aligned): the form the walk calls.
+   * Below 8 TiB a small integer, which a call V8 does not inline returns as it is; an address of
+   * 2 GiB or more would come back boxed in a new heap number (issue #19: a walk through several
+   * formats in one process, where the calls are polymorphic, allocated 16 bytes per translation).
+   */
+  entryOutputPfn(lo: number, hi: number, level: number): number;
   /** For a leaf entry: log2 of the page size it maps. */
   leafSizeLg2(lo: number, hi: number, level: number): number;
   /** PERM_* bits granted by this entry (both table and leaf entries may restrict). */

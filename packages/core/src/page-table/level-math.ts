@@ -55,6 +55,10 @@ export function addrLo(addr: number): number {
 export function addrHi(addr: number): number {
   return (addr - (addr >>> 0)) / 4294967296;
 }
+/** 4 KiB page number of the address whose halves are `lo` (bits 31:0, as int32 or uint32) and `hi`. */
+export function pfnOfHalves(lo: number, hi: number): number {
+  return hi * 1048576 + (lo >>> 12);
+}
 
 /** Address held under `mask` in an entry, as a number. */
 export function maskedAddress(lo: number, hi: number, mask: MaskHalves): number {

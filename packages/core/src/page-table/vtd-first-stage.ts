@@ -92,6 +92,9 @@ class VtdFirstStageFormat extends FormatDefaults implements PageTableFormat {
     if ((lo & P) === 0) return ENTRY_EMPTY;
     return level === 1 || (lo & PS) !== 0 ? ENTRY_LEAF : ENTRY_TABLE;
   }
+  entryOutputPfn(lo: number, hi: number, level: number): number {
+    return this.entryOutputAddress(lo, hi, level) / 4096; // monomorphic here: inlined
+  }
   entryOutputAddress(lo: number, hi: number, level: number): number {
     if (level > 1 && (lo & PS) !== 0) return (hi & ADDR.hi) * 4294967296 + ((lo & this.leafAddrLo[level]!) >>> 0);
     return maskedAddress(lo, hi, ADDR);

@@ -128,6 +128,9 @@ class VtdSecondStageFormat extends FormatDefaults implements PageTableFormat {
     if ((lo & (R | W)) === 0) return ENTRY_EMPTY; // no present bit: present = R | W
     return level === 1 || (lo & PS) !== 0 ? ENTRY_LEAF : ENTRY_TABLE;
   }
+  entryOutputPfn(lo: number, hi: number, level: number): number {
+    return this.entryOutputAddress(lo, hi, level) / 4096; // monomorphic here: inlined
+  }
   entryOutputAddress(lo: number, hi: number, _level: number): number {
     return maskedAddress(lo, hi, ADDR);
   }
@@ -168,12 +171,17 @@ export type { VtdSecondStageFormat };
  * `out` unspecified, when a table pointer leads outside the table pool (a data page or unwritten
  * memory): the caller then runs walk(), which tells the two apart. The caller has checked the
  * input width (the context's AW limit, §7.1.3 fault 0x04), as walk() would first.
+ *
+ * The input address comes as its 32-bit halves, `iovaLo = iova | 0` (the low half as a signed
+ * int32) and `iovaHi` (the high half): small integers, which a call passes as they are — the
+ * address as a double would be boxed into a new heap number on every walk (16 bytes each).
  */
 export function vtdWalk(
   mem: PhysMemory,
   fmt: VtdSecondStageFormat,
   rootPa: number,
-  iova: number,
+  iovaLo: number,
+  iovaHi: number,
   access: number,
   out: WalkOut,
 ): boolean {
@@ -183,8 +191,8 @@ export function vtdWalk(
   const rsvdLeaf = fmt.rsvdLeafLo;
   const rsvdTable = fmt.rsvdTableLo;
   const rsvdHi = fmt.rsvdHi;
-  const ivLo = iova >>> 0;
-  const ivHi = (iova - ivLo) / 4294967296;
+  const ivLo = iovaLo >>> 0;
+  const ivHi = iovaHi;
   let page = rootPa / 4096 - base;
   let perm = R | W;
   let level = fmt.levels;

@@ -30,7 +30,7 @@ import {
   WALK_SKIP_NONZERO,
   type WalkOut,
 } from './format';
-import { POW2 } from './level-math';
+import { addrHi, POW2 } from './level-math';
 
 /** Deepest level any format has (AMD-Vi mode 6); sizes of WalkPath arrays. */
 export const MAX_LEVELS = 6;
@@ -62,11 +62,30 @@ export function walk(
   out: WalkOut,
   path?: WalkPath,
 ): void {
-  if (!(iova < POW2[fmt.inputWidth]!)) {
+  walk32(mem, fmt, rootPa, iova | 0, addrHi(iova), access, out, path);
+}
+
+/**
+ * walk() of the address whose 32-bit halves are `iovaLo` (`iova | 0`, the low half as a signed
+ * int32) and `iovaHi` (`addrHi(iova)`): the form the translation hot paths call. Small integers
+ * pass through a call as they are; an address of 2^31 or more as a double would be boxed into a
+ * new heap number at every call that V8 does not inline (16 bytes a walk, issue #19).
+ */
+export function walk32(
+  mem: PhysMemory,
+  fmt: PageTableFormat,
+  rootPa: number,
+  iovaLo: number,
+  iovaHi: number,
+  access: number,
+  out: WalkOut,
+  path?: WalkPath,
+): void {
+  if (!(iovaHi * 4294967296 + (iovaLo >>> 0) < POW2[fmt.inputWidth]!)) {
     setFault(out, WALK_BEYOND_WIDTH, fmt.levels, 0, 0);
     return;
   }
-  walkFromLevel(mem, fmt, rootPa, fmt.levels, iova, access, PERM_RW, out, path);
+  walkFromLevel32(mem, fmt, rootPa, fmt.levels, iovaLo, iovaHi, access, PERM_RW, out, path);
 }
 
 /**
@@ -85,8 +104,24 @@ export function walkFromLevel(
   out: WalkOut,
   path?: WalkPath,
 ): void {
-  const ivLo = iova >>> 0;
-  const ivHi = (iova - ivLo) / 4294967296;
+  walkFromLevel32(mem, fmt, tablePa, level, iova | 0, addrHi(iova), access, perm, out, path);
+}
+
+/** walkFromLevel() of an address given as its 32-bit halves, as walk32() takes it. */
+export function walkFromLevel32(
+  mem: PhysMemory,
+  fmt: PageTableFormat,
+  tablePa: number,
+  level: number,
+  iovaLo: number,
+  iovaHi: number,
+  access: number,
+  perm: number,
+  out: WalkOut,
+  path?: WalkPath,
+): void {
+  const ivLo = iovaLo >>> 0;
+  const ivHi = iovaHi;
   const g = fmt.granuleLg2;
   const stride = g - 3;
   const top = fmt.levels;
@@ -127,7 +162,7 @@ export function walkFromLevel(
       const offset =
         sizeLg2 < 32 ? (ivLo & (POW2[sizeLg2]! - 1)) >>> 0 : ivLo + (ivHi % POW2[sizeLg2 - 32]!) * 4294967296;
       out.status = (access & ~perm) === 0 ? WALK_OK : WALK_PERMISSION;
-      out.pa = fmt.entryOutputAddress(lo, hi, level) + offset;
+      out.pa = fmt.entryOutputPfn(lo, hi, level) * 4096 + offset;
       out.sizeLg2 = sizeLg2;
       out.perm = perm;
       out.levelsRead = reads;
@@ -142,12 +177,12 @@ export function walkFromLevel(
     // AMD-Vi level skip: the index bits of the skipped levels [shift(next + 1), shift(level)) must be 0.
     if (next < level - 1) {
       const low = g + stride * next;
-      if (Math.floor(iova / POW2[low]!) % POW2[shift - low]! !== 0) {
+      if (Math.floor((ivHi * 4294967296 + ivLo) / POW2[low]!) % POW2[shift - low]! !== 0) {
         setFault(out, WALK_SKIP_NONZERO, level, reads, perm);
         return;
       }
     }
-    tablePa = fmt.entryOutputAddress(lo, hi, level);
+    tablePa = fmt.entryOutputPfn(lo, hi, level) * 4096;
     level = next;
   }
 }

@@ -26,7 +26,8 @@ import {
   WALK_PERMISSION,
   type WalkOut,
 } from '../page-table/format';
-import { newWalkPath, walk } from '../page-table/walk';
+import { addrHi, pfnOfHalves } from '../page-table/level-math';
+import { newWalkPath, walk32 } from '../page-table/walk';
 import {
   HW_CONTEXT_CACHE_HIT,
   HW_CONTEXT_CACHE_MISS,
@@ -169,7 +170,7 @@ export class SmmuTranslator {
       if (cfg === undefined) return;
     } else c[HW_CONTEXT_CACHE_HIT]!++;
     const tlb = this.tlb;
-    if (tlb.find(cfg.ctx, 0, req.address) >= 0) {
+    if (tlb.find(cfg.ctx, 0, req) >= 0) {
       c[HW_IOTLB_HIT]!++;
       if ((tlb.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) !== 0) {
         out.ok = true;
@@ -200,7 +201,7 @@ export class SmmuTranslator {
         this.fault(req, out, cfg, EVT.F_BAD_ATS_TREQ, false, EVT_CLASS.IN, 0);
         return undefined;
       }
-      if (atc.find(0, req.pasid + 1, req.address) >= 0 && (atc.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) !== 0) {
+      if (atc.find(0, req.pasid + 1, req) >= 0 && (atc.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) !== 0) {
         out.ok = true;
         out.iotlbHit = true;
         out.pa = atc.lastPa;
@@ -229,7 +230,11 @@ export class SmmuTranslator {
    */
   private miss(req: DmaRequest, out: TranslationOut, cfg: SmmuConfig): void {
     const w = this.w;
-    const s2Fault = this.walk(cfg, req.address, req.write ? PERM_WRITE : PERM_READ, w);
+    // The address as its 32-bit halves: a double passed to a call not inlined is boxed (walk32()).
+    const a = req.address;
+    const lo = a | 0;
+    const hi = addrHi(a);
+    const s2Fault = this.walk(cfg, lo, hi, req.write ? PERM_WRITE : PERM_READ, w);
     this.cnt[HW_WALK_MEM_READS]! += w.levelsRead;
     out.memReads += w.levelsRead;
     if (w.status !== WALK_OK) {
@@ -237,16 +242,22 @@ export class SmmuTranslator {
       this.fault(req, out, cfg, event, s2Fault, this.nested.class, this.nested.ipa);
       return;
     }
-    const base = w.pa - (req.address % 2 ** w.sizeLg2);
-    this.tlb.insert(cfg.ctx, 0, req.address, base, w.sizeLg2, w.perm);
-    this.atcOf(req.sourceId)?.insert(0, req.pasid + 1, req.address, base, w.sizeLg2, w.perm);
+    // The pages holding the address and w.pa, as 4 KiB page numbers (Iotlb.fill()).
+    const ivPfn = pfnOfHalves(lo, hi);
+    const outPfn = Math.floor(w.pa / 4096);
+    this.tlb.fill(cfg.ctx, 0, ivPfn, outPfn, w.sizeLg2, w.perm);
+    this.atcOf(req.sourceId)?.fill(0, req.pasid + 1, ivPfn, outPfn, w.sizeLg2, w.perm);
     out.ok = true;
     out.pa = w.pa;
     out.sizeLg2 = w.sizeLg2;
   }
 
-  /** Walks the configured stage(s); returns true when a fault is stage 2's (nested.class/ipa set). */
-  private walk(cfg: SmmuConfig, addr: number, need: number, w: WalkOut): boolean {
+  /**
+   * Walks the configured stage(s) for the address whose 32-bit halves are `lo` (signed) and `hi`
+   * (walk32(): no heap number per call); returns true when a fault is stage 2's (nested.class/ipa set).
+   */
+  private walk(cfg: SmmuConfig, lo: number, hi: number, need: number, w: WalkOut): boolean {
+    const addr = hi * 4294967296 + (lo >>> 0);
     const n = this.nested;
     n.class = EVT_CLASS.IN;
     n.ipa = 0;
@@ -263,8 +274,8 @@ export class SmmuTranslator {
     const fmt = cfg.s1 ?? cfg.s2!;
     const root = cfg.s1 !== null ? cfg.s1Root : cfg.s2Root;
     const wc = contexts.walkCache(fmt.granuleLg2, fmt.levels);
-    if (wc === null || !(addr < 2 ** fmt.inputWidth)) walk(mem, fmt, root, addr, need, w);
-    else if (cachedWalk(mem, fmt, wc, cfg.ctx, root, addr, need, w, this.path)) this.env.counters.c[HW_PSC_HIT]!++;
+    if (wc === null || !(addr < 2 ** fmt.inputWidth)) walk32(mem, fmt, root, lo, hi, need, w);
+    else if (cachedWalk(mem, fmt, wc, cfg.ctx, root, lo, hi, need, w, this.path)) this.env.counters.c[HW_PSC_HIT]!++;
     if (cfg.s1 === null) n.ipa = addr;
     return cfg.s1 === null;
   }

@@ -45,6 +45,9 @@ class MockFormat extends FormatDefaults implements PageTableFormat {
     if ((lo & V) === 0) return ENTRY_EMPTY;
     return level === 1 || (lo & LEAF) !== 0 ? ENTRY_LEAF : ENTRY_TABLE;
   }
+  entryOutputPfn(lo: number, hi: number, level: number): number {
+    return this.entryOutputAddress(lo, hi, level) / 4096; // monomorphic here: inlined
+  }
   entryOutputAddress(lo: number, hi: number, _level: number): number {
     return maskedAddress(lo, hi, ADDR);
   }

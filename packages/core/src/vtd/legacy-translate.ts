@@ -20,8 +20,9 @@ import {
   WALK_OK,
   WALK_RESERVED,
 } from '../page-table/format';
+import { addrHi, pfnOfHalves } from '../page-table/level-math';
 import { type VtdSecondStageFormat, vtdWalk } from '../page-table/vtd-second-stage';
-import { newWalkPath, type WalkPath, walk } from '../page-table/walk';
+import { newWalkPath, type WalkPath, walk32 } from '../page-table/walk';
 import {
   HW_CONTEXT_CACHE_HIT,
   HW_CONTEXT_CACHE_MISS,
@@ -208,12 +209,16 @@ export class LegacyTranslator {
     const w = this.walkOut;
     const rootPa = this.cc.root[req.sourceId]!;
     const fmt = this.formatsByAw[aw]!;
+    // The address as its 32-bit halves: a double passed to a call not inlined is boxed (walk32()).
+    const a = req.address;
+    const lo = a | 0;
+    const hi = addrHi(a);
     if (!this.pscEnabled) {
       const vf = this.vtdFormatsByAw[aw]!;
       // The specialised walk; the generic one when a pointer leaves the table pool (it reports why).
-      if (vf === null || !vtdWalk(this.mem, vf, rootPa, req.address, need, w))
-        walk(this.mem, fmt, rootPa, req.address, need, w);
-    } else if (cachedWalk(this.mem, fmt, this.psc, did, rootPa, req.address, need, w, this.path)) c[HW_PSC_HIT]!++;
+      if (vf === null || !vtdWalk(this.mem, vf, rootPa, lo, hi, need, w))
+        walk32(this.mem, fmt, rootPa, lo, hi, need, w);
+    } else if (cachedWalk(this.mem, fmt, this.psc, did, rootPa, lo, hi, need, w, this.path)) c[HW_PSC_HIT]!++;
     c[HW_WALK_MEM_READS]! += w.levelsRead;
     out.memReads += w.levelsRead;
     if (w.status !== WALK_OK) {
@@ -221,9 +226,11 @@ export class LegacyTranslator {
       this.fault(req, out, code, did, ctx);
       return;
     }
-    // insert() keeps the page base of w.pa (the translation of the page holding the address).
-    this.iotlb.insert(did, 0, req.address, w.pa, w.sizeLg2, w.perm);
-    atc?.insert(0, 0, req.address, w.pa, w.sizeLg2, w.perm);
+    // The entry: the pages holding the address and w.pa, as 4 KiB page numbers (Iotlb.fill()).
+    const ivPfn = pfnOfHalves(lo, hi);
+    const outPfn = Math.floor(w.pa / 4096);
+    this.iotlb.fill(did, 0, ivPfn, outPfn, w.sizeLg2, w.perm);
+    atc?.fill(0, 0, ivPfn, outPfn, w.sizeLg2, w.perm);
     out.ok = true;
     out.pa = w.pa;
     out.sizeLg2 = w.sizeLg2;
