@@ -52,3 +52,18 @@ describe('bench core --vs-c', () => {
     expect(err.stderr).toMatch(/^error: bench core --vs-c needs a C compiler: 'no-such-cc-iofleet' was not found/);
   });
 });
+
+describe('bench core', () => {
+  it('prints hit and walk speeds of the three units and the heap each translation allocates', async () => {
+    const { stdout } = await iofleet(['bench', 'core', '--seconds', '0.05'], { timeout: 120_000 });
+    for (const unit of ['VT-d', 'AMD-Vi', 'SMMUv3'])
+      expect(stdout).toMatch(new RegExp(`${unit} +IOTLB hit [\\d.]+ M {3}page walk [\\d.]+ M`));
+    // No allocation on either path (issue #19): the figures the core bench's own test holds too.
+    const heap = stdout.match(
+      /heap allocated per translation \(most of the three\): hit ([\d.]+) B {3}page walk ([\d.]+) B/,
+    );
+    expect(heap).not.toBeNull();
+    expect(Number(heap![1])).toBeLessThan(8);
+    expect(Number(heap![2])).toBeLessThan(8);
+  });
+});

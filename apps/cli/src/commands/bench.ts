@@ -150,7 +150,8 @@ export function registerBench(program: Command): void {
             `translations per second, ${r.levels}-level walks (wall clock of the model)\n` +
               `  VT-d   IOTLB hit ${(r.iotlbHitTranslationsPerSec / 1e6).toFixed(2)} M   page walk ${(r.pageWalkTranslationsPerSec / 1e6).toFixed(2)} M\n` +
               `  AMD-Vi IOTLB hit ${(r.amdIotlbHitTranslationsPerSec / 1e6).toFixed(2)} M   page walk ${(r.amdPageWalkTranslationsPerSec / 1e6).toFixed(2)} M\n` +
-              `  SMMUv3 IOTLB hit ${(r.smmuIotlbHitTranslationsPerSec / 1e6).toFixed(2)} M   page walk ${(r.smmuPageWalkTranslationsPerSec / 1e6).toFixed(2)} M\n`,
+              `  SMMUv3 IOTLB hit ${(r.smmuIotlbHitTranslationsPerSec / 1e6).toFixed(2)} M   page walk ${(r.smmuPageWalkTranslationsPerSec / 1e6).toFixed(2)} M\n` +
+              `  heap allocated per translation (most of the three): hit ${r.iotlbHitHeapBytesPerTranslation.toFixed(1)} B   page walk ${r.pageWalkHeapBytesPerTranslation.toFixed(1)} B\n`,
           );
         },
       ),

@@ -101,9 +101,6 @@ function allocatedBytes(fn: () => void): number {
 
 function measure(unit: BenchUnit, minSeconds: number, workingSet: number): { perSec: number; heapPerOp: number } {
   const out = newTranslationOut();
-  // `address` a double from the start (2 GiB is no small integer): a field that starts as a small
-  // integer and later holds doubles changed representation mid-run in some runs, and this loop
-  // then boxed every store (16 bytes per translation that were the bench's, not the model's).
   const req = { sourceId: 0x0100, segment: 0, address: BASE, write: false, pasid: -1 };
   const loop = (n: number) => {
     for (let i = 0; i < n; i++) {

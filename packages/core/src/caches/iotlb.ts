@@ -92,8 +92,9 @@ export class Iotlb implements IotlbLike {
     // unit's translate(): a double returned from a call that is not inlined is boxed, one heap
     // number per translation.
     if (this.fast4k) {
-      const e = this.find4k(domainId, pasid, iova);
-      return e < 0 ? -1 : this.outPage[e]! + ((iova >>> 0) & 0xfff);
+      const off = (iova >>> 0) & 0xfff;
+      const e = this.find4k(domainId, pasid, (iova - off) / 4096);
+      return e < 0 ? -1 : this.outPage[e]! + off;
     }
     const e = this.findAnySize(domainId, pasid, iova);
     return e < 0 ? -1 : this.outPage[e]! + (iova - this.tagPage[e]! * POW2[this.lastSizeLg2]!);
@@ -110,7 +111,9 @@ export class Iotlb implements IotlbLike {
    */
   find(domainId: number, pasid: number, req: { readonly address: number }): number {
     const iova = req.address;
-    const e = this.fast4k ? this.find4k(domainId, pasid, iova) : this.findAnySize(domainId, pasid, iova);
+    const e = this.fast4k
+      ? this.find4k(domainId, pasid, (iova - ((iova >>> 0) & 0xfff)) / 4096)
+      : this.findAnySize(domainId, pasid, iova);
     if (e < 0) return -1;
     // Computed here, not in a helper: a helper's double result would be boxed if not inlined.
     this.lastPa =
@@ -149,11 +152,11 @@ export class Iotlb implements IotlbLike {
 
   /**
    * lookup() when the cache holds 4 KiB entries only and sets is a power of two: the entry that
-   * hits (its LRU stamp, lastPerm and the hit counted), or -1 (the miss counted).
+   * hits (its LRU stamp, lastPerm and the hit counted), or -1 (the miss counted). `page` is the
+   * address's 4 KiB page number: below 8 TiB a small integer, which a call that V8 does not inline
+   * passes as it is (the address itself, a double from 2 GiB up, would be boxed).
    */
-  private find4k(domainId: number, pasid: number, iova: number): number {
-    const off = (iova >>> 0) & 0xfff;
-    const page = (iova - off) / 4096;
+  private find4k(domainId: number, pasid: number, page: number): number {
     const pg = page >>> 0;
     const ways = this.ways;
     const base = (pg & this.setMask) * ways;
