@@ -15,7 +15,7 @@ import { newTranslationOut } from '../iommu/translation';
 import { PhysMemory } from '../memory/phys-memory';
 import { PERM_RW } from '../page-table/format';
 import { VtdUnit } from '../vtd/unit';
-import { type BareWalkResult, runBareWalks } from './bare-walk';
+import { type BareWalkResult, runBareWalks, xs32 } from './bare-walk';
 
 export interface AlignedBenchResult {
   pageWalkTranslationsPerSec: number;
@@ -63,13 +63,6 @@ function unit(
 }
 
 const BATCH = 100_000;
-
-/** cref.c's xorshift, in 32 bits: the next state. */
-const xs32 = (x: number): number => {
-  let y = x ^ (x << 13);
-  y ^= y >>> 17;
-  return y ^ (y << 5);
-};
 
 const newRequest = () => ({ sourceId: SID, segment: 0, address: 0, write: false, pasid: -1 });
 

@@ -116,7 +116,8 @@ export function bareTables(mappings: number): { tables: BareTables; lo: Uint32Ar
   return { tables, lo, hi };
 }
 
-const xs32 = (x: number): number => {
+/** The aligned bench's random picks (cref.c's xorshift, in 32 bits): the next state. */
+export const xs32 = (x: number): number => {
   let y = x ^ (x << 13);
   y ^= y >>> 17;
   return y ^ (y << 5);
