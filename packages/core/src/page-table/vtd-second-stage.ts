@@ -193,7 +193,11 @@ export function vtdWalk(
   const rsvdHi = fmt.rsvdHi;
   const ivLo = iovaLo >>> 0;
   const ivHi = iovaHi;
-  let page = rootPa / 4096 - base;
+  // The page number in 32-bit integers (not a double, converted at every level): pages below
+  // 2^31, i.e. a pool below 8 TiB; anything above is no pool page, which walk() reports.
+  const rootPfn = rootPa / 4096;
+  if (!(rootPfn < 2147483648 && base < 2147483648)) return false;
+  let page = (rootPfn | 0) - base;
   let perm = R | W;
   let level = fmt.levels;
   // levelShift(level): every VT-d level indexes 9 bits (widths 39/48/57 = 3/4/5 levels).
@@ -224,7 +228,9 @@ export function vtdWalk(
       out.level = level;
       return true;
     }
-    page = (hi & ADDR_HI_) * 1048576 + (lo >>> 12) - base; // 12 = VTD_SL_ADDR_LOW_BIT, 2^20 = 2^(32 - 12)
+    const pfnHi = hi & ADDR_HI_; // the pointer's bits 51:32
+    if (pfnHi >= 2048) return false; // at or above 8 TiB: no pool page (walk() reports it)
+    page = ((pfnHi << 20) | (lo >>> 12)) - base; // 12 = VTD_SL_ADDR_LOW_BIT, 20 = 32 - 12
     level--;
   }
 }

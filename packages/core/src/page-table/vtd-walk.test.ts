@@ -37,7 +37,9 @@ describe('vtdWalk', () => {
                 ? pages[Math.floor(r() * pages.length)]!
                 : t < 0.95
                   ? 0x7_0000_0000
-                  : Math.floor(r() * 2 ** 20) * 4096;
+                  : t < 0.97
+                    ? 2 ** 43 + 0x5000 // at 8 TiB and up: beyond vtdWalk()'s 32-bit page numbers
+                    : Math.floor(r() * 2 ** 20) * 4096;
             let lo = (target % 2 ** 32) + Math.floor(r() * 4); // R/W (0 = not present)
             if (r() < 0.2) lo |= 1 << 7; // PS
             if (r() < 0.05) lo |= 1 << (2 + Math.floor(r() * 5)); // bits 6:2
