@@ -2,13 +2,12 @@
 export { benchPurePlacement, type PurePlacementBench, syntheticHost, syntheticVm } from './bench';
 export { type DeviceChoice, type DeviceReason, findDevices } from './device-search';
 export { type Assignment, FleetState, type HostEntry } from './fleet-state';
+export { MAX_FLEET_HOSTS, MAX_VMS } from './limits';
 export {
   DEFAULT_POLICY,
   type DeviceRequest,
   type HostUsage,
   type IommuMode,
-  MAX_FLEET_HOSTS,
-  MAX_VMS,
   type NumaPolicy,
   type PlacementDevice,
   type PlacementHost,

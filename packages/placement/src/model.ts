@@ -4,14 +4,6 @@
 
 export type IommuMode = 'off' | 'pt' | 'lazy' | 'strict';
 
-/**
- * Bounds on what one run places, for memory (each host and VM request is an object): the hosts of
- * one fleet entry of a scenario and of `iofleet bench placement|fleet --hosts`, and the VMs one
- * scenario or bench may generate.
- */
-export const MAX_FLEET_HOSTS = 1_000_000;
-export const MAX_VMS = 10_000_000;
-
 export interface PlacementDevice {
   /** Unique within the host, e.g. the PCI address "0000:03:00.0". */
   id: string;
