@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { type RedisProcess, startRedisServer } from '@iofleet/jobs';
 import type { PlacementHost } from '@iofleet/placement';
 import type { SimBackend, Template, Variant, VariantBackend } from '@iofleet/whatif';
+import { Redis } from 'ioredis';
 import { CliError } from './cli-error';
 import { DistributedRun } from './distributed-run';
 import { IoFanout } from './io-fanout';
@@ -42,6 +43,35 @@ export interface VariantPhases {
   placementSeconds: number;
   ioSeconds: number;
 }
+
+/** Resolves once Redis at `url` answers a PING (within REDIS_CHECK_MS); a CliError naming --redis if not. */
+async function checkRedis(url: string): Promise<void> {
+  const r = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: REDIS_CHECK_MS,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  let first: unknown; // the socket's own error (ECONNREFUSED ...), before ioredis's "Connection is closed"
+  r.on('error', (e) => {
+    first ??= e;
+  });
+  try {
+    await r.connect();
+    await r.ping();
+  } catch (e) {
+    const err = (first ?? e) as { code?: string; message?: string };
+    const why = err.code ?? String(err.message).split('\n')[0];
+    throw new CliError(
+      `--redis ${url}: Redis does not answer (${why}); start it, or leave --redis out to have a redis-server started here`,
+    );
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** How long --redis's Redis has to answer its first PING. */
+const REDIS_CHECK_MS = 5000;
 
 export class DistributedBackend implements SimBackend {
   /** Variants run at once: each has its own agents, scheduler and namespace. */
@@ -78,8 +108,15 @@ export class DistributedBackend implements SimBackend {
     process.once('exit', this.onExit);
   }
 
+  private redisChecked: Promise<void> | null = null;
+
   private async redisUrl(): Promise<string> {
-    if (this.o.redisUrl) return this.o.redisUrl;
+    if (this.o.redisUrl) {
+      // A Redis that does not answer would leave the scheduler retrying in silence: say so now.
+      this.redisChecked ??= checkRedis(this.o.redisUrl);
+      await this.redisChecked;
+      return this.o.redisUrl;
+    }
     // Variants start at once: one redis-server for all of them.
     this.redisStarting ??= startRedisServer().then(
       (r) => {

@@ -3,9 +3,10 @@
 // `iofleet simulate` as a user runs it: the table, the JSON, and the HTML report checked in real
 // headless Chromium (Debian's chromium through playwright-core): no console errors, every chart
 // drawn, and the variant table equal to the JSON.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@iofleet/jobs';
 import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { iofleet } from '../testing/run-iofleet';
@@ -172,5 +173,25 @@ describe('iofleet simulate', () => {
     const e = await cli(bad).catch((x) => x);
     expect(e.code).toBe(1);
     expect(e.stderr).toMatch(/^error: .*bad\.yaml:\d+: fleet\[0\]\.count/);
+  });
+
+  it('--distributed with a Redis that does not answer: says so at once, naming --redis, and leaves nothing behind', async () => {
+    const port = await freePort(); // nothing listens there
+    const tmp = mkdtempSync(join(tmpdir(), 'iofleet-noredis-'));
+    try {
+      const t0 = Date.now();
+      const e = await iofleet(['simulate', SCENARIO, '--distributed', '--redis', `redis://127.0.0.1:${port}`], {
+        timeout: 60_000,
+        env: { ...process.env, TMPDIR: tmp },
+      }).catch((x) => x);
+      expect(e.code).toBe(1);
+      expect(e.stderr).toBe(
+        `error: --redis redis://127.0.0.1:${port}: Redis does not answer (ECONNREFUSED); start it, or leave --redis out to have a redis-server started here\n`,
+      );
+      expect(Date.now() - t0).toBeLessThan(30_000); // not the scheduler's silent retries until a timeout
+      expect(readdirSync(tmp)).toEqual([]); // no agent or scheduler folder was made
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
