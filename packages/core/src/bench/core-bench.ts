@@ -25,6 +25,15 @@ export interface CoreBenchResult {
   iotlbHitHeapBytesPerTranslation: number;
   /** The same per page-walk translation (the most of the three units). */
   pageWalkHeapBytesPerTranslation: number;
+  /** Heap bytes per translation of each unit and path, the two figures above apart. */
+  heapBytesPerTranslation: {
+    vtdHit: number;
+    vtdWalk: number;
+    amdHit: number;
+    amdWalk: number;
+    smmuHit: number;
+    smmuWalk: number;
+  };
   minSeconds: number;
   levels: number;
 }
@@ -148,6 +157,14 @@ export function runCoreBench(minSeconds = 1): CoreBenchResult {
     smmuPageWalkTranslationsPerSec: sWalk.perSec,
     iotlbHitHeapBytesPerTranslation: Math.max(vHit.heapPerOp, aHit.heapPerOp, sHit.heapPerOp),
     pageWalkHeapBytesPerTranslation: Math.max(vWalk.heapPerOp, aWalk.heapPerOp, sWalk.heapPerOp),
+    heapBytesPerTranslation: {
+      vtdHit: vHit.heapPerOp,
+      vtdWalk: vWalk.heapPerOp,
+      amdHit: aHit.heapPerOp,
+      amdWalk: aWalk.heapPerOp,
+      smmuHit: sHit.heapPerOp,
+      smmuWalk: sWalk.heapPerOp,
+    },
     minSeconds,
     levels: 4,
   };

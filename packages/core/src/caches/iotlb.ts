@@ -11,6 +11,8 @@ import { POW2 } from '../page-table/level-math';
 import { DEFAULT_IOTLB_GEOMETRY, type IotlbGeometry, type IotlbLike } from './cache-types';
 
 const INVALID = -1;
+/** lookup()'s address, as lookupFor() takes it (one object, written in place: no allocation). */
+const ADDRESS = { address: 0.5 };
 
 export class Iotlb implements IotlbLike {
   readonly sets: number;
@@ -86,6 +88,18 @@ export class Iotlb implements IotlbLike {
 
   /** The output address of `iova` (page base + offset), or -1 on a miss; find() is the form that returns no double. */
   lookup(domainId: number, pasid: number, iova: number): number {
+    ADDRESS.address = iova;
+    return this.lookupFor(domainId, pasid, ADDRESS);
+  }
+
+  /**
+   * lookup() of a request's address: the form the VT-d translate path calls. An object passes
+   * through a call as it is; an address of 2 GiB or more passed as a double is boxed whenever V8
+   * does not inline the call — 16 bytes a translation, walks included (a miss returns -1, a small
+   * integer, so a walk then boxes nothing; issue #19).
+   */
+  lookupFor(domainId: number, pasid: number, req: { readonly address: number }): number {
+    const iova = req.address;
     // Hot path: only 4 KiB entries cached (the common case) and a power-of-two set count: the
     // page number and set come from the address's 32-bit halves, without a division. Both finders
     // return the entry (a small integer) and lookup() stays small enough for V8 to inline into a

@@ -26,7 +26,7 @@ import { bit, type FieldTable, fieldHalves, wordField } from '../bits/bitfield';
 import { CoreError } from '../errors';
 import { ENTRY_EMPTY, ENTRY_LEAF, ENTRY_TABLE, type PageTableFormat } from './format';
 import { FormatDefaults } from './format-base';
-import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, POW2 } from './level-math';
+import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, maskedPfn, POW2 } from './level-math';
 
 /** I/O page-table entry (PTE and PDE), bits as the AMD spec prints them. */
 export const AMD_V1_PTE = {
@@ -112,8 +112,12 @@ class AmdV1Format extends FormatDefaults implements PageTableFormat {
   override nextLevel(lo: number, _hi: number, _level: number): number {
     return (lo >>> NL_SHIFT) & 7;
   }
-  entryOutputPfn(lo: number, hi: number, level: number): number {
-    return this.entryOutputAddress(lo, hi, level) / 4096; // monomorphic here: inlined
+  entryOutputPfn(lo: number, hi: number, _level: number): number {
+    // Not through entryOutputAddress(): a double returned from a call not inlined is boxed.
+    const pfn = maskedPfn(lo, hi, ADDR);
+    if (((lo >>> NL_SHIFT) & 7) !== AMD_NL_SIZE) return pfn;
+    const pages = POW2[encodedSizeLg2(lo, hi) - 12]!;
+    return pfn - (pfn % pages); // drop the size-encoding ones
   }
   entryOutputAddress(lo: number, hi: number, _level: number): number {
     const addr = maskedAddress(lo, hi, ADDR);

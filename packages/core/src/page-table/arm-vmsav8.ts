@@ -53,7 +53,16 @@ import {
   WALK_RESERVED,
 } from './format';
 import { FormatDefaults } from './format-base';
-import { addrHi, addrLo, granuleLevelShift, type MaskHalves, maskedAddress, maskHalves, POW2 } from './level-math';
+import {
+  addrHi,
+  addrLo,
+  granuleLevelShift,
+  type MaskHalves,
+  maskedAddress,
+  maskedPfn,
+  maskHalves,
+  POW2,
+} from './level-math';
 
 /** VMSAv8-64 descriptor fields, bits as D8.3 prints them (stage-1 names; stage 2 noted). */
 export const ARM_DESC = {
@@ -208,7 +217,10 @@ class ArmVmsav8Format extends FormatDefaults implements PageTableFormat {
     return level === 1 || (lo & TYPE) === 0 ? ENTRY_LEAF : ENTRY_TABLE;
   }
   entryOutputPfn(lo: number, hi: number, level: number): number {
-    return this.entryOutputAddress(lo, hi, level) / 4096; // monomorphic here: inlined
+    // Not through entryOutputAddress(): a double returned from a call not inlined is boxed.
+    const leaf = level === 1 || (lo & TYPE) === 0;
+    const pfn = maskedPfn(lo, hi, leaf ? this.leafAddr[level]! : this.tableAddr);
+    return this.lpa ? pfn + ((lo >>> LPA_SHIFT) & 0xf) * POW2[36]! : pfn; // bits 51:48 of the address
   }
   entryOutputAddress(lo: number, hi: number, level: number): number {
     const leaf = level === 1 || (lo & TYPE) === 0;

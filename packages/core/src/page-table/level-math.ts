@@ -64,6 +64,13 @@ export function pfnOfHalves(lo: number, hi: number): number {
 export function maskedAddress(lo: number, hi: number, mask: MaskHalves): number {
   return (hi & mask.hi) * 4294967296 + ((lo & mask.lo) >>> 0);
 }
+/**
+ * maskedAddress() / 4096, for a mask whose bits 11:0 are clear (every entry's address field): the
+ * page number, a small integer below 2^30 (4 TiB), so a call V8 does not inline boxes no double.
+ */
+export function maskedPfn(lo: number, hi: number, mask: MaskHalves): number {
+  return (hi & mask.hi) * 1048576 + ((lo & mask.lo) >>> 12);
+}
 
 /** log2 of the bytes one entry at `level` covers with 2^granuleLg2-byte tables (level 1: one granule). */
 export function granuleLevelShift(granuleLg2: number, level: number): number {

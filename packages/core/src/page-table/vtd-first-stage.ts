@@ -24,7 +24,7 @@ import { bit, type FieldTable, fieldHalves } from '../bits/bitfield';
 import { CoreError } from '../errors';
 import { ENTRY_EMPTY, ENTRY_LEAF, ENTRY_TABLE, type PageTableFormat, PERM_READ, PERM_WRITE } from './format';
 import { FormatDefaults } from './format-base';
-import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, maskHalves } from './level-math';
+import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, maskedPfn, maskHalves } from './level-math';
 
 /** IA-32e paging-structure entry, bits as the SDM prints them. */
 export const IA32E_PTE = {
@@ -93,7 +93,9 @@ class VtdFirstStageFormat extends FormatDefaults implements PageTableFormat {
     return level === 1 || (lo & PS) !== 0 ? ENTRY_LEAF : ENTRY_TABLE;
   }
   entryOutputPfn(lo: number, hi: number, level: number): number {
-    return this.entryOutputAddress(lo, hi, level) / 4096; // monomorphic here: inlined
+    // Not through entryOutputAddress(): a double returned from a call not inlined is boxed.
+    if (level > 1 && (lo & PS) !== 0) return (hi & ADDR.hi) * 1048576 + ((lo & this.leafAddrLo[level]!) >>> 12);
+    return maskedPfn(lo, hi, ADDR);
   }
   entryOutputAddress(lo: number, hi: number, level: number): number {
     if (level > 1 && (lo & PS) !== 0) return (hi & ADDR.hi) * 4294967296 + ((lo & this.leafAddrLo[level]!) >>> 0);

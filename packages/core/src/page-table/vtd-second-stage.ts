@@ -33,7 +33,7 @@ import {
   type WalkOut,
 } from './format';
 import { FormatDefaults } from './format-base';
-import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, maskHalves } from './level-math';
+import { addrHi, addrLo, levelShift, type MaskHalves, maskedAddress, maskedPfn, maskHalves } from './level-math';
 import { setFault } from './walk';
 
 const CHUNK_MASK = CHUNK_PAGES - 1;
@@ -128,8 +128,8 @@ class VtdSecondStageFormat extends FormatDefaults implements PageTableFormat {
     if ((lo & (R | W)) === 0) return ENTRY_EMPTY; // no present bit: present = R | W
     return level === 1 || (lo & PS) !== 0 ? ENTRY_LEAF : ENTRY_TABLE;
   }
-  entryOutputPfn(lo: number, hi: number, level: number): number {
-    return this.entryOutputAddress(lo, hi, level) / 4096; // monomorphic here: inlined
+  entryOutputPfn(lo: number, hi: number, _level: number): number {
+    return maskedPfn(lo, hi, ADDR); // not through entryOutputAddress(): its double would box uninlined
   }
   entryOutputAddress(lo: number, hi: number, _level: number): number {
     return maskedAddress(lo, hi, ADDR);

@@ -64,6 +64,20 @@ function countEntries(mem: PhysMemory, tablePa: number, entries: number): number
   return n;
 }
 
+/**
+ * Every non-empty entry of the level-`level` table at `tablePa` gives as entryOutputPfn() (the
+ * walk's form, computed apart so that it returns no double) its entryOutputAddress() / 4096.
+ */
+function checkOutputPfns(fmt: PageTableFormat, mem: PhysMemory, tablePa: number, level: number): void {
+  for (let i = 0; i < 2 ** fmtIndexBits(fmt, level); i++) {
+    const e = mem.readU64(tablePa + 8 * i);
+    if (e === 0n) continue;
+    const lo = Number(e & 0xffff_ffffn); // as the walk reads it from a Uint32Array
+    const hi = Number(e >> 32n);
+    expect(fmt.entryOutputPfn(lo, hi, level) * 4096).toBe(fmt.entryOutputAddress(lo, hi, level));
+  }
+}
+
 /** 4 KiB memory pages a table with `tables` tables occupies: tables of one granule, the root apart. */
 function memoryPagesOf(fmt: PageTableFormat, tables: number): number {
   return (tables - 1) * 2 ** (fmt.granuleLg2 - 12) + fmtTablePages(fmt, fmt.levels);
@@ -138,6 +152,7 @@ function checkEveryPageSize(makeFormat: () => PageTableFormat): void {
     expect(out.levelsRead).toBe(fmt.levels - ReferencePageTable.levelOf(s, g) + 1);
     const entries = 2 ** fmtIndexBits(fmt, out.level);
     expect(countEntries(mem, path.tablePa[out.level]!, entries)).toBe(2 ** ((s - g) % (g - 3)));
+    for (let level = fmt.levels; level >= out.level; level--) checkOutputPfns(fmt, mem, path.tablePa[level]!, level);
     expect(pt.unmap(iova, G)).toBe(size); // part of a leaf unmaps all of it
     expect(pt.tablePages).toBe(1);
   }
@@ -278,7 +293,7 @@ export function runPageTableConformance(
   describe(`page-table conformance: ${name}`, () => {
     it('describes itself consistently', () => checkDescription(makeFormat));
     it('maps, translates and unmaps one granule page, freeing its tables', () => checkSinglePage(makeFormat));
-    it('maps every supported page size as one leaf of 2^((size-g) mod (g-3)) entries', () =>
+    it('maps every supported page size as one leaf of 2^((size-g) mod (g-3)) entries, output page numbers as addresses', () =>
       checkEveryPageSize(makeFormat));
     it('splits a range by alignment, largest page first, as iommu_pgsize() does', () => checkSplit(makeFormat));
     it('refuses overlapping maps with ALREADY_MAPPED and leaves the table as it was', () => checkOverlap(makeFormat));

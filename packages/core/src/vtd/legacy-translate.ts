@@ -153,7 +153,7 @@ export class LegacyTranslator {
     const atc = (ctx & CC_TT_BITS) === CC_TT_DEV_IOTLB ? this.atc.get(sid) : undefined;
     if (atc !== undefined) {
       // ATS: the device answers from its own translation cache without asking the IOMMU.
-      const pa = atc.lookup(0, 0, req.address);
+      const pa = atc.lookupFor(0, 0, req);
       if (pa >= 0 && (atc.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) !== 0) {
         out.ok = true;
         out.iotlbHit = true;
@@ -168,7 +168,7 @@ export class LegacyTranslator {
   /** The IOTLB of a translating context: a hit (with the permission), else miss(). */
   private viaIotlb(req: DmaRequest, out: TranslationOut, ctx: number, atc: Iotlb | undefined): void {
     const iotlb = this.iotlb;
-    const hit = iotlb.lookup(ctx >>> CC_DID_SHIFT, 0, req.address);
+    const hit = iotlb.lookupFor(ctx >>> CC_DID_SHIFT, 0, req);
     if (hit < 0) {
       this.miss(req, out, ctx, atc);
       return;

@@ -88,7 +88,7 @@ export class ScalableTranslator {
       return;
     }
     const need = req.write ? PERM_WRITE : PERM_READ;
-    const hit = this.unit.iotlb.lookup(did, pasid, req.address);
+    const hit = this.unit.iotlb.lookupFor(did, pasid, req);
     if (hit >= 0 && (this.unit.iotlb.lastPerm & need) !== 0) {
       c[HW_IOTLB_HIT]!++;
       out.ok = true;
