@@ -11,8 +11,6 @@ import { POW2 } from '../page-table/level-math';
 import { DEFAULT_IOTLB_GEOMETRY, type IotlbGeometry, type IotlbLike } from './cache-types';
 
 const INVALID = -1;
-/** lookup()'s address, as lookupFor() takes it (one object, written in place: no allocation). */
-const ADDRESS = { address: 0.5 };
 
 export class Iotlb implements IotlbLike {
   readonly sets: number;
@@ -88,23 +86,10 @@ export class Iotlb implements IotlbLike {
 
   /** The output address of `iova` (page base + offset), or -1 on a miss; find() is the form that returns no double. */
   lookup(domainId: number, pasid: number, iova: number): number {
-    ADDRESS.address = iova;
-    return this.lookupFor(domainId, pasid, ADDRESS);
-  }
-
-  /**
-   * lookup() of a request's address: the form the VT-d translate path calls. An object passes
-   * through a call as it is; an address of 2 GiB or more passed as a double is boxed whenever V8
-   * does not inline the call — 16 bytes a translation, walks included (a miss returns -1, a small
-   * integer, so a walk then boxes nothing; issue #19).
-   */
-  lookupFor(domainId: number, pasid: number, req: { readonly address: number }): number {
-    const iova = req.address;
     // Hot path: only 4 KiB entries cached (the common case) and a power-of-two set count: the
     // page number and set come from the address's 32-bit halves, without a division. Both finders
-    // return the entry (a small integer) and lookup() stays small enough for V8 to inline into a
-    // unit's translate(): a double returned from a call that is not inlined is boxed, one heap
-    // number per translation.
+    // return the entry (a small integer). The units' translate paths call find() instead: a double
+    // passed to or returned from a call V8 does not inline is boxed, one heap number each.
     if (this.fast4k) {
       const off = (iova >>> 0) & 0xfff;
       const e = this.find4k(domainId, pasid, (iova - off) / 4096);
@@ -115,10 +100,11 @@ export class Iotlb implements IotlbLike {
   }
 
   /**
-   * lookup() for the AMD-Vi and SMMUv3 hit paths: the entry that hits (>= 0, its output address
-   * in `lastPa`, its permission in `lastPerm`), or -1. A small integer, never a double: whether V8
-   * inlines a call depends on what else the process ran, and their longer translate() paths left
-   * lookup() out of line in some runs (16 bytes boxed per translation, issue #19). `lastPa` is a
+   * lookup() for the units' translate paths: the entry that hits (>= 0, its output address in
+   * `lastPa`, its permission in `lastPerm`), or -1. A small integer, never a double: whether V8
+   * inlines a call depends on what else the process ran and on its inlining budget, and a
+   * lookup() left out of line boxed its result (and its address argument, on walks too) in some
+   * runs — 16 bytes per translation, issue #19; VT-d's hit path too since a CI run. `lastPa` is a
    * field written in place. For the same reason the address comes in the request (`req.address`):
    * an object passes through a call as it is, an address of 2 GiB or more as a double argument
    * would be boxed whenever the call is not inlined.

@@ -153,11 +153,10 @@ export class LegacyTranslator {
     const atc = (ctx & CC_TT_BITS) === CC_TT_DEV_IOTLB ? this.atc.get(sid) : undefined;
     if (atc !== undefined) {
       // ATS: the device answers from its own translation cache without asking the IOMMU.
-      const pa = atc.lookupFor(0, 0, req);
-      if (pa >= 0 && (atc.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) !== 0) {
+      if (atc.find(0, 0, req) >= 0 && (atc.lastPerm & (req.write ? PERM_WRITE : PERM_READ)) !== 0) {
         out.ok = true;
         out.iotlbHit = true;
-        out.pa = pa;
+        out.pa = atc.lastPa;
         out.sizeLg2 = atc.lastSizeLg2;
         return;
       }
@@ -168,7 +167,7 @@ export class LegacyTranslator {
   /** The IOTLB of a translating context: a hit (with the permission), else miss(). */
   private viaIotlb(req: DmaRequest, out: TranslationOut, ctx: number, atc: Iotlb | undefined): void {
     const iotlb = this.iotlb;
-    const hit = iotlb.lookupFor(ctx >>> CC_DID_SHIFT, 0, req);
+    const hit = iotlb.find(ctx >>> CC_DID_SHIFT, 0, req);
     if (hit < 0) {
       this.miss(req, out, ctx, atc);
       return;
@@ -180,7 +179,7 @@ export class LegacyTranslator {
     }
     out.ok = true;
     out.iotlbHit = true;
-    out.pa = hit;
+    out.pa = iotlb.lastPa;
     out.sizeLg2 = iotlb.lastSizeLg2;
   }
 

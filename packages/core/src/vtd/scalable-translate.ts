@@ -88,13 +88,13 @@ export class ScalableTranslator {
       return;
     }
     const need = req.write ? PERM_WRITE : PERM_READ;
-    const hit = this.unit.iotlb.lookupFor(did, pasid, req);
-    if (hit >= 0 && (this.unit.iotlb.lastPerm & need) !== 0) {
+    const iotlb = this.unit.iotlb;
+    if (iotlb.find(did, pasid, req) >= 0 && (iotlb.lastPerm & need) !== 0) {
       c[HW_IOTLB_HIT]!++;
       out.ok = true;
       out.iotlbHit = true;
-      out.pa = hit;
-      out.sizeLg2 = this.unit.iotlb.lastSizeLg2;
+      out.pa = iotlb.lastPa;
+      out.sizeLg2 = iotlb.lastSizeLg2;
       return;
     }
     c[HW_IOTLB_MISS]!++;
