@@ -126,9 +126,9 @@ function measure(unit: BenchUnit, minSeconds: number, workingSet: number): { per
   // window freed, from v8's GCProfiler, so a scavenge does not hide an allocation), the least of
   // the windows: the test runner's allocations land in some windows only. The windows go on for
   // HEAP_WINDOW_SECONDS at least: on a loaded machine V8's optimising compiler (a background
-  // thread) can finish after a short run's first windows, and the code that runs until then boxes
-  // addresses above 2^31 — the likely cause of the 48 B a walk one CI run printed (once in 96
-  // runs under load before this; docs/performance.md), a figure of the warm-up, not of the model.
+  // thread) can finish after a short run's first windows, and the code that runs until then may
+  // box addresses above 2^31 — a figure of the warm-up, not of the model. (The 48 B a walk that CI
+  // printed once came from inlining decisions instead: docs/performance.md.)
   const n = 100_000;
   let heapPerOp = Number.POSITIVE_INFINITY;
   const t0 = process.hrtime.bigint();
