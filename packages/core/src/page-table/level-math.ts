@@ -66,7 +66,8 @@ export function maskedAddress(lo: number, hi: number, mask: MaskHalves): number 
 }
 /**
  * maskedAddress() / 4096, for a mask whose bits 11:0 are clear (every entry's address field): the
- * page number, a small integer below 2^30 (4 TiB), so a call V8 does not inline boxes no double.
+ * page number, a small integer (below 2^30) for any address below 4 TiB, which a call V8 does not
+ * inline returns without boxing it, where the address itself would be a boxed double.
  */
 export function maskedPfn(lo: number, hi: number, mask: MaskHalves): number {
   return (hi & mask.hi) * 1048576 + ((lo & mask.lo) >>> 12);
