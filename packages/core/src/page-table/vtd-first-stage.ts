@@ -62,8 +62,8 @@ class VtdFirstStageFormat extends FormatDefaults implements PageTableFormat {
   readonly levels: number;
   readonly inputWidth: number;
   readonly granuleLg2 = 12;
-  /** Per level: the low-half mask of a leaf's address (drops PAT and the superpage's low bits). */
-  private readonly leafAddrLo: Int32Array;
+  /** Per level: the mask of a PS=1 leaf's address (drops PAT and the superpage's low bits). */
+  private readonly leafAddr: MaskHalves[] = [];
   /** Per level: reserved low-half bits of a PS=1 entry. */
   private readonly rsvdPsLo: Int32Array;
 
@@ -77,11 +77,10 @@ class VtdFirstStageFormat extends FormatDefaults implements PageTableFormat {
     this.levels = opts.levels;
     this.inputWidth = opts.levels === 4 ? 47 : 56;
     this.name = `vtd-fs-${opts.levels}`;
-    this.leafAddrLo = new Int32Array(this.levels + 1);
     this.rsvdPsLo = new Int32Array(this.levels + 1);
     for (let level = 1; level <= this.levels; level++) {
       const psAllowed = level === 2 || (level === 3 && opts.pages1G === true);
-      this.leafAddrLo[level] = level === 1 ? ADDR.lo : (ADDR.lo & ~(2 ** levelShift(level) - 1)) | 0;
+      this.leafAddr[level] = { hi: ADDR.hi, lo: (ADDR.lo & ~(2 ** levelShift(level) - 1)) | 0 };
       // A large page's address bits between PAT (bit 12) and its size are reserved (SDM table 4-18).
       this.rsvdPsLo[level] = level === 1 ? 0 : psAllowed ? maskHalves([[levelShift(level) - 1, 13]]).lo : PS;
       this.sizes.push(level === 1 ? [12] : psAllowed ? [levelShift(level)] : []);
@@ -94,12 +93,10 @@ class VtdFirstStageFormat extends FormatDefaults implements PageTableFormat {
   }
   entryOutputPfn(lo: number, hi: number, level: number): number {
     // Not through entryOutputAddress(): a double returned from a call not inlined is boxed.
-    if (level > 1 && (lo & PS) !== 0) return (hi & ADDR.hi) * 1048576 + ((lo & this.leafAddrLo[level]!) >>> 12);
-    return maskedPfn(lo, hi, ADDR);
+    return maskedPfn(lo, hi, level > 1 && (lo & PS) !== 0 ? this.leafAddr[level]! : ADDR);
   }
   entryOutputAddress(lo: number, hi: number, level: number): number {
-    if (level > 1 && (lo & PS) !== 0) return (hi & ADDR.hi) * 4294967296 + ((lo & this.leafAddrLo[level]!) >>> 0);
-    return maskedAddress(lo, hi, ADDR);
+    return maskedAddress(lo, hi, level > 1 && (lo & PS) !== 0 ? this.leafAddr[level]! : ADDR);
   }
   entryPerm(lo: number, _hi: number, _level: number): number {
     return (lo & P) === 0 ? 0 : PERM_READ | ((lo & RW) !== 0 ? PERM_WRITE : 0);
