@@ -11,7 +11,15 @@ export {
 } from './acpidump';
 export { buildDmar, buildIvrs, type DmarSpec, type IvrsSpec, type ScopeSpec } from './build';
 export { ByteReader, ByteWriter } from './bytes';
-export { type DeviceScope, decodeScopes, encodeScopes, SCOPE_TYPE_NAMES, scopeLength } from './dmar/device-scope';
+export {
+  type DeviceScope,
+  DMAR_SCOPE,
+  decodeScopes,
+  encodeScopes,
+  isPciScope,
+  SCOPE_TYPE_NAMES,
+  scopeLength,
+} from './dmar/device-scope';
 export {
   DMAR_TYPES,
   type DmarStructure,

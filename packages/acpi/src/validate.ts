@@ -3,6 +3,7 @@
 // (drivers/iommu/intel/dmar.c: dmar_parse_one_drhd, dmar_validate_one_drhd, dmar_parse_one_rmrr /
 // arch_rmrr_sanity_check; drivers/iommu/amd/init.c: check_ivrs_checksum, init_iommu_from_acpi).
 
+import { isPciScope, SCOPE_TYPE_NAMES } from './dmar/device-scope';
 import type { DmarTable } from './dmar/dmar';
 import { byteSum } from './header';
 import type { IvrsTable } from './ivrs/ivrs';
@@ -80,7 +81,7 @@ export function validateDmar(t: DmarTable): Finding[] {
         });
       if (Number(f.Flags) & 1) {
         includeAllSeen.set(seg, i);
-        if (s.scopes.some((x) => x.type === 1 || x.type === 2))
+        if (s.scopes.some((x) => isPciScope(x.type)))
           out.push({
             severity: 'warning',
             code: 'INCLUDE_ALL_PCI_SCOPE',
@@ -113,14 +114,14 @@ export function validateDmar(t: DmarTable): Finding[] {
         out.push({ severity: 'warning', code: 'RMRR_NO_SCOPE', structure: i, message: 'RMRR with no device scope' });
     }
     for (const sc of s.scopes) {
-      if (sc.type === 0 || sc.type > 5)
+      if (SCOPE_TYPE_NAMES[sc.type] === undefined)
         out.push({
           severity: 'warning',
           code: 'SCOPE_TYPE',
           structure: i,
           message: `device scope of reserved type ${sc.type}`,
         });
-      if ((sc.type === 1 || sc.type === 2) && sc.path.length === 0)
+      if (isPciScope(sc.type) && sc.path.length === 0)
         out.push({
           severity: 'error',
           code: 'SCOPE_EMPTY_PATH',

@@ -5,13 +5,28 @@
 import type { ByteReader, ByteWriter } from '../bytes';
 import { checkStructureLength } from '../header';
 
+/** Device scope types (§8.3.1; ACPICA ACPI_DMAR_SCOPE_TYPE_*); 0 and above 5 are reserved. */
+export const DMAR_SCOPE = {
+  PCI_ENDPOINT: 1,
+  /** A PCI-PCI bridge: the scope covers the whole sub-hierarchy below it. */
+  PCI_BRIDGE: 2,
+  IOAPIC: 3,
+  HPET: 4,
+  ACPI_NAMESPACE: 5,
+} as const;
+
 export const SCOPE_TYPE_NAMES: Readonly<Record<number, string>> = {
-  1: 'PCI endpoint',
-  2: 'PCI sub-hierarchy',
-  3: 'IOAPIC',
-  4: 'MSI-capable HPET',
-  5: 'ACPI namespace device',
+  [DMAR_SCOPE.PCI_ENDPOINT]: 'PCI endpoint',
+  [DMAR_SCOPE.PCI_BRIDGE]: 'PCI sub-hierarchy',
+  [DMAR_SCOPE.IOAPIC]: 'IOAPIC',
+  [DMAR_SCOPE.HPET]: 'MSI-capable HPET',
+  [DMAR_SCOPE.ACPI_NAMESPACE]: 'ACPI namespace device',
 };
+
+/** A scope that names PCI functions by path (endpoint or bridge), as opposed to an IOAPIC, HPET or ACPI device. */
+export function isPciScope(type: number): boolean {
+  return type === DMAR_SCOPE.PCI_ENDPOINT || type === DMAR_SCOPE.PCI_BRIDGE;
+}
 
 export interface DeviceScope {
   type: number; // +0

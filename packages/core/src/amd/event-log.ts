@@ -4,23 +4,32 @@
 
 import { formatSbdf } from '../addresses';
 
-export const EVENT_TYPE_ILL_DEV = 0x1;
-export const EVENT_TYPE_IO_FAULT = 0x2;
-export const EVENT_TYPE_DEV_TAB_ERR = 0x3;
-export const EVENT_TYPE_PAGE_TAB_ERR = 0x4;
-export const EVENT_TYPE_ILL_CMD = 0x5;
-export const EVENT_TYPE_INV_DEV_REQ = 0x8;
+/** Event codes (spec §2.5.2, Table 45; Linux EVENT_TYPE_*). */
+export const AMD_EVENT = {
+  ILL_DEV: 0x1,
+  IO_FAULT: 0x2,
+  DEV_TAB_ERR: 0x3,
+  PAGE_TAB_ERR: 0x4,
+  ILL_CMD: 0x5,
+  INV_DEV_REQ: 0x8,
+} as const;
 
-/** IO_PAGE_FAULT flags (12 bits): GN, NX, US, I, PR, RW, PE, RZ, TR. */
-export const EVENT_FLAG_GN = 0x001;
-export const EVENT_FLAG_NX = 0x002;
-export const EVENT_FLAG_US = 0x004;
-export const EVENT_FLAG_I = 0x008;
-export const EVENT_FLAG_PR = 0x010;
-export const EVENT_FLAG_RW = 0x020;
-export const EVENT_FLAG_PE = 0x040;
-export const EVENT_FLAG_RZ = 0x080;
-export const EVENT_FLAG_TR = 0x100;
+/** IO_PAGE_FAULT and ILLEGAL_DEV_TABLE_ENTRY flags (12 bits; Linux EVENT_FLAG_*). */
+export const AMD_EVENT_FLAG = {
+  GN: 0x001,
+  NX: 0x002,
+  US: 0x004,
+  /** Interrupt request (an INVALID_DEVICE_REQUEST or IO_PAGE_FAULT from interrupt remapping). */
+  I: 0x008,
+  /** The page was present (a permission fault, not a not-present one). */
+  PR: 0x010,
+  /** A write. */
+  RW: 0x020,
+  PE: 0x040,
+  /** A reserved bit was set. */
+  RZ: 0x080,
+  TR: 0x100,
+} as const;
 
 export interface AmdEvent {
   code: number;
@@ -65,15 +74,15 @@ export function amdEventLine(e: AmdEvent, segment: number, dev: EventDevice = {}
   const addr = `0x${e.address.toString(16)}`;
   const iommuDev = `iommu ${dev.iommu ?? 'ivhd0'}: AMD-Vi: `;
   switch (e.code) {
-    case EVENT_TYPE_IO_FAULT: {
+    case AMD_EVENT.IO_FAULT: {
       const body = `domain=0x${hex4(e.domainId)} address=${addr} flags=0x${hex4(e.flags)}`;
       return dev.driver !== undefined
         ? `${dev.driver} ${sbdf}: AMD-Vi: Event logged [IO_PAGE_FAULT ${body}]`
         : `AMD-Vi: Event logged [IO_PAGE_FAULT device=${sbdf} ${body}]`;
     }
-    case EVENT_TYPE_ILL_DEV:
+    case AMD_EVENT.ILL_DEV:
       return `${iommuDev}Event logged [ILLEGAL_DEV_TABLE_ENTRY device=${sbdf} pasid=0x${hex5(e.pasid ?? 0)} address=${addr} flags=0x${hex4(e.flags)}]`;
-    case EVENT_TYPE_ILL_CMD:
+    case AMD_EVENT.ILL_CMD:
       return `${iommuDev}Event logged [ILLEGAL_COMMAND_ERROR address=${addr}]`;
     default:
       return `${iommuDev}Event logged [UNKNOWN event[0]=0x${e.code.toString(16)}]`;

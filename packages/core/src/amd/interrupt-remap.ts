@@ -6,7 +6,7 @@
 
 import { type FieldTable, getField, getNumber, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
-import { amdEventLine, EVENT_FLAG_I, EVENT_TYPE_IO_FAULT } from './event-log';
+import { AMD_EVENT, AMD_EVENT_FLAG, amdEventLine } from './event-log';
 
 /** 32-bit IRTE (legacy format, §2.2.5.1). */
 export const IRTE32 = {
@@ -72,11 +72,11 @@ export class AmdIrqTable {
         ? undefined
         : amdEventLine(
             {
-              code: EVENT_TYPE_IO_FAULT,
+              code: AMD_EVENT.IO_FAULT,
               deviceId: this.deviceId,
               domainId: 0,
               address: 0xfee0_0000,
-              flags: EVENT_FLAG_I,
+              flags: AMD_EVENT_FLAG.I,
             },
             segment,
           );

@@ -8,7 +8,7 @@ import { PERM_READ, PERM_RW } from '../page-table/format';
 import { PageTable } from '../page-table/page-table';
 import { completionWait, decodeInvRange, invIommuPages } from './commands';
 import { DTE_RESERVED, translatingDte } from './device-table';
-import { amdEventLine, EVENT_TYPE_ILL_DEV, EVENT_TYPE_IO_FAULT } from './event-log';
+import { AMD_EVENT, amdEventLine } from './event-log';
 import { AmdViUnit } from './unit';
 
 const req = (sourceId: number, address: number, write = false) => ({ sourceId, segment: 0, address, write, pasid: -1 });
@@ -31,14 +31,14 @@ describe('AMD-Vi bit patterns (golden, from the spec tables)', () => {
 
   it('prints IO_PAGE_FAULT as mainline amd_iommu_report_page_fault() does: 0x%llx, device with its segment', () => {
     // The address was printed 0x%016llx (v4.19-v5.x kernels); mainline prints it unpadded.
-    const e = { code: EVENT_TYPE_IO_FAULT, deviceId: 0x1500, domainId: 0, address: 0xfff5_0000, flags: 0x20 };
+    const e = { code: AMD_EVENT.IO_FAULT, deviceId: 0x1500, domainId: 0, address: 0xfff5_0000, flags: 0x20 };
     expect(amdEventLine(e, 0, { driver: 'xhci_hcd' })).toBe(
       'xhci_hcd 0000:15:00.0: AMD-Vi: Event logged [IO_PAGE_FAULT domain=0x0000 address=0xfff50000 flags=0x0020]',
     );
     expect(amdEventLine(e, 0)).toBe(
       'AMD-Vi: Event logged [IO_PAGE_FAULT device=0000:15:00.0 domain=0x0000 address=0xfff50000 flags=0x0020]',
     );
-    expect(amdEventLine({ ...e, code: EVENT_TYPE_ILL_DEV, flags: 0x80 }, 1, { iommu: 'ivhd2' })).toBe(
+    expect(amdEventLine({ ...e, code: AMD_EVENT.ILL_DEV, flags: 0x80 }, 1, { iommu: 'ivhd2' })).toBe(
       'iommu ivhd2: AMD-Vi: Event logged [ILLEGAL_DEV_TABLE_ENTRY device=0001:15:00.0 pasid=0x00000 address=0xfff50000 flags=0x0080]',
     );
   });
@@ -134,16 +134,16 @@ describe('AMD-Vi translation', () => {
     const good = translatingDte(d.pt.rootPa, 4, d.domainId);
     unit.devTable.write(0x0200, good | (1n << 2n)); // bit 2: reserved (quad 0 bits 6:2)
     unit.translate(req(0x0200, 0x1000, true), out);
-    expect(out.fault).toMatchObject({ reason: EVENT_TYPE_ILL_DEV, reasonText: 'ILLEGAL_DEV_TABLE_ENTRY', flags: 0xa0 });
+    expect(out.fault).toMatchObject({ reason: AMD_EVENT.ILL_DEV, reasonText: 'ILLEGAL_DEV_TABLE_ENTRY', flags: 0xa0 });
     expect(out.fault!.logLine).toBe(
       'iommu ivhd1: AMD-Vi: Event logged [ILLEGAL_DEV_TABLE_ENTRY device=0000:02:00.0 pasid=0x00000 address=0x1000 flags=0x00a0]',
     );
     unit.devTable.write(0x0201, good | (1n << (192n + 50n))); // quad 3 bit 50
     unit.translate(req(0x0201, 0x1000), out);
-    expect(out.fault!.reason).toBe(EVENT_TYPE_ILL_DEV);
+    expect(out.fault!.reason).toBe(AMD_EVENT.ILL_DEV);
     unit.devTable.write(0x0202, (good & ~(7n << 9n)) | (7n << 9n)); // Mode 7: reserved
     unit.translate(req(0x0202, 0x1000), out);
-    expect(out.fault).toMatchObject({ reason: EVENT_TYPE_ILL_DEV, flags: 0 });
+    expect(out.fault).toMatchObject({ reason: AMD_EVENT.ILL_DEV, flags: 0 });
     // Bits the old masks reserved are fields: PPR (52), bit 72 of the DomainID quad (DomainID is 79:64).
     unit.devTable.write(0x0203, good | (1n << 52n));
     unit.translate(req(0x0203, 0x1000), out);
@@ -165,7 +165,7 @@ describe('AMD-Vi translation', () => {
     unit.translate(req(0x0300, 0x4000_7008), out);
     expect(out).toMatchObject({ ok: true, pa: 0xabc_d008, memReads: 1 + 3 }); // the DTE, 3 levels
     unit.translate(req(0x0300, 2 ** 39), out); // beyond Mode 3's 39 bits
-    expect(out.fault).toMatchObject({ reason: EVENT_TYPE_IO_FAULT, flags: 0 });
+    expect(out.fault).toMatchObject({ reason: AMD_EVENT.IO_FAULT, flags: 0 });
   });
 
   it('denies writes through a read-only PTE with PR set, passes through Mode 0, blocks IR=IW=0', () => {

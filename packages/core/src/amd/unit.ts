@@ -79,17 +79,7 @@ import {
   DC_V,
   DC_XLATE,
 } from './dte-cache';
-import {
-  type AmdEvent,
-  amdEventLine,
-  EVENT_FLAG_PR,
-  EVENT_FLAG_RW,
-  EVENT_FLAG_RZ,
-  EVENT_TYPE_ILL_CMD,
-  EVENT_TYPE_ILL_DEV,
-  EVENT_TYPE_IO_FAULT,
-  EventLog,
-} from './event-log';
+import { AMD_EVENT, AMD_EVENT_FLAG, type AmdEvent, amdEventLine, EventLog } from './event-log';
 
 export interface AmdViParams {
   /** Host page-table levels (DTE Mode) Linux uses for DMA domains; EFR.HATS bounds it. */
@@ -245,7 +235,7 @@ export class AmdViUnit implements AmdDomainHost {
           this.cnt[HW_IOTLB_ENTRIES_INVALIDATED]! += this.iotlb.invalidateAll();
           this.pdc.invalidateAll();
           this.dtes.invalidateAll();
-        } else this.events.append({ code: EVENT_TYPE_ILL_CMD, deviceId: 0, domainId: 0, address: 0, flags: 0 });
+        } else this.events.append({ code: AMD_EVENT.ILL_CMD, deviceId: 0, domainId: 0, address: 0, flags: 0 });
         return;
       case CMD_INV_DEV_ENTRY:
         this.dtes.invalidateDevice(getNumber(cmd, CMD_INV_DTE, 'DEVID'));
@@ -254,7 +244,7 @@ export class AmdViUnit implements AmdDomainHost {
       case CMD_INV_IRT:
         return; // device-TLB and interrupt-remapping caches are not kept apart from memory in this model
       default:
-        this.events.append({ code: EVENT_TYPE_ILL_CMD, deviceId: 0, domainId: 0, address: 0, flags: 0 });
+        this.events.append({ code: AMD_EVENT.ILL_CMD, deviceId: 0, domainId: 0, address: 0, flags: 0 });
     }
   }
 
@@ -315,7 +305,7 @@ export class AmdViUnit implements AmdDomainHost {
     }
     // Mode 0: addresses pass untranslated (pass-through), with the DTE's IR/IW checked.
     if ((e & (req.write ? DC_IW : DC_IR)) === 0) {
-      this.ioPageFault(req, out, e >>> DC_DID_SHIFT, EVENT_FLAG_PR);
+      this.ioPageFault(req, out, e >>> DC_DID_SHIFT, AMD_EVENT_FLAG.PR);
       return;
     }
     out.ok = true;
@@ -362,7 +352,7 @@ export class AmdViUnit implements AmdDomainHost {
       return;
     }
     if ((effective & need) === 0) {
-      this.ioPageFault(req, out, did, EVENT_FLAG_PR);
+      this.ioPageFault(req, out, did, AMD_EVENT_FLAG.PR);
       return;
     }
     // The pages holding the address and w.pa, as 4 KiB page numbers (Iotlb.fill()).
@@ -403,13 +393,13 @@ export class AmdViUnit implements AmdDomainHost {
 
   /** ILLEGAL_DEV_TABLE_ENTRY: logged with RW and RZ (reserved bit set), the request aborted. */
   private illegalDte(req: DmaRequest, out: TranslationOut, dte: DecodedDte): void {
-    const flags = (req.write ? EVENT_FLAG_RW : 0) | (dte.reserved ? EVENT_FLAG_RZ : 0);
-    this.raise(req, out, EVENT_TYPE_ILL_DEV, 'ILLEGAL_DEV_TABLE_ENTRY', dte.domainId, flags, 0);
+    const flags = (req.write ? AMD_EVENT_FLAG.RW : 0) | (dte.reserved ? AMD_EVENT_FLAG.RZ : 0);
+    this.raise(req, out, AMD_EVENT.ILL_DEV, 'ILLEGAL_DEV_TABLE_ENTRY', dte.domainId, flags, 0);
   }
 
   private ioPageFault(req: DmaRequest, out: TranslationOut, domainId: number, flags: number): void {
-    const f = flags | (req.write ? EVENT_FLAG_RW : 0);
-    this.raise(req, out, EVENT_TYPE_IO_FAULT, 'IO_PAGE_FAULT', domainId, f, domainId);
+    const f = flags | (req.write ? AMD_EVENT_FLAG.RW : 0);
+    this.raise(req, out, AMD_EVENT.IO_FAULT, 'IO_PAGE_FAULT', domainId, f, domainId);
   }
 
   /** Logs an event for a request and fails the request with it (a fault is a value). */

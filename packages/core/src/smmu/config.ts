@@ -17,17 +17,21 @@ import { cdField, fetchCd } from './context-descriptor';
 import { EVT, EVT_CLASS } from './event-queue';
 import { OAS_BITS } from './registers';
 import { S1DSS, STE_CONFIG, STRW, type StreamTable, startLevelOfSl0, steField, TG_LG2 } from './stream-table';
-import { CTX_NESTED, CTX_S1, CTX_S2, type TlbContexts } from './tlb-contexts';
+import { CTX_KIND, type TlbContexts } from './tlb-contexts';
 
-export const CFG_ABORT = 0;
-export const CFG_BYPASS = 1;
-export const CFG_TRANSLATE = 2;
-/** The configuration itself faults: every transaction records `event`. */
-export const CFG_FAULT = 3;
+/** What a configuration does with a transaction. */
+export const CFG = {
+  ABORT: 0,
+  BYPASS: 1,
+  TRANSLATE: 2,
+  /** The configuration itself faults: every transaction records `event`. */
+  FAULT: 3,
+} as const;
+export type CfgKind = (typeof CFG)[keyof typeof CFG];
 
 export interface SmmuConfig {
-  kind: number;
-  /** CFG_FAULT: the event, and for fetch faults the address; for a stage-2 fault on a CD fetch, its IPA. */
+  kind: CfgKind;
+  /** CFG.FAULT: the event, and for fetch faults the address; for a stage-2 fault on a CD fetch, its IPA. */
   event: number;
   fetchAddr: number;
   faultS2: boolean;
@@ -69,7 +73,7 @@ export interface ConfigEnv {
   vmidBits: number;
 }
 
-function empty(kind: number, event: number, reads: number): SmmuConfig {
+function empty(kind: CfgKind, event: number, reads: number): SmmuConfig {
   return {
     kind,
     event,
@@ -116,22 +120,22 @@ function formatFor(stage: 1 | 2, g: number, inputBits: number, outputBits: numbe
 export function loadConfig(env: ConfigEnv, sid: number, ssid: number): SmmuConfig {
   const found = env.streams.lookup(sid);
   if (!found.ok) {
-    const c = empty(CFG_FAULT, EVT[found.event], found.reads);
+    const c = empty(CFG.FAULT, EVT[found.event], found.reads);
     c.fetchAddr = found.fetchAddr;
     return c;
   }
   const ste = found.ste;
   let reads = found.reads;
-  const bad = (event: number) => empty(CFG_FAULT, event, reads);
+  const bad = (event: number) => empty(CFG.FAULT, event, reads);
   if (steField(ste, 'V') === 0) return bad(EVT.C_BAD_STE);
   const config = steField(ste, 'Config');
-  if (config === STE_CONFIG.ABORT) return empty(CFG_ABORT, 0, reads);
-  if (config === STE_CONFIG.BYPASS) return empty(CFG_BYPASS, 0, reads);
+  if (config === STE_CONFIG.ABORT) return empty(CFG.ABORT, 0, reads);
+  if (config === STE_CONFIG.BYPASS) return empty(CFG.BYPASS, 0, reads);
   if (config < STE_CONFIG.S1) return bad(EVT.C_BAD_STE); // 0b001-0b011 reserved
   const useS1 = (config & 1) !== 0;
   const useS2 = (config & 2) !== 0;
   if ((useS1 && !env.stage1) || (useS2 && !env.stage2)) return bad(EVT.C_BAD_STE);
-  const c = empty(CFG_TRANSLATE, 0, reads);
+  const c = empty(CFG.TRANSLATE, 0, reads);
   c.eats = steField(ste, 'EATS');
   c.el2 = steField(ste, 'STRW') === STRW.EL2;
   // StreamWorld EL2 exists only for stage-1-only translation (§5.2 STRW).
@@ -149,7 +153,7 @@ export function loadConfig(env: ConfigEnv, sid: number, ssid: number): SmmuConfi
   } else if (ssid >= 0) {
     return bad(EVT.C_BAD_SUBSTREAMID); // a SubstreamID with no stage 1 to select a CD
   }
-  const kind = c.s1 && c.s2 ? CTX_NESTED : c.s1 ? CTX_S1 : CTX_S2;
+  const kind = c.s1 && c.s2 ? CTX_KIND.NESTED : c.s1 ? CTX_KIND.S1 : CTX_KIND.S2;
   c.ctx = env.contexts.contextOf(kind, c.s1 ? c.asid : 0, c.vmid, c.el2);
   return c;
 }

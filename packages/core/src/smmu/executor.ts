@@ -19,7 +19,7 @@ import {
 } from '../stats/hw-counters';
 import { CERROR, type CommandHandler } from './command-queue';
 import { ATC_INV_SIZE_ALL, CMD_OPCODE, CMD_W, OP, SYNC_CS, waddr, wfield, wmsiAddr } from './commands';
-import { type ContextMatch, CTX_NESTED, CTX_S1, CTX_S2, type TlbContexts } from './tlb-contexts';
+import { type ContextMatch, CTX_KIND, type TlbContexts } from './tlb-contexts';
 import type { SmmuTranslator } from './translate';
 
 export interface PriResponse {
@@ -45,8 +45,8 @@ export interface ExecutorEnv {
 /** PRI responses kept for the devices to read (the oldest are dropped: bounded by a constant, STYLE item 16). */
 export const MAX_PRI_RESPONSES = 1024;
 
-const S1_KINDS = [CTX_S1, CTX_NESTED];
-const ALL_KINDS = [CTX_S1, CTX_S2, CTX_NESTED];
+const S1_KINDS = [CTX_KIND.S1, CTX_KIND.NESTED];
+const ALL_KINDS = [CTX_KIND.S1, CTX_KIND.S2, CTX_KIND.NESTED];
 
 export function makeCommandHandler(env: ExecutorEnv): CommandHandler {
   const t = env.translator;
@@ -109,7 +109,7 @@ export function makeCommandHandler(env: ExecutorEnv): CommandHandler {
     [OP.TLBI_EL2_VA]: needHyp((w) => range({ el2: true, kinds: S1_KINDS, asid: asid(w) }, w)),
     [OP.TLBI_EL2_VAA]: needHyp((w) => range({ el2: true, kinds: S1_KINDS }, w)),
     [OP.TLBI_S12_VMALL]: needS2((w) => all({ el2: false, kinds: ALL_KINDS, vmid: vmid(w) })),
-    [OP.TLBI_S2_IPA]: needS2((w) => range({ el2: false, kinds: [CTX_S2], vmid: vmid(w) }, w)),
+    [OP.TLBI_S2_IPA]: needS2((w) => range({ el2: false, kinds: [CTX_KIND.S2], vmid: vmid(w) }, w)),
     [OP.TLBI_NSNH_ALL]: () => all({ el2: false, kinds: ALL_KINDS }),
     [OP.ATC_INV]: done((w) => {
       cnt[HW_DEVICE_IOTLB_INV]!++;

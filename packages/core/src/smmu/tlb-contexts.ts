@@ -22,14 +22,14 @@ import { PagingStructureCache } from '../caches/paging-structure-cache';
  */
 export const MAX_TLB_CONTEXTS = 4096;
 
-export const CTX_S1 = 1;
-export const CTX_S2 = 2;
-export const CTX_NESTED = 3;
+/** A context's stages, part of its tag: stage 1 only, stage 2 only, or both (nested). */
+export const CTX_KIND = { S1: 1, S2: 2, NESTED: 3 } as const;
+export type CtxKind = (typeof CTX_KIND)[keyof typeof CTX_KIND];
 
 /** What an invalidation command selects (undefined = any). */
 export interface ContextMatch {
   el2: boolean;
-  kinds: readonly number[];
+  kinds: readonly CtxKind[];
   asid?: number;
   vmid?: number;
 }
@@ -37,7 +37,7 @@ export interface ContextMatch {
 export class TlbContexts {
   readonly tlb: Iotlb;
   private readonly byKey = new Map<number, number>();
-  private readonly kind: number[] = [];
+  private readonly kind: CtxKind[] = [];
   private readonly asid: number[] = [];
   private readonly vmid: number[] = [];
   private readonly el2: boolean[] = [];
@@ -57,7 +57,7 @@ export class TlbContexts {
   }
 
   /** The context number of a tag (allocated on first use). */
-  contextOf(kind: number, asid: number, vmid: number, el2: boolean): number {
+  contextOf(kind: CtxKind, asid: number, vmid: number, el2: boolean): number {
     // EL2-regime stage-1 entries are not tagged with a VMID (§16.2).
     const v = el2 ? 0 : vmid;
     const key = ((el2 ? 4 : 0) + kind) * 2 ** 32 + asid * 2 ** 16 + v;

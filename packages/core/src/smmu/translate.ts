@@ -39,7 +39,7 @@ import {
   HW_WALK_MEM_READS,
   type HwCounters,
 } from '../stats/hw-counters';
-import { CFG_ABORT, CFG_BYPASS, CFG_FAULT, CFG_TRANSLATE, type ConfigEnv, loadConfig, type SmmuConfig } from './config';
+import { CFG, type ConfigEnv, loadConfig, type SmmuConfig } from './config';
 import { EVT, EVT_CLASS, EVT_NAME, type EventQueue, encodeEvent, linuxEventLines, type SmmuEvent } from './event-queue';
 import { nestedWalk, newNestedInfo } from './nested-walk';
 
@@ -71,7 +71,7 @@ export class SmmuTranslator {
   /**
    * The model's index into `cache` for the hot path (not a hardware structure): by StreamID below
    * INDEXED_SIDS, the cached configuration of transactions without a SubstreamID when it
-   * translates through the TLB (CFG_TRANSLATE with a stage), else undefined. Kept in step with
+   * translates through the TLB (CFG.TRANSLATE with a stage), else undefined. Kept in step with
    * `cache` by every fill and invalidation; allocated on the first such fill (512 KiB), so units
    * that never translate do not carry it.
    */
@@ -131,7 +131,7 @@ export class SmmuTranslator {
   /** Caches a configuration just loaded (and indexes it by StreamID when it translates through the TLB). */
   private remember(sid: number, ssid: number, cfg: SmmuConfig): void {
     this.cache.set(SmmuTranslator.key(sid, ssid), cfg);
-    if (ssid >= 0 || sid >= INDEXED_SIDS || cfg.kind !== CFG_TRANSLATE || (cfg.s1 === null && cfg.s2 === null)) return;
+    if (ssid >= 0 || sid >= INDEXED_SIDS || cfg.kind !== CFG.TRANSLATE || (cfg.s1 === null && cfg.s2 === null)) return;
     if (this.bySid.length === 0) this.bySid = new Array<SmmuConfig | undefined>(INDEXED_SIDS).fill(undefined);
     this.bySid[sid] = cfg;
   }
@@ -190,7 +190,7 @@ export class SmmuTranslator {
    */
   private translateConfig(req: DmaRequest, out: TranslationOut): SmmuConfig | undefined {
     const cfg = this.config(req.sourceId, req.pasid, out);
-    if (cfg.kind !== CFG_TRANSLATE) {
+    if (cfg.kind !== CFG.TRANSLATE) {
       this.untranslated(req, out, cfg);
       return undefined;
     }
@@ -282,16 +282,16 @@ export class SmmuTranslator {
 
   /** Abort (no event), bypass, or a configuration fault. */
   private untranslated(req: DmaRequest, out: TranslationOut, cfg: SmmuConfig): void {
-    if (cfg.kind === CFG_BYPASS) {
+    if (cfg.kind === CFG.BYPASS) {
       out.ok = true;
       out.pa = req.address;
       out.sizeLg2 = 12;
-    } else if (cfg.kind === CFG_ABORT) {
+    } else if (cfg.kind === CFG.ABORT) {
       // STE.Config = 0b000: the transaction is aborted and no event is recorded (§5.2).
       this.env.counters.c[HW_FAULTS]!++;
       out.ok = false;
       out.fault = this.faultValue(req, 0, 'STE.Config abort (no event recorded)', 0, '');
-    } else if (cfg.kind === CFG_FAULT) {
+    } else if (cfg.kind === CFG.FAULT) {
       this.fault(req, out, cfg, cfg.event, cfg.faultS2, cfg.faultS2 ? EVT_CLASS.CD : EVT_CLASS.IN, cfg.faultIpa);
     }
   }
@@ -317,7 +317,7 @@ export class SmmuTranslator {
       class: cls,
       inputAddr: req.address,
       ipa: s2 ? ipa : 0,
-      fetchAddr: type === EVT.F_WALK_EABT ? 0 : cfg.kind === CFG_FAULT ? cfg.fetchAddr : 0,
+      fetchAddr: type === EVT.F_WALK_EABT ? 0 : cfg.kind === CFG.FAULT ? cfg.fetchAddr : 0,
       ttRead: cls === EVT_CLASS.TT,
     };
     let line = '';

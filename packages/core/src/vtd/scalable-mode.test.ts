@@ -6,7 +6,7 @@ import { PERM_READ, PERM_RW } from '../page-table/format';
 import { PageTable } from '../page-table/page-table';
 import { vtdFirstStageFormat } from '../page-table/vtd-first-stage';
 import { faultReasonText } from './faults';
-import { encodePasidEntry, PGTT_FIRST_STAGE, PGTT_NESTED, PGTT_PASS_THROUGH, PGTT_SECOND_STAGE } from './scalable-mode';
+import { encodePasidEntry, PGTT } from './scalable-mode';
 import { VtdUnit } from './unit';
 
 const req = (sourceId: number, address: number, pasid = -1, write = false) => ({
@@ -28,13 +28,13 @@ function scalableUnit() {
 function secondStageFor0100({ mem, unit, sm }: Omit<ReturnType<typeof scalableUnit>, 'out'>, perm: number): void {
   const sl = new PageTable(mem, unit.format);
   sl.map(0x1000, 0x7000_0000, 4096, perm);
-  sm.tables.setPasidEntry(0x0100, 0, encodePasidEntry({ pgtt: PGTT_SECOND_STAGE, did: 1, aw: 2, slptptr: sl.rootPa }));
+  sm.tables.setPasidEntry(0x0100, 0, encodePasidEntry({ pgtt: PGTT.SECOND_STAGE, did: 1, aw: 2, slptptr: sl.rootPa }));
 }
 
 describe('VT-d scalable mode', () => {
   it('PASID entry golden bits (§9.6): P, AW 4:2, PGTT 8:6, SLPTPTR 63:12, DID 79:64, FLPTPTR 191:140', () => {
-    expect(encodePasidEntry({ pgtt: PGTT_SECOND_STAGE, did: 7, aw: 2, slptptr: 0x5000 })).toBe((7n << 64n) | 0x5089n);
-    expect(encodePasidEntry({ pgtt: PGTT_FIRST_STAGE, did: 3, aw: 2, flptptr: 0x9000 })).toBe(
+    expect(encodePasidEntry({ pgtt: PGTT.SECOND_STAGE, did: 7, aw: 2, slptptr: 0x5000 })).toBe((7n << 64n) | 0x5089n);
+    expect(encodePasidEntry({ pgtt: PGTT.FIRST_STAGE, did: 3, aw: 2, flptptr: 0x9000 })).toBe(
       (0x9000n << 128n) | (3n << 64n) | 0x49n,
     );
   });
@@ -48,7 +48,7 @@ describe('VT-d scalable mode', () => {
     // First stage for PASID 5 of the same device.
     const fl = new PageTable(mem, vtdFirstStageFormat({ levels: 4 }));
     fl.map(0x40_0000, 0x8000_0000, 4096, PERM_READ);
-    sm.tables.setPasidEntry(0x0100, 5, encodePasidEntry({ pgtt: PGTT_FIRST_STAGE, did: 2, aw: 2, flptptr: fl.rootPa }));
+    sm.tables.setPasidEntry(0x0100, 5, encodePasidEntry({ pgtt: PGTT.FIRST_STAGE, did: 2, aw: 2, flptptr: fl.rootPa }));
     unit.translate(req(0x0100, 0x40_0010, 5), out);
     expect(out).toMatchObject({ ok: true, pa: 0x8000_0010 });
     unit.translate(req(0x0100, 0x40_0010, 5, true), out);
@@ -64,11 +64,11 @@ describe('VT-d scalable mode', () => {
     sm.tables.setPasidEntry(
       0x0200,
       0,
-      encodePasidEntry({ pgtt: PGTT_NESTED, did: 3, aw: 2, slptptr: guestSl.rootPa, flptptr: guestFl.rootPa }),
+      encodePasidEntry({ pgtt: PGTT.NESTED, did: 3, aw: 2, slptptr: guestSl.rootPa, flptptr: guestFl.rootPa }),
     );
     unit.translate(req(0x0200, 0x10_0123), out);
     expect(out).toMatchObject({ ok: true, pa: 0x9900_0123 });
-    sm.tables.setPasidEntry(0x0300, 0, encodePasidEntry({ pgtt: PGTT_PASS_THROUGH, did: 4, aw: 2 }));
+    sm.tables.setPasidEntry(0x0300, 0, encodePasidEntry({ pgtt: PGTT.PASS_THROUGH, did: 4, aw: 2 }));
     unit.translate(req(0x0300, 0xdead_b000), out);
     expect(out).toMatchObject({ ok: true, pa: 0xdead_b000 });
   });
@@ -77,7 +77,7 @@ describe('VT-d scalable mode', () => {
     const { unit, sm, out } = scalableUnit();
     unit.translate(req(0x0400, 0x1000), out);
     expect(out.fault!.reason).toBe(0x39);
-    sm.tables.setPasidEntry(0x0400, 0, encodePasidEntry({ pgtt: PGTT_PASS_THROUGH, did: 1, aw: 2 }));
+    sm.tables.setPasidEntry(0x0400, 0, encodePasidEntry({ pgtt: PGTT.PASS_THROUGH, did: 1, aw: 2 }));
     unit.translate(req(0x0400, 0x1000, 64), out);
     expect(out.fault!.reason).toBe(0x51); // PASID 64 lives in another directory entry
     unit.translate(req(0x0400, 0x1000, 1), out);
@@ -91,7 +91,7 @@ describe('VT-d scalable mode', () => {
 describe('VT-d scalable-mode context entry', () => {
   it('treats bit 84 (RID_PRIV) as a field, and bits 127:85 and 8:5 as reserved (QEMU VTD_SM_CONTEXT_ENTRY_RSVD_VAL0/1)', () => {
     const { mem, unit, sm, out } = scalableUnit();
-    sm.tables.setPasidEntry(0x0100, 0, encodePasidEntry({ pgtt: PGTT_PASS_THROUGH, did: 1, aw: 2 }));
+    sm.tables.setPasidEntry(0x0100, 0, encodePasidEntry({ pgtt: PGTT.PASS_THROUGH, did: 1, aw: 2 }));
     // The 32-byte context entry of 01:00.0: devfn 0 of the lower table of bus 1.
     const lctp = Number(mem.readU64(sm.tables.rootPa + 16) & ~0xfffn);
     const hi = mem.readU64(lctp + 8);

@@ -36,11 +36,8 @@ export const SM_CONTEXT_RESERVED = maskOf([
   [8, 5],
   [127, 85],
 ]);
-/** PASID-granular translation types (PGTT). */
-export const PGTT_FIRST_STAGE = 1;
-export const PGTT_SECOND_STAGE = 2;
-export const PGTT_NESTED = 3;
-export const PGTT_PASS_THROUGH = 4;
+/** PASID-granular translation types (PGTT, §9.6); 0 and 5-7 are reserved. */
+export const PGTT = { FIRST_STAGE: 1, SECOND_STAGE: 2, NESTED: 3, PASS_THROUGH: 4 } as const;
 
 /** PASID_MAX (20-bit PASIDs); Linux uses PASID 0 (IOMMU_NO_PASID) as RID_PASID. */
 export const PASID_MAX = 0x100000;
@@ -64,6 +61,7 @@ export const PASID_ENTRY = {
 } as const satisfies FieldTable;
 
 export interface PasidEntryFields {
+  /** A PGTT value; the encoder writes reserved ones too, as hostile or broken software may. */
   pgtt: number;
   did: number;
   aw: number;
@@ -177,7 +175,7 @@ export class ScalableModeTables {
     const pe = this.mem.readWide(getAddress(de, PASID_DIR_ENTRY, 'PTP') + (p & 63) * 64, 64);
     if (getField(pe, PASID_ENTRY, 'P') === 0n) return { fault: SM_FAULT.PASID_ENTRY_P, entry: 0n, reads: 4, rid };
     const pgtt = getNumber(pe, PASID_ENTRY, 'PGTT');
-    if (pgtt < PGTT_FIRST_STAGE || pgtt > PGTT_PASS_THROUGH)
+    if (pgtt < PGTT.FIRST_STAGE || pgtt > PGTT.PASS_THROUGH)
       return { fault: SM_FAULT.PASID_ENTRY_INVALID, entry: pe, reads: 4, rid };
     return { fault: 0, entry: pe, reads: 4, rid };
   }

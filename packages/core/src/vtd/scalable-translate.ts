@@ -31,14 +31,7 @@ import { nestedEntryKind, setFault, setNestedLeaf, walk } from '../page-table/wa
 import { HW_IOTLB_HIT, HW_IOTLB_MISS, HW_WALK_MEM_READS, type HwCounters } from '../stats/hw-counters';
 import { reportVtdFault } from './fault-report';
 import type { FaultRecorder } from './faults';
-import {
-  PASID_ENTRY,
-  PGTT_FIRST_STAGE,
-  PGTT_NESTED,
-  PGTT_PASS_THROUGH,
-  ScalableModeTables,
-  SM_FAULT,
-} from './scalable-mode';
+import { PASID_ENTRY, PGTT, ScalableModeTables, SM_FAULT } from './scalable-mode';
 
 /** What the scalable-mode translator needs of its unit (VtdUnit implements it). */
 export interface ScalableHost {
@@ -81,7 +74,7 @@ export class ScalableTranslator {
     const pgtt = getNumber(pe, PASID_ENTRY, 'PGTT');
     const did = getNumber(pe, PASID_ENTRY, 'DID');
     const pasid = req.pasid >= 0 ? req.pasid : r.rid;
-    if (pgtt === PGTT_PASS_THROUGH) {
+    if (pgtt === PGTT.PASS_THROUGH) {
       out.ok = true;
       out.pa = req.address;
       out.sizeLg2 = 12;
@@ -102,8 +95,8 @@ export class ScalableTranslator {
     const fl = getAddress(pe, PASID_ENTRY, 'FLPTPTR');
     const fsFmt = getField(pe, PASID_ENTRY, 'FLPM') === 1n ? this.fs5 : this.fs4;
     const w = this.w;
-    if (pgtt === PGTT_FIRST_STAGE) walk(this.mem, fsFmt, fl, req.address, need, w);
-    else if (pgtt === PGTT_NESTED) this.nestedWalk(fsFmt, fl, sl, req.address, need, w);
+    if (pgtt === PGTT.FIRST_STAGE) walk(this.mem, fsFmt, fl, req.address, need, w);
+    else if (pgtt === PGTT.NESTED) this.nestedWalk(fsFmt, fl, sl, req.address, need, w);
     else walk(this.mem, this.unit.format, sl, req.address, need, w);
     out.memReads += w.levelsRead;
     c[HW_WALK_MEM_READS]! += w.levelsRead;
@@ -170,7 +163,7 @@ export class ScalableTranslator {
 
   private walkFault(status: number, pgtt: number, write: boolean): number {
     if (status === WALK_PERMISSION) return write ? SM_FAULT.NO_WRITE : SM_FAULT.NO_READ;
-    if (pgtt === PGTT_FIRST_STAGE) return status === WALK_RESERVED ? SM_FAULT.FL_RESERVED : SM_FAULT.FL_NOT_PRESENT;
+    if (pgtt === PGTT.FIRST_STAGE) return status === WALK_RESERVED ? SM_FAULT.FL_RESERVED : SM_FAULT.FL_NOT_PRESENT;
     if (status === WALK_BEYOND_WIDTH) return SM_FAULT.SL_BEYOND;
     if (status === WALK_RESERVED) return SM_FAULT.SL_RESERVED;
     if (status === WALK_BAD_POINTER) return SM_FAULT.SL_BAD_POINTER;

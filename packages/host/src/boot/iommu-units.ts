@@ -9,6 +9,7 @@
 // device ranges decide which unit translates which DeviceID (../firmware/ivhd-scope.ts).
 
 import {
+  DMAR_SCOPE,
   type DmarTable,
   decodeDmar,
   decodeIvrs,
@@ -21,7 +22,7 @@ import type { Bdf, SimLock } from '@iofleet/core';
 import { AmdViUnit, type HwCounters, type PhysMemory, type SmmuV3Unit, VtdUnit } from '@iofleet/core/hardware';
 import type { HostDescription } from '../description/schema';
 import { HostError } from '../errors';
-import { type DrhdLike, matchDrhd, resolveScope as resolveInTree, SCOPE_IOAPIC } from '../firmware/dmar-scope';
+import { type DrhdLike, matchDrhd, resolveScope as resolveInTree } from '../firmware/dmar-scope';
 import { type IvhdCoverage, ivhdCoverage, matchIvhd } from '../firmware/ivhd-scope';
 import type { PciFunction, PciTree } from '../pci/tree';
 
@@ -199,7 +200,7 @@ export function vtdUnitsFromDmar(
         deviceScopes: s.scopes,
       });
       for (const sc of s.scopes)
-        if (sc.type === SCOPE_IOAPIC)
+        if (sc.type === DMAR_SCOPE.IOAPIC)
           irLines.push(
             `DMAR-IR: IOAPIC id ${sc.enumerationId} under DRHD base  0x${base.toString(16)} IOMMU ${units.length - 1}`,
           );

@@ -20,6 +20,7 @@ import {
   buildDmar,
   buildIort,
   buildIvrs,
+  DMAR_SCOPE,
   type DmarSpec,
   type IortSpec,
   type IvrsSpec,
@@ -31,7 +32,7 @@ import { bdfBus, parseBdf } from '@iofleet/core';
 import type { HostDescription } from '../description/schema';
 import { HostError } from '../errors';
 import type { PciFunction, PciTree } from '../pci/tree';
-import { SCOPE_IOAPIC, scopeFor } from './dmar-scope';
+import { scopeFor } from './dmar-scope';
 
 /** Where Linux-on-QEMU and client platforms find the VT-d unit when the description names none. */
 export const DEFAULT_DRHD_BASE = 0xfed9_0000;
@@ -41,7 +42,7 @@ export const DEFAULT_IVHD_BASE = 0xfeb8_0000;
 /** The IOAPIC's id and the requester id it uses (00:14.0 on AMD chipsets; 0xf0:1f.0 on QEMU Intel). */
 export const IOAPIC_ID = 0;
 export const INTEL_IOAPIC_SCOPE: ScopeSpec = {
-  type: SCOPE_IOAPIC,
+  type: DMAR_SCOPE.IOAPIC,
   startBus: 0xf0,
   path: [{ device: 0x1f, function: 0 }],
 };

@@ -10,14 +10,9 @@
 //
 // The types here are the structural minimum of a decoded DMAR; @iofleet/acpi's decoded objects fit.
 
+import { DMAR_SCOPE, isPciScope } from '@iofleet/acpi';
 import { bdf } from '@iofleet/core';
 import type { PciFunction, PciTree } from '../pci/tree';
-
-export const SCOPE_PCI_ENDPOINT = 1;
-export const SCOPE_PCI_BRIDGE = 2;
-export const SCOPE_IOAPIC = 3;
-export const SCOPE_HPET = 4;
-export const SCOPE_ACPI_NAMESPACE = 5;
 
 export interface ScopeLike {
   type: number;
@@ -53,7 +48,7 @@ export function resolveScope(tree: PciTree, segment: number, scope: ScopeLike): 
 /** The path Linux would need to find `f`: the chain of bridges from the root bus (for building DMARs). */
 export function scopeFor(
   f: PciFunction,
-  type = f.children.length > 0 ? SCOPE_PCI_BRIDGE : SCOPE_PCI_ENDPOINT,
+  type = f.children.length > 0 ? DMAR_SCOPE.PCI_BRIDGE : DMAR_SCOPE.PCI_ENDPOINT,
 ): ScopeLike {
   const chain: PciFunction[] = [];
   for (let p: PciFunction | undefined = f; p; p = p.parent) chain.unshift(p);
@@ -67,11 +62,11 @@ export function scopeFor(
 
 function scopeCovers(tree: PciTree, d: DrhdLike, f: PciFunction): boolean {
   for (const s of d.deviceScopes) {
-    if (s.type !== SCOPE_PCI_ENDPOINT && s.type !== SCOPE_PCI_BRIDGE) continue;
+    if (!isPciScope(s.type)) continue;
     const target = resolveScope(tree, d.segment, s);
     if (!target) continue;
     if (target === f) return true;
-    if (s.type === SCOPE_PCI_BRIDGE && tree.isBelow(f, target)) return true;
+    if (s.type === DMAR_SCOPE.PCI_BRIDGE && tree.isBelow(f, target)) return true;
   }
   return false;
 }

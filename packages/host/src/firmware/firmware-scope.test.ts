@@ -1,18 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
+import { DMAR_SCOPE } from '@iofleet/acpi';
 import { bdf } from '@iofleet/core';
 import { describe, expect, it } from 'vitest';
 import { hostDescriptionSchema } from '../description/schema';
 import { parseYamlWithSchema } from '../description/yaml-schema';
 import { buildPciTree } from '../pci/tree';
-import {
-  DRHD_INCLUDE_PCI_ALL,
-  type DrhdLike,
-  matchDrhd,
-  resolveScope,
-  SCOPE_PCI_BRIDGE,
-  SCOPE_PCI_ENDPOINT,
-  scopeFor,
-} from './dmar-scope';
+import { DRHD_INCLUDE_PCI_ALL, type DrhdLike, matchDrhd, resolveScope, scopeFor } from './dmar-scope';
 import {
   IVHD_DEV_ALIAS_RANGE,
   IVHD_DEV_ALL,
@@ -45,7 +38,7 @@ const fn = (b: string) => tree.functions.find((f) => f.text === b)!;
 describe('DMAR device scopes (dmar_find_matched_drhd_unit)', () => {
   it('resolves multi-hop paths through bridges and builds them back', () => {
     const s = {
-      type: SCOPE_PCI_ENDPOINT,
+      type: DMAR_SCOPE.PCI_ENDPOINT,
       enumerationId: 0,
       startBus: 0,
       path: [
@@ -67,13 +60,13 @@ describe('DMAR device scopes (dmar_find_matched_drhd_unit)', () => {
         flags: 0,
         segment: 0,
         registerBaseAddress: 0xfed90000n,
-        deviceScopes: [scopeFor(fn('00:02.0'), SCOPE_PCI_ENDPOINT)],
+        deviceScopes: [scopeFor(fn('00:02.0'), DMAR_SCOPE.PCI_ENDPOINT)],
       },
       {
         flags: 0,
         segment: 0,
         registerBaseAddress: 0xfed92000n,
-        deviceScopes: [scopeFor(fn('00:1c.0'), SCOPE_PCI_BRIDGE)],
+        deviceScopes: [scopeFor(fn('00:1c.0'), DMAR_SCOPE.PCI_BRIDGE)],
       },
     ];
     expect(matchDrhd(tree, drhds, fn('00:02.0'))).toBe(1);
