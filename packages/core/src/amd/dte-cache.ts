@@ -9,7 +9,7 @@
 // allocation). They are allocated on the first fill (~768 KiB per unit), so units that never
 // translate — most units of a fleet model — do not carry them; an empty array reads as "not cached".
 
-import { bit, type FieldTable, wordField } from '../bits/bitfield';
+import { bits, type FieldTable, wordField } from '../bits/bitfield';
 import { type DecodedDte, type DeviceTable, DTE_MODE_RESERVED } from './device-table';
 
 /**
@@ -30,12 +30,14 @@ export const DC_ENTRY = {
   /** DomainID, the top field: `entry >>> DC_DID_SHIFT` needs no mask. */
   DID: [31, 16],
 } as const satisfies FieldTable;
-export const DC_CACHED = bit(DC_ENTRY, 'CACHED');
-export const DC_XLATE = bit(DC_ENTRY, 'XLATE');
-export const DC_V = bit(DC_ENTRY, 'V');
-export const DC_TV = bit(DC_ENTRY, 'TV');
-export const DC_IR = bit(DC_ENTRY, 'IR');
-export const DC_IW = bit(DC_ENTRY, 'IW');
+export const {
+  CACHED: DC_CACHED,
+  XLATE: DC_XLATE,
+  V: DC_V,
+  TV: DC_TV,
+  IR: DC_IR,
+  IW: DC_IW,
+} = bits(DC_ENTRY, 'CACHED', 'XLATE', 'V', 'TV', 'IR', 'IW');
 const MODE = wordField(DC_ENTRY, 'MODE');
 export const DC_MODE_SHIFT = MODE.shift;
 export const DC_MODE_MASK = MODE.mask;

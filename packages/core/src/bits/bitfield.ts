@@ -179,6 +179,16 @@ export function bit<T extends FieldTable>(table: T, name: FieldName<T>): number 
   return 1 << (spec[1] & 31);
 }
 
+/**
+ * `bit()` of several one-bit fields at once, for a module's decoder constants:
+ * `const { P, RW, PS } = bits(IA32E_PTE, 'P', 'RW', 'PS');` (a misspelt name fails to compile).
+ */
+export function bits<T extends FieldTable, K extends FieldName<T>>(table: T, ...names: K[]): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const name of names) out[name] = bit(table, name);
+  return out;
+}
+
 /** The two 32-bit masks (bits 31:0, bits 63:32) of a set of fields of a 64-bit entry. */
 export interface MaskHalves {
   readonly lo: number;

@@ -22,7 +22,7 @@
 //  - A/D (bits 5/6) are not updated by walks: a walk never writes memory.
 //  - The DTE's IR/IW are ANDed by the unit, not here: the walk starts with read and write allowed.
 
-import { bit, type FieldTable, fieldHalves, wordField } from '../bits/bitfield';
+import { bits, type FieldTable, fieldHalves, wordField } from '../bits/bitfield';
 import { CoreError } from '../errors';
 import { ENTRY_EMPTY, ENTRY_LEAF, ENTRY_TABLE, type PageTableFormat } from './format';
 import { FormatDefaults } from './format-base';
@@ -45,16 +45,13 @@ export const AMD_V1_PTE = {
   IGN_63: [63, 63],
 } as const satisfies FieldTable;
 
-const PR = bit(AMD_V1_PTE, 'PR');
+const { PR, IR: IR_HI, IW: IW_HI, FC: FC_HI } = bits(AMD_V1_PTE, 'PR', 'IR', 'IW', 'FC');
 const NL_SHIFT = wordField(AMD_V1_PTE, 'NextLevel').shift;
 /** NL codes: default-size leaf, and non-default (encoded) size leaf. */
 export const AMD_NL_DEFAULT = 0;
 export const AMD_NL_SIZE = 7;
 const ADDR: MaskHalves = fieldHalves(AMD_V1_PTE, 'ADDR');
 const RSVD: MaskHalves = fieldHalves(AMD_V1_PTE, 'RSVD_58_52');
-const IR_HI = bit(AMD_V1_PTE, 'IR');
-const IW_HI = bit(AMD_V1_PTE, 'IW');
-const FC_HI = bit(AMD_V1_PTE, 'FC');
 const PERM_SHIFT_HI = wordField(AMD_V1_PTE, 'IR').shift; // IR, IW sit where PERM_READ, PERM_WRITE do, shifted
 
 /** 512 GiB pages are not advertised: hardware bug (Linux AMD_IOMMU_PGSIZES, amdv1pt_possible_sizes). */

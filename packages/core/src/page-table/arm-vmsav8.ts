@@ -38,7 +38,7 @@
 //  - No FEAT_LPA2 (52-bit addresses with 4/16 KiB granules), no hardware dirty state (DBM).
 //  - Walks never write descriptors (no hardware access-flag update).
 
-import { bit, type FieldTable, fieldHalves, wordField } from '../bits/bitfield';
+import { bits, type FieldTable, fieldHalves, wordField } from '../bits/bitfield';
 import { CoreError } from '../errors';
 import {
   ENTRY_EMPTY,
@@ -95,12 +95,9 @@ export const ARM_DESC = {
   NSTable: [63, 63],
 } as const satisfies FieldTable;
 
-const V = bit(ARM_DESC, 'V');
-const TYPE = bit(ARM_DESC, 'TYPE');
+const { V, TYPE, AF, nG: NG } = bits(ARM_DESC, 'V', 'TYPE', 'AF', 'nG');
 const AP_EL0 = 1 << ARM_DESC.AP[1]; // stage-1 AP[1]; stage-2 S2AP read
 const AP_RO = 1 << ARM_DESC.AP[0]; // stage-1 AP[2]; stage-2 S2AP write
-const AF = bit(ARM_DESC, 'AF');
-const NG = bit(ARM_DESC, 'nG');
 const SH_SHIFT = wordField(ARM_DESC, 'SH').shift;
 const SH_OS = 2;
 const SH_IS = 3;

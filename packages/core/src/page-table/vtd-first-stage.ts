@@ -20,7 +20,7 @@
 //    write-only mapping cannot be expressed: writeLeaf grants read as well.
 //  - XD, U/S and MAXPHYADDR reserved bits are not checked (DMA does not execute; U/S is set everywhere).
 
-import { bit, type FieldTable, fieldHalves } from '../bits/bitfield';
+import { bits, type FieldTable, fieldHalves } from '../bits/bitfield';
 import { CoreError } from '../errors';
 import { ENTRY_EMPTY, ENTRY_LEAF, ENTRY_TABLE, type PageTableFormat, PERM_READ, PERM_WRITE } from './format';
 import { FormatDefaults } from './format-base';
@@ -42,12 +42,7 @@ export const IA32E_PTE = {
   XD: [63, 63],
 } as const satisfies FieldTable;
 
-const P = bit(IA32E_PTE, 'P');
-const RW = bit(IA32E_PTE, 'RW');
-const US = bit(IA32E_PTE, 'US');
-const A = bit(IA32E_PTE, 'A');
-const D = bit(IA32E_PTE, 'D');
-const PS = bit(IA32E_PTE, 'PS');
+const { P, RW, US, A, D, PS } = bits(IA32E_PTE, 'P', 'RW', 'US', 'A', 'D', 'PS');
 const ADDR: MaskHalves = fieldHalves(IA32E_PTE, 'ADDR');
 
 export interface VtdFirstStageOptions {

@@ -18,7 +18,7 @@
 //  - SNP (bit 11) is reserved in non-leaf entries, and in leaves (PTEs and superpages) unless the
 //    unit has snoop control (ECAP.SC), as QEMU's vtd_init() builds vtd_spte_rsvd[].
 
-import { bit, type FieldTable, fieldHalves } from '../bits/bitfield';
+import { bits, type FieldTable, fieldHalves } from '../bits/bitfield';
 import { CoreError } from '../errors';
 import { CHUNK_PAGES, CHUNK_PAGES_LG2, type PhysMemory } from '../memory/phys-memory';
 import {
@@ -53,10 +53,7 @@ export const VTD_SL_PTE = {
   IGN_63: [63, 63],
 } as const satisfies FieldTable;
 
-const R = bit(VTD_SL_PTE, 'R');
-const W = bit(VTD_SL_PTE, 'W');
-const PS = bit(VTD_SL_PTE, 'PS');
-const SNP = bit(VTD_SL_PTE, 'SNP');
+const { R, W, PS, SNP } = bits(VTD_SL_PTE, 'R', 'W', 'PS', 'SNP');
 const ADDR: MaskHalves = fieldHalves(VTD_SL_PTE, 'ADDR');
 const ADDR_HI_ = ADDR.hi;
 /**

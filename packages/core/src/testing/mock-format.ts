@@ -10,7 +10,7 @@
 // | middle      | 2         | 2 MiB   | LEAF = 1  |
 // | bottom      | 1         | 4 KiB   | always    |
 
-import { bit, type FieldTable, fieldHalves, wordField } from '../bits/bitfield';
+import { bits, type FieldTable, fieldHalves, wordField } from '../bits/bitfield';
 import { ENTRY_EMPTY, ENTRY_LEAF, ENTRY_TABLE, type PageTableFormat } from '../page-table/format';
 import { FormatDefaults } from '../page-table/format-base';
 import { addrHi, addrLo, type MaskHalves, maskedAddress } from '../page-table/level-math';
@@ -26,9 +26,8 @@ export const MOCK_PTE = {
   RSVD_63_52: [63, 52],
 } as const satisfies FieldTable;
 
-const V = bit(MOCK_PTE, 'V');
+const { V, LEAF } = bits(MOCK_PTE, 'V', 'LEAF');
 const PERM_SHIFT = wordField(MOCK_PTE, 'R').shift;
-const LEAF = bit(MOCK_PTE, 'LEAF');
 const ADDR: MaskHalves = fieldHalves(MOCK_PTE, 'ADDR');
 const RSVD: MaskHalves = fieldHalves(MOCK_PTE, 'RSVD_11_4', 'RSVD_63_52');
 
