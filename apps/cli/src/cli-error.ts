@@ -4,6 +4,8 @@
 // IOFLEET_DEBUG=1 to see one). Exit status 2 for usage errors (bad flags or arguments, as commander
 // and the shells' convention have it), 1 for everything else.
 
+import { isOptionError } from '@iofleet/errors';
+
 export class CliError extends Error {
   override readonly name = 'CliError';
   constructor(
@@ -29,7 +31,7 @@ export function reportAndExit(e: unknown): never {
   const lines = msg.split('\n').filter((l) => l.trim() !== '');
   process.stderr.write(`error: ${lines.slice(0, MAX_ERROR_LINES).join('\n  ')}\n`);
   if (process.env.IOFLEET_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-  process.exit(e instanceof CliError ? e.exitCode : 1);
+  process.exit(e instanceof CliError ? e.exitCode : isOptionError(e) ? 2 : 1);
 }
 
 /** Prints each distinct warning once, as `warning: ...` on stderr. */

@@ -15,12 +15,13 @@
 // The scheduler lists agents statically (--agents) and heartbeats them with GetInventory.
 // On SIGTERM or SIGINT the agent drains: new calls get UNAVAILABLE, in-flight calls finish.
 import { parseArgs } from 'node:util';
+import { numberOption } from '@iofleet/errors';
 import { isHostError } from '@iofleet/host';
 import { pluginRegistry } from '@iofleet/plugin-registry';
 import { drainOnSignals, IofleetMetrics, startMetricsServer, tracingFromEnv } from '@iofleet/telemetry';
 import { SERVICE_HOST_AGENT } from '@iofleet/vocabulary';
 import { startAgentServer } from './server';
-import { loadShard } from './shard';
+import { loadShard, MAX_HOSTS_PER_AGENT } from './shard';
 
 const HELP = `iofleet host agent: serves simulated hosts over gRPC (HostAgent service)
 
@@ -39,14 +40,6 @@ Options:
                            beside the built-in nvme, nic, gpu, pciebench [IOFLEET_AGENT_PLUGINS, comma-separated]
   -h, --help               show this help
 `;
-
-function int(name: string, v: string | undefined, def: number, min: number, max: number): number {
-  if (v === undefined || v === '') return def;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min || n > max)
-    throw new Error(`--${name} must be an integer in ${min}..${max}, got '${v}'`);
-  return n;
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -85,14 +78,19 @@ async function main(): Promise<void> {
     ...(metrics && { metrics }),
     plugins: pluginRegistry(pluginModules),
     template,
-    hosts: int('hosts', values.hosts ?? env.IOFLEET_AGENT_HOSTS, 1, 1, 4096),
-    first: int('first', values.first ?? env.IOFLEET_AGENT_FIRST, 0, 0, 1e9),
+    hosts: numberOption('hosts', values.hosts ?? env.IOFLEET_AGENT_HOSTS, { min: 1, max: MAX_HOSTS_PER_AGENT }, 1),
+    first: numberOption('first', values.first ?? env.IOFLEET_AGENT_FIRST, { min: 0, max: 1e9 }, 0),
     ...(prefix && { prefix }),
   });
   const tracing = tracingFromEnv(SERVICE_HOST_AGENT);
   const agent = await startAgentServer(backends, {
     listen: values.listen ?? env.IOFLEET_AGENT_LISTEN ?? '127.0.0.1:7071',
-    drainTimeoutMs: int('drain-ms', values['drain-ms'] ?? env.IOFLEET_AGENT_DRAIN_MS, 10_000, 0, 600_000),
+    drainTimeoutMs: numberOption(
+      'drain-ms',
+      values['drain-ms'] ?? env.IOFLEET_AGENT_DRAIN_MS,
+      { min: 0, max: 600_000 },
+      10_000,
+    ),
     ...(cert && key && { tls: { cert, key, ...(clientCa && { clientCa }) } }),
   });
   const served = metrics && metricsListen ? await startMetricsServer(metrics, metricsListen) : null;

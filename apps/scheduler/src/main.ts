@@ -12,6 +12,7 @@
 //   --agent-ca, --agent-cert, --agent-key / IOFLEET_AGENT_CA, _CERT, _KEY  TLS (mutual with cert) to agents
 // Drains on SIGTERM: stops serving, lets running jobs finish, closes Redis connections.
 import { parseArgs } from 'node:util';
+import { numberOption } from '@iofleet/errors';
 import { DEFAULT_NAMESPACE, NAMESPACE_PATTERN } from '@iofleet/jobs';
 import { drainOnSignals, tracingFromEnv } from '@iofleet/telemetry';
 import { SERVICE_SCHEDULER } from '@iofleet/vocabulary';
@@ -34,6 +35,9 @@ Options:
   --agent-key <file>       client key for mutual TLS [IOFLEET_AGENT_KEY]
   -h, --help               show this help
 `;
+
+/** Times in ms: above 0, at most an hour. */
+const MS_RANGE = { min: 0, max: 3_600_000, above: true } as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -61,18 +65,28 @@ async function main(): Promise<void> {
   const redisUrl = values.redis ?? env.IOFLEET_REDIS_URL;
   if (!redisUrl) throw new Error('--redis (or IOFLEET_REDIS_URL) is required');
   const agents = (values.agents ?? env.IOFLEET_AGENTS ?? '').split(',').filter(Boolean);
-  const heartbeatMs = Number(values['heartbeat-ms'] ?? env.IOFLEET_HEARTBEAT_MS ?? 1000);
-  if (!Number.isFinite(heartbeatMs) || heartbeatMs <= 0) throw new Error('--heartbeat-ms must be a positive number');
-  const lockMs = Number(values['lock-ms'] ?? env.IOFLEET_LOCK_MS ?? 30_000);
-  if (!Number.isFinite(lockMs) || lockMs < 100) throw new Error('--lock-ms must be a number >= 100');
-  const concurrency = Number(values.concurrency ?? env.IOFLEET_CONCURRENCY ?? 8);
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1)
-    throw new Error('--concurrency must be a positive integer');
+  const heartbeatMs = numberOption('heartbeat-ms', values['heartbeat-ms'] ?? env.IOFLEET_HEARTBEAT_MS, MS_RANGE, 1000);
+  const lockMs = numberOption(
+    'lock-ms',
+    values['lock-ms'] ?? env.IOFLEET_LOCK_MS,
+    { ...MS_RANGE, min: 100, above: false },
+    30_000,
+  );
+  const concurrency = numberOption(
+    'concurrency',
+    values.concurrency ?? env.IOFLEET_CONCURRENCY,
+    { min: 1, max: 1024 },
+    8,
+  );
   const namespace = values.namespace ?? env.IOFLEET_NAMESPACE ?? DEFAULT_NAMESPACE;
   if (!NAMESPACE_PATTERN.test(namespace))
     throw new Error(`--namespace must match ${NAMESPACE_PATTERN} (letters, digits, . _ - :), got '${namespace}'`);
-  const startupWaitMs = Number(values['startup-wait-ms'] ?? env.IOFLEET_STARTUP_WAIT_MS ?? 30_000);
-  if (!Number.isFinite(startupWaitMs) || startupWaitMs < 0) throw new Error('--startup-wait-ms must be a number >= 0');
+  const startupWaitMs = numberOption(
+    'startup-wait-ms',
+    values['startup-wait-ms'] ?? env.IOFLEET_STARTUP_WAIT_MS,
+    { ...MS_RANGE, above: false },
+    30_000,
+  );
   const ca = values['agent-ca'] ?? env.IOFLEET_AGENT_CA;
   const cert = values['agent-cert'] ?? env.IOFLEET_AGENT_CERT;
   const key = values['agent-key'] ?? env.IOFLEET_AGENT_KEY;

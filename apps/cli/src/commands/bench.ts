@@ -5,6 +5,7 @@
 
 import { join } from 'node:path';
 import { runAlignedBench, runCoreBench } from '@iofleet/core/bench';
+import { numberParser } from '@iofleet/errors';
 import { benchPurePlacement, MAX_FLEET_HOSTS, MAX_VMS } from '@iofleet/placement';
 import { type Command, Option } from 'commander';
 import { action, CliError, UsageError } from '../cli-error';
@@ -13,14 +14,7 @@ import { progressBar } from '../progress';
 
 /** A commander parser for `--name <n>`: a positive integer, at most `max` when given. */
 export function positiveInt(name: string, max?: number): (v: string) => number {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n <= 0 || (max !== undefined && n > max)) {
-      const range = max === undefined ? 'a positive integer' : `an integer from 1 to ${max.toLocaleString('en-US')}`;
-      throw new UsageError(`--${name} must be ${range}, got '${v}'`);
-    }
-    return n;
-  };
+  return numberParser(name, { min: 1, ...(max !== undefined && { max }) });
 }
 
 /** --hosts and --vms of the placement and fleet benches: the bounds a scenario has. */
@@ -67,11 +61,7 @@ export function registerBench(program: Command): void {
     .option(
       '--seconds <s>',
       'minimum wall time per figure',
-      (v) => {
-        const n = Number(v);
-        if (!(n > 0)) throw new UsageError(`--seconds must be a positive number, got '${v}'`);
-        return n;
-      },
+      numberParser('seconds', { min: 0, max: 3600, above: true, integer: false }),
       1,
     )
     .option(
@@ -228,11 +218,7 @@ export function registerBench(program: Command): void {
     .option(
       '--seconds <s>',
       'wall time per figure',
-      (v) => {
-        const n = Number(v);
-        if (!(n > 0 && n <= 600)) throw new UsageError(`--seconds must be in (0, 600], got '${v}'`);
-        return n;
-      },
+      numberParser('seconds', { min: 0, max: 600, above: true, integer: false }),
       2,
     )
     .option(

@@ -12,6 +12,7 @@ import {
   runMapBenchmark,
 } from '@iofleet/core/bench';
 import { COST_PROFILE_NAMES } from '@iofleet/core/cost';
+import { numberParser } from '@iofleet/errors';
 import type { Command } from 'commander';
 import { action, UsageError } from '../cli-error';
 
@@ -28,22 +29,6 @@ interface DmaBenchOptions {
   maxIterations: number;
   seed: number;
   json?: boolean;
-}
-
-function intOption(name: string, min: number, max: number): (v: string) => number {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min || n > max) {
-      throw new UsageError(`--${name} must be an integer in ${min}..${max}, got '${v}'`);
-    }
-    return n;
-  };
-}
-
-function secondsOption(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || n > 300) throw new UsageError(`--seconds must be in (0, 300], got '${v}'`);
-  return n;
 }
 
 function parseModes(text: string): MapBenchMode[] {
@@ -64,27 +49,37 @@ export function registerDma(program: Command): void {
       'simulated dma_map_benchmark: map/unmap latency per IOMMU mode (pt, lazy, strict, bounce),\n' +
         'in simulated time from a hardware cost profile',
     )
-    .option('--threads <n>', 'benchmark threads, one per simulated CPU', intOption('threads', 1, 1024), 1)
-    .option('--granule <pages>', 'pages per mapping', intOption('granule', 1, 1024), 1)
+    .option(
+      '--threads <n>',
+      'benchmark threads, one per simulated CPU',
+      numberParser('threads', { min: 1, max: 1024 }),
+      1,
+    )
+    .option('--granule <pages>', 'pages per mapping', numberParser('granule', { min: 1, max: 1024 }), 1)
     .option('--dir <dir>', 'DMA direction: to, from or bidir', 'bidir')
     .option(
       '--delay-ns <n>',
       'simulated transfer time between map and unmap (dma_trans_ns)',
-      intOption('delay-ns', 0, 10_000_000),
+      numberParser('delay-ns', { min: 0, max: 10_000_000 }),
       0,
     )
-    .option('--seconds <s>', 'simulated seconds per mode', secondsOption, DEFAULT_MAP_BENCH_PARAMS.seconds)
+    .option(
+      '--seconds <s>',
+      'simulated seconds per mode',
+      numberParser('seconds', { min: 0, max: 300, above: true, integer: false }),
+      DEFAULT_MAP_BENCH_PARAMS.seconds,
+    )
     .option('--modes <list>', 'comma-separated modes: pt, lazy, strict, bounce', 'pt,lazy,strict')
     .option('--profile <name>', `cost profile (${COST_PROFILE_NAMES.join(', ')})`, 'intel-icelake-sp')
-    .option('--node <n>', 'NUMA node of the threads', intOption('node', 0, 1023), 0)
-    .option('--dma-bits <n>', 'DMA mask of the benchmark device', intOption('dma-bits', 20, 64), 32)
+    .option('--node <n>', 'NUMA node of the threads', numberParser('node', { min: 0, max: 1023 }), 0)
+    .option('--dma-bits <n>', 'DMA mask of the benchmark device', numberParser('dma-bits', { min: 20, max: 64 }), 32)
     .option(
       '--max-iterations <n>',
       'stop a thread after this many map/unmap pairs even before --seconds',
-      intOption('max-iterations', 1, 10_000_000),
+      numberParser('max-iterations', { min: 1, max: 10_000_000 }),
       DEFAULT_MAP_BENCH_PARAMS.maxIterations,
     )
-    .option('--seed <n>', 'seed of the timing noise', intOption('seed', 0, 2 ** 31), 1)
+    .option('--seed <n>', 'seed of the timing noise', numberParser('seed', { min: 0, max: 2 ** 31 }), 1)
     .option('--json', 'print { "results": [...] } as JSON')
     .action(
       action((o: DmaBenchOptions) => {

@@ -3,6 +3,7 @@
 // device's workload under each IOMMU mode (simulated time, charged by the cost model).
 
 import type { SimTracer } from '@iofleet/core';
+import { numberOption, numberParser } from '@iofleet/errors';
 import type { HostRunRow } from '@iofleet/host';
 import { DEFAULT_RUN_MS, MAX_RUN_MS, RUN_MODES, type RunMode } from '@iofleet/host/run-modes';
 import type { Command } from 'commander';
@@ -101,7 +102,7 @@ export function registerHost(program: Command): void {
       '--trace',
       'export DMA spans and a span per mode over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL; default http/protobuf to localhost:4318)',
     )
-    .option('--trace-sample <n>', 'trace one DMA operation in N', (x) => Number(x), 100)
+    .option('--trace-sample <n>', 'trace one DMA operation in N', numberParser('trace-sample', { min: 1 }), 100)
     .action(
       action(
         async (
@@ -120,15 +121,17 @@ export function registerHost(program: Command): void {
             traceSample: number;
           },
         ) => {
-          const durationMs = Number(o.duration);
-          if (!(durationMs > 0 && durationMs <= MAX_RUN_MS))
-            throw new UsageError(`--duration must be in (0, ${MAX_RUN_MS}] ms, got '${o.duration}'`);
+          const durationMs = numberOption('duration', o.duration, {
+            min: 0,
+            max: MAX_RUN_MS,
+            above: true,
+            integer: false,
+            unit: 'ms',
+          });
           const modes = parseModes(o.modes);
           const { loadHostDescription, parseWorkloadSpec, runHostWorkload } = await import('@iofleet/host');
           const desc = loadHostDescription(file);
           const { pluginRegistry } = await import('../plugins.js');
-          if (!Number.isSafeInteger(o.traceSample) || o.traceSample < 1)
-            throw new UsageError(`--trace-sample must be a positive integer, got '${o.traceSample}'`);
           const run = (tracer?: SimTracer) =>
             runHostWorkload(desc, {
               ...(tracer && { tracer }),

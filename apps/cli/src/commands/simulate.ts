@@ -5,6 +5,7 @@
 // report.html. The output directory is checked before the run, so a bad --out fails at once.
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { numberParser } from '@iofleet/errors';
 import type { SimulationReport } from '@iofleet/whatif';
 import type { Command } from 'commander';
 import { action, UsageError, warnOnce } from '../cli-error';
@@ -31,18 +32,18 @@ export function registerSimulate(program: Command): void {
     .option('--full', "simulate every placed VM's device I/O, not one representative host per template (slow)")
     .option('--distributed', 'run through host-agent processes and a scheduler over gRPC and BullMQ on Redis')
     .option('--redis <url>', 'Redis for --distributed (default: start a local redis-server)')
-    .option('--agents <n>', 'host-agent processes for --distributed', (x) => Number(x), 2)
+    .option('--agents <n>', 'host-agent processes for --distributed', numberParser('agents', { min: 1, max: 64 }), 2)
     .option(
       '--workers <n>',
       '--distributed: start N `iofleet worker` processes and run the device I/O as jobs on them (with any others on the same Redis); 0: on the agents',
-      (x) => Number(x),
+      numberParser('workers', { min: 0, max: 64 }),
       0,
     )
     .option(
       '--trace',
       'export the DMA spans of the device runs over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT, _PROTOCOL; default http/protobuf to localhost:4318)',
     )
-    .option('--trace-sample <n>', 'trace one DMA operation in N', (x) => Number(x), 100)
+    .option('--trace-sample <n>', 'trace one DMA operation in N', numberParser('trace-sample', { min: 1 }), 100)
     .option('--quiet', 'no progress bar')
     .action(
       action(
@@ -63,11 +64,7 @@ export function registerSimulate(program: Command): void {
             traceSample: number;
           },
         ) => {
-          if (!Number.isSafeInteger(o.agents) || o.agents < 1 || o.agents > 64)
-            throw new UsageError(`--agents must be an integer in 1..64, got '${o.agents}'`);
           if (o.redis && !o.distributed) throw new UsageError('--redis goes with --distributed');
-          if (!Number.isSafeInteger(o.workers) || o.workers < 0 || o.workers > 64)
-            throw new UsageError(`--workers must be an integer in 0..64, got '${o.workers}'`);
           if (o.workers > 0 && !o.distributed) throw new UsageError('--workers goes with --distributed');
           const dir = o.out ?? (o.html ? 'iofleet-report' : undefined);
           if (dir) makeWritableDir(dir, '--out');
@@ -104,8 +101,6 @@ export function registerSimulate(program: Command): void {
               await backend.close();
             }
           } else if (o.trace) {
-            if (!Number.isSafeInteger(o.traceSample) || o.traceSample < 1)
-              throw new UsageError(`--trace-sample must be a positive integer, got '${o.traceSample}'`);
             const { withSimTracing } = await import('../trace-host-run.js');
             const { ATTR_SCENARIO, SPAN_SIMULATE } = await import('@iofleet/vocabulary');
             // The spans are flushed after the report is out, and never fail the run.

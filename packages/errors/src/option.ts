@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+// Numeric command-line options (and the environment variables that stand in for them), checked the
+// same way by every iofleet process: the CLI's commands, the host agent and the scheduler. A value
+// out of range is an OptionError that names the option, the range and the value given, e.g.
+// "--hosts must be an integer from 1 to 4,096, got '0'"; the CLI exits 2 on it (a usage error).
+
+import { errorBrand, TypedError } from './typed-error';
+
+const OPTION_ERROR = errorBrand<OptionError>('@iofleet/errors/OptionError');
+
+/** A command-line option, or the environment variable standing in for it, with a value it cannot take. */
+export class OptionError extends TypedError<'BAD_OPTION'> {
+  readonly [OPTION_ERROR.symbol] = true;
+  override readonly name: string = 'OptionError';
+  constructor(
+    readonly option: string,
+    readonly value: string,
+    expected: string,
+  ) {
+    super('BAD_OPTION', `--${option} must be ${expected}, got '${value}'`, { option, value });
+  }
+}
+
+/** Works across duplicate copies of this package (brand via Symbol.for). */
+export const isOptionError = OPTION_ERROR.is;
+
+export interface NumberRange {
+  /** The smallest value allowed (the bound itself excluded with `above`). */
+  min: number;
+  /** The largest value allowed; none: no bound above. */
+  max?: number;
+  /** Whole numbers only (default true). */
+  integer?: boolean;
+  /** `min` itself is not allowed: (min, max]. */
+  above?: boolean;
+  /** The unit the message names after the range (e.g. 'ms'). */
+  unit?: string;
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+function expected(r: NumberRange): string {
+  const unit = r.unit ? ` ${r.unit}` : '';
+  const max = r.max ?? Number.POSITIVE_INFINITY;
+  if (r.integer ?? true) {
+    const min = r.above ? Math.floor(r.min) + 1 : Math.ceil(r.min);
+    if (max === Number.POSITIVE_INFINITY)
+      return min === 1 ? `a positive integer${unit}` : `an integer >= ${fmt(min)}${unit}`;
+    return `an integer from ${fmt(min)} to ${fmt(max)}${unit}`;
+  }
+  if (max === Number.POSITIVE_INFINITY)
+    return r.above ? `a number above ${fmt(r.min)}${unit}` : `a number >= ${fmt(r.min)}${unit}`;
+  return r.above
+    ? `a number above ${fmt(r.min)} and at most ${fmt(max)}${unit}`
+    : `a number from ${fmt(r.min)} to ${fmt(max)}${unit}`;
+}
+
+/**
+ * `raw` as a number in `r`, or an OptionError naming `--name`. Undefined or empty (an option not
+ * given, an environment variable not set) is `fallback` when there is one, and an error otherwise.
+ */
+export function numberOption(name: string, raw: string | undefined, r: NumberRange, fallback?: number): number {
+  if ((raw === undefined || raw.trim() === '') && fallback !== undefined) return fallback;
+  const n = raw === undefined || raw.trim() === '' ? Number.NaN : Number(raw);
+  const whole = r.integer ?? true;
+  const ok =
+    (whole ? Number.isSafeInteger(n) : Number.isFinite(n)) &&
+    (r.above ? n > r.min : n >= r.min) &&
+    n <= (r.max ?? Number.POSITIVE_INFINITY);
+  if (!ok) throw new OptionError(name, raw ?? '', expected(r));
+  return n;
+}
+
+/** numberOption() as a parser for one option (commander's `.option(flags, text, parser)`). */
+export function numberParser(name: string, r: NumberRange): (raw: string) => number {
+  return (raw) => numberOption(name, raw, r);
+}
