@@ -27,18 +27,12 @@ export interface AmdDomainHost {
 }
 
 export class AmdViDomain extends FreelistDomain implements IommuDomainOps {
-  readonly pageSizesLg2: readonly number[];
-  readonly apertureEnd: number;
-  readonly atsDevices = new Set<number>();
-
   constructor(
     override readonly unit: AmdDomainHost,
-    readonly domainId: DomainId,
-    readonly kind: 'dma' | 'unmanaged',
+    domainId: DomainId,
+    kind: 'dma' | 'unmanaged',
   ) {
-    super(unit, unit.format);
-    this.pageSizesLg2 = unit.pageSizesLg2;
-    this.apertureEnd = 2 ** Math.min(unit.format.inputWidth, 52);
+    super(unit, unit.format, domainId, kind, 2 ** Math.min(unit.format.inputWidth, 52), unit.pageSizesLg2);
   }
   map(iova: number, pa: number, lengthBytes: number, perm: number): void {
     this.pt.map(iova, pa, lengthBytes, perm);

@@ -8,12 +8,12 @@
 // iovaToPhys() returns the same union: the domain does not know which space it maps into; the
 // caller who does (dma-iommu: the host kernel's domain) narrows it.
 
-import type { Gpa, Hpa, Iova } from '../addresses';
+import type { DomainId, Gpa, Hpa, Iova } from '../addresses';
 import type { HwCounters } from '../stats/hw-counters';
 
 export interface IommuDomainOps {
-  /** Hardware domain id (VT-d DID / AMD DomainID). */
-  readonly domainId: number;
+  /** Hardware domain id (VT-d DID / AMD DomainID / SMMUv3 ASID or VMID). */
+  readonly domainId: DomainId;
   /** Page sizes (log2 bytes) the domain can map, ascending: Linux `pgsize_bitmap`. */
   readonly pageSizesLg2: readonly number[];
   /** One past the largest mappable IOVA (the aperture end, from the address width). */

@@ -5,7 +5,7 @@
 // flush_iotlb_all); those that hand freed table pages to the flush queue (VT-d and AMD-Vi, as
 // Linux's iommu_pages_list in the gather) extend FreelistDomain.
 
-import type { PhysAddr } from '../addresses';
+import type { DomainId, PhysAddr } from '../addresses';
 import type { PhysMemory } from '../memory/phys-memory';
 import type { PageTableFormat } from '../page-table/format';
 import { PageTable } from '../page-table/page-table';
@@ -19,12 +19,23 @@ export interface PagingUnit {
 
 export abstract class PageTableDomain {
   readonly pt: PageTable;
+  /** Page sizes (log2 bytes) the domain maps: the unit's advertised sizes, else its format's. */
+  readonly pageSizesLg2: readonly number[];
+  /** Devices (requester or stream ids) attached with ATS: their device-TLBs / ATCs are invalidated too. */
+  readonly atsDevices = new Set<number>();
 
   constructor(
     readonly unit: PagingUnit,
     fmt: PageTableFormat,
+    /** The hardware tag: VT-d DID, AMD-Vi DomainID, SMMUv3 ASID (stage 1) or VMID (stage 2). */
+    readonly domainId: DomainId,
+    readonly kind: 'dma' | 'unmanaged',
+    /** One past the largest mappable IOVA (Linux: domain->geometry.aperture_end + 1). */
+    readonly apertureEnd: number,
+    pageSizesLg2?: readonly number[],
   ) {
     this.pt = new PageTable(unit.mem, fmt, unit.counters, 'covered');
+    this.pageSizesLg2 = pageSizesLg2 ?? this.pt.pageSizesLg2;
   }
 
   /** Event counters of the unit this domain lives on (read by the cost model). */

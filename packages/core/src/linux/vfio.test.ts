@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
-import { iova, type PhysAddr } from '../addresses';
+import { domainId, iova, type PhysAddr } from '../addresses';
 import type { IommuDomainOps } from '../iommu/domain-ops';
 import { newTranslationOut } from '../iommu/translation';
 import { PhysMemory } from '../memory/phys-memory';
@@ -15,7 +15,7 @@ function domain(): IommuDomainOps & { syncs: number } {
   const mem = new PhysMemory();
   const pt = new PageTable(mem, vtdSecondStageFormat({ widthBits: 48, superpages: { '2M': true, '1G': true } }));
   const d = {
-    domainId: 1,
+    domainId: domainId(1),
     pageSizesLg2: [12, 21, 30],
     apertureEnd: 2 ** 48,
     counters: new HwCounters(),

@@ -13,6 +13,7 @@
 // iotlb_sync and flush_iotlb_all, it is not priced there (it happens only for unmaps that cover a
 // whole table: 2 MiB and up with 4 KiB pages).
 
+import type { DomainId } from '../addresses';
 import type { IommuDomainOps } from '../iommu/domain-ops';
 import { PageTableDomain } from '../iommu/page-table-domain';
 import type { PhysMemory } from '../memory/phys-memory';
@@ -28,12 +29,9 @@ export interface DomainHost extends InvSmmu {
 }
 
 export class SmmuDomain extends PageTableDomain implements IommuDomainOps, InvDomain {
-  readonly pageSizesLg2: readonly number[];
-  readonly apertureEnd: number;
   readonly granuleLg2: number;
-  /** StreamIDs attached, and those with ATS enabled (their ATCs are invalidated too). */
+  /** StreamIDs attached (those with ATS enabled are in atsDevices too). */
   readonly devices = new Set<number>();
-  readonly atsDevices = new Set<number>();
   /** The page size (log2) of the last unmap's first leaf: Linux's iommu_iotlb_gather pgsize. */
   private gatherLg2: number;
   private readonly w = newWalkOut();
@@ -42,16 +40,14 @@ export class SmmuDomain extends PageTableDomain implements IommuDomainOps, InvDo
     override readonly unit: DomainHost,
     readonly fmt: PageTableFormat,
     readonly stage: 1 | 2,
-    /** The ASID (stage 1) or VMID (stage 2): the domain's hardware tag. */
-    readonly domainId: number,
-    readonly kind: 'dma' | 'unmanaged',
+    /** The ASID (stage 1) or VMID (stage 2). */
+    domainId: DomainId,
+    kind: 'dma' | 'unmanaged',
   ) {
-    super(unit, fmt);
-    this.pageSizesLg2 = this.pt.pageSizesLg2;
+    // domain->geometry.aperture_end = (1UL << pgtbl_cfg.ias) - 1; the page sizes are io-pgtable's.
+    super(unit, fmt, domainId, kind, 2 ** Math.min(fmt.inputWidth, 52));
     this.granuleLg2 = fmt.granuleLg2;
     this.gatherLg2 = fmt.granuleLg2;
-    // domain->geometry.aperture_end = (1UL << pgtbl_cfg.ias) - 1
-    this.apertureEnd = 2 ** Math.min(fmt.inputWidth, 52);
   }
 
   get asid(): number {

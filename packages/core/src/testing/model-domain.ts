@@ -8,7 +8,7 @@
 // Departure: walks are charged a fixed `walkLevels` memory reads per IOTLB miss (no
 // paging-structure caches); the real units model those.
 
-import type { PhysAddr } from '../addresses';
+import { type DomainId, domainId, type PhysAddr } from '../addresses';
 import { CoreError } from '../errors';
 import type { IommuDomainOps } from '../iommu/domain-ops';
 import { PERM_WRITE } from '../page-table/format';
@@ -110,8 +110,10 @@ export class ModelDomain implements IommuDomainOps {
   readonly iotlb = new Map<number, number>();
   private readonly out: ModelTranslation = { ok: false, pa: 0, iotlbHit: false };
 
+  readonly domainId: DomainId;
+
   constructor(
-    readonly domainId: number,
+    id: number,
     opts: {
       counters?: HwCounters;
       pageTable?: PageTableLike;
@@ -120,6 +122,7 @@ export class ModelDomain implements IommuDomainOps {
       walkLevels?: number;
     } = {},
   ) {
+    this.domainId = domainId(id);
     this.counters = opts.counters ?? new HwCounters();
     this.pageTable = opts.pageTable ?? new MapPageTable(this.counters);
     this.apertureEnd = 2 ** (opts.apertureBits ?? 48);

@@ -7,6 +7,7 @@
 // of the same block for ATS devices; cache_tag_flush_all() is domain-selective. Each goes through
 // qi_submit_sync() with a wait descriptor.
 
+import type { DomainId } from '../addresses';
 import type { IommuDomainOps } from '../iommu/domain-ops';
 import { FreelistDomain } from '../iommu/page-table-domain';
 import type { PhysMemory } from '../memory/phys-memory';
@@ -52,10 +53,6 @@ export interface VtdDomainHost {
 }
 
 export class VtdDomain extends FreelistDomain implements IommuDomainOps {
-  readonly pageSizesLg2: readonly number[];
-  readonly apertureEnd: number;
-  /** Devices (source ids) attached with ATS enabled: their device-TLBs are invalidated too. */
-  readonly atsDevices = new Set<number>();
   /**
    * The iotlb gather (struct iommu_iotlb_gather): the span of what unmap() removed since the last
    * flush. A range ending inside a superpage removes the whole leaf, so the flush must cover it.
@@ -65,12 +62,10 @@ export class VtdDomain extends FreelistDomain implements IommuDomainOps {
 
   constructor(
     override readonly unit: VtdDomainHost,
-    readonly domainId: number,
-    readonly kind: 'dma' | 'unmanaged',
+    domainId: DomainId,
+    kind: 'dma' | 'unmanaged',
   ) {
-    super(unit, unit.format);
-    this.pageSizesLg2 = unit.pageSizesLg2;
-    this.apertureEnd = 2 ** unit.params.addressWidth;
+    super(unit, unit.format, domainId, kind, 2 ** unit.params.addressWidth, unit.pageSizesLg2);
   }
 
   map(iova: number, pa: number, lengthBytes: number, perm: number): void {

@@ -21,14 +21,14 @@
 // back in the guest: the host profile's viommuRequest), the pinning, and the host's page-table and invalidation work
 // priced by the host's cost model from the host unit's counters.
 
-import { CoreError, type Gpa, type Iova } from '@iofleet/core';
+import { CoreError, type DomainId, type Gpa, type Iova } from '@iofleet/core';
 import { COST_INVALIDATION, COST_PAGE_TABLE, COST_SOFTWARE, HwSnapshot, newInvalidationCost } from '@iofleet/core/cost';
 import { HwCounters, type IommuDomainOps, PERM_WRITE } from '@iofleet/core/hardware';
 import { type DmaSim, VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE, type VfioContainer } from '@iofleet/core/linux';
 
 /** The guest's view of a virtio-iommu domain over one host VFIO container. */
 export class VirtioIommuDomain implements IommuDomainOps {
-  readonly domainId: number;
+  readonly domainId: DomainId;
   readonly pageSizesLg2: readonly number[];
   readonly apertureEnd: number;
   /** The guest side keeps no hardware counters: no PTEs, no IOTLB of its own. */
