@@ -6,7 +6,7 @@ import * as hw from './hw-counters';
 
 const camel = (upper: string) => upper.toLowerCase().replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
 
-const indices = Object.entries(hw).filter(
+const indices = Object.entries(hw as Record<string, unknown>).filter(
   (e): e is [string, number] => /^HW_[A-Z_]+$/.test(e[0]) && e[0] !== 'HW_COUNTER_COUNT' && typeof e[1] === 'number',
 );
 
