@@ -62,13 +62,18 @@ function expected(r: NumberRange): string {
 export function numberOption(name: string, raw: string | undefined, r: NumberRange, fallback?: number): number {
   if ((raw === undefined || raw.trim() === '') && fallback !== undefined) return fallback;
   const n = raw === undefined || raw.trim() === '' ? Number.NaN : Number(raw);
+  if (!inRange(n, r)) throw new OptionError(name, raw ?? '', expected(r));
+  return n;
+}
+
+/** Whether `n` is in `r` (a whole number too, unless `r.integer` is false). */
+export function inRange(n: number, r: NumberRange): boolean {
   const whole = r.integer ?? true;
-  const ok =
+  return (
     (whole ? Number.isSafeInteger(n) : Number.isFinite(n)) &&
     (r.above ? n > r.min : n >= r.min) &&
-    n <= (r.max ?? Number.POSITIVE_INFINITY);
-  if (!ok) throw new OptionError(name, raw ?? '', expected(r));
-  return n;
+    n <= (r.max ?? Number.POSITIVE_INFINITY)
+  );
 }
 
 /** numberOption() as a parser for one option (commander's `.option(flags, text, parser)`). */

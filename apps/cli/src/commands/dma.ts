@@ -6,6 +6,7 @@
 import {
   DEFAULT_MAP_BENCH_PARAMS,
   formatMapBench,
+  MAP_BENCH_LIMITS,
   MAP_BENCH_MODES,
   type MapBenchMode,
   parseDmaDirection,
@@ -52,31 +53,36 @@ export function registerDma(program: Command): void {
     .option(
       '--threads <n>',
       'benchmark threads, one per simulated CPU',
-      numberParser('threads', { min: 1, max: 1024 }),
+      numberParser('threads', MAP_BENCH_LIMITS.threads),
       1,
     )
-    .option('--granule <pages>', 'pages per mapping', numberParser('granule', { min: 1, max: 1024 }), 1)
+    .option('--granule <pages>', 'pages per mapping', numberParser('granule', MAP_BENCH_LIMITS.granule), 1)
     .option('--dir <dir>', 'DMA direction: to, from or bidir', 'bidir')
     .option(
       '--delay-ns <n>',
       'simulated transfer time between map and unmap (dma_trans_ns)',
-      numberParser('delay-ns', { min: 0, max: 10_000_000 }),
+      numberParser('delay-ns', MAP_BENCH_LIMITS.dmaTransNs),
       0,
     )
     .option(
       '--seconds <s>',
       'simulated seconds per mode',
-      numberParser('seconds', { min: 0, max: 300, above: true, integer: false }),
+      numberParser('seconds', MAP_BENCH_LIMITS.seconds),
       DEFAULT_MAP_BENCH_PARAMS.seconds,
     )
     .option('--modes <list>', 'comma-separated modes: pt, lazy, strict, bounce', 'pt,lazy,strict')
     .option('--profile <name>', `cost profile (${COST_PROFILE_NAMES.join(', ')})`, 'intel-icelake-sp')
     .option('--node <n>', 'NUMA node of the threads', numberParser('node', { min: 0, max: 1023 }), 0)
-    .option('--dma-bits <n>', 'DMA mask of the benchmark device', numberParser('dma-bits', { min: 20, max: 64 }), 32)
+    .option(
+      '--dma-bits <n>',
+      'DMA mask of the benchmark device',
+      numberParser('dma-bits', MAP_BENCH_LIMITS.dmaBits),
+      32,
+    )
     .option(
       '--max-iterations <n>',
       'stop a thread after this many map/unmap pairs even before --seconds',
-      numberParser('max-iterations', { min: 1, max: 10_000_000 }),
+      numberParser('max-iterations', MAP_BENCH_LIMITS.maxIterations),
       DEFAULT_MAP_BENCH_PARAMS.maxIterations,
     )
     .option('--seed <n>', 'seed of the timing noise', numberParser('seed', { min: 0, max: 2 ** 31 }), 1)

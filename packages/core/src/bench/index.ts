@@ -16,6 +16,7 @@ export { type CoreBenchResult, runCoreBench } from './core-bench';
 export {
   DEFAULT_MAP_BENCH_PARAMS,
   formatMapBench,
+  MAP_BENCH_LIMITS,
   MAP_BENCH_MODES,
   type MapBenchMode,
   type MapBenchParams,

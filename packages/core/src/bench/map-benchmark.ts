@@ -13,6 +13,7 @@
 // samples get seeded multiplicative noise of the profile's timingJitterCv (measurement noise the
 // model does not otherwise produce: interrupts, cache misses).
 
+import { inRange, type NumberRange } from '@iofleet/errors';
 import { mulberry32 } from '@iofleet/prng';
 import type { Iova } from '../addresses';
 import { AmdViUnit } from '../amd/unit';
@@ -39,11 +40,20 @@ import { VtdUnit } from '../vtd/unit';
 export type MapBenchMode = 'pt' | 'lazy' | 'strict' | 'bounce';
 export const MAP_BENCH_MODES: readonly MapBenchMode[] = ['pt', 'lazy', 'strict', 'bounce'];
 
-/** Kernel limits (map_benchmark.h / map_benchmark.c). */
-export const DMA_MAP_MAX_THREADS = 1024;
-export const DMA_MAP_MAX_SECONDS = 300;
-export const DMA_MAP_MAX_TRANS_DELAY_NS = 10_000_000;
-export const DMA_MAP_MAX_GRANULE = 1024;
+/**
+ * What each numeric parameter may be. The kernel's limits (kernel/dma/map_benchmark.c
+ * map_benchmark_ioctl(): DMA_MAP_MAX_THREADS, DMA_MAP_MAX_SECONDS, DMA_MAP_MAX_TRANS_DELAY
+ * (10 ms), granule 1..1024 pages, dma_bits 20..64); maxIterations is the model's own stop.
+ * The CLI checks its options against the same table.
+ */
+export const MAP_BENCH_LIMITS = {
+  threads: { min: 1, max: 1024 },
+  granule: { min: 1, max: 1024 },
+  seconds: { min: 0, max: 300, above: true, integer: false },
+  dmaTransNs: { min: 0, max: 10_000_000 },
+  dmaBits: { min: 20, max: 64 },
+  maxIterations: { min: 1, max: 10_000_000 },
+} as const satisfies Partial<Record<keyof MapBenchParams, NumberRange>>;
 
 export interface MapBenchParams {
   threads: number;
@@ -105,12 +115,10 @@ function validate(p: MapBenchParams): void {
   const check = (ok: boolean, what: string, value: number) => {
     if (!ok) throw new CoreError('OUT_OF_RANGE', `dma map benchmark: invalid ${what} ${value}`, { [what]: value });
   };
-  check(Number.isInteger(p.threads) && p.threads >= 1 && p.threads <= DMA_MAP_MAX_THREADS, 'threads', p.threads);
-  check(Number.isInteger(p.granule) && p.granule >= 1 && p.granule <= DMA_MAP_MAX_GRANULE, 'granule', p.granule);
-  check(p.seconds > 0 && p.seconds <= DMA_MAP_MAX_SECONDS, 'seconds', p.seconds);
-  check(p.dmaTransNs >= 0 && p.dmaTransNs <= DMA_MAP_MAX_TRANS_DELAY_NS, 'dmaTransNs', p.dmaTransNs);
-  check(Number.isInteger(p.dmaBits) && p.dmaBits >= 20 && p.dmaBits <= 64, 'dmaBits', p.dmaBits);
-  check(Number.isInteger(p.maxIterations) && p.maxIterations >= 1, 'maxIterations', p.maxIterations);
+  for (const [what, range] of Object.entries(MAP_BENCH_LIMITS)) {
+    const value = p[what as keyof typeof MAP_BENCH_LIMITS];
+    check(inRange(value, range), what, value);
+  }
 }
 
 interface Bench {
