@@ -4,7 +4,7 @@
 
 import { formatSbdf } from '../addresses';
 
-/** Event codes (spec §2.5.2, Table 45; Linux EVENT_TYPE_*). */
+/** Event codes (spec §2.5; Linux EVENT_TYPE_*, QEMU AMDVI_EVENT_*); the model raises ILL_DEV, IO_FAULT and ILL_CMD. */
 export const AMD_EVENT = {
   ILL_DEV: 0x1,
   IO_FAULT: 0x2,
@@ -14,20 +14,24 @@ export const AMD_EVENT = {
   INV_DEV_REQ: 0x8,
 } as const;
 
-/** IO_PAGE_FAULT and ILLEGAL_DEV_TABLE_ENTRY flags (12 bits; Linux EVENT_FLAG_*). */
+/**
+ * IO_PAGE_FAULT and ILLEGAL_DEV_TABLE_ENTRY flags (event[1] bits 27:16). Linux names I and RW; the
+ * rest are the AMD spec's, as the facts sheet lists them (§2.5).
+ */
 export const AMD_EVENT_FLAG = {
   GN: 0x001,
   NX: 0x002,
   US: 0x004,
-  /** Interrupt request (an INVALID_DEVICE_REQUEST or IO_PAGE_FAULT from interrupt remapping). */
+  /** An interrupt request rather than a memory access. */
   I: 0x008,
-  /** The page was present (a permission fault, not a not-present one). */
+  /** The page was present: a permission fault. */
   PR: 0x010,
   /** A write. */
   RW: 0x020,
   PE: 0x040,
   /** A reserved bit was set. */
   RZ: 0x080,
+  /** A translation request (ATS). */
   TR: 0x100,
 } as const;
 
