@@ -102,7 +102,15 @@ export {
 } from './iort/node';
 export { type IortReservedRegion, iortRmrRegions } from './iort/rmr';
 export { validateIort } from './iort/validate';
-export { decodeEntries, encodeEntries, entrySize, IVHD_ENTRY_NAMES, type IvhdEntry } from './ivrs/device-entries';
+export {
+  decodeEntries,
+  encodeEntries,
+  entrySize,
+  IVHD_ENTRY,
+  IVHD_ENTRY_NAMES,
+  type IvhdEntry,
+  isRangeStart,
+} from './ivrs/device-entries';
 export {
   decodeIvrs,
   encodeIvrs,

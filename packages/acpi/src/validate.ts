@@ -6,6 +6,7 @@
 import { isPciScope, SCOPE_TYPE_NAMES } from './dmar/device-scope';
 import type { DmarTable } from './dmar/dmar';
 import { byteSum } from './header';
+import { IVHD_ENTRY, isRangeStart } from './ivrs/device-entries';
 import type { IvrsTable } from './ivrs/ivrs';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -170,7 +171,7 @@ export function validateIvrs(t: IvrsTable): Finding[] {
       out.push({ severity: 'error', code: 'IVHD_BASE_ZERO', structure: i, message: 'IVHD with MMIO base address 0' });
     let open = -1;
     for (const e of b.entries) {
-      if (e.type === 0x03 || e.type === 0x43 || e.type === 0x47) {
+      if (isRangeStart(e.type)) {
         if (open >= 0)
           out.push({
             severity: 'warning',
@@ -179,7 +180,7 @@ export function validateIvrs(t: IvrsTable): Finding[] {
             message: `range starting at DeviceID ${hex(open)} is not closed before another starts`,
           });
         open = e.deviceId;
-      } else if (e.type === 0x04) {
+      } else if (e.type === IVHD_ENTRY.END) {
         if (open < 0)
           out.push({
             severity: 'warning',
@@ -196,7 +197,7 @@ export function validateIvrs(t: IvrsTable): Finding[] {
           });
         open = -1;
       }
-      if (e.type === 0xf0 && b.type !== 0x40)
+      if (e.type === IVHD_ENTRY.ACPI_HID && b.type !== 0x40)
         out.push({
           severity: 'error',
           code: 'ACPI_HID_IN_OLD_IVHD',

@@ -6,20 +6,36 @@
 import type { ByteReader, ByteWriter } from '../bytes';
 import { AcpiDecodeError } from '../errors';
 
-export const IVHD_ENTRY_NAMES: Readonly<Record<number, string>> = {
-  0: 'PAD4',
-  1: 'ALL',
-  2: 'SELECT',
-  3: 'START',
-  4: 'END',
-  64: 'PAD8',
-  66: 'ALIAS_SELECT',
-  67: 'ALIAS_START',
-  70: 'EXT_SELECT',
-  71: 'EXT_START',
-  72: 'SPECIAL',
-  240: 'ACPI_HID',
-};
+/**
+ * Device entry types the model names (Linux IVHD_DEV_*: SELECT_RANGE_START is START, RANGE_END is
+ * END, ALIAS is ALIAS_SELECT, ALIAS_RANGE is ALIAS_START, EXT_SELECT_RANGE is EXT_START).
+ */
+export const IVHD_ENTRY = {
+  PAD4: 0x00,
+  ALL: 0x01,
+  SELECT: 0x02,
+  START: 0x03,
+  END: 0x04,
+  PAD8: 0x40,
+  ALIAS_SELECT: 0x42,
+  ALIAS_START: 0x43,
+  EXT_SELECT: 0x46,
+  EXT_START: 0x47,
+  SPECIAL: 0x48,
+  ACPI_HID: 0xf0,
+} as const;
+
+export const IVHD_ENTRY_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(IVHD_ENTRY).map(([name, type]) => [type, name]),
+);
+
+/** An entry that opens a range closed by END: START, ALIAS_START or EXT_START. */
+export function isRangeStart(type: number): boolean {
+  return type === IVHD_ENTRY.START || type === IVHD_ENTRY.ALIAS_START || type === IVHD_ENTRY.EXT_START;
+}
+
+const isAlias = (type: number) => type === IVHD_ENTRY.ALIAS_SELECT || type === IVHD_ENTRY.ALIAS_START;
+const isExt = (type: number) => type === IVHD_ENTRY.EXT_SELECT || type === IVHD_ENTRY.EXT_START;
 
 export interface IvhdEntry {
   type: number; // +0
@@ -44,7 +60,7 @@ export interface IvhdEntry {
 
 export function entrySize(r: ByteReader, o: number, end: number): number {
   const type = r.u8(o, 'IVHD entry');
-  if (type === 0xf0) return 22 + r.u8(o + 21, 'ACPI_HID entry');
+  if (type === IVHD_ENTRY.ACPI_HID) return 22 + r.u8(o + 21, 'ACPI_HID entry');
   if (type < 0x40) return 4;
   if (type < 0x80) return 8;
   if (type < 0xc0) return 16;
@@ -72,20 +88,20 @@ export function decodeEntries(r: ByteReader, start: number, end: number, blockTy
       );
     const e: IvhdEntry = { type: r.u8(o, 'entry'), deviceId: r.u16(o + 1, 'entry'), data: r.u8(o + 3, 'entry') };
     let used = 4;
-    if (e.type === 0x42 || e.type === 0x43) {
+    if (isAlias(e.type)) {
       e.rest = [r.u8(o + 4, 'entry')];
       e.aliasDeviceId = r.u16(o + 5, 'entry');
       e.rest.push(r.u8(o + 7, 'entry'));
       used = 8;
-    } else if (e.type === 0x46 || e.type === 0x47) {
+    } else if (isExt(e.type)) {
       e.extData = r.u32(o + 4, 'entry');
       used = 8;
-    } else if (e.type === 0x48) {
+    } else if (e.type === IVHD_ENTRY.SPECIAL) {
       e.handle = r.u8(o + 4, 'entry');
       e.usedDeviceId = r.u16(o + 5, 'entry');
       e.variety = r.u8(o + 7, 'entry');
       used = 8;
-    } else if (e.type === 0xf0) {
+    } else if (e.type === IVHD_ENTRY.ACPI_HID) {
       e.hid = r.ascii(o + 4, 8, 'entry');
       e.cid = r.ascii(o + 12, 8, 'entry');
       e.uidFormat = r.u8(o + 20, 'entry');
@@ -104,18 +120,18 @@ export function encodeEntries(w: ByteWriter, entries: readonly IvhdEntry[]): voi
     w.u8(e.type);
     w.u16(e.deviceId);
     w.u8(e.data);
-    if (e.type === 0x42 || e.type === 0x43) {
+    if (isAlias(e.type)) {
       w.u8(e.rest?.[0] ?? 0);
       w.u16(e.aliasDeviceId ?? 0);
       w.u8(e.rest?.[1] ?? 0);
       continue;
     }
-    if (e.type === 0x46 || e.type === 0x47) w.u32(e.extData ?? 0);
-    else if (e.type === 0x48) {
+    if (isExt(e.type)) w.u32(e.extData ?? 0);
+    else if (e.type === IVHD_ENTRY.SPECIAL) {
       w.u8(e.handle ?? 0);
       w.u16(e.usedDeviceId ?? 0);
       w.u8(e.variety ?? 0);
-    } else if (e.type === 0xf0) {
+    } else if (e.type === IVHD_ENTRY.ACPI_HID) {
       w.ascii(e.hid ?? '', 8);
       w.ascii(e.cid ?? '', 8);
       w.u8(e.uidFormat ?? 0);

@@ -17,6 +17,7 @@ import {
   type IvrsTable,
   isAcpiDecodeError,
   linuxChecksumWarning,
+  SCOPE_TYPE_NAMES,
 } from '@iofleet/acpi';
 import type { Bdf, SimLock } from '@iofleet/core';
 import { AmdViUnit, type HwCounters, type PhysMemory, type SmmuV3Unit, VtdUnit } from '@iofleet/core/hardware';
@@ -110,7 +111,7 @@ const FW_BUG = '[Firmware Bug]: ';
 function dmarStructureWarnings(s: DmarTable['structures'][number], drhdBases: Set<bigint>): string[] {
   const out: string[] = [];
   if (s.name === 'DRHD' || s.name === 'RMRR' || s.name === 'ATSR' || s.name === 'SATC')
-    for (const sc of s.scopes) if (sc.type === 0 || sc.type > 5) out.push('DMAR: Unsupported device scope');
+    for (const sc of s.scopes) if (SCOPE_TYPE_NAMES[sc.type] === undefined) out.push('DMAR: Unsupported device scope');
   if (s.name === 'RMRR') {
     const base = s.fields.BaseAddress as bigint;
     const end = s.fields.EndAddress as bigint;

@@ -1,20 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-import { DMAR_SCOPE } from '@iofleet/acpi';
+import { DMAR_SCOPE, IVHD_ENTRY } from '@iofleet/acpi';
 import { bdf } from '@iofleet/core';
 import { describe, expect, it } from 'vitest';
 import { hostDescriptionSchema } from '../description/schema';
 import { parseYamlWithSchema } from '../description/yaml-schema';
 import { buildPciTree } from '../pci/tree';
 import { DRHD_INCLUDE_PCI_ALL, type DrhdLike, matchDrhd, resolveScope, scopeFor } from './dmar-scope';
-import {
-  IVHD_DEV_ALIAS_RANGE,
-  IVHD_DEV_ALL,
-  IVHD_DEV_RANGE_END,
-  IVHD_DEV_SELECT,
-  ivhdCoverage,
-  matchIvhd,
-  sbdfKey,
-} from './ivhd-scope';
+import { ivhdCoverage, matchIvhd, sbdfKey } from './ivhd-scope';
 
 const tree = buildPciTree(
   parseYamlWithSchema(
@@ -85,12 +77,12 @@ describe('IVHD device entries (init_iommu_from_acpi)', () => {
         deviceId: 0x0002,
         segment: 0,
         entries: [
-          { type: IVHD_DEV_SELECT, deviceId: bdf(0, 0x14, 0) },
-          { type: IVHD_DEV_ALIAS_RANGE, deviceId: bdf(5, 0, 0), aliasDeviceId: bdf(4, 0, 0) },
-          { type: IVHD_DEV_RANGE_END, deviceId: bdf(5, 0x1f, 7) },
+          { type: IVHD_ENTRY.SELECT, deviceId: bdf(0, 0x14, 0) },
+          { type: IVHD_ENTRY.ALIAS_START, deviceId: bdf(5, 0, 0), aliasDeviceId: bdf(4, 0, 0) },
+          { type: IVHD_ENTRY.END, deviceId: bdf(5, 0x1f, 7) },
         ],
       },
-      { type: 0x11, deviceId: 0x2002, segment: 0, entries: [{ type: IVHD_DEV_ALL, deviceId: 0 }] },
+      { type: 0x11, deviceId: 0x2002, segment: 0, entries: [{ type: IVHD_ENTRY.ALL, deviceId: 0 }] },
     ];
     const cov = ivhdCoverage(ivhds);
     expect(matchIvhd(ivhds, cov, 0, bdf(0, 0x14, 0))).toBe(0);

@@ -2,12 +2,14 @@
 // Which AMD-Vi unit (IVHD) translates which requester id, and which id it sees, as Linux's
 // init_iommu_from_acpi() reads the IVHD device entries: SELECT (0x02) names one DeviceID, START
 // (0x03) .. END (0x04) a range, ALL (0x01) every DeviceID of the segment, ALIAS_SELECT (0x42) and
-// ALIAS_RANGE (0x43) map DeviceIDs to the alias the IOMMU sees (e.g. behind a PCIe-to-PCI bridge),
-// EXT_SELECT/EXT_RANGE (0x46/0x47) as SELECT/START with extended data. Each named DeviceID gets the
+// ALIAS_START (0x43) map DeviceIDs to the alias the IOMMU sees (e.g. behind a PCIe-to-PCI bridge),
+// EXT_SELECT/EXT_START (0x46/0x47) as SELECT/START with extended data. Each named DeviceID gets the
 // unit in the rlookup table (amd_iommu_set_rlookup_table()). Special entries (0x48) name IOAPICs
 // and HPETs, which are not PCI functions. AMD IOMMU spec §5.2.2.
 //
 // The types are the structural minimum of a decoded IVHD; @iofleet/acpi's decoded objects fit.
+
+import { IVHD_ENTRY } from '@iofleet/acpi';
 
 export interface IvhdEntryLike {
   type: number;
@@ -22,15 +24,6 @@ export interface IvhdLike {
   segment: number;
   entries: readonly IvhdEntryLike[];
 }
-
-export const IVHD_DEV_ALL = 0x01;
-export const IVHD_DEV_SELECT = 0x02;
-export const IVHD_DEV_SELECT_RANGE_START = 0x03;
-export const IVHD_DEV_RANGE_END = 0x04;
-export const IVHD_DEV_ALIAS = 0x42;
-export const IVHD_DEV_ALIAS_RANGE = 0x43;
-export const IVHD_DEV_EXT_SELECT = 0x46;
-export const IVHD_DEV_EXT_SELECT_RANGE = 0x47;
 
 /** Map key of a DeviceID within a PCI segment. */
 export function sbdfKey(segment: number, deviceId: number): number {
@@ -55,29 +48,29 @@ export function ivhdCoverage(ivhds: readonly IvhdLike[]): IvhdCoverage {
     let rangeAlias = -1;
     for (const e of h.entries) {
       switch (e.type) {
-        case IVHD_DEV_ALL:
+        case IVHD_ENTRY.ALL:
           cov.coversAll[u] = true;
           break;
-        case IVHD_DEV_SELECT:
-        case IVHD_DEV_EXT_SELECT:
+        case IVHD_ENTRY.SELECT:
+        case IVHD_ENTRY.EXT_SELECT:
           cov.unitOf.set(k(e.deviceId), u);
           break;
-        case IVHD_DEV_ALIAS:
+        case IVHD_ENTRY.ALIAS_SELECT:
           cov.unitOf.set(k(e.deviceId), u);
           cov.unitOf.set(k(e.aliasDeviceId ?? e.deviceId), u);
           if (e.aliasDeviceId !== undefined && e.aliasDeviceId !== e.deviceId)
             cov.aliasOf.set(k(e.deviceId), e.aliasDeviceId);
           break;
-        case IVHD_DEV_SELECT_RANGE_START:
-        case IVHD_DEV_EXT_SELECT_RANGE:
+        case IVHD_ENTRY.START:
+        case IVHD_ENTRY.EXT_START:
           rangeStart = e.deviceId;
           rangeAlias = -1;
           break;
-        case IVHD_DEV_ALIAS_RANGE:
+        case IVHD_ENTRY.ALIAS_START:
           rangeStart = e.deviceId;
           rangeAlias = e.aliasDeviceId ?? -1;
           break;
-        case IVHD_DEV_RANGE_END:
+        case IVHD_ENTRY.END:
           if (rangeStart >= 0) {
             for (let id = rangeStart; id <= e.deviceId; id++) {
               cov.unitOf.set(k(id), u);
