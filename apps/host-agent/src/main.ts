@@ -15,7 +15,7 @@
 // The scheduler lists agents statically (--agents) and heartbeats them with GetInventory.
 // On SIGTERM or SIGINT the agent drains: new calls get UNAVAILABLE, in-flight calls finish.
 import { parseArgs } from 'node:util';
-import { numberOption } from '@iofleet/errors';
+import { flagOrEnvNumber } from '@iofleet/errors';
 import { isHostError } from '@iofleet/host';
 import { pluginRegistry } from '@iofleet/plugin-registry';
 import { drainOnSignals, IofleetMetrics, startMetricsServer, tracingFromEnv } from '@iofleet/telemetry';
@@ -78,16 +78,17 @@ async function main(): Promise<void> {
     ...(metrics && { metrics }),
     plugins: pluginRegistry(pluginModules),
     template,
-    hosts: numberOption('hosts', values.hosts ?? env.IOFLEET_AGENT_HOSTS, { min: 1, max: MAX_HOSTS_PER_AGENT }, 1),
-    first: numberOption('first', values.first ?? env.IOFLEET_AGENT_FIRST, { min: 0, max: 1e9 }, 0),
+    hosts: flagOrEnvNumber('hosts', values.hosts, 'IOFLEET_AGENT_HOSTS', { min: 1, max: MAX_HOSTS_PER_AGENT }, 1),
+    first: flagOrEnvNumber('first', values.first, 'IOFLEET_AGENT_FIRST', { min: 0, max: 1e9 }, 0),
     ...(prefix && { prefix }),
   });
   const tracing = tracingFromEnv(SERVICE_HOST_AGENT);
   const agent = await startAgentServer(backends, {
     listen: values.listen ?? env.IOFLEET_AGENT_LISTEN ?? '127.0.0.1:7071',
-    drainTimeoutMs: numberOption(
+    drainTimeoutMs: flagOrEnvNumber(
       'drain-ms',
-      values['drain-ms'] ?? env.IOFLEET_AGENT_DRAIN_MS,
+      values['drain-ms'],
+      'IOFLEET_AGENT_DRAIN_MS',
       { min: 0, max: 600_000 },
       10_000,
     ),

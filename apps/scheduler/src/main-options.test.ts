@@ -23,7 +23,11 @@ describe('scheduler flags', () => {
     [['--heartbeat-ms', '0'], {}, "--heartbeat-ms must be an integer from 1 to 3,600,000, got '0'"],
     [['--lock-ms', '99'], {}, "--lock-ms must be an integer from 100 to 3,600,000, got '99'"],
     [['--startup-wait-ms=-1'], {}, "--startup-wait-ms must be an integer from 0 to 3,600,000, got '-1'"],
-    [[], { IOFLEET_CONCURRENCY: '2.5' }, "--concurrency must be an integer from 1 to 1,024, got '2.5'"],
+    [
+      [],
+      { IOFLEET_CONCURRENCY: '2.5' },
+      "IOFLEET_CONCURRENCY (for --concurrency) must be an integer from 1 to 1,024, got '2.5'",
+    ],
   ])('%j %j: %s', async (args, env, message) => {
     const err = await scheduler(['--redis', 'redis://127.0.0.1:1', ...args], env).catch((e) => e);
     expect(err.code).toBe(1);

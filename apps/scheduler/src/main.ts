@@ -12,7 +12,7 @@
 //   --agent-ca, --agent-cert, --agent-key / IOFLEET_AGENT_CA, _CERT, _KEY  TLS (mutual with cert) to agents
 // Drains on SIGTERM: stops serving, lets running jobs finish, closes Redis connections.
 import { parseArgs } from 'node:util';
-import { numberOption } from '@iofleet/errors';
+import { flagOrEnvNumber } from '@iofleet/errors';
 import { DEFAULT_NAMESPACE, NAMESPACE_PATTERN } from '@iofleet/jobs';
 import { drainOnSignals, tracingFromEnv } from '@iofleet/telemetry';
 import { SERVICE_SCHEDULER } from '@iofleet/vocabulary';
@@ -65,25 +65,28 @@ async function main(): Promise<void> {
   const redisUrl = values.redis ?? env.IOFLEET_REDIS_URL;
   if (!redisUrl) throw new Error('--redis (or IOFLEET_REDIS_URL) is required');
   const agents = (values.agents ?? env.IOFLEET_AGENTS ?? '').split(',').filter(Boolean);
-  const heartbeatMs = numberOption('heartbeat-ms', values['heartbeat-ms'] ?? env.IOFLEET_HEARTBEAT_MS, MS_RANGE, 1000);
-  const lockMs = numberOption(
+  const heartbeatMs = flagOrEnvNumber('heartbeat-ms', values['heartbeat-ms'], 'IOFLEET_HEARTBEAT_MS', MS_RANGE, 1000);
+  const lockMs = flagOrEnvNumber(
     'lock-ms',
-    values['lock-ms'] ?? env.IOFLEET_LOCK_MS,
+    values['lock-ms'],
+    'IOFLEET_LOCK_MS',
     { ...MS_RANGE, min: 100, above: false },
     30_000,
   );
-  const concurrency = numberOption(
+  const concurrency = flagOrEnvNumber(
     'concurrency',
-    values.concurrency ?? env.IOFLEET_CONCURRENCY,
+    values.concurrency,
+    'IOFLEET_CONCURRENCY',
     { min: 1, max: 1024 },
     8,
   );
   const namespace = values.namespace ?? env.IOFLEET_NAMESPACE ?? DEFAULT_NAMESPACE;
   if (!NAMESPACE_PATTERN.test(namespace))
     throw new Error(`--namespace must match ${NAMESPACE_PATTERN} (letters, digits, . _ - :), got '${namespace}'`);
-  const startupWaitMs = numberOption(
+  const startupWaitMs = flagOrEnvNumber(
     'startup-wait-ms',
-    values['startup-wait-ms'] ?? env.IOFLEET_STARTUP_WAIT_MS,
+    values['startup-wait-ms'],
+    'IOFLEET_STARTUP_WAIT_MS',
     { ...MS_RANGE, above: false },
     30_000,
   );

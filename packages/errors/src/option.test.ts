@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
-import { isOptionError, numberOption, numberParser, OptionError } from './index';
+import { flagOrEnvNumber, isOptionError, numberOption, numberParser, OptionError } from './index';
 
 const message = (f: () => unknown) => {
   try {
@@ -79,5 +79,19 @@ describe('numberOption', () => {
       details: { option: 'agents', value: '65' },
     });
     expect(numberParser('agents', { min: 1, max: 64 })('64')).toBe(64);
+  });
+
+  it('flagOrEnvNumber: the flag, else the environment variable, else the fallback; a bad variable is named', () => {
+    const r = { min: 100, max: 3_600_000 };
+    const env = { IOFLEET_LOCK_MS: '500' };
+    expect(flagOrEnvNumber('lock-ms', '200', 'IOFLEET_LOCK_MS', r, 30_000, env)).toBe(200);
+    expect(flagOrEnvNumber('lock-ms', undefined, 'IOFLEET_LOCK_MS', r, 30_000, env)).toBe(500);
+    expect(flagOrEnvNumber('lock-ms', undefined, 'IOFLEET_LOCK_MS', r, 30_000, {})).toBe(30_000);
+    expect(message(() => flagOrEnvNumber('lock-ms', '99', 'IOFLEET_LOCK_MS', r, 30_000, env))).toBe(
+      "--lock-ms must be an integer from 100 to 3,600,000, got '99'",
+    );
+    expect(
+      message(() => flagOrEnvNumber('lock-ms', undefined, 'IOFLEET_LOCK_MS', r, 30_000, { IOFLEET_LOCK_MS: 'x' })),
+    ).toBe("IOFLEET_LOCK_MS (for --lock-ms) must be an integer from 100 to 3,600,000, got 'x'");
   });
 });

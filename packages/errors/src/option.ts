@@ -16,8 +16,14 @@ export class OptionError extends TypedError<'BAD_OPTION'> {
     readonly option: string,
     readonly value: string,
     expected: string,
+    /** The environment variable the value came from, when it did not come from the flag. */
+    readonly env?: string,
   ) {
-    super('BAD_OPTION', `--${option} must be ${expected}, got '${value}'`, { option, value });
+    super('BAD_OPTION', `${env ? `${env} (for --${option})` : `--${option}`} must be ${expected}, got '${value}'`, {
+      option,
+      value,
+      ...(env && { env }),
+    });
   }
 }
 
@@ -74,6 +80,28 @@ export function inRange(n: number, r: NumberRange): boolean {
     (r.above ? n > r.min : n >= r.min) &&
     n <= (r.max ?? Number.POSITIVE_INFINITY)
   );
+}
+
+/**
+ * numberOption() for a flag an environment variable stands in for (the host agent's and the
+ * scheduler's): the flag's value when given, else the variable's, else `fallback`. A bad value
+ * from the variable is named by it: "IOFLEET_LOCK_MS (for --lock-ms) must be ...".
+ */
+export function flagOrEnvNumber(
+  name: string,
+  flagValue: string | undefined,
+  envName: string,
+  r: NumberRange,
+  fallback: number,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): number {
+  if (flagValue !== undefined) return numberOption(name, flagValue, r);
+  try {
+    return numberOption(name, env[envName], r, fallback);
+  } catch (e) {
+    if (isOptionError(e)) throw new OptionError(name, e.value, expected(r), envName);
+    throw e;
+  }
 }
 
 /** numberOption() as a parser for one option (commander's `.option(flags, text, parser)`). */
