@@ -109,7 +109,6 @@ export {
   IVHD_ENTRY,
   IVHD_ENTRY_NAMES,
   type IvhdEntry,
-  isRangeStart,
 } from './ivrs/device-entries';
 export {
   decodeIvrs,
