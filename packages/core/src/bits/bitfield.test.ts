@@ -24,6 +24,7 @@ import {
   readField,
   setField,
   toBigint64,
+  unnamedBits,
   unpack,
   wordField,
 } from './bitfield';
@@ -153,5 +154,20 @@ describe('32-bit halves', () => {
     expect(toBigint64(0x8000_0000, 0x8000_0000)).toBe(0x8000_0000_8000_0000n);
     expect([lo32(0x1234_5678_9abc_def0n), hi32(0x1234_5678_9abc_def0n)]).toEqual([0x9abc_def0, 0x1234_5678]);
     expect(halvesToNumber(0xffff_ffff | 0, 0x1f_ffff)).toBe(Number.MAX_SAFE_INTEGER);
+  });
+});
+
+describe('unnamedBits', () => {
+  it('is every bit of the entry no field names', () => {
+    const T = { P: [0, 0], TT: [3, 2], ADDR: [63, 12], DID: [87, 72] } as const satisfies FieldTable;
+    expect(unnamedBits(T, 128)).toBe(
+      maskOf([
+        [1, 1],
+        [11, 4],
+        [71, 64],
+        [127, 88],
+      ]),
+    );
+    expect(unnamedBits({ ALL: [31, 0] } as const satisfies FieldTable, 32)).toBe(0n);
   });
 });

@@ -125,6 +125,18 @@ export function maskOf(specs: readonly FieldSpec[]): bigint {
   return m;
 }
 
+/**
+ * The bits of a `widthBits`-wide entry that no field of `table` names: the reserved mask of an entry
+ * whose spec reserves every bit it does not define (VT-d root, context and IRTE entries), so the
+ * reserved ranges are not written a second time. Not for entries with ignored or available bits
+ * the table leaves out (AMD-Vi's DTE: write its reserved ranges with maskOf()).
+ */
+export function unnamedBits(table: FieldTable, widthBits: number): bigint {
+  let named = 0n;
+  for (const spec of Object.values(table)) named |= fieldMask(spec);
+  return ((1n << BigInt(widthBits)) - 1n) & ~named;
+}
+
 /** A field compiled for the 32-bit-halves hot path. Only fields that do not straddle a 32-bit word. */
 export interface CompiledField {
   /** Index of the 32-bit word (0 = bits 31:0, 1 = bits 63:32, ...). */

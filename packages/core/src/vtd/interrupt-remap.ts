@@ -4,7 +4,16 @@
 // the entry and the requester's source id and delivers the interrupt the IRTE describes, or
 // records a fault with codes 0x20-0x26 (Linux irq_remap_fault_reasons[]).
 
-import { compile, type FieldTable, field32, fieldWidth, getField, getNumber, maskOf, pack } from '../bits/bitfield';
+import {
+  compile,
+  type FieldTable,
+  field32,
+  fieldWidth,
+  getField,
+  getNumber,
+  pack,
+  unnamedBits,
+} from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
 import { dmarFaultLine, faultReasonText } from './faults';
 
@@ -24,11 +33,8 @@ export const IRTE = {
   SQ: [81, 80],
   SVT: [83, 82],
 } as const satisfies FieldTable;
-export const IRTE_RESERVED = maskOf([
-  [14, 12],
-  [31, 24],
-  [127, 84],
-]);
+/** Bits 14:12, 31:24 and 127:84: every bit the remapped-format IRTE does not define. */
+export const IRTE_RESERVED = unnamedBits(IRTE, 128);
 
 /**
  * The MSI address and data words the unit decodes (§5.1.2.1 remappable format: the handle is

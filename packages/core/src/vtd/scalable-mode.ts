@@ -6,7 +6,7 @@
 // whose entries point to 64-entry PASID tables (entry = PASID[5:0]) of 64-byte entries; the PASID
 // entry selects first-stage, second-stage, nested or pass-through translation (PGTT).
 
-import { type FieldTable, getAddress, getField, getNumber, maskOf, pack } from '../bits/bitfield';
+import { type FieldTable, getAddress, getField, getNumber, pack, unnamedBits } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
 
 export const SM_ROOT_ENTRY = {
@@ -32,10 +32,7 @@ export const SM_CONTEXT_ENTRY = {
  * 0xffffffffffe00000 = bits 127:85). Bit 84 is RID_PRIV. QEMU checks neither bits above the host
  * address width here (the model's is 52) nor 255:128; the model does as QEMU does.
  */
-export const SM_CONTEXT_RESERVED = maskOf([
-  [8, 5],
-  [127, 85],
-]);
+export const SM_CONTEXT_RESERVED = unnamedBits(SM_CONTEXT_ENTRY, 128);
 /** PASID-granular translation types (PGTT, §9.6); 0 and 5-7 are reserved. */
 export const PGTT = { FIRST_STAGE: 1, SECOND_STAGE: 2, NESTED: 3, PASS_THROUGH: 4 } as const;
 
