@@ -66,6 +66,7 @@ export interface DevicePluginDefinition<O> {
   /** The @iofleet/sdk range this plugin was written for, e.g. "^0.2.1". */
   sdk: string;
   description?: string;
+  /** What the device has beyond plain DMA; absent, or a capability left out: it does not have it. */
   capabilities?: DeviceCapabilities;
   /** Parses the device's options (from the host file or `--workload name:key=value`); throw to reject. */
   parseOptions(raw: RawOptions): O;

@@ -190,7 +190,6 @@ export const gpuPlugin = defineDevicePlugin<GpuOptions>({
   version: '0.1.0',
   sdk: `^${SDK_VERSION}`,
   description: 'GPU: large coherent GTT allocation, bulk copies through dma_map_sg scatter lists, host-sized BARs',
-  capabilities: { ats: false, pasid: false },
   parseOptions: parseGpuOptions,
   create: createGpu,
 });

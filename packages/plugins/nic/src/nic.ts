@@ -484,7 +484,7 @@ export const nicPlugin = defineDevicePlugin<NicOptions>({
   version: '0.1.0',
   sdk: `^${SDK_VERSION}`,
   description: 'NIC: RX/TX descriptor rings in coherent memory, per-packet dma_map_single or a pre-mapped page pool',
-  capabilities: { sriov: { maxVfs: NIC_MAX_VFS }, ats: false, pasid: false },
+  capabilities: { sriov: { maxVfs: NIC_MAX_VFS } },
   parseOptions: parseNicOptions,
   create: createNic,
 });

@@ -255,7 +255,6 @@ export const nvmePlugin = defineDevicePlugin<NvmeOptions>({
   version: '0.2.0',
   sdk: `^${SDK_VERSION}`,
   description: 'NVMe SSD: SQ/CQ in coherent memory, PRP lists, one streaming DMA mapping per I/O',
-  capabilities: { ats: false, pasid: false },
   parseOptions: parseNvmeOptions,
   create: createNvme,
 });

@@ -166,7 +166,6 @@ export const pciebenchPlugin = defineDevicePlugin<PciebenchOptions>({
   version: '0.1.0',
   sdk: `^${SDK_VERSION}`,
   description: 'pcie-bench: DMA reads or writes at random offsets within a host buffer mapped once',
-  capabilities: { ats: false, pasid: false },
   parseOptions: parsePciebenchOptions,
   create: createPciebench,
 });
