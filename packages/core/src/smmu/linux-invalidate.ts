@@ -88,15 +88,9 @@ export function tlbInvContext(smmu: InvSmmu, d: InvDomain): void {
 }
 
 /** arm_smmu_tlb_inv_range_domain(): TLBIs for the range, then the ATCs (not leaf-only: a table may be gone). */
-export function tlbInvRangeDomain(
-  smmu: InvSmmu,
-  d: InvDomain,
-  iova: number,
-  size: number,
-  pgsizeLg2: number,
-  leaf: boolean,
-): void {
-  tlbInvRange(smmu, d, iova, size, pgsizeLg2, leaf);
+export function tlbInvRangeDomain(...range: Parameters<typeof tlbInvRange>): void {
+  tlbInvRange(...range);
+  const [smmu, d, iova, size] = range;
   atcInvDomain(smmu, d, iova, size);
 }
 
