@@ -77,6 +77,9 @@ export class PageTable {
   private readonly sizesDesc: number[];
   private readonly inputLimit: number;
   private readonly out = newWalkOut();
+  /** The words of the entry load() read last (bits 31:0 and 63:32). */
+  private lo = 0;
+  private hi = 0;
   /** Bytes of the smallest page (the granule) and 4 KiB memory pages of a non-root table / the root. */
   private readonly granule: number;
   private readonly tableMemPages: number;
@@ -217,6 +220,20 @@ export class PageTable {
     return this.mem.words(tablePa / 4096 + (idx >>> 9))!;
   }
 
+  /** Reads entry `idx` of the table at `tablePa` into this.lo / this.hi; returns its kind at `level`. */
+  private load(tablePa: number, idx: number, level: number): number {
+    const words = this.entryPage(tablePa, idx);
+    const e = idx & 511;
+    this.lo = words[2 * e]!;
+    this.hi = words[2 * e + 1]!;
+    return this.fmt.entryKind(this.lo, this.hi, level);
+  }
+
+  /** The output address (next table, or leaf) of the entry load() read last. */
+  private loadedOutput(level: number): number {
+    return this.fmt.entryOutputAddress(this.lo, this.hi, level);
+  }
+
   /** Installs one leaf (all its contiguous entries), allocating tables on the way down. */
   private installLeaf(iova: number, pa: number, sizeLg2: number, perm: number): void {
     const fmt = this.fmt;
@@ -226,15 +243,11 @@ export class PageTable {
     let tablePa = this.rootPa;
     for (let level = fmt.levels; level > target; level--) {
       const idx = fmtTableIndex(fmt, ivLo, ivHi, level);
-      const words = this.entryPage(tablePa, idx);
-      const e = idx & 511;
-      const lo = words[2 * e]!;
-      const hi = words[2 * e + 1]!;
-      const kind = fmt.entryKind(lo, hi, level);
+      const kind = this.load(tablePa, idx, level);
       if (kind === ENTRY_LEAF) throw alreadyMapped(iova, sizeLg2);
       if (kind === ENTRY_EMPTY) {
         const child = this.mem.allocTableBlock(this.tableMemPages);
-        fmt.writeTable(words, e, child, level);
+        fmt.writeTable(this.entryPage(tablePa, idx), idx & 511, child, level);
         this.used.set(child, 0);
         this.used.set(tablePa, this.used.get(tablePa)! + 1);
         this.pages++;
@@ -242,30 +255,22 @@ export class PageTable {
         this.count(HW_PTE_WRITES, 1);
         tablePa = child;
       } else {
-        tablePa = fmt.entryOutputAddress(lo, hi, level);
+        tablePa = this.loadedOutput(level);
       }
     }
     const n = fmt.contiguousEntries(sizeLg2, target);
     const first = fmtTableIndex(fmt, ivLo, ivHi, target);
     for (let i = first; i < first + n; i++) {
-      const words = this.entryPage(tablePa, i);
-      const e = i & 511;
-      const kind = fmt.entryKind(words[2 * e]!, words[2 * e + 1]!, target);
-      if (kind === ENTRY_LEAF) throw alreadyMapped(iova, sizeLg2);
-      if (
-        kind !== ENTRY_EMPTY &&
-        this.hasLeaf(fmt.entryOutputAddress(words[2 * e]!, words[2 * e + 1]!, target), target - 1)
-      )
+      const kind = this.load(tablePa, i, target);
+      if (kind === ENTRY_LEAF || (kind !== ENTRY_EMPTY && this.hasLeaf(this.loadedOutput(target), target - 1)))
         throw alreadyMapped(iova, sizeLg2);
     }
     for (let i = first; i < first + n; i++) {
-      const words = this.entryPage(tablePa, i);
-      const e = i & 511;
-      if (fmt.entryKind(words[2 * e]!, words[2 * e + 1]!, target) === ENTRY_EMPTY) continue;
+      if (this.load(tablePa, i, target) === ENTRY_EMPTY) continue;
       // An emptied lower table sits where the superpage goes (kept by 'covered' freeing): replace
       // it, as Linux does (VT-d switch_to_super_page(), AMD v1 free_clear_pte() in map_pages).
-      this.dropSubtree(fmt.entryOutputAddress(words[2 * e]!, words[2 * e + 1]!, target), target - 1);
-      fmt.clearEntry(words, e);
+      this.dropSubtree(this.loadedOutput(target), target - 1);
+      fmt.clearEntry(this.entryPage(tablePa, i), i & 511);
       this.used.set(tablePa, this.used.get(tablePa)! - 1);
       this.count(HW_PTE_WRITES, 1);
     }
@@ -280,14 +285,8 @@ export class PageTable {
     if (this.used.get(tablePa) === 0) return false;
     const entries = POW2[fmtIndexBits(this.fmt, level)]!;
     for (let i = 0; i < entries; i++) {
-      const words = this.entryPage(tablePa, i);
-      const e = i & 511;
-      const kind = this.fmt.entryKind(words[2 * e]!, words[2 * e + 1]!, level);
-      if (kind === ENTRY_LEAF) return true;
-      if (
-        kind !== ENTRY_EMPTY &&
-        this.hasLeaf(this.fmt.entryOutputAddress(words[2 * e]!, words[2 * e + 1]!, level), level - 1)
-      )
+      const kind = this.load(tablePa, i, level);
+      if (kind === ENTRY_LEAF || (kind !== ENTRY_EMPTY && this.hasLeaf(this.loadedOutput(level), level - 1)))
         return true;
     }
     return false;
@@ -300,17 +299,18 @@ export class PageTable {
   private dropSubtree(tablePa: number, level: number): void {
     const entries = POW2[fmtIndexBits(this.fmt, level)]!;
     if (level > 1)
-      for (let i = 0; i < entries; i++) {
-        const words = this.entryPage(tablePa, i);
-        const e = i & 511;
-        if (this.fmt.entryKind(words[2 * e]!, words[2 * e + 1]!, level) !== ENTRY_EMPTY)
-          this.dropSubtree(this.fmt.entryOutputAddress(words[2 * e]!, words[2 * e + 1]!, level), level - 1);
-      }
+      for (let i = 0; i < entries; i++)
+        if (this.load(tablePa, i, level) !== ENTRY_EMPTY) this.dropSubtree(this.loadedOutput(level), level - 1);
+    this.unlinkTable(tablePa);
+    this.lastReplacedTablePages++;
+  }
+
+  /** Lets a non-root table page go: to the freelist in 'covered' mode (freed after the caller's flush), else at once. */
+  private unlinkTable(tablePa: number): void {
     this.used.delete(tablePa);
     if (this.tableFreeing === 'covered') this.freelist.push(tablePa);
     else this.mem.freeTableBlock(tablePa, this.tableMemPages);
     this.pages--;
-    this.lastReplacedTablePages++;
     this.count(HW_TABLE_PAGES_FREED, 1);
   }
 
@@ -325,17 +325,13 @@ export class PageTable {
     let tablePa = this.rootPa;
     for (let level = fmt.levels; level >= 1; level--) {
       const idx = fmtTableIndex(fmt, ivLo, ivHi, level);
-      const words = this.entryPage(tablePa, idx);
-      const e = idx & 511;
-      const lo = words[2 * e]!;
-      const hi = words[2 * e + 1]!;
-      const kind = fmt.entryKind(lo, hi, level);
+      const kind = this.load(tablePa, idx, level);
       if (kind === ENTRY_EMPTY) return 0;
       tables.push(tablePa);
       indexes.push(idx);
       levels.push(level);
       if (kind === ENTRY_LEAF) {
-        const sizeLg2 = fmt.leafSizeLg2(lo, hi, level);
+        const sizeLg2 = fmt.leafSizeLg2(this.lo, this.hi, level);
         if (iova % POW2[sizeLg2]! !== 0) return 0;
         const n = fmt.contiguousEntries(sizeLg2, level);
         for (let i = idx; i < idx + n; i++) fmt.clearEntry(this.entryPage(tablePa, i), i & 511);
@@ -343,7 +339,7 @@ export class PageTable {
         this.release(tables, indexes, levels, iova, n);
         return POW2[sizeLg2]!;
       }
-      tablePa = fmt.entryOutputAddress(lo, hi, level);
+      tablePa = this.loadedOutput(level);
     }
     return 0;
   }
@@ -365,12 +361,8 @@ export class PageTable {
         const base = Math.floor(iova / span) * span;
         if (base < this.unmapLo || base + span > this.unmapHi) return;
       }
-      this.used.delete(tablePa);
-      if (this.tableFreeing === 'covered') this.freelist.push(tablePa);
-      else this.mem.freeTableBlock(tablePa, this.tableMemPages);
-      this.pages--;
+      this.unlinkTable(tablePa);
       this.lastFreedTablePages++;
-      this.count(HW_TABLE_PAGES_FREED, 1);
       this.fmt.clearEntry(this.entryPage(tables[k - 1]!, indexes[k - 1]!), indexes[k - 1]! & 511);
       this.count(HW_PTE_WRITES, 1);
       n = 1;
