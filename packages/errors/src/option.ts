@@ -66,8 +66,9 @@ function expected(r: NumberRange): string {
  * given, an environment variable not set) is `fallback` when there is one, and an error otherwise.
  */
 export function numberOption(name: string, raw: string | undefined, r: NumberRange, fallback?: number): number {
-  if ((raw === undefined || raw.trim() === '') && fallback !== undefined) return fallback;
-  const n = raw === undefined || raw.trim() === '' ? Number.NaN : Number(raw);
+  const blank = raw === undefined || raw.trim() === '';
+  if (blank && fallback !== undefined) return fallback;
+  const n = blank ? Number.NaN : Number(raw);
   if (!inRange(n, r)) throw new OptionError(name, raw ?? '', expected(r));
   return n;
 }
