@@ -4,8 +4,9 @@
 // build_completion_wait(), build_inv_dte(), build_inv_iommu_pages() (with build_inv_address()),
 // build_inv_iotlb_pages() and build_inv_all().
 
-import { type FieldTable, getField, getNumber, pack } from '../bits/bitfield';
+import { getField, getNumber, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
+import { CMD, CMD_COMPLETION_WAIT, CMD_INV_DTE, CMD_INV_IOTLB, CMD_INV_PAGES } from './fields';
 
 export const CMD_COMPL_WAIT = 0x01;
 export const CMD_INV_DEV_ENTRY = 0x02;
@@ -16,35 +17,6 @@ export const CMD_INV_IOMMU_ALL = 0x08;
 
 /** "Flush everything for this domain": S=1 with this address (CMD_INV_IOMMU_ALL_PAGES_ADDRESS). */
 export const CMD_INV_IOMMU_ALL_PAGES_ADDRESS = 0x7fff_ffff_ffff_f000n;
-
-/** 128-bit command layouts (data[0] = bits 31:0 ... data[3] = bits 127:96). */
-export const CMD = { OPCODE: [63, 60] } as const satisfies FieldTable;
-export const CMD_COMPLETION_WAIT = {
-  S: [0, 0],
-  I: [1, 1],
-  ADDR_LO: [31, 3],
-  ADDR_HI: [51, 32],
-  OPCODE: [63, 60],
-  DATA: [127, 64],
-} as const satisfies FieldTable;
-export const CMD_INV_DTE = { DEVID: [15, 0], OPCODE: [63, 60] } as const satisfies FieldTable;
-export const CMD_INV_PAGES = {
-  PASID: [19, 0],
-  DOMID: [47, 32],
-  OPCODE: [63, 60],
-  S: [64, 64],
-  PDE: [65, 65],
-  GN: [66, 66],
-  ADDR: [127, 76],
-} as const satisfies FieldTable;
-export const CMD_INV_IOTLB = {
-  DEVID: [15, 0],
-  QDEP: [31, 24],
-  QUEUEID: [47, 32],
-  OPCODE: [63, 60],
-  S: [64, 64],
-  ADDR: [127, 76],
-} as const satisfies FieldTable;
 
 export function opcode(cmd: bigint): number {
   return getNumber(cmd, CMD, 'OPCODE');

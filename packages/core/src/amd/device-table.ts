@@ -3,68 +3,9 @@
 // indexed by the 16-bit DeviceID (bus << 8 | devfn). The table lives in simulated memory; only the
 // 4 KiB pages of it that hold programmed entries are allocated.
 
-import {
-  compile,
-  type FieldTable,
-  fieldHalves,
-  getAddress,
-  getField,
-  getNumber,
-  maskOf,
-  pack,
-  readField,
-} from '../bits/bitfield';
+import { compile, fieldHalves, getAddress, getField, getNumber, pack, readField } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
-
-/** DTE fields, bit positions within the 256-bit entry. */
-export const DTE = {
-  V: [0, 0],
-  TV: [1, 1],
-  HAD: [8, 7],
-  Mode: [11, 9],
-  PageTableRootPtr: [51, 12],
-  PPR: [52, 52],
-  GPRP: [53, 53],
-  GIoV: [54, 54],
-  GV: [55, 55],
-  GLX: [57, 56],
-  IR: [61, 61],
-  IW: [62, 62],
-  DomainID: [79, 64],
-  I: [96, 96],
-  SE: [97, 97],
-  SA: [98, 98],
-  IoCtl: [100, 99],
-  Cache: [101, 101],
-  SD: [102, 102],
-  EX: [103, 103],
-  SysMgt: [105, 104],
-  IV: [128, 128],
-  IntTabLen: [132, 129],
-  IntTableRootPtr: [179, 134],
-  InitPass: [184, 184],
-  EIntPass: [185, 185],
-  NMIPass: [186, 186],
-  IntCtl: [189, 188],
-  Lint0Pass: [190, 190],
-  Lint1Pass: [191, 191],
-} as const satisfies FieldTable;
-
-/**
- * Reserved DTE bits, as QEMU checks them since 2025 (hw/i386/amd_iommu.h AMDVI_DTE_QUAD0..3_RESERVED,
- * "Update bitmasks representing DTE reserved fields", from spec §2.2.2.1): quad 0 bits 6:2 and 63,
- * quad 1 none, quad 2 bits 53:52, quad 3 bits 14:0 and 53:48. A valid DTE with any of them set is
- * an ILLEGAL_DEV_TABLE_ENTRY (amdvi_validate_dte()). The older QEMU masks (0x80300000000000fc,
- * 0x100, 0x08f0000000000000 applied to quad 2) reserved PPR/GPRP (52, 53) and bit 72 of the DomainID
- * quad, which Linux uses.
- */
-export const DTE_RESERVED = maskOf([
-  [6, 2],
-  [63, 63],
-  [128 + 53, 128 + 52],
-  [192 + 14, 192 + 0],
-  [192 + 53, 192 + 48],
-]);
+import { DTE, DTE_RESERVED } from './fields';
 
 /** DTE_RESERVED as eight 32-bit words (bits 31:0, 63:32, ... 255:224), for the hot-path read. */
 const DTE_RESERVED_WORDS = Uint32Array.from({ length: 8 }, (_, k) =>

@@ -4,21 +4,10 @@
 // data bits 10:0 index it. The 32-bit (legacy) IRTE gives the destination and vector; an entry
 // with RemapEn=0 is a blocked interrupt, reported as IO_PAGE_FAULT with the I flag unless SupIOPF.
 
-import { type FieldTable, getField, getNumber, pack } from '../bits/bitfield';
+import { getField, getNumber, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
 import { AMD_EVENT, AMD_EVENT_FLAG, amdEventLine } from './event-log';
-
-/** 32-bit IRTE (legacy format, §2.2.5.1). */
-export const IRTE32 = {
-  RemapEn: [0, 0],
-  SupIOPF: [1, 1],
-  IntType: [4, 2],
-  RqEoi: [5, 5],
-  DM: [6, 6],
-  GuestMode: [7, 7],
-  Destination: [15, 8],
-  Vector: [23, 16],
-} as const satisfies FieldTable;
+import { IRTE32 } from './fields';
 
 /** DTE interrupt control (IntCtl): 0 abort, 1 forward unmapped, 2 remap. */
 export const INTCTL_ABORT = 0;

@@ -7,8 +7,9 @@ import { amdV1Format } from '../page-table/amd-v1';
 import { PERM_READ, PERM_RW } from '../page-table/format';
 import { PageTable } from '../page-table/page-table';
 import { completionWait, decodeInvRange, invIommuPages } from './commands';
-import { DTE_RESERVED, translatingDte } from './device-table';
+import { translatingDte } from './device-table';
 import { AMD_EVENT, amdEventLine } from './event-log';
+import { DTE_RESERVED } from './fields';
 import { AmdViUnit } from './unit';
 
 const req = (sourceId: number, address: number, write = false) => ({ sourceId, segment: 0, address, write, pasid: -1 });

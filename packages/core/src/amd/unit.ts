@@ -52,9 +52,7 @@ import {
 } from '../stats/hw-counters';
 import {
   CMD_COMPL_WAIT,
-  CMD_COMPLETION_WAIT,
   CMD_INV_DEV_ENTRY,
-  CMD_INV_DTE,
   CMD_INV_IOMMU_ALL,
   CMD_INV_IOMMU_PAGES,
   CMD_INV_IOTLB_PAGES,
@@ -80,6 +78,7 @@ import {
   DC_XLATE,
 } from './dte-cache';
 import { AMD_EVENT, AMD_EVENT_FLAG, type AmdEvent, amdEventLine, EventLog } from './event-log';
+import { CMD_COMPLETION_WAIT, CMD_INV_DTE } from './fields';
 
 export interface AmdViParams {
   /** Host page-table levels (DTE Mode) Linux uses for DMA domains; EFR.HATS bounds it. */

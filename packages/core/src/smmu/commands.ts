@@ -12,6 +12,7 @@ import {
   readField,
   wordField,
 } from '../bits/bitfield';
+import { CMD, CMD_ATC_INV, CMD_CFGI, CMD_PREFETCH, CMD_PRI_RESP, CMD_SYNC, CMD_TLBI } from './fields';
 
 export const CMD_BYTES = 16;
 
@@ -48,52 +49,6 @@ export const OP_NAME: Readonly<Record<number, string>> = Object.fromEntries(
   Object.entries(OP).map(([k, v]) => [v, `CMD_${k}`]),
 );
 
-/** Fields over the 128-bit command (word 0 = bits 63:0, word 1 = bits 127:64). */
-export const CMD = { OPCODE: [7, 0], SSV: [11, 11] } as const satisfies FieldTable;
-export const CMD_PREFETCH = { OPCODE: [7, 0], SID: [63, 32] } as const satisfies FieldTable;
-export const CMD_CFGI = {
-  OPCODE: [7, 0],
-  SSID: [31, 12],
-  SID: [63, 32],
-  LEAF: [64, 64],
-  RANGE: [68, 64],
-} as const satisfies FieldTable;
-export const CMD_TLBI = {
-  OPCODE: [7, 0],
-  NUM: [16, 12],
-  SCALE: [24, 20],
-  VMID: [47, 32],
-  ASID: [63, 48],
-  LEAF: [64, 64],
-  TTL: [73, 72],
-  TG: [75, 74],
-  ADDR: [127, 76],
-} as const satisfies FieldTable;
-export const CMD_ATC_INV = {
-  OPCODE: [7, 0],
-  GLOBAL: [9, 9],
-  SSV: [11, 11],
-  SSID: [31, 12],
-  SID: [63, 32],
-  SIZE: [69, 64],
-  ADDR: [127, 76],
-} as const satisfies FieldTable;
-export const CMD_PRI_RESP = {
-  OPCODE: [7, 0],
-  SSV: [11, 11],
-  SSID: [31, 12],
-  SID: [63, 32],
-  PRGI: [72, 64],
-  RESP: [77, 76],
-} as const satisfies FieldTable;
-export const CMD_SYNC = {
-  OPCODE: [7, 0],
-  CS: [13, 12],
-  MSH: [23, 22],
-  MSIATTR: [27, 24],
-  MSIDATA: [63, 32],
-  MSIADDR: [115, 66],
-} as const satisfies FieldTable;
 export const SYNC_CS = { NONE: 0, IRQ: 1, SEV: 2 } as const;
 export const PRI_RESP = { DENY: 0, FAIL: 1, SUCC: 2 } as const;
 /** Linux ATC_INV_SIZE_ALL: an ATC_INV of every address. */

@@ -6,8 +6,9 @@
 // (arm_smmu_alloc_cd_tables(); CTXDESC_L2_ENTRIES). Level-2 tables are allocated as SSIDs are
 // used (arm_smmu_alloc_cd_ptr()). CDs are built as arm_smmu_make_s1_cd() builds them.
 
-import { type FieldName, type FieldTable, getAddress, getField, getNumber, pack } from '../bits/bitfield';
+import { type FieldName, getAddress, getField, getNumber, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
+import { CD, L1CD } from './fields';
 import { S1FMT } from './stream-table';
 
 export const CD_BYTES = 64;
@@ -15,41 +16,6 @@ export const CD_BYTES = 64;
 export const CTXDESC_L2_ENTRIES = 1024;
 /** Linux CTXDESC_LINEAR_CDMAX: log2 of the CDs in a linear table of at most 64 KiB. */
 export const CTXDESC_LINEAR_CDMAX = 10;
-
-/** CD fields (§5.4), bit numbers within the 512-bit descriptor. */
-export const CD = {
-  T0SZ: [5, 0],
-  TG0: [7, 6],
-  IR0: [9, 8],
-  OR0: [11, 10],
-  SH0: [13, 12],
-  EPD0: [14, 14],
-  ENDI: [15, 15],
-  T1SZ: [21, 16],
-  TG1: [23, 22],
-  EPD1: [30, 30],
-  V: [31, 31],
-  IPS: [34, 32],
-  AFFD: [35, 35],
-  WXN: [36, 36],
-  UWXN: [37, 37],
-  TBI: [39, 38],
-  PAN: [40, 40],
-  AA64: [41, 41],
-  HD: [42, 42],
-  HA: [43, 43],
-  S: [44, 44],
-  R: [45, 45],
-  A: [46, 46],
-  ASET: [47, 47],
-  ASID: [63, 48],
-  TTB0: [115, 68],
-  TTB1: [179, 132],
-  MAIR0: [223, 192],
-  MAIR1: [255, 224],
-} as const satisfies FieldTable;
-/** Level-1 CD descriptor (§5.3). */
-export const L1CD = { V: [0, 0], L2Ptr: [51, 12] } as const satisfies FieldTable;
 
 /** Linux's MAIR for io-pgtable stage 1: index 0 Normal NC, 1 Normal WBRWA, 2 Device-nGnRE. */
 export const LINUX_MAIR = 0x0004ff44n;

@@ -7,8 +7,9 @@
 // per event class. Events Linux's event_str[] does not name (F_WALK_EABT, F_BAD_ATS_TREQ...) print
 // as "UNKNOWN", as Linux does; the printk rate limit (10 lines per 5 s) is not modelled.
 
-import { type FieldName, type FieldTable, getField, getNumber, pack } from '../bits/bitfield';
+import { type FieldName, getField, getNumber, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
+import { EVT_RECORD } from './fields';
 
 export const EVT_BYTES = 32;
 
@@ -58,25 +59,6 @@ const LINUX_EVENT_STR = new Set<number>([
 /** Linux event_class_str[] (EVTQ_1_CLASS). */
 const EVENT_CLASS_STR = ['CD fetch', 'Stage 1 translation table fetch', 'Input address caused fault', 'Reserved'];
 export const EVT_CLASS = { CD: 0, TT: 1, IN: 2 } as const;
-
-/** Record fields (§7.3.12 onwards), bit numbers within the 256-bit record. */
-export const EVT_RECORD = {
-  TYPE: [7, 0],
-  SSV: [11, 11],
-  SSID: [31, 12],
-  SID: [63, 32],
-  STAG: [79, 64],
-  STALL: [95, 95],
-  PnU: [97, 97],
-  InD: [98, 98],
-  RnW: [99, 99],
-  S2: [103, 103],
-  CLASS: [105, 104],
-  TTRnW: [108, 108],
-  InputAddr: [191, 128],
-  IPA: [243, 204],
-  FetchAddr: [243, 195],
-} as const satisfies FieldTable;
 
 export interface SmmuEvent {
   type: number;

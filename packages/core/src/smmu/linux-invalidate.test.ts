@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { PhysMemory } from '../memory/phys-memory';
 import { PERM_RW } from '../page-table/format';
 import { HW_INV_DESCRIPTORS, HW_INV_WAITS } from '../stats/hw-counters';
-import { CMD_BYTES, CMD_TLBI, field, OP, opcodeOf } from './commands';
+import { CMD_BYTES, field, OP, opcodeOf } from './commands';
 import type { SmmuDomain } from './domain';
+import { CMD_TLBI } from './fields';
 import type { SmmuV3Params } from './registers';
 import { SmmuV3Unit, type SmmuV3UnitOptions } from './unit';
 

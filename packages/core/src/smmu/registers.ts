@@ -10,6 +10,7 @@
 
 import { type FieldName, type FieldTable, getNumber, pack } from '../bits/bitfield';
 import { DEFAULT_IOTLB_GEOMETRY, type IotlbGeometry } from '../caches/cache-types';
+import { IDR0, IDR1, IDR3, IDR5 } from './fields';
 
 /** Register offsets from the SMMU's base (page 0); EVTQ/PRIQ PROD/CONS sit in page 1 (+64 KiB). */
 export const SMMU_REG = {
@@ -41,112 +42,6 @@ export const SMMU_REG = {
   PRIQ_PROD: 0x100c8,
   PRIQ_CONS: 0x100cc,
 } as const;
-
-/** §6.3.1 SMMU_IDR0. */
-export const IDR0 = {
-  S2P: [0, 0],
-  S1P: [1, 1],
-  TTF: [3, 2],
-  COHACC: [4, 4],
-  BTM: [5, 5],
-  HTTU: [7, 6],
-  DORMHINT: [8, 8],
-  HYP: [9, 9],
-  ATS: [10, 10],
-  NS1ATS: [11, 11],
-  ASID16: [12, 12],
-  MSI: [13, 13],
-  SEV: [14, 14],
-  ATOS: [15, 15],
-  PRI: [16, 16],
-  VMW: [17, 17],
-  VMID16: [18, 18],
-  CD2L: [19, 19],
-  VATOS: [20, 20],
-  TTENDIAN: [22, 21],
-  ATSRECERR: [23, 23],
-  STALL_MODEL: [25, 24],
-  TERM_MODEL: [26, 26],
-  ST_LEVEL: [28, 27],
-  RME_IMPL: [30, 30],
-} as const satisfies FieldTable;
-/** §6.3.2 SMMU_IDR1. */
-export const IDR1 = {
-  SIDSIZE: [5, 0],
-  SSIDSIZE: [10, 6],
-  PRIQS: [15, 11],
-  EVENTQS: [20, 16],
-  CMDQS: [25, 21],
-  ATTR_PERMS_OVR: [26, 26],
-  ATTR_TYPES_OVR: [27, 27],
-  REL: [28, 28],
-  QUEUES_PRESET: [29, 29],
-  TABLES_PRESET: [30, 30],
-  ECMDQ: [31, 31],
-} as const satisfies FieldTable;
-/** §6.3.4 SMMU_IDR3. */
-export const IDR3 = {
-  HAD: [2, 2],
-  PBHA: [3, 3],
-  XNX: [4, 4],
-  PPS: [5, 5],
-  MPAM: [7, 7],
-  FWB: [8, 8],
-  STT: [9, 9],
-  RIL: [10, 10],
-  BBML: [12, 11],
-  E0PD: [13, 13],
-  PTWNNC: [14, 14],
-  DPT: [15, 15],
-} as const satisfies FieldTable;
-/** §6.3.6 SMMU_IDR5. */
-export const IDR5 = {
-  OAS: [2, 0],
-  GRAN4K: [4, 4],
-  GRAN16K: [5, 5],
-  GRAN64K: [6, 6],
-  VAX: [11, 10],
-  STALL_MAX: [31, 16],
-} as const satisfies FieldTable;
-/** §6.3.9 SMMU_CR0. */
-export const CR0 = {
-  SMMUEN: [0, 0],
-  PRIQEN: [1, 1],
-  EVENTQEN: [2, 2],
-  CMDQEN: [3, 3],
-  ATSCHK: [4, 4],
-  VMW: [8, 6],
-} as const satisfies FieldTable;
-/** §6.3.11 SMMU_CR1: queue and table cacheability (Linux: WB, inner shareable). */
-export const CR1 = {
-  QUEUE_IC: [1, 0],
-  QUEUE_OC: [3, 2],
-  QUEUE_SH: [5, 4],
-  TABLE_IC: [7, 6],
-  TABLE_OC: [9, 8],
-  TABLE_SH: [11, 10],
-} as const satisfies FieldTable;
-/** §6.3.12 SMMU_CR2. */
-export const CR2 = { E2H: [0, 0], RECINVSID: [1, 1], PTM: [2, 2] } as const satisfies FieldTable;
-/** §6.3.14 SMMU_GBPA (bypass attributes while SMMUEN = 0). */
-export const GBPA = {
-  MEMATTR: [3, 0],
-  MTCFG: [4, 4],
-  ALLOCCFG: [11, 8],
-  SHCFG: [13, 12],
-  PRIVCFG: [17, 16],
-  INSTCFG: [19, 18],
-  ABORT: [20, 20],
-  UPDATE: [31, 31],
-} as const satisfies FieldTable;
-/** §6.3.24 SMMU_STRTAB_BASE. */
-export const STRTAB_BASE = { ADDR: [51, 6], RA: [62, 62] } as const satisfies FieldTable;
-/** §6.3.25 SMMU_STRTAB_BASE_CFG: FMT 0 linear, 1 two-level. */
-export const STRTAB_BASE_CFG = { LOG2SIZE: [5, 0], SPLIT: [10, 6], FMT: [17, 16] } as const satisfies FieldTable;
-/** §6.3.26 SMMU_CMDQ_BASE (EVTQ_BASE and PRIQ_BASE have the same layout, §6.3.29/§6.3.33). */
-export const Q_BASE = { LOG2SIZE: [4, 0], ADDR: [51, 5], RA: [62, 62] } as const satisfies FieldTable;
-/** §6.3.27/28 SMMU_CMDQ_PROD / CONS: index and wrap bit at LOG2SIZE; CONS.ERR; EVTQ overflow flag bit 31. */
-export const Q_CONS = { ERR: [30, 24], OVFLG: [31, 31] } as const satisfies FieldTable;
 
 /** IDR5.OAS and CD.IPS / STE.S2PS encodings -> bits. */
 export const OAS_BITS: readonly number[] = [32, 36, 40, 42, 44, 48, 52];

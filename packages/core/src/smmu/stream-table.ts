@@ -9,9 +9,9 @@
 // STEs are built as Linux builds them: arm_smmu_make_abort_ste(), arm_smmu_make_bypass_ste(),
 // arm_smmu_make_cdtable_ste() (stage 1) and arm_smmu_make_s2_domain_ste() (stage 2).
 
-import { type FieldName, type FieldTable, getAddress, getNumber, pack } from '../bits/bitfield';
+import { type FieldName, getAddress, getNumber, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
-import { STRTAB_BASE_CFG } from './registers';
+import { L1STD, STE, STRTAB_BASE_CFG } from './fields';
 
 export const STE_BYTES = 64;
 /** Linux STRTAB_SPLIT: SID bits resolved by a level-2 table. */
@@ -21,42 +21,6 @@ export const S1DSS = { TERMINATE: 0, BYPASS: 1, SSID0: 2 } as const;
 export const S1FMT = { LINEAR: 0, L2_4K: 1, L2_64K: 2 } as const;
 export const STRW = { NSEL1: 0, EL2: 2 } as const;
 export const EATS = { ABT: 0, TRANS: 1, S1CHK: 2 } as const;
-
-/** STE fields (§5.2), bit numbers within the 512-bit entry (word n covers bits 64n+63 .. 64n). */
-export const STE = {
-  V: [0, 0],
-  Config: [3, 1],
-  S1Fmt: [5, 4],
-  S1ContextPtr: [51, 6],
-  S1CDMax: [63, 59],
-  S1DSS: [65, 64],
-  S1CIR: [67, 66],
-  S1COR: [69, 68],
-  S1CSH: [71, 70],
-  S1STALLD: [91, 91],
-  EATS: [93, 92],
-  STRW: [95, 94],
-  SHCFG: [109, 108],
-  PRIVCFG: [113, 112],
-  S2VMID: [143, 128],
-  S2T0SZ: [165, 160],
-  S2SL0: [167, 166],
-  S2IR0: [169, 168],
-  S2OR0: [171, 170],
-  S2SH0: [173, 172],
-  S2TG: [175, 174],
-  S2PS: [178, 176],
-  S2AA64: [179, 179],
-  S2ENDI: [180, 180],
-  S2AFFD: [181, 181],
-  S2PTW: [182, 182],
-  S2S: [185, 185],
-  S2R: [186, 186],
-  S2TTB: [243, 196],
-} as const satisfies FieldTable;
-
-/** Level-1 stream table descriptor (§5.1): Span = 0 means no level-2 table. */
-export const L1STD = { Span: [4, 0], L2Ptr: [51, 6] } as const satisfies FieldTable;
 
 /** TG encodings of CD.TG0 and STE.S2TG -> granule log2 (0: 4 KiB, 1: 64 KiB, 2: 16 KiB). */
 export const TG_LG2: readonly (number | undefined)[] = [12, 16, 14, undefined];

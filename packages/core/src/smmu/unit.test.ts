@@ -17,8 +17,9 @@ import {
 } from '../stats/hw-counters';
 import { CMD_BYTES, cfgiSte, OP, opcodeOf, tlbi } from './commands';
 import { EVT } from './event-queue';
+import { STE } from './fields';
 import type { SmmuV3Params } from './registers';
-import { EATS, STE, STE_CONFIG } from './stream-table';
+import { EATS, STE_CONFIG } from './stream-table';
 import { MAX_TLB_CONTEXTS } from './tlb-contexts';
 import { type SmmuAttachOptions, SmmuV3Unit, type SmmuV3UnitOptions } from './unit';
 

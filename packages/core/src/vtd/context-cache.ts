@@ -11,13 +11,12 @@ import { bit, type FieldTable, getAddress, getField, wordField } from '../bits/b
 import type { PhysMemory } from '../memory/phys-memory';
 import { HW_WALK_MEM_READS } from '../stats/hw-counters';
 import { VtdFault } from './faults';
+import { ROOT_ENTRY, ROOT_ENTRY_RESERVED } from './fields';
 import {
   CONTEXT_TT_DEV_IOTLB,
   CONTEXT_TT_MULTI_LEVEL,
   CONTEXT_TT_PASS_THROUGH,
   decodeContext,
-  ROOT_ENTRY,
-  ROOT_ENTRY_RESERVED,
   type RootTable,
 } from './root-context';
 

@@ -4,54 +4,12 @@
 // the entry and the requester's source id and delivers the interrupt the IRTE describes, or
 // records a fault with codes 0x20-0x26 (Linux irq_remap_fault_reasons[]).
 
-import {
-  compile,
-  type FieldTable,
-  field32,
-  fieldWidth,
-  getField,
-  getNumber,
-  pack,
-  unnamedBits,
-} from '../bits/bitfield';
+import { compile, field32, fieldWidth, getField, getNumber, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
 import { dmarFaultLine, faultReasonText } from './faults';
+import { IRTE, IRTE_RESERVED, MSI_ADDR, MSI_DATA } from './fields';
 
-/** IRTE, remapped format (IM=0), 128 bits (§9.10). */
-export const IRTE = {
-  P: [0, 0],
-  FPD: [1, 1],
-  DM: [2, 2],
-  RH: [3, 3],
-  TM: [4, 4],
-  DLM: [7, 5],
-  AVAIL: [11, 8],
-  IM: [15, 15],
-  V: [23, 16],
-  DST: [63, 32],
-  SID: [79, 64],
-  SQ: [81, 80],
-  SVT: [83, 82],
-} as const satisfies FieldTable;
-/** Bits 14:12, 31:24 and 127:84: every bit the remapped-format IRTE does not define. */
-export const IRTE_RESERVED = unnamedBits(IRTE, 128);
-
-/**
- * The MSI address and data words the unit decodes (§5.1.2.1 remappable format: the handle is
- * split over bits 19:5 and 2, SHV adds the data's subhandle; §5.1.1 compatibility format: the
- * destination id in bits 19:12 and the vector in the data's bits 7:0). Interrupt Format is bit 4.
- */
-export const MSI_ADDR = {
-  HANDLE_15: [2, 2],
-  SHV: [3, 3],
-  IF: [4, 4],
-  HANDLE_14_0: [19, 5],
-  DEST_ID: [19, 12],
-  /** 0xFEE: the interrupt address range. */
-  BASE: [31, 20],
-} as const satisfies FieldTable;
 const MSI_ADDR_BASE = 0xfee;
-export const MSI_DATA = { VECTOR: [7, 0], SUBHANDLE: [15, 0] } as const satisfies FieldTable;
 const MA = compile(MSI_ADDR);
 const MD = compile(MSI_DATA);
 const HANDLE_LOW_BITS = fieldWidth(MSI_ADDR.HANDLE_14_0);

@@ -7,9 +7,10 @@
 // does not set FN (fence): descriptors of one queue complete in order anyway, and Linux uses FN
 // only when draining page requests (spec §6.5.2.8).
 
-import { type FieldTable, getAddress, getField, getNumber, pack } from '../bits/bitfield';
+import { getAddress, getField, getNumber, pack } from '../bits/bitfield';
 import { CoreError } from '../errors';
 import type { PhysMemory } from '../memory/phys-memory';
+import { DESC_COMMON, DESC_CONTEXT_CACHE, DESC_DEV_IOTLB, DESC_IEC, DESC_IOTLB, DESC_WAIT } from './fields';
 
 export const QI_CC_TYPE = 0x1;
 export const QI_IOTLB_TYPE = 0x2;
@@ -21,45 +22,6 @@ export const QI_IWD_TYPE = 0x5;
 export const QI_GRAN_GLOBAL = 1;
 export const QI_GRAN_DOMAIN = 2;
 export const QI_GRAN_PAGE = 3;
-
-/** Descriptor layouts as 128-bit field tables (qw0 = bits 63:0, qw1 = bits 127:64). */
-export const DESC_COMMON = { TYPE: [3, 0] } as const satisfies FieldTable;
-export const DESC_CONTEXT_CACHE = {
-  TYPE: [3, 0],
-  G: [5, 4],
-  DID: [31, 16],
-  SID: [47, 32],
-  FM: [49, 48],
-} as const satisfies FieldTable;
-export const DESC_IOTLB = {
-  TYPE: [3, 0],
-  G: [5, 4],
-  DW: [6, 6],
-  DR: [7, 7],
-  DID: [31, 16],
-  AM: [69, 64],
-  IH: [70, 70],
-  ADDR: [127, 76],
-} as const satisfies FieldTable;
-export const DESC_DEV_IOTLB = {
-  TYPE: [3, 0],
-  PFSID_LO: [15, 12],
-  QDEP: [20, 16],
-  SID: [47, 32],
-  PFSID_HI: [63, 52],
-  S: [64, 64],
-  ADDR: [127, 76],
-} as const satisfies FieldTable;
-export const DESC_IEC = { TYPE: [3, 0], G: [4, 4], IM: [31, 27], IIDX: [47, 32] } as const satisfies FieldTable;
-export const DESC_WAIT = {
-  TYPE: [3, 0],
-  IF: [4, 4],
-  SW: [5, 5],
-  FN: [6, 6],
-  PD: [7, 7],
-  STATUS_DATA: [63, 32],
-  STATUS_ADDR: [127, 66],
-} as const satisfies FieldTable;
 
 /** QI_LENGTH in Linux: 256 descriptors. */
 export const QI_LENGTH = 256;

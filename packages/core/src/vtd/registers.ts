@@ -2,51 +2,9 @@
 // VT-d capability registers (Intel VT-d spec rev 4.1 §11.4.2 CAP_REG, §11.4.3 ECAP_REG; facts
 // sheet §1.2-1.3), derived from a parameter object. Fields [hi, lo] as the spec prints them.
 
-import { type FieldTable, pack } from '../bits/bitfield';
+import { pack } from '../bits/bitfield';
 import { DEFAULT_IOTLB_GEOMETRY, type IotlbGeometry } from '../caches/cache-types';
-
-/** CAP_REG, offset 0x008 (§11.4.2). */
-export const CAP_REG = {
-  ND: [2, 0],
-  AFL: [3, 3],
-  RWBF: [4, 4],
-  PLMR: [5, 5],
-  PHMR: [6, 6],
-  CM: [7, 7],
-  SAGAW: [12, 8],
-  MGAW: [21, 16],
-  ZLR: [22, 22],
-  FRO: [33, 24],
-  SLLPS: [37, 34],
-  PSI: [39, 39],
-  NFR: [47, 40],
-  MAMV: [53, 48],
-  DWD: [54, 54],
-  DRD: [55, 55],
-  FL1GP: [56, 56],
-  PI: [59, 59],
-  FL5LP: [60, 60],
-} as const satisfies FieldTable;
-
-/** ECAP_REG, offset 0x010 (§11.4.3). */
-export const ECAP_REG = {
-  C: [0, 0],
-  QI: [1, 1],
-  DT: [2, 2],
-  IR: [3, 3],
-  EIM: [4, 4],
-  PT: [6, 6],
-  SC: [7, 7],
-  IRO: [17, 8],
-  MHMV: [23, 20],
-  NEST: [26, 26],
-  PRS: [29, 29],
-  PSS: [39, 35],
-  PASID: [40, 40],
-  SMTS: [43, 43],
-  SLTS: [46, 46],
-  FLTS: [47, 47],
-} as const satisfies FieldTable;
+import { CAP_REG, ECAP_REG } from './fields';
 
 export interface VtdParams {
   /** Guest (input) address width: 39, 48 or 57 bits (3, 4, 5 levels). */

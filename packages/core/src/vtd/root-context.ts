@@ -6,29 +6,9 @@
 // Reserved-bit masks follow QEMU (root lo 0xffe plus bits above the host address width; context
 // lo 0xff0, hi 0xffffffffff000080); the model's host address width is 52 bits.
 
-import { type FieldTable, getAddress, getField, getNumber, pack, unnamedBits } from '../bits/bitfield';
+import { getAddress, getField, getNumber, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
-
-/** Root entry, 128 bits (§9.1). */
-export const ROOT_ENTRY = {
-  P: [0, 0],
-  CTP: [63, 12],
-} as const satisfies FieldTable;
-/** Bits 11:1 and 127:64: every bit the entry does not define. */
-export const ROOT_ENTRY_RESERVED = unnamedBits(ROOT_ENTRY, 128);
-
-/** Context entry, 128 bits (§9.3). */
-export const CONTEXT_ENTRY = {
-  P: [0, 0],
-  FPD: [1, 1],
-  TT: [3, 2],
-  SLPTPTR: [63, 12],
-  AW: [66, 64],
-  AVAIL: [70, 67],
-  DID: [87, 72],
-} as const satisfies FieldTable;
-/** Bits 11:4, 71 and 127:88: every bit the entry does not define. */
-export const CONTEXT_ENTRY_RESERVED = unnamedBits(CONTEXT_ENTRY, 128);
+import { CONTEXT_ENTRY, CONTEXT_ENTRY_RESERVED, ROOT_ENTRY } from './fields';
 
 /** Translation types (context TT, Linux CONTEXT_TT_*). */
 export const CONTEXT_TT_MULTI_LEVEL = 0;

@@ -1,61 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
-// VT-d scalable-mode structures (spec rev 4.1 §9.4 scalable-mode root entry, §9.6 scalable-mode
+// VT-d scalable-mode structures (spec rev 4.1 §9.2 scalable-mode root entry, §9.4 scalable-mode
 // context entry, §9.5 PASID directory entry, §9.6 PASID-table entry; facts sheet §1.5), kept in
 // simulated memory: root entries point to a lower (devfn 0-127) and an upper (128-255) context
 // table of 32-byte entries; a context entry points to a PASID directory (entry = PASID[19:6]),
 // whose entries point to 64-entry PASID tables (entry = PASID[5:0]) of 64-byte entries; the PASID
 // entry selects first-stage, second-stage, nested or pass-through translation (PGTT).
 
-import { type FieldTable, getAddress, getField, getNumber, pack, unnamedBits } from '../bits/bitfield';
+import { getAddress, getField, getNumber, pack } from '../bits/bitfield';
 import type { PhysMemory } from '../memory/phys-memory';
+import { PASID_DIR_ENTRY, PASID_ENTRY, SM_CONTEXT_ENTRY, SM_CONTEXT_RESERVED, SM_ROOT_ENTRY } from './fields';
 
-export const SM_ROOT_ENTRY = {
-  LP: [0, 0],
-  LCTP: [63, 12],
-  UP: [64, 64],
-  UCTP: [127, 76],
-} as const satisfies FieldTable;
-export const SM_CONTEXT_ENTRY = {
-  P: [0, 0],
-  FPD: [1, 1],
-  DTE: [2, 2],
-  PASIDE: [3, 3],
-  PRE: [4, 4],
-  PDTS: [11, 9],
-  PASIDDIRPTR: [63, 12],
-  RID_PASID: [83, 64],
-  /** RID_PRIV (spec rev 4.1 §9.4): privilege of requests-without-PASID; not reserved. */
-  RID_PRIV: [84, 84],
-} as const satisfies FieldTable;
-/**
- * Reserved bits QEMU checks (VTD_SM_CONTEXT_ENTRY_RSVD_VAL0 0x1e0 = bits 8:5, VAL1
- * 0xffffffffffe00000 = bits 127:85). Bit 84 is RID_PRIV. QEMU checks neither bits above the host
- * address width here (the model's is 52) nor 255:128; the model does as QEMU does.
- */
-export const SM_CONTEXT_RESERVED = unnamedBits(SM_CONTEXT_ENTRY, 128);
 /** PASID-granular translation types (PGTT, §9.6); 0 and 5-7 are reserved. */
 export const PGTT = { FIRST_STAGE: 1, SECOND_STAGE: 2, NESTED: 3, PASS_THROUGH: 4 } as const;
 
 /** PASID_MAX (20-bit PASIDs); Linux uses PASID 0 (IOMMU_NO_PASID) as RID_PASID. */
 export const PASID_MAX = 0x100000;
-
-export const PASID_DIR_ENTRY = { P: [0, 0], FPD: [1, 1], PTP: [63, 12] } as const satisfies FieldTable;
-export const PASID_ENTRY = {
-  P: [0, 0],
-  FPD: [1, 1],
-  AW: [4, 2],
-  PGTT: [8, 6],
-  SLADE: [9, 9],
-  SLPTPTR: [63, 12],
-  DID: [79, 64],
-  PWSNP: [87, 87],
-  PGSNP: [88, 88],
-  SRE: [128, 128],
-  FLPM: [131, 130],
-  WPE: [132, 132],
-  EAFE: [135, 135],
-  FLPTPTR: [191, 140],
-} as const satisfies FieldTable;
 
 export interface PasidEntryFields {
   /** A PGTT value; the encoder writes reserved ones too, as hostile or broken software may. */

@@ -31,7 +31,8 @@ import { nestedEntryKind, setFault, setNestedLeaf, walk } from '../page-table/wa
 import { HW_IOTLB_HIT, HW_IOTLB_MISS, HW_WALK_MEM_READS, type HwCounters } from '../stats/hw-counters';
 import { reportVtdFault } from './fault-report';
 import type { FaultRecorder } from './faults';
-import { PASID_ENTRY, PGTT, ScalableModeTables, SM_FAULT } from './scalable-mode';
+import { PASID_ENTRY } from './fields';
+import { PGTT, ScalableModeTables, SM_FAULT } from './scalable-mode';
 
 /** What the scalable-mode translator needs of its unit (VtdUnit implements it). */
 export interface ScalableHost {

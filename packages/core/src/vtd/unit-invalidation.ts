@@ -9,10 +9,8 @@ import type { Iotlb } from '../caches/iotlb';
 import type { PagingStructureCache } from '../caches/paging-structure-cache';
 import { HW_DEVICE_IOTLB_INV, HW_IOTLB_ENTRIES_INVALIDATED } from '../stats/hw-counters';
 import type { VtdContextCache } from './context-cache';
+import { DESC_CONTEXT_CACHE, DESC_DEV_IOTLB, DESC_IOTLB } from './fields';
 import {
-  DESC_CONTEXT_CACHE,
-  DESC_DEV_IOTLB,
-  DESC_IOTLB,
   descType,
   QI_CC_TYPE,
   QI_DIOTLB_TYPE,

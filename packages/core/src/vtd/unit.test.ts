@@ -10,11 +10,9 @@ import { vtdSecondStageFormat } from '../page-table/vtd-second-stage';
 import { HW_DEVICE_IOTLB_INV } from '../stats/hw-counters';
 import { calculatePsiAlignedAddress } from './domain';
 import { dmarFaultLine } from './faults';
+import { DESC_DEV_IOTLB, DESC_IOTLB, DESC_WAIT } from './fields';
 import {
   contextCacheDesc,
-  DESC_DEV_IOTLB,
-  DESC_IOTLB,
-  DESC_WAIT,
   devIotlbDesc,
   iotlbDesc,
   QI_DIOTLB_TYPE,
