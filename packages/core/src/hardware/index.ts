@@ -15,8 +15,6 @@ export { type SmmuAttachOptions, type SmmuAttachTarget, SmmuV3Unit, type SmmuV3U
 // The counters by index: HwCounters.snapshot() names them all; the indices other packages read
 // are listed, the rest stay core's (hot-path code indexes HwCounters.c directly).
 export {
-  HW_COUNTER_COUNT,
-  HW_COUNTER_NAMES,
   HW_INV_DESCRIPTORS,
   HW_INV_WAITS,
   HwCounters,
